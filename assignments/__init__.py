@@ -1,0 +1,1 @@
+"""The bundled assignments: instructor sources, manifests and suites."""

@@ -1,0 +1,1 @@
+"""Sandboxed grading of deep-learning assignments: release, check, grade, validate."""

@@ -1,0 +1,124 @@
+"""An assignment and its manifest: the one typed place for its configuration.
+
+Each ``assignments/<id>/manifest.toml`` is read into an ``Assignment``. Every
+key has a type, a default and a description (``MANIFEST_KEYS``, shown by
+``autograder assignments --schema``). Unknown keys and wrong types are errors,
+so a typo cannot silently fall back to a default.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import assignments as _assignments_package
+
+MANIFEST_VERSION = 1
+ASSIGNMENTS_ROOT = Path(_assignments_package.__file__).resolve().parent
+
+
+class ManifestError(ValueError):
+    """A manifest that is missing, malformed or inconsistent."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits for one submission's sandboxed worker."""
+
+    call_timeout_s: float = 5.0
+    import_timeout_s: float = 10.0
+    memory_mb: int = 1024
+    cpu_seconds: int = 120
+    submission_timeout_s: float = 300.0
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One assignment: its source, suites and limits."""
+
+    id: str
+    title: str
+    module: str
+    functions: tuple[str, ...]
+    total_points: float
+    limits: Limits
+    root: Path
+    manifest_version: int = MANIFEST_VERSION
+
+    @property
+    def source_path(self) -> Path:
+        """The instructor's source (a jupytext percent script with solutions)."""
+        return self.root / "source.py"
+
+    @property
+    def public_tests(self) -> Path:
+        return self.root / "tests" / "public"
+
+    @property
+    def hidden_tests(self) -> Path:
+        return self.root / "tests" / "hidden"
+
+
+MANIFEST_KEYS: dict[str, tuple[type, str]] = {
+    "manifest_version": (int, f"schema version of this file; must be {MANIFEST_VERSION}"),
+    "id": (str, "assignment id, equal to its folder name"),
+    "title": (str, "human title shown in reports"),
+    "module": (str, "file stem students submit (activations -> activations.py / .ipynb)"),
+    "functions": (list, "names of the functions students implement"),
+    "total_points": (float, "points of the hidden suite; must equal the sum of its tests' points"),
+    "limits": (dict, "call_timeout_s, import_timeout_s, memory_mb, cpu_seconds, submission_timeout_s"),
+}
+
+
+def _checked(raw: dict[str, Any], path: Path) -> dict[str, Any]:
+    unknown = set(raw) - set(MANIFEST_KEYS)
+    if unknown:
+        raise ManifestError(f"{path}: unknown keys {sorted(unknown)}")
+    for key, (kind, _) in MANIFEST_KEYS.items():
+        if key != "limits" and key not in raw:
+            raise ManifestError(f"{path}: missing key {key!r}")
+        value = raw.get(key)
+        ok = isinstance(value, (int, float)) if kind is float else isinstance(value, kind)
+        if key in raw and (not ok or isinstance(value, bool)):
+            raise ManifestError(f"{path}: {key!r} should be {kind.__name__}, got {value!r}")
+    if raw["manifest_version"] != MANIFEST_VERSION:
+        raise ManifestError(f"{path}: manifest_version {raw['manifest_version']} is not {MANIFEST_VERSION}")
+    return raw
+
+
+def _limits(raw: dict[str, Any], path: Path) -> Limits:
+    known = {f.name: f.type for f in fields(Limits)}
+    unknown = set(raw) - set(known)
+    if unknown:
+        raise ManifestError(f"{path}: unknown limits {sorted(unknown)}")
+    return Limits(**raw)
+
+
+def load_manifest(root: Path) -> Assignment:
+    """Read and check ``root/manifest.toml``."""
+    path = root / "manifest.toml"
+    try:
+        raw = _checked(tomllib.loads(path.read_text(encoding="utf-8")), path)
+    except (OSError, tomllib.TOMLDecodeError) as err:
+        raise ManifestError(f"cannot read {path}: {err}") from None
+    if raw["id"] != root.name:
+        raise ManifestError(f"{path}: id {raw['id']!r} differs from folder {root.name!r}")
+    return Assignment(id=raw["id"], title=raw["title"], module=raw["module"],
+                      functions=tuple(raw["functions"]), total_points=float(raw["total_points"]),
+                      limits=_limits(raw.get("limits", {}), path), root=root)
+
+
+def available_assignments() -> list[str]:
+    """Ids of the bundled assignments."""
+    return sorted(p.name for p in ASSIGNMENTS_ROOT.iterdir() if (p / "manifest.toml").is_file())
+
+
+def get_assignment(assignment_id: str) -> Assignment:
+    """The bundled assignment ``assignment_id``, or a ``ManifestError`` listing the known ones."""
+    root = ASSIGNMENTS_ROOT / assignment_id
+    if not (root / "manifest.toml").is_file():
+        known = ", ".join(available_assignments()) or "none"
+        raise ManifestError(f"no assignment {assignment_id!r}; known: {known}")
+    return load_manifest(root)

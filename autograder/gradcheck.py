@@ -1,0 +1,87 @@
+"""Numeric gradient checks: central differences in float64, away from kinks.
+
+The step and tolerances live in ``autograder.tolerances`` (``GRADCHECK_EPS``,
+``GRADCHECK``, ``KINK_MARGIN``), where the choice is explained. Functions are
+called on whole arrays, so checking a student's function through the sandbox
+costs two round trips, not two per point.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from autograder.tolerances import GRADCHECK, GRADCHECK_EPS, KINK_MARGIN, Tolerance
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def sample_away_from_kinks(rng: np.random.Generator, n: int, *, low: float, high: float,
+                           kinks: Sequence[float] = (), margin: float = KINK_MARGIN) -> FloatArray:
+    """``n`` uniform float64 points in [low, high], each at least ``margin`` from every kink."""
+    points = np.empty(0, dtype=np.float64)
+    while points.size < n:
+        draw = rng.uniform(low, high, size=2 * n)
+        far = np.all(np.abs(draw[:, None] - np.asarray(kinks, dtype=np.float64)[None, :]) >= margin,
+                     axis=1) if kinks else np.ones(draw.shape, dtype=bool)
+        points = np.concatenate([points, draw[far]])
+    return points[:n]
+
+
+def central_difference(f: Callable[[FloatArray], FloatArray], x: FloatArray,
+                       eps: float = GRADCHECK_EPS) -> FloatArray:
+    """d f / d x elementwise, for an elementwise ``f``: (f(x + eps) - f(x - eps)) / 2 eps."""
+    x = np.asarray(x, dtype=np.float64)
+    ahead = np.asarray(f(x + eps), dtype=np.float64)
+    behind = np.asarray(f(x - eps), dtype=np.float64)
+    return (ahead - behind) / (2.0 * eps)
+
+
+def partial_derivatives(f: Callable[[dict[str, float]], float], params: Mapping[str, float],
+                        eps: float = GRADCHECK_EPS) -> dict[str, float]:
+    """d f / d p for each scalar parameter p of a scalar function of a dict of floats."""
+    grads: dict[str, float] = {}
+    for name, value in params.items():
+        ahead = float(f({**params, name: value + eps}))
+        behind = float(f({**params, name: value - eps}))
+        grads[name] = (ahead - behind) / (2.0 * eps)
+    return grads
+
+
+@dataclass(frozen=True)
+class GradcheckReport:
+    """Outcome of one gradient check, naming the worst input."""
+
+    passed: bool
+    worst_input: str
+    analytic: float
+    numeric: float
+    error: float
+    allowed: float
+
+    def describe(self) -> str:
+        verdict = "agrees with" if self.passed else "disagrees with"
+        return (f"the derivative {verdict} central differences; worst at {self.worst_input}: "
+                f"analytic {self.analytic:.10g}, numeric {self.numeric:.10g} "
+                f"(error {self.error:.3g}, allowed {self.allowed:.3g})")
+
+
+def compare_gradients(analytic: FloatArray, numeric: FloatArray, labels: Sequence[str],
+                      tol: Tolerance = GRADCHECK) -> GradcheckReport:
+    """Compare two gradients elementwise and report the input with the largest error ratio.
+
+    ``labels[i]`` names the input of element ``i`` (e.g. ``"x=0.37"``). A NaN
+    in ``analytic`` always fails.
+    """
+    got = np.asarray(analytic, dtype=np.float64).reshape(-1)
+    want = np.asarray(numeric, dtype=np.float64).reshape(-1)
+    allowed = tol.allowed_error(want)
+    with np.errstate(invalid="ignore", over="ignore"):
+        error = np.where(np.isfinite(got), np.abs(got - want), np.inf)
+    worst = int(np.argmax(error / allowed))
+    return GradcheckReport(passed=bool(np.all(tol.close(got, want))), worst_input=labels[worst],
+                           analytic=float(got[worst]), numeric=float(want[worst]),
+                           error=float(error[worst]), allowed=float(allowed[worst]))

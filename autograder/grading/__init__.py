@@ -1,0 +1,1 @@
+"""Grading: run an assignment's suite against one submission and score it."""

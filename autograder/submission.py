@@ -1,0 +1,148 @@
+"""Read a submission from disk into plain Python source.
+
+Accepted forms: a ``.py`` file; a ``.ipynb`` notebook (its code cells, with
+IPython magics and ``!`` shell lines dropped and reported); a directory holding
+either; a ``.zip`` holding either (absolute paths and ``..`` are rejected, and
+so is an archive that unpacks past ``MAX_SOURCE_BYTES``).
+
+The student id is the file's stem or the directory's name. Every problem is a
+``SubmissionError`` with a message meant for the student; nothing here runs
+the student's code.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import nbformat
+
+MAX_SOURCE_BYTES = 5 * 1024 * 1024
+SOURCE_SUFFIXES = (".py", ".ipynb")
+
+
+class SubmissionError(Exception):
+    """A submission that cannot be read; the message is shown to the student."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A submission's source code, ready for the sandbox."""
+
+    student_id: str
+    source: str
+    origin: Path
+    warnings: tuple[str, ...] = field(default=())
+
+
+def student_id_of(path: Path) -> str:
+    """The student id a path stands for: a file's stem, a directory's name."""
+    return path.name if path.is_dir() else path.stem
+
+
+def decode_source(data: bytes, *, name: str) -> str:
+    """UTF-8 text (a BOM is allowed), or a ``SubmissionError`` naming the bad byte."""
+    if len(data) > MAX_SOURCE_BYTES:
+        raise SubmissionError(f"{name} is {len(data)} bytes; the limit is {MAX_SOURCE_BYTES}")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise SubmissionError(f"{name} is not UTF-8 text (bad byte at offset {err.start}); "
+                              "save it as UTF-8") from None
+
+
+def _is_ipython_only(line: str) -> bool:
+    return line.lstrip().startswith(("%", "!"))
+
+
+def notebook_to_source(text: str, *, name: str) -> tuple[str, list[str]]:
+    """The code cells of a notebook as one script, plus warnings about skipped lines."""
+    try:
+        notebook = nbformat.reads(text, as_version=4)
+    except Exception as err:  # nbformat raises several unrelated types on bad input
+        raise SubmissionError(f"{name} is not a readable notebook: {type(err).__name__}: {err}") from None
+    chunks: list[str] = []
+    warnings: list[str] = []
+    for index, cell in enumerate(notebook.cells):
+        if cell.get("cell_type") != "code":
+            continue
+        kept: list[str] = []
+        for line in str(cell.get("source", "")).splitlines():
+            if _is_ipython_only(line):
+                warnings.append(f"cell {index + 1}: skipped IPython-only line {line.strip()[:60]!r}")
+                kept.append("")  # keep line numbers of the rest stable
+            else:
+                kept.append(line)
+        chunks.append("\n".join(kept))
+    return "\n\n".join(chunks) + "\n", warnings
+
+
+def _source_from_bytes(data: bytes, *, name: str) -> tuple[str, list[str]]:
+    text = decode_source(data, name=name)
+    if name.endswith(".ipynb"):
+        return notebook_to_source(text, name=name)
+    return text, []
+
+
+def _pick_source(names: list[str], *, preferred: str | None, where: str) -> str:
+    candidates = sorted(n for n in names if n.endswith(SOURCE_SUFFIXES)
+                        and not PurePosixPath(n).name.startswith(("test_", ".")))
+    if preferred is not None:
+        for suffix in SOURCE_SUFFIXES:
+            named = [n for n in candidates if PurePosixPath(n).name == f"{preferred}{suffix}"]
+            if named:
+                return named[0]
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise SubmissionError(f"{where} holds no .py or .ipynb file")
+    raise SubmissionError(f"{where} holds several source files ({', '.join(candidates)}); "
+                          f"name yours {preferred or '<assignment>'}.py or .ipynb")
+
+
+def _safe_member(name: str) -> bool:
+    path = PurePosixPath(name)
+    return not path.is_absolute() and ".." not in path.parts and "\\" not in name
+
+
+def _read_zip(path: Path, *, preferred: str | None) -> tuple[str, list[str]]:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = [i for i in archive.infolist() if not i.is_dir()]
+            unsafe = [i.filename for i in infos if not _safe_member(i.filename)]
+            if unsafe:
+                raise SubmissionError(f"{path.name} has unsafe paths: {', '.join(unsafe[:3])}")
+            chosen = _pick_source([i.filename for i in infos], preferred=preferred, where=path.name)
+            info = archive.getinfo(chosen)
+            if info.file_size > MAX_SOURCE_BYTES:
+                raise SubmissionError(f"{chosen} in {path.name} is too large ({info.file_size} bytes)")
+            with archive.open(info) as member:
+                data = member.read(MAX_SOURCE_BYTES + 1)
+    except (zipfile.BadZipFile, OSError) as err:
+        raise SubmissionError(f"{path.name} is not a readable zip archive: {err}") from None
+    return _source_from_bytes(data, name=chosen)
+
+
+def _read_file(path: Path) -> tuple[str, list[str]]:
+    with path.open("rb") as handle:
+        data = handle.read(MAX_SOURCE_BYTES + 1)
+    return _source_from_bytes(data, name=path.name)
+
+
+def load_submission(path: Path, *, preferred: str | None = None) -> Submission:
+    """Read ``path`` into a ``Submission``; ``preferred`` is the file stem to pick in a folder or zip."""
+    path = Path(path)
+    if not path.exists():
+        raise SubmissionError(f"{path} does not exist")
+    if path.is_dir():
+        names = [str(p.relative_to(path)) for p in path.rglob("*") if p.is_file()]
+        source, warnings = _read_file(path / _pick_source(names, preferred=preferred, where=path.name))
+    elif path.suffix == ".zip":
+        source, warnings = _read_zip(path, preferred=preferred)
+    elif path.suffix in SOURCE_SUFFIXES:
+        source, warnings = _read_file(path)
+    else:
+        raise SubmissionError(f"{path.name}: submit a .py, .ipynb, a folder or a .zip")
+    return Submission(student_id_of(path), source, path, tuple(warnings))
+

@@ -1,0 +1,23 @@
+"""What assignment suites are written with: oracle-backed expectations and helpers."""
+
+from autograder.suite.expect import (
+    Expected,
+    UnderivedExpectation,
+    as_float_array,
+    assert_close,
+    assert_equal_value,
+    assert_float_array_like,
+    assert_gradcheck,
+    derive,
+)
+
+__all__ = [
+    "Expected",
+    "UnderivedExpectation",
+    "as_float_array",
+    "assert_close",
+    "assert_equal_value",
+    "assert_float_array_like",
+    "assert_gradcheck",
+    "derive",
+]

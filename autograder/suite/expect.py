@@ -1,0 +1,128 @@
+"""Assertion helpers that speak to the student.
+
+Every expected value a suite checks against is an ``Expected``, and the only
+way to make one is ``derive``, which calls a function of the ``reference``
+package. A suite that compares against a number typed by hand fails with
+``UnderivedExpectation`` the first time it runs, which ``autograder validate``
+turns into a loud error.
+
+Messages read ``sigmoid_derivative(x=-1000): got 0.5, should be 1.2e-300``
+and carry a hint; the helpers hide their own frames from tracebacks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from autograder.gradcheck import GradcheckReport
+from autograder.tolerances import VALUES, Tolerance
+
+FloatArray = npt.NDArray[np.float64]
+
+
+class UnderivedExpectation(TypeError):
+    """A suite compared against a value that does not come from ``reference``."""
+
+
+@dataclass(frozen=True)
+class Expected:
+    """A value computed by the SymPy-backed reference, and how it was obtained."""
+
+    value: Any
+    derived_from: str
+
+
+def _is_reference_callable(fn: Callable[..., Any]) -> bool:
+    module = getattr(fn, "__module__", None) or ""
+    return module == "reference" or module.startswith("reference.")
+
+
+def derive(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Expected:
+    """Call ``fn`` (a function of the ``reference`` package) and wrap its result."""
+    if not _is_reference_callable(fn):
+        raise UnderivedExpectation(
+            f"{getattr(fn, '__qualname__', fn)!r} is not part of the reference package; "
+            "expected values must be derived by reference/")
+    name = getattr(fn, "__qualname__", getattr(fn, "__name__", repr(fn)))
+    return Expected(value=fn(*args, **kwargs), derived_from=f"{fn.__module__}.{name}")
+
+
+def _require_expected(want: object) -> Expected:
+    if not isinstance(want, Expected):
+        raise UnderivedExpectation(
+            f"expected value {want!r} was not derived from the reference (use derive(...))")
+    return want
+
+
+def _short(value: Any) -> str:
+    array = np.asarray(value)
+    if array.ndim == 0:
+        return f"{array.item():.10g}" if array.dtype.kind == "f" else repr(array.item())
+    return np.array2string(array, precision=8, threshold=8, separator=", ")
+
+
+def _fail(call: str, detail: str, hint: str) -> None:
+    __tracebackhide__ = True
+    raise AssertionError(f"{call}: {detail}" + (f"\nHint: {hint}" if hint else ""))
+
+
+def as_float_array(got: Any, *, call: str, hint: str = "") -> FloatArray:
+    """``got`` as an exact float64 ndarray, or a failure saying what came back instead.
+
+    Accepts a plain ``np.ndarray`` of a real numeric dtype, or a Python
+    int/float. Subclasses and other objects never get through: their methods
+    (``__eq__``, ``__sub__``, ...) are never called.
+    """
+    __tracebackhide__ = True
+    if type(got) in (int, float, np.float64) or (type(got) is np.ndarray and got.dtype.kind in "iuf"):
+        return np.array(got, dtype=np.float64)
+    _fail(call, f"got a {type(got).__name__}, should be a numpy array of floats", hint)
+    raise AssertionError  # unreachable: _fail raises
+
+
+def assert_close(got: Any, want: Expected, *, call: str, tol: Tolerance = VALUES,
+                 hint: str = "") -> None:
+    """``got`` matches the reference value elementwise within ``tol``, with the same shape."""
+    __tracebackhide__ = True
+    expected = np.asarray(_require_expected(want).value, dtype=np.float64)
+    array = as_float_array(got, call=call, hint=hint)
+    if array.shape != expected.shape:
+        _fail(call, f"got shape {array.shape}, should be {expected.shape}", hint)
+    close = tol.close(array, expected)
+    if not np.all(close):
+        bad = np.unravel_index(int(np.argmin(close)), close.shape) if close.ndim else ()
+        where = f" (first wrong element at index {tuple(int(i) for i in bad)})" if bad else ""
+        _fail(call, f"got {_short(array)}, should be {_short(expected)}{where}", hint)
+
+
+def assert_equal_value(got: Any, want: Expected, *, call: str, hint: str = "") -> None:
+    """Exact match for non-numeric answers (strings, lists of strings)."""
+    __tracebackhide__ = True
+    expected = _require_expected(want).value
+    if type(got) is not type(expected) or got != expected:
+        _fail(call, f"got {got!r}, should be {expected!r}", hint)
+
+
+def assert_float_array_like(got: Any, *, call: str, shape: Sequence[int], hint: str = "") -> FloatArray:
+    """``got`` is a float64 ndarray of ``shape`` with only finite values."""
+    __tracebackhide__ = True
+    if type(got) is not np.ndarray or got.dtype != np.float64:
+        kind = f"{type(got).__name__}" + (f" of {got.dtype}" if type(got) is np.ndarray else "")
+        _fail(call, f"got a {kind}, should be a float64 numpy array", hint)
+    if got.shape != tuple(shape):
+        _fail(call, f"got shape {got.shape}, should be {tuple(shape)}", hint)
+    if not np.all(np.isfinite(got)):
+        _fail(call, f"got non-finite values {_short(got)}", hint)
+    return got
+
+
+def assert_gradcheck(report: GradcheckReport, *, call: str, hint: str = "") -> None:
+    """A gradient check passed; otherwise name the worst input."""
+    __tracebackhide__ = True
+    if not report.passed:
+        _fail(call, report.describe(), hint)

@@ -1,0 +1,53 @@
+"""The pytest plugin every assignment suite runs under.
+
+It gives suites a ``student`` fixture standing for the submission, registers
+the ``points`` marker, and adds ``--submission PATH`` so an instructor can run
+a suite directly::
+
+    pytest --submission alice.py assignments/activations/tests/hidden
+
+Student code never runs in the pytest process: the fixture starts a sandboxed
+worker and hands the suite a proxy. The grader installs its own factory in
+``config.stash[STUDENT_FACTORY]`` to share one prepared submission.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+StudentFactory = Callable[[], AbstractContextManager[Any]]
+STUDENT_FACTORY = pytest.StashKey[StudentFactory]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("autograder")
+    group.addoption("--submission", metavar="PATH", default=None,
+                    help="submission (.py, .ipynb, directory or .zip) that the `student` fixture stands for")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "points(n): points a graded test is worth, split evenly over its parametrised cases")
+
+
+def _factory_from_option(config: pytest.Config) -> StudentFactory:
+    option = config.getoption("--submission")
+    if option is None:
+        raise pytest.UsageError("this suite needs a submission: pass --submission PATH")
+    from autograder.grading.student import sandboxed_student  # heavy: only when a suite runs
+
+    path = Path(option)
+    return lambda: sandboxed_student(path)
+
+
+@pytest.fixture(scope="session")
+def student(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The submission under test: ``student.sigmoid(x)`` calls the student's function."""
+    factory = request.config.stash.get(STUDENT_FACTORY, None) or _factory_from_option(request.config)
+    with factory() as proxy:
+        yield proxy

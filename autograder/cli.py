@@ -1,0 +1,95 @@
+"""The ``autograder`` command: a thin layer over the Python API.
+
+Each command parses its options, calls one API function and renders what it
+returns. Defaults live in the API (``Limits``, ``grade_batch``...), not here.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from autograder.assignment import ManifestError, available_assignments, get_assignment
+
+
+def _assignment_option() -> click.Option:
+    return click.option("--assignment", "assignment_id", required=True, metavar="ID",
+                        help=f"assignment id ({', '.join(available_assignments())})")
+
+
+def _load_assignment(assignment_id: str):  # type: ignore[no-untyped-def]
+    try:
+        return get_assignment(assignment_id)
+    except ManifestError as err:
+        raise click.BadParameter(str(err), param_hint="--assignment") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="dl-gradekit")
+def main() -> None:
+    """Release, check, grade and validate the deep-learning unit's assignments."""
+
+
+def _register_reference() -> None:
+    from autograder.cli_reference import reference
+
+    main.add_command(reference)
+
+
+_register_reference()
+
+
+@main.command()
+@_assignment_option()
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
+              help="folder to write the grading results into")
+@click.option("--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default=True,
+              help="submissions graded at once")
+@click.option("--resume", is_flag=True, help="skip students whose results.json is already written")
+@click.argument("submissions", nargs=-1, required=True, type=click.Path(path_type=Path))
+def grade(assignment_id: str, out_dir: Path, jobs: int, resume: bool, submissions: tuple[Path, ...]) -> None:
+    """Grade SUBMISSIONS (.py, .ipynb, folders or .zip) in the sandbox."""
+    from autograder.views import grade_with_progress
+
+    assignment = _load_assignment(assignment_id)
+    report = grade_with_progress(assignment, list(submissions), out_dir, jobs=jobs, resume=resume)
+    sys.exit(0 if report.all_graded else 1)
+
+
+@main.command()
+@click.option("--assignment", "assignment_id", default=None, metavar="ID",
+              help="assignment id; by default, the one whose module matches FILE's name")
+@click.argument("file", type=click.Path(path_type=Path))
+def check(assignment_id: str | None, file: Path) -> None:
+    """Run the public tests on FILE in the sandbox and show a friendly report."""
+    from autograder.views import check_with_report
+
+    sys.exit(check_with_report(file, assignment_id))
+
+
+@main.command()
+@_assignment_option()
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
+              help="folder to write the student release into (OUT/ID/)")
+@click.option("--overwrite", is_flag=True, help="replace an existing release folder")
+def release(assignment_id: str, out_dir: Path, overwrite: bool) -> None:
+    """Build the student release: stub .py, notebook and public tests."""
+    from autograder.views import release_with_report
+
+    release_with_report(_load_assignment(assignment_id), out_dir, overwrite=overwrite)
+
+
+@main.command()
+@_assignment_option()
+def validate(assignment_id: str) -> None:
+    """Check an assignment: solution scores 100%, stub scores 0, every test has points."""
+    from autograder.views import validate_with_report
+
+    sys.exit(0 if validate_with_report(_load_assignment(assignment_id)) else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+"""Grade many submissions in parallel and write results, feedback and the gradebook.
+
+Per student, ``OUT/<student>/feedback.md`` then ``OUT/<student>/results.json``
+are written atomically (temp file + rename); ``results.json`` is written last,
+so its presence means the student is done and ``--resume`` skips them.
+``OUT/grades.csv`` is rebuilt from every ``results.json`` at the end. A grader
+process that dies is replaced and its unfinished submissions are graded again,
+so no grade is lost.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder.assignment import Assignment, get_assignment
+from autograder.grading.feedback import render_feedback
+from autograder.grading.grade import grade_submission
+from autograder.grading.gradebook import render_gradebook
+from autograder.grading.results import GradeResult, from_gradescope, results_json
+from autograder.submission import student_id_of
+
+MAX_POOL_RESTARTS = 3
+Progress = Callable[[GradeResult], None]
+
+
+class BatchError(ValueError):
+    """A batch that cannot start (nothing is graded or written)."""
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    """What a batch produced: every student's result, and which were resumed."""
+
+    results: tuple[GradeResult, ...]
+    resumed: tuple[str, ...]
+    out_dir: Path
+
+    @property
+    def all_graded(self) -> bool:
+        return all(r.graded for r in self.results)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so readers see the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_student(result: GradeResult, out_dir: Path, title: str) -> None:
+    folder = out_dir / result.student_id
+    write_atomically(folder / "feedback.md", render_feedback(result, title))
+    write_atomically(folder / "results.json", results_json(result))
+
+
+def _unique_ids(paths: Sequence[Path]) -> dict[str, Path]:
+    by_id: dict[str, Path] = {}
+    for path in paths:
+        student = student_id_of(path)
+        if student in by_id:
+            raise BatchError(f"{by_id[student]} and {path} are both student {student!r}")
+        if not student or student.startswith(".") or student in {"grades"}:
+            raise BatchError(f"{path}: cannot derive a student id from this name")
+        by_id[student] = path
+    return by_id
+
+
+def _previous_result(out_dir: Path, student: str, assignment: Assignment) -> GradeResult | None:
+    path = out_dir / student / "results.json"
+    try:
+        result = from_gradescope(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return result if result.assignment_id == assignment.id and result.graded else None
+
+
+def _grade_by_id(assignment_id: str, path: str) -> GradeResult:
+    """Process-pool entry point: plain arguments in, plain result out."""
+    return grade_submission(get_assignment(assignment_id), Path(path))
+
+
+def _run_pool(assignment: Assignment, todo: dict[str, Path], jobs: int,
+              on_result: Progress) -> None:
+    restarts = 0
+    while todo:
+        try:
+            with ProcessPoolExecutor(max_workers=jobs) as pool:
+                futures: dict[Future[GradeResult], str] = {
+                    pool.submit(_grade_by_id, assignment.id, str(path)): student
+                    for student, path in todo.items()}
+                for future in as_completed(futures):
+                    on_result(future.result())
+                    todo.pop(futures[future])
+        except BrokenProcessPool:
+            restarts += 1
+            if restarts > MAX_POOL_RESTARTS:
+                raise
+
+
+def grade_batch(assignment: Assignment, paths: Sequence[Path], out_dir: Path, *, jobs: int = 1,
+                resume: bool = False, on_result: Progress | None = None) -> BatchReport:
+    """Grade ``paths`` into ``out_dir``; see the module docstring for what is written."""
+    by_id = _unique_ids([Path(p) for p in paths])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results: dict[str, GradeResult] = {}
+    resumed = []
+    for student in list(by_id):
+        previous = _previous_result(out_dir, student, assignment) if resume else None
+        if previous is not None:
+            results[student] = previous
+            resumed.append(student)
+            del by_id[student]
+
+    def record(result: GradeResult) -> None:
+        write_student(result, out_dir, assignment.title)
+        results[result.student_id] = result
+        if on_result is not None:
+            on_result(result)
+
+    if jobs <= 1:
+        for path in by_id.values():
+            record(grade_submission(assignment, path))
+    else:
+        _run_pool(assignment, dict(by_id), jobs, record)
+    ordered = tuple(sorted(results.values(), key=lambda r: r.student_id))
+    write_atomically(out_dir / "grades.csv", render_gradebook(ordered))
+    return BatchReport(ordered, tuple(resumed), out_dir)

@@ -1,0 +1,74 @@
+"""Grade one submission: a pure function of the assignment and the submission.
+
+``grade_submission`` reads the submission, starts its sandboxed worker, runs
+the hidden suite in this process against a proxy, and returns a
+``GradeResult`` of plain data. It never raises for anything a submission
+does, and never touches the output folder, so any executor (a local process
+pool, a Dask worker, a Gradescope container) can run it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from autograder.assignment import Assignment
+from autograder.grading.outcomes import SuiteRun, TestOutcome
+from autograder.grading.results import GradeResult
+from autograder.grading.run import run_suite
+from autograder.grading.student import open_session
+from autograder.submission import Submission, SubmissionError, load_submission, student_id_of
+
+
+def _failed_result(assignment: Assignment, student_id: str, started: float, *, error: str,
+                   kind: str, sandbox: str = "none", warnings: tuple[str, ...] = ()) -> GradeResult:
+    return GradeResult(student_id=student_id, assignment_id=assignment.id, tests=(),
+                       max_score=assignment.total_points, execution_time=time.monotonic() - started,
+                       sandbox=sandbox, error=error, error_kind=kind, warnings=warnings)
+
+
+def _suite_error(run: SuiteRun) -> str:
+    return "grader: " + "; ".join(run.errors) if run.errors else ""
+
+
+def grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path | None = None,
+                 started: float | None = None) -> GradeResult:
+    """Grade an already-read submission against ``suite`` (default: the hidden suite)."""
+    started = time.monotonic() if started is None else started
+    with open_session(submission, assignment.limits) as session:
+        if session.load_error:
+            return _failed_result(assignment, submission.student_id, started,
+                                  error=session.load_error, kind="submission",
+                                  sandbox=session.sandbox, warnings=submission.warnings)
+        run = run_suite(suite or assignment.hidden_tests, session.factory)
+        output = session.captured_output()
+    error = _suite_error(run)
+    return GradeResult(student_id=submission.student_id, assignment_id=assignment.id,
+                       tests=run.outcomes, max_score=_max_score(assignment, run, suite),
+                       execution_time=time.monotonic() - started, sandbox=session.sandbox,
+                       error=error, error_kind="grader" if error else "",
+                       warnings=submission.warnings, student_output=output)
+
+
+def _max_score(assignment: Assignment, run: SuiteRun, suite: Path | None) -> float:
+    if suite is None or suite == assignment.hidden_tests:
+        return assignment.total_points
+    return round(sum(t.max_score for t in run.outcomes), 6)
+
+
+def grade_submission(assignment: Assignment, path: Path, *, suite: Path | None = None) -> GradeResult:
+    """Grade the submission at ``path``; every failure becomes a score of 0 with a reason."""
+    started = time.monotonic()
+    try:
+        submission = load_submission(path, preferred=assignment.module)
+    except SubmissionError as err:
+        return _failed_result(assignment, student_id_of(Path(path)), started,
+                              error=str(err), kind="submission")
+    try:
+        return grade_loaded(assignment, submission, suite=suite, started=started)
+    except Exception as err:  # fail closed: a kit failure is a 0 with a reason, never a crash
+        return _failed_result(assignment, submission.student_id, started,
+                              error=f"grader: {type(err).__name__}: {err}", kind="grader")

@@ -1,0 +1,113 @@
+"""A graded submission, and its Gradescope ``results.json`` form.
+
+The format is Gradescope's autograder results specification: top-level
+``score``, ``execution_time``, ``output`` and ``tests``; each test has
+``name``, ``score``, ``max_score``, ``status``, ``output`` and ``visibility``.
+Kit-specific facts (sandbox kind, group totals, warnings) go in ``extra_data``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from autograder.grading.outcomes import TestOutcome
+
+RESULTS_FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class GradeResult:
+    """Everything known about one graded submission. Plain data only."""
+
+    student_id: str
+    assignment_id: str
+    tests: tuple[TestOutcome, ...]
+    max_score: float
+    execution_time: float
+    sandbox: str
+    error: str = ""
+    """Why the submission scored 0 without its tests counting (unreadable, crashed at import...)."""
+    error_kind: str = ""
+    """``submission`` (the student's problem: still a grade) or ``grader`` (the kit failed)."""
+    warnings: tuple[str, ...] = field(default=())
+    student_output: str = ""
+
+    @property
+    def score(self) -> float:
+        if self.error:
+            return 0.0
+        return round(sum(t.max_score for t in self.tests if t.passed), 6)
+
+    @property
+    def graded(self) -> bool:
+        """True when the kit could grade it (a student error still counts as graded)."""
+        return self.error_kind != "grader"
+
+    def group_scores(self) -> dict[str, tuple[float, float]]:
+        """(score, max_score) per test group, in suite order."""
+        groups: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+        for test in self.tests:
+            groups[test.group][0] += test.max_score if test.passed and not self.error else 0.0
+            groups[test.group][1] += test.max_score
+        return {name: (round(s, 6), round(m, 6)) for name, (s, m) in groups.items()}
+
+    def summary(self) -> str:
+        if self.error:
+            return f"Score 0 / {self.max_score:g}: {self.error}"
+        passed = sum(t.passed for t in self.tests)
+        return f"Score {self.score:g} / {self.max_score:g} ({passed} of {len(self.tests)} tests passed)"
+
+
+def _test_json(test: TestOutcome, failed_closed: bool) -> dict[str, Any]:
+    passed = test.passed and not failed_closed
+    return {"name": test.name, "score": test.max_score if passed else 0.0,
+            "max_score": test.max_score, "status": "passed" if passed else "failed",
+            "output": "" if passed else test.message, "visibility": "visible",
+            "extra_data": {"group": test.group, "failure_kind": "" if passed else test.kind}}
+
+
+def to_gradescope(result: GradeResult) -> dict[str, Any]:
+    """The Gradescope ``results.json`` document for ``result``."""
+    failed_closed = bool(result.error)
+    return {
+        "score": result.score,
+        "max_score": result.max_score,
+        "execution_time": round(result.execution_time, 3),
+        "output": result.summary(),
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": [_test_json(t, failed_closed) for t in result.tests],
+        "extra_data": {
+            "format_version": RESULTS_FORMAT_VERSION,
+            "student_id": result.student_id,
+            "assignment": result.assignment_id,
+            "sandbox": result.sandbox,
+            "error": result.error,
+            "error_kind": result.error_kind,
+            "warnings": list(result.warnings),
+            "groups": {k: {"score": s, "max_score": m} for k, (s, m) in result.group_scores().items()},
+            "student_output": result.student_output,
+        },
+    }
+
+
+def results_json(result: GradeResult) -> str:
+    return json.dumps(to_gradescope(result), indent=2, allow_nan=False) + "\n"
+
+
+def from_gradescope(document: dict[str, Any]) -> GradeResult:
+    """Rebuild a ``GradeResult`` from its ``results.json`` (used by ``--resume``)."""
+    extra = document["extra_data"]
+    tests = tuple(TestOutcome(name=t["name"], group=t["extra_data"]["group"],
+                              max_score=float(t["max_score"]), passed=t["status"] == "passed",
+                              message=t.get("output", ""),
+                              kind=t["extra_data"].get("failure_kind") or "assertion")
+                  for t in document["tests"])
+    return GradeResult(student_id=extra["student_id"], assignment_id=extra["assignment"],
+                       tests=tests, max_score=float(document["max_score"]),
+                       execution_time=float(document["execution_time"]), sandbox=extra["sandbox"],
+                       error=extra["error"], error_kind=extra["error_kind"],
+                       warnings=tuple(extra["warnings"]), student_output=extra["student_output"])

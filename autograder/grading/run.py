@@ -1,0 +1,141 @@
+"""Run a pytest suite in this (trusted) process against one student proxy.
+
+The suite's tests talk to the submission only through the ``student`` fixture,
+whose factory this module installs in pytest's stash. Test modules are
+re-imported for every run (they are purged from ``sys.modules`` afterwards), so
+module-level state such as a seeded generator is the same for every student.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from autograder.grading.outcomes import SuiteRun, TestOutcome
+from autograder.suite.plugin import STUDENT_FACTORY, StudentFactory
+
+PYTEST_ARGS = ("-p", "no:cacheprovider", "-p", "no:randomly", "--import-mode=importlib",
+               "-o", "addopts=", "-o", "python_files=test_*.py", "-q", "--no-header")
+
+
+def readable_name(item: pytest.Item) -> str:
+    """``test_sigmoid[x=0]`` -> ``sigmoid[x=0]``."""
+    return item.name.removeprefix("test_")
+
+
+def _points_of(item: pytest.Item) -> float | None:
+    marker = item.get_closest_marker("points")
+    if marker is None or not marker.args:
+        return None
+    return float(marker.args[0])
+
+
+def _failure_message(report: pytest.TestReport) -> tuple[str, str]:
+    """The student-facing message of a failed report, and its kind."""
+    excinfo = getattr(report, "_autograder_exc", None)
+    if excinfo is None:
+        return str(report.longreprtext).strip()[-2000:], "grader"
+    from autograder.sandbox import StudentCallError  # noqa: PLC0415 - heavy, only on failure
+
+    if isinstance(excinfo, StudentCallError):
+        return str(excinfo), "student"
+    if isinstance(excinfo, AssertionError):
+        return str(excinfo), "assertion"
+    return f"the grader could not run this test ({type(excinfo).__name__}: {excinfo})", "grader"
+
+
+class _Collector:
+    """A pytest plugin recording each graded item and its outcome."""
+
+    def __init__(self, factory: StudentFactory) -> None:
+        self.factory = factory
+        self.items: list[pytest.Item] = []
+        self.reports: dict[str, pytest.TestReport] = {}
+        self.errors: list[str] = []
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.stash[STUDENT_FACTORY] = self.factory
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.errors.append(f"could not collect {report.nodeid}: {str(report.longreprtext)[-800:]}")
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.items = list(session.items)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[Any]) -> Any:
+        report = yield
+        if call.excinfo is not None:
+            report._autograder_exc = call.excinfo.value
+        return report
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        # The first failing phase explains a test; teardown belongs to the kit, not the student.
+        known = self.reports.get(report.nodeid)
+        if report.when == "teardown" or (known is not None and known.failed):
+            return
+        if report.failed or report.when == "call" or known is None:
+            self.reports[report.nodeid] = report
+
+    def outcomes(self) -> list[TestOutcome]:
+        per_function = Counter(_function_key(item) for item in self.items)
+        return [self._outcome(item, per_function[_function_key(item)]) for item in self.items]
+
+    def _outcome(self, item: pytest.Item, cases: int) -> TestOutcome:
+        points = _points_of(item)
+        name, group = readable_name(item), _function_key(item)[1]
+        if points is None:
+            self.errors.append(f"{name} has no points marker")
+            points = 0.0
+        report = self.reports.get(item.nodeid)
+        if report is None:
+            return TestOutcome(name, group, points / cases, False, "the test did not run", "grader")
+        if report.passed:
+            return TestOutcome(name, group, points / cases, True)
+        if report.skipped:
+            return TestOutcome(name, group, points / cases, False, "the test was skipped", "grader")
+        message, kind = _failure_message(report)
+        return TestOutcome(name, group, points / cases, False, message, kind)
+
+
+def _function_key(item: pytest.Item) -> tuple[str, str]:
+    original = getattr(item, "originalname", item.name)
+    return str(item.path), original.removeprefix("test_")
+
+
+def _purge_modules_under(root: Path) -> None:
+    root_text = str(root.resolve())
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None) or ""
+        if path.startswith(root_text):
+            del sys.modules[name]
+
+
+def run_suite(suite_dir: Path, factory: StudentFactory, *, keyword: str | None = None) -> SuiteRun:
+    """Run the suite in ``suite_dir`` with ``student`` built by ``factory``."""
+    if not suite_dir.is_dir():
+        return SuiteRun((), (f"suite folder {suite_dir} does not exist",))
+    collector = _Collector(factory)
+    args = [*PYTEST_ARGS, "--rootdir", str(suite_dir), str(suite_dir)]
+    if keyword:
+        args += ["-k", keyword]
+    sink = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            exit_code = pytest.main(args, plugins=[collector])
+    finally:
+        _purge_modules_under(suite_dir)
+    outcomes = collector.outcomes()
+    errors = list(collector.errors)
+    if exit_code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
+        errors.append(f"pytest stopped with {exit_code.name}: {sink.getvalue()[-800:]}")
+    if not outcomes and not errors:
+        errors.append(f"the suite in {suite_dir} collected no tests")
+    return SuiteRun(tuple(outcomes), tuple(errors))

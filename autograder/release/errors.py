@@ -1,0 +1,19 @@
+"""The errors of the release pipeline; each message names the cell, line or file at fault."""
+
+from __future__ import annotations
+
+
+class ReleaseError(ValueError):
+    """A release that cannot be built or written."""
+
+
+class SourceError(ReleaseError):
+    """An instructor source that breaks the assignment format (markers in the wrong cell...)."""
+
+
+class LeakError(ReleaseError):
+    """Solution code or hidden tests found in what would be released."""
+
+
+class ReleaseExistsError(ReleaseError):
+    """The release folder exists and is not empty, and overwriting was not asked for."""

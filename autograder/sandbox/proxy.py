@@ -1,0 +1,77 @@
+"""``student.sigmoid(x)``: attribute-style access to a sandboxed submission.
+
+A ``StudentProxy`` holds no student object at all; each attribute is a
+``StudentFunction`` that forwards its call through ``SandboxSession.call``, so
+the result is always plain data decoded by the grader. Private names are
+refused so tests and tools probing dunders (``__wrapped__``, ``_pytest...``)
+never reach the worker.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from autograder.sandbox.session import SandboxSession
+
+
+class StudentFunction:
+    """A callable standing for one function of the submission."""
+
+    def __init__(self, session: SandboxSession, name: str, timeout: float | None,
+                 errstate: bool) -> None:
+        self._session = session
+        self._timeout = timeout
+        self._errstate = errstate
+        self.__name__ = name
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Run the student's function in the sandbox; see ``SandboxSession.call``."""
+        return self._session.call(self.__name__, args, kwargs, timeout=self._timeout,
+                                  errstate=self._errstate)
+
+    def __repr__(self) -> str:
+        return f"<student function {self.__name__}>"
+
+
+class StudentProxy:
+    """Attribute access to the public functions of one sandboxed submission.
+
+    ``timeout`` (seconds) overrides the session's call timeout; ``errstate``
+    makes every call run under ``np.errstate(...="raise")``. Use
+    ``function(name)`` for a student function whose name clashes with a
+    method here (``has``, ``function``, ``with_options``).
+    """
+
+    def __init__(self, session: SandboxSession, timeout: float | None = None, *,
+                 errstate: bool = False) -> None:
+        self._session = session
+        self._timeout = timeout
+        self._errstate = errstate
+
+    def __getattr__(self, name: str) -> StudentFunction:
+        # Only reached for names not found normally; private ones never go to the worker.
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self.function(name)
+
+    def function(self, name: str) -> StudentFunction:
+        """The student function ``name`` (MissingFunction is raised when it is called)."""
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return StudentFunction(self._session, name, self._timeout, self._errstate)
+
+    def has(self, name: str) -> bool:
+        """Whether the submission defines a public function ``name``."""
+        return not name.startswith("_") and self._session.has(name)
+
+    def with_options(self, *, timeout: float | None = None, errstate: bool | None = None) -> StudentProxy:
+        """A proxy over the same session with other call options."""
+        return StudentProxy(self._session, self._timeout if timeout is None else timeout,
+                            errstate=self._errstate if errstate is None else errstate)
+
+    def __dir__(self) -> list[str]:
+        report = self._session.loaded
+        return sorted(set(report.functions) | {"has", "function", "with_options"})
+
+    def __repr__(self) -> str:
+        return f"<student proxy over {self._session.loaded.describe()}>"

@@ -1,0 +1,362 @@
+"""Grader-side handle on one sandboxed submission: load it, call it, kill it.
+
+``SandboxSession`` owns one worker process at a time for one submission. The
+worker is untrusted from the moment student code runs, so everything here
+assumes the other end of the pipes may lie, stall, flood or die:
+
+* every read and write has a deadline (``select``/``poll``), and the frame
+  size is checked before anything is allocated;
+* every response is decoded strictly by ``wire`` and must carry the id of the
+  request it answers;
+* a call that times out, kills the worker or garbles the stream discards the
+  worker (SIGKILL to its whole process tree / PID namespace); the next call
+  transparently starts a fresh one, re-importing the submission, so the
+  remaining functions are still graded;
+* a function that timed out is disabled for the rest of the session.
+
+Every failure a student can cause surfaces as a ``StudentCallError`` subclass
+whose message can be shown to the student. Failures of the sandbox itself are
+``SandboxUnavailable``. A session is not thread-safe.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from autograder.sandbox import wire
+from autograder.sandbox.launcher import (
+    CapturedOutput,
+    OutputCapture,
+    SandboxKind,
+    SandboxLimits,
+    SandboxUnavailable,
+    WorkerProcess,
+    describe_exit,
+    start_worker,
+)
+
+MAX_RESTARTS = 25  # a function that crashes the worker on every call costs a restart each time
+_MAX_FUNCTIONS = 10000
+
+
+class StudentCallError(Exception):
+    """Base of every failure caused by student code; ``str()`` is student-facing."""
+
+
+class StudentRaised(StudentCallError):
+    """The student's function raised; ``traceback`` holds only the submission's frames."""
+
+    def __init__(self, type: str, message: str, traceback: str = "") -> None:  # noqa: A002
+        super().__init__(f"{type}: {message}" if message else type)
+        self.type = type
+        self.message = message
+        self.traceback = traceback
+
+
+class CallTimedOut(StudentCallError):
+    """The call did not answer within its time limit; the function is now disabled."""
+
+    def __init__(self, function: str, seconds: float) -> None:
+        super().__init__(f"{function}() did not return within {seconds:g} s")
+        self.function = function
+        self.seconds = seconds
+
+
+class WorkerDied(StudentCallError):
+    """The worker process ended (or had to be abandoned) during a call."""
+
+    def __init__(self, description: str, function: str | None = None) -> None:
+        where = f"while running {function}(): " if function else ""
+        super().__init__(where + description)
+        self.description = description
+        self.function = function
+
+
+class MissingFunction(StudentCallError):
+    """The submission does not define the requested public function."""
+
+    def __init__(self, name: str, reason: str | None = None) -> None:
+        super().__init__(reason or f"the submission does not define a function named {name!r}")
+        self.name = name
+        self.reason = reason
+
+
+class FunctionDisabled(StudentCallError):
+    """The function hung earlier in this session and is not called again."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"{name}() is not called again: {reason}")
+        self.name = name
+        self.reason = reason
+
+
+class BadResult(StudentCallError):
+    """The result could not be brought back (unsupported type, too large, garbled)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """Outcome of importing the submission inside the sandbox."""
+
+    ok: bool
+    functions: tuple[str, ...] = ()
+    error_type: str | None = None
+    error_message: str | None = None
+    traceback: str = ""
+
+    @classmethod
+    def failed(cls, error_type: str, message: str, traceback: str = "") -> LoadReport:
+        return cls(False, (), error_type, message, traceback)
+
+    def describe(self) -> str:
+        """One student-facing line."""
+        if self.ok:
+            return f"loaded; defines {', '.join(self.functions) or 'no public functions'}"
+        return f"the submission could not be loaded: {self.error_type}: {self.error_message}"
+
+
+def _parse_load_report(message: Any) -> LoadReport:
+    """A LoadReport from the worker's untrusted message; ProtocolError if malformed."""
+    if type(message) is not dict or type(message.get("ok")) is not bool:
+        raise wire.ProtocolError("malformed load report")
+    if not message["ok"]:
+        error = wire.parse_error(message.get("error"))
+        return LoadReport.failed(error.type, error.message, error.traceback)
+    names = message.get("functions")
+    if (type(names) is not list or len(names) > _MAX_FUNCTIONS
+            or any(type(n) is not str or not n.isidentifier() or n.startswith("_") for n in names)):
+        raise wire.ProtocolError("malformed function list in load report")
+    return LoadReport(True, tuple(sorted(set(names))))
+
+
+class SandboxSession:
+    """One submission in a sandboxed worker; use as a context manager.
+
+    ``source`` is the submission's Python source; ``filename`` is the name its
+    frames carry in tracebacks. ``kind`` forces a sandbox kind (default: the
+    best available, see ``sandbox_kind()``).
+    """
+
+    def __init__(self, source: str, *, filename: str = "submission.py",
+                 limits: SandboxLimits | None = None, kind: SandboxKind | None = None) -> None:
+        self.limits = limits or SandboxLimits()
+        self._source = source
+        self._filename = Path(filename).name or "submission.py"
+        self._kind = kind
+        self._capture = OutputCapture(self.limits.output_bytes)
+        self._worker: WorkerProcess | None = None
+        self._retired: list[WorkerProcess] = []
+        self._loaded: LoadReport | None = None
+        self._disabled: dict[str, str] = {}
+        self._ids = itertools.count(1)
+        self._restarts = 0
+        self._closed = False
+
+    @classmethod
+    def from_file(cls, path: str | Path, **options: Any) -> SandboxSession:
+        """A session for the source file at ``path`` (read here, by the grader)."""
+        path = Path(path)
+        return cls(path.read_text(encoding="utf-8"), filename=path.name, **options)
+
+    def __enter__(self) -> SandboxSession:
+        self.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        if not getattr(self, "_closed", True):
+            try:
+                self.close()
+            except Exception:
+                pass
+
+    # ---------------------------------------------------------------- loading
+
+    def start(self) -> LoadReport:
+        """Start the first worker (if not yet started) and return the load report."""
+        if self._closed:
+            raise RuntimeError("the sandbox session is closed")
+        if self._loaded is None:
+            self._worker, self._loaded = self._launch()
+        return self._loaded
+
+    @property
+    def loaded(self) -> LoadReport:
+        """The load report of the first import of the submission."""
+        return self.start()
+
+    @property
+    def kind(self) -> SandboxKind | None:
+        """The sandbox kind of the current (or last) worker."""
+        workers = [self._worker] if self._worker else self._retired[-1:]
+        return workers[0].kind if workers else self._kind
+
+    def has(self, name: str) -> bool:
+        """Whether the submission loaded and defines a public function ``name``."""
+        report = self.loaded
+        return report.ok and name in report.functions
+
+    def _launch(self) -> tuple[WorkerProcess | None, LoadReport]:
+        """A fresh worker and its load report; (None, failure) if the import failed."""
+        worker = start_worker(self._source, self._filename, self.limits, self._capture, self._kind)
+        seconds = self.limits.import_timeout_s
+        try:
+            self._await_hello(worker)
+            message = self._read(worker, time.monotonic() + seconds)
+            report = _parse_load_report(message)
+        except wire.ChannelTimeout:
+            report = LoadReport.failed("TimeoutError", f"timed out after {seconds:g} s while importing")
+        except wire.ChannelClosed:
+            status = describe_exit(worker.exit_status(1.0), worker.kind, self.limits)
+            report = LoadReport.failed("WorkerDied", f"{status} while importing")
+        except wire.ProtocolError as err:
+            report = LoadReport.failed("BadResult", f"garbled load report: {err}")
+        except BaseException:
+            self._retire(worker)
+            raise
+        if not report.ok:
+            self._retire(worker)
+            return None, report
+        return worker, report
+
+    def _await_hello(self, worker: WorkerProcess) -> None:
+        """Wait for the worker's first frame, sent before any student code runs."""
+        try:
+            hello = self._read(worker, time.monotonic() + self.limits.import_timeout_s)
+        except (wire.ChannelTimeout, wire.ChannelClosed, wire.ProtocolError) as err:
+            self._retire(worker)
+            self._capture.settle()
+            detail = self._capture.snapshot().stderr.strip()[-1500:]
+            raise SandboxUnavailable(f"the sandbox worker did not start ({type(err).__name__}): "
+                                     f"{detail or 'no output'}") from None
+        if type(hello) is not dict or hello.get("hello") != "worker":
+            self._retire(worker)
+            raise SandboxUnavailable("the sandbox worker sent an unexpected first message")
+        worker.track()  # now the sandbox's processes and PID namespace exist
+
+    def _read(self, worker: WorkerProcess, deadline: float) -> Any:
+        payload = wire.read_frame(worker.response_fd, max_bytes=self.limits.max_frame_bytes,
+                                  deadline=deadline)
+        return wire.unpack_payload(payload)
+
+    # ---------------------------------------------------------------- calling
+
+    def call(self, function: str, args: Any = (), kwargs: dict[str, Any] | None = None, *,
+             timeout: float | None = None, errstate: bool = False) -> Any:
+        """``function(*args, **kwargs)`` inside the sandbox, returning a plain value.
+
+        Arguments are copied over the wire, so the student can never mutate the
+        grader's objects. ``errstate=True`` runs the call under
+        ``np.errstate(over/invalid/divide="raise")``. Raises a
+        ``StudentCallError`` subclass for anything the student caused, and
+        ``wire.UnsupportedValue`` (a TypeError) if the arguments cannot be sent.
+        """
+        self._check_callable(function)
+        seconds = self.limits.call_timeout_s if timeout is None else float(timeout)
+        request_id = next(self._ids)
+        frame = wire.pack_message(wire.call_request(request_id, function, args, kwargs or {},
+                                                    errstate=errstate))
+        if len(frame) - 8 > self.limits.max_frame_bytes:
+            raise ValueError(f"the arguments of {function}() exceed the frame limit")
+        worker = self._live_worker()
+        ok, result = self._exchange(worker, function, request_id, frame, seconds)
+        if ok:
+            return result
+        if isinstance(result, str):
+            raise BadResult(result)
+        raise StudentRaised(result.type, result.message, result.traceback)
+
+    def _check_callable(self, function: str) -> None:
+        """Raise MissingFunction/FunctionDisabled unless ``function`` may be called."""
+        if self._closed:
+            raise RuntimeError("the sandbox session is closed")
+        report = self.loaded
+        if not report.ok:
+            raise MissingFunction(function, f"{function}() is unavailable because {report.describe()}")
+        if not isinstance(function, str) or function not in report.functions:
+            raise MissingFunction(str(function))
+        if function in self._disabled:
+            raise FunctionDisabled(function, self._disabled[function])
+
+    def _live_worker(self) -> WorkerProcess:
+        """The current worker, or a freshly started one after a crash or timeout."""
+        if self._worker is not None:
+            return self._worker
+        if self._restarts >= MAX_RESTARTS:
+            raise WorkerDied(f"the worker crashed {MAX_RESTARTS} times; it is not restarted again")
+        self._restarts += 1
+        worker, report = self._launch()
+        if worker is None:
+            raise WorkerDied(f"the worker could not be restarted: {report.describe()}")
+        self._worker = worker
+        return worker
+
+    def _exchange(self, worker: WorkerProcess, function: str, request_id: int, frame: bytes,
+                  seconds: float) -> tuple[bool, Any]:
+        """Send one request and read its response under one deadline; maps failures."""
+        deadline = time.monotonic() + seconds
+        try:
+            wire.write_all(worker.request_fd, frame, deadline)
+            return wire.parse_response(self._read(worker, deadline), request_id)
+        except wire.ChannelTimeout:
+            self._discard_worker()
+            self._disabled[function] = f"it did not return within {seconds:g} s earlier"
+            raise CallTimedOut(function, seconds) from None
+        except (wire.ChannelClosed, BrokenPipeError):
+            status = worker.exit_status(1.0)
+            self._discard_worker()
+            raise WorkerDied(describe_exit(status, worker.kind, self.limits), function) from None
+        except wire.ProtocolError as err:
+            self._discard_worker()
+            raise BadResult(f"the result of {function}() could not be read: {err}") from None
+
+    # ---------------------------------------------------------------- teardown
+
+    def _retire(self, worker: WorkerProcess) -> None:
+        """Kill ``worker`` and keep it for the leftover-process check."""
+        worker.kill()
+        if worker not in self._retired:
+            self._retired.append(worker)
+
+    def _discard_worker(self) -> None:
+        if self._worker is not None:
+            self._retire(self._worker)
+            self._worker = None
+
+    def captured_output(self) -> CapturedOutput:
+        """What the submission printed so far (first ``output_bytes`` of each stream)."""
+        self._capture.settle()
+        return self._capture.snapshot()
+
+    def worker_pids(self) -> list[int]:
+        """Host pids of the current worker's processes (launcher first); for diagnostics."""
+        if self._worker is None:
+            return []
+        return [self._worker.pid] + [p for p in self._worker.leftover_pids() if p != self._worker.pid]
+
+    def leftover_pids(self) -> list[int]:
+        """Live processes of any worker this session started (empty after ``close()``)."""
+        workers = self._retired + ([self._worker] if self._worker else [])
+        return sorted({pid for worker in workers for pid in worker.leftover_pids()})
+
+    def close(self) -> None:
+        """Kill every worker process; raise SandboxUnavailable if any survives."""
+        if self._closed:
+            return
+        self._closed = True
+        self._discard_worker()
+        survivors = self.leftover_pids()
+        if survivors:
+            raise SandboxUnavailable(f"sandbox processes survived close(): {survivors}")

@@ -1,0 +1,396 @@
+"""The plain-data wire protocol between the grader and the sandboxed worker.
+
+This module is loaded on BOTH sides: by the trusted grader as
+``autograder.sandbox.wire`` and inside the sandbox as a top-level ``wire``
+module next to ``worker.py``. It therefore imports only the standard library
+and numpy, and nothing from the kit.
+
+Values that can cross the wire: ``None``, ``bool``, ``int``, ``float``
+(including nan and +-inf), ``str``, ``list``/``tuple`` (both arrive as
+``list``), ``dict`` with ``str`` keys, and numpy arrays whose dtype is bool,
+signed/unsigned integer or float (not object, complex or structured). numpy
+scalars are sent as the matching Python scalar.
+
+Frame layout (all integers big-endian)::
+
+    8 bytes   payload length L (checked against a maximum BEFORE allocating)
+    4 bytes   JSON header length H
+    H bytes   UTF-8 JSON header {"value": tree, "blobs": [n0, n1, ...]}
+    n0 + n1 + ... bytes of array blobs, each a ``.npy`` file
+
+In the JSON tree lists are JSON arrays and the three non-JSON kinds are
+single-key objects: ``{"dict": {...}}``, ``{"ndarray": i}`` (blob index, each
+blob used exactly once) and ``{"float": "nan" | "inf" | "-inf"}``. Any other
+object is an unknown tag. Decoding never unpickles and yields exact builtin
+types and base ``np.ndarray``; anything malformed raises ``ProtocolError``.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import math
+import os
+import select
+import struct
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+MAX_FRAME_BYTES = 64 * 1024 * 1024
+MAX_DEPTH = 64
+MAX_TEXT_CHARS = 4000
+MAX_TRACEBACK_CHARS = 16000
+_PREFIX = struct.Struct(">Q")
+_HEADER_LEN = struct.Struct(">I")
+_ARRAY_KINDS = frozenset("biuf")
+_NONFINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
+_READ_CHUNK = 1 << 20
+
+
+class ProtocolError(Exception):
+    """Bytes from the other side that do not form a valid message."""
+
+
+class FrameTooLarge(ProtocolError):
+    """A frame whose announced length exceeds the agreed maximum."""
+
+
+class UnsupportedValue(TypeError):
+    """A value (or part of one) that the protocol cannot carry."""
+
+
+class ChannelClosed(EOFError):
+    """The other side closed its end of the pipe (usually: it exited)."""
+
+
+class ChannelTimeout(TimeoutError):
+    """The deadline passed before a whole frame was read or written."""
+
+
+# --------------------------------------------------------------------------
+# Encoding
+
+
+def _array_blob(array: np.ndarray) -> bytes:
+    """``.npy`` bytes of ``array`` viewed as a base ndarray; dtype must be plain."""
+    # np.ndarray.view called on the class bypasses any subclass override.
+    base = np.ndarray.view(array, np.ndarray)
+    dtype = base.dtype
+    if dtype.kind not in _ARRAY_KINDS or dtype.fields is not None or dtype.subdtype is not None:
+        raise UnsupportedValue(f"cannot send an array of dtype {dtype}")
+    buffer = io.BytesIO()
+    np.save(buffer, base, allow_pickle=False)
+    return buffer.getvalue()
+
+
+def _float_tree(number: float) -> Any:
+    """A finite float as itself, a non-finite one as a ``{"float": ...}`` tag."""
+    if math.isnan(number):
+        return {"float": "nan"}
+    if math.isinf(number):
+        return {"float": "inf" if number > 0 else "-inf"}
+    return number
+
+
+def _to_tree(value: Any, blobs: list[bytes], depth: int) -> Any:
+    """The JSON tree for ``value``, appending array blobs; raises UnsupportedValue."""
+    if depth > MAX_DEPTH:
+        raise UnsupportedValue(f"value is nested deeper than {MAX_DEPTH} levels")
+    if value is None:
+        return None
+    # bool first: it is a subclass of int. Exact-type conversions strip subclasses.
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int.__index__(value) if isinstance(value, int) else int(value)
+    if isinstance(value, (float, np.floating)):
+        return _float_tree(float.__float__(value) if isinstance(value, float) else float(value))
+    if isinstance(value, str):
+        return str.__str__(value)
+    if isinstance(value, (list, tuple)):
+        items = list.__iter__(value) if isinstance(value, list) else tuple.__iter__(value)
+        return [_to_tree(item, blobs, depth + 1) for item in items]
+    if isinstance(value, dict):
+        return {"dict": _dict_tree(value, blobs, depth)}
+    if isinstance(value, np.ndarray):
+        blobs.append(_array_blob(value))
+        return {"ndarray": len(blobs) - 1}
+    raise UnsupportedValue(f"cannot send a value of type {type(value).__name__}")
+
+
+def _dict_tree(value: dict[Any, Any], blobs: list[bytes], depth: int) -> dict[str, Any]:
+    """The JSON object for a dict with str keys; raises UnsupportedValue otherwise."""
+    tree: dict[str, Any] = {}
+    for key, item in dict.items(value):
+        if not isinstance(key, str):
+            raise UnsupportedValue(f"dict keys must be str, not {type(key).__name__}")
+        tree[str.__str__(key)] = _to_tree(item, blobs, depth + 1)
+    return tree
+
+
+def pack_message(message: Any) -> bytes:
+    """A complete frame (length prefix included) carrying ``message``.
+
+    Raises ``UnsupportedValue`` if any part of ``message`` cannot be sent.
+    """
+    blobs: list[bytes] = []
+    try:
+        tree = _to_tree(message, blobs, 0)
+    except RecursionError:
+        raise UnsupportedValue("value is nested too deeply") from None
+    header = json.dumps({"value": tree, "blobs": [len(b) for b in blobs]},
+                        allow_nan=False, separators=(",", ":")).encode("ascii")
+    payload_len = _HEADER_LEN.size + len(header) + sum(len(b) for b in blobs)
+    return b"".join([_PREFIX.pack(payload_len), _HEADER_LEN.pack(len(header)), header, *blobs])
+
+
+# --------------------------------------------------------------------------
+# Decoding
+
+
+def _reject_constant(name: str) -> Any:
+    raise ProtocolError(f"bare JSON constant {name!r} is not allowed")
+
+
+def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object as a dict, rejecting duplicate keys (they hide data)."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise ProtocolError("duplicate key in JSON object")
+    return obj
+
+
+def _decode_array(blob: bytes) -> np.ndarray:
+    """A base ndarray from ``.npy`` bytes, validated before any allocation."""
+    stream = io.BytesIO(blob)
+    try:
+        version = np.lib.format.read_magic(stream)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(stream)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(stream)
+        else:
+            raise ProtocolError(f"unsupported .npy version {version}")
+    except ProtocolError:
+        raise
+    except Exception as err:  # numpy raises ValueError and friends on bad headers
+        raise ProtocolError(f"bad array header: {err}") from None
+    if dtype.kind not in _ARRAY_KINDS or dtype.fields is not None or dtype.subdtype is not None:
+        raise ProtocolError(f"array dtype {dtype} is not allowed")
+    if any(n < 0 for n in shape) or math.prod(shape) * dtype.itemsize != len(blob) - stream.tell():
+        raise ProtocolError("array data length does not match its header")
+    stream.seek(0)
+    try:
+        array = np.load(stream, allow_pickle=False)
+    except Exception as err:
+        raise ProtocolError(f"bad array data: {err}") from None
+    if type(array) is not np.ndarray or array.shape != tuple(shape):
+        raise ProtocolError("array did not load as a plain ndarray")
+    return array if dtype.isnative else array.astype(dtype.newbyteorder("="))
+
+
+def _from_tree(tree: Any, arrays: list[np.ndarray | None], depth: int) -> Any:
+    """The value a JSON tree stands for; arrays are taken (once) from ``arrays``."""
+    if depth > MAX_DEPTH:
+        raise ProtocolError(f"value is nested deeper than {MAX_DEPTH} levels")
+    if tree is None or type(tree) in (bool, int, str, float):
+        return tree
+    if type(tree) is list:
+        return [_from_tree(item, arrays, depth + 1) for item in tree]
+    if type(tree) is not dict or len(tree) != 1:
+        raise ProtocolError("malformed value object")
+    ((tag, body),) = tree.items()
+    if tag == "dict" and type(body) is dict:
+        return {key: _from_tree(item, arrays, depth + 1) for key, item in body.items()}
+    if tag == "float" and type(body) is str and body in _NONFINITE:
+        return _NONFINITE[body]
+    if tag == "ndarray" and type(body) is int and 0 <= body < len(arrays):
+        array, arrays[body] = arrays[body], None
+        if array is None:
+            raise ProtocolError("array blob referenced twice")
+        return array
+    raise ProtocolError(f"unknown or malformed tag {tag!r}")
+
+
+def _split_payload(payload: bytes) -> tuple[Any, list[bytes]]:
+    """(JSON tree, blobs) of a payload; checks every length it is told."""
+    if len(payload) < _HEADER_LEN.size:
+        raise ProtocolError("payload shorter than its header length")
+    (header_len,) = _HEADER_LEN.unpack_from(payload)
+    body_start = _HEADER_LEN.size + header_len
+    if body_start > len(payload):
+        raise ProtocolError("header length exceeds payload")
+    try:
+        header = json.loads(payload[_HEADER_LEN.size:body_start].decode("utf-8"),
+                            object_pairs_hook=_unique_object, parse_constant=_reject_constant)
+    except ProtocolError:
+        raise
+    except (ValueError, RecursionError) as err:  # bad UTF-8/JSON, too many digits, too deep
+        raise ProtocolError(f"bad JSON header: {err}") from None
+    if type(header) is not dict or set(header) != {"value", "blobs"}:
+        raise ProtocolError("header must have exactly 'value' and 'blobs'")
+    sizes = header["blobs"]
+    if type(sizes) is not list or any(type(n) is not int or n < 0 for n in sizes):
+        raise ProtocolError("blob sizes must be non-negative integers")
+    if body_start + sum(sizes) != len(payload):
+        raise ProtocolError("blob sizes do not add up to the payload length")
+    ends = list(itertools.accumulate(sizes, initial=body_start))
+    return header["value"], [payload[start:end] for start, end in zip(ends, ends[1:])]
+
+
+def unpack_payload(payload: bytes) -> Any:
+    """The message carried by a frame payload (length prefix removed).
+
+    Raises ``ProtocolError`` (and nothing else) on any malformed input.
+    """
+    try:
+        tree, blobs = _split_payload(payload)
+        arrays: list[np.ndarray | None] = [_decode_array(blob) for blob in blobs]
+        value = _from_tree(tree, arrays, 0)
+    except ProtocolError:
+        raise
+    except (RecursionError, MemoryError, ValueError, TypeError, OverflowError) as err:
+        raise ProtocolError(f"malformed payload: {type(err).__name__}") from None
+    if any(array is not None for array in arrays):
+        raise ProtocolError("array blob not referenced")
+    return value
+
+
+def frame_length(prefix: bytes, max_bytes: int) -> int:
+    """The payload length announced by an 8-byte prefix; FrameTooLarge past ``max_bytes``."""
+    if len(prefix) != _PREFIX.size:
+        raise ProtocolError("truncated frame prefix")
+    (length,) = _PREFIX.unpack(prefix)
+    if length > max_bytes:
+        raise FrameTooLarge(f"frame of {length} bytes exceeds the limit of {max_bytes} bytes")
+    return length
+
+
+def unpack_frame(frame: bytes, max_bytes: int = MAX_FRAME_BYTES) -> Any:
+    """The message in a complete frame (prefix + payload); ProtocolError if malformed."""
+    length = frame_length(frame[:_PREFIX.size], max_bytes)
+    if len(frame) != _PREFIX.size + length:
+        raise ProtocolError("frame length does not match its prefix")
+    return unpack_payload(frame[_PREFIX.size:])
+
+
+# --------------------------------------------------------------------------
+# Pipe I/O with deadlines
+
+
+def _wait(fd: int, events: int, deadline: float | None) -> None:
+    """Block until ``fd`` is ready for ``events``; ChannelTimeout at ``deadline``."""
+    poller = select.poll()
+    poller.register(fd, events)
+    while True:
+        remaining = None if deadline is None else deadline - time.monotonic()
+        if remaining is not None and remaining <= 0:
+            raise ChannelTimeout("deadline passed")
+        timeout_ms = None if remaining is None else max(1, math.ceil(remaining * 1000))
+        if poller.poll(timeout_ms):
+            return
+
+
+def read_exact(fd: int, count: int, deadline: float | None = None) -> bytes:
+    """Exactly ``count`` bytes from ``fd``; ChannelClosed on EOF, ChannelTimeout at deadline."""
+    chunks: list[bytes] = []
+    remaining = count
+    while remaining:
+        _wait(fd, select.POLLIN, deadline)
+        chunk = os.read(fd, min(remaining, _READ_CHUNK))
+        if not chunk:
+            raise ChannelClosed("the other side closed the pipe")
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_frame(fd: int, *, max_bytes: int = MAX_FRAME_BYTES, deadline: float | None = None) -> bytes:
+    """The payload of the next frame on ``fd``; the size limit is checked before reading it."""
+    length = frame_length(read_exact(fd, _PREFIX.size, deadline), max_bytes)
+    return read_exact(fd, length, deadline)
+
+
+def write_all(fd: int, data: bytes, deadline: float | None = None) -> None:
+    """Write all of ``data`` to ``fd`` (ideally non-blocking); ChannelTimeout at deadline.
+
+    BrokenPipeError propagates when the reader is gone.
+    """
+    view = memoryview(data)
+    while view:
+        _wait(fd, select.POLLOUT, deadline)
+        try:
+            written = os.write(fd, view)
+        except BlockingIOError:
+            continue
+        view = view[written:]
+
+
+# --------------------------------------------------------------------------
+# Messages
+
+
+@dataclass(frozen=True)
+class ErrorInfo:
+    """An exception raised by student code, as plain text."""
+
+    type: str
+    message: str
+    traceback: str
+
+
+def call_request(request_id: int, function: str, args: Any, kwargs: dict[str, Any], *,
+                 errstate: bool) -> dict[str, Any]:
+    """The message asking the worker to run ``function(*args, **kwargs)``.
+
+    ``args`` must be a list or tuple (a bare string would be split into characters).
+    """
+    if not isinstance(args, (list, tuple)) or not isinstance(kwargs, dict):
+        raise TypeError("args must be a list or tuple and kwargs a dict")
+    message: dict[str, Any] = {"id": request_id, "op": "call", "function": function,
+                               "args": list(args), "kwargs": dict(kwargs)}
+    if errstate:
+        message["errstate"] = "raise"
+    return message
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + f"... [{len(text) - limit} more characters]"
+
+
+def parse_error(raw: Any) -> ErrorInfo:
+    """An ``ErrorInfo`` from an untrusted error object; ProtocolError if malformed."""
+    if type(raw) is not dict or not {"type", "message"} <= set(raw):
+        raise ProtocolError("malformed error object")
+    fields = (raw["type"], raw["message"], raw.get("traceback", ""))
+    if any(type(f) is not str for f in fields):
+        raise ProtocolError("error fields must be strings")
+    return ErrorInfo(_clip(fields[0], 200), _clip(fields[1], MAX_TEXT_CHARS),
+                     _clip(fields[2], MAX_TRACEBACK_CHARS))
+
+
+def _is_int(value: Any) -> bool:
+    return type(value) is int
+
+
+def parse_response(message: Any, expected_id: int) -> tuple[bool, Any]:
+    """(ok, value-or-error) from a call response; ProtocolError if it is malformed.
+
+    On failure the second item is an ``ErrorInfo``, or a ``str`` reason when the
+    worker could not send the result (``"bad_result"``).
+    """
+    if type(message) is not dict or not _is_int(message.get("id")) or type(message.get("ok")) is not bool:
+        raise ProtocolError("malformed response")
+    if message["id"] != expected_id:
+        raise ProtocolError(f"response id {message['id']} does not match request id {expected_id}")
+    if message["ok"]:
+        if "value" not in message:
+            raise ProtocolError("response has no value")
+        return True, message["value"]
+    if type(message.get("bad_result")) is str:
+        return False, _clip(message["bad_result"], MAX_TEXT_CHARS)
+    return False, parse_error(message.get("error"))

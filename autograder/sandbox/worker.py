@@ -1,0 +1,241 @@
+"""The sandboxed worker: imports one submission and serves calls to it.
+
+Run as ``python -I -S worker.py CONFIG_JSON`` by the launcher, never imported
+by the grader. It uses only the standard library, numpy, pyseccomp and the
+``wire`` module that sits next to it. CONFIG_JSON holds ``submission`` (path
+of the source file), ``filename`` (name shown in tracebacks), ``site`` (dir
+holding numpy and pyseccomp), ``request_fd``/``response_fd`` (protocol pipes)
+and ``max_frame_bytes``.
+
+Order matters: everything the worker itself needs (numpy, wire, pyseccomp) is
+imported and the seccomp filter is installed BEFORE the first line of student
+code runs. After that the process is hostile territory: student code may
+monkeypatch anything here, so every safety check lives in the grader.
+
+Frames written, in order: a ``{"hello": ...}`` frame (the sandbox came up),
+the load report, then one response per request.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
+_DENIED_SYSCALLS = (
+    # No new processes, no re-exec, no namespace or tracing games.
+    "fork", "vfork", "execve", "execveat", "ptrace", "process_vm_readv", "process_vm_writev",
+    "unshare", "setns", "mount", "umount2", "pivot_root", "chroot", "bpf", "perf_event_open",
+    "keyctl", "add_key", "request_key", "userfaultfd", "kexec_load", "init_module",
+    "finit_module", "delete_module", "personality",
+)
+_CLONE_THREAD = 0x00010000
+_SUBMISSION = "submission"
+
+
+def _prepare_imports(config: dict) -> None:
+    """Single-threaded BLAS and a sys.path of: worker dir, private site, stdlib."""
+    for name in _THREAD_VARS:
+        os.environ[name] = "1"  # must happen before numpy loads OpenBLAS
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:0] = [here, config["site"]]
+    import ctypes.util
+
+    # pyseccomp calls find_library, which would run ldconfig in a subprocess;
+    # the sonames are stable on glibc systems, so answer directly.
+    original = ctypes.util.find_library
+    known = {"seccomp": "libseccomp.so.2", "c": "libc.so.6"}
+    ctypes.util.find_library = lambda name: known.get(name) or original(name)
+    try:
+        import numpy  # noqa: F401  (loaded now so student code cannot pre-empt it)
+        import pyseccomp  # noqa: F401
+        import wire  # noqa: F401
+    finally:
+        ctypes.util.find_library = original
+
+
+def _lower_process_limit(config: dict) -> None:
+    """RLIMIT_NPROC as seen inside the sandbox (it does not bind uids mapped to root)."""
+    import resource
+
+    limit = int(config["processes"])
+    _, hard = resource.getrlimit(resource.RLIMIT_NPROC)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)  # an unprivileged process can only lower it
+    resource.setrlimit(resource.RLIMIT_NPROC, (limit, limit))
+
+
+def _install_seccomp() -> None:
+    """Deny process creation (threads still work) and a few dangerous syscalls."""
+    import errno
+
+    import pyseccomp as sc
+
+    rules = sc.SyscallFilter(sc.ALLOW)
+    for name in _DENIED_SYSCALLS:
+        try:
+            rules.add_rule(sc.ERRNO(errno.EPERM), name)
+        except (OSError, ValueError):
+            pass  # syscall unknown on this architecture
+    # clone without CLONE_THREAD is a fork; clone3 gets ENOSYS so glibc's
+    # pthread_create falls back to clone, whose flags a filter can inspect.
+    rules.add_rule(sc.ERRNO(errno.EPERM), "clone", sc.Arg(0, sc.MASKED_EQ, _CLONE_THREAD, 0))
+    rules.add_rule(sc.ERRNO(errno.ENOSYS), "clone3")
+    rules.load()
+
+
+def _redirect_output() -> None:
+    """Point sys.stdout/stderr at fds 1/2 (the capture pipes) and stdin at nothing."""
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    sys.stdin = open(0, "r", closefd=False)
+    sys.stdout = open(1, "w", buffering=1, errors="backslashreplace", closefd=False)
+    sys.stderr = open(2, "w", buffering=1, errors="backslashreplace", closefd=False)
+
+
+def _flush_output() -> None:
+    """Flush whatever the student left buffered; student code may have broken the streams."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:
+            pass
+
+
+def _safe_str(err: BaseException) -> str:
+    """str(err), tolerating a student __str__ that raises."""
+    try:
+        text = str(err)
+    except BaseException:
+        return "<exception message could not be rendered>"
+    return text if isinstance(text, str) else "<exception message is not text>"
+
+
+def _error_info(err: BaseException, filename: str) -> dict:
+    """The wire form of ``err`` with a traceback of the submission's frames only."""
+    import traceback
+
+    try:
+        frames = [f for f in traceback.extract_tb(err.__traceback__) if f.filename == filename]
+        lines = traceback.format_list(frames)
+        if isinstance(err, SyntaxError):
+            lines += traceback.format_exception_only(type(err), err)
+        else:
+            lines.append(f"{type(err).__name__}: {_safe_str(err)}\n")
+        text = "Traceback (most recent call last):\n" + "".join(lines) if frames else "".join(lines)
+    except BaseException:
+        text = ""
+    message = _safe_str(err)
+    if isinstance(err, SystemExit):
+        message = f"SystemExit({message}) was raised"
+    return {"type": type(err).__name__, "message": message[:4000], "traceback": text[:16000]}
+
+
+def _load_submission(config: dict) -> tuple[object | None, dict]:
+    """(module or None, load report) after executing the submission source."""
+    import linecache
+    import types
+
+    filename = config["filename"]
+    with open(config["submission"], "rb") as handle:
+        source = handle.read().decode("utf-8", errors="replace")
+    # Registering the source lets tracebacks show the student's lines.
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    module = types.ModuleType(_SUBMISSION)
+    module.__file__ = filename
+    sys.modules[_SUBMISSION] = module
+    try:
+        exec(compile(source, filename, "exec"), module.__dict__)
+    except BaseException as err:  # SystemExit and KeyboardInterrupt included
+        _flush_output()
+        return None, {"ok": False, "error": _error_info(err, filename)}
+    _flush_output()
+    return module, {"ok": True, "functions": _public_functions(module)}
+
+
+def _public_functions(module: object) -> list:
+    """Names of public callables defined by the submission itself (not imported)."""
+    names = []
+    for name, value in list(vars(module).items()):
+        try:
+            if (isinstance(name, str) and not name.startswith("_") and callable(value)
+                    and getattr(value, "__module__", None) == _SUBMISSION):
+                names.append(name)
+        except BaseException:
+            continue  # a hostile object whose attribute lookup raises
+    return sorted(names)
+
+
+def _run_call(module: object, request: dict, filename: str) -> dict:
+    """Run one requested call; the response message without its id."""
+    import contextlib
+
+    import numpy as np
+
+    function = vars(module).get(request["function"])
+    if not callable(function):
+        error = {"type": "AttributeError", "traceback": "",
+                 "message": f"the submission no longer defines {request['function']!r}"}
+        return {"ok": False, "error": error}
+    errstate = np.errstate(over="raise", invalid="raise", divide="raise") \
+        if request.get("errstate") == "raise" else contextlib.nullcontext()
+    try:
+        with errstate:
+            value = function(*request["args"], **request["kwargs"])
+    except BaseException as err:  # a SystemExit inside a call is the student's error too
+        return {"ok": False, "error": _error_info(err, filename)}
+    finally:
+        _flush_output()
+    return {"ok": True, "value": value}
+
+
+def _pack_response(request_id: int, response: dict, max_bytes: int) -> bytes:
+    """The frame for ``response``, or a bad_result frame if it cannot be sent."""
+    import wire
+
+    try:
+        frame = wire.pack_message({"id": request_id, **response})
+        if len(frame) - 8 <= max_bytes:
+            return frame
+        reason = f"the result is too large to send ({len(frame) // 1024 // 1024} MiB)"
+    except BaseException as err:  # UnsupportedValue, or student code failing in a conversion
+        reason = f"the result cannot be sent to the grader: {_safe_str(err)[:500]}"
+    return wire.pack_message({"id": request_id, "ok": False, "bad_result": reason})
+
+
+def _serve(module: object, config: dict) -> None:
+    """Answer call requests until the grader closes the request pipe."""
+    import wire
+
+    request_fd, response_fd = config["request_fd"], config["response_fd"]
+    while True:
+        try:
+            request = wire.unpack_payload(wire.read_frame(request_fd))
+        except wire.ChannelClosed:
+            return
+        response = _run_call(module, request, config["filename"])
+        wire.write_all(response_fd, _pack_response(request["id"], response, config["max_frame_bytes"]))
+
+
+def main(argv: list) -> None:
+    """Entry point: set up, report hello and load status, then serve."""
+    config = json.loads(argv[1])
+    _prepare_imports(config)
+    import wire
+
+    _lower_process_limit(config)
+    _install_seccomp()
+    _redirect_output()
+    wire.write_all(config["response_fd"], wire.pack_message({"hello": "worker", "pid": os.getpid()}))
+    module, report = _load_submission(config)
+    wire.write_all(config["response_fd"], wire.pack_message(report))
+    if module is not None:
+        _serve(module, config)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
+    # Skip interpreter teardown: student atexit hooks and __del__ methods must not run.
+    os._exit(0)

@@ -1,0 +1,106 @@
+"""What the CLI shows: progress bars, tables and friendly reports (rich)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from autograder.assignment import Assignment, ManifestError, available_assignments, get_assignment
+from autograder.grading.batch import BatchError, BatchReport, grade_batch
+from autograder.grading.grade import grade_loaded
+from autograder.grading.results import GradeResult
+from autograder.submission import SubmissionError, load_submission
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def results_table(results: tuple[GradeResult, ...], title: str) -> Table:
+    table = Table(title=title)
+    for column in ("student", "score", "max", "status"):
+        table.add_column(column, justify="right" if column in ("score", "max") else "left")
+    for result in results:
+        status = result.error or f"{sum(t.passed for t in result.tests)}/{len(result.tests)} tests passed"
+        table.add_row(result.student_id, f"{result.score:g}", f"{result.max_score:g}", status[:90])
+    return table
+
+
+def grade_with_progress(assignment: Assignment, paths: list[Path], out_dir: Path, *,
+                        jobs: int, resume: bool) -> BatchReport:
+    columns = (TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=errors, transient=True) as progress:
+        task = progress.add_task("grade", total=len(paths))
+        try:
+            report = grade_batch(assignment, paths, out_dir, jobs=jobs, resume=resume,
+                                 on_result=lambda _: progress.advance(task))
+        except BatchError as err:
+            errors.print(f"[red]error:[/red] {err}")
+            raise SystemExit(2) from None
+    console.print(results_table(report.results, f"{assignment.title}: {len(report.results)} submissions"))
+    if report.resumed:
+        console.print(f"resumed {len(report.resumed)} already graded")
+    console.print(f"wrote {out_dir}/<student>/results.json, feedback.md and {out_dir}/grades.csv")
+    return report
+
+
+def _assignment_for(file: Path, assignment_id: str | None) -> Assignment:
+    if assignment_id is not None:
+        return get_assignment(assignment_id)
+    stem = file.stem if not file.is_dir() else ""
+    for candidate in available_assignments():
+        assignment = get_assignment(candidate)
+        if assignment.module == stem:
+            return assignment
+    raise ManifestError(f"cannot tell the assignment from {file.name}; pass --assignment "
+                        f"({', '.join(available_assignments())})")
+
+
+def check_with_report(file: Path, assignment_id: str | None) -> int:
+    """Run the public suite on ``file``; 0 when every public test passes."""
+    try:
+        assignment = _assignment_for(file, assignment_id)
+        submission = load_submission(file, preferred=assignment.module)
+    except (ManifestError, SubmissionError) as err:
+        errors.print(f"[red]cannot check:[/red] {err}")
+        return 2
+    result = grade_loaded(assignment, submission, suite=assignment.public_tests)
+    for warning in result.warnings:
+        console.print(f"[yellow]note:[/yellow] {warning}")
+    if result.error:
+        console.print(f"[red]✗ {result.error}[/red]")
+        return 1
+    for test in result.tests:
+        mark = "[green]✓[/green]" if test.passed else "[red]✗[/red]"
+        console.print(f"{mark} {test.name}")
+        if not test.passed:
+            console.print(f"    {test.message}", markup=False, highlight=False)
+    verdict = "all public tests pass" if result.score >= result.max_score else "some public tests fail"
+    console.print(f"[bold]{result.summary()}[/bold]: {verdict}. The hidden tests check more cases.")
+    return 0 if result.score >= result.max_score else 1
+
+
+def release_with_report(assignment: Assignment, out_dir: Path, *, overwrite: bool) -> None:
+    from autograder.release import release_assignment
+
+    report = release_assignment(assignment, out_dir, overwrite=overwrite)
+    console.print(f"released {assignment.id} to {report.folder}:")
+    for path in report.files:
+        console.print(f"  {path}")
+
+
+def validate_with_report(assignment: Assignment) -> bool:
+    from autograder.validate import validate_assignment
+
+    report = validate_assignment(assignment)
+    for note in report.notes:
+        console.print(f"  {note}")
+    console.print(f"  solution {report.solution.score:g}/{report.solution.max_score:g}, "
+                  f"stub {report.stub.score:g}/{report.stub.max_score:g}")
+    for problem in report.problems:
+        console.print(f"[red]✗[/red] {problem}", highlight=False)
+    if report.ok:
+        console.print(f"[green]✓ {assignment.id} is valid[/green]")
+    return report.ok

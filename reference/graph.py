@@ -1,0 +1,205 @@
+"""A small symbolic computational graph and the chain rule as a sum over paths.
+
+A ``Graph`` is a list of nodes in topological order; each node is a SymPy
+expression of named symbols: inputs, parameters and earlier nodes. The
+gradient of the output with respect to any name ``w`` is the lecture's rule
+
+    dL/dw = sum over every path w -> ... -> L of the product of the local
+            derivatives d child / d parent along the path,
+
+where every local derivative is ``sympy.diff`` of the child's expression with
+respect to the parent's symbol, evaluated at the forward values (each node
+symbol replaced by its composed expression).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from reference.losses import chain_rule, sum_over_paths
+from reference.numeric import Evaluator, FloatArray, as_float64, compile_expression
+
+
+def graph_symbol(name: str) -> sp.Symbol:
+    """The symbol every graph uses for ``name`` (real, so SymPy simplifies freely)."""
+    return sp.Symbol(name, real=True)
+
+
+@functools.cache
+def _compiled_template(template: sp.Expr, arity: int) -> Evaluator:
+    return compile_expression(template, [graph_symbol(f"__arg{i}") for i in range(arity)])
+
+
+def compile_local(expr: sp.Expr) -> tuple[Evaluator, tuple[str, ...]]:
+    """A float64 evaluator of ``expr`` and the names of its arguments, in call order.
+
+    Arguments are renamed to positional placeholders before compiling, so the
+    identical layers of a deep chain share one compiled function.
+    """
+    args = sorted(expr.free_symbols, key=lambda s: s.name)
+    template = expr.xreplace({s: graph_symbol(f"__arg{i}") for i, s in enumerate(args)})
+    return _compiled_template(template, len(args)), tuple(s.name for s in args)
+
+
+@dataclass(frozen=True)
+class PathTerm:
+    """One chain-rule path ``nodes[0] -> ... -> nodes[-1]`` (source first, output last).
+
+    ``factors`` are the local derivatives in the lecture's order, output first:
+    d nodes[-1]/d nodes[-2], ..., d nodes[1]/d nodes[0], each in node symbols.
+    ``local_product`` is their product; ``product`` is it at the forward values.
+    """
+
+    nodes: tuple[str, ...]
+    factors: tuple[sp.Expr, ...]
+    local_product: sp.Expr
+    product: sp.Expr
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain data: nodes, factors and both products as SymPy strings."""
+        return {"nodes": list(self.nodes), "factors": [str(f) for f in self.factors],
+                "local_product": str(self.local_product), "product": str(self.product)}
+
+
+@dataclass(frozen=True)
+class Graph:
+    """Nodes ``(name, expression)`` in topological order over ``inputs`` and ``parameters``.
+
+    ``output`` names the node that gradients are taken of (the loss).
+    """
+
+    nodes: tuple[tuple[str, sp.Expr], ...]
+    inputs: tuple[str, ...]
+    parameters: tuple[str, ...]
+    output: str
+
+    def __post_init__(self) -> None:
+        known = set(self.inputs) | set(self.parameters)
+        for name, expr in self.nodes:
+            unknown = {s.name for s in expr.free_symbols} - known
+            if unknown:
+                raise ValueError(f"node {name!r} uses undefined {sorted(unknown)}")
+            known.add(name)
+        if self.output not in dict(self.nodes):
+            raise ValueError(f"output {self.output!r} is not a node")
+
+    @cached_property
+    def expressions(self) -> dict[str, sp.Expr]:
+        return dict(self.nodes)
+
+    def node_parents(self, name: str) -> tuple[str, ...]:
+        """The names a node's expression uses, sorted."""
+        return tuple(sorted(s.name for s in self.expressions[name].free_symbols))
+
+    def children(self, name: str) -> tuple[str, ...]:
+        """Nodes whose expression uses ``name``, in topological order."""
+        return tuple(n for n, e in self.nodes if graph_symbol(name) in e.free_symbols)
+
+    def paths(self, source: str) -> tuple[tuple[str, ...], ...]:
+        """Every path from ``source`` to the output, each as names source-first."""
+        if source == self.output:
+            return ((source,),)
+        return tuple((source, *rest) for child in self.children(source)
+                     for rest in self.paths(child))
+
+    @cached_property
+    def _memo(self) -> dict[tuple[str, str, str], Any]:
+        # Per-graph memo for local derivatives and their compiled evaluators
+        # (functools.cache on a method would key on, and keep alive, every graph).
+        return {}
+
+    def local_derivative(self, child: str, parent: str) -> sp.Expr:
+        """d child / d parent by ``sympy.diff``, in the child's argument symbols."""
+        key = ("diff", child, parent)
+        if key not in self._memo:
+            self._memo[key] = sp.diff(self.expressions[child], graph_symbol(parent))
+        return self._memo[key]
+
+    @cached_property
+    def composed(self) -> dict[str, sp.Expr]:
+        """Each node as an expression of the inputs and parameters only."""
+        values: dict[sp.Symbol, sp.Expr] = {}
+        for name, expr in self.nodes:
+            values[graph_symbol(name)] = expr.xreplace(values)
+        return {s.name: e for s, e in values.items()}
+
+    def at_forward_values(self, expr: sp.Expr) -> sp.Expr:
+        """``expr`` with every node symbol replaced by that node's composed expression."""
+        return expr.xreplace({graph_symbol(n): e for n, e in self.composed.items()})
+
+    def path_term(self, path: tuple[str, ...]) -> PathTerm:
+        """The chain-rule term of one path (see ``PathTerm``)."""
+        edges = list(zip(path[1:], path[:-1]))[::-1]
+        factors = tuple(self.local_derivative(child, parent) for child, parent in edges)
+        local = chain_rule(factors)
+        return PathTerm(tuple(path), factors, local, self.at_forward_values(local))
+
+    def path_terms(self, source: str) -> tuple[PathTerm, ...]:
+        """``path_term`` of every path from ``source`` to the output."""
+        self._check_name(source)
+        return tuple(self.path_term(p) for p in self.paths(source))
+
+    def gradient(self, source: str) -> sp.Expr:
+        """d output / d source as the sum over paths of the chain-rule products."""
+        return sum_over_paths((t.product,) for t in self.path_terms(source))
+
+    def direct_gradient(self, source: str) -> sp.Expr:
+        """d output / d source by ``sympy.diff`` of the composed output (the cross-check)."""
+        self._check_name(source)
+        return sp.diff(self.composed[self.output], graph_symbol(source))
+
+    def _check_name(self, name: str) -> None:
+        if name not in self.expressions and name not in self.parameters + self.inputs:
+            known = ", ".join(self.parameters + self.inputs + tuple(self.expressions))
+            raise KeyError(f"unknown name {name!r}; known: {known}")
+
+    @cached_property
+    def _node_evaluators(self) -> dict[str, tuple[Evaluator, tuple[str, ...]]]:
+        return {name: compile_local(expr) for name, expr in self.nodes}
+
+    def _edge_evaluator(self, child: str, parent: str) -> tuple[Evaluator, tuple[str, ...]]:
+        key = ("compiled", child, parent)
+        if key not in self._memo:
+            self._memo[key] = compile_local(self.local_derivative(child, parent))
+        return self._memo[key]
+
+    def evaluate(self, values: Mapping[str, Any], stop_at: str | None = None) -> dict[str, FloatArray]:
+        """Forward pass in float64: ``values`` (inputs and parameters) plus every node.
+
+        With ``stop_at``, nodes after that one are skipped (so a forward pass of a
+        network does not need the loss's target). A missing value is a KeyError.
+        """
+        out = {k: as_float64(v) for k, v in values.items()}
+        for name, _ in self.nodes:
+            fn, args = self._node_evaluators[name]
+            out[name] = fn(*(out[a] for a in args))
+            if name == stop_at:
+                break
+        return out
+
+    def numeric_gradients(self, values: Mapping[str, Any]) -> dict[str, FloatArray]:
+        """d output / d name in float64 for every input and parameter, elementwise.
+
+        Reverse accumulation over the graph: the adjoint of a name is the sum over
+        its children of (child's adjoint) * (local derivative). Expanding the
+        recursion gives exactly the sum over paths of the chain-rule products;
+        it just shares common path suffixes instead of recomputing them.
+        """
+        forward = self.evaluate(values)
+        shape = np.broadcast_shapes(*(v.shape for v in forward.values()))
+        adjoint: dict[str, FloatArray] = {self.output: np.ones(shape)}
+        for name, _ in reversed(self.nodes):
+            if name not in adjoint:
+                continue
+            for parent in self.node_parents(name):
+                fn, args = self._edge_evaluator(name, parent)
+                term = adjoint[name] * fn(*(forward[a] for a in args))
+                adjoint[parent] = adjoint.get(parent, np.zeros(shape)) + term
+        return {n: adjoint.get(n, np.zeros(shape)) for n in self.inputs + self.parameters}

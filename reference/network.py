@@ -1,0 +1,173 @@
+"""The lecture's network and a deep sigmoid chain, symbolic and as float64 oracles.
+
+Lecture network (one input x, target y; every node uses the same activation):
+
+    o1   = act(w1 x + b1)
+    o2_1 = act(w2 o1 + b2)        o2_2 = act(w3 o1 + b3)
+    o3   = act(w4 o2_1 + w5 o2_2 + b4)
+    L    = (y - o3)^2             (averaged over a batch numerically)
+
+Deep chain of n layers: h_0 = x, h_k = act(w_k h_{k-1}).
+
+Every numeric oracle evaluates a ``Graph`` built here, with the activation's
+numerically stable form; derivatives are ``sympy.diff`` of the nodes, never a
+hand-written backward pass. Activations take their default parameters.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import numpy as np
+import sympy as sp
+
+from reference.activations import get_activation
+from reference.graph import Graph, PathTerm, graph_symbol
+from reference.losses import gradient_descent_step
+from reference.numeric import FloatArray, as_float64
+from reference.properties import chain_derivative_bound
+from reference.symbols import x as activation_input
+
+PARAMETERS = ("w1", "w2", "w3", "w4", "w5", "b1", "b2", "b3", "b4")
+"""Trainable parameters of the lecture network."""
+
+HIDDEN = ("o1", "o2_1", "o2_2", "o3")
+"""Activation nodes of the lecture network, in forward order (o3 is the prediction)."""
+
+INPUTS = ("x", "y")
+LOSS = "L"
+
+Form = Literal["expr", "stable"]
+
+
+def activation_expression(activation: str, form: Form = "expr") -> sp.Expr:
+    """The activation in ``reference.symbols.x`` with its defaults bound.
+
+    ``form="expr"`` is the defining expression (readable symbolic paths);
+    ``"stable"`` is the numerically stable equal form (for float64 oracles).
+    """
+    act = get_activation(activation)
+    chosen = act.stable if form == "stable" and act.stable is not None else act.expr
+    return act.bind(chosen)
+
+
+def _act(activation: str, form: Form, pre_activation: sp.Expr) -> sp.Expr:
+    # xreplace does not rewrite inside the replacement, so the network input,
+    # also named x, is never substituted twice.
+    return activation_expression(activation, form).xreplace({activation_input: pre_activation})
+
+
+@functools.cache
+def lecture_network(activation: str = "sigmoid", form: Form = "expr") -> Graph:
+    """The lecture network as a ``Graph`` (cached per activation and form)."""
+    s = graph_symbol
+    nodes = (
+        ("o1", _act(activation, form, s("w1") * s("x") + s("b1"))),
+        ("o2_1", _act(activation, form, s("w2") * s("o1") + s("b2"))),
+        ("o2_2", _act(activation, form, s("w3") * s("o1") + s("b3"))),
+        ("o3", _act(activation, form, s("w4") * s("o2_1") + s("w5") * s("o2_2") + s("b4"))),
+        (LOSS, (s("y") - s("o3")) ** 2),
+    )
+    return Graph(nodes, INPUTS, PARAMETERS, LOSS)
+
+
+def paths(param: str, activation: str = "sigmoid") -> tuple[PathTerm, ...]:
+    """Every chain-rule path from ``param`` to the loss (w1: two, via o2_1 and o2_2)."""
+    if param not in PARAMETERS:
+        raise KeyError(f"unknown parameter {param!r}; known: {', '.join(PARAMETERS)}")
+    return lecture_network(activation).path_terms(param)
+
+
+def _checked(params: Mapping[str, float]) -> dict[str, float]:
+    missing = sorted(set(PARAMETERS) - set(params))
+    extra = sorted(set(params) - set(PARAMETERS))
+    if missing or extra:
+        raise ValueError(f"parameters must be exactly {', '.join(PARAMETERS)};"
+                         f" missing {missing}, unexpected {extra}")
+    return {k: float(params[k]) for k in PARAMETERS}
+
+
+def forward(params: Mapping[str, float], x: Any, activation: str = "sigmoid") -> dict[str, FloatArray]:
+    """o1, o2_1, o2_2, o3 in float64, each with the shape of ``x`` (scalar or 1-D)."""
+    graph = lecture_network(activation, "stable")
+    values = graph.evaluate({**_checked(params), "x": as_float64(x)}, stop_at=HIDDEN[-1])
+    return {name: values[name] for name in HIDDEN}
+
+
+def loss(params: Mapping[str, float], x: Any, y: Any, activation: str = "sigmoid") -> float:
+    """mean((y - o3)^2) over the batch."""
+    graph = lecture_network(activation, "stable")
+    values = graph.evaluate({**_checked(params), "x": as_float64(x), "y": as_float64(y)})
+    return float(np.mean(values[LOSS]))
+
+
+def backward(params: Mapping[str, float], x: Any, y: Any,
+             activation: str = "sigmoid") -> dict[str, float]:
+    """dL/dp for every parameter, L = mean((y - o3)^2) over the batch.
+
+    Per-sample gradients come from the graph; their mean is the gradient of the
+    mean loss because differentiation is linear.
+    """
+    graph = lecture_network(activation, "stable")
+    grads = graph.numeric_gradients({**_checked(params), "x": as_float64(x), "y": as_float64(y)})
+    return {p: float(np.mean(grads[p])) for p in PARAMETERS}
+
+
+def train(params: Mapping[str, float], x: Any, y: Any, lr: float, steps: int,
+          activation: str = "sigmoid") -> tuple[dict[str, float], list[float]]:
+    """``steps`` of plain gradient descent p <- p - lr dL/dp on the whole batch.
+
+    Returns the final parameters (a new dict) and ``steps + 1`` losses:
+    ``losses[k]`` is the loss after k updates (``losses[0]`` the initial one).
+    """
+    current = _checked(params)
+    losses = [loss(current, x, y, activation)]
+    for _ in range(steps):
+        grads = backward(current, x, y, activation)
+        current = {p: float(gradient_descent_step(current[p], grads[p], lr)) for p in PARAMETERS}
+        losses.append(loss(current, x, y, activation))
+    return current, losses
+
+
+@functools.cache
+def deep_chain(n: int, activation: str = "sigmoid", form: Form = "expr") -> Graph:
+    """h_k = act(w_k h_{k-1}) for k = 1..n as a ``Graph`` with input h0 and output h{n}."""
+    if n < 1:
+        raise ValueError(f"a chain needs at least one layer, got n={n}")
+    s = graph_symbol
+    nodes = tuple((f"h{k}", _act(activation, form, s(f"w{k}") * s(f"h{k - 1}")))
+                  for k in range(1, n + 1))
+    return Graph(nodes, ("h0",), tuple(f"w{k}" for k in range(1, n + 1)), f"h{n}")
+
+
+def _chain_values(x: Any, weights: Sequence[float]) -> dict[str, Any]:
+    return {"h0": as_float64(x), **{f"w{k}": float(w) for k, w in enumerate(weights, start=1)}}
+
+
+def deep_chain_forward(x: Any, weights: Sequence[float],
+                       activation: str = "sigmoid") -> list[FloatArray]:
+    """[h0 = x, h1, ..., hn] in float64 (n = len(weights)), each shaped like ``x``."""
+    graph = deep_chain(len(weights), activation, "stable")
+    values = graph.evaluate(_chain_values(x, weights))
+    return [values[f"h{k}"] for k in range(len(weights) + 1)]
+
+
+def deep_chain_gradients(x: Any, weights: Sequence[float],
+                         activation: str = "sigmoid") -> FloatArray:
+    """g[k] = d h_n / d w_{k+1}, shape (n, *x.shape): one row per weight, first layer first."""
+    graph = deep_chain(len(weights), activation, "stable")
+    grads = graph.numeric_gradients(_chain_values(x, weights))
+    return np.stack([grads[f"w{k}"] for k in range(1, len(weights) + 1)])
+
+
+def vanishing_bound(x: Any, weights: Sequence[float], activation: str = "sigmoid") -> FloatArray:
+    """Upper bound on |d h_n / d w_1| = |x| * M**n * prod_{k>=2} |w_k|.
+
+    d h_n/d w_1 = x f'(z_1) prod_{k>=2} w_k f'(z_k), and every |f'| <= M, the
+    derived sup |f'| (``chain_derivative_bound``; sigmoid: M = 1/4).
+    """
+    n = len(weights)
+    factor = float(chain_derivative_bound(activation, n).bound)
+    return np.abs(as_float64(x)) * factor * float(np.prod(np.abs(as_float64(weights[1:]))))

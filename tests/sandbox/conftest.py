@@ -1,0 +1,44 @@
+"""Shared helpers for the sandbox tests: every test drives REAL worker processes."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from autograder.sandbox import SandboxLimits, SandboxSession, sandbox_kind, sandbox_kind_reason
+
+# Tight defaults keep hostile tests fast; individual tests override as needed.
+FAST_LIMITS = SandboxLimits(call_timeout_s=5.0, import_timeout_s=10.0)
+
+requires_bwrap = pytest.mark.skipif(
+    sandbox_kind() != "bwrap",
+    reason=f"isolation guarantee only holds under bubblewrap ({sandbox_kind_reason()})")
+
+
+def source(text: str) -> str:
+    """Dedented submission source, so tests can indent it naturally."""
+    return textwrap.dedent(text).lstrip("\n")
+
+
+@pytest.fixture
+def make_session() -> Iterator[Callable[..., SandboxSession]]:
+    """Factory ``make_session(src, **limit_overrides)``; closes every session and
+    checks that none of its processes survived."""
+    sessions: list[SandboxSession] = []
+
+    def factory(src: str, *, kind: Any = None, filename: str = "submission.py",
+                **overrides: Any) -> SandboxSession:
+        session = SandboxSession(source(src), filename=filename, kind=kind,
+                                 limits=replace(FAST_LIMITS, **overrides))
+        sessions.append(session)
+        session.start()
+        return session
+
+    yield factory
+    for session in sessions:
+        session.close()
+        assert session.leftover_pids() == []

@@ -1,0 +1,501 @@
+"""SandboxSession and StudentProxy against real, often hostile, worker processes.
+
+Everything here must hold for both sandbox kinds; isolation guarantees that
+only bubblewrap provides live in test_isolation.py.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+import os
+import time
+
+import numpy as np
+import pytest
+
+from autograder.sandbox import (
+    BadResult,
+    CallTimedOut,
+    FunctionDisabled,
+    MissingFunction,
+    StudentCallError,
+    StudentProxy,
+    StudentRaised,
+    UnsupportedValue,
+    WorkerDied,
+)
+
+ECHO = """
+    import numpy as np
+
+    def echo(*args, **kwargs):
+        return [list(args), kwargs]
+
+    def add(a, b):
+        return a + b
+
+    def double(x):
+        return 2 * x
+
+    def _private():
+        return "secret"
+"""
+
+
+# ---------------------------------------------------------------- loading
+
+def test_load_report_lists_public_functions_defined_by_the_submission(make_session) -> None:
+    session = make_session("""
+        import numpy as np
+        from math import exp
+        def sigmoid(x): return 1 / (1 + np.exp(-x))
+        class Layer: pass
+        relu = lambda x: np.maximum(x, 0)
+        def _helper(): pass
+        CONSTANT = 3
+    """)
+    assert session.loaded.ok
+    assert session.loaded.functions == ("Layer", "relu", "sigmoid")
+    assert session.has("sigmoid") and not session.has("exp") and not session.has("_helper")
+
+
+def test_syntax_error_is_a_load_error_with_line(make_session) -> None:
+    session = make_session("def f(:\n    pass\n")
+    report = session.loaded
+    assert not report.ok and report.error_type == "SyntaxError"
+    assert "line 1" in report.traceback
+    with pytest.raises(MissingFunction, match="could not be loaded"):
+        session.call("f")
+
+
+def test_import_time_exception_is_a_load_error(make_session) -> None:
+    report = make_session("""
+        x = 1
+        raise ValueError("bad at import")
+    """).loaded
+    assert (report.ok, report.error_type, report.error_message) == (False, "ValueError", "bad at import")
+    assert 'File "submission.py", line 2' in report.traceback
+
+
+@pytest.mark.parametrize("statement,kind", [
+    ("import sys; sys.exit(0)", "SystemExit"),
+    ("raise SystemExit(3)", "SystemExit"),
+    ("raise KeyboardInterrupt", "KeyboardInterrupt"),
+])
+def test_exits_at_import_are_load_errors(make_session, statement: str, kind: str) -> None:
+    report = make_session(statement).loaded
+    assert not report.ok and report.error_type == kind
+
+
+def test_os_exit_at_import_is_a_load_error(make_session) -> None:
+    report = make_session("import os; os._exit(4)").loaded
+    assert not report.ok and report.error_type == "WorkerDied"
+    assert "status 4" in report.error_message
+
+
+def test_sleep_at_import_times_out_within_the_import_timeout(make_session) -> None:
+    started = time.monotonic()
+    session = make_session("import time; time.sleep(60)\ndef f(): pass", import_timeout_s=1.5)
+    assert time.monotonic() - started < 6
+    assert not session.loaded.ok
+    assert session.loaded.error_message == "timed out after 1.5 s while importing"
+    with pytest.raises(MissingFunction):
+        session.call("f")
+
+
+def test_traceback_names_the_student_file(make_session) -> None:
+    session = make_session("def f(x):\n    return x / 0\n", filename="alice.py")
+    with pytest.raises(StudentRaised) as info:
+        session.call("f", (1,))
+    assert 'File "alice.py", line 2, in f' in info.value.traceback
+
+
+# ---------------------------------------------------------------- calling
+
+def test_values_of_every_kind_round_trip_through_the_worker(make_session) -> None:
+    session = make_session(ECHO)
+    args = [None, True, 3, 2**70, 1.25, math.inf, "text", [1, (2, 3)], {"k": {"n": [1]}},
+            np.arange(6, dtype=np.int32).reshape(2, 3), np.array([np.nan, 1.0]), np.bool_(False)]
+    positional, keywords = session.call("echo", args, {"key": np.float32(0.5)})
+    assert keywords == {"key": 0.5} and type(keywords["key"]) is float
+    assert positional[:7] == [None, True, 3, 2**70, 1.25, math.inf, "text"]
+    assert positional[7] == [1, [2, 3]] and positional[8] == {"k": {"n": [1]}}
+    np.testing.assert_array_equal(positional[9], args[9])
+    assert positional[9].dtype == np.int32 and type(positional[9]) is np.ndarray
+    assert np.isnan(positional[10][0]) and positional[11] is False
+
+
+def test_proxy_forwards_calls_and_hides_private_names(make_session) -> None:
+    session = make_session(ECHO)
+    student = StudentProxy(session)
+    assert student.add(2, b=3) == 5
+    np.testing.assert_array_equal(student.double(np.arange(3)), [0, 2, 4])
+    assert student.has("add") and not student.has("_private") and not student.has("nope")
+    with pytest.raises(AttributeError):
+        student._private
+    with pytest.raises(AttributeError):
+        getattr(student, "__wrapped__")
+    with pytest.raises(MissingFunction):
+        session.call("_private")
+    with pytest.raises(MissingFunction, match="nope"):
+        student.nope(1)
+
+
+def test_student_cannot_mutate_the_graders_arguments(make_session) -> None:
+    session = make_session("def clobber(a):\n    a[:] = 0\n    return a\n")
+    original = np.arange(1.0, 4.0)
+    assert session.call("clobber", (original,)).tolist() == [0, 0, 0]
+    assert original.tolist() == [1.0, 2.0, 3.0]
+
+
+def test_student_exception_carries_type_message_and_only_student_frames(make_session) -> None:
+    session = make_session("""
+        import numpy as np
+        def f(x):
+            return np.linalg.inv(x)
+    """)
+    with pytest.raises(StudentRaised) as info:
+        session.call("f", (np.zeros((2, 2)),))
+    error = info.value
+    assert error.type == "LinAlgError" and "Singular" in error.message
+    assert 'File "submission.py", line 3, in f' in error.traceback
+    assert "numpy" not in error.traceback.split("LinAlgError")[0]  # no numpy frames
+    assert isinstance(error, StudentCallError)
+
+
+def test_errstate_raise_only_when_requested(make_session) -> None:
+    session = make_session("""
+        import numpy as np
+        def div(x):
+            return np.float64(x) / np.float64(0.0)
+    """)
+    assert session.call("div", (1.0,)) == math.inf
+    with pytest.raises(StudentRaised) as info:
+        session.call("div", (1.0,), errstate=True)
+    assert info.value.type == "FloatingPointError"
+    assert StudentProxy(session).with_options(errstate=True) is not None
+
+
+def test_sys_exit_inside_a_call_is_the_students_exception(make_session) -> None:
+    session = make_session("import sys\ndef quit():\n    sys.exit(2)\ndef ok():\n    return 1\n")
+    with pytest.raises(StudentRaised) as info:
+        session.call("quit")
+    assert info.value.type == "SystemExit"
+    assert session.call("ok") == 1
+
+
+def test_threads_work_inside_the_worker(make_session) -> None:
+    session = make_session("""
+        import threading
+        def threaded():
+            box = []
+            t = threading.Thread(target=lambda: box.append(41 + 1))
+            t.start(); t.join()
+            return box[0]
+    """)
+    assert session.call("threaded") == 42
+
+
+def test_unsendable_arguments_are_the_graders_error(make_session) -> None:
+    session = make_session(ECHO)
+    with pytest.raises(UnsupportedValue):
+        session.call("echo", (object(),))
+
+
+# ---------------------------------------------------------------- lying results
+
+def test_ndarray_subclass_result_arrives_as_plain_ndarray(make_session) -> None:
+    session = make_session("""
+        import numpy as np
+        class Liar(np.ndarray):
+            def __eq__(self, other): return np.ones(np.shape(other), dtype=bool)
+            def __array_finalize__(self, obj): pass
+        def f():
+            return np.arange(3.0).view(Liar)
+        def m():
+            return np.asmatrix(np.eye(2))
+    """)
+    result = session.call("f")
+    assert type(result) is np.ndarray
+    assert not np.array_equal(result, [9.0, 9.0, 9.0])
+    assert type(session.call("m")) is np.ndarray
+
+
+def test_lying_objects_become_plain_values_or_bad_results(make_session) -> None:
+    session = make_session("""
+        class AlwaysEqual:
+            def __eq__(self, other): return True
+        class Fl(float):
+            def __eq__(self, other): return True
+        def obj(): return AlwaysEqual()
+        def fl(): return Fl(1.0)
+        def func(): return print
+        def cplx(): return 1j
+        def objarr():
+            import numpy as np
+            return np.array([AlwaysEqual()], dtype=object)
+    """)
+    for name in ("obj", "func", "cplx", "objarr"):
+        with pytest.raises(BadResult, match="cannot be sent"):
+            session.call(name)
+    value = session.call("fl")
+    assert type(value) is float and value == 1.0 and value != 2.0
+
+
+def test_builtins_overridden_in_the_worker_do_not_reach_the_grader(make_session) -> None:
+    session = make_session("""
+        import builtins
+        builtins.abs = lambda v: 0
+        def f(x):
+            return abs(x)
+    """)
+    assert session.call("f", (-3,)) == 0  # the override is real inside the worker ...
+    assert abs(-3) == 3 and builtins.abs(-3) == 3 # ... and absent here
+
+
+def test_sabotaging_the_workers_own_builtins_only_hurts_the_worker(make_session) -> None:
+    session = make_session("""
+        import builtins
+        builtins.isinstance = lambda *a: True
+        builtins.type = lambda *a: int
+        def f():
+            return 1
+    """)
+    try:
+        session.call("f")
+    except StudentCallError:
+        pass  # the worker may well break itself; the grader must not
+    assert not isinstance(1, str) and type("x") is str
+
+
+def test_forged_response_with_wrong_id_is_a_bad_result(make_session) -> None:
+    session = make_session("""
+        import json, sys, wire
+        FD = json.loads(sys.argv[1])["response_fd"]
+        def forge():
+            wire.write_all(FD, wire.pack_message({"id": 999, "ok": True, "value": 100}))
+            return 0
+        def ok():
+            return 1
+    """)
+    with pytest.raises(BadResult, match="does not match"):
+        session.call("forge")
+    assert session.call("ok") == 1  # a fresh worker answers
+
+
+def test_garbage_and_oversized_frames_are_bad_results(make_session) -> None:
+    session = make_session("""
+        import json, os, struct, sys
+        FD = json.loads(sys.argv[1])["response_fd"]
+        def garbage():
+            os.write(FD, struct.pack(">Q", 12) + b"\\x00\\x00\\x00\\x04nope....")
+        def huge():
+            os.write(FD, struct.pack(">Q", 2**60))
+        def ok():
+            return "fine"
+    """)
+    with pytest.raises(BadResult):
+        session.call("garbage")
+    with pytest.raises(BadResult, match="exceeds the limit"):
+        session.call("huge")
+    assert session.call("ok") == "fine"
+
+
+def test_result_larger_than_a_frame_is_a_bad_result(make_session) -> None:
+    session = make_session("import numpy as np\ndef big():\n    return np.zeros(300_000)\n",
+                           max_frame_bytes=1 << 20)
+    with pytest.raises(BadResult, match="too large"):
+        session.call("big")
+
+
+# ---------------------------------------------------------------- crashes and hangs
+
+def test_os_exit_in_a_call_is_worker_died_and_others_still_work(make_session) -> None:
+    session = make_session("""
+        import os
+        def crash(): os._exit(3)
+        def fine(x): return x + 1
+    """)
+    with pytest.raises(WorkerDied) as info:
+        session.call("crash")
+    assert "the worker exited with status 3" in str(info.value)
+    assert session.call("fine", (1,)) == 2
+    with pytest.raises(WorkerDied):  # not disabled: it crashes again, the worker restarts again
+        session.call("crash")
+    assert session.call("fine", (2,)) == 3
+
+
+def test_segfault_is_reported_as_a_signal(make_session) -> None:
+    session = make_session("import ctypes\ndef segv():\n    ctypes.string_at(0)\n")
+    with pytest.raises(WorkerDied, match="SIGSEGV"):
+        session.call("segv")
+
+
+def test_closed_result_channel_is_worker_died(make_session) -> None:
+    session = make_session("""
+        import json, os, sys
+        FD = json.loads(sys.argv[1])["response_fd"]
+        def close(): os.close(FD)
+        def fine(): return 1
+    """)
+    with pytest.raises(WorkerDied):
+        session.call("close")
+    assert session.call("fine") == 1
+
+
+def test_infinite_loop_times_out_is_disabled_and_others_still_work(make_session) -> None:
+    session = make_session("""
+        def spin():
+            while True:
+                pass
+        def fine(x):
+            return x * 3
+    """)
+    started = time.monotonic()
+    with pytest.raises(CallTimedOut) as info:
+        session.call("spin", timeout=0.5)
+    assert time.monotonic() - started < 4
+    assert info.value.function == "spin" and info.value.seconds == 0.5
+    with pytest.raises(FunctionDisabled):
+        session.call("spin")
+    assert session.call("fine", (2,)) == 6
+
+
+def test_sigterm_ignoring_loop_is_still_killed(make_session) -> None:
+    session = make_session("""
+        import signal
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        def spin():
+            while True:
+                pass
+    """)
+    pids = session.worker_pids()
+    assert pids
+    with pytest.raises(CallTimedOut):
+        session.call("spin", timeout=0.5)
+    session.close()
+    assert session.leftover_pids() == []
+    assert not [pid for pid in pids if _alive(pid)]
+
+
+def test_cpu_limit_kills_a_background_spinner(make_session) -> None:
+    session = make_session("""
+        import threading
+        def spin():
+            while True: pass
+        threading.Thread(target=spin, daemon=True).start()
+        def wait():
+            import time
+            time.sleep(30)
+    """, cpu_seconds=1)
+    with pytest.raises(WorkerDied, match="SIGXCPU|SIGKILL"):
+        session.call("wait", timeout=15)
+
+
+def test_huge_allocation_is_a_memory_error_not_a_crash(make_session) -> None:
+    session = make_session("""
+        import numpy as np
+        def alloc():
+            return float(np.ones(64 * 1024**3, dtype=np.uint8).sum())
+        def grow():
+            chunks = []
+            while True:
+                chunks.append(np.empty(64 * 1024 * 1024, dtype=np.uint8))  # address space, untouched
+        def fine():
+            return np.ones(1000).sum()
+    """)
+    with pytest.raises(StudentRaised) as info:
+        session.call("alloc")
+    assert info.value.type == "MemoryError"
+    with pytest.raises(StudentRaised) as info:
+        session.call("grow")
+    assert info.value.type == "MemoryError"
+    assert session.call("fine") == 1000.0
+
+
+def test_fork_bomb_fails_and_leaves_no_process(make_session) -> None:
+    session = make_session("""
+        import os, subprocess
+        def bomb():
+            errors = set()
+            for _ in range(300):
+                try:
+                    if os.fork() == 0:
+                        while True: pass
+                except OSError as err:
+                    errors.add(err.errno)
+            return sorted(errors)
+        def spawn():
+            try:
+                subprocess.run(["/bin/true"])
+            except OSError as err:
+                return err.errno
+            return "spawned"
+    """)
+    import errno
+    assert session.call("bomb") == [errno.EPERM]
+    assert session.call("spawn") == errno.EPERM
+    session.close()
+    assert session.leftover_pids() == []
+
+
+def test_stdout_flood_is_truncated_and_the_call_still_answers(make_session) -> None:
+    session = make_session("""
+        import sys, os
+        print("hello at import")
+        def flood():
+            chunk = "x" * (1 << 20)
+            for _ in range(100):
+                sys.stdout.write(chunk)
+            os.write(2, b"e" * (1 << 20))
+            return "done"
+    """)
+    started = time.monotonic()
+    assert session.call("flood", timeout=30) == "done"
+    assert time.monotonic() - started < 30
+    output = session.captured_output()
+    assert output.stdout.startswith("hello at import\n")
+    assert len(output.stdout) == 64 * 1024 and len(output.stderr) == 64 * 1024
+    assert output.stdout_dropped >= 100 * (1 << 20) - 64 * 1024
+
+
+def test_restart_reimports_the_submission(make_session) -> None:
+    session = make_session("""
+        import os
+        calls = []
+        def count():
+            calls.append(1)
+            return len(calls)
+        def crash():
+            os._exit(1)
+    """)
+    assert [session.call("count") for _ in range(3)] == [1, 2, 3]
+    with pytest.raises(WorkerDied):
+        session.call("crash")
+    assert session.call("count") == 1
+
+
+def test_close_is_idempotent_and_calls_after_close_fail(make_session) -> None:
+    session = make_session(ECHO)
+    session.close()
+    session.close()
+    with pytest.raises(RuntimeError):
+        session.call("add", (1, 2))
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        return False
+
+
+def test_os_is_not_reachable_through_the_result(make_session) -> None:
+    session = make_session("import os\ndef f():\n    return os\n")
+    with pytest.raises(BadResult):
+        session.call("f")
+    assert os.getpid() > 0

@@ -107,6 +107,22 @@ def activate_derivative(z, activation="sigmoid"):
     ### END SOLUTION
 
 
+# %% tags=["tests"] points=2
+_z = np.array([-2.0, -0.5, 0.0, 0.5, 2.0])
+assert np.allclose(activate(_z, "sigmoid"), 1.0 / (1.0 + np.exp(-_z)))
+assert np.allclose(activate_derivative(_z, "tanh"), 1.0 - np.tanh(_z) ** 2)
+assert np.array_equal(activate(_z, "relu"), np.maximum(_z, 0.0))
+assert activate_derivative(0.0, "relu") == 0.0 and activate_derivative(0.0, "leaky_relu") == 0.01
+### BEGIN HIDDEN TESTS
+with np.errstate(over="raise", invalid="raise", divide="raise"):
+    _far = np.array([-1000.0, 1000.0])
+    for _name in ("sigmoid", "tanh", "relu", "leaky_relu", "elu"):
+        assert np.all(np.isfinite(activate(_far, _name)))
+        assert np.all(np.isfinite(activate_derivative(_far, _name)))
+assert activate_derivative(0.0, "elu") == 1.0
+assert activate(np.arange(3), "relu").dtype == np.float64
+### END HIDDEN TESTS
+
 # %% [markdown]
 # ## 2. The loss: mean squared error
 #
@@ -143,6 +159,14 @@ def mse_loss_derivative(y, y_hat):
     return np.asarray(2.0 * (y_hat - y) / y_hat.size)
     ### END SOLUTION
 
+
+# %% tags=["tests"] points=1
+assert np.isclose(mse_loss(np.array([1.0, 0.0]), np.array([0.5, 0.5])), 0.25)
+assert np.allclose(mse_loss_derivative(np.array([1.0, 0.0]), np.array([0.5, 0.5])), [-0.5, 0.5])
+### BEGIN HIDDEN TESTS
+assert isinstance(mse_loss(1.0, 0.0), float)
+assert mse_loss_derivative(np.zeros((2, 3)), np.ones((2, 3))).shape == (2, 3)
+### END HIDDEN TESTS
 
 # %% [markdown]
 # ## 3. The chain rule, one path at a time
@@ -211,6 +235,14 @@ def sum_over_paths(paths):
     ### END SOLUTION
 
 
+# %% tags=["tests"] points=1
+assert np.isclose(chain_rule([0.25, 0.15, 0.10, 0.05, 0.02]), 0.25 * 0.15 * 0.10 * 0.05 * 0.02)
+assert np.isclose(sum_over_paths([[2.0, 3.0], [4.0, 0.5, 0.5]]), 7.0)
+### BEGIN HIDDEN TESTS
+assert np.allclose(chain_rule([np.array([1.0, 2.0]), np.array([3.0, 4.0])]), [3.0, 8.0])
+assert np.isclose(sum_over_paths([[5.0]]), 5.0)
+### END HIDDEN TESTS
+
 # %% [markdown]
 # ## 4. The update rule
 #
@@ -227,6 +259,15 @@ def gradient_descent_step(w, grad, lr):
     return np.asarray(np.asarray(w, dtype=np.float64) - float(lr) * np.asarray(grad, dtype=np.float64))
     ### END SOLUTION
 
+
+# %% tags=["tests"] points=1
+_w = np.array([1.0, -2.0])
+assert np.allclose(gradient_descent_step(_w, np.array([0.5, -0.5]), 0.1), [0.95, -1.95])
+assert np.array_equal(_w, [1.0, -2.0])
+### BEGIN HIDDEN TESTS
+assert gradient_descent_step(_w, np.array([0.5, -0.5]), 0.1) is not _w
+assert np.allclose(gradient_descent_step(_w, np.array([1.0, 1.0]), 0.0), _w)
+### END HIDDEN TESTS
 
 # %% [markdown]
 # ## 5. Forward pass
@@ -301,6 +342,34 @@ def backward(params, x, y, activation="sigmoid"):
     ### END SOLUTION
 
 
+# %% tags=["tests"] points=3
+_params = {"w1": 0.5, "w2": -0.3, "w3": 0.8, "w4": 0.6, "w5": -0.4,
+           "b1": 0.1, "b2": 0.05, "b3": -0.1, "b4": 0.2}
+_x, _y = np.array([-1.0, 0.3, 1.2]), np.array([0.2, 0.5, 0.9])
+assert set(forward(_params, _x)) == {"o1", "o2_1", "o2_2", "o3"}
+assert forward(_params, _x)["o3"].shape == (3,)
+
+
+def _numeric_gradient(name, activation, eps=1e-6):
+    """Central difference of mse_loss(y, forward(params, x)["o3"]) in one parameter."""
+    ahead, behind = dict(_params), dict(_params)
+    ahead[name] += eps
+    behind[name] -= eps
+    return (mse_loss(_y, forward(ahead, _x, activation)["o3"])
+            - mse_loss(_y, forward(behind, _x, activation)["o3"])) / (2 * eps)
+
+
+_grads = backward(_params, _x, _y)
+assert set(_grads) == set(_params)
+for _name in _params:
+    assert np.isclose(_grads[_name], _numeric_gradient(_name, "sigmoid"), rtol=1e-5, atol=1e-8), _name
+### BEGIN HIDDEN TESTS
+for _activation in ("tanh", "elu"):
+    _grads = backward(_params, _x, _y, _activation)
+    for _name in _params:
+        assert np.isclose(_grads[_name], _numeric_gradient(_name, _activation), rtol=1e-5, atol=1e-8)
+### END HIDDEN TESTS
+
 # %% [markdown]
 # ## 7. Training
 #
@@ -329,6 +398,16 @@ def train(params, x, y, lr=0.5, steps=100, activation="sigmoid"):
     return current, losses
     ### END SOLUTION
 
+
+# %% tags=["tests"] points=2
+_start = dict(_params)
+_fitted, _losses = train(_params, _x, _y, lr=0.5, steps=20)
+assert len(_losses) == 20 and _losses[-1] < _losses[0]
+assert np.isclose(_losses[0], mse_loss(_y, forward(_params, _x)["o3"]))
+assert _params == _start
+### BEGIN HIDDEN TESTS
+assert np.isclose(_losses[1], mse_loss(_y, forward(train(_params, _x, _y, lr=0.5, steps=1)[0], _x)["o3"]))
+### END HIDDEN TESTS
 
 # %% [markdown]
 # ## 8. Try it

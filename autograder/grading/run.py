@@ -20,7 +20,7 @@ import pytest
 from autograder.grading.outcomes import SuiteRun, TestOutcome
 from autograder.suite.plugin import STUDENT_FACTORY, StudentFactory
 
-PYTEST_ARGS = ("-p", "no:cacheprovider", "-p", "no:randomly", "--import-mode=importlib",
+PYTEST_ARGS = ("-p", "autograder.suite.plugin", "-p", "no:cacheprovider", "-p", "no:randomly", "--import-mode=importlib",
                "-o", "addopts=", "-o", "python_files=test_*.py", "-q", "--no-header")
 
 

@@ -49,6 +49,7 @@ import importlib.util
 import json
 import os
 import resource
+import select
 import shutil
 import signal
 import stat
@@ -478,6 +479,18 @@ class WorkerProcess:
         if namespace is not None and any(_pid_namespace(pid) == namespace for pid in mine):
             mine.update(pid for pid in stats if _pid_namespace(pid) == namespace)
         return sorted(mine)
+
+    def is_quiet(self) -> bool:
+        """Running, and nothing unasked (stray frame, EOF) waiting on the result pipe.
+
+        Checked between calls so that what a background thread of the student
+        wrote (or a death between calls) is not blamed on the next call.
+        """
+        if self._killed or self.popen.poll() is not None:
+            return False
+        poller = select.poll()
+        poller.register(self.response_fd, select.POLLIN)
+        return not poller.poll(0)
 
     def exit_status(self, wait_s: float) -> int | None:
         """The launcher's return code, waiting up to ``wait_s``; None if still running."""

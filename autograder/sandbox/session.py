@@ -291,9 +291,11 @@ class SandboxSession:
             raise FunctionDisabled(function, self._disabled[function])
 
     def _live_worker(self) -> WorkerProcess:
-        """The current worker, or a freshly started one after a crash or timeout."""
-        if self._worker is not None:
+        """The current worker, or a freshly started one after a crash, a timeout, or
+        stray output between calls (the worker's state is then unknown)."""
+        if self._worker is not None and self._worker.is_quiet():
             return self._worker
+        self._discard_worker()
         if self._restarts >= MAX_RESTARTS:
             raise WorkerDied(f"the worker crashed {MAX_RESTARTS} times; it is not restarted again")
         self._restarts += 1

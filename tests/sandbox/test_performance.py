@@ -21,6 +21,7 @@ def _start_seconds() -> float:
         return time.monotonic() - started
 
 
+@pytest.mark.slow
 def test_start_time_and_call_latency(capsys: pytest.CaptureFixture[str]) -> None:
     sandbox_kind()  # the one-off bwrap self-test is not part of a worker's start
     starts = [_start_seconds() for _ in range(5)]

@@ -94,6 +94,7 @@ def test_os_exit_at_import_is_a_load_error(make_session) -> None:
     assert "status 4" in report.error_message
 
 
+@pytest.mark.slow
 def test_sleep_at_import_times_out_within_the_import_timeout(make_session) -> None:
     started = time.monotonic()
     session = make_session("import time; time.sleep(60)\ndef f(): pass", import_timeout_s=1.5)
@@ -380,6 +381,7 @@ def test_sigterm_ignoring_loop_is_still_killed(make_session) -> None:
     assert not [pid for pid in pids if _alive(pid)]
 
 
+@pytest.mark.slow
 def test_cpu_limit_kills_a_background_spinner(make_session) -> None:
     session = make_session("""
         import threading
@@ -499,3 +501,46 @@ def test_os_is_not_reachable_through_the_result(make_session) -> None:
     with pytest.raises(BadResult):
         session.call("f")
     assert os.getpid() > 0
+
+
+def test_stray_output_or_death_between_calls_is_not_blamed_on_the_next_call(make_session) -> None:
+    session = make_session("""
+        import json, os, sys, threading, time
+        FD = json.loads(sys.argv[1])["response_fd"]
+        def later(action):
+            def run():
+                time.sleep(0.2)
+                os.write(FD, b"garbage") if action == "garbage" else os._exit(9)
+            threading.Thread(target=run, daemon=True).start()
+            return "armed"
+        def fine():
+            return "fine"
+    """)
+    for action in ("garbage", "exit"):
+        assert session.call("later", (action,)) == "armed"
+        time.sleep(0.6)
+        assert session.call("fine") == "fine"
+
+
+def test_restarts_are_capped(make_session, monkeypatch: pytest.MonkeyPatch) -> None:
+    from autograder.sandbox import session as session_module
+
+    monkeypatch.setattr(session_module, "MAX_RESTARTS", 2)
+    session = make_session("import os\ndef crash():\n    os._exit(1)\n")
+    for _ in range(3):
+        with pytest.raises(WorkerDied, match="exited with status 1"):
+            session.call("crash")
+    with pytest.raises(WorkerDied, match="not restarted again"):
+        session.call("crash")
+
+
+def test_session_from_file_uses_the_file_name_in_tracebacks(tmp_path) -> None:
+    from autograder.sandbox import SandboxSession
+
+    path = tmp_path / "bob.py"
+    path.write_text("def f():\n    raise KeyError('k')\n")
+    with SandboxSession.from_file(path) as session:
+        with pytest.raises(StudentRaised) as info:
+            session.call("f")
+    assert 'File "bob.py", line 2' in info.value.traceback
+    assert session.leftover_pids() == []

@@ -281,7 +281,7 @@ def test_accepts_int_input(student: Any, fn: Function, params: dict[str, float],
     assert_close(got, want, call=text, hint=fn.hint)
 
 
-@pytest.mark.points(5)
+@pytest.mark.points(4)
 @pytest.mark.parametrize("shape", SHAPES, ids=lambda s: f"shape={s}".replace(" ", ""))
 @pytest.mark.parametrize(("fn", "params"), base_setting(list(FUNCTIONS.values())))
 def test_returns_array_of_input_shape(student: Any, fn: Function, params: dict[str, float],

@@ -1,0 +1,217 @@
+"""Hidden suite, part 2: ``softmax(z, axis=-1)`` and ``softmax_jacobian(z)``.
+
+Expected values come from ``reference.softmax`` (``softmax`` and ``jacobian``,
+the latter proved equal to SymPy's Jacobian of the symbolic softmax) at fixed
+or seeded logits. Checks, each its own pointed test:
+
+* ``softmax[...]``: values for 1-D logits (random, huge, equal, one class) and
+  a (4, 6) batch along the default axis;
+* ``softmax_axis``: shapes (2, 3) and (3, 2) along axis 0, 1 and -1, and the
+  default axis;
+* ``softmax_sums_to_one``: the student's outputs add up along ``axis`` to what
+  the reference's add up to (1, up to rounding);
+* ``softmax_jacobian``: against the reference, and against central
+  differences of the student's OWN softmax (one batched call: row j of the
+  batch is z + eps e_j);
+* the contract: int input, float64 arrays of the right shape, read-only input
+  (see the elementwise module for what is observable through the sandbox),
+  finite and free of floating-point errors for |z| up to 1000.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from autograder.gradcheck import compare_gradients
+from autograder.suite import Expected, as_float_array, assert_close, assert_float_array_like, assert_gradcheck, derive
+from autograder.tolerances import GRADCHECK_EPS
+from reference.softmax import jacobian as reference_jacobian
+from reference.softmax import softmax as reference_softmax
+
+SOFTMAX_HINT = ("softmax(z)_i = e^z_i / sum_j e^z_j along the given axis; subtract the max along "
+                "that axis first (keepdims=True) so exp never overflows")
+JACOBIAN_HINT = "J[i, j] = d s_i / d z_j = s_i (delta_ij - s_j), i.e. np.diag(s) - np.outer(s, s)"
+
+_rng = np.random.default_rng(20240612)
+LOGITS = {
+    "random": _rng.normal(0.0, 3.0, size=5),
+    "huge": np.array([1000.0, -1000.0, 0.0, 999.5]),
+    "equal": np.full(4, 2.5),
+    "one-class": np.array([-7.0]),
+    "batch(4,6)": _rng.normal(0.0, 5.0, size=(4, 6)),
+}
+AXIS_CASES = [((2, 3), 0), ((2, 3), -1), ((2, 3), 1), ((3, 2), 0), ((3, 2), -1), ((3, 2), None)]
+AXIS_LOGITS = {shape: _rng.normal(0.0, 4.0, size=shape) for shape in ((2, 3), (3, 2))}
+SUM_LOGITS = {shape: _rng.normal(0.0, 50.0, size=shape) for shape in ((2, 3), (3, 2))}
+JACOBIAN_LOGITS = {
+    "n=3": _rng.normal(0.0, 2.0, size=3),
+    "n=5": _rng.normal(0.0, 2.0, size=5),
+    "n=1": np.array([0.3]),
+    "huge": np.array([1000.0, -1000.0, 999.0]),
+}
+GRADCHECK_LOGITS = {"n=4": _rng.normal(0.0, 2.0, size=4), "n=6": _rng.normal(0.0, 1.0, size=6)}
+LARGE = np.array([1000.0, -1000.0, 0.0, 999.0, -999.0, 30.0])
+INT_LOGITS = np.array([3, -1, 0, 2], dtype=np.int64)
+MUTATION_LOGITS = _rng.normal(0.0, 3.0, size=(3, 4))
+SHAPE_LOGITS = {shape: _rng.normal(0.0, 3.0, size=shape) for shape in ((5,), (2, 3))}
+
+
+def describe(name: str, z: Any, axis: int | None = None) -> str:
+    array = np.asarray(z)
+    shown = f"z=<{array.dtype} array of shape {array.shape}>"
+    return f"{name}({shown}" + (f", axis={axis})" if axis is not None else ")")
+
+
+def call_softmax(student: Any, z: np.ndarray, axis: int | None = None) -> Any:
+    """``student.softmax(z)`` or ``student.softmax(z, axis=axis)`` (None: rely on the default)."""
+    return student.softmax(z) if axis is None else student.softmax(z, axis=axis)
+
+
+def fail(call_text: str, detail: str, hint: str = "") -> None:
+    __tracebackhide__ = True
+    raise AssertionError(f"{call_text}: {detail}" + (f"\nHint: {hint}" if hint else ""))
+
+
+# --------------------------------------------------------------------------
+# softmax
+
+
+@pytest.mark.points(4)
+@pytest.mark.parametrize("name", list(LOGITS))
+def test_softmax(student: Any, name: str) -> None:
+    """softmax along the default (last) axis, against the reference."""
+    z = LOGITS[name]
+    want = derive(reference_softmax, z)
+    assert_close(call_softmax(student, z.copy()), want, call=describe("softmax", z), hint=SOFTMAX_HINT)
+
+
+@pytest.mark.points(5)
+@pytest.mark.parametrize(("shape", "axis"), AXIS_CASES,
+                         ids=[f"shape=({r},{c})-axis={'default' if a is None else a}"
+                              for (r, c), a in AXIS_CASES])
+def test_softmax_axis(student: Any, shape: tuple[int, int], axis: int | None) -> None:
+    """softmax of a non-square batch along the given axis (or the default, -1)."""
+    z = AXIS_LOGITS[shape]
+    want = derive(reference_softmax, z) if axis is None else derive(reference_softmax, z, axis=axis)
+    assert_close(call_softmax(student, z.copy(), axis), want, call=describe("softmax", z, axis),
+                 hint="normalise along `axis` only: np.max and np.sum with axis=axis, keepdims=True")
+
+
+@pytest.mark.points(3)
+@pytest.mark.parametrize(("shape", "axis"), [((2, 3), 0), ((2, 3), -1), ((3, 2), 0), ((3, 2), -1)],
+                         ids=lambda v: f"shape=({v[0]},{v[1]})" if isinstance(v, tuple) else f"axis={v}")
+def test_softmax_sums_to_one(student: Any, shape: tuple[int, int], axis: int) -> None:
+    """The outputs add up to 1 along ``axis`` (to what the reference's outputs add up to)."""
+    z = SUM_LOGITS[shape]
+    reference = derive(reference_softmax, z, axis=axis)
+    want = Expected(np.sum(reference.value, axis=axis), f"sum over axis {axis} of {reference.derived_from}")
+    text = describe("softmax", z, axis)
+    got = as_float_array(call_softmax(student, z.copy(), axis), call=text, hint=SOFTMAX_HINT)
+    if got.shape != z.shape:
+        fail(text, f"got shape {got.shape}, should be {z.shape}", SOFTMAX_HINT)
+    assert_close(np.sum(got, axis=axis), want, call=f"sum of {text} over axis {axis}", hint=SOFTMAX_HINT)
+
+
+# --------------------------------------------------------------------------
+# softmax_jacobian
+
+
+@pytest.mark.points(4)
+@pytest.mark.parametrize("name", list(JACOBIAN_LOGITS))
+def test_softmax_jacobian(student: Any, name: str) -> None:
+    """The (n, n) Jacobian diag(s) - s s^T, against the reference."""
+    z = JACOBIAN_LOGITS[name]
+    want = derive(reference_jacobian, z)
+    assert_close(student.softmax_jacobian(z.copy()), want, call=describe("softmax_jacobian", z),
+                 hint=JACOBIAN_HINT)
+
+
+@pytest.mark.points(4)
+@pytest.mark.parametrize("name", list(GRADCHECK_LOGITS))
+def test_softmax_jacobian_matches_own_softmax(student: Any, name: str) -> None:
+    """Column j of the Jacobian against (softmax(z + eps e_j) - softmax(z - eps e_j)) / 2 eps."""
+    z = GRADCHECK_LOGITS[name]
+    n = z.size
+    text = describe("softmax_jacobian", z)
+    analytic = as_float_array(student.softmax_jacobian(z.copy()), call=text, hint=JACOBIAN_HINT)
+    if analytic.shape != (n, n):
+        fail(text, f"got shape {analytic.shape}, should be {(n, n)}", JACOBIAN_HINT)
+    steps = GRADCHECK_EPS * np.eye(n)
+    batch = np.concatenate([z + steps, z - steps])  # rows: z + eps e_j, then z - eps e_j
+    moved = as_float_array(call_softmax(student, batch, -1), call=describe("softmax", batch, -1),
+                           hint=SOFTMAX_HINT)
+    if moved.shape != batch.shape:
+        fail(describe("softmax", batch, -1), f"got shape {moved.shape}, should be {batch.shape}", SOFTMAX_HINT)
+    numeric = ((moved[:n] - moved[n:]) / (2.0 * GRADCHECK_EPS)).T  # [i, j] = d s_i / d z_j
+    labels = [f"d s_{i} / d z_{j}" for i in range(n) for j in range(n)]
+    assert_gradcheck(compare_gradients(analytic, numeric, labels),
+                     call="softmax_jacobian vs central differences of your softmax",
+                     hint=f"{JACOBIAN_HINT}; if softmax itself is wrong, fix it first")
+
+
+# --------------------------------------------------------------------------
+# The contract
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("name", ["softmax", "softmax_jacobian"])
+def test_softmax_accepts_int_input(student: Any, name: str) -> None:
+    """Integer logits give float64 results with the right values."""
+    reference = reference_softmax if name == "softmax" else reference_jacobian
+    want = derive(reference, INT_LOGITS)
+    text = describe(name, INT_LOGITS)
+    got = getattr(student, name)(INT_LOGITS.copy())
+    assert_float_array_like(got, call=text, shape=np.shape(want.value),
+                            hint="convert first: z = np.asarray(z, dtype=np.float64)")
+    assert_close(got, want, call=text)
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize(("name", "shape"), [("softmax", (5,)), ("softmax", (2, 3)), ("softmax_jacobian", (5,))],
+                         ids=["softmax-shape=(5,)", "softmax-shape=(2,3)", "softmax_jacobian-n=5"])
+def test_softmax_returns_float_array(student: Any, name: str, shape: tuple[int, ...]) -> None:
+    """A float64 ndarray: softmax keeps the input's shape, the Jacobian is (n, n)."""
+    z = SHAPE_LOGITS[shape].copy()
+    out_shape = shape if name == "softmax" else (shape[0], shape[0])
+    assert_float_array_like(getattr(student, name)(z), call=describe(name, z), shape=out_shape)
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize(("name", "axis"), [("softmax", None), ("softmax", 0), ("softmax_jacobian", None)],
+                         ids=["softmax", "softmax-axis=0", "softmax_jacobian"])
+def test_softmax_does_not_modify_input(student: Any, name: str, axis: int | None) -> None:
+    """The logits are handed over read-only; writing into them fails."""
+    z = MUTATION_LOGITS[0].copy() if name == "softmax_jacobian" else MUTATION_LOGITS.copy()
+    z.setflags(write=False)
+    before = z.copy()
+    text = describe(name, z, axis)
+    got = call_softmax(student, z, axis) if name == "softmax" else student.softmax_jacobian(z)
+    if not np.array_equal(z, before):
+        fail(text, "changed its input array", "build new arrays (z - z.max(...)) instead of writing into z")
+    if got is z:
+        fail(text, "returned its input array itself", "return a new array")
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("name", ["softmax", "softmax_jacobian"])
+def test_softmax_finite_at_large_inputs(student: Any, name: str) -> None:
+    """No NaN or inf for logits up to +-1000."""
+    n = LARGE.size
+    shape = (n,) if name == "softmax" else (n, n)
+    assert_float_array_like(getattr(student, name)(LARGE.copy()), call=describe(name, LARGE), shape=shape,
+                            hint=SOFTMAX_HINT)
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("name", ["softmax", "softmax_jacobian"])
+def test_softmax_no_floating_point_errors(strict_student: Any, name: str) -> None:
+    """No overflow, invalid operation or division by zero for logits up to +-1000 (underflow is fine)."""
+    n = LARGE.size
+    shape = (n,) if name == "softmax" else (n, n)
+    with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+        got = getattr(strict_student, name)(LARGE.copy())
+    assert_float_array_like(got, call=describe(name, LARGE) + " under np.errstate(...='raise')",
+                            shape=shape, hint=SOFTMAX_HINT)

@@ -32,19 +32,42 @@ def graph_symbol(name: str) -> sp.Symbol:
     return sp.Symbol(name, real=True)
 
 
+def _placeholders(arity: int) -> tuple[sp.Symbol, ...]:
+    return tuple(graph_symbol(f"__arg{i}") for i in range(arity))
+
+
+def canonical_form(expr: sp.Expr) -> tuple[sp.Expr, tuple[sp.Symbol, ...]]:
+    """``expr`` with its free symbols (sorted by name) renamed to positional placeholders.
+
+    Identical layers (h_k = act(w_k h_{k-1}) for every k) then share one
+    template, so their derivatives and compiled evaluators are computed once.
+    """
+    args = tuple(sorted(expr.free_symbols, key=lambda s: s.name))
+    return expr.xreplace(dict(zip(args, _placeholders(len(args))))), args
+
+
+@functools.cache
+def _template_derivative(template: sp.Expr, index: int, arity: int) -> sp.Expr:
+    return sp.diff(template, _placeholders(arity)[index])
+
+
+def local_diff(expr: sp.Expr, wrt: sp.Symbol) -> sp.Expr:
+    """``sympy.diff(expr, wrt)``, computed once per canonical template."""
+    template, args = canonical_form(expr)
+    if wrt not in args:
+        return sp.S.Zero
+    derivative = _template_derivative(template, args.index(wrt), len(args))
+    return derivative.xreplace(dict(zip(_placeholders(len(args)), args)))
+
+
 @functools.cache
 def _compiled_template(template: sp.Expr, arity: int) -> Evaluator:
-    return compile_expression(template, [graph_symbol(f"__arg{i}") for i in range(arity)])
+    return compile_expression(template, _placeholders(arity))
 
 
 def compile_local(expr: sp.Expr) -> tuple[Evaluator, tuple[str, ...]]:
-    """A float64 evaluator of ``expr`` and the names of its arguments, in call order.
-
-    Arguments are renamed to positional placeholders before compiling, so the
-    identical layers of a deep chain share one compiled function.
-    """
-    args = sorted(expr.free_symbols, key=lambda s: s.name)
-    template = expr.xreplace({s: graph_symbol(f"__arg{i}") for i, s in enumerate(args)})
+    """A float64 evaluator of ``expr`` and the names of its arguments, in call order."""
+    template, args = canonical_form(expr)
     return _compiled_template(template, len(args)), tuple(s.name for s in args)
 
 
@@ -119,7 +142,7 @@ class Graph:
         """d child / d parent by ``sympy.diff``, in the child's argument symbols."""
         key = ("diff", child, parent)
         if key not in self._memo:
-            self._memo[key] = sp.diff(self.expressions[child], graph_symbol(parent))
+            self._memo[key] = local_diff(self.expressions[child], graph_symbol(parent))
         return self._memo[key]
 
     @cached_property
@@ -185,7 +208,13 @@ class Graph:
         return out
 
     def numeric_gradients(self, values: Mapping[str, Any]) -> dict[str, FloatArray]:
-        """d output / d name in float64 for every input and parameter, elementwise.
+        """d output / d name in float64 for every input and parameter, elementwise."""
+        return self.forward_and_gradients(values)[1]
+
+    def forward_and_gradients(
+        self, values: Mapping[str, Any]
+    ) -> tuple[dict[str, FloatArray], dict[str, FloatArray]]:
+        """The forward values and d output / d name for every input and parameter.
 
         Reverse accumulation over the graph: the adjoint of a name is the sum over
         its children of (child's adjoint) * (local derivative). Expanding the
@@ -202,4 +231,5 @@ class Graph:
                 fn, args = self._edge_evaluator(name, parent)
                 term = adjoint[name] * fn(*(forward[a] for a in args))
                 adjoint[parent] = adjoint.get(parent, np.zeros(shape)) + term
-        return {n: adjoint.get(n, np.zeros(shape)) for n in self.inputs + self.parameters}
+        grads = {n: adjoint.get(n, np.zeros(shape)) for n in self.inputs + self.parameters}
+        return forward, grads

@@ -39,28 +39,70 @@ HIDDEN = ("o1", "o2_1", "o2_2", "o3")
 INPUTS = ("x", "y")
 LOSS = "L"
 
-Form = Literal["expr", "stable"]
+Form = Literal["function", "expr", "stable"]
+"""How a graph writes its activation:
+
+* ``"function"``: an opaque SymPy function ``sigmoid(z)`` whose derivative is
+  ``sigmoid_prime(z)`` (see ``activation_function``). Paths stay readable and
+  path sum == sympy.diff is a fast symbolic identity; ``concretize`` expands it.
+* ``"expr"``: the defining expression substituted in (nested Piecewise for ReLU).
+* ``"stable"``: the numerically stable equal form, for the float64 oracles.
+"""
 
 
 def activation_expression(activation: str, form: Form = "expr") -> sp.Expr:
     """The activation in ``reference.symbols.x`` with its defaults bound.
 
-    ``form="expr"`` is the defining expression (readable symbolic paths);
-    ``"stable"`` is the numerically stable equal form (for float64 oracles).
+    ``form="stable"`` gives the numerically stable equal form when there is one.
     """
     act = get_activation(activation)
     chosen = act.stable if form == "stable" and act.stable is not None else act.expr
     return act.bind(chosen)
 
 
+class DefinedFunction(sp.Function):
+    """A one-argument function that stands for ``definition`` (an expression in x)."""
+
+    nargs = 1
+    definition: sp.Expr = sp.S.Zero
+
+    def expand_definition(self) -> sp.Expr:
+        return self.definition.xreplace({activation_input: self.args[0]})
+
+
+@functools.cache
+def activation_function(activation: str) -> type[DefinedFunction]:
+    """The opaque function ``activation(z)``; d/dz is ``activation_prime(z)``.
+
+    ``activation_prime`` stands for ``sympy.diff`` of the activation's defining
+    expression (defaults bound), so the kink conventions carry over.
+    """
+    definition = activation_expression(activation, "expr")
+    prime = type(f"{activation}_prime", (DefinedFunction,),
+                 {"definition": sp.diff(definition, activation_input)})
+
+    def fdiff(self: DefinedFunction, argindex: int = 1) -> sp.Expr:
+        return prime(self.args[0])
+
+    return type(activation, (DefinedFunction,), {"definition": definition, "fdiff": fdiff})
+
+
+def concretize(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with every opaque activation (and derivative) replaced by its definition."""
+    return expr.replace(lambda e: isinstance(e, DefinedFunction),
+                        lambda e: e.expand_definition())
+
+
 def _act(activation: str, form: Form, pre_activation: sp.Expr) -> sp.Expr:
+    if form == "function":
+        return activation_function(activation)(pre_activation)
     # xreplace does not rewrite inside the replacement, so the network input,
     # also named x, is never substituted twice.
     return activation_expression(activation, form).xreplace({activation_input: pre_activation})
 
 
 @functools.cache
-def lecture_network(activation: str = "sigmoid", form: Form = "expr") -> Graph:
+def lecture_network(activation: str = "sigmoid", form: Form = "function") -> Graph:
     """The lecture network as a ``Graph`` (cached per activation and form)."""
     s = graph_symbol
     nodes = (
@@ -110,9 +152,16 @@ def backward(params: Mapping[str, float], x: Any, y: Any,
     Per-sample gradients come from the graph; their mean is the gradient of the
     mean loss because differentiation is linear.
     """
+    return loss_and_gradients(params, x, y, activation)[1]
+
+
+def loss_and_gradients(params: Mapping[str, float], x: Any, y: Any,
+                       activation: str = "sigmoid") -> tuple[float, dict[str, float]]:
+    """``loss`` and ``backward`` from one forward pass."""
     graph = lecture_network(activation, "stable")
-    grads = graph.numeric_gradients({**_checked(params), "x": as_float64(x), "y": as_float64(y)})
-    return {p: float(np.mean(grads[p])) for p in PARAMETERS}
+    values = {**_checked(params), "x": as_float64(x), "y": as_float64(y)}
+    forward_values, grads = graph.forward_and_gradients(values)
+    return float(np.mean(forward_values[LOSS])), {p: float(np.mean(grads[p])) for p in PARAMETERS}
 
 
 def train(params: Mapping[str, float], x: Any, y: Any, lr: float, steps: int,
@@ -123,16 +172,17 @@ def train(params: Mapping[str, float], x: Any, y: Any, lr: float, steps: int,
     ``losses[k]`` is the loss after k updates (``losses[0]`` the initial one).
     """
     current = _checked(params)
-    losses = [loss(current, x, y, activation)]
+    losses = []
     for _ in range(steps):
-        grads = backward(current, x, y, activation)
+        value, grads = loss_and_gradients(current, x, y, activation)
+        losses.append(value)
         current = {p: float(gradient_descent_step(current[p], grads[p], lr)) for p in PARAMETERS}
-        losses.append(loss(current, x, y, activation))
+    losses.append(loss(current, x, y, activation))
     return current, losses
 
 
 @functools.cache
-def deep_chain(n: int, activation: str = "sigmoid", form: Form = "expr") -> Graph:
+def deep_chain(n: int, activation: str = "sigmoid", form: Form = "function") -> Graph:
     """h_k = act(w_k h_{k-1}) for k = 1..n as a ``Graph`` with input h0 and output h{n}."""
     if n < 1:
         raise ValueError(f"a chain needs at least one layer, got n={n}")

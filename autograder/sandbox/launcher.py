@@ -19,15 +19,23 @@ Two kinds of sandbox, chosen once per grader process by ``sandbox_kind()``:
 ``"fallback"`` (no usable bwrap; says so through ``sandbox_kind()``)
     The worker runs directly with ``python -I -S``, a private site directory of
     symlinks to numpy and pyseccomp only, a private working directory, the same
-    resource limits and seccomp filter, a new session, and -- when the grader
-    runs as root -- uid/gid 65534 with no supplementary groups. The fallback
-    does NOT stop: reading any world-readable file on the machine (including
-    the project tree, hidden tests and reference solutions if their
-    permissions allow it, and the private copy of a concurrent worker's
-    submission, since all workers share uid 65534); network access (sockets
-    are not blocked); seeing other processes in /proc; filling the disk with
-    many files below the per-file size limit; and, when the grader is not
-    root, anything the grader's own user may do (no uid drop is possible).
+    resource limits and seccomp filter, a new session, a parent-death signal,
+    and -- when the grader runs as root -- uid/gid 65534 with no supplementary
+    groups. The fallback does NOT stop:
+
+    * reading any world-readable file on the machine -- including the project
+      tree, hidden tests and reference solutions if their permissions allow it,
+      and the private copy of a concurrently running submission (all workers
+      share uid 65534) -- or listing world-readable directories;
+    * network access beyond what the seccomp filter blocks: ``socket()`` is
+      denied, but there is no network namespace behind it, so that single
+      filter is the only layer (bwrap adds an empty network namespace);
+    * seeing other processes in /proc, and signalling other uid-65534
+      processes (e.g. another submission's worker);
+    * filling the disk with many files, each below the per-file size limit;
+    * when the grader is not root, anything the grader's own user may do
+      (no uid drop is possible): reading and writing that user's files.
+
     Use it only for trusted code or development.
 
 Both kinds apply the same rlimits in the child before exec (RLIMIT_AS,
@@ -36,12 +44,19 @@ RLIMIT_NPROC; the worker itself lowers RLIMIT_NPROC again inside the sandbox).
 RLIMIT_NPROC does not bind root, which is why the worker's seccomp filter
 denies fork/vfork/clone-without-CLONE_THREAD.
 
-Note: bwrap's --die-with-parent uses PR_SET_PDEATHSIG, which fires when the
-*thread* that started the worker exits; start sessions from a long-lived thread.
+The worker's seccomp filter (worker.py) additionally denies exec, socket
+creation, io_uring, ptrace and namespace/mount syscalls in both kinds.
+
+Notes: bwrap's --die-with-parent (and the fallback's PR_SET_PDEATHSIG) fire
+when the *thread* that started the worker exits, so start sessions from a
+long-lived thread. Each worker has a scratch dir /tmp/autograder-sandbox-*
+(the submission copy; in the fallback also the work dir); ``kill()`` removes
+it, but a grader that is itself SIGKILLed leaves it behind.
 """
 
 from __future__ import annotations
 
+import ctypes
 import fcntl
 import functools
 import glob
@@ -73,6 +88,8 @@ _SANDBOX_DIR = "/sandbox"
 _SITE_DIR = "/sandbox/site"
 _WORK_DIR = "/tmp"
 _PIPE_BYTES = 1 << 20
+_PR_SET_PDEATHSIG = 1
+_KIT_PACKAGES = ("autograder", "reference", "assignments")  # must never be importable inside
 _THREAD_ENV = {name: "1" for name in
                ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")}
 
@@ -251,12 +268,24 @@ def _top_level_links() -> list[str]:
 
 
 def _masked_dirs(bound: list[str]) -> list[str]:
-    """Existing dirs inside bound trees that must look empty: site-packages, the project."""
-    paths = {sysconfig.get_path(key, vars={"base": sys.base_prefix, "platbase": sys.base_prefix})
-             for key in ("purelib", "platlib")}
+    """Dirs inside the bound trees that must look empty in the sandbox.
+
+    Every site-packages the grader knows of (base, venv, user, Debian's
+    dist-packages) and the kit itself (its packages and the project tree),
+    in case any of them lives under /usr or the Python prefix.
+    """
+    import site
+
+    paths = {sysconfig.get_path(key, vars={"base": prefix, "platbase": prefix})
+             for key in ("purelib", "platlib") for prefix in (sys.base_prefix, sys.prefix)}
+    paths.update(site.getsitepackages() if hasattr(site, "getsitepackages") else [])
+    paths.add(site.getusersitepackages() if hasattr(site, "getusersitepackages") else "")
     paths.update(glob.glob("/usr/lib/python3*/*-packages") + glob.glob("/usr/local/lib/python3*/*-packages"))
     paths.add(str(_PROJECT_ROOT))
-    real = {os.path.realpath(p) for p in paths if os.path.isdir(p)}
+    for package in _KIT_PACKAGES:
+        spec = importlib.util.find_spec(package)
+        paths.update(spec.submodule_search_locations or [] if spec else [])
+    real = {os.path.realpath(p) for p in paths if p and os.path.isdir(p)}
     return sorted(p for p in real if any(_is_within(p, b) for b in bound))
 
 
@@ -291,12 +320,13 @@ def _bwrap_argv(host: _HostPaths, binds: list[tuple[str, str]], limits: SandboxL
 
 @functools.lru_cache(maxsize=1)
 def _bwrap_self_test() -> str | None:
-    """None if bwrap can run the base interpreter here, else why not (cached)."""
+    """None if bwrap can run the base interpreter with numpy here, else why not (cached)."""
     if shutil.which("bwrap") is None:
         return "bwrap is not on PATH"
     try:
         host = _host_paths()
-        argv = _bwrap_argv(host, [], SandboxLimits()) + [host.interpreter, "-I", "-S", "-c", "pass"]
+        probe = f"import sys; sys.path.insert(0, {_SITE_DIR!r}); import numpy"
+        argv = _bwrap_argv(host, [], SandboxLimits()) + [host.interpreter, "-I", "-S", "-c", probe]
         done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=20)
     except (OSError, subprocess.SubprocessError, SandboxUnavailable) as err:
         return f"bwrap self-test failed: {err}"
@@ -364,8 +394,16 @@ def _fallback_dirs(scratch: Path, host: _HostPaths) -> tuple[Path, Path]:
 # Processes
 
 
-def _rlimit_setter(limits: SandboxLimits, *, nproc: bool) -> Callable[[], None]:
-    """A preexec_fn applying the limits in the child just before exec."""
+def _rlimit_setter(limits: SandboxLimits, *, fallback: bool) -> Callable[[], None]:
+    """A preexec_fn applying the limits in the child just before exec.
+
+    In the fallback it also sets RLIMIT_NPROC (the worker has a uid of its own
+    there) and PR_SET_PDEATHSIG, so a worker dies with the grader as it does
+    under bwrap's --die-with-parent. Popen runs preexec_fn after the uid
+    change, which would otherwise clear the death signal.
+    """
+    prctl = ctypes.CDLL(None, use_errno=True).prctl if fallback else None  # resolved before fork
+
     def apply() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
         # Soft limit sends SIGXCPU; the hard limit one second later is SIGKILL.
@@ -373,8 +411,10 @@ def _rlimit_setter(limits: SandboxLimits, *, nproc: bool) -> Callable[[], None]:
         resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         resource.setrlimit(resource.RLIMIT_NOFILE, (limits.open_files, limits.open_files))
-        if nproc:
+        if fallback:
             resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
+        if prctl is not None:
+            prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     return apply
 
 
@@ -559,72 +599,90 @@ def describe_exit(status: int | None, kind: SandboxKind, limits: SandboxLimits) 
     return f"the worker was killed by {name}" + hints.get(signum, "")
 
 
+@dataclass(frozen=True)
+class _Command:
+    """How to exec one worker: argv, working directory and environment."""
+
+    argv: list[str]
+    cwd: str | None
+    env: dict[str, str]
+
+
 def start_worker(source: str, filename: str, limits: SandboxLimits, capture: OutputCapture,
                  kind: SandboxKind | None = None) -> WorkerProcess:
     """Start a worker for ``source`` (shown in tracebacks as ``filename``).
 
     The caller reads the hello frame, then the load report, from ``response_fd``.
+    Raises SandboxUnavailable if the sandbox cannot be set up.
     """
     kind = kind or sandbox_kind()
-    host = _host_paths()
     scratch = Path(tempfile.mkdtemp(prefix="autograder-sandbox-"))
+    fds: list[int] = []
     try:
-        argv, cwd, env, nproc, fds = _prepare(kind, host, scratch, source, filename, limits)
-        return _spawn(kind, argv, cwd, env, limits, nproc, fds, scratch, capture)
+        fds = [*_pipe(_PIPE_BYTES), *_pipe(_PIPE_BYTES)]  # request r/w, response r/w
+        config: dict[str, object] = {"filename": filename, "request_fd": fds[0], "response_fd": fds[3],
+                                     "max_frame_bytes": limits.max_frame_bytes,
+                                     "processes": limits.processes}
+        prepare = _prepare_bwrap if kind == "bwrap" else _prepare_fallback
+        command = prepare(_host_paths(), scratch, source.encode("utf-8", "surrogatepass"), config, limits)
+        return _spawn(kind, command, limits, fds, scratch, capture)
     except BaseException:
+        for fd in fds:
+            _close_quietly(fd)
         shutil.rmtree(scratch, ignore_errors=True)
         raise
 
 
-def _prepare(kind: SandboxKind, host: _HostPaths, scratch: Path, source: str, filename: str,
-             limits: SandboxLimits) -> tuple[list[str], str | None, dict[str, str] | None, bool, list[int]]:
-    """(argv, cwd, env, set-nproc?, [req_r, req_w, resp_r, resp_w]) for one worker."""
-    req_r, req_w = _pipe(_PIPE_BYTES)
-    resp_r, resp_w = _pipe(_PIPE_BYTES)
-    config: dict[str, object] = {"filename": filename, "request_fd": req_r, "response_fd": resp_w,
-                                 "max_frame_bytes": limits.max_frame_bytes, "processes": limits.processes}
-    if kind == "bwrap":
-        private = scratch / "submission.py"
-        private.write_bytes(source.encode("utf-8", "surrogatepass"))
-        binds = [(str(_HERE / "worker.py"), f"{_SANDBOX_DIR}/worker.py"),
-                 (str(_HERE / "wire.py"), f"{_SANDBOX_DIR}/wire.py"),
-                 (str(private), f"{_SANDBOX_DIR}/submission.py")]
-        config.update(submission=f"{_SANDBOX_DIR}/submission.py", site=_SITE_DIR)
-        argv = _bwrap_argv(host, binds, limits) + _interpreter_argv(
-            host.interpreter, f"{_SANDBOX_DIR}/worker.py", config)
-        return argv, None, {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}, False, [req_r, req_w, resp_r, resp_w]
+def _prepare_bwrap(host: _HostPaths, scratch: Path, source: bytes, config: dict[str, object],
+                   limits: SandboxLimits) -> _Command:
+    """The bwrap command; the submission is a private copy bound read-only."""
+    private = scratch / "submission.py"
+    private.write_bytes(source)
+    binds = [(str(_HERE / "worker.py"), f"{_SANDBOX_DIR}/worker.py"),
+             (str(_HERE / "wire.py"), f"{_SANDBOX_DIR}/wire.py"),
+             (str(private), f"{_SANDBOX_DIR}/submission.py")]
+    config.update(submission=f"{_SANDBOX_DIR}/submission.py", site=_SITE_DIR)
+    argv = _bwrap_argv(host, binds, limits) + _interpreter_argv(
+        host.interpreter, f"{_SANDBOX_DIR}/worker.py", config)
+    # bwrap itself needs only PATH; it clears the environment of the worker.
+    return _Command(argv, None, {"PATH": os.environ.get("PATH", "/usr/bin:/bin")})
+
+
+def _prepare_fallback(host: _HostPaths, scratch: Path, source: bytes, config: dict[str, object],
+                      limits: SandboxLimits) -> _Command:
+    """The plain command: read-only copies of worker, wire and submission; private cwd."""
     code, work = _fallback_dirs(scratch, host)
     for name in ("worker.py", "wire.py"):
         shutil.copyfile(_HERE / name, code / name)
-    (code / "submission.py").write_bytes(source.encode("utf-8", "surrogatepass"))
-    for path in code.iterdir():
-        if path.is_file() and not path.is_symlink():
-            os.chmod(path, 0o444)
+    (code / "submission.py").write_bytes(source)
+    for name in ("worker.py", "wire.py", "submission.py"):
+        os.chmod(code / name, 0o444)
     config.update(submission=str(code / "submission.py"), site=str(code / "site"))
     argv = _interpreter_argv(host.interpreter, str(code / "worker.py"), config)
-    return argv, str(work), _worker_env(str(work)), True, [req_r, req_w, resp_r, resp_w]
+    return _Command(argv, str(work), _worker_env(str(work)))
 
 
-def _spawn(kind: SandboxKind, argv: list[str], cwd: str | None, env: dict[str, str] | None,
-           limits: SandboxLimits, nproc: bool, fds: list[int], scratch: Path,
-           capture: OutputCapture) -> WorkerProcess:
-    """Popen the worker with limits, a new session and (fallback, as root) uid 65534."""
+def _spawn(kind: SandboxKind, command: _Command, limits: SandboxLimits, fds: list[int],
+           scratch: Path, capture: OutputCapture) -> WorkerProcess:
+    """Popen the worker with limits, a new session and (fallback, as root) uid 65534.
+
+    Takes ownership of ``fds``: the child's ends are closed here, the grader's
+    ends go to the returned WorkerProcess.
+    """
     req_r, req_w, resp_r, resp_w = fds
     drop = kind == "fallback" and os.geteuid() == 0
     try:
         popen = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            cwd=cwd, env=env, pass_fds=(req_r, resp_w), start_new_session=True,
-            preexec_fn=_rlimit_setter(limits, nproc=nproc),
+            command.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            cwd=command.cwd, env=command.env, pass_fds=(req_r, resp_w), start_new_session=True,
+            preexec_fn=_rlimit_setter(limits, fallback=kind == "fallback"),
             user=NOBODY if drop else None, group=NOBODY if drop else None,
             extra_groups=[] if drop else None)
     except OSError as err:
-        _close_quietly(req_w)
-        _close_quietly(resp_r)
         raise SandboxUnavailable(f"cannot start the worker: {err}") from err
-    finally:
-        _close_quietly(req_r)
-        _close_quietly(resp_w)
+    _close_quietly(req_r)
+    _close_quietly(resp_w)
+    fds.clear()  # nothing left for the caller to close on failure
     os.set_blocking(req_w, False)  # writes must honour the call deadline
     assert popen.stdout is not None and popen.stderr is not None
     drainers = [capture.drain("stdout", popen.stdout), capture.drain("stderr", popen.stderr)]

@@ -159,6 +159,7 @@ class SandboxSession:
         self._disabled: dict[str, str] = {}
         self._ids = itertools.count(1)
         self._restarts = 0
+        self._restart_failure: str | None = None
         self._closed = False
 
     @classmethod
@@ -292,16 +293,23 @@ class SandboxSession:
 
     def _live_worker(self) -> WorkerProcess:
         """The current worker, or a freshly started one after a crash, a timeout, or
-        stray output between calls (the worker's state is then unknown)."""
+        stray output between calls (the worker's state is then unknown).
+
+        A failed restart is final: later calls fail at once instead of paying
+        the import timeout again.
+        """
         if self._worker is not None and self._worker.is_quiet():
             return self._worker
         self._discard_worker()
-        if self._restarts >= MAX_RESTARTS:
-            raise WorkerDied(f"the worker crashed {MAX_RESTARTS} times; it is not restarted again")
+        if self._restart_failure is None and self._restarts >= MAX_RESTARTS:
+            self._restart_failure = f"the worker crashed {MAX_RESTARTS} times; it is not restarted again"
+        if self._restart_failure is not None:
+            raise WorkerDied(self._restart_failure)
         self._restarts += 1
         worker, report = self._launch()
         if worker is None:
-            raise WorkerDied(f"the worker could not be restarted: {report.describe()}")
+            self._restart_failure = f"the worker could not be restarted: {report.describe()}"
+            raise WorkerDied(self._restart_failure)
         self._worker = worker
         return worker
 

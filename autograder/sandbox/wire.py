@@ -15,7 +15,7 @@ Frame layout (all integers big-endian)::
 
     8 bytes   payload length L (checked against a maximum BEFORE allocating)
     4 bytes   JSON header length H
-    H bytes   UTF-8 JSON header {"value": tree, "blobs": [n0, n1, ...]}
+    H bytes   UTF-8 JSON header {"value": tree, "blobs": [n0, n1, ...]}, H <= 4 MiB
     n0 + n1 + ... bytes of array blobs, each a ``.npy`` file
 
 In the JSON tree lists are JSON arrays and the three non-JSON kinds are
@@ -41,6 +41,9 @@ from typing import Any
 import numpy as np
 
 MAX_FRAME_BYTES = 64 * 1024 * 1024
+# JSON expands in memory far more than array bytes do (a 4 MiB header of
+# "[]," is ~1.4M list objects), so it gets its own, smaller cap.
+MAX_HEADER_BYTES = 4 * 1024 * 1024
 MAX_DEPTH = 64
 MAX_TEXT_CHARS = 4000
 MAX_TRACEBACK_CHARS = 16000
@@ -144,6 +147,9 @@ def pack_message(message: Any) -> bytes:
         raise UnsupportedValue("value is nested too deeply") from None
     header = json.dumps({"value": tree, "blobs": [len(b) for b in blobs]},
                         allow_nan=False, separators=(",", ":")).encode("ascii")
+    if len(header) > MAX_HEADER_BYTES:
+        raise UnsupportedValue(f"the non-array part of the value is larger than {MAX_HEADER_BYTES} "
+                               "bytes of JSON; send large data as numpy arrays")
     payload_len = _HEADER_LEN.size + len(header) + sum(len(b) for b in blobs)
     return b"".join([_PREFIX.pack(payload_len), _HEADER_LEN.pack(len(header)), header, *blobs])
 
@@ -222,6 +228,8 @@ def _split_payload(payload: bytes) -> tuple[Any, list[bytes]]:
         raise ProtocolError("payload shorter than its header length")
     (header_len,) = _HEADER_LEN.unpack_from(payload)
     body_start = _HEADER_LEN.size + header_len
+    if header_len > MAX_HEADER_BYTES:
+        raise ProtocolError(f"JSON header of {header_len} bytes exceeds {MAX_HEADER_BYTES}")
     if body_start > len(payload):
         raise ProtocolError("header length exceeds payload")
     try:

@@ -28,7 +28,10 @@ _DENIED_SYSCALLS = (
     "fork", "vfork", "execve", "execveat", "ptrace", "process_vm_readv", "process_vm_writev",
     "unshare", "setns", "mount", "umount2", "pivot_root", "chroot", "bpf", "perf_event_open",
     "keyctl", "add_key", "request_key", "userfaultfd", "kexec_load", "init_module",
-    "finit_module", "delete_module", "personality",
+    "finit_module", "delete_module", "personality", "open_by_handle_at", "name_to_handle_at",
+    # No new sockets (the only network layer in the fallback; bwrap adds a private netns).
+    # io_uring is denied too: its operations would bypass this filter.
+    "socket", "io_uring_setup", "io_uring_enter", "io_uring_register",
 )
 _CLONE_THREAD = 0x00010000
 _SUBMISSION = "submission"

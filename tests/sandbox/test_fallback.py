@@ -65,6 +65,13 @@ def forks():
     os._exit(0)
 def crash():
     os._exit(5)
+def net():
+    import socket
+    try:
+        socket.socket()
+    except OSError as err:
+        return err.errno
+    return "socket created"
 def spin():
     while True:
         pass
@@ -80,6 +87,7 @@ def test_fallback_runs_the_submission_with_the_same_guards(fallback: None) -> No
         if os.geteuid() == 0:
             assert session.call("ids") == [65534, 65534, []]
         assert session.call("forks") == errno.EPERM
+        assert session.call("net") == errno.EPERM  # the only network barrier in the fallback
         with pytest.raises(StudentRaised, match="MemoryError"):
             session.call("alloc")
         with pytest.raises(WorkerDied, match="status 5"):

@@ -518,7 +518,9 @@ def test_stray_output_or_death_between_calls_is_not_blamed_on_the_next_call(make
     """)
     for action in ("garbage", "exit"):
         assert session.call("later", (action,)) == "armed"
-        time.sleep(0.6)
+        deadline = time.monotonic() + 10
+        while session._worker.is_quiet() and time.monotonic() < deadline:  # wait for the mischief
+            time.sleep(0.02)
         assert session.call("fine") == "fine"
 
 
@@ -544,3 +546,58 @@ def test_session_from_file_uses_the_file_name_in_tracebacks(tmp_path) -> None:
             session.call("f")
     assert 'File "bob.py", line 2' in info.value.traceback
     assert session.leftover_pids() == []
+
+
+GRADER_SCRIPT = """
+import sys, time
+from autograder.sandbox import SandboxSession
+session = SandboxSession(sys.argv[1])
+session.start()
+print(" ".join(map(str, session.worker_pids())), flush=True)
+time.sleep(60)
+"""
+
+
+def test_workers_die_with_a_killed_grader(tmp_path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    student = "import threading\ndef spin():\n    while True: pass\n" \
+              "threading.Thread(target=spin, daemon=True).start()\n"
+    grader = subprocess.Popen([sys.executable, "-c", GRADER_SCRIPT, student], stdout=subprocess.PIPE,
+                              cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))), text=True)
+    try:
+        pids = [int(p) for p in grader.stdout.readline().split()]
+        assert pids and all(_alive(pid) for pid in pids)
+    finally:
+        grader.send_signal(signal.SIGKILL)
+        grader.wait()
+    deadline = time.monotonic() + 5
+    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not [pid for pid in pids if _alive(pid)]
+
+
+@pytest.mark.slow
+def test_a_failed_restart_is_final(make_session) -> None:
+    quick_until = time.time() + 2.0  # imports before this instant are quick, later ones hang
+    session = make_session(f"""
+        import os, time
+        if time.time() > {quick_until!r}:
+            time.sleep(60)
+        def crash():
+            os._exit(1)
+        def fine():
+            return 1
+    """, import_timeout_s=0.5)
+    assert session.call("fine") == 1
+    time.sleep(max(0.0, quick_until - time.time()))
+    with pytest.raises(WorkerDied):
+        session.call("crash")
+    started = time.monotonic()
+    with pytest.raises(WorkerDied, match="could not be restarted: .*timed out after 0.5 s"):
+        session.call("fine")
+    with pytest.raises(WorkerDied, match="could not be restarted"):
+        session.call("fine")
+    assert time.monotonic() - started < 5

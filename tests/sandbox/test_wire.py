@@ -128,6 +128,14 @@ def test_unsupported_values_are_refused_on_encode(value: object) -> None:
         wire.pack_message(value)
 
 
+def test_huge_json_part_is_refused_both_ways() -> None:
+    with pytest.raises(UnsupportedValue, match="numpy arrays"):
+        wire.pack_message([[]] * (wire.MAX_HEADER_BYTES // 3))
+    header = b'{"value": [' + b"[]," * (wire.MAX_HEADER_BYTES // 3) + b'[]], "blobs": []}'
+    with pytest.raises(ProtocolError, match="exceeds"):
+        wire.unpack_frame(frame_from(None, raw_header=header))
+
+
 def test_self_referencing_list_is_refused() -> None:
     loop: list[object] = []
     loop.append(loop)

@@ -11,8 +11,8 @@ or seeded logits. Checks, each its own pointed test:
 * ``softmax_sums_to_one``: the student's outputs add up along ``axis`` to what
   the reference's add up to (1, up to rounding);
 * ``softmax_jacobian``: against the reference, and against central
-  differences of the student's OWN softmax (one batched call: row j of the
-  batch is z + eps e_j);
+  differences of the student's OWN softmax (2 n calls on 1-D logits
+  z +- eps e_j, so an ``axis`` bug in softmax does not cost these points too);
 * the contract: int input, float64 arrays of the right shape, read-only input
   (see the elementwise module for what is observable through the sandbox),
   finite and free of floating-point errors for |z| up to 1000.
@@ -139,12 +139,14 @@ def test_softmax_jacobian_matches_own_softmax(student: Any, name: str) -> None:
     analytic = as_float_array(student.softmax_jacobian(z.copy()), call=text, hint=JACOBIAN_HINT)
     if analytic.shape != (n, n):
         fail(text, f"got shape {analytic.shape}, should be {(n, n)}", JACOBIAN_HINT)
-    steps = GRADCHECK_EPS * np.eye(n)
-    batch = np.concatenate([z + steps, z - steps])  # rows: z + eps e_j, then z - eps e_j
-    moved = as_float_array(call_softmax(student, batch, -1), call=describe("softmax", batch, -1),
-                           hint=SOFTMAX_HINT)
-    if moved.shape != batch.shape:
-        fail(describe("softmax", batch, -1), f"got shape {moved.shape}, should be {batch.shape}", SOFTMAX_HINT)
+    rows = []
+    for shifted in np.concatenate([z + GRADCHECK_EPS * np.eye(n), z - GRADCHECK_EPS * np.eye(n)]):
+        # 1-D calls, so a softmax that mishandles `axis` does not fail the Jacobian's check too
+        out = as_float_array(call_softmax(student, shifted), call=describe("softmax", shifted), hint=SOFTMAX_HINT)
+        if out.shape != (n,):
+            fail(describe("softmax", shifted), f"got shape {out.shape}, should be {(n,)}", SOFTMAX_HINT)
+        rows.append(out)
+    moved = np.array(rows)  # row j: softmax(z + eps e_j); row n + j: softmax(z - eps e_j)
     numeric = ((moved[:n] - moved[n:]) / (2.0 * GRADCHECK_EPS)).T  # [i, j] = d s_i / d z_j
     labels = [f"d s_{i} / d z_{j}" for i in range(n) for j in range(n)]
     assert_gradcheck(compare_gradients(analytic, numeric, labels),

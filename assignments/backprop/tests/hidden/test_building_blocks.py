@@ -1,10 +1,15 @@
 """Hidden suite, part 1: activations by name, the MSE loss, the chain rule, the update rule.
 
 Every expected value is ``derive(<reference function>, ...)`` at seeded inputs.
-Non-mutation is checked on what is observable: in-process the caller's array
-must keep its value; through the sandbox the student receives a copy, so the
-same test still checks that the returned value is right (a function that
-updates ``w`` in place and returns it is caught in-process only).
+
+Non-mutation (``gradient_descent_step_returns_new_array``) is checked on what is
+observable. The arrays handed over are READ-ONLY, so an in-place update
+(``w -= lr * grad``) raises "assignment destination is read-only" wherever the
+student receives them read-only (in-process today; through the sandbox if the
+worker decodes arrays read-only). In-process the test also checks that the
+caller's arrays keep their values and that the result is not ``w`` itself.
+Through the sandbox the student gets a copy, so with writeable copies only the
+returned value can be checked.
 """
 
 from __future__ import annotations
@@ -67,11 +72,11 @@ def test_activate_derivative_at_kink(student, activation):
 
 @pytest.mark.points(2)
 @pytest.mark.parametrize("activation", ACTIVATIONS)
-def test_activate_stable(student, activation):
+def test_activate_stable(strict_student, activation):
     """Shape (2, 4) in, float64 (2, 4) out, finite, no overflow/invalid/divide at |z| <= 1000."""
     with np.errstate(over="raise", invalid="raise", divide="raise"):
-        values = student.activate(STABILITY_POINTS.copy(), activation)
-        slopes = student.activate_derivative(STABILITY_POINTS.copy(), activation)
+        values = strict_student.activate(STABILITY_POINTS.copy(), activation)
+        slopes = strict_student.activate_derivative(STABILITY_POINTS.copy(), activation)
     assert_float_array_like(values, call=f"activate(z of shape (2, 4), {activation!r})", shape=(2, 4),
                             hint="work on np.asarray(z, dtype=np.float64); never exponentiate a large positive number")
     assert_float_array_like(slopes, call=f"activate_derivative(z of shape (2, 4), {activation!r})",
@@ -225,6 +230,8 @@ _NEW_W, _NEW_GRAD = _step_rng.normal(size=5), _step_rng.normal(size=5)
 def test_gradient_descent_step_returns_new_array(student):
     w, grad = _NEW_W, _NEW_GRAD
     sent_w, sent_grad = w.copy(), grad.copy()
+    for array in (sent_w, sent_grad):  # an in-place write (w -= ...) raises instead of passing silently
+        array.setflags(write=False)
     got = student.gradient_descent_step(sent_w, sent_grad, 0.2)
     call = "gradient_descent_step(w, grad, lr=0.2)"
     assert_close(got, derive(losses.gradient_descent_step, w, grad, 0.2), call=call)

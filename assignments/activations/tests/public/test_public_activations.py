@@ -1,0 +1,88 @@
+"""Public tests for the activations assignment: a few basic checks per function.
+
+Run them in the release folder with ``pytest --submission activations.py tests/``
+(or ``autograder check activations.py``). Passing them is a good sign, not a
+guarantee: the grader also checks edge points, large inputs, integer input,
+non-default parameters and numeric gradients.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from autograder.suite import assert_close, derive
+from reference.activations import get_activation
+from reference.softmax import jacobian, softmax
+
+_rng = np.random.default_rng(7)
+X = _rng.uniform(-6.0, 6.0, size=9)
+Z = _rng.normal(0.0, 2.0, size=(2, 3))
+
+ELEMENTWISE = [  # (student function, activation, "value" or "dx", parameters)
+    ("sigmoid", "sigmoid", "value", {}),
+    ("sigmoid_derivative", "sigmoid", "dx", {}),
+    ("tanh", "tanh", "value", {}),
+    ("tanh_derivative", "tanh", "dx", {}),
+    ("relu", "relu", "value", {}),
+    ("relu_derivative", "relu", "dx", {}),
+    ("leaky_relu", "leaky_relu", "value", {}),
+    ("leaky_relu_derivative", "leaky_relu", "dx", {}),
+    ("prelu", "prelu", "value", {"a": 0.25}),
+    ("prelu_derivative", "prelu", "dx", {"a": 0.25}),
+    ("elu", "elu", "value", {}),
+    ("elu_derivative", "elu", "dx", {}),
+]
+
+
+def _call(student: Any, name: str, x: Any, params: dict[str, float]) -> Any:
+    if "a" in params:
+        return getattr(student, name)(x, params["a"])
+    return getattr(student, name)(x, **params)
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize(("name", "activation", "kind", "params"), ELEMENTWISE,
+                         ids=[case[0] for case in ELEMENTWISE])
+def test_values(student: Any, name: str, activation: str, kind: str, params: dict[str, float]) -> None:
+    act = get_activation(activation)
+    want = derive(act.__call__ if kind == "value" else act.grad, X, **params)
+    assert_close(_call(student, name, X.copy(), params), want, call=f"{name}(x=<9 points in [-6, 6]>)")
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("x", [0.0, -1000.0], ids=lambda v: f"x={v:g}")
+def test_sigmoid_derivative_edges(student: Any, x: float) -> None:
+    want = derive(get_activation("sigmoid").grad, x)
+    assert_close(student.sigmoid_derivative(x), want, call=f"sigmoid_derivative(x={x:g})",
+                 hint="sigmoid'(x) = sigmoid(x) (1 - sigmoid(x)); for x < 0 use e^x / (1 + e^x)")
+
+
+@pytest.mark.points(1)
+def test_relu_derivative_at_zero(student: Any) -> None:
+    want = derive(get_activation("relu").grad, 0.0)
+    assert_close(student.relu_derivative(0.0), want, call="relu_derivative(x=0)",
+                 hint="the convention: relu'(0) = 0")
+
+
+@pytest.mark.points(1)
+def test_prelu_grad_a(student: Any) -> None:
+    want = derive(get_activation("prelu").grad_param, "a", X, a=0.25)
+    assert_close(student.prelu_grad_a(X.copy(), 0.25), want, call="prelu_grad_a(x=<9 points>, a=0.25)",
+                 hint="d prelu / d a is x where x <= 0, else 0")
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("axis", [-1, 0], ids=lambda a: f"axis={a}")
+def test_softmax_batch(student: Any, axis: int) -> None:
+    want = derive(softmax, Z, axis=axis)
+    assert_close(student.softmax(Z.copy(), axis=axis), want, call=f"softmax(z=<(2, 3) batch>, axis={axis})")
+
+
+@pytest.mark.points(1)
+def test_softmax_jacobian(student: Any) -> None:
+    want = derive(jacobian, Z[0])
+    assert_close(student.softmax_jacobian(Z[0].copy()), want, call="softmax_jacobian(z=<3 logits>)",
+                 hint="J = np.diag(s) - np.outer(s, s)")

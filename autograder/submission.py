@@ -56,8 +56,20 @@ def _is_ipython_only(line: str) -> bool:
     return line.lstrip().startswith(("%", "!"))
 
 
+def is_test_cell(cell: dict) -> bool:  # type: ignore[type-arg]
+    """An nbgrader autograded-test cell, or one tagged ``tests``: the kit's suites grade instead."""
+    metadata = cell.get("metadata", {})
+    nbgrader = metadata.get("nbgrader", {})
+    graded_test = bool(nbgrader.get("grade")) and not nbgrader.get("solution")
+    return graded_test or "tests" in metadata.get("tags", [])
+
+
 def notebook_to_source(text: str, *, name: str) -> tuple[str, list[str]]:
-    """The code cells of a notebook as one script, plus warnings about skipped lines."""
+    """The code cells of a notebook as one script, plus warnings about skipped lines.
+
+    Test cells are left out, so a failing assert of the student's own notebook
+    cannot stop the rest of it from being graded.
+    """
     try:
         notebook = nbformat.reads(text, as_version=4)
     except Exception as err:  # nbformat raises several unrelated types on bad input
@@ -65,7 +77,7 @@ def notebook_to_source(text: str, *, name: str) -> tuple[str, list[str]]:
     chunks: list[str] = []
     warnings: list[str] = []
     for index, cell in enumerate(notebook.cells):
-        if cell.get("cell_type") != "code":
+        if cell.get("cell_type") != "code" or is_test_cell(cell):
             continue
         kept: list[str] = []
         for line in str(cell.get("source", "")).splitlines():

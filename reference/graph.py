@@ -65,10 +65,9 @@ def _compiled_template(template: sp.Expr, arity: int) -> Evaluator:
     return compile_expression(template, _placeholders(arity))
 
 
-def compile_local(expr: sp.Expr) -> tuple[Evaluator, tuple[str, ...]]:
-    """A float64 evaluator of ``expr`` and the names of its arguments, in call order."""
-    template, args = canonical_form(expr)
-    return _compiled_template(template, len(args)), tuple(s.name for s in args)
+@functools.cache
+def _compiled_template_derivative(template: sp.Expr, index: int, arity: int) -> Evaluator:
+    return _compiled_template(_template_derivative(template, index, arity), arity)
 
 
 @dataclass(frozen=True)
@@ -86,9 +85,11 @@ class PathTerm:
     product: sp.Expr
 
     def to_json(self) -> dict[str, Any]:
-        """Plain data: nodes, factors and both products as SymPy strings."""
+        """Plain data as SymPy strings: ``product`` is the readable ``local_product``;
+        ``product_at_forward_values`` is ``product``."""
         return {"nodes": list(self.nodes), "factors": [str(f) for f in self.factors],
-                "local_product": str(self.local_product), "product": str(self.product)}
+                "product": str(self.local_product),
+                "product_at_forward_values": str(self.product)}
 
 
 @dataclass(frozen=True)
@@ -117,9 +118,13 @@ class Graph:
     def expressions(self) -> dict[str, sp.Expr]:
         return dict(self.nodes)
 
+    @cached_property
+    def _canonical(self) -> dict[str, tuple[sp.Expr, tuple[sp.Symbol, ...]]]:
+        return {name: canonical_form(expr) for name, expr in self.nodes}
+
     def node_parents(self, name: str) -> tuple[str, ...]:
-        """The names a node's expression uses, sorted."""
-        return tuple(sorted(s.name for s in self.expressions[name].free_symbols))
+        """The names a node's expression uses, sorted by name."""
+        return tuple(s.name for s in self._canonical[name][1])
 
     def children(self, name: str) -> tuple[str, ...]:
         """Nodes whose expression uses ``name``, in topological order."""
@@ -133,17 +138,17 @@ class Graph:
                      for rest in self.paths(child))
 
     @cached_property
-    def _memo(self) -> dict[tuple[str, str, str], Any]:
-        # Per-graph memo for local derivatives and their compiled evaluators
-        # (functools.cache on a method would key on, and keep alive, every graph).
+    def _local_derivatives(self) -> dict[tuple[str, str], sp.Expr]:
+        # Per-graph memo (functools.cache on a method would keep every graph alive).
         return {}
 
     def local_derivative(self, child: str, parent: str) -> sp.Expr:
         """d child / d parent by ``sympy.diff``, in the child's argument symbols."""
-        key = ("diff", child, parent)
-        if key not in self._memo:
-            self._memo[key] = local_diff(self.expressions[child], graph_symbol(parent))
-        return self._memo[key]
+        key = (child, parent)
+        if key not in self._local_derivatives:
+            self._local_derivatives[key] = local_diff(self.expressions[child],
+                                                      graph_symbol(parent))
+        return self._local_derivatives[key]
 
     @cached_property
     def composed(self) -> dict[str, sp.Expr]:
@@ -171,7 +176,7 @@ class Graph:
 
     def gradient(self, source: str) -> sp.Expr:
         """d output / d source as the sum over paths of the chain-rule products."""
-        return sum_over_paths((t.product,) for t in self.path_terms(source))
+        return sp.sympify(sum_over_paths((t.product,) for t in self.path_terms(source)))
 
     def direct_gradient(self, source: str) -> sp.Expr:
         """d output / d source by ``sympy.diff`` of the composed output (the cross-check)."""
@@ -183,15 +188,16 @@ class Graph:
             known = ", ".join(self.parameters + self.inputs + tuple(self.expressions))
             raise KeyError(f"unknown name {name!r}; known: {known}")
 
-    @cached_property
-    def _node_evaluators(self) -> dict[str, tuple[Evaluator, tuple[str, ...]]]:
-        return {name: compile_local(expr) for name, expr in self.nodes}
+    # Numeric evaluation works on the canonical templates: every evaluator takes
+    # the node's arguments (``node_parents``) in order, whatever it depends on.
+    def _node_evaluator(self, name: str) -> Evaluator:
+        template, args = self._canonical[name]
+        return _compiled_template(template, len(args))
 
-    def _edge_evaluator(self, child: str, parent: str) -> tuple[Evaluator, tuple[str, ...]]:
-        key = ("compiled", child, parent)
-        if key not in self._memo:
-            self._memo[key] = compile_local(self.local_derivative(child, parent))
-        return self._memo[key]
+    def _edge_evaluator(self, child: str, parent: str) -> Evaluator:
+        template, args = self._canonical[child]
+        return _compiled_template_derivative(template, self.node_parents(child).index(parent),
+                                             len(args))
 
     def evaluate(self, values: Mapping[str, Any], stop_at: str | None = None) -> dict[str, FloatArray]:
         """Forward pass in float64: ``values`` (inputs and parameters) plus every node.
@@ -201,8 +207,10 @@ class Graph:
         """
         out = {k: as_float64(v) for k, v in values.items()}
         for name, _ in self.nodes:
-            fn, args = self._node_evaluators[name]
-            out[name] = fn(*(out[a] for a in args))
+            # Underflow to a subnormal or 0 is the correctly rounded value of a
+            # node that is tiny (e.g. w * h with h = 1e-305); overflow still raises.
+            with np.errstate(under="ignore"):
+                out[name] = self._node_evaluator(name)(*(out[a] for a in self.node_parents(name)))
             if name == stop_at:
                 break
         return out
@@ -227,9 +235,13 @@ class Graph:
         for name, _ in reversed(self.nodes):
             if name not in adjoint:
                 continue
+            args = [forward[a] for a in self.node_parents(name)]
             for parent in self.node_parents(name):
-                fn, args = self._edge_evaluator(name, parent)
-                term = adjoint[name] * fn(*(forward[a] for a in args))
+                # A product of several tiny local derivatives (saturated sigmoids,
+                # 1e-300 each) can lie below float64's range: rounding it to a
+                # subnormal or 0 is the correct result, not an error.
+                with np.errstate(under="ignore"):
+                    term = adjoint[name] * self._edge_evaluator(name, parent)(*args)
                 adjoint[parent] = adjoint.get(parent, np.zeros(shape)) + term
         grads = {n: adjoint.get(n, np.zeros(shape)) for n in self.inputs + self.parameters}
         return forward, grads

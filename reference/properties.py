@@ -135,7 +135,7 @@ def _limit(g: sp.Expr, end: sp.Expr) -> sp.Expr:
     fractions), which would pass for exact; convert back at g's precision.
     """
     value = sp.limit(g, x, end)
-    floats = [f for f in g.atoms(sp.Float)]
+    floats = list(g.atoms(sp.Float))
     if floats and value.is_finite and not value.has(sp.Float) and not value.is_zero:
         value = value.evalf(max(mpmath.libmp.prec_to_dps(f._prec) for f in floats))
     return value
@@ -401,3 +401,23 @@ def chain_derivative_bound(name: str, n: int) -> ChainBound:
         reached = sp.Abs(product.subs({xi: witness for xi in xs}))
         tight = _same(sp.simplify(reached), factor**n)
     return ChainBound(name, n, factor, factor**n, holds, tight, witness)
+
+
+def display_number(value: sp.Expr, digits: int = 6) -> str:
+    """A short label: rationals and +-oo exactly, anything else to ``digits`` digits."""
+    if value.is_Rational or value.is_infinite:
+        return str(value)
+    return f"{float(value):.{digits}g}"
+
+
+def display_set(points: sp.Set, digits: int = 6) -> str:
+    """Interval notation for a set of reals: "(0, 1/4]", "{0, 1}", "[0, oo)"."""
+    if isinstance(points, sp.Interval):
+        left = "(" if points.left_open or points.inf.is_infinite else "["
+        right = ")" if points.right_open or points.sup.is_infinite else "]"
+        return f"{left}{display_number(points.inf, digits)}, {display_number(points.sup, digits)}{right}"
+    if isinstance(points, sp.FiniteSet):
+        return "{" + ", ".join(display_number(v, digits) for v in sorted(points, key=_key)) + "}"
+    if isinstance(points, sp.Union):
+        return " U ".join(display_set(part, digits) for part in points.args)
+    return str(points)

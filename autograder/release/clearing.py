@@ -11,7 +11,7 @@ import nbformat
 from nbformat import NotebookNode
 
 from autograder.release.errors import LeakError, SourceError
-from autograder.release.nbgrader_cells import is_solution_cell, is_test_cell
+from autograder.release.nbgrader_cells import nbgrader_metadata
 from autograder.release.regions import (
     CODE_STUB,
     HIDDEN_TESTS,
@@ -25,15 +25,18 @@ from autograder.release.regions import (
 def clear_solutions(notebook: NotebookNode) -> NotebookNode:
     """Each solution region becomes ``raise NotImplementedError()`` at the region's indentation.
 
-    As in nbgrader, a solution cell without any region is replaced by the stub as a whole.
+    Cells are told apart by their nbgrader metadata, as in nbgrader: a region in
+    a cell not marked as a solution is an error, and a marked solution cell
+    without any region is replaced by the stub as a whole.
     """
     for cell in notebook.cells:
         if cell.cell_type != "code":
             continue
+        marked = bool(nbgrader_metadata(cell).get("solution"))
         source, count = replace_regions(cell.source, SOLUTION, CODE_STUB, where=f"cell {cell.id}")
-        if count and not is_solution_cell(cell):
+        if count and not marked:
             raise SourceError(f"cell {cell.id}: solution region in a cell not marked as a solution cell")
-        if not count and is_solution_cell(cell):
+        if not count and marked:
             source = "\n".join(CODE_STUB)
         cell.source = source
     return notebook
@@ -45,7 +48,7 @@ def clear_hidden_tests(notebook: NotebookNode) -> NotebookNode:
         if cell.cell_type != "code":
             continue
         source, count = remove_regions(cell.source, HIDDEN_TESTS, where=f"cell {cell.id}")
-        if count and not is_test_cell(cell):
+        if count and not nbgrader_metadata(cell).get("grade"):
             raise SourceError(f"cell {cell.id}: hidden tests in a cell not marked as a test cell")
         cell.source = source.rstrip() if count else source
     return notebook

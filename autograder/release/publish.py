@@ -40,12 +40,13 @@ SKIPPED_NAMES = frozenset({"__pycache__", ".pytest_cache", ".ipynb_checkpoints"}
 CONFTEST = '''\
 """Lets pytest run these public tests against your {module} file.
 
-In this folder:
+In this folder, run
 
-    pytest --submission {module}.py tests/        # or {module}.ipynb
-    pytest tests/                                 # same, with {module}.py
+    pytest --submission {module}.py tests/
 
-(``autograder check {module}.py`` runs the same tests in the grader's sandbox.)
+(or ``--submission {module}.ipynb`` if you work in the notebook; plain
+``pytest tests/`` uses {module}.py). ``autograder check {module}.py`` runs the
+same tests and shows a friendlier report.
 """
 
 from pathlib import Path
@@ -102,14 +103,18 @@ def release_files(assignment: Assignment) -> dict[PurePosixPath, bytes]:
     return files
 
 
+GENERIC_NAMES = frozenset({"conftest.py", "__init__.py"})
+"""Names every pytest folder may hold; the release writes its own conftest.py."""
+
+
 def hidden_test_names(assignment: Assignment) -> set[str]:
-    """File names in the hidden suite folder (caches aside)."""
+    """File names in the hidden suite folder (caches and generic pytest names aside)."""
     root = assignment.hidden_tests
     if not root.is_dir():
         return set()
     return {p.name for p in root.rglob("*")
             if p.is_file() and not SKIPPED_NAMES.intersection(p.relative_to(root).parts)
-            and p.suffix != ".pyc"}
+            and p.suffix != ".pyc" and p.name not in GENERIC_NAMES}
 
 
 def _lines(texts: Iterable[str]) -> set[str]:

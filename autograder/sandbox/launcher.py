@@ -102,6 +102,11 @@ class SandboxUnavailable(RuntimeError):
 class SandboxLimits:
     """Per-submission limits. Times in seconds, sizes in bytes.
 
+    ``startup_timeout_s`` bounds the sandbox coming up BEFORE any student code
+    runs (it cannot be stretched by the student, so it is generous: a busy
+    machine must not turn into a student's import timeout);
+    ``import_timeout_s`` starts when the worker reports it is up.
+
     ``memory_bytes`` is the address-space limit of the worker (numpy and
     OpenBLAS need about 250 MiB of it); ``cpu_seconds`` is the CPU time a
     single worker process may burn before SIGXCPU; ``output_bytes`` is how much
@@ -110,6 +115,7 @@ class SandboxLimits:
 
     call_timeout_s: float = 5.0
     import_timeout_s: float = 10.0
+    startup_timeout_s: float = 60.0
     memory_bytes: int = 1024 * 1024 * 1024
     cpu_seconds: int = 60
     output_bytes: int = 64 * 1024
@@ -593,9 +599,10 @@ def describe_exit(status: int | None, kind: SandboxKind, limits: SandboxLimits) 
         name = signal.Signals(signum).name
     except ValueError:
         name = f"signal {signum}"
-    hints = {signal.SIGXCPU: f" (CPU time limit of {limits.cpu_seconds} s exceeded)",
-             signal.SIGSEGV: " (a crash, e.g. in native code)",
-             signal.SIGXFSZ: f" (file size limit of {limits.file_bytes} bytes exceeded)"}
+    hints: dict[int, str] = {
+        signal.SIGXCPU: f" (CPU time limit of {limits.cpu_seconds} s exceeded)",
+        signal.SIGSEGV: " (a crash, e.g. in native code)",
+        signal.SIGXFSZ: f" (file size limit of {limits.file_bytes} bytes exceeded)"}
     return f"the worker was killed by {name}" + hints.get(signum, "")
 
 

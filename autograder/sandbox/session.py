@@ -235,7 +235,7 @@ class SandboxSession:
     def _await_hello(self, worker: WorkerProcess) -> None:
         """Wait for the worker's first frame, sent before any student code runs."""
         try:
-            hello = self._read(worker, time.monotonic() + self.limits.import_timeout_s)
+            hello = self._read(worker, time.monotonic() + self.limits.startup_timeout_s)
         except (wire.ChannelTimeout, wire.ChannelClosed, wire.ProtocolError) as err:
             self._retire(worker)
             self._capture.settle()

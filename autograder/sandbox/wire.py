@@ -272,7 +272,7 @@ def frame_length(prefix: bytes, max_bytes: int) -> int:
     """The payload length announced by an 8-byte prefix; FrameTooLarge past ``max_bytes``."""
     if len(prefix) != _PREFIX.size:
         raise ProtocolError("truncated frame prefix")
-    (length,) = _PREFIX.unpack(prefix)
+    length: int = _PREFIX.unpack(prefix)[0]
     if length > max_bytes:
         raise FrameTooLarge(f"frame of {length} bytes exceeds the limit of {max_bytes} bytes")
     return length

@@ -21,6 +21,10 @@ from __future__ import annotations
 import json
 import os
 import sys
+from typing import Any
+
+Config = dict[str, Any]  # the CONFIG_JSON object
+Message = dict[str, Any]
 
 _THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
 _DENIED_SYSCALLS = (
@@ -37,7 +41,7 @@ _CLONE_THREAD = 0x00010000
 _SUBMISSION = "submission"
 
 
-def _prepare_imports(config: dict) -> None:
+def _prepare_imports(config: Config) -> None:
     """Single-threaded BLAS and a sys.path of: worker dir, private site, stdlib."""
     for name in _THREAD_VARS:
         os.environ[name] = "1"  # must happen before numpy loads OpenBLAS
@@ -58,7 +62,7 @@ def _prepare_imports(config: dict) -> None:
         ctypes.util.find_library = original
 
 
-def _lower_process_limit(config: dict) -> None:
+def _lower_process_limit(config: Config) -> None:
     """RLIMIT_NPROC as seen inside the sandbox (it does not bind uids mapped to root)."""
     import resource
 
@@ -116,7 +120,7 @@ def _safe_str(err: BaseException) -> str:
     return text if isinstance(text, str) else "<exception message is not text>"
 
 
-def _error_info(err: BaseException, filename: str) -> dict:
+def _error_info(err: BaseException, filename: str) -> Message:
     """The wire form of ``err`` with a traceback of the submission's frames only."""
     import traceback
 
@@ -136,7 +140,25 @@ def _error_info(err: BaseException, filename: str) -> dict:
     return {"type": type(err).__name__, "message": message[:4000], "traceback": text[:16000]}
 
 
-def _load_submission(config: dict) -> tuple[object | None, dict]:
+def _private_builtins() -> dict[str, Any]:
+    """A copy of the builtins namespace for the submission, also served by ``import builtins``.
+
+    ``builtins.abs = ...`` in student code then changes only what student code
+    sees, and the worker's own code (which looks names up in the real builtins)
+    keeps working. This is damage control, not a security boundary: a
+    determined student can still reach the real builtins and break the worker,
+    which only breaks their own grading.
+    """
+    import builtins
+    import types
+
+    private = types.ModuleType("builtins", builtins.__doc__)
+    private.__dict__.update(builtins.__dict__)
+    sys.modules["builtins"] = private
+    return private.__dict__
+
+
+def _load_submission(config: Config) -> tuple[object | None, Message]:
     """(module or None, load report) after executing the submission source."""
     import linecache
     import types
@@ -148,6 +170,7 @@ def _load_submission(config: dict) -> tuple[object | None, dict]:
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     module = types.ModuleType(_SUBMISSION)
     module.__file__ = filename
+    module.__dict__["__builtins__"] = _private_builtins()
     sys.modules[_SUBMISSION] = module
     try:
         exec(compile(source, filename, "exec"), module.__dict__)
@@ -158,7 +181,7 @@ def _load_submission(config: dict) -> tuple[object | None, dict]:
     return module, {"ok": True, "functions": _public_functions(module)}
 
 
-def _public_functions(module: object) -> list:
+def _public_functions(module: object) -> list[str]:
     """Names of public callables defined by the submission itself (not imported)."""
     names = []
     for name, value in list(vars(module).items()):
@@ -171,7 +194,7 @@ def _public_functions(module: object) -> list:
     return sorted(names)
 
 
-def _run_call(module: object, request: dict, filename: str) -> dict:
+def _run_call(module: object, request: Message, filename: str) -> Message:
     """Run one requested call; the response message without its id."""
     import contextlib
 
@@ -194,21 +217,22 @@ def _run_call(module: object, request: dict, filename: str) -> dict:
     return {"ok": True, "value": value}
 
 
-def _pack_response(request_id: int, response: dict, max_bytes: int) -> bytes:
+def _pack_response(request_id: int, response: Message, max_bytes: int) -> bytes:
     """The frame for ``response``, or a bad_result frame if it cannot be sent."""
     import wire
 
     try:
-        frame = wire.pack_message({"id": request_id, **response})
+        frame: bytes = wire.pack_message({"id": request_id, **response})
         if len(frame) - 8 <= max_bytes:
             return frame
         reason = f"the result is too large to send ({len(frame) // 1024 // 1024} MiB)"
     except BaseException as err:  # UnsupportedValue, or student code failing in a conversion
         reason = f"the result cannot be sent to the grader: {_safe_str(err)[:500]}"
-    return wire.pack_message({"id": request_id, "ok": False, "bad_result": reason})
+    refusal: bytes = wire.pack_message({"id": request_id, "ok": False, "bad_result": reason})
+    return refusal
 
 
-def _serve(module: object, config: dict) -> None:
+def _serve(module: object, config: Config) -> None:
     """Answer call requests until the grader closes the request pipe."""
     import wire
 
@@ -222,7 +246,7 @@ def _serve(module: object, config: dict) -> None:
         wire.write_all(response_fd, _pack_response(request["id"], response, config["max_frame_bytes"]))
 
 
-def main(argv: list) -> None:
+def main(argv: list[str]) -> None:
     """Entry point: set up, report hello and load status, then serve."""
     config = json.loads(argv[1])
     _prepare_imports(config)

@@ -22,7 +22,8 @@ def assignment(request: pytest.FixtureRequest) -> Assignment:
 
 
 @pytest.fixture(scope="session")
-def release_cache(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ReleaseReport]:
+def release_cache() -> dict[str, ReleaseReport]:
+    """Releases already built in this session, by assignment id."""
     return {}
 
 

@@ -62,7 +62,7 @@ def test_a_marker_inside_other_text_is_not_a_marker_but_is_noticed() -> None:
 def test_malformed_markers_are_errors_naming_the_line(source: str, message: str) -> None:
     with pytest.raises(RegionError, match=message) as caught:
         replace_regions(source, SOLUTION, CODE_STUB, where="cell 7")
-    assert "cell 7: line" in str(caught.value)
+    assert str(caught.value).startswith("cell 7: ") and "line" in str(caught.value)
 
 
 def test_remove_drops_region_and_markers() -> None:

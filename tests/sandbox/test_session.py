@@ -9,6 +9,7 @@ from __future__ import annotations
 import builtins
 import math
 import os
+import shutil
 import time
 
 import numpy as np
@@ -255,11 +256,24 @@ def test_builtins_overridden_in_the_worker_do_not_reach_the_grader(make_session)
     assert abs(-3) == 3 and builtins.abs(-3) == 3 # ... and absent here
 
 
-def test_sabotaging_the_workers_own_builtins_only_hurts_the_worker(make_session) -> None:
+def test_overriding_builtins_does_not_break_the_worker(make_session) -> None:
     session = make_session("""
         import builtins
-        builtins.isinstance = lambda *a: True
-        builtins.type = lambda *a: int
+        builtins.isinstance = lambda *a, **k: True
+        builtins.len = lambda v: -1
+        builtins.all = lambda *a, **k: True
+        def f():
+            return [isinstance(1, str), len("abc")]
+    """)
+    assert session.loaded.ok and session.loaded.functions == ("f",)
+    assert session.call("f") == [True, -1]  # the student sees their overrides ...
+    assert not isinstance(1, str) and len("abc") == 3  # ... the grader does not
+
+
+def test_sabotaging_the_real_builtins_only_hurts_the_worker(make_session) -> None:
+    session = make_session("""
+        import wire
+        wire.__builtins__["isinstance"] = lambda *a: True  # the worker's own builtins
         def f():
             return 1
     """)
@@ -553,7 +567,7 @@ import sys, time
 from autograder.sandbox import SandboxSession
 session = SandboxSession(sys.argv[1])
 session.start()
-print(" ".join(map(str, session.worker_pids())), flush=True)
+print(session._worker._scratch, " ".join(map(str, session.worker_pids())), flush=True)
 time.sleep(60)
 """
 
@@ -567,12 +581,15 @@ def test_workers_die_with_a_killed_grader(tmp_path) -> None:
               "threading.Thread(target=spin, daemon=True).start()\n"
     grader = subprocess.Popen([sys.executable, "-c", GRADER_SCRIPT, student], stdout=subprocess.PIPE,
                               cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))), text=True)
+    scratch = ""
     try:
-        pids = [int(p) for p in grader.stdout.readline().split()]
+        scratch, *pids = grader.stdout.readline().split()
+        pids = [int(p) for p in pids]
         assert pids and all(_alive(pid) for pid in pids)
     finally:
         grader.send_signal(signal.SIGKILL)
         grader.wait()
+        shutil.rmtree(scratch, ignore_errors=True)  # a SIGKILLed grader cannot clean up
     deadline = time.monotonic() + 5
     while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -581,7 +598,7 @@ def test_workers_die_with_a_killed_grader(tmp_path) -> None:
 
 @pytest.mark.slow
 def test_a_failed_restart_is_final(make_session) -> None:
-    quick_until = time.time() + 2.0  # imports before this instant are quick, later ones hang
+    quick_until = time.time() + 3.0  # imports before this instant are quick, later ones hang
     session = make_session(f"""
         import os, time
         if time.time() > {quick_until!r}:

@@ -215,7 +215,7 @@ def test_backward_scalar_x(student, activation):
     want = derive(network.backward, params, x, y, activation)
     for param in PARAMETERS:
         assert_close(got[param], _part(want, param), call=f"{call}[{param!r}]",
-                     hint="with a single sample, n = 1 in dL/do3 = 2 (o3 - y) / n")
+                     hint="one sample: dL/do3 = 2 (o3 - y); dL/dw1 and dL/db1 add the paths through o2_1 AND o2_2")
 
 
 @pytest.mark.points(20)
@@ -285,7 +285,7 @@ def test_train_lowers_loss(student, activation):
 
 
 @pytest.mark.points(2)
-@pytest.mark.parametrize("steps", [1, 4, 9])
+@pytest.mark.parametrize("steps", [1, 4, 9], ids=lambda steps: f"steps={steps}")
 def test_train_len_losses(student, steps):
     params, x, y = _inputs("sigmoid", "batch")
     call = f"train(params, x, y, lr={TRAIN_LR}, steps={steps})"

@@ -48,6 +48,21 @@ def _fail(message: str) -> None:
     raise AssertionError(message)
 
 
+@pytest.fixture
+def strict_student(student):
+    """``student`` whose calls run under ``np.errstate(over/invalid/divide="raise")``.
+
+    Through the sandbox that is the proxy's ``errstate`` option (the worker sets
+    the error state around each call); in-process the tests also wrap the calls
+    in ``np.errstate``. The class is checked, not the object, so a student
+    function that happens to be called ``with_options`` is never mistaken for it.
+    (Defined in this module, the only one that uses it.)
+    """
+    if hasattr(type(student), "with_options"):
+        return student.with_options(errstate=True)
+    return student
+
+
 # --------------------------------------------------------------------------
 # Seeded chains
 

@@ -1,4 +1,4 @@
-"""The lecture's network and a deep sigmoid chain, symbolic and as float64 oracles.
+"""The lecture's network and the deep chain, symbolic and as float64 oracles.
 
 Lecture network (one input x, target y; every node uses the same activation):
 
@@ -199,7 +199,7 @@ def train(params: Mapping[str, float], x: Any, y: Any, lr: float, steps: int,
     ``losses[k]`` is the loss after k updates (``losses[0]`` the initial one).
     """
     current = _checked(params)
-    losses = []
+    losses: list[float] = []
     for _ in range(steps):
         value, grads = loss_and_gradients(current, x, y, activation)
         losses.append(value)

@@ -153,10 +153,11 @@ def _rounded(value: sp.Expr) -> sp.Expr:
     return sp.Float(value, NUMERIC_DIGITS)
 
 
-def branch_candidates(g: sp.Expr, interval: sp.Interval) -> list[Candidate]:
-    """Every candidate for the supremum and infimum of ``g`` over ``interval``."""
+def branch_candidates(g: sp.Expr, interval: sp.Interval) -> tuple[list[Candidate], bool]:
+    """Every candidate for the supremum and infimum of ``g`` over ``interval``, and
+    whether the critical points were found exactly (False: by the numeric scan)."""
     if not g.has(x):
-        return [Candidate(g, interval, True)]
+        return [Candidate(g, interval, True)], True
     candidates = [_end_candidate(g, interval, end) for end in (interval.inf, interval.sup)]
     points, exact = critical_points(g, interval)
     for point in points:
@@ -165,7 +166,7 @@ def branch_candidates(g: sp.Expr, interval: sp.Interval) -> list[Candidate]:
         else:
             value = g.evalf(_WORK_DIGITS, subs={x: point})
             candidates.append(Candidate(_rounded(value), sp.FiniteSet(_rounded(point)), True))
-    return candidates
+    return candidates, exact
 
 
 def _key(value: sp.Expr) -> sp.Expr:
@@ -208,20 +209,27 @@ def branch_image(candidates: list[Candidate]) -> sp.Set:
 
 @dataclass(frozen=True)
 class Analysis:
-    """Image, supremum, infimum and limits at -oo/+oo of a branchwise function."""
+    """Image, supremum, infimum and limits at -oo/+oo of a branchwise function.
+
+    ``solved_exactly`` is False when some branch's critical points came from the
+    numeric scan (even one that found none).
+    """
 
     image: sp.Set
     sup: Extreme
     inf: Extreme
     limits: tuple[tuple[sp.Expr, sp.Expr], ...]
+    solved_exactly: bool
 
 
 def analyse(pairs: list[Branch]) -> Analysis:
     """Range and extremes of the function made of ``pairs`` (see the module docstring)."""
     candidates: list[Candidate] = []
     images: list[sp.Set] = []
+    solved_exactly = True
     for g, interval in pairs:
-        found = branch_candidates(g, interval)
+        found, exact = branch_candidates(g, interval)
+        solved_exactly &= exact
         if not g.has(x):
             # A constant branch reaching an infinity also has that constant as its limit.
             found += [Candidate(g, sp.FiniteSet(end), False)
@@ -231,7 +239,7 @@ def analyse(pairs: list[Branch]) -> Analysis:
     limits = tuple((c.at.args[0], c.value) for c in candidates
                    if not c.attained and isinstance(c.at, sp.FiniteSet) and c.at.args[0].is_infinite)
     return Analysis(sp.Union(*images), extreme(candidates, True), extreme(candidates, False),
-                    tuple(sorted(limits, key=lambda pair: float(pair[0]))))
+                    tuple(sorted(limits, key=lambda pair: float(pair[0]))), solved_exactly)
 
 
 def _bounds_json(s: sp.Set) -> dict[str, Any]:
@@ -259,7 +267,8 @@ class ActivationProperties:
     * ``zero_centered``: f(0) = 0 and f takes both signs (inf f < 0 < sup f).
     * ``monotonic``: f' >= 0 on every branch (f is continuous, so non-decreasing).
     * ``saturating``: the sides ("-oo", "oo") where f' tends to 0; empty if none.
-    * ``exact``: no reported number is a float (numeric roots, SELU's constants);
+    * ``exact``: every critical point was solved exactly and no reported number
+      is a float (numeric roots, SELU's constants);
       ``derivative_max_exact`` says the same of ``derivative_max`` and its place
       alone (GELU: sup f' is exact at sqrt(2), its output minimum is numeric).
     """
@@ -332,14 +341,16 @@ def derive_properties(name: str) -> ActivationProperties:
         output_range=values.image, derivative_range=slopes.image,
         derivative_max=slopes.sup.value, derivative_max_attained=slopes.sup.attained,
         derivative_max_at=slopes.sup.at,
-        derivative_max_exact=not (slopes.sup.value.has(sp.Float) or slopes.sup.at.has(sp.Float)),
+        derivative_max_exact=slopes.solved_exactly
+        and not (slopes.sup.value.has(sp.Float) or slopes.sup.at.has(sp.Float)),
         derivative_min=slopes.inf.value, derivative_min_attained=slopes.inf.attained,
         derivative_min_at=slopes.inf.at,
         zero_centered=bool(at_0.is_zero) and _is_negative(values.inf.value)
         and _is_negative(-values.sup.value),
         monotonic=not _is_negative(slopes.inf.value),
         saturating=tuple(str(end) for end, limit in slopes.limits if limit.is_zero),
-        exact=not any(obj.has(sp.Float) for obj in reported),
+        exact=values.solved_exactly and slopes.solved_exactly
+        and not any(obj.has(sp.Float) for obj in reported),
     )
 
 

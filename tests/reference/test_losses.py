@@ -91,7 +91,8 @@ def test_categorical_cross_entropy_matches_numpy(axis):
         step = np.zeros_like(logits)
         step[index] = 1.0
         numeric[index] = central_difference(
-            lambda t: losses.categorical_cross_entropy(onehot, logits + t * step, axis), np.float64(0))
+            lambda t, step=step: losses.categorical_cross_entropy(onehot, logits + t * step, axis),
+            np.float64(0))
     np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-9)
 
 

@@ -54,7 +54,7 @@ def test_numeric_jacobian_matches_central_differences():
     for j in range(z.size):
         step = np.zeros_like(z)
         step[j] = 1.0
-        columns.append(central_difference(lambda t: softmax(z + t * step), np.float64(0.0)))
+        columns.append(central_difference(lambda t, step=step: softmax(z + t * step), np.float64(0.0)))
     np.testing.assert_allclose(jacobian(z), np.stack(columns, axis=1), rtol=1e-6, atol=1e-9)
 
 

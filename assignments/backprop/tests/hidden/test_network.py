@@ -203,7 +203,7 @@ def test_backward(student, activation, param):
     got = _checked_dict(student.backward(params, x, y, activation), PARAMETERS, call)
     assert_close(got[param], _part(derive(network.backward, params, x, y, activation), param),
                  call=f"{call}[{param!r}]",
-                 hint="dL/dp summed over the batch; dL/dw1 and dL/db1 add the paths through o2_1 AND o2_2")
+                 hint="dL/dp with L the MEAN over the batch; dL/dw1 and dL/db1 add the paths through o2_1 AND o2_2")
 
 
 @pytest.mark.points(5)

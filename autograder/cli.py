@@ -6,6 +6,7 @@ returns. Defaults live in the API (``Limits``, ``grade_batch``...), not here.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from pathlib import Path
@@ -27,19 +28,25 @@ def _load_assignment(assignment_id: str):  # type: ignore[no-untyped-def]
         raise click.BadParameter(str(err), param_hint="--assignment") from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _LazyGroup(click.Group):
+    """A group whose heavy subcommands are imported only when used (SymPy costs ~0.5 s)."""
+
+    lazy_commands = {"reference": "autograder.cli_reference"}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy_commands:
+            module = importlib.import_module(self.lazy_commands[cmd_name])
+            return getattr(module, cmd_name)  # type: ignore[no-any-return]
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="dl-gradekit")
 def main() -> None:
     """Release, check, grade and validate the deep-learning unit's assignments."""
-
-
-def _register_reference() -> None:
-    from autograder.cli_reference import reference
-
-    main.add_command(reference)
-
-
-_register_reference()
 
 
 @main.command()

@@ -12,7 +12,9 @@ assumes the other end of the pipes may lie, stall, flood or die:
   worker (SIGKILL to its whole process tree / PID namespace); the next call
   transparently starts a fresh one, re-importing the submission, so the
   remaining functions are still graded;
-* a function that timed out is disabled for the rest of the session.
+* a function that timed out is disabled for the rest of the session, and so
+  is one that killed or garbled the worker ``BREAKS_BEFORE_DISABLE`` times
+  (so it cannot use up the ``MAX_RESTARTS`` the other functions need).
 
 Every failure a student can cause surfaces as a ``StudentCallError`` subclass
 whose message can be shown to the student. Failures of the sandbox itself are
@@ -40,7 +42,8 @@ from autograder.sandbox.launcher import (
     start_worker,
 )
 
-MAX_RESTARTS = 25  # a function that crashes the worker on every call costs a restart each time
+MAX_RESTARTS = 50  # every restart re-imports the submission; past this the session gives up
+BREAKS_BEFORE_DISABLE = 3  # a function that kills or garbles the worker this often is not called again
 _MAX_FUNCTIONS = 10000
 
 
@@ -87,7 +90,7 @@ class MissingFunction(StudentCallError):
 
 
 class FunctionDisabled(StudentCallError):
-    """The function hung earlier in this session and is not called again."""
+    """The function hung (or kept crashing the worker) earlier and is not called again."""
 
     def __init__(self, name: str, reason: str) -> None:
         super().__init__(f"{name}() is not called again: {reason}")
@@ -157,6 +160,7 @@ class SandboxSession:
         self._retired: list[WorkerProcess] = []
         self._loaded: LoadReport | None = None
         self._disabled: dict[str, str] = {}
+        self._breaks: dict[str, int] = {}
         self._ids = itertools.count(1)
         self._restarts = 0
         self._restart_failure: str | None = None
@@ -326,11 +330,23 @@ class SandboxSession:
             raise CallTimedOut(function, seconds) from None
         except (wire.ChannelClosed, BrokenPipeError):
             status = worker.exit_status(1.0)
-            self._discard_worker()
+            self._worker_broken_by(function, "killed")
             raise WorkerDied(describe_exit(status, worker.kind, self.limits), function) from None
         except wire.ProtocolError as err:
-            self._discard_worker()
+            self._worker_broken_by(function, "garbled the result channel of")
             raise BadResult(f"the result of {function}() could not be read: {err}") from None
+
+    def _worker_broken_by(self, function: str, how: str) -> None:
+        """Discard the worker; disable ``function`` once it has done this repeatedly.
+
+        A few chances, because a crash may depend on the input; then no more,
+        so one function crashing on every call cannot use up the restarts the
+        other functions need.
+        """
+        self._discard_worker()
+        self._breaks[function] = self._breaks.get(function, 0) + 1
+        if self._breaks[function] >= BREAKS_BEFORE_DISABLE:
+            self._disabled[function] = f"it {how} the worker {self._breaks[function]} times"
 
     # ---------------------------------------------------------------- teardown
 

@@ -336,7 +336,7 @@ def test_os_exit_in_a_call_is_worker_died_and_others_still_work(make_session) ->
         session.call("crash")
     assert "the worker exited with status 3" in str(info.value)
     assert session.call("fine", (1,)) == 2
-    with pytest.raises(WorkerDied):  # not disabled: it crashes again, the worker restarts again
+    with pytest.raises(WorkerDied):  # not disabled yet: a crash may depend on the input
         session.call("crash")
     assert session.call("fine", (2,)) == 3
 
@@ -538,16 +538,29 @@ def test_stray_output_or_death_between_calls_is_not_blamed_on_the_next_call(make
         assert session.call("fine") == "fine"
 
 
+def test_a_function_that_keeps_crashing_is_disabled_and_others_still_work(make_session) -> None:
+    from autograder.sandbox.session import BREAKS_BEFORE_DISABLE
+
+    session = make_session("import os\ndef crash():\n    os._exit(1)\ndef fine():\n    return 2\n")
+    for _ in range(BREAKS_BEFORE_DISABLE):
+        with pytest.raises(WorkerDied, match="exited with status 1"):
+            session.call("crash")
+    with pytest.raises(FunctionDisabled, match="killed the worker 3 times"):
+        session.call("crash")
+    assert [session.call("fine") for _ in range(3)] == [2, 2, 2]
+
+
 def test_restarts_are_capped(make_session, monkeypatch: pytest.MonkeyPatch) -> None:
     from autograder.sandbox import session as session_module
 
     monkeypatch.setattr(session_module, "MAX_RESTARTS", 2)
-    session = make_session("import os\ndef crash():\n    os._exit(1)\n")
-    for _ in range(3):
+    session = make_session("import os\n" + "".join(
+        f"def crash{i}():\n    os._exit(1)\n" for i in range(4)))
+    for i in range(3):
         with pytest.raises(WorkerDied, match="exited with status 1"):
-            session.call("crash")
+            session.call(f"crash{i}")
     with pytest.raises(WorkerDied, match="not restarted again"):
-        session.call("crash")
+        session.call("crash3")
 
 
 def test_session_from_file_uses_the_file_name_in_tracebacks(tmp_path) -> None:

@@ -12,22 +12,23 @@ from __future__ import annotations
 from typing import Any
 
 from autograder.sandbox.session import SandboxSession
+from autograder.sandbox.wire import CallOptions
 
 
 class StudentFunction:
     """A callable standing for one function of the submission."""
 
     def __init__(self, session: SandboxSession, name: str, timeout: float | None,
-                 errstate: bool) -> None:
+                 options: CallOptions) -> None:
         self._session = session
         self._timeout = timeout
-        self._errstate = errstate
+        self._options = options
         self.__name__ = name
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Run the student's function in the sandbox; see ``SandboxSession.call``."""
         return self._session.call(self.__name__, args, kwargs, timeout=self._timeout,
-                                  errstate=self._errstate)
+                                  options=self._options)
 
     def __repr__(self) -> str:
         return f"<student function {self.__name__}>"
@@ -37,16 +38,17 @@ class StudentProxy:
     """Attribute access to the public functions of one sandboxed submission.
 
     ``timeout`` (seconds) overrides the session's call timeout; ``errstate``
-    makes every call run under ``np.errstate(...="raise")``. Use
+    makes every call run under ``np.errstate(...="raise")``; ``readonly_inputs``
+    sends array arguments read-only (see ``wire.CallOptions``). Use
     ``function(name)`` for a student function whose name clashes with a
     method here (``has``, ``function``, ``with_options``).
     """
 
     def __init__(self, session: SandboxSession, timeout: float | None = None, *,
-                 errstate: bool = False) -> None:
+                 errstate: bool = False, readonly_inputs: bool = False) -> None:
         self._session = session
         self._timeout = timeout
-        self._errstate = errstate
+        self._options = CallOptions(errstate=errstate, readonly_inputs=readonly_inputs)
 
     def __getattr__(self, name: str) -> StudentFunction:
         # Only reached for names not found normally; private ones never go to the worker.
@@ -58,16 +60,20 @@ class StudentProxy:
         """The student function ``name`` (MissingFunction is raised when it is called)."""
         if name.startswith("_"):
             raise AttributeError(name)
-        return StudentFunction(self._session, name, self._timeout, self._errstate)
+        return StudentFunction(self._session, name, self._timeout, self._options)
 
     def has(self, name: str) -> bool:
         """Whether the submission defines a public function ``name``."""
         return not name.startswith("_") and self._session.has(name)
 
-    def with_options(self, *, timeout: float | None = None, errstate: bool | None = None) -> StudentProxy:
-        """A proxy over the same session with other call options."""
-        return StudentProxy(self._session, self._timeout if timeout is None else timeout,
-                            errstate=self._errstate if errstate is None else errstate)
+    def with_options(self, *, timeout: float | None = None, errstate: bool | None = None,
+                     readonly_inputs: bool | None = None) -> StudentProxy:
+        """A proxy over the same session with other call options (None keeps the current one)."""
+        current = self._options
+        return StudentProxy(
+            self._session, self._timeout if timeout is None else timeout,
+            errstate=current.errstate if errstate is None else errstate,
+            readonly_inputs=current.readonly_inputs if readonly_inputs is None else readonly_inputs)
 
     def __dir__(self) -> list[str]:
         report = self._session.loaded

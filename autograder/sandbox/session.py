@@ -259,20 +259,23 @@ class SandboxSession:
     # ---------------------------------------------------------------- calling
 
     def call(self, function: str, args: Any = (), kwargs: dict[str, Any] | None = None, *,
-             timeout: float | None = None, errstate: bool = False) -> Any:
+             timeout: float | None = None, errstate: bool = False,
+             options: wire.CallOptions | None = None) -> Any:
         """``function(*args, **kwargs)`` inside the sandbox, returning a plain value.
 
         Arguments are copied over the wire, so the student can never mutate the
-        grader's objects. ``errstate=True`` runs the call under
-        ``np.errstate(over/invalid/divide="raise")``. Raises a
+        grader's objects. ``options`` (see ``wire.CallOptions``) set how the
+        call runs; ``errstate=True`` is shorthand for
+        ``CallOptions(errstate=True)``. Raises a
         ``StudentCallError`` subclass for anything the student caused, and
         ``wire.UnsupportedValue`` (a TypeError) if the arguments cannot be sent.
         """
         self._check_callable(function)
         seconds = self.limits.call_timeout_s if timeout is None else float(timeout)
         request_id = next(self._ids)
+        options = options or wire.CallOptions(errstate=errstate)
         frame = wire.pack_message(wire.call_request(request_id, function, args, kwargs or {},
-                                                    errstate=errstate))
+                                                    options=options))
         if len(frame) - 8 > self.limits.max_frame_bytes:
             raise ValueError(f"the arguments of {function}() exceed the frame limit")
         worker = self._live_worker()

@@ -351,8 +351,22 @@ class ErrorInfo:
     traceback: str
 
 
+@dataclass(frozen=True)
+class CallOptions:
+    """How the worker runs one call.
+
+    ``errstate``: under ``np.errstate(over/invalid/divide="raise")``.
+    ``readonly_inputs``: array arguments arrive read-only, so a function that
+    writes into its input raises instead of silently mutating a copy the grader
+    could never see.
+    """
+
+    errstate: bool = False
+    readonly_inputs: bool = False
+
+
 def call_request(request_id: int, function: str, args: Any, kwargs: dict[str, Any], *,
-                 errstate: bool) -> dict[str, Any]:
+                 options: CallOptions = CallOptions()) -> dict[str, Any]:
     """The message asking the worker to run ``function(*args, **kwargs)``.
 
     ``args`` must be a list or tuple (a bare string would be split into characters).
@@ -361,8 +375,10 @@ def call_request(request_id: int, function: str, args: Any, kwargs: dict[str, An
         raise TypeError("args must be a list or tuple and kwargs a dict")
     message: dict[str, Any] = {"id": request_id, "op": "call", "function": function,
                                "args": list(args), "kwargs": dict(kwargs)}
-    if errstate:
+    if options.errstate:
         message["errstate"] = "raise"
+    if options.readonly_inputs:
+        message["readonly"] = True
     return message
 
 

@@ -194,6 +194,22 @@ def _public_functions(module: object) -> list[str]:
     return sorted(names)
 
 
+def _frozen(value: object) -> object:
+    """``value`` with every array (in lists and dicts too) replaced by a read-only copy.
+
+    The copies view immutable ``bytes``, so ``flags.writeable = True`` fails too.
+    """
+    import numpy as np
+
+    if isinstance(value, np.ndarray):
+        return np.frombuffer(value.tobytes(), dtype=value.dtype).reshape(value.shape)
+    if isinstance(value, list):
+        return [_frozen(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _frozen(item) for key, item in value.items()}
+    return value
+
+
 def _run_call(module: object, request: Message, filename: str) -> Message:
     """Run one requested call; the response message without its id."""
     import contextlib
@@ -207,9 +223,12 @@ def _run_call(module: object, request: Message, filename: str) -> Message:
         return {"ok": False, "error": error}
     errstate = np.errstate(over="raise", invalid="raise", divide="raise") \
         if request.get("errstate") == "raise" else contextlib.nullcontext()
+    args, kwargs = request["args"], request["kwargs"]
+    if request.get("readonly") is True:
+        args, kwargs = _frozen(args), _frozen(kwargs)
     try:
         with errstate:
-            value = function(*request["args"], **request["kwargs"])
+            value = function(*args, **kwargs)
     except BaseException as err:  # a SystemExit inside a call is the student's error too
         return {"ok": False, "error": _error_info(err, filename)}
     finally:

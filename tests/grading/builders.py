@@ -98,8 +98,8 @@ def write_suite(folder: Path, **files: str) -> Path:
 
 def submission_file(folder: Path, name: str, text: str) -> Path:
     """The submission ``folder/name`` holding ``text`` (dedented)."""
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(source(text), encoding="utf-8")
     return path
 

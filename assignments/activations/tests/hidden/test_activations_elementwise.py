@@ -21,16 +21,13 @@ the points of what is wrong:
   fails even though its values are right;
 * ``does_not_modify_input``: see below.
 
-Non-mutation across a process boundary. In the sandbox the student's function
-receives a decoded COPY of the test's array, so writing into it can never be
-seen by this process, nor can object identity (``return x``). What the suite
-can do is hand over a READ-ONLY array: any in-place write in the student's code
-(``x[x < 0] = 0``, ``np.exp(x, out=x)``, ``x *= alpha``) then raises
-"assignment destination is read-only" and the test fails with it. That works
-in-process today and works through the sandbox as long as the worker decodes
-arrays read-only (``np.frombuffer``); with writeable copies the test can only
-pass there. The test also checks the array afterwards and that the result is
-not the input object, which is what in-process runs can observe.
+Non-mutation across a process boundary. The student's function receives a
+decoded copy of the test's array, so a write into it could never be seen here.
+The suite therefore asks the sandbox for READ-ONLY inputs
+(``student.with_options(readonly_inputs=True)``): any in-place write in the
+student's code (``x[x < 0] = 0``, ``np.exp(x, out=x)``, ``x *= alpha``) raises
+"assignment destination is read-only" and this one test fails with it, while
+every other test hands over ordinary arrays so one habit costs one test.
 """
 
 from __future__ import annotations
@@ -301,7 +298,7 @@ def test_does_not_modify_input(student: Any, fn: Function, params: dict[str, flo
     x.setflags(write=False)
     before = x.copy()
     text = describe(fn.name, x, params)
-    got = call(student, fn.name, x, params)
+    got = call(student.with_options(readonly_inputs=True), fn.name, x, params)
     if not np.array_equal(x, before):
         fail(text, "changed its input array", "build a new array instead of writing into x")
     if got is x:

@@ -2,14 +2,10 @@
 
 Every expected value is ``derive(<reference function>, ...)`` at seeded inputs.
 
-Non-mutation (``gradient_descent_step_returns_new_array``) is checked on what is
-observable. The arrays handed over are READ-ONLY, so an in-place update
-(``w -= lr * grad``) raises "assignment destination is read-only" wherever the
-student receives them read-only (in-process today; through the sandbox if the
-worker decodes arrays read-only). In-process the test also checks that the
-caller's arrays keep their values and that the result is not ``w`` itself.
-Through the sandbox the student gets a copy, so with writeable copies only the
-returned value can be checked.
+Non-mutation (``gradient_descent_step_returns_new_array``): the arrays are sent
+READ-ONLY (``student.with_options(readonly_inputs=True)``), so an in-place
+update (``w -= lr * grad``) raises "assignment destination is read-only" in the
+sandbox and fails that test alone.
 """
 
 from __future__ import annotations
@@ -247,7 +243,7 @@ def test_gradient_descent_step_returns_new_array(student):
     sent_w, sent_grad = w.copy(), grad.copy()
     for array in (sent_w, sent_grad):  # an in-place write (w -= ...) raises instead of passing silently
         array.setflags(write=False)
-    got = student.gradient_descent_step(sent_w, sent_grad, 0.2)
+    got = student.with_options(readonly_inputs=True).gradient_descent_step(sent_w, sent_grad, 0.2)
     call = "gradient_descent_step(w, grad, lr=0.2)"
     assert_close(got, derive(losses.gradient_descent_step, w, grad, 0.2), call=call)
     if got is sent_w:

@@ -250,12 +250,13 @@ def test_deep_chain_int_input(student):
 
 @pytest.mark.points(1)
 def test_deep_chain_does_not_modify_weights(student):
-    """Read-only weights: an in-place write raises where the student receives them read-only."""
+    """Read-only weights (sent read-only into the sandbox): an in-place write raises."""
     activation, chain = CHAINS["elu-depth=5"]
     sent = chain.weights.copy()
     sent.setflags(write=False)
     call = f"deep_chain_gradients(x={chain.x:.4g}, weights=[5 read-only weights], 'elu')"
-    got = _gradients(student.deep_chain_gradients(chain.x, sent, activation), chain.depth, call)
+    frozen = student.with_options(readonly_inputs=True)
+    got = _gradients(frozen.deep_chain_gradients(chain.x, sent, activation), chain.depth, call)
     assert_close(got, derive(network.deep_chain_gradients, chain.x, chain.weights, activation),
                  call=call, tol=TINY)
     if not np.array_equal(sent, chain.weights):

@@ -1,0 +1,58 @@
+"""``feedback.md``: what a student reads about their result."""
+
+from __future__ import annotations
+
+from autograder.grading.feedback import MAX_CASES_SHOWN, render_feedback
+from tests.grading.builders import outcome, result
+
+
+def test_feedback_names_the_failing_group_case_values_and_hint() -> None:
+    text = render_feedback(result(
+        outcome("sigmoid[x=0]", "sigmoid", 1.0),
+        outcome("sigmoid[x=-1000]", "sigmoid", 1.0, passed=False,
+                message="sigmoid(x=-1000): got nan, should be 0\nHint: use e^x/(1+e^x) for x < 0"),
+        outcome("relu", "relu", 2.0),
+    ), "Activation functions")
+    assert text.startswith("# Feedback: Activation functions (alice)\n")
+    assert "**Score 3 / 4 (2 of 3 tests passed)**" in text
+    assert "### `sigmoid`: 1 of 2 checks failed (-1 points)" in text
+    assert "- `sigmoid[x=-1000]`: sigmoid(x=-1000): got nan, should be 0\n  Hint: use e^x/(1+e^x) for x < 0" in text
+    assert "## Passing\n\n`relu`" in text
+    assert "Traceback" not in text
+
+
+def test_feedback_uses_the_assignment_id_without_a_title() -> None:
+    assert render_feedback(result(outcome())).startswith("# Feedback: activations (alice)")
+
+
+def test_a_perfect_result_says_every_check_passed() -> None:
+    text = render_feedback(result(outcome(), outcome("relu", "relu")))
+    assert "Every check passed" in text
+    assert "What to fix" not in text
+
+
+def test_a_load_error_explains_the_zero_without_a_traceback() -> None:
+    text = render_feedback(result(error="the submission could not be loaded: SyntaxError: invalid syntax "
+                                        "(alice.py, line 3)", error_kind="submission", max_score=100.0))
+    assert "**Score 0 / 100: the submission could not be loaded: SyntaxError: invalid syntax (alice.py, line 3)**" in text
+    assert "Nothing could be graded, so every test scores 0." in text
+    assert "Traceback" not in text and "Every check passed" not in text
+
+
+def test_an_errored_result_never_says_every_check_passed() -> None:
+    text = render_feedback(result(outcome(), error="grader: x has no points marker", error_kind="grader"))
+    assert "Every check passed" not in text and "Score 0" in text
+
+
+def test_warnings_are_shown_as_notes() -> None:
+    text = render_feedback(result(outcome(), warnings=("cell 2: skipped IPython-only line '!ls'",)))
+    assert "> Note: cell 2: skipped IPython-only line '!ls'" in text
+
+
+def test_many_failures_of_one_group_are_summarised() -> None:
+    failures = [outcome(f"relu[x={i}]", "relu", 0.5, passed=False, message=f"case {i} wrong") for i in range(8)]
+    text = render_feedback(result(*failures))
+    assert "### `relu`: 8 of 8 checks failed (-4 points)" in text
+    shown = [line for line in text.splitlines() if line.startswith("- `relu[")]
+    assert len(shown) == MAX_CASES_SHOWN
+    assert f"- ... and {8 - MAX_CASES_SHOWN} more like these" in text

@@ -1,0 +1,105 @@
+"""``grade_submission``: one submission in, a ``GradeResult`` out, never an exception."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.assignment import Assignment
+from autograder.grading.grade import grade_loaded, grade_submission
+from autograder.sandbox import sandbox_kind
+from autograder.submission import Submission
+from tests.grading.builders import GOOD, TINY_POINTS, WRONG_RELU, submission_file, write_suite
+
+
+def test_a_correct_submission_scores_every_point(tmp_path: Path, assignment: Assignment) -> None:
+    result = grade_submission(assignment, submission_file(tmp_path, "alice.py", GOOD))
+    assert (result.error, result.error_kind) == ("", "")
+    assert result.graded
+    assert result.student_id == "alice" and result.assignment_id == "activations"
+    assert result.score == pytest.approx(TINY_POINTS) and result.max_score == pytest.approx(TINY_POINTS)
+    assert [t.name for t in result.tests] == ["sigmoid[x=-2]", "sigmoid[x=3]", "relu"]
+    assert result.sandbox == str(sandbox_kind())
+    assert result.execution_time > 0
+
+
+def test_a_wrong_function_loses_only_its_points(tmp_path: Path, assignment: Assignment) -> None:
+    result = grade_submission(assignment, submission_file(tmp_path, "bob.py", WRONG_RELU))
+    assert result.score == pytest.approx(2.0)
+    failed = [t for t in result.tests if not t.passed]
+    assert [t.name for t in failed] == ["relu"]
+    assert failed[0].message.startswith("relu(x=[-1, 2]): got [-1.,  2.], should be [0., 2.]")
+
+
+def test_student_output_is_kept_with_the_result(tmp_path: Path, assignment: Assignment) -> None:
+    result = grade_submission(assignment, submission_file(tmp_path, "carol.py", 'print("debugging!")\n' + GOOD))
+    assert "debugging!" in result.student_output
+    assert result.score == pytest.approx(TINY_POINTS)
+
+
+def test_notebook_warnings_reach_the_result(tmp_path: Path, assignment: Assignment) -> None:
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("%matplotlib inline\n" + GOOD)])
+    path = tmp_path / "dave.ipynb"
+    nbformat.write(notebook, str(path))
+    result = grade_submission(assignment, path)
+    assert result.score == pytest.approx(TINY_POINTS)
+    assert len(result.warnings) == 1 and "%matplotlib inline" in result.warnings[0]
+
+
+@pytest.mark.parametrize(("name", "text", "reason"), [
+    ("syntax.py", "def sigmoid(x:\n    return x\n", "SyntaxError: '(' was never closed (syntax.py, line 1)"),
+    ("crash.py", "import numpy as np\nraise RuntimeError('no GPU found')\n", "RuntimeError: no GPU found"),
+    ("exits.py", "import sys\nsys.exit(3)\n", "SystemExit"),
+], ids=["syntax-error", "import-time-exception", "sys-exit-at-import"])
+def test_a_submission_that_cannot_load_scores_zero_with_the_reason(
+        tmp_path: Path, assignment: Assignment, name: str, text: str, reason: str) -> None:
+    result = grade_submission(assignment, submission_file(tmp_path, name, text))
+    assert result.score == 0.0 and result.tests == ()
+    assert result.error_kind == "submission" and result.graded
+    assert result.error.startswith("the submission could not be loaded: ")
+    assert reason in result.error
+    assert result.max_score == pytest.approx(TINY_POINTS)
+
+
+def test_a_missing_file_scores_zero_without_a_sandbox(tmp_path: Path, assignment: Assignment) -> None:
+    result = grade_submission(assignment, tmp_path / "ghost.py")
+    assert (result.student_id, result.score, result.error_kind, result.sandbox) == ("ghost", 0.0, "submission", "none")
+    assert "does not exist" in result.error
+
+
+def test_an_unreadable_file_scores_zero_with_the_reason(tmp_path: Path, assignment: Assignment) -> None:
+    path = tmp_path / "erin.py"
+    path.write_bytes(b"x = '\xff'\n")
+    result = grade_submission(assignment, path)
+    assert result.score == 0.0 and result.error_kind == "submission"
+    assert "not UTF-8 text (bad byte at offset 5)" in result.error
+
+
+def test_a_broken_suite_fails_closed_as_a_grader_error(tmp_path: Path, assignment: Assignment) -> None:
+    suite = write_suite(tmp_path / "suite", test_s='''
+        import pytest
+
+        @pytest.mark.points(1)
+        def test_scored(student):
+            pass
+
+        def test_unscored(student):
+            pass
+    ''')
+    result = grade_submission(assignment, submission_file(tmp_path, "frank.py", GOOD), suite=suite)
+    assert result.error_kind == "grader" and not result.graded
+    assert result.error == "grader: unscored has no points marker"
+    assert result.score == 0.0  # even though a test passed
+
+
+def test_a_missing_suite_is_a_grader_error_not_an_exception(tmp_path: Path, assignment: Assignment) -> None:
+    result = grade_submission(assignment, submission_file(tmp_path, "gina.py", GOOD), suite=tmp_path / "nope")
+    assert result.error_kind == "grader" and result.score == 0.0
+    assert "does not exist" in result.error
+
+
+def test_grade_loaded_against_another_suite_totals_that_suites_points(assignment: Assignment) -> None:
+    result = grade_loaded(assignment, Submission("hugo", GOOD, Path("hugo.py")), suite=assignment.public_tests)
+    assert result.max_score == pytest.approx(1.0) and result.score == pytest.approx(1.0)

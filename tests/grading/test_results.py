@@ -1,0 +1,110 @@
+"""``results.json``: Gradescope's format, a lossless round trip, and failing closed."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from autograder.grading.results import (
+    RESULTS_FORMAT_VERSION,
+    from_gradescope,
+    results_json,
+    to_gradescope,
+)
+from tests.grading.builders import outcome, result
+
+GRADESCOPE_TOP = {"score", "execution_time", "output", "tests"}
+GRADESCOPE_TEST = {"name", "score", "max_score", "status", "output", "visibility"}
+
+
+def mixed() -> Any:
+    return result(
+        outcome("sigmoid[x=0]", "sigmoid", 1.5),
+        outcome("sigmoid[x=30]", "sigmoid", 1.5, passed=False, message="sigmoid(x=30): got nan, should be 1"),
+        outcome("relu", "relu", 2.0, passed=False, message="ValueError: boom", kind="student"),
+        warnings=("cell 1: skipped IPython-only line '%matplotlib inline'",),
+        student_output="--- stdout ---\nhi\n")
+
+
+def strict_loads(text: str) -> Any:
+    def refuse(name: str) -> Any:
+        raise AssertionError(f"results.json holds {name}")
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_score_is_the_sum_of_passed_tests() -> None:
+    r = mixed()
+    assert r.score == pytest.approx(1.5) and r.max_score == pytest.approx(5.0)
+    assert r.group_scores() == {"sigmoid": pytest.approx((1.5, 3.0)), "relu": pytest.approx((0.0, 2.0))}
+    assert r.summary() == "Score 1.5 / 5 (1 of 3 tests passed)"
+
+
+def test_gradescope_document_has_the_spec_keys() -> None:
+    document = to_gradescope(mixed())
+    assert GRADESCOPE_TOP <= set(document)
+    assert document["score"] == pytest.approx(1.5)
+    assert document["execution_time"] == pytest.approx(1.235)
+    assert document["output"] == "Score 1.5 / 5 (1 of 3 tests passed)"
+    assert len(document["tests"]) == 3
+    for test in document["tests"]:
+        assert GRADESCOPE_TEST <= set(test)
+        assert test["status"] in {"passed", "failed"} and test["visibility"] == "visible"
+    first, second, third = document["tests"]
+    assert (first["name"], first["score"], first["status"], first["output"]) == ("sigmoid[x=0]", 1.5, "passed", "")
+    assert (second["score"], second["max_score"], second["status"]) == (0.0, 1.5, "failed")
+    assert second["output"] == "sigmoid(x=30): got nan, should be 1"
+    assert third["extra_data"] == {"group": "relu", "failure_kind": "student"}
+
+
+def test_extra_data_carries_the_kit_facts() -> None:
+    extra = to_gradescope(mixed())["extra_data"]
+    assert extra["format_version"] == RESULTS_FORMAT_VERSION
+    assert (extra["student_id"], extra["assignment"], extra["sandbox"]) == ("alice", "activations", "bwrap")
+    assert extra["groups"] == {"sigmoid": {"score": 1.5, "max_score": 3.0}, "relu": {"score": 0.0, "max_score": 2.0}}
+    assert extra["warnings"] == ["cell 1: skipped IPython-only line '%matplotlib inline'"]
+    assert extra["student_output"] == "--- stdout ---\nhi\n"
+
+
+def test_results_json_round_trips() -> None:
+    original = mixed()
+    again = from_gradescope(strict_loads(results_json(original)))
+    assert again.tests == original.tests
+    assert (again.student_id, again.assignment_id, again.sandbox, again.error, again.error_kind) == \
+           (original.student_id, original.assignment_id, original.sandbox, original.error, original.error_kind)
+    assert again.warnings == original.warnings and again.student_output == original.student_output
+    assert again.max_score == pytest.approx(original.max_score)
+    assert again.score == pytest.approx(original.score)
+    assert again.execution_time == pytest.approx(original.execution_time, abs=1e-3)
+
+
+def test_an_errored_result_scores_zero_everywhere() -> None:
+    """A result with an error fails closed, even if its tests say they passed."""
+    errored = result(outcome("sigmoid[x=0]", "sigmoid", 2.0), outcome("relu", "relu", 1.0),
+                     error="grader: relu has no points marker", error_kind="grader")
+    assert errored.score == 0.0 and not errored.graded
+    assert errored.group_scores() == {"sigmoid": pytest.approx((0.0, 2.0)), "relu": pytest.approx((0.0, 1.0))}
+    assert errored.summary() == "Score 0 / 3: grader: relu has no points marker"
+    document = to_gradescope(errored)
+    assert document["score"] == 0.0
+    assert [(t["score"], t["status"]) for t in document["tests"]] == [(0.0, "failed"), (0.0, "failed")]
+    assert all(g["score"] == 0.0 for g in document["extra_data"]["groups"].values())
+    assert from_gradescope(document).score == 0.0
+
+
+def test_a_submission_error_still_counts_as_graded() -> None:
+    r = result(error="the submission could not be loaded: SyntaxError: ...", error_kind="submission",
+               max_score=100.0)
+    assert r.graded and r.score == 0.0
+
+
+def test_results_json_never_holds_nan_or_infinity() -> None:
+    text = results_json(result(outcome(message="got nan, should be inf"), outcome("b", "b", 0.1 + 0.2)))
+    strict_loads(text)
+    assert text.endswith("\n")
+
+
+def test_results_json_refuses_to_write_a_non_finite_number() -> None:
+    with pytest.raises(ValueError):
+        results_json(result(outcome(), max_score=float("nan")))

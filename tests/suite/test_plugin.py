@@ -1,0 +1,112 @@
+"""The pytest plugin: the ``student`` fixture, the ``points`` marker and ``--submission``.
+
+Each test runs a tiny suite with ``pytest.main`` in this process, the way an
+instructor runs ``pytest --submission alice.py tests/hidden``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from autograder.suite.plugin import STUDENT_FACTORY
+from tests.grading.builders import GOOD, WRONG_RELU, submission_file, write_suite
+
+SUITE = '''
+import numpy as np
+import pytest
+
+
+@pytest.mark.points(1)
+def test_relu(student):
+    assert student.relu(np.array([-1.0, 2.0])).tolist() == [0.0, 2.0]
+'''
+
+
+class Recorder:
+    """Outcome per test name, over every phase."""
+
+    def __init__(self) -> None:
+        self.outcomes: dict[str, str] = {}
+        self.messages: dict[str, str] = {}
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        name = report.nodeid.split("::")[-1]
+        if report.failed or name not in self.outcomes:
+            self.outcomes[name] = report.outcome
+            self.messages[name] = report.longreprtext
+
+
+def run_pytest(suite: Path, *args: str, plugins: tuple[Any, ...] = ()) -> tuple[int, Recorder]:
+    recorder = Recorder()
+    argv = ["-p", "autograder.suite.plugin", "-p", "no:cacheprovider", "--import-mode=importlib",
+            "-o", "addopts=", "--strict-markers", "-q", "--rootdir", str(suite), *args, str(suite)]
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            code = pytest.main(argv, plugins=[recorder, *plugins])
+    finally:
+        for name, module in list(sys.modules.items()):
+            if (getattr(module, "__file__", None) or "").startswith(str(suite)):
+                del sys.modules[name]
+    return int(code), recorder
+
+
+@pytest.fixture
+def suite(tmp_path: Path) -> Path:
+    return write_suite(tmp_path / "suite", test_tiny=SUITE)
+
+
+def test_points_marker_is_registered_for_strict_markers(suite: Path, tmp_path: Path) -> None:
+    good = submission_file(tmp_path, "alice.py", GOOD)
+    code, recorder = run_pytest(suite, "--submission", str(good))
+    assert code == pytest.ExitCode.OK
+    assert recorder.outcomes == {"test_relu": "passed"}
+
+
+def test_submission_option_grades_that_file_in_the_sandbox(suite: Path, tmp_path: Path) -> None:
+    wrong = submission_file(tmp_path, "bob.py", WRONG_RELU)
+    code, recorder = run_pytest(suite, "--submission", str(wrong))
+    assert code == pytest.ExitCode.TESTS_FAILED
+    assert recorder.outcomes == {"test_relu": "failed"}
+
+
+def test_without_a_submission_the_student_fixture_says_how_to_pass_one(suite: Path) -> None:
+    code, recorder = run_pytest(suite)
+    assert code != pytest.ExitCode.OK
+    assert "this suite needs a submission: pass --submission PATH" in recorder.messages["test_relu"]
+
+
+def test_a_submission_that_cannot_load_errors_with_the_reason(suite: Path, tmp_path: Path) -> None:
+    broken = submission_file(tmp_path, "carol.py", "raise ImportError('no torch here')\n")
+    code, recorder = run_pytest(suite, "--submission", str(broken))
+    assert code != pytest.ExitCode.OK
+    assert recorder.outcomes["test_relu"] == "failed"
+    assert "ImportError: no torch here" in recorder.messages["test_relu"]
+
+
+def test_a_factory_in_the_stash_replaces_the_option(suite: Path) -> None:
+    class FakeStudent:
+        def relu(self, x: Any) -> Any:
+            return x.clip(min=0.0)
+
+    entered: list[str] = []
+
+    @contextmanager
+    def factory() -> Iterator[FakeStudent]:
+        entered.append("yes")
+        yield FakeStudent()
+
+    class Install:
+        def pytest_configure(self, config: pytest.Config) -> None:
+            config.stash[STUDENT_FACTORY] = factory
+
+    code, recorder = run_pytest(suite, plugins=(Install(),))
+    assert code == pytest.ExitCode.OK and recorder.outcomes == {"test_relu": "passed"}
+    assert entered == ["yes"]

@@ -8,6 +8,7 @@ so a typo cannot silently fall back to a default.
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -83,16 +84,26 @@ def _checked(raw: dict[str, Any], path: Path) -> dict[str, Any]:
         ok = isinstance(value, (int, float)) if kind is float else isinstance(value, kind)
         if key in raw and (not ok or isinstance(value, bool)):
             raise ManifestError(f"{path}: {key!r} should be {kind.__name__}, got {value!r}")
+    if not math.isfinite(float(raw["total_points"])) or raw["total_points"] <= 0:
+        raise ManifestError(f"{path}: total_points must be a positive finite number, got {raw['total_points']!r}")
     if raw["manifest_version"] != MANIFEST_VERSION:
         raise ManifestError(f"{path}: manifest_version {raw['manifest_version']} is not {MANIFEST_VERSION}")
     return raw
 
 
 def _limits(raw: dict[str, Any], path: Path) -> Limits:
-    known = {f.name: f.type for f in fields(Limits)}
-    unknown = set(raw) - set(known)
+    defaults = Limits()
+    known = {f.name for f in fields(Limits)}
+    unknown = set(raw) - known
     if unknown:
         raise ManifestError(f"{path}: unknown limits {sorted(unknown)}")
+    for key, value in raw.items():
+        kind = type(getattr(defaults, key))
+        numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not numeric or (kind is int and not isinstance(value, int)):
+            raise ManifestError(f"{path}: limits.{key} should be {kind.__name__}, got {value!r}")
+        if not math.isfinite(value) or value <= 0:
+            raise ManifestError(f"{path}: limits.{key} must be positive and finite, got {value!r}")
     return Limits(**raw)
 
 

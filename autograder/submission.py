@@ -97,9 +97,16 @@ def _source_from_bytes(data: bytes, *, name: str) -> tuple[str, list[str]]:
     return text, []
 
 
+def _is_candidate(name: str) -> bool:
+    """A source file a student meant to submit: not a test, not inside a hidden or tool folder
+    (``.ipynb_checkpoints``, ``__MACOSX``, ``__pycache__``)."""
+    path = PurePosixPath(name)
+    hidden = any(part.startswith((".", "__")) for part in path.parts)
+    return name.endswith(SOURCE_SUFFIXES) and not hidden and not path.name.startswith("test_")
+
+
 def _pick_source(names: list[str], *, preferred: str | None, where: str) -> str:
-    candidates = sorted(n for n in names if n.endswith(SOURCE_SUFFIXES)
-                        and not PurePosixPath(n).name.startswith(("test_", ".")))
+    candidates = sorted(n for n in names if _is_candidate(n))
     if preferred is not None:
         for suffix in SOURCE_SUFFIXES:
             named = [n for n in candidates if PurePosixPath(n).name == f"{preferred}{suffix}"]
@@ -142,14 +149,24 @@ def _read_file(path: Path) -> tuple[str, list[str]]:
     return _source_from_bytes(data, name=path.name)
 
 
+def _read_folder(path: Path, *, preferred: str | None) -> tuple[str, list[str]]:
+    """The chosen source of a submitted folder; symlinks are refused (they could point at
+    the grader's own files)."""
+    names = [p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file() or p.is_symlink()]
+    chosen = path / _pick_source(names, preferred=preferred, where=path.name)
+    if chosen.is_symlink() or not chosen.resolve().is_relative_to(path.resolve()):
+        raise SubmissionError(f"{chosen.relative_to(path)} in {path.name} is a symbolic link; "
+                              "submit the file itself")
+    return _read_file(chosen)
+
+
 def load_submission(path: Path, *, preferred: str | None = None) -> Submission:
     """Read ``path`` into a ``Submission``; ``preferred`` is the file stem to pick in a folder or zip."""
     path = Path(path)
     if not path.exists():
         raise SubmissionError(f"{path} does not exist")
     if path.is_dir():
-        names = [str(p.relative_to(path)) for p in path.rglob("*") if p.is_file()]
-        source, warnings = _read_file(path / _pick_source(names, preferred=preferred, where=path.name))
+        source, warnings = _read_folder(path, preferred=preferred)
     elif path.suffix == ".zip":
         source, warnings = _read_zip(path, preferred=preferred)
     elif path.suffix in SOURCE_SUFFIXES:

@@ -36,7 +36,7 @@ KNOWN = ", ".join(available_assignments())
 
 
 def run(*args: str) -> Result:
-    return CliRunner().invoke(main, list(args), catch_exceptions=True)
+    return CliRunner(env={"COLUMNS": "400"}).invoke(main, list(args), catch_exceptions=True)
 
 
 def gradebook(out: Path) -> dict[str, dict[str, str]]:

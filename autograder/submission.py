@@ -16,8 +16,6 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-import nbformat
-
 MAX_SOURCE_BYTES = 5 * 1024 * 1024
 SOURCE_SUFFIXES = (".py", ".ipynb")
 
@@ -70,6 +68,8 @@ def notebook_to_source(text: str, *, name: str) -> tuple[str, list[str]]:
     Test cells are left out, so a failing assert of the student's own notebook
     cannot stop the rest of it from being graded.
     """
+    import nbformat  # noqa: PLC0415 - slow to import (jsonschema); only notebooks need it
+
     try:
         notebook = nbformat.reads(text, as_version=4)
     except Exception as err:  # nbformat raises several unrelated types on bad input

@@ -84,7 +84,7 @@ def test_a_hand_built_expected_is_reported(tmp_path: Path) -> None:
     report = validate_copy(tmp_path, '''
 @pytest.mark.points(3)
 def test_typed(student):
-    assert_close(student.sigmoid(X), Expected(value=0.5, derived_from="typed"), call="sigmoid(x=0)")
+    assert_close(student.sigmoid(X), Expected(value=[0.5], derived_from="typed"), call="sigmoid(x=0)")
 ''')
     assert not report.ok
 

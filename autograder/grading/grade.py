@@ -9,14 +9,13 @@ pool, a Dask worker, a Gradescope container) can run it.
 
 from __future__ import annotations
 
-import contextlib
+import importlib
+import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from autograder.assignment import Assignment
-from autograder.grading.outcomes import SuiteRun, TestOutcome
+from autograder.grading.outcomes import SuiteRun
 from autograder.grading.results import GradeResult
 from autograder.grading.run import run_suite
 from autograder.grading.student import open_session
@@ -34,10 +33,20 @@ def _suite_error(run: SuiteRun) -> str:
     return "grader: " + "; ".join(run.errors) if run.errors else ""
 
 
+def _prewarm_oracle() -> None:
+    """Import the reference (SymPy, ~0.5 s) in the background while the sandbox starts.
+
+    Starting a worker is mostly waiting on a child process, so the two overlap;
+    Python's import lock makes a concurrent import by the suite simply wait.
+    """
+    threading.Thread(target=importlib.import_module, args=("reference",), daemon=True).start()
+
+
 def grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path | None = None,
                  started: float | None = None) -> GradeResult:
     """Grade an already-read submission against ``suite`` (default: the hidden suite)."""
     started = time.monotonic() if started is None else started
+    _prewarm_oracle()
     with open_session(submission, assignment.limits) as session:
         if session.load_error:
             return _failed_result(assignment, submission.student_id, started,

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import sys
+from collections.abc import Iterator
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -118,6 +120,21 @@ def _purge_modules_under(root: Path) -> None:
             del sys.modules[name]
 
 
+@contextlib.contextmanager
+def _no_plugin_autoload() -> Iterator[None]:
+    """Only the kit's own plugin runs: third-party pytest plugins installed beside the kit
+    can neither reorder nor alter grading (and cost ~1 s of start-up)."""
+    previous = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = previous
+
+
 def run_suite(suite_dir: Path, factory: StudentFactory, *, keyword: str | None = None) -> SuiteRun:
     """Run the suite in ``suite_dir`` with ``student`` built by ``factory``."""
     if not suite_dir.is_dir():
@@ -128,7 +145,7 @@ def run_suite(suite_dir: Path, factory: StudentFactory, *, keyword: str | None =
         args += ["-k", keyword]
     sink = io.StringIO()
     try:
-        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), _no_plugin_autoload():
             exit_code = pytest.main(args, plugins=[collector])
     finally:
         _purge_modules_under(suite_dir)

@@ -152,19 +152,34 @@ def test_schema_describes_every_manifest_key() -> None:
     assert all(description for _, description in MANIFEST_KEYS.values())
 
 
-@pytest.mark.xfail(strict=True, reason="assignment._limits passes limit values to Limits(**raw) unchecked: "
-                   "memory_mb = \"lots\" loads and only fails (or misbehaves) when a sandbox starts")
-def test_wrong_type_of_a_limit_is_refused(tmp_path: Path) -> None:
-    root = manifest_copy(tmp_path, replace=(r"^memory_mb = [^\n]*$", 'memory_mb = "lots"'))
-    with pytest.raises(ManifestError, match="memory_mb"):
+@pytest.mark.parametrize(("value", "message"), [
+    ('"lots"', "limits.memory_mb should be int"),
+    ("1.5", "limits.memory_mb should be int"),
+    ("true", "limits.memory_mb should be int"),
+    ("0", "limits.memory_mb must be positive and finite"),
+    ("-512", "limits.memory_mb must be positive and finite"),
+], ids=["string", "float-for-int", "bool", "zero", "negative"])
+def test_a_mistyped_or_non_positive_limit_is_refused(tmp_path: Path, value: str, message: str) -> None:
+    root = manifest_copy(tmp_path, replace=(r"^memory_mb = [^\n]*$", f"memory_mb = {value}"))
+    with pytest.raises(ManifestError, match=message):
         load_manifest(root)
 
 
-@pytest.mark.xfail(strict=True, reason="assignment._checked accepts TOML nan/inf as total_points; results.json "
-                   "then cannot be written (json.dumps(allow_nan=False) raises mid-batch)")
-@pytest.mark.parametrize("value", ["nan", "inf"])
-def test_non_finite_total_points_is_refused(tmp_path: Path, value: str) -> None:
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_a_non_finite_time_limit_is_refused(tmp_path: Path, value: str) -> None:
+    root = manifest_copy(tmp_path, replace=(r"^call_timeout_s = [^\n]*$", f"call_timeout_s = {value}"))
+    with pytest.raises(ManifestError, match="limits.call_timeout_s must be positive and finite"):
+        load_manifest(root)
+
+
+def test_an_integer_time_limit_is_accepted(tmp_path: Path) -> None:
+    root = manifest_copy(tmp_path, replace=(r"^call_timeout_s = [^\n]*$", "call_timeout_s = 2"))
+    assert load_manifest(root).limits.call_timeout_s == pytest.approx(2.0)
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "0", "-10"])
+def test_total_points_must_be_positive_and_finite(tmp_path: Path, value: str) -> None:
+    """A NaN total could not even be written to results.json (no NaN in JSON)."""
     root = manifest_copy(tmp_path, replace=(r"^total_points = [^\n]*$", f"total_points = {value}"))
-    with pytest.raises(ManifestError, match="total_points"):
+    with pytest.raises(ManifestError, match="total_points must be a positive finite number"):
         load_manifest(root)
-

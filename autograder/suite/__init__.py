@@ -9,6 +9,7 @@ from autograder.suite.expect import (
     assert_float_array_like,
     assert_gradcheck,
     derive,
+    fail,
 )
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "assert_float_array_like",
     "assert_gradcheck",
     "derive",
+    "fail",
 ]

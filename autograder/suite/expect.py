@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import numpy.typing as npt
@@ -66,9 +66,11 @@ def _short(value: Any) -> str:
     return np.array2string(array, precision=8, threshold=8, separator=", ")
 
 
-def _fail(call: str, detail: str, hint: str) -> None:
+def fail(call: str, detail: str = "", hint: str = "") -> NoReturn:
+    """Fail the current test with a student-facing message: ``call: detail`` and a hint."""
     __tracebackhide__ = True
-    raise AssertionError(f"{call}: {detail}" + (f"\nHint: {hint}" if hint else ""))
+    text = f"{call}: {detail}" if detail else call
+    raise AssertionError(text + (f"\nHint: {hint}" if hint else ""))
 
 
 def as_float_array(got: Any, *, call: str, hint: str = "") -> FloatArray:
@@ -81,8 +83,7 @@ def as_float_array(got: Any, *, call: str, hint: str = "") -> FloatArray:
     __tracebackhide__ = True
     if type(got) in (int, float, np.float64) or (type(got) is np.ndarray and got.dtype.kind in "iuf"):
         return np.array(got, dtype=np.float64)
-    _fail(call, f"got a {type(got).__name__}, should be a numpy array of floats", hint)
-    raise AssertionError  # unreachable: _fail raises
+    fail(call, f"got a {type(got).__name__}, should be a numpy array of floats", hint)
 
 
 def assert_close(got: Any, want: Expected, *, call: str, tol: Tolerance = VALUES,
@@ -92,12 +93,12 @@ def assert_close(got: Any, want: Expected, *, call: str, tol: Tolerance = VALUES
     expected = np.asarray(_require_expected(want).value, dtype=np.float64)
     array = as_float_array(got, call=call, hint=hint)
     if array.shape != expected.shape:
-        _fail(call, f"got shape {array.shape}, should be {expected.shape}", hint)
+        fail(call, f"got shape {array.shape}, should be {expected.shape}", hint)
     close = tol.close(array, expected)
     if not np.all(close):
         bad = np.unravel_index(int(np.argmin(close)), close.shape) if close.ndim else ()
         where = f" (first wrong element at index {tuple(int(i) for i in bad)})" if bad else ""
-        _fail(call, f"got {_short(array)}, should be {_short(expected)}{where}", hint)
+        fail(call, f"got {_short(array)}, should be {_short(expected)}{where}", hint)
 
 
 def assert_equal_value(got: Any, want: Expected, *, call: str, hint: str = "") -> None:
@@ -105,7 +106,7 @@ def assert_equal_value(got: Any, want: Expected, *, call: str, hint: str = "") -
     __tracebackhide__ = True
     expected = _require_expected(want).value
     if type(got) is not type(expected) or got != expected:
-        _fail(call, f"got {got!r}, should be {expected!r}", hint)
+        fail(call, f"got {got!r}, should be {expected!r}", hint)
 
 
 def assert_float_array_like(got: Any, *, call: str, shape: Sequence[int], hint: str = "") -> FloatArray:
@@ -113,11 +114,11 @@ def assert_float_array_like(got: Any, *, call: str, shape: Sequence[int], hint: 
     __tracebackhide__ = True
     if type(got) is not np.ndarray or got.dtype != np.float64:
         kind = f"{type(got).__name__}" + (f" of {got.dtype}" if type(got) is np.ndarray else "")
-        _fail(call, f"got a {kind}, should be a float64 numpy array", hint)
+        fail(call, f"got a {kind}, should be a float64 numpy array", hint)
     if got.shape != tuple(shape):
-        _fail(call, f"got shape {got.shape}, should be {tuple(shape)}", hint)
+        fail(call, f"got shape {got.shape}, should be {tuple(shape)}", hint)
     if not np.all(np.isfinite(got)):
-        _fail(call, f"got non-finite values {_short(got)}", hint)
+        fail(call, f"got non-finite values {_short(got)}", hint)
     return got
 
 
@@ -125,4 +126,4 @@ def assert_gradcheck(report: GradcheckReport, *, call: str, hint: str = "") -> N
     """A gradient check passed; otherwise name the worst input."""
     __tracebackhide__ = True
     if not report.passed:
-        _fail(call, report.describe(), hint)
+        fail(call, report.describe(), hint)

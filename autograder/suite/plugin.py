@@ -51,3 +51,10 @@ def student(request: pytest.FixtureRequest) -> Iterator[Any]:
     factory = request.config.stash.get(STUDENT_FACTORY, None) or _factory_from_option(request.config)
     with factory() as proxy:
         yield proxy
+
+
+@pytest.fixture
+def strict_student(student: Any) -> Any:
+    """``student`` whose calls run under ``np.errstate(over/invalid/divide="raise")``
+    in the sandbox: an overflow or a 0/0 inside the student's code raises there."""
+    return student.with_options(errstate=True)

@@ -263,3 +263,14 @@ def test_assert_gradcheck_reports_the_worst_input_and_hint() -> None:
     text = str(err.value)
     assert text.startswith("sin_derivative: the derivative disagrees with central differences; worst at x=0.2")
     assert text.endswith("\nHint: differentiate sin")
+
+
+def test_fail_speaks_to_the_student() -> None:
+    from autograder.suite import fail  # noqa: PLC0415 - exported with the suites' own checks
+
+    with pytest.raises(AssertionError) as err:
+        fail("train(steps=3)", "the loss went up", hint="subtract the gradient")
+    assert str(err.value) == "train(steps=3): the loss went up\nHint: subtract the gradient"
+    with pytest.raises(AssertionError) as err:
+        fail("train(steps=3) diverged")
+    assert str(err.value) == "train(steps=3) diverged"

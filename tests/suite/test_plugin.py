@@ -110,3 +110,24 @@ def test_a_factory_in_the_stash_replaces_the_option(suite: Path) -> None:
     code, recorder = run_pytest(suite, plugins=(Install(),))
     assert code == pytest.ExitCode.OK and recorder.outcomes == {"test_relu": "passed"}
     assert entered == ["yes"]
+
+
+def test_strict_student_raises_on_floating_point_errors_in_the_students_code(tmp_path: Path) -> None:
+    suite = write_suite(tmp_path / "suite", test_strict='''
+        import numpy as np
+        import pytest
+
+        X = np.array([-1000.0, 0.0])
+
+        @pytest.mark.points(1)
+        def test_lenient(student):
+            assert np.isfinite(student.sigmoid(X)).all()
+
+        @pytest.mark.points(1)
+        def test_strict(strict_student):
+            strict_student.sigmoid(X)
+    ''')
+    overflowing = submission_file(tmp_path, "dan.py", GOOD)  # np.exp(1000) overflows to inf, 1/inf = 0
+    code, recorder = run_pytest(suite, "--submission", str(overflowing))
+    assert recorder.outcomes == {"test_lenient": "passed", "test_strict": "failed"}
+    assert "FloatingPointError" in recorder.messages["test_strict"] and "overflow" in recorder.messages["test_strict"]

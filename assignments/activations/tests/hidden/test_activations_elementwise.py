@@ -38,7 +38,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from autograder.gradcheck import central_difference, compare_gradients, sample_away_from_kinks
+from autograder.gradcheck import (
+    central_difference,
+    compare_gradients,
+    sample_away_from_kinks,
+)
 from autograder.suite import (
     Expected,
     as_float_array,
@@ -46,6 +50,7 @@ from autograder.suite import (
     assert_float_array_like,
     assert_gradcheck,
     derive,
+    fail,
 )
 from reference.activations import get_activation
 
@@ -161,11 +166,6 @@ def setting_id(name: str, params: dict[str, float], fn: Function | None = None) 
     base = fn.base if fn is not None else {}
     extra = [f"{k}={v:g}" for k, v in params.items() if base.get(k) != v]
     return "-".join([name, *extra])
-
-
-def fail(call_text: str, detail: str, hint: str = "") -> None:
-    __tracebackhide__ = True
-    raise AssertionError(f"{call_text}: {detail}" + (f"\nHint: {hint}" if hint else ""))
 
 
 def float_result(got: Any, *, shape: tuple[int, ...], call_text: str, hint: str = "") -> np.ndarray:

@@ -26,7 +26,15 @@ import numpy as np
 import pytest
 
 from autograder.gradcheck import compare_gradients
-from autograder.suite import Expected, as_float_array, assert_close, assert_float_array_like, assert_gradcheck, derive
+from autograder.suite import (
+    Expected,
+    as_float_array,
+    assert_close,
+    assert_float_array_like,
+    assert_gradcheck,
+    derive,
+    fail,
+)
 from autograder.tolerances import GRADCHECK_EPS
 from reference.softmax import jacobian as reference_jacobian
 from reference.softmax import softmax as reference_softmax
@@ -68,11 +76,6 @@ def describe(name: str, z: Any, axis: int | None = None) -> str:
 def call_softmax(student: Any, z: np.ndarray, axis: int | None = None) -> Any:
     """``student.softmax(z)`` or ``student.softmax(z, axis=axis)`` (None: rely on the default)."""
     return student.softmax(z) if axis is None else student.softmax(z, axis=axis)
-
-
-def fail(call_text: str, detail: str, hint: str = "") -> None:
-    __tracebackhide__ = True
-    raise AssertionError(f"{call_text}: {detail}" + (f"\nHint: {hint}" if hint else ""))
 
 
 # --------------------------------------------------------------------------

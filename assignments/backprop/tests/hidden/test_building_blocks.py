@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.suite import assert_close, assert_float_array_like, derive
+from autograder.suite import assert_close, assert_float_array_like, derive, fail
 from reference import losses
 from reference.activations import get_activation
 
@@ -28,26 +28,6 @@ VALUE_POINTS = np.concatenate([EDGE_AWAY_FROM_KINK, RANDOM_POINTS])
 """Where activate and activate_derivative are compared with the reference (one call each)."""
 
 STABILITY_POINTS = np.array([[-1000.0, -30.0, -1e-9, 0.0], [1e-9, 30.0, 700.0, 1000.0]])
-
-
-def _fail(message: str) -> None:
-    __tracebackhide__ = True
-    raise AssertionError(message)
-
-
-@pytest.fixture
-def strict_student(student):
-    """``student`` whose calls run under ``np.errstate(over/invalid/divide="raise")``.
-
-    Through the sandbox that is the proxy's ``errstate`` option (the worker sets
-    the error state around each call); in-process the tests also wrap the calls
-    in ``np.errstate``. The class is checked, not the object, so a student
-    function that happens to be called ``with_options`` is never mistaken for it.
-    (Defined in this module, the only one that uses it.)
-    """
-    if hasattr(type(student), "with_options"):
-        return student.with_options(errstate=True)
-    return student
 
 
 # --------------------------------------------------------------------------
@@ -247,6 +227,6 @@ def test_gradient_descent_step_returns_new_array(student):
     call = "gradient_descent_step(w, grad, lr=0.2)"
     assert_close(got, derive(losses.gradient_descent_step, w, grad, 0.2), call=call)
     if got is sent_w:
-        _fail(f"{call}: returned the caller's array w itself; return a new array")
+        fail(f"{call}: returned the caller's array w itself; return a new array")
     if not (np.array_equal(sent_w, w) and np.array_equal(sent_grad, grad)):
-        _fail(f"{call}: modified its inputs; compute w - lr * grad into a new array")
+        fail(f"{call}: modified its inputs; compute w - lr * grad into a new array")

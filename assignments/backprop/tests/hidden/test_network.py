@@ -26,8 +26,15 @@ import numpy as np
 import pytest
 
 from autograder.gradcheck import compare_gradients, partial_derivatives
-from autograder.suite import (Expected, as_float_array, assert_close, assert_float_array_like,
-                              assert_gradcheck, derive)
+from autograder.suite import (
+    Expected,
+    as_float_array,
+    assert_close,
+    assert_float_array_like,
+    assert_gradcheck,
+    derive,
+    fail,
+)
 from autograder.tolerances import KINK_MARGIN, VALUES
 from reference import losses, network
 from reference.activations import get_activation
@@ -38,11 +45,6 @@ NODES = network.HIDDEN
 BATCH = 8
 TRAIN_LR = 0.5
 TRAIN_STEPS = 25
-
-
-def _fail(message: str) -> None:
-    __tracebackhide__ = True
-    raise AssertionError(message)
 
 
 def _part(want: Expected, key: object) -> Expected:
@@ -107,9 +109,9 @@ def _inputs(activation: str, batch: str) -> tuple[dict[str, float], object, obje
 def _checked_dict(got: object, keys: tuple[str, ...], call: str) -> dict:
     __tracebackhide__ = True
     if type(got) is not dict:
-        _fail(f"{call}: got a {type(got).__name__}, should be a dict with keys {', '.join(keys)}")
+        fail(f"{call}: got a {type(got).__name__}, should be a dict with keys {', '.join(keys)}")
     if set(got) != set(keys):
-        _fail(f"{call}: got keys {sorted(got)}, should be {sorted(keys)}")
+        fail(f"{call}: got keys {sorted(got)}, should be {sorted(keys)}")
     return got
 
 
@@ -120,14 +122,14 @@ def _float_vector(got: object, call: str) -> np.ndarray:
         return np.array([as_float_array(v, call=call) for v in got], dtype=np.float64).reshape(-1)
     array = as_float_array(got, call=call)
     if array.ndim != 1:
-        _fail(f"{call}: got shape {array.shape}, should be a list of floats")
+        fail(f"{call}: got shape {array.shape}, should be a list of floats")
     return array
 
 
 def _train_result(got: object, call: str) -> tuple[dict, np.ndarray]:
     __tracebackhide__ = True
     if not isinstance(got, (list, tuple)) or len(got) != 2:
-        _fail(f"{call}: should return a pair (new_params, losses), got {type(got).__name__}")
+        fail(f"{call}: should return a pair (new_params, losses), got {type(got).__name__}")
     new_params = _checked_dict(got[0], PARAMETERS, f"{call}[0]")
     return new_params, _float_vector(got[1], f"{call}[1]")
 
@@ -280,7 +282,7 @@ def test_train_lowers_loss(student, activation):
     after = derive(network.loss, {p: float(as_float_array(new_params[p], call=call)) for p in PARAMETERS},
                    x, y, activation)
     if not after.value < before.value:
-        _fail(f"{call}: the loss went from {before.value:.6g} to {after.value:.6g}; training should lower it"
+        fail(f"{call}: the loss went from {before.value:.6g} to {after.value:.6g}; training should lower it"
               "\nHint: gradient DEscent subtracts lr * gradient")
 
 
@@ -291,7 +293,7 @@ def test_train_len_losses(student, steps):
     call = f"train(params, x, y, lr={TRAIN_LR}, steps={steps})"
     _, got = _train_result(student.train(params, x, y, lr=TRAIN_LR, steps=steps), call)
     if got.shape != (steps,):
-        _fail(f"{call}: returned {got.size} losses, should be {steps} (one before each step)")
+        fail(f"{call}: returned {got.size} losses, should be {steps} (one before each step)")
 
 
 @pytest.mark.points(3)
@@ -313,17 +315,17 @@ def test_train_does_not_mutate(student):
     first_params, first_losses = _train_result(
         frozen.train(sent, x, y, lr=TRAIN_LR, steps=5, activation="tanh"), call)
     if first_params is sent or sent != params:
-        _fail(f"{call}: changed the caller's params dict; build a new dict for the result")
+        fail(f"{call}: changed the caller's params dict; build a new dict for the result")
     first = _as_vector(first_params, call)
     if np.all(VALUES.close(first, _as_vector(params, call))):
-        _fail(f"{call}: returned the input parameters unchanged")
+        fail(f"{call}: returned the input parameters unchanged")
     second_params, second_losses = _train_result(
         frozen.train(dict(params), x, y, lr=TRAIN_LR, steps=5, activation="tanh"), call)
     same = (np.all(VALUES.close(as_float_array(second_losses, call=call),
                                 as_float_array(first_losses, call=call)))
             and np.all(VALUES.close(_as_vector(second_params, call), first)))
     if not same:
-        _fail(f"{call}: a second call with the same input gave a different result; "
+        fail(f"{call}: a second call with the same input gave a different result; "
               "does train change its input or keep state between calls?")
 
 

@@ -30,8 +30,15 @@ import numpy as np
 import pytest
 
 from autograder.gradcheck import compare_gradients, partial_derivatives
-from autograder.suite import (as_float_array, assert_close, assert_equal_value,
-                              assert_float_array_like, assert_gradcheck, derive)
+from autograder.suite import (
+    as_float_array,
+    assert_close,
+    assert_equal_value,
+    assert_float_array_like,
+    assert_gradcheck,
+    derive,
+    fail,
+)
 from autograder.tolerances import KINK_MARGIN, TINY
 from reference import network
 from reference.activations import get_activation
@@ -41,26 +48,6 @@ ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu")
 KINKED = tuple(name for name in ACTIVATIONS if get_activation(name).kinks)
 ORDERS_OF_MAGNITUDE = 3
 """What "orders of magnitude below" means here: |g[0]| <= 10**-3 |g[-1]|."""
-
-
-def _fail(message: str) -> None:
-    __tracebackhide__ = True
-    raise AssertionError(message)
-
-
-@pytest.fixture
-def strict_student(student):
-    """``student`` whose calls run under ``np.errstate(over/invalid/divide="raise")``.
-
-    Through the sandbox that is the proxy's ``errstate`` option (the worker sets
-    the error state around each call); in-process the tests also wrap the calls
-    in ``np.errstate``. The class is checked, not the object, so a student
-    function that happens to be called ``with_options`` is never mistaken for it.
-    (Defined in this module, the only one that uses it.)
-    """
-    if hasattr(type(student), "with_options"):
-        return student.with_options(errstate=True)
-    return student
 
 
 # --------------------------------------------------------------------------
@@ -131,13 +118,13 @@ def _float_list(got: object, length: int, call: str) -> np.ndarray:
     """A list (or tuple) of ``length`` floats as a float64 vector; anything else fails."""
     __tracebackhide__ = True
     if not isinstance(got, (list, tuple)):
-        _fail(f"{call}: got a {type(got).__name__}, should be a list [h_0, h_1, ..., h_n]")
+        fail(f"{call}: got a {type(got).__name__}, should be a list [h_0, h_1, ..., h_n]")
     if len(got) != length:
-        _fail(f"{call}: got a list of {len(got)} values, should be {length} (h_0 = x, then one per layer)")
+        fail(f"{call}: got a list of {len(got)} values, should be {length} (h_0 = x, then one per layer)")
     values = [as_float_array(v, call=f"{call}[{i}]") for i, v in enumerate(got)]
     for i, value in enumerate(values):
         if value.shape != ():
-            _fail(f"{call}[{i}]: got shape {value.shape}, should be a single float")
+            fail(f"{call}[{i}]: got shape {value.shape}, should be a single float")
     return np.array(values, dtype=np.float64)
 
 
@@ -244,7 +231,7 @@ def test_deep_chain_int_input(student):
     values = _float_list(got, len(weights) + 1, call)
     for i, value in enumerate(got):
         if not (isinstance(value, float) or (type(value) is np.ndarray and value.dtype == np.float64)):
-            _fail(f"{call}[{i}]: got a {type(value).__name__}, should be a float")
+            fail(f"{call}[{i}]: got a {type(value).__name__}, should be a float")
     assert_close(values, derive(network.deep_chain_forward, x, weights, "tanh"), call=call)
 
 
@@ -260,7 +247,7 @@ def test_deep_chain_does_not_modify_weights(student):
     assert_close(got, derive(network.deep_chain_gradients, chain.x, chain.weights, activation),
                  call=call, tol=TINY)
     if not np.array_equal(sent, chain.weights):
-        _fail(f"{call}: modified the weights it was given")
+        fail(f"{call}: modified the weights it was given")
 
 
 LARGE_WEIGHTS = np.array([1000.0, -1000.0, 1000.0, -1000.0])
@@ -276,7 +263,7 @@ def test_deep_chain_stable(strict_student, activation):
         grads = strict_student.deep_chain_gradients(1.0, LARGE_WEIGHTS.copy(), activation)
     values = _float_list(values, 5, call.replace("gradients", "forward"))
     if not np.all(np.isfinite(values)):
-        _fail(f"{call.replace('gradients', 'forward')}: got non-finite values {values}")
+        fail(f"{call.replace('gradients', 'forward')}: got non-finite values {values}")
     _gradients(grads, 4, call)
 
 
@@ -303,10 +290,10 @@ def test_sigmoid_gradient_vanishes(student, case):
                           chain.depth, call))
     bound = derive(network.vanishing_bound, chain.x, chain.weights)
     if not g[0] <= bound.value:
-        _fail(f"{call}: |g[0]| = {g[0]:.4g} exceeds the bound |x| (1/4)^n prod|w_k| = {float(bound.value):.4g}"
+        fail(f"{call}: |g[0]| = {g[0]:.4g} exceeds the bound |x| (1/4)^n prod|w_k| = {float(bound.value):.4g}"
               "\nHint: every sigmoid layer contributes a factor sigma'(z) <= 1/4")
     if not g[0] <= 10.0 ** -ORDERS_OF_MAGNITUDE * g[-1]:
-        _fail(f"{call}: |g[0]| = {g[0]:.4g} should be at least {ORDERS_OF_MAGNITUDE} orders of magnitude "
+        fail(f"{call}: |g[0]| = {g[0]:.4g} should be at least {ORDERS_OF_MAGNITUDE} orders of magnitude "
               f"below |g[-1]| = {g[-1]:.4g} at depth {chain.depth}"
               "\nHint: g[0] is the gradient of the FIRST layer's weight")
 
@@ -319,7 +306,7 @@ def test_relu_gradient_does_not_vanish(student, case):
     g = np.abs(_gradients(student.deep_chain_gradients(chain.x, chain.weights.copy(), "relu"),
                           chain.depth, call))
     if not (g[-1] > 0 and g[0] >= 10.0 ** -ORDERS_OF_MAGNITUDE * g[-1]):
-        _fail(f"{call}: |g[0]| = {g[0]:.4g} vs |g[-1]| = {g[-1]:.4g}; with positive weights every "
+        fail(f"{call}: |g[0]| = {g[0]:.4g} vs |g[-1]| = {g[-1]:.4g}; with positive weights every "
               "relu'(z) is 1, so the first layer's gradient should not vanish"
               "\nHint: relu'(z) = 1 for z > 0")
 

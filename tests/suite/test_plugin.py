@@ -128,6 +128,6 @@ def test_strict_student_raises_on_floating_point_errors_in_the_students_code(tmp
             strict_student.sigmoid(X)
     ''')
     overflowing = submission_file(tmp_path, "dan.py", GOOD)  # np.exp(1000) overflows to inf, 1/inf = 0
-    code, recorder = run_pytest(suite, "--submission", str(overflowing))
+    _, recorder = run_pytest(suite, "--submission", str(overflowing))
     assert recorder.outcomes == {"test_lenient": "passed", "test_strict": "failed"}
     assert "FloatingPointError" in recorder.messages["test_strict"] and "overflow" in recorder.messages["test_strict"]

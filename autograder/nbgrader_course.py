@@ -1,0 +1,319 @@
+"""Lay the kit's assignments out as an nbgrader course folder, and drive nbgrader's CLI on it.
+
+nbgrader works on a *course folder* (``CourseDirectory.root``)::
+
+    <root>/nbgrader_config.py                          course root and gradebook location
+    <root>/gradebook.db                                nbgrader's database (SQLite)
+    <root>/source/<id>/<module>.ipynb                  instructor notebook      (written here)
+    <root>/release/<id>/<module>.ipynb                 student notebook         (generate_assignment)
+    <root>/submitted/<student>/<id>/<module>.ipynb     a student's submission   (collected / placed)
+    <root>/autograded/<student>/<id>/<module>.ipynb    the graded submission    (autograde)
+    <root>/grades.csv                                  every score              (export)
+
+This module writes the first rows from the kit's single instructor source
+(``autograder.release.instructor_notebook``, which already carries nbgrader's
+cell metadata), so course staff can then run, in ``<root>``::
+
+    nbgrader generate_assignment <id> --force
+    nbgrader autograde <id> --force
+    nbgrader export
+
+or ``run_nbgrader(root, "generate_assignment", id, "--force")`` from Python, or
+``python -m autograder.nbgrader_course <root> [<id> ...]`` to write the folder.
+
+nbgrader is an optional extra (``pip install dl-gradekit[nbgrader]``): nothing
+here imports it. Its CLI runs as a subprocess of the current interpreter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from nbformat import NotebookNode
+
+from autograder.assignment import Assignment, available_assignments, get_assignment
+from autograder.release import instructor_notebook
+
+CONFIG_NAME = "nbgrader_config.py"
+GRADEBOOK_NAME = "gradebook.db"
+GRADES_CSV_NAME = "grades.csv"
+SOURCE_STEP, RELEASE_STEP, SUBMITTED_STEP, AUTOGRADED_STEP = "source", "release", "submitted", "autograded"
+
+STUDENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")
+"""Student ids become folder names and database keys: letters, digits, ``_`` and ``-`` only."""
+
+DEFAULT_TIMEOUT_S = 600.0
+
+CONFIG_TEXT = '''\
+# nbgrader configuration of this course folder, written by autograder.nbgrader_course.
+# Paths are taken relative to this file, so the folder can be moved or copied.
+import os
+
+c = get_config()  # noqa: F821 (defined by traitlets when nbgrader loads this file)
+
+_course_root = os.path.dirname(os.path.abspath(__file__))
+c.CourseDirectory.root = _course_root
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(_course_root, "{gradebook}")
+'''
+
+
+class CourseError(ValueError):
+    """A course folder that cannot be written as asked (a different notebook already there...)."""
+
+
+class NbgraderError(RuntimeError):
+    """An nbgrader command that failed; the message holds the command and its output."""
+
+
+@dataclass(frozen=True)
+class ExportedGrade:
+    """One row of nbgrader's ``grades.csv``: a student's score on one assignment."""
+
+    assignment: str
+    student: str
+    score: float
+    max_score: float
+
+
+# -- paths ------------------------------------------------------------------------------------------
+
+def _check_student(student: str) -> str:
+    if not STUDENT_ID_PATTERN.match(student):
+        raise CourseError(f"student id {student!r} may only hold letters, digits, _ and - "
+                          "(and must start with a letter or digit)")
+    return student
+
+
+def source_notebook_path(course_root: Path, assignment: Assignment) -> Path:
+    """``<root>/source/<id>/<module>.ipynb``: where nbgrader reads the instructor notebook."""
+    return Path(course_root) / SOURCE_STEP / assignment.id / f"{assignment.module}.ipynb"
+
+
+def release_notebook_path(course_root: Path, assignment: Assignment) -> Path:
+    """``<root>/release/<id>/<module>.ipynb``: where ``generate_assignment`` writes the student notebook."""
+    return Path(course_root) / RELEASE_STEP / assignment.id / f"{assignment.module}.ipynb"
+
+
+def submission_path(course_root: Path, assignment: Assignment, student: str) -> Path:
+    """``<root>/submitted/<student>/<id>/<module>.ipynb``: where ``autograde`` reads a submission.
+
+    Raises ``CourseError`` for a student id that is not a plain folder name.
+    """
+    return (Path(course_root) / SUBMITTED_STEP / _check_student(student) / assignment.id
+            / f"{assignment.module}.ipynb")
+
+
+def autograded_path(course_root: Path, assignment: Assignment, student: str) -> Path:
+    """``<root>/autograded/<student>/<id>/<module>.ipynb``: the notebook ``autograde`` executed."""
+    return (Path(course_root) / AUTOGRADED_STEP / _check_student(student) / assignment.id
+            / f"{assignment.module}.ipynb")
+
+
+def gradebook_url(course_root: Path) -> str:
+    """The SQLite URL of the course's gradebook (absolute, as ``--db`` expects)."""
+    return "sqlite:///" + str((Path(course_root) / GRADEBOOK_NAME).resolve())
+
+
+# -- writing the course folder ----------------------------------------------------------------------
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _notebook_bytes(notebook: NotebookNode) -> bytes:
+    return nbformat.writes(notebook).encode("utf-8") + b"\n"
+
+
+def write_course_config(course_root: Path) -> Path:
+    """Write ``<root>/nbgrader_config.py`` unless it exists; return its path.
+
+    The written config sets ``CourseDirectory.root`` to the config's own folder
+    and ``CourseDirectory.db_url`` to ``gradebook.db`` in it, so nbgrader run in
+    ``<root>`` never falls back to another folder's database. An existing config
+    is the course staff's and is left exactly as it is.
+    """
+    path = Path(course_root) / CONFIG_NAME
+    if not path.exists():
+        _write_atomic(path, CONFIG_TEXT.format(gradebook=GRADEBOOK_NAME).encode("utf-8"))
+    return path
+
+
+def _write_notebook(path: Path, notebook: NotebookNode, *, overwrite: bool) -> Path:
+    data = _notebook_bytes(notebook)
+    if path.exists() and not path.is_file():
+        raise CourseError(f"{path} exists and is not a file")
+    if path.is_file() and path.read_bytes() != data and not overwrite:
+        raise CourseError(f"{path} exists and differs from the notebook built from the kit; "
+                          "pass overwrite=True to replace it")
+    if not path.is_file() or path.read_bytes() != data:
+        _write_atomic(path, data)
+    return path
+
+
+def write_course_source(assignment: Assignment, course_root: Path, *, overwrite: bool = False) -> Path:
+    """Write the instructor notebook of ``assignment`` where nbgrader reads it; return its path.
+
+    The notebook (``autograder.release.instructor_notebook``: solutions and
+    hidden tests in place, nbgrader cell metadata on every graded, solution and
+    markdown cell) goes to ``<root>/source/<id>/<module>.ipynb``, and
+    ``<root>/nbgrader_config.py`` is written if missing (``write_course_config``).
+    Writing the same notebook again is a no-op; an existing *different* notebook
+    raises ``CourseError`` unless ``overwrite``. Source errors of the assignment
+    propagate as ``autograder.release.ReleaseError``; nothing is written then.
+    """
+    notebook = instructor_notebook(assignment)
+    path = source_notebook_path(course_root, assignment)
+    write_course_config(course_root)
+    return _write_notebook(path, notebook, overwrite=overwrite)
+
+
+def write_course(assignments: Iterable[Assignment], course_root: Path, *,
+                 overwrite: bool = False) -> list[Path]:
+    """``write_course_source`` for each assignment, in order; the notebooks' paths."""
+    return [write_course_source(a, course_root, overwrite=overwrite) for a in assignments]
+
+
+def place_submission(course_root: Path, assignment: Assignment, student: str,
+                     notebook: NotebookNode | Path, *, overwrite: bool = False) -> Path:
+    """Put ``student``'s notebook (a ``NotebookNode`` or a ``.ipynb`` file) where ``autograde`` reads it.
+
+    Without a collect step this is how a submission enters the course folder:
+    ``submitted/<student>/<id>/<module>.ipynb``. A file is read and validated as
+    a notebook first (``nbformat.ValidationError`` / ``OSError`` otherwise).
+    An existing different submission raises ``CourseError`` unless ``overwrite``.
+    """
+    if isinstance(notebook, Path):
+        notebook = nbformat.read(notebook, as_version=nbformat.NO_CONVERT)
+        nbformat.validate(notebook)
+    return _write_notebook(submission_path(course_root, assignment, student), notebook,
+                           overwrite=overwrite)
+
+
+# -- points and grades ------------------------------------------------------------------------------
+
+def graded_cell_points(notebook: NotebookNode) -> dict[str, float]:
+    """Points of every autograded cell (nbgrader ``grade: true``), by ``grade_id``."""
+    points: dict[str, float] = {}
+    for cell in notebook.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade"):
+            points[str(meta["grade_id"])] = float(meta.get("points", 0.0))
+    return points
+
+
+def notebook_max_score(notebook: NotebookNode) -> float:
+    """What nbgrader counts as full marks for ``notebook``: the sum of its graded cells' points."""
+    return sum(graded_cell_points(notebook).values())
+
+
+def read_grades(csv_path: Path) -> dict[tuple[str, str], ExportedGrade]:
+    """The rows of ``nbgrader export``'s CSV, by ``(assignment, student)``.
+
+    Reads the ``assignment``, ``student_id``, ``score`` and ``max_score``
+    columns of nbgrader's CSV exporter; a file without them raises ``CourseError``.
+    """
+    with Path(csv_path).open(newline="", encoding="utf-8") as stream:
+        reader = csv.DictReader(stream)
+        needed = {"assignment", "student_id", "score", "max_score"}
+        missing = needed - set(reader.fieldnames or ())
+        if missing:
+            raise CourseError(f"{csv_path}: no column(s) {sorted(missing)} in {reader.fieldnames}")
+        return {(row["assignment"], row["student_id"]):
+                ExportedGrade(row["assignment"], row["student_id"], float(row["score"]),
+                              float(row["max_score"]))
+                for row in reader}
+
+
+# -- running nbgrader -------------------------------------------------------------------------------
+
+def nbgrader_available() -> bool:
+    """Whether nbgrader is installed for this interpreter (checked without importing it)."""
+    return importlib.util.find_spec("nbgrader") is not None
+
+
+def nbgrader_command(*args: str) -> list[str]:
+    """The command line running nbgrader with ``args`` under the current interpreter."""
+    return [sys.executable, "-m", "nbgrader", *args]
+
+
+def nbgrader_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``base`` (default ``os.environ``) with this interpreter's scripts folder first on ``PATH``.
+
+    nbgrader's gradebook runs the ``alembic`` script by name, so it must be on
+    ``PATH`` even when the virtualenv that holds nbgrader is not activated.
+    """
+    env = dict(os.environ if base is None else base)
+    scripts = str(Path(sys.executable).parent)
+    env["PATH"] = os.pathsep.join([scripts, *[p for p in env.get("PATH", "").split(os.pathsep) if p]])
+    return env
+
+
+def run_nbgrader(course_root: Path, *args: str, env: Mapping[str, str] | None = None,
+                 timeout_s: float = DEFAULT_TIMEOUT_S, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run ``nbgrader <args>`` in ``course_root`` and return the finished process (output captured).
+
+    ``env`` is passed through ``nbgrader_environment``. nbgrader reads
+    ``<root>/nbgrader_config.py`` because it runs in ``<root>``. With ``check``
+    (the default) a non-zero exit raises ``NbgraderError`` holding the command,
+    its exit code and its output; a run longer than ``timeout_s`` raises
+    ``subprocess.TimeoutExpired``.
+    """
+    command = nbgrader_command(*args)
+    done = subprocess.run(command, cwd=course_root, env=nbgrader_environment(env), capture_output=True,
+                          text=True, timeout=timeout_s, stdin=subprocess.DEVNULL, check=False)
+    if check and done.returncode != 0:
+        raise NbgraderError(describe_run(done))
+    return done
+
+
+def describe_run(done: subprocess.CompletedProcess[str]) -> str:
+    """A finished nbgrader run as text: the command, its exit code, stdout and stderr."""
+    command = done.args if isinstance(done.args, str) else " ".join(map(str, done.args))
+    return (f"$ {command}\nexit code {done.returncode}\n--- stdout ---\n{done.stdout}"
+            f"\n--- stderr ---\n{done.stderr}")
+
+
+# -- command line -----------------------------------------------------------------------------------
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m autograder.nbgrader_course ROOT [ID ...] [--overwrite]``: write the course folder."""
+    parser = argparse.ArgumentParser(prog="python -m autograder.nbgrader_course",
+                                     description="Write the kit's assignments as an nbgrader course folder.")
+    parser.add_argument("course_root", type=Path, help="the course folder (created if missing)")
+    parser.add_argument("ids", nargs="*", metavar="ID",
+                        help=f"assignments to write (default: all of {', '.join(available_assignments())})")
+    parser.add_argument("--overwrite", action="store_true", help="replace differing source notebooks")
+    options = parser.parse_args(argv)
+    ids = options.ids or available_assignments()
+    try:
+        for path in write_course([get_assignment(i) for i in ids], options.course_root,
+                                 overwrite=options.overwrite):
+            print(f"wrote {path}")
+    except (CourseError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(f"now, in {options.course_root}: nbgrader generate_assignment <id> --force")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

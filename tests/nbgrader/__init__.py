@@ -1,0 +1,1 @@
+"""Tests of the nbgrader course folder, run through nbgrader's own command line."""

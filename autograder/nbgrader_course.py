@@ -140,7 +140,15 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 
 def _notebook_bytes(notebook: NotebookNode) -> bytes:
-    return nbformat.writes(notebook).encode("utf-8") + b"\n"
+    text: str = nbformat.writes(notebook)  # type: ignore[no-untyped-call]
+    return text.encode("utf-8") + b"\n"
+
+
+def read_notebook(path: Path) -> NotebookNode:
+    """The notebook in ``path`` as nbformat 4, validated (``nbformat.ValidationError`` otherwise)."""
+    notebook: NotebookNode = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
+    nbformat.validate(notebook)
+    return notebook
 
 
 def write_course_config(course_root: Path) -> Path:
@@ -201,10 +209,8 @@ def place_submission(course_root: Path, assignment: Assignment, student: str,
     a notebook first (``nbformat.ValidationError`` / ``OSError`` otherwise).
     An existing different submission raises ``CourseError`` unless ``overwrite``.
     """
-    if isinstance(notebook, Path):
-        notebook = nbformat.read(notebook, as_version=nbformat.NO_CONVERT)
-        nbformat.validate(notebook)
-    return _write_notebook(submission_path(course_root, assignment, student), notebook,
+    content = read_notebook(notebook) if isinstance(notebook, Path) else notebook
+    return _write_notebook(submission_path(course_root, assignment, student), content,
                            overwrite=overwrite)
 
 

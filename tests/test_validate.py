@@ -43,7 +43,7 @@ def test_a_sound_copy_is_valid_and_says_what_it_checked(tmp_path: Path) -> None:
     report = validate_copy(tmp_path, hidden={"test_tiny": TINY_SUITE})
     assert report.ok, report.problems
     assert report.solution.score == pytest.approx(TINY_POINTS)
-    assert report.stub.score == 0.0
+    assert report.stub.score == pytest.approx(0.0)
     assert report.public.score == pytest.approx(report.public.max_score)
     assert report.notes[0] == f"hidden suite: 3 tests, {TINY_POINTS:g} points"
 
@@ -107,4 +107,4 @@ def test_each_bundled_assignment_is_valid(assignment_id: str) -> None:
     report = validate_assignment(assignment)
     assert report.ok, report.problems
     assert report.solution.score == pytest.approx(assignment.total_points)
-    assert report.stub.score == 0.0 and len(report.stub.tests) == len(report.solution.tests)
+    assert report.stub.score == pytest.approx(0.0) and len(report.stub.tests) == len(report.solution.tests)

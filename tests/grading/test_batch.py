@@ -18,11 +18,17 @@ from pathlib import Path
 import pytest
 
 from autograder.assignment import Assignment, get_assignment
-from autograder.grading import batch as batch_module
 from autograder.grading.batch import BatchError, grade_batch, write_atomically
 from autograder.grading.results import GradeResult, results_json
 from autograder.release import solution_source
-from tests.grading.builders import GOOD, TINY_POINTS, WRONG_RELU, outcome, result, submission_file
+from tests.grading.builders import (
+    GOOD,
+    TINY_POINTS,
+    WRONG_RELU,
+    outcome,
+    result,
+    submission_file,
+)
 
 
 def read_results(out: Path, student: str) -> dict:  # type: ignore[type-arg]
@@ -188,8 +194,3 @@ def test_jobs_2_gives_the_same_results_as_jobs_1(tmp_path: Path) -> None:
            (tmp_path / "two" / "grades.csv").read_text(encoding="utf-8")
     assert leftovers(tmp_path / "two") == []
 
-
-def test_the_pool_entry_point_takes_plain_arguments(tmp_path: Path) -> None:
-    """What crosses into a pool worker is an id and a path string; a result comes back."""
-    r = batch_module._grade_by_id("vanishing", str(tmp_path / "ghost.py"))
-    assert r.student_id == "ghost" and r.max_score == pytest.approx(get_assignment("vanishing").total_points)

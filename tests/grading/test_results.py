@@ -52,8 +52,10 @@ def test_gradescope_document_has_the_spec_keys() -> None:
         assert GRADESCOPE_TEST <= set(test)
         assert test["status"] in {"passed", "failed"} and test["visibility"] == "visible"
     first, second, third = document["tests"]
-    assert (first["name"], first["score"], first["status"], first["output"]) == ("sigmoid[x=0]", 1.5, "passed", "")
-    assert (second["score"], second["max_score"], second["status"]) == (0.0, 1.5, "failed")
+    assert (first["name"], first["status"], first["output"]) == ("sigmoid[x=0]", "passed", "")
+    assert first["score"] == pytest.approx(1.5)
+    assert second["status"] == "failed"
+    assert (second["score"], second["max_score"]) == pytest.approx((0.0, 1.5))
     assert second["output"] == "sigmoid(x=30): got nan, should be 1"
     assert third["extra_data"] == {"group": "relu", "failure_kind": "student"}
 
@@ -62,7 +64,8 @@ def test_extra_data_carries_the_kit_facts() -> None:
     extra = to_gradescope(mixed())["extra_data"]
     assert extra["format_version"] == RESULTS_FORMAT_VERSION
     assert (extra["student_id"], extra["assignment"], extra["sandbox"]) == ("alice", "activations", "bwrap")
-    assert extra["groups"] == {"sigmoid": {"score": 1.5, "max_score": 3.0}, "relu": {"score": 0.0, "max_score": 2.0}}
+    assert extra["groups"] == {"sigmoid": {"score": pytest.approx(1.5), "max_score": pytest.approx(3.0)},
+                               "relu": {"score": pytest.approx(0.0), "max_score": pytest.approx(2.0)}}
     assert extra["warnings"] == ["cell 1: skipped IPython-only line '%matplotlib inline'"]
     assert extra["student_output"] == "--- stdout ---\nhi\n"
 
@@ -70,7 +73,9 @@ def test_extra_data_carries_the_kit_facts() -> None:
 def test_results_json_round_trips() -> None:
     original = mixed()
     again = from_gradescope(strict_loads(results_json(original)))
-    assert again.tests == original.tests
+    assert [(t.name, t.group, t.passed, t.message, t.kind) for t in again.tests] == \
+           [(t.name, t.group, t.passed, t.message, t.kind) for t in original.tests]
+    assert [t.max_score for t in again.tests] == pytest.approx([t.max_score for t in original.tests])
     assert (again.student_id, again.assignment_id, again.sandbox, again.error, again.error_kind) == \
            (original.student_id, original.assignment_id, original.sandbox, original.error, original.error_kind)
     assert again.warnings == original.warnings and again.student_output == original.student_output
@@ -83,20 +88,21 @@ def test_an_errored_result_scores_zero_everywhere() -> None:
     """A result with an error fails closed, even if its tests say they passed."""
     errored = result(outcome("sigmoid[x=0]", "sigmoid", 2.0), outcome("relu", "relu", 1.0),
                      error="grader: relu has no points marker", error_kind="grader")
-    assert errored.score == 0.0 and not errored.graded
+    assert errored.score == pytest.approx(0.0) and not errored.graded
     assert errored.group_scores() == {"sigmoid": pytest.approx((0.0, 2.0)), "relu": pytest.approx((0.0, 1.0))}
     assert errored.summary() == "Score 0 / 3: grader: relu has no points marker"
     document = to_gradescope(errored)
-    assert document["score"] == 0.0
-    assert [(t["score"], t["status"]) for t in document["tests"]] == [(0.0, "failed"), (0.0, "failed")]
-    assert all(g["score"] == 0.0 for g in document["extra_data"]["groups"].values())
-    assert from_gradescope(document).score == 0.0
+    assert document["score"] == pytest.approx(0.0)
+    assert [t["status"] for t in document["tests"]] == ["failed", "failed"]
+    assert [t["score"] for t in document["tests"]] == pytest.approx([0.0, 0.0])
+    assert [g["score"] for g in document["extra_data"]["groups"].values()] == pytest.approx([0.0, 0.0])
+    assert from_gradescope(document).score == pytest.approx(0.0)
 
 
 def test_a_submission_error_still_counts_as_graded() -> None:
     r = result(error="the submission could not be loaded: SyntaxError: ...", error_kind="submission",
                max_score=100.0)
-    assert r.graded and r.score == 0.0
+    assert r.graded and r.score == pytest.approx(0.0)
 
 
 def test_results_json_never_holds_nan_or_infinity() -> None:

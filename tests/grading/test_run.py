@@ -16,7 +16,10 @@ from autograder.grading.run import run_suite
 from autograder.grading.student import GradingSession
 from tests.grading.builders import write_suite
 
-NO_STUDENT = lambda: nullcontext(object())  # noqa: E731 - for suites that never call the student
+
+def no_student() -> nullcontext[object]:
+    """The factory for suites that never call the student."""
+    return nullcontext(object())
 
 
 def by_name(run: SuiteRun) -> dict[str, object]:
@@ -35,7 +38,7 @@ def test_points_are_split_evenly_over_parametrised_cases(tmp_path: Path,
 
         @pytest.mark.points(2)
         def test_double_zero(student):
-            assert student.double(0.0) == 0.0
+            assert abs(student.double(0.0)) < 1e-12
     ''')
     run = run_suite(suite, grading_session.factory)
     assert run.ok and run.errors == ()
@@ -56,7 +59,7 @@ def test_module_level_points_marker_counts(tmp_path: Path) -> None:
         def test_a(x):
             pass
     ''')
-    run = run_suite(suite, NO_STUDENT)
+    run = run_suite(suite, no_student)
     assert run.ok
     assert [o.max_score for o in run.outcomes] == pytest.approx([2.0, 2.0])
 
@@ -72,23 +75,23 @@ def test_a_test_without_points_makes_the_run_an_error(tmp_path: Path) -> None:
         def test_forgotten():
             pass
     ''')
-    run = run_suite(suite, NO_STUDENT)
+    run = run_suite(suite, no_student)
     assert not run.ok
     assert run.errors == ("forgotten has no points marker",)
-    assert by_name(run)["forgotten"].max_score == 0.0  # type: ignore[attr-defined]
+    assert by_name(run)["forgotten"].max_score == pytest.approx(0.0)  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("files", [{}, {"helpers": "X = 1\n"}, {"test_empty": "import pytest\n"}],
                          ids=["empty-folder", "no-test-files", "no-tests-in-file"])
 def test_an_empty_suite_is_an_error(tmp_path: Path, files: dict[str, str]) -> None:
     suite = write_suite(tmp_path / "suite", **files)
-    run = run_suite(suite, NO_STUDENT)
+    run = run_suite(suite, no_student)
     assert not run.ok and run.outcomes == ()
     assert run.errors == (f"the suite in {suite} collected no tests",)
 
 
 def test_a_missing_suite_folder_is_an_error(tmp_path: Path) -> None:
-    run = run_suite(tmp_path / "nowhere", NO_STUDENT)
+    run = run_suite(tmp_path / "nowhere", no_student)
     assert not run.ok and "does not exist" in run.errors[0]
 
 
@@ -100,7 +103,7 @@ def test_a_suite_that_cannot_be_collected_is_an_error(tmp_path: Path) -> None:
         def test_ok():
             pass
     ''', test_broken="import not_a_module_anywhere\n")
-    run = run_suite(suite, NO_STUDENT)
+    run = run_suite(suite, no_student)
     assert not run.ok
     assert any("could not collect" in e and "test_broken.py" in e for e in run.errors)
 
@@ -200,7 +203,7 @@ def test_keyword_selects_tests_and_their_points(tmp_path: Path) -> None:
         def test_beta():
             pass
     ''')
-    run = run_suite(suite, NO_STUDENT, keyword="alpha")
+    run = run_suite(suite, no_student, keyword="alpha")
     assert [o.name for o in run.outcomes] == ["alpha[1]", "alpha[2]"]
     assert [o.max_score for o in run.outcomes] == pytest.approx([1.0, 1.0])
 
@@ -214,7 +217,7 @@ def test_the_suite_output_does_not_reach_the_caller(tmp_path: Path, capsys: pyte
             print("LOUD OUTPUT")
             assert False
     ''')
-    run_suite(suite, NO_STUDENT)
+    run_suite(suite, no_student)
     captured = capsys.readouterr()
     assert "LOUD OUTPUT" not in captured.out + captured.err
 
@@ -235,7 +238,7 @@ def test_same_method_name_in_two_classes_keeps_each_tests_points(tmp_path: Path)
             def test_values(self):
                 pass
     ''')
-    run = run_suite(suite, NO_STUDENT)
+    run = run_suite(suite, no_student)
     assert sum(o.max_score for o in run.outcomes) == pytest.approx(4.0)
 
 
@@ -249,5 +252,5 @@ def test_a_malformed_points_marker_is_a_run_error(tmp_path: Path) -> None:
         def test_bad():
             pass
     ''')
-    run = run_suite(suite, NO_STUDENT)
+    run = run_suite(suite, no_student)
     assert not run.ok and "points" in " ".join(run.errors)

@@ -7,7 +7,12 @@ from pathlib import Path
 import pytest
 
 from autograder.assignment import Limits
-from autograder.grading.student import GradingSession, open_session, sandbox_limits, sandboxed_student
+from autograder.grading.student import (
+    GradingSession,
+    open_session,
+    sandbox_limits,
+    sandboxed_student,
+)
 from autograder.sandbox import sandbox_kind
 from autograder.submission import Submission
 from tests.grading.builders import GOOD, submission_file
@@ -44,9 +49,8 @@ def test_a_submission_that_fails_to_import_has_a_one_line_load_error() -> None:
 
 def test_sandboxed_student_refuses_a_submission_that_cannot_load(tmp_path: Path) -> None:
     path = submission_file(tmp_path, "dave.py", "def broken(:\n")
-    with pytest.raises(RuntimeError, match="SyntaxError"):
-        with sandboxed_student(path):
-            pass
+    with pytest.raises(RuntimeError, match="SyntaxError"), sandboxed_student(path):
+        pass
 
 
 def test_sandboxed_student_reads_the_file_at_path(tmp_path: Path) -> None:

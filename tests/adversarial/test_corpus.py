@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 import time
@@ -15,7 +16,7 @@ import pytest
 from autograder.assignment import Assignment
 from autograder.grading.batch import grade_batch
 from autograder.grading.results import GradeResult
-from autograder.sandbox import sandbox_kind
+from autograder.sandbox import sandbox_kind, sandbox_kind_reason
 
 from .conftest import pass_vector, processes_mentioning
 from .corpus import BROKEN_FILES, CASES, HostileCase, write_submission
@@ -100,6 +101,7 @@ def test_hostile_submission_scores_like_its_honest_twin(
     assert pass_vector(result) == pass_vector(twin)
     assert bool(result.error) == bool(twin.error)
     assert result.graded
+    assert result.sandbox == sandbox_kind()
     assert elapsed < BOUND_SECONDS
     assert processes_mentioning(student) == []
     assert listener.received == []
@@ -107,6 +109,13 @@ def test_hostile_submission_scores_like_its_honest_twin(
     assert written["score"] == pytest.approx(twin.score, abs=1e-9)
     assert sorted(p.name for p in out_dir.iterdir()) == ["grades.csv", student]
     assert sorted(p.name for p in (out_dir / student).iterdir()) == ["feedback.md", "results.json"]
+
+
+def test_ci_grades_inside_bubblewrap() -> None:
+    """CI installs bubblewrap, so the corpus there runs against the real sandbox."""
+    if os.environ.get("CI") != "true":
+        pytest.skip("outside CI the sandbox may legitimately be the fallback")
+    assert sandbox_kind() == "bwrap", sandbox_kind_reason()
 
 
 def test_the_attacks_are_real(base_source: str, twin_results: dict[str, GradeResult]) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from autograder.assignment import Assignment
 from autograder.grading.grade import grade_loaded
+from autograder.grading.outcomes import TestOutcome
 from autograder.grading.results import GradeResult
 from autograder.release import solution_source, stub_source
 from autograder.submission import Submission
@@ -41,21 +42,28 @@ def _grade_source(assignment: Assignment, source: str, name: str, suite: Path | 
     return grade_loaded(assignment, submission, suite=suite)
 
 
+def _why(test: TestOutcome) -> str:
+    """One line: the student-facing message, or for a suite problem its last traceback line."""
+    if test.kind == "grader":
+        lines = [line for line in test.detail.splitlines() if line.strip()]
+        return lines[-1] if lines else test.message
+    return test.message.splitlines()[0] if test.message else test.kind
+
+
 def _failures(result: GradeResult, limit: int = 8) -> str:
-    failed = [f"{t.name}: {t.message.splitlines()[0] if t.message else t.kind}"
-              for t in result.tests if not t.passed]
+    failed = [f"{t.name}: {_why(t)}" for t in result.tests if not t.passed]
     more = f" (+{len(failed) - limit} more)" if len(failed) > limit else ""
     return "; ".join(failed[:limit]) + more
 
 
 def _problems(assignment: Assignment, solution: GradeResult, stub: GradeResult,
               public: GradeResult) -> list[str]:
-    problems = [f"{label}: {r.error}" for label, r in
+    problems = [f"{label}: {r.detail or r.error}" for label, r in
                 (("solution", solution), ("stub", stub), ("public suite", public)) if r.error]
     if problems:
         return problems
-    underived = [t.name for t in solution.tests if "UnderivedExpectation" in t.message
-                 or "not derived from the reference" in t.message]
+    underived = [t.name for t in solution.tests if "UnderivedExpectation" in t.detail
+                 or "not derived from the reference" in t.detail]
     if underived:
         problems.append(f"expected values not derived from the reference in: {', '.join(underived)}")
     total = sum(t.max_score for t in solution.tests)

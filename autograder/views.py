@@ -23,7 +23,10 @@ def results_table(results: tuple[GradeResult, ...], title: str) -> Table:
     for column in ("student", "score", "max", "status"):
         table.add_column(column, justify="right" if column in ("score", "max") else "left")
     for result in results:
-        status = result.error or f"{sum(t.passed for t in result.tests)}/{len(result.tests)} tests passed"
+        status = result.detail if result.error_kind == "grader" else result.error
+        status = status or f"{sum(t.passed for t in result.tests)}/{len(result.tests)} tests passed"
+        if result.grader_failures:
+            status += f"; {result.grader_failures} tests could not run (see results.json)"
         table.add_row(result.student_id, f"{result.score:g}", f"{result.max_score:g}", status[:90])
     return table
 

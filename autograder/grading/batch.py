@@ -3,7 +3,9 @@
 Per student, ``OUT/<student>/feedback.md`` then ``OUT/<student>/results.json``
 are written atomically (temp file + rename); ``results.json`` is written last,
 so its presence means the student is done and ``--resume`` skips them.
-``OUT/grades.csv`` is rebuilt from every ``results.json`` at the end. A grader
+``OUT/grades.csv`` is rebuilt at the end from every ``results.json`` of the
+assignment in ``OUT``, so grading late submissions into the same folder keeps
+everyone in the gradebook. A grader
 process that dies is replaced and its unfinished submissions are graded again,
 so no grade is lost.
 """
@@ -19,7 +21,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.assignment import Assignment, get_assignment
+from autograder.assignment import Assignment
 from autograder.grading.feedback import render_feedback
 from autograder.grading.grade import grade_submission
 from autograder.grading.gradebook import render_gradebook
@@ -47,11 +49,22 @@ class BatchReport:
         return all(r.graded for r in self.results)
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so readers see the old file or the new one, never half."""
+    """Write ``text`` to ``path`` so readers see the old file or the new one, never half.
+
+    The file gets the usual permissions (0666 less the umask), not mkstemp's 0600,
+    so teaching assistants in the owner's group can read the results.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
         os.replace(tmp, path)
@@ -78,28 +91,31 @@ def _unique_ids(paths: Sequence[Path]) -> dict[str, Path]:
     return by_id
 
 
-def _previous_result(out_dir: Path, student: str, assignment: Assignment) -> GradeResult | None:
+def _written_result(out_dir: Path, student: str, assignment: Assignment) -> GradeResult | None:
+    """The result of ``assignment`` already written in ``out_dir`` for ``student``, if any."""
     path = out_dir / student / "results.json"
     try:
         result = from_gradescope(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return result if result.assignment_id == assignment.id and result.graded else None
+    return result if result.assignment_id == assignment.id else None
 
 
-def _grade_by_id(assignment_id: str, path: str) -> GradeResult:
-    """Process-pool entry point: plain arguments in, plain result out."""
-    return grade_submission(get_assignment(assignment_id), Path(path))
+def _previous_result(out_dir: Path, student: str, assignment: Assignment) -> GradeResult | None:
+    """A result ``--resume`` may keep: written, and fully graded."""
+    result = _written_result(out_dir, student, assignment)
+    return result if result is not None and result.graded else None
 
 
 def _run_pool(assignment: Assignment, todo: dict[str, Path], jobs: int,
               on_result: Progress) -> None:
+    """Grade ``todo`` in ``jobs`` processes; a dead pool is replaced and the rest regraded."""
     restarts = 0
     while todo:
         try:
             with ProcessPoolExecutor(max_workers=jobs) as pool:
                 futures: dict[Future[GradeResult], str] = {
-                    pool.submit(_grade_by_id, assignment.id, str(path)): student
+                    pool.submit(grade_submission, assignment, path): student
                     for student, path in todo.items()}
                 for future in as_completed(futures):
                     on_result(future.result())
@@ -136,5 +152,16 @@ def grade_batch(assignment: Assignment, paths: Sequence[Path], out_dir: Path, *,
     else:
         _run_pool(assignment, dict(by_id), jobs, record)
     ordered = tuple(sorted(results.values(), key=lambda r: r.student_id))
-    write_atomically(out_dir / "grades.csv", render_gradebook(ordered))
+    everyone = {**_results_in(out_dir, assignment), **results}
+    write_atomically(out_dir / "grades.csv", render_gradebook(everyone.values()))
     return BatchReport(ordered, tuple(resumed), out_dir)
+
+
+def _results_in(out_dir: Path, assignment: Assignment) -> dict[str, GradeResult]:
+    """Every graded result of ``assignment`` already written in ``out_dir``."""
+    found = {}
+    for folder in sorted(p for p in out_dir.iterdir() if p.is_dir()):
+        result = _written_result(out_dir, folder.name, assignment)
+        if result is not None:
+            found[result.student_id] = result
+    return found

@@ -16,21 +16,18 @@ from pathlib import Path
 
 from autograder.assignment import Assignment
 from autograder.grading.outcomes import SuiteRun
-from autograder.grading.results import GradeResult
+from autograder.grading.results import GRADER_ERROR, GradeResult
 from autograder.grading.run import run_suite
 from autograder.grading.student import open_session
 from autograder.submission import Submission, SubmissionError, load_submission, student_id_of
 
 
 def _failed_result(assignment: Assignment, student_id: str, started: float, *, error: str,
-                   kind: str, sandbox: str = "none", warnings: tuple[str, ...] = ()) -> GradeResult:
+                   kind: str, sandbox: str = "none", warnings: tuple[str, ...] = (),
+                   detail: str = "") -> GradeResult:
     return GradeResult(student_id=student_id, assignment_id=assignment.id, tests=(),
                        max_score=assignment.total_points, execution_time=time.monotonic() - started,
-                       sandbox=sandbox, error=error, error_kind=kind, warnings=warnings)
-
-
-def _suite_error(run: SuiteRun) -> str:
-    return "grader: " + "; ".join(run.errors) if run.errors else ""
+                       sandbox=sandbox, error=error, error_kind=kind, warnings=warnings, detail=detail)
 
 
 def _prewarm_oracle() -> None:
@@ -54,12 +51,13 @@ def grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path 
                                   sandbox=session.sandbox, warnings=submission.warnings)
         run = run_suite(suite or assignment.hidden_tests, session.factory)
         output = session.captured_output()
-    error = _suite_error(run)
     return GradeResult(student_id=submission.student_id, assignment_id=assignment.id,
                        tests=run.outcomes, max_score=_max_score(assignment, run, suite),
                        execution_time=time.monotonic() - started, sandbox=session.sandbox,
-                       error=error, error_kind="grader" if error else "",
-                       warnings=submission.warnings, student_output=output)
+                       error=GRADER_ERROR if run.errors else "",
+                       error_kind="grader" if run.errors else "",
+                       warnings=submission.warnings, student_output=output,
+                       detail="; ".join(run.errors))
 
 
 def _max_score(assignment: Assignment, run: SuiteRun, suite: Path | None) -> float:
@@ -79,5 +77,5 @@ def grade_submission(assignment: Assignment, path: Path, *, suite: Path | None =
     try:
         return grade_loaded(assignment, submission, suite=suite, started=started)
     except Exception as err:  # fail closed: a kit failure is a 0 with a reason, never a crash
-        return _failed_result(assignment, submission.student_id, started,
-                              error=f"grader: {type(err).__name__}: {err}", kind="grader")
+        return _failed_result(assignment, submission.student_id, started, error=GRADER_ERROR,
+                              kind="grader", detail=f"{type(err).__name__}: {err}")

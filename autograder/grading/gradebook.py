@@ -20,7 +20,7 @@ def _group_names(results: list[GradeResult]) -> list[str]:
 
 
 def _status(result: GradeResult) -> str:
-    if result.error_kind == "grader":
+    if not result.graded:
         return "grader-error"
     return "error" if result.error else "graded"
 

@@ -17,6 +17,8 @@ class TestOutcome:
     kind: str = "assertion"
     """``assertion`` (wrong answer), ``student`` (the student's code raised, hung or
     crashed) or ``grader`` (the suite itself broke: a kit bug, graded as a failure)."""
+    detail: str = ""
+    """For ``grader`` failures: what broke, for the instructor (never shown to students)."""
 
 
 @dataclass(frozen=True)

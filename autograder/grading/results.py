@@ -16,6 +16,9 @@ from typing import Any
 from autograder.grading.outcomes import TestOutcome
 
 RESULTS_FORMAT_VERSION = 1
+GRADER_ERROR = ("the grader could not run the hidden tests (a problem in the kit, not in your "
+                "code); your instructor can see why and will regrade")
+"""What a student is told when the kit failed; the details stay in ``GradeResult.detail``."""
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,8 @@ class GradeResult:
     """``submission`` (the student's problem: still a grade) or ``grader`` (the kit failed)."""
     warnings: tuple[str, ...] = field(default=())
     student_output: str = ""
+    detail: str = ""
+    """For the instructor: what went wrong inside the kit (never shown in feedback)."""
 
     @property
     def score(self) -> float:
@@ -42,9 +47,14 @@ class GradeResult:
         return round(sum(t.max_score for t in self.tests if t.passed), 6)
 
     @property
+    def grader_failures(self) -> int:
+        """Tests the suite itself could not run (scored 0, to be looked at by the instructor)."""
+        return sum(t.kind == "grader" and not t.passed for t in self.tests)
+
+    @property
     def graded(self) -> bool:
-        """True when the kit could grade it (a student error still counts as graded)."""
-        return self.error_kind != "grader"
+        """True when the kit graded every test (a student's error still counts as graded)."""
+        return self.error_kind != "grader" and self.grader_failures == 0
 
     def group_scores(self) -> dict[str, tuple[float, float]]:
         """(score, max_score) per test group, in suite order."""
@@ -55,8 +65,10 @@ class GradeResult:
         return {name: (round(s, 6), round(m, 6)) for name, (s, m) in groups.items()}
 
     def summary(self) -> str:
+        """One student-facing line; a kit failure never shows its details here."""
         if self.error:
-            return f"Score 0 / {self.max_score:g}: {self.error}"
+            reason = GRADER_ERROR if self.error_kind == "grader" else self.error
+            return f"Score 0 / {self.max_score:g}: {reason}"
         passed = sum(t.passed for t in self.tests)
         return f"Score {self.score:g} / {self.max_score:g} ({passed} of {len(self.tests)} tests passed)"
 
@@ -66,7 +78,8 @@ def _test_json(test: TestOutcome, failed_closed: bool) -> dict[str, Any]:
     return {"name": test.name, "score": test.max_score if passed else 0.0,
             "max_score": test.max_score, "status": "passed" if passed else "failed",
             "output": "" if passed else test.message, "visibility": "visible",
-            "extra_data": {"group": test.group, "failure_kind": "" if passed else test.kind}}
+            "extra_data": {"group": test.group, "failure_kind": "" if passed else test.kind,
+                           "grader_detail": test.detail}}
 
 
 def to_gradescope(result: GradeResult) -> dict[str, Any]:
@@ -85,11 +98,12 @@ def to_gradescope(result: GradeResult) -> dict[str, Any]:
             "student_id": result.student_id,
             "assignment": result.assignment_id,
             "sandbox": result.sandbox,
-            "error": result.error,
+            "error": GRADER_ERROR if result.error_kind == "grader" else result.error,
             "error_kind": result.error_kind,
             "warnings": list(result.warnings),
             "groups": {k: {"score": s, "max_score": m} for k, (s, m) in result.group_scores().items()},
             "student_output": result.student_output,
+            "grader_detail": result.detail,
         },
     }
 
@@ -104,10 +118,12 @@ def from_gradescope(document: dict[str, Any]) -> GradeResult:
     tests = tuple(TestOutcome(name=t["name"], group=t["extra_data"]["group"],
                               max_score=float(t["max_score"]), passed=t["status"] == "passed",
                               message=t.get("output", ""),
-                              kind=t["extra_data"].get("failure_kind") or "assertion")
+                              kind=t["extra_data"].get("failure_kind") or "assertion",
+                              detail=t["extra_data"].get("grader_detail", ""))
                   for t in document["tests"])
     return GradeResult(student_id=extra["student_id"], assignment_id=extra["assignment"],
                        tests=tests, max_score=float(document["max_score"]),
                        execution_time=float(document["execution_time"]), sandbox=extra["sandbox"],
                        error=extra["error"], error_kind=extra["error_kind"],
-                       warnings=tuple(extra["warnings"]), student_output=extra["student_output"])
+                       warnings=tuple(extra["warnings"]), student_output=extra["student_output"],
+                       detail=extra.get("grader_detail", ""))

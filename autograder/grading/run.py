@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 import os
 import sys
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from typing import Any
 import pytest
 
 from autograder.grading.outcomes import SuiteRun, TestOutcome
+from autograder.sandbox import StudentCallError
 from autograder.suite.plugin import STUDENT_FACTORY, StudentFactory
 
 PYTEST_ARGS = ("-p", "autograder.suite.plugin", "-p", "no:cacheprovider", "-p", "no:randomly", "--import-mode=importlib",
@@ -31,25 +33,29 @@ def readable_name(item: pytest.Item) -> str:
     return item.name.removeprefix("test_")
 
 
+GRADER_FAILURE = "the grader could not run this check (a problem in the test suite, not in your code)"
+
+
 def _points_of(item: pytest.Item) -> float | None:
+    """The item's ``points`` marker value; None when missing or not a finite number >= 0."""
     marker = item.get_closest_marker("points")
-    if marker is None or not marker.args:
+    if marker is None or len(marker.args) != 1:
         return None
-    return float(marker.args[0])
+    value = marker.args[0]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or value < 0:
+        return None
+    return float(value)
 
 
-def _failure_message(report: pytest.TestReport) -> tuple[str, str]:
-    """The student-facing message of a failed report, and its kind."""
+def _failure(report: pytest.TestReport) -> tuple[str, str, str]:
+    """The student-facing message of a failed report, its kind, and instructor-only detail."""
     excinfo = getattr(report, "_autograder_exc", None)
-    if excinfo is None:
-        return str(report.longreprtext).strip()[-2000:], "grader"
-    from autograder.sandbox import StudentCallError  # noqa: PLC0415 - heavy, only on failure
-
     if isinstance(excinfo, StudentCallError):
-        return str(excinfo), "student"
+        return str(excinfo), "student", ""
     if isinstance(excinfo, AssertionError):
-        return str(excinfo), "assertion"
-    return f"the grader could not run this test ({type(excinfo).__name__}: {excinfo})", "grader"
+        return str(excinfo), "assertion", ""
+    return GRADER_FAILURE, "grader", str(report.longreprtext).strip()[-2000:]
 
 
 class _Collector:
@@ -94,29 +100,32 @@ class _Collector:
         points = _points_of(item)
         name, group = readable_name(item), _function_key(item)[1]
         if points is None:
-            self.errors.append(f"{name} has no points marker")
+            self.errors.append(f"{name} has no valid points marker (one finite number >= 0)")
             points = 0.0
         report = self.reports.get(item.nodeid)
         if report is None:
-            return TestOutcome(name, group, points / cases, False, "the test did not run", "grader")
+            return TestOutcome(name, group, points / cases, False, GRADER_FAILURE, "grader",
+                               "the test did not run")
         if report.passed:
             return TestOutcome(name, group, points / cases, True)
         if report.skipped:
-            return TestOutcome(name, group, points / cases, False, "the test was skipped", "grader")
-        message, kind = _failure_message(report)
-        return TestOutcome(name, group, points / cases, False, message, kind)
+            return TestOutcome(name, group, points / cases, False, GRADER_FAILURE, "grader",
+                               "the test was skipped")
+        message, kind, detail = _failure(report)
+        return TestOutcome(name, group, points / cases, False, message, kind, detail)
 
 
 def _function_key(item: pytest.Item) -> tuple[str, str]:
+    """(the test function's node id without parameters, its group name)."""
     original = getattr(item, "originalname", item.name)
-    return str(item.path), original.removeprefix("test_")
+    return item.nodeid.split("[", 1)[0], original.removeprefix("test_")
 
 
 def _purge_modules_under(root: Path) -> None:
-    root_text = str(root.resolve())
+    resolved = root.resolve()
     for name, module in list(sys.modules.items()):
-        path = getattr(module, "__file__", None) or ""
-        if path.startswith(root_text):
+        path = getattr(module, "__file__", None)
+        if path and Path(path).resolve().is_relative_to(resolved):
             del sys.modules[name]
 
 

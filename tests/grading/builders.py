@@ -132,8 +132,9 @@ def outcome(name: str = "sigmoid[x=0]", group: str = "sigmoid", max_score: float
 
 def result(*tests: TestOutcome, student_id: str = "alice", max_score: float | None = None,
            error: str = "", error_kind: str = "", warnings: tuple[str, ...] = (),
-           student_output: str = "") -> GradeResult:
+           student_output: str = "", detail: str = "") -> GradeResult:
     total = sum(t.max_score for t in tests) if max_score is None else max_score
     return GradeResult(student_id=student_id, assignment_id="activations", tests=tuple(tests),
                        max_score=total, execution_time=1.23456, sandbox="bwrap", error=error,
-                       error_kind=error_kind, warnings=warnings, student_output=student_output)
+                       error_kind=error_kind, warnings=warnings, student_output=student_output,
+                       detail=detail)

@@ -9,7 +9,7 @@ import nbformat
 import pytest
 
 from autograder.assignment import Assignment
-from autograder.grading.grade import grade_loaded, grade_submission
+from autograder.grading.grade import GRADER_ERROR, grade_loaded, grade_submission
 from autograder.sandbox import sandbox_kind
 from autograder.submission import Submission
 from tests.grading.builders import (
@@ -98,14 +98,15 @@ def test_a_broken_suite_fails_closed_as_a_grader_error(tmp_path: Path, assignmen
     ''')
     result = grade_submission(assignment, submission_file(tmp_path, "frank.py", GOOD), suite=suite)
     assert result.error_kind == "grader" and not result.graded
-    assert result.error == "grader: unscored has no points marker"
+    assert result.error == GRADER_ERROR  # the student is told it is not their fault ...
+    assert "unscored has no valid points marker" in result.detail  # ... the instructor sees why
     assert result.score == pytest.approx(0.0)  # even though a test passed
 
 
 def test_a_missing_suite_is_a_grader_error_not_an_exception(tmp_path: Path, assignment: Assignment) -> None:
     result = grade_submission(assignment, submission_file(tmp_path, "gina.py", GOOD), suite=tmp_path / "nope")
     assert result.error_kind == "grader" and result.score == pytest.approx(0.0)
-    assert "does not exist" in result.error
+    assert result.error == GRADER_ERROR and "does not exist" in result.detail
 
 
 def test_grade_loaded_against_another_suite_totals_that_suites_points(assignment: Assignment) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from autograder.grading.results import (
+    GRADER_ERROR,
     RESULTS_FORMAT_VERSION,
     from_gradescope,
     results_json,
@@ -57,7 +58,7 @@ def test_gradescope_document_has_the_spec_keys() -> None:
     assert second["status"] == "failed"
     assert (second["score"], second["max_score"]) == pytest.approx((0.0, 1.5))
     assert second["output"] == "sigmoid(x=30): got nan, should be 1"
-    assert third["extra_data"] == {"group": "relu", "failure_kind": "student"}
+    assert third["extra_data"] == {"group": "relu", "failure_kind": "student", "grader_detail": ""}
 
 
 def test_extra_data_carries_the_kit_facts() -> None:
@@ -87,10 +88,11 @@ def test_results_json_round_trips() -> None:
 def test_an_errored_result_scores_zero_everywhere() -> None:
     """A result with an error fails closed, even if its tests say they passed."""
     errored = result(outcome("sigmoid[x=0]", "sigmoid", 2.0), outcome("relu", "relu", 1.0),
-                     error="grader: relu has no points marker", error_kind="grader")
+                     error=GRADER_ERROR, error_kind="grader", detail="relu has no points marker")
     assert errored.score == pytest.approx(0.0) and not errored.graded
     assert errored.group_scores() == {"sigmoid": pytest.approx((0.0, 2.0)), "relu": pytest.approx((0.0, 1.0))}
-    assert errored.summary() == "Score 0 / 3: grader: relu has no points marker"
+    assert errored.summary() == f"Score 0 / 3: {GRADER_ERROR}"
+    assert "relu has no points marker" not in results_json(errored).split('"grader_detail"')[0]
     document = to_gradescope(errored)
     assert document["score"] == pytest.approx(0.0)
     assert [t["status"] for t in document["tests"]] == ["failed", "failed"]

@@ -1,0 +1,140 @@
+"""Known-wrong submissions of each assignment and the hidden tests each must fail.
+
+Each mistake is the instructor's solution with one deliberate error (so it
+follows ``source.py``), and each must fail EXACTLY the tests listed for it,
+listed by hand, which is the point: the suite's partial credit is fair only if
+a mistake costs the tests that check it and nothing else.
+"""
+
+from __future__ import annotations
+
+from tests.assignments.harness import Mistake
+
+ACTIVATIONS: dict[str, Mistake] = {
+    # sigmoid(x) and sigmoid(x) (1 - sigmoid(x)) agree within tolerance only for very negative x
+    # (x = -30, -1000: both ~ e^x), so those two edge cases still pass.
+    "sigmoid_derivative_is_sigmoid": Mistake.redefine("""
+        def sigmoid_derivative(x):
+            return sigmoid(x)
+        """, {
+        "sigmoid_derivative[x=0]", "sigmoid_derivative[x=1e-09]", "sigmoid_derivative[x=-1e-09]",
+        "sigmoid_derivative[x=30]", "sigmoid_derivative[x=1000]", "sigmoid_derivative[random]",
+        "derivative_matches_own_forward[sigmoid_derivative]",
+        "accepts_int_input[sigmoid_derivative-array]", "accepts_int_input[sigmoid_derivative-scalar]",
+    }),
+    # relu'(0) = 1: only the point 0 and the kink test see it.
+    "relu_derivative_one_at_zero": Mistake.redefine("""
+        def relu_derivative(x):
+            x = np.asarray(x, dtype=np.float64)
+            return np.where(x >= 0, 1.0, 0.0)
+        """, {
+        "relu_derivative[x=0]", "kink_convention[relu_derivative]",
+    }),
+    # 1/(1+exp(-x)) gives right values (exp(1000) = inf, 1/inf = 0) but overflows:
+    # only the errstate tests see it, for sigmoid and the derivative built on it.
+    "sigmoid_overflows": Mistake.redefine("""
+        def sigmoid(x):
+            x = np.asarray(x, dtype=np.float64)
+            return 1.0 / (1.0 + np.exp(-x))
+        """, {
+        "no_floating_point_errors[sigmoid]", "no_floating_point_errors[sigmoid_derivative]",
+    }),
+    "elu_derivative_where_overflows": Mistake.redefine("""
+        def elu_derivative(x, alpha=1.0):
+            x = np.asarray(x, dtype=np.float64)
+            return np.where(x > 0, 1.0, alpha * np.exp(x))
+        """, {
+        "no_floating_point_errors[elu_derivative]",
+    }),
+    # Normalising over axis 0 is right for 1-D logits and for axis=0 only.
+    "softmax_ignores_axis": Mistake.redefine("""
+        def softmax(z, axis=-1):
+            z = np.asarray(z, dtype=np.float64)
+            e = np.exp(z - np.max(z))
+            return e / np.sum(e, axis=0, keepdims=True)
+        """, {
+        "softmax[batch(4,6)]", "softmax_axis[shape=(2,3)-axis=-1]", "softmax_axis[shape=(2,3)-axis=1]",
+        "softmax_axis[shape=(3,2)-axis=-1]", "softmax_axis[shape=(3,2)-axis=default]",
+        "softmax_sums_to_one[shape=(2,3)-axis=-1]", "softmax_sums_to_one[shape=(3,2)-axis=-1]",
+    }),
+}
+
+
+_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu")
+_STEP_CASES = ("grad>0 lowers w", "grad<0 raises w", "lr=0.01", "lr=1", "lr=3.5", "scalar w", "shape=(2,3)")
+
+
+def _per_activation(name: str, suffix: str = "") -> set[str]:
+    return {f"{name}[{act}{suffix}]" for act in _ACTIVATIONS}
+
+
+_TRAINING = _per_activation("train_losses") | _per_activation("train_params") | {"train_defaults"}
+
+BACKPROP: dict[str, Mistake] = {
+    # w + lr * grad: every value of the update, and everything trained with it. lr=0 is not a
+    # case, so every gradient_descent_step case is affected; train_len_losses only counts and
+    # train_does_not_mutate compares two identical (wrong) runs, so neither is affected.
+    "update_with_plus": Mistake.replace(
+        "np.asarray(w, dtype=np.float64) - float(lr)",
+        "np.asarray(w, dtype=np.float64) + float(lr)",
+        {f"gradient_descent_step[{case}]" for case in _STEP_CASES}
+        | {"gradient_descent_step_returns_new_array", "int_input_gives_float[gradient_descent_step]"}
+        | _TRAINING | _per_activation("train_lowers_loss"),
+    ),
+    # dL/dw1 (and dL/db1) through o2_1 only: the lecture's second path is dropped. The two-path
+    # test gives sum_over_paths its own paths, so it is not affected; the loss still goes down.
+    "one_path_only": Mistake.replace(
+        'sum_over_paths([[dL_dz2_1, params["w2"]], [dL_dz2_2, params["w3"]]])',
+        'sum_over_paths([[dL_dz2_1, params["w2"]]])',
+        {f"backward{kind}[{act}-{param}]" for kind in ("", "_gradcheck") for act in _ACTIVATIONS
+         for param in ("w1", "b1")}
+        | _per_activation("backward_scalar_x") | _TRAINING,
+    ),
+    # relu'(0) = 1: only the kink test sees it (no network input puts a pre-activation at 0).
+    "relu_kink_is_one": Mistake.replace(
+        "return np.where(z > 0, 1.0, 0.0)",
+        "return np.where(z >= 0, 1.0, 0.0)",
+        {"activate_derivative_at_kink[relu]"},
+    ),
+}
+
+
+_DEEP = ("depth=10", "depth=15", "depth=20")
+
+VANISHING: dict[str, Mistake] = {
+    # sigmoid'(z) = sigmoid(z): every sigmoid gradient, and the sigmoid chain no longer
+    # obeys the 1/4 bound. Forward values are untouched.
+    "sigmoid_derivative_is_sigmoid": Mistake.replace(
+        "return e / (1.0 + e) ** 2",
+        "return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))",
+        {"activate_derivative[sigmoid]"}
+        | {f"deep_chain_gradients[sigmoid-depth={d}]" for d in (1, 5, 12)}
+        | {f"deep_chain_gradcheck[sigmoid-depth={d}]" for d in (2, 4)}
+        | {f"sigmoid_gradient_vanishes[{case}]" for case in _DEEP},
+    ),
+    # g returned last layer first: wrong for every chain deeper than 1 (except the dead relu
+    # unit, where every gradient is 0), and the "vanishing" lands on the wrong end. ReLU with
+    # positive weights still does not vanish either way.
+    "gradients_reversed": Mistake.replace(
+        "    return grads\n",
+        "    return grads[::-1].copy()\n",
+        {f"deep_chain_gradients[{act}-depth={d}]" for act in _ACTIVATIONS for d in (5, 12)}
+        | {f"deep_chain_gradcheck[{act}-depth={d}]" for act in _ACTIVATIONS for d in (2, 4)}
+        | {"deep_chain_does_not_modify_weights"}
+        | {f"sigmoid_gradient_vanishes[{case}]" for case in _DEEP},
+    ),
+    # |w_1| included in the product: only vanishing_bound itself (the property tests use the
+    # reference's bound, so they are not charged for it).
+    "bound_includes_w1": Mistake.replace(
+        "np.prod(np.abs(weights[1:]))",
+        "np.prod(np.abs(weights))",
+        {f"vanishing_bound[depth={d}]" for d in (1, 5, 12, 20)},
+    ),
+}
+
+#: assignment id -> its known mistakes, by name
+MISTAKES: dict[str, dict[str, Mistake]] = {
+    "activations": ACTIVATIONS,
+    "backprop": BACKPROP,
+    "vanishing": VANISHING,
+}

@@ -1,1 +1,3 @@
 """Sandboxed grading of deep-learning assignments: release, check, grade, validate."""
+
+__version__ = "0.1.0"

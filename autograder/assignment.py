@@ -1,8 +1,8 @@
 """An assignment and its manifest: the one typed place for its configuration.
 
 Each ``assignments/<id>/manifest.toml`` is read into an ``Assignment``. Every
-key has a type, a default and a description (``MANIFEST_KEYS``, shown by
-``autograder assignments --schema``). Unknown keys and wrong types are errors,
+key has a type and a description (``MANIFEST_KEYS``); limits have defaults
+(``Limits``). Unknown keys and wrong types are errors,
 so a typo cannot silently fall back to a default.
 """
 
@@ -84,6 +84,9 @@ def _checked(raw: dict[str, Any], path: Path) -> dict[str, Any]:
         ok = isinstance(value, (int, float)) if kind is float else isinstance(value, kind)
         if key in raw and (not ok or isinstance(value, bool)):
             raise ManifestError(f"{path}: {key!r} should be {kind.__name__}, got {value!r}")
+    names = raw["functions"]
+    if not names or not all(isinstance(n, str) and n.isidentifier() for n in names):
+        raise ManifestError(f"{path}: functions should be a non-empty list of Python names, got {names!r}")
     if not math.isfinite(float(raw["total_points"])) or raw["total_points"] <= 0:
         raise ManifestError(f"{path}: total_points must be a positive finite number, got {raw['total_points']!r}")
     if raw["manifest_version"] != MANIFEST_VERSION:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from autograder import __version__
 from autograder.assignment import ManifestError, available_assignments, get_assignment
 
 
@@ -44,7 +45,7 @@ class _LazyGroup(click.Group):
 
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="dl-gradekit")
+@click.version_option(version=__version__, prog_name="autograder")
 def main() -> None:
     """Release, check, grade and validate the deep-learning unit's assignments."""
 
@@ -56,7 +57,7 @@ def main() -> None:
 @click.option("--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default=True,
               help="submissions graded at once")
 @click.option("--resume", is_flag=True, help="skip students whose results.json is already written")
-@click.argument("submissions", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("submissions", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 def grade(assignment_id: str, out_dir: Path, jobs: int, resume: bool, submissions: tuple[Path, ...]) -> None:
     """Grade SUBMISSIONS (.py, .ipynb, folders or .zip) in the sandbox."""
     from autograder.views import grade_with_progress

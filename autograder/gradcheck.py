@@ -21,14 +21,21 @@ FloatArray = npt.NDArray[np.float64]
 
 def sample_away_from_kinks(rng: np.random.Generator, n: int, *, low: float, high: float,
                            kinks: Sequence[float] = (), margin: float = KINK_MARGIN) -> FloatArray:
-    """``n`` uniform float64 points in [low, high], each at least ``margin`` from every kink."""
+    """``n`` uniform float64 points in [low, high], each at least ``margin`` from every kink.
+
+    Raises ``ValueError`` when the kinks' margins leave (almost) nothing to sample.
+    """
     points = np.empty(0, dtype=np.float64)
-    while points.size < n:
+    for _ in range(100):
+        if points.size >= n:
+            return points[:n]
         draw = rng.uniform(low, high, size=2 * n)
         far = np.all(np.abs(draw[:, None] - np.asarray(kinks, dtype=np.float64)[None, :]) >= margin,
                      axis=1) if kinks else np.ones(draw.shape, dtype=bool)
         points = np.concatenate([points, draw[far]])
-    return points[:n]
+    if points.size >= n:
+        return points[:n]
+    raise ValueError(f"no room for {n} points in [{low}, {high}] at {margin} from the kinks {kinks}")
 
 
 def central_difference(f: Callable[[FloatArray], FloatArray], x: FloatArray,

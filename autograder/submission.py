@@ -12,6 +12,7 @@ the student's code.
 
 from __future__ import annotations
 
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -50,8 +51,12 @@ def decode_source(data: bytes, *, name: str) -> str:
                               "save it as UTF-8") from None
 
 
+_HELP_LINE = re.compile(r"^\s*\??[\w.]+\?{1,2}\s*$")
+
+
 def _is_ipython_only(line: str) -> bool:
-    return line.lstrip().startswith(("%", "!"))
+    """A line magic, a shell escape or an ``np.sin?`` help request."""
+    return line.lstrip().startswith(("%", "!")) or bool(_HELP_LINE.match(line))
 
 
 def is_test_cell(cell: dict) -> bool:  # type: ignore[type-arg]
@@ -78,6 +83,10 @@ def notebook_to_source(text: str, *, name: str) -> tuple[str, list[str]]:
     warnings: list[str] = []
     for index, cell in enumerate(notebook.cells):
         if cell.get("cell_type") != "code" or is_test_cell(cell):
+            continue
+        if str(cell.get("source", "")).lstrip().startswith("%%"):
+            first = str(cell.get("source", "")).lstrip().splitlines()[0]
+            warnings.append(f"cell {index + 1}: skipped a {first.split()[0]} cell (not Python)")
             continue
         kept: list[str] = []
         for line in str(cell.get("source", "")).splitlines():

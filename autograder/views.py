@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -86,9 +87,14 @@ def check_with_report(file: Path, assignment_id: str | None) -> int:
 
 
 def release_with_report(assignment: Assignment, out_dir: Path, *, overwrite: bool) -> None:
-    from autograder.release import release_assignment
+    from autograder.release import ReleaseError, ReleaseExistsError, release_assignment
 
-    report = release_assignment(assignment, out_dir, overwrite=overwrite)
+    try:
+        report = release_assignment(assignment, out_dir, overwrite=overwrite)
+    except ReleaseExistsError as err:
+        raise click.ClickException(f"{err} (pass --overwrite to replace it)") from None
+    except ReleaseError as err:
+        raise click.ClickException(str(err)) from None
     console.print(f"released {assignment.id} to {report.folder}:")
     for path in report.files:
         console.print(f"  {path}")

@@ -185,8 +185,6 @@ def test_total_points_must_be_positive_and_finite(tmp_path: Path, value: str) ->
         load_manifest(root)
 
 
-@pytest.mark.xfail(strict=True, reason="assignment._checked checks that functions is a list but not that "
-                   "its items are names: functions = [1, 2] loads")
 def test_functions_must_be_a_list_of_names(tmp_path: Path) -> None:
     root = manifest_copy(tmp_path, replace=(r"^functions = (\[.*?\])", "functions = [1, 2]"))
     with pytest.raises(ManifestError, match="functions"):

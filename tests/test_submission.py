@@ -278,8 +278,6 @@ def test_zip_with_non_utf8_member_names_the_member_and_offset(tmp_path: Path) ->
         load_submission(path, preferred="activations")
 
 
-@pytest.mark.xfail(strict=True, reason="notebook_to_source drops only the %%bash line and keeps the cell's "
-                   "shell body as Python, so a notebook that runs in Jupyter fails to load (score 0)")
 def test_a_non_python_cell_magic_drops_the_whole_cell(tmp_path: Path) -> None:
     path = write_notebook(tmp_path / "vic.ipynb", CODE, "%%bash\nls -la\necho done")
     submission = load_submission(path)

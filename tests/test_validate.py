@@ -77,9 +77,6 @@ def test_a_broken_hidden_suite_is_reported(tmp_path: Path, body: str, total: flo
     assert any(problem in p for p in report.problems), report.problems
 
 
-@pytest.mark.xfail(strict=True, reason="validate only spots UnderivedExpectation messages, and "
-                   "expect._require_expected accepts any Expected, so a hand-typed "
-                   "Expected(value=0.5, derived_from='typed') that happens to be right passes validation")
 def test_a_hand_built_expected_is_reported(tmp_path: Path) -> None:
     report = validate_copy(tmp_path, '''
 @pytest.mark.points(3)

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from autograder.assignment import Limits
-from autograder.sandbox import CapturedOutput, SandboxLimits, SandboxSession, StudentProxy
+from autograder.sandbox import (
+    CapturedOutput,
+    SandboxLimits,
+    SandboxSession,
+    StudentCallError,
+    StudentProxy,
+)
 from autograder.submission import Submission, load_submission
 
 MIB = 1024 * 1024
@@ -32,12 +39,61 @@ def _render_output(output: CapturedOutput) -> str:
     return "\n".join(parts)
 
 
+class SubmissionTimeUp(StudentCallError):
+    """The submission used up its total grading time; the remaining calls fail at once."""
+
+    def __init__(self, name: str, seconds: float) -> None:
+        super().__init__(f"{name}() was not run: the submission used up its total grading time "
+                         f"of {seconds:g} s (look for slow loops or calls that hang)")
+
+
+class DeadlineProxy:
+    """A ``StudentProxy`` whose calls share one deadline for the whole submission.
+
+    Each call may take at most the smaller of its own timeout and the time left;
+    once the deadline has passed, calls fail with ``SubmissionTimeUp`` without
+    reaching the worker. Same interface as ``StudentProxy`` for the suites.
+    """
+
+    def __init__(self, proxy: StudentProxy, *, deadline: float, budget_s: float,
+                 call_timeout_s: float) -> None:
+        self._proxy = proxy
+        self._deadline = deadline
+        self._budget_s = budget_s
+        self._call_timeout_s = call_timeout_s
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self.function(name)
+
+    def function(self, name: str) -> Callable[..., Any]:
+        """The student function ``name``, bounded by the submission's deadline."""
+        def call(*args: Any, **kwargs: Any) -> Any:
+            remaining = self._deadline - time.monotonic()
+            if remaining <= 0:
+                raise SubmissionTimeUp(name, self._budget_s)
+            timeout = min(self._call_timeout_s, remaining)
+            return self._proxy.with_options(timeout=timeout).function(name)(*args, **kwargs)
+        call.__name__ = name
+        return call
+
+    def has(self, name: str) -> bool:
+        return self._proxy.has(name)
+
+    def with_options(self, *, timeout: float | None = None, **options: Any) -> DeadlineProxy:
+        """Other call options; ``timeout`` still never runs past the deadline."""
+        return DeadlineProxy(self._proxy.with_options(**options), deadline=self._deadline,
+                             budget_s=self._budget_s,
+                             call_timeout_s=self._call_timeout_s if timeout is None else timeout)
+
+
 @dataclass
 class GradingSession:
     """One submission's sandbox, as the grader sees it."""
 
     session: SandboxSession
-    proxy: StudentProxy
+    proxy: DeadlineProxy
 
     @property
     def load_error(self) -> str:
@@ -60,14 +116,18 @@ class GradingSession:
 @contextmanager
 def open_session(submission: Submission, limits: Limits) -> Iterator[GradingSession]:
     """Start ``submission`` in a fresh sandboxed worker; every process is gone on exit."""
+    deadline = time.monotonic() + limits.submission_timeout_s
     session = SandboxSession(submission.source, filename=f"{submission.student_id}.py",
                              limits=sandbox_limits(limits))
     with session:
-        yield GradingSession(session, StudentProxy(session))
+        proxy = DeadlineProxy(StudentProxy(session), deadline=deadline,
+                              budget_s=limits.submission_timeout_s,
+                              call_timeout_s=limits.call_timeout_s)
+        yield GradingSession(session, proxy)
 
 
 @contextmanager
-def sandboxed_student(path: Path) -> Iterator[StudentProxy]:
+def sandboxed_student(path: Path) -> Iterator[DeadlineProxy]:
     """The proxy for the submission at ``path`` with default limits (direct pytest runs)."""
     with open_session(load_submission(path), Limits()) as grading:
         if grading.load_error:

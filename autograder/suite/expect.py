@@ -13,7 +13,7 @@ and carry a hint; the helpers hide their own frames from tracebacks.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 import numpy as np
@@ -29,12 +29,34 @@ class UnderivedExpectation(TypeError):
     """A suite compared against a value that does not come from ``reference``."""
 
 
+_ISSUED_BY_DERIVE = object()
+
+
 @dataclass(frozen=True)
 class Expected:
-    """A value computed by the SymPy-backed reference, and how it was obtained."""
+    """A value computed by the SymPy-backed reference, and how it was obtained.
+
+    Only ``derive`` (and ``part``/``map`` of an existing one) can make one: a
+    hand-built ``Expected(0.5, "typed")`` raises ``UnderivedExpectation``.
+    """
 
     value: Any
     derived_from: str
+    _issuer: object = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self._issuer is not _ISSUED_BY_DERIVE:
+            raise UnderivedExpectation(
+                f"Expected({self.value!r}) was built by hand; expected values come from derive(...)")
+
+    def part(self, key: Any) -> Expected:
+        """One entry of a derived container (``derive(network.backward, ...).part("w1")``)."""
+        return Expected(self.value[key], f"{self.derived_from}[{key!r}]", _ISSUED_BY_DERIVE)
+
+    def map(self, transform: Callable[[Any], Any], description: str) -> Expected:
+        """A plain transform of a derived value (a sum over an axis, a reshape)."""
+        return Expected(transform(self.value), f"{description} of {self.derived_from}",
+                        _ISSUED_BY_DERIVE)
 
 
 def _is_reference_callable(fn: Callable[..., Any]) -> bool:
@@ -49,7 +71,7 @@ def derive(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Expected:
             f"{getattr(fn, '__qualname__', fn)!r} is not part of the reference package; "
             "expected values must be derived by reference/")
     name = getattr(fn, "__qualname__", getattr(fn, "__name__", repr(fn)))
-    return Expected(value=fn(*args, **kwargs), derived_from=f"{fn.__module__}.{name}")
+    return Expected(fn(*args, **kwargs), f"{fn.__module__}.{name}", _ISSUED_BY_DERIVE)
 
 
 def _require_expected(want: object) -> Expected:

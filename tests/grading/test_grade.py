@@ -115,8 +115,6 @@ def test_grade_loaded_against_another_suite_totals_that_suites_points(assignment
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="Limits.submission_timeout_s (documented in MANIFEST_KEYS) is never "
-                   "used: nothing bounds the total time of one submission")
 def test_grading_stops_at_the_submission_timeout(tmp_path: Path, assignment: Assignment) -> None:
     limited = dataclasses.replace(assignment, limits=dataclasses.replace(assignment.limits, submission_timeout_s=1.0))
     suite = write_suite(tmp_path / "suite", test_slow='''

@@ -137,8 +137,6 @@ def test_assert_close_refuses_a_raw_expected_value(raw: Any) -> None:
         assert_close(0.5, raw, call="sigmoid(x=0)")
 
 
-@pytest.mark.xfail(strict=True, reason="expect._require_expected accepts any Expected instance, so a "
-                   "hand-built Expected(value=0.5, derived_from='typed') is never flagged")
 def test_assert_close_refuses_a_hand_built_expected() -> None:
     with pytest.raises(UnderivedExpectation):
         assert_close(0.5, Expected(value=0.5, derived_from="typed"), call="sigmoid(x=0)")

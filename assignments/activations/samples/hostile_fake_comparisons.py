@@ -89,6 +89,7 @@ def softmax_jacobian(z):
 
 # --- and then the student tries to fake the grader ---
 import builtins
+
 builtins.abs = lambda v: 0
 builtins.all = lambda *a, **k: True
 builtins.isinstance = lambda *a, **k: True

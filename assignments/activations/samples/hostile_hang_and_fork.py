@@ -89,6 +89,7 @@ def softmax_jacobian(z):
 
 # --- a hang and a fork bomb ---
 import os
+
 for _ in range(200):
     try:
         if os.fork() == 0:

@@ -27,7 +27,6 @@ import pytest
 
 from autograder.gradcheck import compare_gradients, partial_derivatives
 from autograder.suite import (
-    Expected,
     as_float_array,
     assert_close,
     assert_float_array_like,
@@ -45,11 +44,6 @@ NODES = network.HIDDEN
 BATCH = 8
 TRAIN_LR = 0.5
 TRAIN_STEPS = 25
-
-
-def _part(want: Expected, key: object) -> Expected:
-    """One entry of a derived dict or tuple, keeping where it was derived from."""
-    return Expected(value=want.value[key], derived_from=f"{want.derived_from}[{key!r}]")
 
 
 # --------------------------------------------------------------------------
@@ -156,7 +150,7 @@ def _lecture_paths(activation: str) -> list[list[float]]:
 def test_two_path_dL_dw1(student, activation):
     params, x, y = _inputs(activation, "scalar")
     got = student.sum_over_paths(_lecture_paths(activation))
-    assert_close(got, _part(derive(network.backward, params, x, y, activation), "w1"),
+    assert_close(got, derive(network.backward, params, x, y, activation).part("w1"),
                  call=f"sum_over_paths(the two paths of dL/dw1, {activation!r})",
                  hint="dL/dw1 = (path through O2_1) + (path through O2_2), each a product of 4 factors")
 
@@ -174,7 +168,7 @@ def test_forward(student, activation, batch):
     got = _checked_dict(student.forward(params, x, activation), NODES, call)
     want = derive(network.forward, params, x, activation)
     for node in NODES:
-        assert_close(got[node], _part(want, node), call=f"{call}[{node!r}]",
+        assert_close(got[node], want.part(node), call=f"{call}[{node!r}]",
                      hint="o1 = f(w1 x + b1), o2_1 = f(w2 o1 + b2), o2_2 = f(w3 o1 + b3), "
                           "o3 = f(w4 o2_1 + w5 o2_2 + b4)")
 
@@ -189,7 +183,7 @@ def test_forward_int_input(student):
     for node in NODES:
         assert_float_array_like(got[node], call=f"{call}[{node!r}]", shape=x.shape,
                                 hint="convert x with np.asarray(x, dtype=np.float64)")
-        assert_close(got[node], _part(want, node), call=f"{call}[{node!r}]")
+        assert_close(got[node], want.part(node), call=f"{call}[{node!r}]")
 
 
 # --------------------------------------------------------------------------
@@ -203,7 +197,7 @@ def test_backward(student, activation, param):
     params, x, y = _inputs(activation, "batch")
     call = f"backward(params, x=batch of {BATCH}, y, {activation!r})"
     got = _checked_dict(student.backward(params, x, y, activation), PARAMETERS, call)
-    assert_close(got[param], _part(derive(network.backward, params, x, y, activation), param),
+    assert_close(got[param], derive(network.backward, params, x, y, activation).part(param),
                  call=f"{call}[{param!r}]",
                  hint="dL/dp with L the MEAN over the batch; dL/dw1 and dL/db1 add the paths through o2_1 AND o2_2")
 
@@ -216,7 +210,7 @@ def test_backward_scalar_x(student, activation):
     got = _checked_dict(student.backward(params, x, y, activation), PARAMETERS, call)
     want = derive(network.backward, params, x, y, activation)
     for param in PARAMETERS:
-        assert_close(got[param], _part(want, param), call=f"{call}[{param!r}]",
+        assert_close(got[param], want.part(param), call=f"{call}[{param!r}]",
                      hint="one sample: dL/do3 = 2 (o3 - y); dL/dw1 and dL/db1 add the paths through o2_1 AND o2_2")
 
 
@@ -253,7 +247,7 @@ def test_train_losses(student, activation):
     _, got = _train_result(student.train(params, x, y, lr=TRAIN_LR, steps=TRAIN_STEPS,
                                          activation=activation), call)
     # The reference lists the loss after 0..k updates; k = steps - 1 gives the losses before each step.
-    want = _part(derive(network.train, params, x, y, TRAIN_LR, TRAIN_STEPS - 1, activation), 1)
+    want = derive(network.train, params, x, y, TRAIN_LR, TRAIN_STEPS - 1, activation).part(1)
     assert_close(got, want, call=f"{call}: losses",
                  hint="losses[i] is the loss BEFORE step i; len(losses) == steps")
 
@@ -265,9 +259,9 @@ def test_train_params(student, activation):
     call = f"train(params, x, y, lr={TRAIN_LR}, steps={TRAIN_STEPS}, activation={activation!r})"
     got, _ = _train_result(student.train(params, x, y, lr=TRAIN_LR, steps=TRAIN_STEPS,
                                          activation=activation), call)
-    want = _part(derive(network.train, params, x, y, TRAIN_LR, TRAIN_STEPS, activation), 0)
+    want = derive(network.train, params, x, y, TRAIN_LR, TRAIN_STEPS, activation).part(0)
     for param in PARAMETERS:
-        assert_close(got[param], _part(want, param), call=f"{call}: new_params[{param!r}]",
+        assert_close(got[param], want.part(param), call=f"{call}: new_params[{param!r}]",
                      hint="each step: p <- p - lr * dL/dp for every parameter, all from the same backward")
 
 
@@ -301,7 +295,7 @@ def test_train_defaults(student):
     params, x, y = _inputs("sigmoid", "batch")
     call = "train(params, x, y) with the defaults lr=0.5, steps=100, activation='sigmoid'"
     _, got = _train_result(student.train(params, x, y), call)
-    want = _part(derive(network.train, params, x, y, 0.5, 100 - 1, "sigmoid"), 1)
+    want = derive(network.train, params, x, y, 0.5, 100 - 1, "sigmoid").part(1)
     assert_close(got, want, call=f"{call}: losses",
                  hint="keep the signature train(params, x, y, lr=0.5, steps=100, activation='sigmoid')")
 

@@ -13,6 +13,7 @@ so no grade is lost.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import tempfile
 from collections.abc import Callable, Sequence
@@ -113,7 +114,10 @@ def _run_pool(assignment: Assignment, todo: dict[str, Path], jobs: int,
     restarts = 0
     while todo:
         try:
-            with ProcessPoolExecutor(max_workers=jobs) as pool:
+            # forkserver, not fork: the parent runs threads (progress bar, output drains)
+            # whose locks a forked child could inherit mid-use.
+            context = multiprocessing.get_context("forkserver")
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
                 futures: dict[Future[GradeResult], str] = {
                     pool.submit(grade_submission, assignment, path): student
                     for student, path in todo.items()}

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from autograder.grading.outcomes import SuiteRun, TestOutcome
-from autograder.sandbox import StudentCallError
+from autograder.sandbox import StudentCallError, StudentRaised
 from autograder.suite.plugin import STUDENT_FACTORY, StudentFactory
 
 PYTEST_ARGS = ("-p", "autograder.suite.plugin", "-p", "no:cacheprovider", "-p", "no:randomly", "--import-mode=importlib",
@@ -33,6 +33,7 @@ def readable_name(item: pytest.Item) -> str:
     return item.name.removeprefix("test_")
 
 
+NOT_IMPLEMENTED = "not implemented yet: the function still raises NotImplementedError; write its body"
 GRADER_FAILURE = "the grader could not run this check (a problem in the test suite, not in your code)"
 
 
@@ -51,6 +52,8 @@ def _points_of(item: pytest.Item) -> float | None:
 def _failure(report: pytest.TestReport) -> tuple[str, str, str]:
     """The student-facing message of a failed report, its kind, and instructor-only detail."""
     excinfo = getattr(report, "_autograder_exc", None)
+    if isinstance(excinfo, StudentRaised) and excinfo.type == "NotImplementedError":
+        return NOT_IMPLEMENTED, "student", ""
     if isinstance(excinfo, StudentCallError):
         return str(excinfo), "student", ""
     if isinstance(excinfo, AssertionError):

@@ -69,14 +69,17 @@ class DeadlineProxy:
 
     def function(self, name: str) -> Callable[..., Any]:
         """The student function ``name``, bounded by the submission's deadline."""
-        def call(*args: Any, **kwargs: Any) -> Any:
-            remaining = self._deadline - time.monotonic()
-            if remaining <= 0:
-                raise SubmissionTimeUp(name, self._budget_s)
-            timeout = min(self._call_timeout_s, remaining)
-            return self._proxy.with_options(timeout=timeout).function(name)(*args, **kwargs)
-        call.__name__ = name
-        return call
+        return _BoundedFunction(self, name)
+
+    def _call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise SubmissionTimeUp(name, self._budget_s)
+        timeout = min(self._call_timeout_s, remaining)
+        return self._proxy.with_options(timeout=timeout).function(name)(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return "<student>"
 
     def has(self, name: str) -> bool:
         return self._proxy.has(name)
@@ -86,6 +89,20 @@ class DeadlineProxy:
         return DeadlineProxy(self._proxy.with_options(**options), deadline=self._deadline,
                              budget_s=self._budget_s,
                              call_timeout_s=self._call_timeout_s if timeout is None else timeout)
+
+
+class _BoundedFunction:
+    """One student function as a suite sees it (a stable repr for assertion messages)."""
+
+    def __init__(self, owner: DeadlineProxy, name: str) -> None:
+        self._owner = owner
+        self.__name__ = name
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._owner._call(self.__name__, args, kwargs)
+
+    def __repr__(self) -> str:
+        return f"<student function {self.__name__}>"
 
 
 @dataclass

@@ -52,7 +52,7 @@ def test_a_sound_copy_is_valid_and_says_what_it_checked(tmp_path: Path) -> None:
     pytest.param(GOOD_TEST + '''
 def test_forgotten(student):
     assert student.sigmoid(X) is not None
-''', TINY_POINTS, "solution: grader: forgotten has no points marker", id="test-without-points"),
+''', TINY_POINTS, "solution: forgotten has no valid points marker", id="test-without-points"),
     pytest.param('''
 @pytest.mark.points(3)
 def test_typed(student):

@@ -13,8 +13,8 @@ import io
 import math
 import os
 import sys
-from collections.abc import Iterator
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -124,7 +124,8 @@ def _function_key(item: pytest.Item) -> tuple[str, str]:
     return item.nodeid.split("[", 1)[0], original.removeprefix("test_")
 
 
-def _purge_modules_under(root: Path) -> None:
+def purge_modules_under(root: Path) -> None:
+    """Forget every imported module whose file lies under ``root`` (the next run re-imports)."""
     resolved = root.resolve()
     for name, module in list(sys.modules.items()):
         path = getattr(module, "__file__", None)
@@ -160,7 +161,7 @@ def run_suite(suite_dir: Path, factory: StudentFactory, *, keyword: str | None =
         with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), _no_plugin_autoload():
             exit_code = pytest.main(args, plugins=[collector])
     finally:
-        _purge_modules_under(suite_dir)
+        purge_modules_under(suite_dir)
     outcomes = collector.outcomes()
     errors = list(collector.errors)
     if exit_code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):

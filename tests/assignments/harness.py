@@ -17,13 +17,14 @@ parametrised cases).
 from __future__ import annotations
 
 import re
-import sys
 import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from autograder.grading.run import purge_modules_under
 
 #: Separates the solution from the redefinitions a redefining mistake appends to it.
 WRONG_PART = "\n\n# --- the wrong part ---\n"
@@ -73,14 +74,6 @@ class Recorder:
             self.failed.add(name)
         if report.when == "call" or report.failed:
             self.ran.add(name)
-
-
-def purge_modules_under(root: Path) -> None:
-    """Forget the suite's modules, so the next run imports them afresh (as the grader does)."""
-    prefix = str(root.resolve())
-    for name, module in list(sys.modules.items()):
-        if (getattr(module, "__file__", None) or "").startswith(prefix):
-            del sys.modules[name]
 
 
 def run_suite(suite: Path, submission: Path) -> Recorder:

@@ -36,8 +36,38 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class Skill:
+    """One graded skill: a function, or a lecture idea, and its share of the points."""
+
+    name: str
+    points: float
+    title: str
+
+
+@dataclass(frozen=True)
+class CreditModel:
+    """How an assignment's points are shared (see ``autograder/grading/credit.py``).
+
+    Each skill's points are split between its value checks and its contract
+    checks (int input, shapes, no mutation, stability); the contract checks
+    carry ``contract_share`` of them, and earn only as far as the skill's value
+    checks pass, so a wrong function earns nothing from them.
+    """
+
+    skills: tuple[Skill, ...]
+    contract_share: float = 0.2
+
+    def skill(self, name: str) -> Skill | None:
+        return next((s for s in self.skills if s.name == name), None)
+
+    @property
+    def total(self) -> float:
+        return sum(s.points for s in self.skills)
+
+
+@dataclass(frozen=True)
 class Assignment:
-    """One assignment: its source, suites and limits."""
+    """One assignment: its source, suites, limits and credit model."""
 
     id: str
     title: str
@@ -46,6 +76,7 @@ class Assignment:
     total_points: float
     limits: Limits
     root: Path
+    credit: CreditModel = CreditModel(())
     manifest_version: int = MANIFEST_VERSION
 
     @property
@@ -61,6 +92,11 @@ class Assignment:
     def hidden_tests(self) -> Path:
         return self.root / "tests" / "hidden"
 
+    @property
+    def misconceptions_path(self) -> Path:
+        """The catalog of known-wrong (chaffs) and known-right (wheats) implementations."""
+        return self.root / "misconceptions.toml"
+
 
 MANIFEST_KEYS: dict[str, tuple[type, str]] = {
     "manifest_version": (int, f"schema version of this file; must be {MANIFEST_VERSION}"),
@@ -68,9 +104,19 @@ MANIFEST_KEYS: dict[str, tuple[type, str]] = {
     "title": (str, "human title shown in reports"),
     "module": (str, "file stem students submit (activations -> activations.py / .ipynb)"),
     "functions": (list, "names of the functions students implement"),
-    "total_points": (float, "points of the hidden suite; must equal the sum of its tests' points"),
+    "total_points": (float, "points of the hidden suite; must equal the sum of its skills' points"),
     "limits": (dict, "call_timeout_s, import_timeout_s, memory_mb, cpu_seconds, submission_timeout_s"),
+    "contract_share": (float, "share (0 to 0.5) of each skill's points carried by its contract checks"),
+    "skill": (list, "the graded skills, [[skill]] tables of name, points and title; "
+                    "their points add up to total_points"),
 }
+
+SKILL_KEYS: dict[str, tuple[type, str]] = {
+    "name": (str, "the name suites use in @pytest.mark.skill(name)"),
+    "points": (float, "the skill's share of total_points"),
+    "title": (str, "what the skill is, as students read it"),
+}
+OPTIONAL_KEYS = frozenset({"limits", "contract_share"})
 
 
 def _checked(raw: dict[str, Any], path: Path) -> dict[str, Any]:
@@ -78,7 +124,7 @@ def _checked(raw: dict[str, Any], path: Path) -> dict[str, Any]:
     if unknown:
         raise ManifestError(f"{path}: unknown keys {sorted(unknown)}")
     for key, (kind, _) in MANIFEST_KEYS.items():
-        if key != "limits" and key not in raw:
+        if key not in OPTIONAL_KEYS and key not in raw:
             raise ManifestError(f"{path}: missing key {key!r}")
         value = raw.get(key)
         ok = isinstance(value, (int, float)) if kind is float else isinstance(value, kind)
@@ -110,6 +156,33 @@ def _limits(raw: dict[str, Any], path: Path) -> Limits:
     return Limits(**raw)
 
 
+def _skill(raw: Any, path: Path) -> Skill:
+    if not isinstance(raw, dict) or set(raw) != set(SKILL_KEYS):
+        raise ManifestError(f"{path}: each [[skill]] needs exactly {sorted(SKILL_KEYS)}, got {raw!r}")
+    points = raw["points"]
+    if isinstance(points, bool) or not isinstance(points, (int, float)) or not math.isfinite(points) \
+            or points <= 0:
+        raise ManifestError(f"{path}: skill {raw.get('name')!r} points must be positive and finite")
+    if not isinstance(raw["name"], str) or not raw["name"] or not isinstance(raw["title"], str):
+        raise ManifestError(f"{path}: skill name and title should be non-empty strings, got {raw!r}")
+    return Skill(raw["name"], float(points), raw["title"])
+
+
+def _credit(raw: dict[str, Any], path: Path) -> CreditModel:
+    skills = tuple(_skill(entry, path) for entry in raw["skill"])
+    names = [s.name for s in skills]
+    if not skills or len(set(names)) != len(names):
+        raise ManifestError(f"{path}: skills should be a non-empty list of distinct names, got {names}")
+    share = raw.get("contract_share", CreditModel(()).contract_share)
+    if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 0.5:
+        raise ManifestError(f"{path}: contract_share must be a number in [0, 0.5], got {share!r}")
+    model = CreditModel(skills, float(share))
+    if not math.isclose(model.total, float(raw["total_points"]), rel_tol=0, abs_tol=1e-9):
+        raise ManifestError(f"{path}: skills add up to {model.total:g} points, "
+                            f"total_points says {raw['total_points']:g}")
+    return model
+
+
 def load_manifest(root: Path) -> Assignment:
     """Read and check ``root/manifest.toml``."""
     path = root / "manifest.toml"
@@ -121,7 +194,8 @@ def load_manifest(root: Path) -> Assignment:
         raise ManifestError(f"{path}: id {raw['id']!r} differs from folder {root.name!r}")
     return Assignment(id=raw["id"], title=raw["title"], module=raw["module"],
                       functions=tuple(raw["functions"]), total_points=float(raw["total_points"]),
-                      limits=_limits(raw.get("limits", {}), path), root=root)
+                      limits=_limits(raw.get("limits", {}), path), root=root,
+                      credit=_credit(raw, path))
 
 
 def available_assignments() -> list[str]:

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from autograder.assignment import Assignment
+from autograder.grading.credit import CreditError, price
 from autograder.grading.outcomes import SuiteRun
 from autograder.grading.results import GRADER_ERROR, GradeResult
 from autograder.grading.run import run_suite
@@ -49,7 +50,7 @@ def grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path 
             return _failed_result(assignment, submission.student_id, started,
                                   error=session.load_error, kind="submission",
                                   sandbox=session.sandbox, warnings=submission.warnings)
-        run = run_suite(suite or assignment.hidden_tests, session.factory)
+        run = _priced(run_suite(suite or assignment.hidden_tests, session.factory), assignment)
         output = session.captured_output()
     return GradeResult(student_id=submission.student_id, assignment_id=assignment.id,
                        tests=run.outcomes, max_score=_max_score(assignment, run, suite),
@@ -58,6 +59,16 @@ def grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path 
                        error_kind="grader" if run.errors else "",
                        warnings=submission.warnings, student_output=output,
                        detail="; ".join(run.errors))
+
+
+def _priced(run: SuiteRun, assignment: Assignment) -> SuiteRun:
+    """The run with every case's points set by the assignment's credit model."""
+    if run.errors:
+        return run
+    try:
+        return SuiteRun(price(run.outcomes, assignment.credit))
+    except CreditError as err:
+        return SuiteRun(run.outcomes, (str(err),))
 
 
 def _max_score(assignment: Assignment, run: SuiteRun, suite: Path | None) -> float:

@@ -1,4 +1,4 @@
-"""Plain records of what a suite run found, before any scoring."""
+"""Plain records of what a suite run found, and what each case earned."""
 
 from __future__ import annotations
 
@@ -7,10 +7,17 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class TestOutcome:
-    """One graded test case: its readable name, its points and what happened."""
+    """One graded test case: its readable name, its skill, its points and what happened.
+
+    ``max_score`` and ``earned`` are set by the credit model
+    (``autograder.grading.credit``): a passing contract check earns only as far
+    as its skill's value checks pass, so ``earned`` may be below ``max_score``
+    for a passing case.
+    """
 
     name: str
     group: str
+    """The skill this case measures (a manifest ``[[skill]]`` name)."""
     max_score: float
     passed: bool
     message: str = ""
@@ -19,6 +26,21 @@ class TestOutcome:
     crashed) or ``grader`` (the suite itself broke: a kit bug, graded as a failure)."""
     detail: str = ""
     """For ``grader`` failures: what broke, for the instructor (never shown to students)."""
+    contract: bool = False
+    """A contract check (int input, shape, no mutation, stability) rather than a value check."""
+    weight: float = 1.0
+    """The case's weight among its skill's value (or contract) checks."""
+    earned: float = 0.0
+    misconception: str = ""
+    """The id of the known misconception the failing values match, if any."""
+    consistent_with: str = ""
+    """Set when the case passed only because it agrees with the student's own
+    upstream skill (``backward`` with their own ``forward``): it earns its points
+    only if that skill is itself wrong in its own checks."""
+
+    @property
+    def skill(self) -> str:
+        return self.group
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ class GradeResult:
     def score(self) -> float:
         if self.error:
             return 0.0
-        return round(sum(t.max_score for t in self.tests if t.passed), 6)
+        return round(sum(t.earned for t in self.tests), 6)
 
     @property
     def grader_failures(self) -> int:
@@ -60,7 +60,7 @@ class GradeResult:
         """(score, max_score) per test group, in suite order."""
         groups: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
         for test in self.tests:
-            groups[test.group][0] += test.max_score if test.passed and not self.error else 0.0
+            groups[test.group][0] += 0.0 if self.error else test.earned
             groups[test.group][1] += test.max_score
         return {name: (round(s, 6), round(m, 6)) for name, (s, m) in groups.items()}
 

@@ -13,8 +13,8 @@ import io
 import math
 import os
 import sys
-from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ import pytest
 
 from autograder.grading.outcomes import SuiteRun, TestOutcome
 from autograder.sandbox import StudentCallError, StudentRaised
+from autograder.suite.consistency import CONSISTENT_WITH
 from autograder.suite.plugin import STUDENT_FACTORY, StudentFactory
 
 PYTEST_ARGS = ("-p", "autograder.suite.plugin", "-p", "no:cacheprovider", "-p", "no:randomly", "--import-mode=importlib",
@@ -33,20 +34,34 @@ def readable_name(item: pytest.Item) -> str:
     return item.name.removeprefix("test_")
 
 
+UNMARKED = "(no skill)"
+"""The skill of a case whose marker is missing: an error of the suite, never priced."""
+
 NOT_IMPLEMENTED = "not implemented yet: the function still raises NotImplementedError; write its body"
 GRADER_FAILURE = "the grader could not run this check (a problem in the test suite, not in your code)"
 
 
-def _points_of(item: pytest.Item) -> float | None:
-    """The item's ``points`` marker value; None when missing or not a finite number >= 0."""
-    marker = item.get_closest_marker("points")
-    if marker is None or len(marker.args) != 1:
+@dataclass(frozen=True)
+class CaseMarks:
+    """What a case's markers say: the skill it measures, its weight, and whether it is a contract check."""
+
+    skill: str
+    weight: float
+    contract: bool
+
+
+def _marks_of(item: pytest.Item) -> CaseMarks | None:
+    """The item's ``skill`` marker (closest wins: a parameter's marks over its function's);
+    None when missing or malformed."""
+    marker = item.get_closest_marker("skill")
+    if marker is None or len(marker.args) != 1 or not isinstance(marker.args[0], str) \
+            or set(marker.kwargs) - {"weight"}:
         return None
-    value = marker.args[0]
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-            or value < 0:
+    weight = marker.kwargs.get("weight", 1.0)
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight) \
+            or weight <= 0:
         return None
-    return float(value)
+    return CaseMarks(marker.args[0], float(weight), item.get_closest_marker("contract") is not None)
 
 
 def _failure(report: pytest.TestReport) -> tuple[str, str, str]:
@@ -96,32 +111,25 @@ class _Collector:
             self.reports[report.nodeid] = report
 
     def outcomes(self) -> list[TestOutcome]:
-        per_function = Counter(_function_key(item) for item in self.items)
-        return [self._outcome(item, per_function[_function_key(item)]) for item in self.items]
+        return [self._outcome(item) for item in self.items]
 
-    def _outcome(self, item: pytest.Item, cases: int) -> TestOutcome:
-        points = _points_of(item)
-        name, group = readable_name(item), _function_key(item)[1]
-        if points is None:
-            self.errors.append(f"{name} has no valid points marker (one finite number >= 0)")
-            points = 0.0
+    def _outcome(self, item: pytest.Item) -> TestOutcome:
+        name = readable_name(item)
+        marks = _marks_of(item)
+        if marks is None:
+            self.errors.append(f"{name} has no valid skill marker (skill(name, weight=w > 0))")
+            marks = CaseMarks(UNMARKED, 1.0, False)
+        case = TestOutcome(name, marks.skill, 0.0, False, contract=marks.contract, weight=marks.weight)
         report = self.reports.get(item.nodeid)
         if report is None:
-            return TestOutcome(name, group, points / cases, False, GRADER_FAILURE, "grader",
-                               "the test did not run")
+            return replace(case, message=GRADER_FAILURE, kind="grader", detail="the test did not run")
         if report.passed:
-            return TestOutcome(name, group, points / cases, True)
+            upstream = dict(report.user_properties).get(CONSISTENT_WITH, "")
+            return replace(case, passed=True, consistent_with=str(upstream))
         if report.skipped:
-            return TestOutcome(name, group, points / cases, False, GRADER_FAILURE, "grader",
-                               "the test was skipped")
+            return replace(case, message=GRADER_FAILURE, kind="grader", detail="the test was skipped")
         message, kind, detail = _failure(report)
-        return TestOutcome(name, group, points / cases, False, message, kind, detail)
-
-
-def _function_key(item: pytest.Item) -> tuple[str, str]:
-    """(the test function's node id without parameters, its group name)."""
-    original = getattr(item, "originalname", item.name)
-    return item.nodeid.split("[", 1)[0], original.removeprefix("test_")
+        return replace(case, message=message, kind=kind, detail=detail)
 
 
 def purge_modules_under(root: Path) -> None:

@@ -108,9 +108,27 @@ def as_float_array(got: Any, *, call: str, hint: str = "") -> FloatArray:
     fail(call, f"got a {type(got).__name__}, should be a numpy array of floats", hint)
 
 
+def _first_wrong(close: npt.NDArray[np.bool_], array: FloatArray, expected: FloatArray,
+                 inputs: Any) -> str:
+    """`` at x=2.5 (index 3): got 0.9, should be 0.92`` for the first element that is off."""
+    if close.ndim == 0:
+        return ""
+    bad = np.unravel_index(int(np.argmin(close)), close.shape)
+    index = tuple(int(i) for i in bad)
+    shown_index = index[0] if len(index) == 1 else index
+    where = f"index {shown_index}"
+    if inputs is not None and np.shape(inputs) == close.shape:
+        where = f"x={_short(np.asarray(inputs)[bad])} (index {shown_index})"
+    return f"\nfirst wrong at {where}: got {_short(array[bad])}, should be {_short(expected[bad])}"
+
+
 def assert_close(got: Any, want: Expected, *, call: str, tol: Tolerance = VALUES,
-                 hint: str = "") -> None:
-    """``got`` matches the reference value elementwise within ``tol``, with the same shape."""
+                 hint: str = "", inputs: Any = None) -> None:
+    """``got`` matches the reference value elementwise within ``tol``, with the same shape.
+
+    ``inputs`` (the array the function was called on, same shape) lets the
+    message name the x where the values first go wrong.
+    """
     __tracebackhide__ = True
     expected = np.asarray(_require_expected(want).value, dtype=np.float64)
     array = as_float_array(got, call=call, hint=hint)
@@ -118,9 +136,8 @@ def assert_close(got: Any, want: Expected, *, call: str, tol: Tolerance = VALUES
         fail(call, f"got shape {array.shape}, should be {expected.shape}", hint)
     close = tol.close(array, expected)
     if not np.all(close):
-        bad = np.unravel_index(int(np.argmin(close)), close.shape) if close.ndim else ()
-        where = f" (first wrong element at index {tuple(int(i) for i in bad)})" if bad else ""
-        fail(call, f"got {_short(array)}, should be {_short(expected)}{where}", hint)
+        first = _first_wrong(close, array, expected, inputs)
+        fail(call, f"got {_short(array)}, should be {_short(expected)}{first}", hint)
 
 
 def assert_equal_value(got: Any, want: Expected, *, call: str, hint: str = "") -> None:

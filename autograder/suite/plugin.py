@@ -1,7 +1,7 @@
 """The pytest plugin every assignment suite runs under.
 
 It gives suites a ``student`` fixture standing for the submission, registers
-the ``points`` marker, and adds ``--submission PATH`` so an instructor can run
+the ``skill`` and ``contract`` markers, and adds ``--submission PATH`` so an instructor can run
 a suite directly::
 
     pytest --submission alice.py assignments/activations/tests/hidden
@@ -32,7 +32,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "points(n): points a graded test is worth, split evenly over its parametrised cases")
+        "markers", "skill(name, weight=1): the manifest skill a case measures, and its weight "
+                   "among that skill's checks (see autograder/grading/credit.py)")
+    config.addinivalue_line(
+        "markers", "contract: a contract check (dtype, shape, no mutation, stability); it earns "
+                   "only as far as its skill's value checks pass")
 
 
 def _factory_from_option(config: pytest.Config) -> StudentFactory:

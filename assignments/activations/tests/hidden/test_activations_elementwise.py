@@ -1,33 +1,34 @@
 """Hidden suite, part 1: the thirteen elementwise functions of ``activations``.
 
-Every expected value is derived by ``reference.activations`` (SymPy) at fixed
-or seeded inputs. Each check is its own pointed test, so a student loses only
-the points of what is wrong:
+Every expected value is derived by ``reference.activations`` (SymPy). Each
+case carries the manifest skill it measures (``@pytest.mark.skill``, one skill
+per student function) and the credit model (``autograder/grading/credit.py``)
+prices it:
 
-* ``<function>[x=...]``: values at the edge points 0, +-1e-9, +-30, +-1000, and
-  at seeded random points (``[random]``, and ``[random-alpha=0.2]`` etc. for a
-  non-default parameter);
+* ``<function>[...]``: the VALUE checks, one case per parameter setting, all
+  points in one array (the edge points 0, +-1e-9, +-30, +-1000 and seeded
+  random points in +-20), so returning zeros cannot collect the cases whose
+  true value happens to be 0. A derivative also passes when it is the
+  derivative of the student's OWN forward function, by central differences at
+  seeded points at least ``KINK_MARGIN`` from the kink, while that forward is
+  wrong and not degenerate (``autograder/suite/consistency.py``): a wrong
+  sigmoid is charged to sigmoid, once.
 * ``kink_convention``: the derivative at x = 0 (relu'(0) = 0, leaky'(0) = alpha,
-  prelu'(0) = a, elu'(0) = alpha);
-* ``derivative_matches_own_forward``: each derivative against central
-  differences of the student's OWN forward function, at seeded points at least
-  ``KINK_MARGIN`` away from the kink (``prelu_grad_a`` against differences in a);
-* ``accepts_int_input``: int arrays and int scalars give float64 results;
-* ``returns_array_of_input_shape``: float64 ndarray of the input's shape for
-  shapes (), (5,), (2, 3) (for a scalar input a Python or numpy float is accepted);
-* ``finite_at_large_inputs``: no NaN or inf for |x| up to 1000;
-* ``no_floating_point_errors``: the same inputs with overflow, invalid and
-  divide-by-zero raising (underflow allowed), so ``np.where(x > 0, 1, np.exp(x))``
-  fails even though its values are right;
-* ``does_not_modify_input``: see below.
+  prelu'(0) = a, elu'(0) = alpha), with x = -1 and 1 beside it so a constant
+  cannot pass; a value check of weight 0.5.
+* CONTRACT checks (``@pytest.mark.contract``), earning only as far as the
+  function's values are right: ``accepts_int_input`` (int arrays and scalars
+  give float64 with the values of the float input), ``returns_array_of_input_shape``
+  (shapes (), (5,), (2, 3)), ``finite_at_large_inputs`` (|x| up to 1000),
+  ``no_floating_point_errors`` (the same under np.errstate(raise), underflow
+  allowed) and ``does_not_modify_input``.
 
 Non-mutation across a process boundary. The student's function receives a
 decoded copy of the test's array, so a write into it could never be seen here.
 The suite therefore asks the sandbox for READ-ONLY inputs
 (``student.with_options(readonly_inputs=True)``): any in-place write in the
 student's code (``x[x < 0] = 0``, ``np.exp(x, out=x)``, ``x *= alpha``) raises
-"assignment destination is read-only" and this one test fails with it, while
-every other test hands over ordinary arrays so one habit costs one test.
+"assignment destination is read-only" and this one check fails with it.
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ from autograder.suite import (
     derive,
     fail,
 )
+from autograder.suite.consistency import credit_consistency, degenerate_reason
+from autograder.tolerances import VALUES
 from reference.activations import get_activation
 
 EDGE = (0.0, 1e-9, -1e-9, 30.0, -30.0, 1000.0, -1000.0)
@@ -123,6 +126,8 @@ _rng = np.random.default_rng(20240611)
 RANDOM_X = _rng.uniform(-RANDOM_RANGE, RANDOM_RANGE, size=RANDOM_POINTS)
 SHAPED_X = {shape: _rng.normal(0.0, 3.0, size=shape) for shape in SHAPES}
 MUTATION_X = _rng.normal(0.0, 3.0, size=(2, 3))
+VALUE_X = np.concatenate([np.array(EDGE), RANDOM_X])
+KINK_X = np.array([-1.0, 0.0, 1.0])
 GRADCHECK_X = {f.activation: sample_away_from_kinks(_rng, GRADCHECK_POINTS, low=-GRADCHECK_RANGE,
                                                     high=GRADCHECK_RANGE, kinks=f.kinks)
                for f in DERIVATIVES}
@@ -176,33 +181,96 @@ def float_result(got: Any, *, shape: tuple[int, ...], call_text: str, hint: str 
     return assert_float_array_like(got, call=call_text, shape=shape, hint=hint)
 
 
-def every_setting(functions: list[Function]) -> list[Any]:
-    return [pytest.param(fn, params, id=setting_id(fn.name, params, fn))
+def every_setting(functions: list[Function], weight: float = 1.0) -> list[Any]:
+    return [pytest.param(fn, params, id=setting_id(fn.name, params, fn),
+                         marks=pytest.mark.skill(fn.name, weight=weight))
             for fn in functions for params in fn.settings]
 
 
 def base_setting(functions: list[Function]) -> list[Any]:
-    return [pytest.param(fn, fn.base, id=fn.name) for fn in functions]
+    return [pytest.param(fn, fn.base, id=fn.name, marks=pytest.mark.skill(fn.name)) for fn in functions]
+
+
+def value_points(fn: Function) -> np.ndarray:
+    """Where ``fn``'s values are checked: the kink itself is left to ``kink_convention``."""
+    return VALUE_X[VALUE_X != 0.0] if fn.kind != "value" and fn.kinks else VALUE_X
+
+
+def same_as_float_input(student: Any, fn: Function, x: Any, params: dict[str, float], got: Any,
+                        text: str) -> None:
+    """``got`` (for int input ``x``) has the values the student's function gives for float ``x``."""
+    __tracebackhide__ = True
+    as_float = np.asarray(x, dtype=np.float64)
+    own = as_float_array(call(student, fn.name, as_float.copy() if as_float.ndim else float(as_float), params),
+                         call=describe(fn.name, as_float, params))
+    if own.shape != np.shape(got) or not np.all(VALUES.close(np.asarray(got, dtype=np.float64), own)):
+        fail(text, f"got {np.asarray(got)!r}, but {np.asarray(own)!r} for the same numbers as floats",
+             "convert first: x = np.asarray(x, dtype=np.float64)")
 
 
 # --------------------------------------------------------------------------
 # Values against the reference: one pointed test per function
 
 
-def values_test(name: str, points: float = 3) -> Any:
-    """The test of ``name``'s values at the edge points and at seeded random points."""
+def own_derivative(student: Any, fn: Function, params: dict[str, float]) -> tuple[np.ndarray, str]:
+    """Central differences of the student's own forward at ``GRADCHECK_X`` (in a for d/da), and
+    why they cannot earn consistency credit ("" when they can: the forward is wrong and not degenerate).
+    The credit model grants such credit only if the forward also fails its own value check."""
+    x = GRADCHECK_X[fn.activation]
+    forward = as_float_array(call(student, fn.forward, x.copy(), params), call=describe(fn.forward, x, params))
+    reason = degenerate_reason(x, forward)
+    if not reason and np.all(VALUES.close(forward, expected(FUNCTIONS[fn.forward], x, params).value)):
+        reason = f"your {fn.forward} is right"
+    if fn.kind == "dx":
+        def forward_at(v: np.ndarray) -> np.ndarray:
+            return as_float_array(call(student, fn.forward, v, params), call=describe(fn.forward, v, params))
+        return central_difference(forward_at, x), reason
+
+    def forward_in_a(a: np.ndarray) -> np.ndarray:
+        moved = {**params, "a": float(a)}
+        return as_float_array(call(student, fn.forward, x.copy(), moved), call=describe(fn.forward, x, moved))
+    return central_difference(forward_in_a, np.float64(params["a"])), reason
+
+
+def assert_derivative_values(student: Any, fn: Function, params: dict[str, float],
+                             record_property: Any) -> None:
+    """Right values, or (one mistake costs once) the derivative of the student's own wrong forward."""
+    __tracebackhide__ = True
+    x = value_points(fn)
+    text = describe(fn.name, x, params)
+    got = call(student, fn.name, x.copy(), params)
+    try:
+        assert_close(got, expected(fn, x, params), call=text, hint=fn.hint, inputs=x)
+        return
+    except AssertionError as wrong:
+        numeric, reason = own_derivative(student, fn, params)
+        if reason:
+            raise wrong
+        points = GRADCHECK_X[fn.activation]
+        analytic = as_float_array(call(student, fn.name, points.copy(), params), call=text, hint=fn.hint)
+        labels = [f"x={v:.6g}" for v in points]
+        if analytic.shape != points.shape or not compare_gradients(analytic, numeric, labels).passed:
+            raise wrong
+    credit_consistency(record_property, fn.forward)
+
+
+def values_test(name: str) -> Any:
+    """The value check of ``name``: one case per parameter setting, every point in one array."""
     fn = FUNCTIONS[name]
-    cases = [pytest.param(x, fn.base, id=f"x={x:g}") for x in EDGE]
-    cases += [pytest.param(RANDOM_X, params, id=setting_id("random", params, fn)) for params in fn.settings]
+    cases = [pytest.param(params, id=setting_id("values", params, fn)) for params in fn.settings]
 
-    @pytest.mark.points(points)
-    @pytest.mark.parametrize(("x", "params"), cases)
-    def test(student: Any, x: Any, params: dict[str, float]) -> None:
-        want = expected(fn, x, params)
-        got = call(student, name, np.copy(x) if isinstance(x, np.ndarray) else x, params)
-        assert_close(got, want, call=describe(name, x, params), hint=fn.hint)
+    @pytest.mark.skill(name)
+    @pytest.mark.parametrize("params", cases)
+    def test(student: Any, params: dict[str, float], record_property: Any) -> None:
+        if fn.kind != "value":
+            assert_derivative_values(student, fn, params, record_property)
+            return
+        x = value_points(fn)
+        got = call(student, name, x.copy(), params)
+        assert_close(got, expected(fn, x, params), call=describe(name, x, params), hint=fn.hint, inputs=x)
 
-    test.__doc__ = f"{name} at 0, +-1e-9, +-30, +-1000 and {RANDOM_POINTS} seeded points in +-{RANDOM_RANGE:g}."
+    test.__doc__ = (f"{name} at 0, +-1e-9, +-30, +-1000 and {RANDOM_POINTS} seeded points in "
+                    f"+-{RANDOM_RANGE:g}, every point in one array.")
     return test
 
 
@@ -225,60 +293,32 @@ test_elu_derivative = values_test("elu_derivative")
 # Kinks and gradients
 
 
-@pytest.mark.points(6)
-@pytest.mark.parametrize(("fn", "params"), every_setting(KINKED_DERIVATIVES))
+@pytest.mark.parametrize(("fn", "params"), every_setting(KINKED_DERIVATIVES, weight=0.5))
 def test_kink_convention(student: Any, fn: Function, params: dict[str, float]) -> None:
     """At x = 0 the derivative takes its x <= 0 value: relu'(0) = 0, leaky'(0) = alpha, ..."""
-    want = expected(fn, 0.0, params)
-    got = call(student, fn.name, 0.0, params)
-    assert_close(got, want, call=describe(fn.name, 0.0, params), hint=_KINK_HINT)
-
-
-@pytest.mark.points(10)
-@pytest.mark.parametrize(("fn", "params"), every_setting(DERIVATIVES))
-def test_derivative_matches_own_forward(student: Any, fn: Function, params: dict[str, float]) -> None:
-    """The student's derivative against central differences of the student's own forward function."""
-    x = GRADCHECK_X[fn.activation]
-    text = describe(fn.name, x, params)
-    analytic = as_float_array(call(student, fn.name, x.copy(), params), call=text, hint=fn.hint)
-    if analytic.shape != x.shape:
-        fail(text, f"got shape {analytic.shape}, should be {x.shape}", fn.hint)
-    if fn.kind == "dx":
-        def forward(v: np.ndarray) -> np.ndarray:
-            return as_float_array(call(student, fn.forward, v, params), call=describe(fn.forward, v, params))
-        numeric = central_difference(forward, x)
-        labels = [f"x={v:.6g}" for v in x]
-    else:  # d prelu / d a: vary a, keep x
-        def forward_in_a(a: np.ndarray) -> np.ndarray:
-            moved = {**params, "a": float(a)}
-            return as_float_array(call(student, fn.forward, x.copy(), moved), call=describe(fn.forward, x, moved))
-        numeric = central_difference(forward_in_a, np.float64(params["a"]))
-        labels = [f"x={v:.6g}, a={params['a']:g}" for v in x]
-    report = compare_gradients(analytic, numeric, labels)
-    assert_gradcheck(report, call=f"{fn.name} vs central differences of your {fn.forward}",
-                     hint=f"{fn.hint}; if {fn.forward} itself is wrong, fix it first")
+    want = expected(fn, KINK_X, params)
+    got = call(student, fn.name, KINK_X.copy(), params)
+    assert_close(got, want, call=describe(fn.name, KINK_X, params), hint=_KINK_HINT, inputs=KINK_X)
 
 
 # --------------------------------------------------------------------------
 # The contract: dtype, shape, inputs, stability
 
 
-@pytest.mark.points(4)
+@pytest.mark.contract
 @pytest.mark.parametrize("kind", ["array", "scalar"])
 @pytest.mark.parametrize(("fn", "params"), base_setting(list(FUNCTIONS.values())))
 def test_accepts_int_input(student: Any, fn: Function, params: dict[str, float], kind: str) -> None:
-    """Integer input gives float64 output with the right values."""
+    """Integer input gives float64 output with the values of the same numbers as floats."""
     x = INT_ARRAY.copy() if kind == "array" else INT_SCALAR
-    want = expected(fn, x, params)
     text = describe(fn.name, x, params)
     got = call(student, fn.name, x, params)
-    shape = np.shape(x)
-    float_result(got, shape=shape, call_text=text,
+    float_result(got, shape=np.shape(x), call_text=text,
                  hint="convert first: x = np.asarray(x, dtype=np.float64)")
-    assert_close(got, want, call=text, hint=fn.hint)
+    same_as_float_input(student, fn, x, params, got, text)
 
 
-@pytest.mark.points(4)
+@pytest.mark.contract
 @pytest.mark.parametrize("shape", SHAPES, ids=lambda s: f"shape={s}".replace(" ", ""))
 @pytest.mark.parametrize(("fn", "params"), base_setting(list(FUNCTIONS.values())))
 def test_returns_array_of_input_shape(student: Any, fn: Function, params: dict[str, float],
@@ -290,7 +330,7 @@ def test_returns_array_of_input_shape(student: Any, fn: Function, params: dict[s
                  hint="work elementwise on the whole array (np.where, np.exp...), never loop or flatten")
 
 
-@pytest.mark.points(4)
+@pytest.mark.contract
 @pytest.mark.parametrize(("fn", "params"), base_setting(list(FUNCTIONS.values())))
 def test_does_not_modify_input(student: Any, fn: Function, params: dict[str, float]) -> None:
     """The input is handed over read-only; writing into it fails (see the module docstring)."""
@@ -305,7 +345,7 @@ def test_does_not_modify_input(student: Any, fn: Function, params: dict[str, flo
         fail(text, "returned its input array itself", "return a new array")
 
 
-@pytest.mark.points(4)
+@pytest.mark.contract
 @pytest.mark.parametrize(("fn", "params"), base_setting(list(FUNCTIONS.values())))
 def test_finite_at_large_inputs(student: Any, fn: Function, params: dict[str, float]) -> None:
     """No NaN or inf for |x| up to 1000."""
@@ -314,7 +354,7 @@ def test_finite_at_large_inputs(student: Any, fn: Function, params: dict[str, fl
                  hint=fn.hint)
 
 
-@pytest.mark.points(4)
+@pytest.mark.contract
 @pytest.mark.parametrize(("fn", "params"), base_setting(list(FUNCTIONS.values())))
 def test_no_floating_point_errors(strict_student: Any, fn: Function, params: dict[str, float]) -> None:
     """No overflow, invalid operation or division by zero for |x| up to 1000 (underflow is fine)."""

@@ -4,18 +4,21 @@ Expected values come from ``reference.softmax`` (``softmax`` and ``jacobian``,
 the latter proved equal to SymPy's Jacobian of the symbolic softmax) at fixed
 or seeded logits. Checks, each its own pointed test:
 
+Value checks (skills ``softmax`` and ``softmax_jacobian``):
+
 * ``softmax[...]``: values for 1-D logits (random, huge, equal, one class) and
   a (4, 6) batch along the default axis;
 * ``softmax_axis``: shapes (2, 3) and (3, 2) along axis 0, 1 and -1, and the
   default axis;
-* ``softmax_sums_to_one``: the student's outputs add up along ``axis`` to what
-  the reference's add up to (1, up to rounding);
-* ``softmax_jacobian``: against the reference, and against central
-  differences of the student's OWN softmax (2 n calls on 1-D logits
-  z +- eps e_j, so an ``axis`` bug in softmax does not cost these points too);
-* the contract: int input, float64 arrays of the right shape, read-only input
-  (see the elementwise module for what is observable through the sandbox),
-  finite and free of floating-point errors for |z| up to 1000.
+* ``softmax_jacobian``: against the reference, or, while the student's softmax
+  is wrong and not degenerate, against central differences of that softmax
+  (2 n calls on 1-D logits z +- eps e_j): a softmax mistake is charged once.
+
+Contract checks (earning only as far as the values are right):
+``softmax_sums_to_one`` (the outputs add up to 1 along ``axis``; a constant
+1/n would pass it alone), int input, float64 arrays of the right shape,
+read-only input (see the elementwise module), finite and free of
+floating-point errors for |z| up to 1000.
 """
 
 from __future__ import annotations
@@ -34,7 +37,8 @@ from autograder.suite import (
     derive,
     fail,
 )
-from autograder.tolerances import GRADCHECK_EPS
+from autograder.suite.consistency import credit_consistency, degenerate_reason
+from autograder.tolerances import GRADCHECK_EPS, VALUES
 from reference.softmax import jacobian as reference_jacobian
 from reference.softmax import softmax as reference_softmax
 
@@ -66,6 +70,14 @@ MUTATION_LOGITS = _rng.normal(0.0, 3.0, size=(3, 4))
 SHAPE_LOGITS = {shape: _rng.normal(0.0, 3.0, size=shape) for shape in ((5,), (2, 3))}
 
 
+SOFTMAX_SKILLS = [pytest.param(name, id=name, marks=pytest.mark.skill(name))
+                  for name in ("softmax", "softmax_jacobian")]
+
+
+def _short(values: np.ndarray) -> str:
+    return np.array2string(values, precision=6, threshold=8, separator=", ")
+
+
 def describe(name: str, z: Any, axis: int | None = None) -> str:
     array = np.asarray(z)
     shown = f"z=<{array.dtype} array of shape {array.shape}>"
@@ -81,7 +93,7 @@ def call_softmax(student: Any, z: np.ndarray, axis: int | None = None) -> Any:
 # softmax
 
 
-@pytest.mark.points(4)
+@pytest.mark.skill("softmax")
 @pytest.mark.parametrize("name", list(LOGITS))
 def test_softmax(student: Any, name: str) -> None:
     """softmax along the default (last) axis, against the reference."""
@@ -90,7 +102,7 @@ def test_softmax(student: Any, name: str) -> None:
     assert_close(call_softmax(student, z.copy()), want, call=describe("softmax", z), hint=SOFTMAX_HINT)
 
 
-@pytest.mark.points(5)
+@pytest.mark.skill("softmax")
 @pytest.mark.parametrize(("shape", "axis"), AXIS_CASES,
                          ids=[f"shape=({r},{c})-axis={'default' if a is None else a}"
                               for (r, c), a in AXIS_CASES])
@@ -102,7 +114,8 @@ def test_softmax_axis(student: Any, shape: tuple[int, int], axis: int | None) ->
                  hint="normalise along `axis` only: np.max and np.sum with axis=axis, keepdims=True")
 
 
-@pytest.mark.points(3)
+@pytest.mark.skill("softmax")
+@pytest.mark.contract
 @pytest.mark.parametrize(("shape", "axis"), [((2, 3), 0), ((2, 3), -1), ((3, 2), 0), ((3, 2), -1)],
                          ids=lambda v: f"shape=({v[0]},{v[1]})" if isinstance(v, tuple) else f"axis={v}")
 def test_softmax_sums_to_one(student: Any, shape: tuple[int, int], axis: int) -> None:
@@ -121,61 +134,74 @@ def test_softmax_sums_to_one(student: Any, shape: tuple[int, int], axis: int) ->
 # softmax_jacobian
 
 
-@pytest.mark.points(4)
+@pytest.mark.skill("softmax_jacobian")
 @pytest.mark.parametrize("name", list(JACOBIAN_LOGITS))
-def test_softmax_jacobian(student: Any, name: str) -> None:
-    """The (n, n) Jacobian diag(s) - s s^T, against the reference."""
+def test_softmax_jacobian(student: Any, name: str, record_property: Any) -> None:
+    """The (n, n) Jacobian diag(s) - s s^T, against the reference or the student's own wrong softmax."""
     z = JACOBIAN_LOGITS[name]
-    want = derive(reference_jacobian, z)
-    assert_close(student.softmax_jacobian(z.copy()), want, call=describe("softmax_jacobian", z),
-                 hint=JACOBIAN_HINT)
-
-
-@pytest.mark.points(4)
-@pytest.mark.parametrize("name", list(GRADCHECK_LOGITS))
-def test_softmax_jacobian_matches_own_softmax(student: Any, name: str) -> None:
-    """Column j of the Jacobian against (softmax(z + eps e_j) - softmax(z - eps e_j)) / 2 eps."""
-    z = GRADCHECK_LOGITS[name]
-    n = z.size
     text = describe("softmax_jacobian", z)
-    analytic = as_float_array(student.softmax_jacobian(z.copy()), call=text, hint=JACOBIAN_HINT)
-    if analytic.shape != (n, n):
-        fail(text, f"got shape {analytic.shape}, should be {(n, n)}", JACOBIAN_HINT)
+    got = student.softmax_jacobian(z.copy())
+    try:
+        assert_close(got, derive(reference_jacobian, z), call=text, hint=JACOBIAN_HINT)
+        return
+    except AssertionError as wrong:
+        if not jacobian_of_own_softmax_agrees(student, z, got):
+            raise wrong
+    credit_consistency(record_property, "softmax")
+
+
+def own_softmax_reason(student: Any, z: np.ndarray) -> str:
+    """Why the student's softmax at 1-D ``z`` cannot earn consistency credit ("" when it can)."""
+    own = as_float_array(call_softmax(student, z.copy()), call=describe("softmax", z), hint=SOFTMAX_HINT)
+    reason = degenerate_reason(z, own)
+    if not reason and np.all(VALUES.close(own, derive(reference_softmax, z).value)):
+        return "your softmax is right"
+    return reason
+
+
+def jacobian_of_own_softmax_agrees(student: Any, z: np.ndarray, got: Any) -> bool:
+    """``got`` is the Jacobian of the student's own softmax at ``z`` (by central differences),
+    and that softmax is wrong but not degenerate."""
+    n = z.size
+    if own_softmax_reason(student, z) or type(got) is not np.ndarray or got.shape != (n, n):
+        return False
+    analytic = as_float_array(got, call=describe("softmax_jacobian", z), hint=JACOBIAN_HINT)
     rows = []
     for shifted in np.concatenate([z + GRADCHECK_EPS * np.eye(n), z - GRADCHECK_EPS * np.eye(n)]):
-        # 1-D calls, so a softmax that mishandles `axis` does not fail the Jacobian's check too
         out = as_float_array(call_softmax(student, shifted), call=describe("softmax", shifted), hint=SOFTMAX_HINT)
         if out.shape != (n,):
-            fail(describe("softmax", shifted), f"got shape {out.shape}, should be {(n,)}", SOFTMAX_HINT)
+            return False
         rows.append(out)
     moved = np.array(rows)  # row j: softmax(z + eps e_j); row n + j: softmax(z - eps e_j)
     numeric = ((moved[:n] - moved[n:]) / (2.0 * GRADCHECK_EPS)).T  # [i, j] = d s_i / d z_j
     labels = [f"d s_{i} / d z_{j}" for i in range(n) for j in range(n)]
-    assert_gradcheck(compare_gradients(analytic, numeric, labels),
-                     call="softmax_jacobian vs central differences of your softmax",
-                     hint=f"{JACOBIAN_HINT}; if softmax itself is wrong, fix it first")
+    return compare_gradients(analytic, numeric, labels).passed
 
 
 # --------------------------------------------------------------------------
 # The contract
 
 
-@pytest.mark.points(1)
-@pytest.mark.parametrize("name", ["softmax", "softmax_jacobian"])
+@pytest.mark.contract
+@pytest.mark.parametrize("name", SOFTMAX_SKILLS)
 def test_softmax_accepts_int_input(student: Any, name: str) -> None:
-    """Integer logits give float64 results with the right values."""
-    reference = reference_softmax if name == "softmax" else reference_jacobian
-    want = derive(reference, INT_LOGITS)
+    """Integer logits give float64 results with the values of the same logits as floats."""
     text = describe(name, INT_LOGITS)
+    hint = "convert first: z = np.asarray(z, dtype=np.float64)"
     got = getattr(student, name)(INT_LOGITS.copy())
-    assert_float_array_like(got, call=text, shape=np.shape(want.value),
-                            hint="convert first: z = np.asarray(z, dtype=np.float64)")
-    assert_close(got, want, call=text)
+    n = INT_LOGITS.size
+    assert_float_array_like(got, call=text, shape=(n,) if name == "softmax" else (n, n), hint=hint)
+    floats = INT_LOGITS.astype(np.float64)
+    own = as_float_array(getattr(student, name)(floats), call=describe(name, floats))
+    if own.shape != got.shape or not np.all(VALUES.close(got, own)):
+        fail(text, f"got {_short(got)}, but {_short(own)} for the same logits as floats", hint)
 
 
-@pytest.mark.points(1)
-@pytest.mark.parametrize(("name", "shape"), [("softmax", (5,)), ("softmax", (2, 3)), ("softmax_jacobian", (5,))],
-                         ids=["softmax-shape=(5,)", "softmax-shape=(2,3)", "softmax_jacobian-n=5"])
+@pytest.mark.contract
+@pytest.mark.parametrize(("name", "shape"), [
+    pytest.param("softmax", (5,), id="softmax-shape=(5,)", marks=pytest.mark.skill("softmax")),
+    pytest.param("softmax", (2, 3), id="softmax-shape=(2,3)", marks=pytest.mark.skill("softmax")),
+    pytest.param("softmax_jacobian", (5,), id="softmax_jacobian-n=5", marks=pytest.mark.skill("softmax_jacobian"))])
 def test_softmax_returns_float_array(student: Any, name: str, shape: tuple[int, ...]) -> None:
     """A float64 ndarray: softmax keeps the input's shape, the Jacobian is (n, n)."""
     z = SHAPE_LOGITS[shape].copy()
@@ -183,9 +209,11 @@ def test_softmax_returns_float_array(student: Any, name: str, shape: tuple[int, 
     assert_float_array_like(getattr(student, name)(z), call=describe(name, z), shape=out_shape)
 
 
-@pytest.mark.points(1)
-@pytest.mark.parametrize(("name", "axis"), [("softmax", None), ("softmax", 0), ("softmax_jacobian", None)],
-                         ids=["softmax", "softmax-axis=0", "softmax_jacobian"])
+@pytest.mark.contract
+@pytest.mark.parametrize(("name", "axis"), [
+    pytest.param("softmax", None, id="softmax", marks=pytest.mark.skill("softmax")),
+    pytest.param("softmax", 0, id="softmax-axis=0", marks=pytest.mark.skill("softmax")),
+    pytest.param("softmax_jacobian", None, id="softmax_jacobian", marks=pytest.mark.skill("softmax_jacobian"))])
 def test_softmax_does_not_modify_input(student: Any, name: str, axis: int | None) -> None:
     """The logits are handed over read-only; writing into them fails."""
     z = MUTATION_LOGITS[0].copy() if name == "softmax_jacobian" else MUTATION_LOGITS.copy()
@@ -200,8 +228,8 @@ def test_softmax_does_not_modify_input(student: Any, name: str, axis: int | None
         fail(text, "returned its input array itself", "return a new array")
 
 
-@pytest.mark.points(1)
-@pytest.mark.parametrize("name", ["softmax", "softmax_jacobian"])
+@pytest.mark.contract
+@pytest.mark.parametrize("name", SOFTMAX_SKILLS)
 def test_softmax_finite_at_large_inputs(student: Any, name: str) -> None:
     """No NaN or inf for logits up to +-1000."""
     n = LARGE.size
@@ -210,8 +238,8 @@ def test_softmax_finite_at_large_inputs(student: Any, name: str) -> None:
                             hint=SOFTMAX_HINT)
 
 
-@pytest.mark.points(1)
-@pytest.mark.parametrize("name", ["softmax", "softmax_jacobian"])
+@pytest.mark.contract
+@pytest.mark.parametrize("name", SOFTMAX_SKILLS)
 def test_softmax_no_floating_point_errors(strict_student: Any, name: str) -> None:
     """No overflow, invalid operation or division by zero for logits up to +-1000 (underflow is fine)."""
     n = LARGE.size

@@ -43,16 +43,15 @@ def _call(student: Any, name: str, x: Any, params: dict[str, float]) -> Any:
     return getattr(student, name)(x, **params)
 
 
-@pytest.mark.points(1)
-@pytest.mark.parametrize(("name", "activation", "kind", "params"), ELEMENTWISE,
-                         ids=[case[0] for case in ELEMENTWISE])
+@pytest.mark.parametrize(("name", "activation", "kind", "params"),
+                         [pytest.param(*case, id=case[0], marks=pytest.mark.skill(case[0])) for case in ELEMENTWISE])
 def test_values(student: Any, name: str, activation: str, kind: str, params: dict[str, float]) -> None:
     act = get_activation(activation)
     want = derive(act.__call__ if kind == "value" else act.grad, X, **params)
     assert_close(_call(student, name, X.copy(), params), want, call=f"{name}(x=<9 points in [-6, 6]>)")
 
 
-@pytest.mark.points(1)
+@pytest.mark.skill("sigmoid_derivative")
 @pytest.mark.parametrize("x", [0.0, -1000.0], ids=lambda v: f"x={v:g}")
 def test_sigmoid_derivative_edges(student: Any, x: float) -> None:
     want = derive(get_activation("sigmoid").grad, x)
@@ -60,28 +59,28 @@ def test_sigmoid_derivative_edges(student: Any, x: float) -> None:
                  hint="sigmoid'(x) = sigmoid(x) (1 - sigmoid(x)); for x < 0 use e^x / (1 + e^x)")
 
 
-@pytest.mark.points(1)
+@pytest.mark.skill("relu_derivative")
 def test_relu_derivative_at_zero(student: Any) -> None:
     want = derive(get_activation("relu").grad, 0.0)
     assert_close(student.relu_derivative(0.0), want, call="relu_derivative(x=0)",
                  hint="the convention: relu'(0) = 0")
 
 
-@pytest.mark.points(1)
+@pytest.mark.skill("prelu_grad_a")
 def test_prelu_grad_a(student: Any) -> None:
     want = derive(get_activation("prelu").grad_param, "a", X, a=0.25)
     assert_close(student.prelu_grad_a(X.copy(), 0.25), want, call="prelu_grad_a(x=<9 points>, a=0.25)",
                  hint="d prelu / d a is x where x <= 0, else 0")
 
 
-@pytest.mark.points(1)
+@pytest.mark.skill("softmax")
 @pytest.mark.parametrize("axis", [-1, 0], ids=lambda a: f"axis={a}")
 def test_softmax_batch(student: Any, axis: int) -> None:
     want = derive(softmax, Z, axis=axis)
     assert_close(student.softmax(Z.copy(), axis=axis), want, call=f"softmax(z=<(2, 3) batch>, axis={axis})")
 
 
-@pytest.mark.points(1)
+@pytest.mark.skill("softmax_jacobian")
 def test_softmax_jacobian(student: Any) -> None:
     want = derive(jacobian, Z[0])
     assert_close(student.softmax_jacobian(Z[0].copy()), want, call="softmax_jacobian(z=<3 logits>)",

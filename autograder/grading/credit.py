@@ -1,0 +1,89 @@
+"""The credit model: how a skill's points reach the cases that measure it.
+
+Written down once, here, and checked by ``autograder validate``:
+
+* Each ``[[skill]]`` of the manifest carries its share of the points.
+* A skill's cases are its **value checks** (the function's values against the
+  reference, or against the student's own upstream functions where a
+  downstream skill is judged for consistency) and its **contract checks**
+  (``@pytest.mark.contract``: int input, shapes, no mutation, stability).
+* The contract checks share ``contract_share`` of the skill's points (all of
+  them go to the value checks when a skill has none), each case in proportion
+  to its ``weight`` (``@pytest.mark.skill(name, weight=w)``, default 1).
+* A value check earns its points when it passes. A contract check earns its
+  points times the skill's **mastery**, the fraction of the value checks'
+  points earned: a function that returns the wrong values earns nothing for
+  being finite, float64, of the right shape or non-mutating.
+* **One mistake costs once.** A downstream value check (a derivative,
+  ``backward``, ``train``) may pass by agreeing with the student's own upstream
+  functions instead of the reference (``consistent_with``). Such a pass earns
+  only when that upstream skill is wrong in its own checks: the mistake is
+  charged there, once. Where the upstream skill is right, the downstream one
+  must match the reference, so a submission cannot trade a function that
+  behaves differently in another check for points.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from autograder.assignment import CreditModel
+from autograder.grading.outcomes import TestOutcome
+
+
+class CreditError(ValueError):
+    """A case names a skill the manifest does not have."""
+
+
+def _shares(cases: list[TestOutcome], points: float) -> list[float]:
+    total = sum(c.weight for c in cases)
+    return [points * c.weight / total for c in cases] if total > 0 else [0.0] * len(cases)
+
+
+UPSTREAM_IS_RIGHT = ("agrees only with your own {upstream}, which is right in its own checks; "
+                     "so this must match the correct values")
+
+
+def _upstream_wrong(outcomes: Sequence[TestOutcome], skill: str) -> bool:
+    """Whether ``skill`` failed a value check of its own, or passed one only by consistency."""
+    return any(not o.passed or o.consistent_with for o in outcomes if o.group == skill and not o.contract)
+
+
+def _settle_consistency(outcomes: Sequence[TestOutcome]) -> tuple[TestOutcome, ...]:
+    """Consistency passes stand only where their upstream skill is wrong (see the module doc)."""
+    return tuple(replace(o, passed=False, kind="assertion",
+                         message=f"{o.name}: " + UPSTREAM_IS_RIGHT.format(upstream=o.consistent_with))
+                 if o.passed and o.consistent_with and not _upstream_wrong(outcomes, o.consistent_with)
+                 else o for o in outcomes)
+
+
+def _price_skill(cases: list[TestOutcome], points: float, contract_share: float) -> list[TestOutcome]:
+    values = [c for c in cases if not c.contract]
+    contracts = [c for c in cases if c.contract]
+    contract_points = points * contract_share if contracts and values else (points if contracts else 0.0)
+    priced_values = [replace(c, max_score=m, earned=m if c.passed else 0.0)
+                     for c, m in zip(values, _shares(values, points - contract_points))]
+    value_points = sum(c.max_score for c in priced_values)
+    mastery = sum(c.earned for c in priced_values) / value_points if value_points > 0 else 1.0
+    priced_contracts = [replace(c, max_score=m, earned=m * mastery if c.passed else 0.0)
+                        for c, m in zip(contracts, _shares(contracts, contract_points))]
+    by_identity = {id(c): p for c, p in zip(values + contracts, priced_values + priced_contracts)}
+    return [by_identity[id(c)] for c in cases]
+
+
+def price(outcomes: Sequence[TestOutcome], model: CreditModel) -> tuple[TestOutcome, ...]:
+    """Every case with its ``max_score`` and ``earned`` set (suite order kept).
+
+    Raises ``CreditError`` for a case whose skill the manifest does not list.
+    """
+    unknown = sorted({o.group for o in outcomes if model.skill(o.group) is None})
+    if unknown:
+        raise CreditError(f"tests name skills the manifest does not have: {', '.join(unknown)}")
+    outcomes = _settle_consistency(outcomes)
+    priced: dict[int, TestOutcome] = {}
+    for skill in model.skills:
+        indices = [i for i, o in enumerate(outcomes) if o.group == skill.name]
+        cases = _price_skill([outcomes[i] for i in indices], skill.points, model.contract_share)
+        priced.update(zip(indices, cases))
+    return tuple(priced[i] for i in range(len(outcomes)))

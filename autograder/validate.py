@@ -1,24 +1,52 @@
-"""Build-time self-checks of an assignment's suites.
+"""Build-time self-checks of an assignment's suites: the suite as a measuring instrument.
 
-The hidden suite must: collect at least one test; give every test points;
-add up to the manifest's ``total_points``; score 100% on the instructor's
-solution and 0 on the generated stub; and compare only against values derived
-from the reference (a typed-in expectation raises ``UnderivedExpectation``,
-which shows up here). The public suite must pass on the solution too.
+The hidden suite must: collect at least one test; give every case a manifest
+skill, and every skill at least one value check; score 100% on the
+instructor's solution and 0 on the generated stub; and compare only against
+values derived from the reference (a typed-in expectation raises
+``UnderivedExpectation``, which shows up here). The public suite must pass on
+the solution too.
+
+Then the catalog (``autograder/catalog.py``) and the floor
+(``autograder/degenerate.py``): every chaff must lose points and be diagnosed
+by its own id; every wheat must score 100%; every degenerate submission must
+score under ``FLOOR`` of the total. The mutation score is the share of chaffs
+caught (losing points).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from autograder.assignment import Assignment
+from autograder.catalog import CatalogError, load_catalog, with_redefinition
+from autograder.degenerate import FLOOR, degenerate_submissions
 from autograder.grading.grade import grade_loaded
 from autograder.grading.outcomes import TestOutcome
 from autograder.grading.results import GradeResult
 from autograder.release import solution_source, stub_source
 from autograder.submission import Submission
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One known submission graded during validation, and whether it behaved as it must."""
+
+    kind: str
+    """``chaff``, ``wheat`` or ``degenerate``."""
+    id: str
+    function: str
+    score: float
+    max_score: float
+    diagnosed: tuple[str, ...]
+    ok: bool
+    why: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -31,6 +59,20 @@ class ValidationReport:
     stub: GradeResult
     public: GradeResult
     notes: tuple[str, ...] = field(default=())
+    trials: tuple[Trial, ...] = field(default=())
+
+    @property
+    def mutation_score(self) -> float:
+        """The share of chaffs that lose points (1.0 when there are none)."""
+        chaffs = [t for t in self.trials if t.kind == "chaff"]
+        caught = [t for t in chaffs if t.score < t.max_score - 1e-9]
+        return len(caught) / len(chaffs) if chaffs else 1.0
+
+    def as_json(self) -> dict[str, Any]:
+        return {"assignment": self.assignment_id, "ok": self.ok, "problems": list(self.problems),
+                "solution": self.solution.score, "stub": self.stub.score,
+                "max_score": self.solution.max_score, "mutation_score": self.mutation_score,
+                "notes": list(self.notes), "trials": [t.as_json() for t in self.trials]}
 
     @property
     def ok(self) -> bool:
@@ -68,7 +110,7 @@ def _problems(assignment: Assignment, solution: GradeResult, stub: GradeResult,
         problems.append(f"expected values not derived from the reference in: {', '.join(underived)}")
     total = sum(t.max_score for t in solution.tests)
     if not math.isclose(total, assignment.total_points, rel_tol=0, abs_tol=1e-9):
-        problems.append(f"hidden tests add up to {total:g} points, manifest says {assignment.total_points:g}")
+        problems.append(f"hidden cases add up to {total:g} points, manifest says {assignment.total_points:g}")
     if solution.score < solution.max_score - 1e-9:
         problems.append(f"the solution scores {solution.score:g}/{solution.max_score:g}: {_failures(solution)}")
     if stub.score > 0:
@@ -79,12 +121,68 @@ def _problems(assignment: Assignment, solution: GradeResult, stub: GradeResult,
     return problems
 
 
-def validate_assignment(assignment: Assignment) -> ValidationReport:
-    """Run every self-check of ``assignment`` and report the problems found."""
-    solution = _grade_source(assignment, solution_source(assignment), "solution", None)
-    stub = _grade_source(assignment, stub_source(assignment), "stub", None)
-    public = _grade_source(assignment, solution_source(assignment), "solution", assignment.public_tests)
-    notes = (f"hidden suite: {len(solution.tests)} tests, {solution.max_score:g} points",
-             f"public suite: {len(public.tests)} tests", f"sandbox: {solution.sandbox}")
-    return ValidationReport(assignment.id, tuple(_problems(assignment, solution, stub, public)),
-                            solution, stub, public, notes)
+def _skill_problems(assignment: Assignment, solution: GradeResult) -> list[str]:
+    valued = {t.group for t in solution.tests if not t.contract}
+    missing = [s.name for s in assignment.credit.skills if s.name not in valued]
+    return [f"skills with no value check in the hidden suite: {', '.join(missing)}"] if missing else []
+
+
+def _diagnoses(result: GradeResult) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(t.misconception for t in result.tests if t.misconception))
+
+
+def _chaff_trial(result: GradeResult, misconception_id: str, function: str) -> Trial:
+    found = _diagnoses(result)
+    lost = result.score < result.max_score - 1e-9
+    why = "" if lost else "scores full marks: the suite does not catch it"
+    if lost and misconception_id not in found:
+        why = f"not diagnosed as {misconception_id} (diagnosed: {', '.join(found) or 'nothing'})"
+    return Trial("chaff", misconception_id, function, result.score, result.max_score, found, not why, why)
+
+
+def _wheat_trial(result: GradeResult, wheat_id: str, function: str) -> Trial:
+    full = result.score >= result.max_score - 1e-9 and not result.error
+    why = "" if full else f"a correct variant scores {result.score:.4g}: {result.error or _failures(result, 3)}"
+    return Trial("wheat", wheat_id, function, result.score, result.max_score, _diagnoses(result), full, why)
+
+
+def _degenerate_trial(result: GradeResult, name: str) -> Trial:
+    under = result.score < FLOOR * result.max_score
+    why = "" if under else f"scores {result.score:.4g}, above the floor of {FLOOR:.0%}: {_passing(result)}"
+    return Trial("degenerate", name, "*", result.score, result.max_score, _diagnoses(result), under, why)
+
+
+def _passing(result: GradeResult) -> str:
+    earning = [f"{t.name} (+{t.earned:.2g})" for t in result.tests if t.earned > 0]
+    return ", ".join(earning[:6]) + (f" (+{len(earning) - 6} more)" if len(earning) > 6 else "")
+
+
+def _trials(assignment: Assignment, solution: str, stub: str) -> tuple[list[Trial], list[str]]:
+    try:
+        catalog = load_catalog(assignment)
+    except CatalogError as err:
+        return [], [str(err)]
+    trials = [_chaff_trial(_grade_source(assignment, with_redefinition(solution, m.chaff), m.id, None),
+                           m.id, m.function) for m in catalog.misconceptions]
+    trials += [_wheat_trial(_grade_source(assignment, with_redefinition(solution, w.code), w.id, None),
+                            w.id, w.function) for w in catalog.wheats]
+    trials += [_degenerate_trial(_grade_source(assignment, d.source, d.name, None), d.name)
+               for d in degenerate_submissions(assignment, solution, stub)]
+    return trials, [f"{t.kind} {t.id}: {t.why}" for t in trials if not t.ok]
+
+
+def validate_assignment(assignment: Assignment, *, trials: bool = True) -> ValidationReport:
+    """Run every self-check of ``assignment`` and report the problems found.
+
+    ``trials=False`` skips the catalog and the floor (the quick check)."""
+    solution_text, stub_text = solution_source(assignment), stub_source(assignment)
+    solution = _grade_source(assignment, solution_text, "solution", None)
+    stub = _grade_source(assignment, stub_text, "stub", None)
+    public = _grade_source(assignment, solution_text, "solution", assignment.public_tests)
+    notes = (f"hidden suite: {len(solution.tests)} cases, {len(assignment.credit.skills)} skills, "
+             f"{solution.max_score:g} points", f"public suite: {len(public.tests)} cases",
+             f"sandbox: {solution.sandbox}")
+    problems = _problems(assignment, solution, stub, public) + _skill_problems(assignment, solution)
+    done, trial_problems = _trials(assignment, solution_text, stub_text) if trials else ([], [])
+    return ValidationReport(assignment.id, tuple(problems + trial_problems), solution, stub, public,
+                            notes, tuple(done))

@@ -9,6 +9,7 @@ pool, a Dask worker, a Gradescope container) can run it.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import threading
 import time
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from autograder.assignment import Assignment
 from autograder.grading.credit import CreditError, price
+from autograder.grading.diagnose import CaseDiagnosis, Diagnoser
 from autograder.grading.outcomes import SuiteRun
 from autograder.grading.results import GRADER_ERROR, GradeResult
 from autograder.grading.run import run_suite
@@ -50,7 +52,9 @@ def grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path 
             return _failed_result(assignment, submission.student_id, started,
                                   error=session.load_error, kind="submission",
                                   sandbox=session.sandbox, warnings=submission.warnings)
-        run = _priced(run_suite(suite or assignment.hidden_tests, session.factory), assignment)
+        diagnosis = CaseDiagnosis(session.log, _diagnoser(assignment))
+        run = _priced(run_suite(suite or assignment.hidden_tests, session.factory, diagnosis=diagnosis),
+                      assignment)
         output = session.captured_output()
     return GradeResult(student_id=submission.student_id, assignment_id=assignment.id,
                        tests=run.outcomes, max_score=_max_score(assignment, run, suite),
@@ -59,6 +63,12 @@ def grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path 
                        error_kind="grader" if run.errors else "",
                        warnings=submission.warnings, student_output=output,
                        detail="; ".join(run.errors))
+
+
+@functools.lru_cache(maxsize=8)
+def _diagnoser(assignment: Assignment) -> Diagnoser:
+    """One per assignment and process: the chaffs are compiled once, on first use."""
+    return Diagnoser.for_assignment(assignment)
 
 
 def _priced(run: SuiteRun, assignment: Assignment) -> SuiteRun:

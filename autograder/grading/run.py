@@ -20,6 +20,8 @@ from typing import Any
 
 import pytest
 
+from autograder.catalog import Misconception
+from autograder.grading.diagnose import CaseDiagnosis, explained
 from autograder.grading.outcomes import SuiteRun, TestOutcome
 from autograder.sandbox import StudentCallError, StudentRaised
 from autograder.suite.consistency import CONSISTENT_WITH
@@ -79,10 +81,12 @@ def _failure(report: pytest.TestReport) -> tuple[str, str, str]:
 class _Collector:
     """A pytest plugin recording each graded item and its outcome."""
 
-    def __init__(self, factory: StudentFactory) -> None:
+    def __init__(self, factory: StudentFactory, diagnosis: CaseDiagnosis | None = None) -> None:
         self.factory = factory
+        self.diagnosis = diagnosis
         self.items: list[pytest.Item] = []
         self.reports: dict[str, pytest.TestReport] = {}
+        self.misconceptions: dict[str, Misconception] = {}
         self.errors: list[str] = []
 
     def pytest_configure(self, config: pytest.Config) -> None:
@@ -95,11 +99,19 @@ class _Collector:
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.items = list(session.items)
 
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        if self.diagnosis is not None:
+            self.diagnosis.begin_case()
+
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[Any]) -> Any:
         report = yield
         if call.excinfo is not None:
             report._autograder_exc = call.excinfo.value
+        if call.when == "call" and report.failed and self.diagnosis is not None:
+            found = self.diagnosis.diagnose()
+            if found is not None:
+                self.misconceptions[item.nodeid] = found
         return report
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -129,6 +141,9 @@ class _Collector:
         if report.skipped:
             return replace(case, message=GRADER_FAILURE, kind="grader", detail="the test was skipped")
         message, kind, detail = _failure(report)
+        found = self.misconceptions.get(item.nodeid)
+        if found is not None and kind != "grader":
+            return replace(case, message=explained(message, found), kind=kind, misconception=found.id)
         return replace(case, message=message, kind=kind, detail=detail)
 
 
@@ -156,11 +171,13 @@ def _no_plugin_autoload() -> Iterator[None]:
             os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = previous
 
 
-def run_suite(suite_dir: Path, factory: StudentFactory, *, keyword: str | None = None) -> SuiteRun:
-    """Run the suite in ``suite_dir`` with ``student`` built by ``factory``."""
+def run_suite(suite_dir: Path, factory: StudentFactory, *, keyword: str | None = None,
+              diagnosis: CaseDiagnosis | None = None) -> SuiteRun:
+    """Run the suite in ``suite_dir`` with ``student`` built by ``factory``; ``diagnosis``
+    names the known misconception a failing case shows."""
     if not suite_dir.is_dir():
         return SuiteRun((), (f"suite folder {suite_dir} does not exist",))
-    collector = _Collector(factory)
+    collector = _Collector(factory, diagnosis)
     args = [*PYTEST_ARGS, "--rootdir", str(suite_dir), str(suite_dir)]
     if keyword:
         args += ["-k", keyword]

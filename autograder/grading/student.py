@@ -10,12 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from autograder.assignment import Limits
+from autograder.grading.diagnose import CallLog, LoggedCall
 from autograder.sandbox import (
     CapturedOutput,
     SandboxLimits,
     SandboxSession,
     StudentCallError,
     StudentProxy,
+    StudentRaised,
 )
 from autograder.submission import Submission, load_submission
 
@@ -56,11 +58,12 @@ class DeadlineProxy:
     """
 
     def __init__(self, proxy: StudentProxy, *, deadline: float, budget_s: float,
-                 call_timeout_s: float) -> None:
+                 call_timeout_s: float, log: CallLog | None = None) -> None:
         self._proxy = proxy
         self._deadline = deadline
         self._budget_s = budget_s
         self._call_timeout_s = call_timeout_s
+        self._log = log
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
         if name.startswith("_"):
@@ -76,7 +79,21 @@ class DeadlineProxy:
         if remaining <= 0:
             raise SubmissionTimeUp(name, self._budget_s)
         timeout = min(self._call_timeout_s, remaining)
-        return self._proxy.with_options(timeout=timeout).function(name)(*args, **kwargs)
+        try:
+            result = self._proxy.with_options(timeout=timeout).function(name)(*args, **kwargs)
+        except StudentRaised as err:
+            self._record(name, args, kwargs, raised=err.type)
+            raise
+        self._record(name, args, kwargs, result=result)
+        return result
+
+    def _record(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], *, result: Any = None,
+                raised: str = "") -> None:
+        """Keep the call for diagnosis (``autograder.grading.diagnose``), when a log is attached."""
+        if self._log is not None:
+            options = self._proxy.options
+            self._log.record(LoggedCall(name, args, dict(kwargs), options.readonly_inputs, options.errstate,
+                                        result, raised))
 
     def __repr__(self) -> str:
         return "<student>"
@@ -88,7 +105,8 @@ class DeadlineProxy:
         """Other call options; ``timeout`` still never runs past the deadline."""
         return DeadlineProxy(self._proxy.with_options(**options), deadline=self._deadline,
                              budget_s=self._budget_s,
-                             call_timeout_s=self._call_timeout_s if timeout is None else timeout)
+                             call_timeout_s=self._call_timeout_s if timeout is None else timeout,
+                             log=self._log)
 
 
 class _BoundedFunction:
@@ -111,6 +129,7 @@ class GradingSession:
 
     session: SandboxSession
     proxy: DeadlineProxy
+    log: CallLog
 
     @property
     def load_error(self) -> str:
@@ -137,10 +156,11 @@ def open_session(submission: Submission, limits: Limits) -> Iterator[GradingSess
     session = SandboxSession(submission.source, filename=f"{submission.student_id}.py",
                              limits=sandbox_limits(limits))
     with session:
+        log = CallLog()
         proxy = DeadlineProxy(StudentProxy(session), deadline=deadline,
                               budget_s=limits.submission_timeout_s,
-                              call_timeout_s=limits.call_timeout_s)
-        yield GradingSession(session, proxy)
+                              call_timeout_s=limits.call_timeout_s, log=log)
+        yield GradingSession(session, proxy, log)
 
 
 @contextmanager

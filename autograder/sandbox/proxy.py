@@ -66,6 +66,11 @@ class StudentProxy:
         """Whether the submission defines a public function ``name``."""
         return not name.startswith("_") and self._session.has(name)
 
+    @property
+    def options(self) -> CallOptions:
+        """The flags every call of this proxy is sent with."""
+        return self._options
+
     def with_options(self, *, timeout: float | None = None, errstate: bool | None = None,
                      readonly_inputs: bool | None = None) -> StudentProxy:
         """A proxy over the same session with other call options (None keeps the current one)."""

@@ -1,0 +1,114 @@
+"""An assignment's catalog of misconceptions (chaffs) and correct variants (wheats).
+
+``assignments/<id>/misconceptions.toml`` lists:
+
+* ``[[misconception]]``: ``id``, ``function``, ``explanation`` (student-facing,
+  tied to the lecture), ``source`` (where students write it) and ``chaff``
+  (Python that redefines ``function`` wrongly, appended to the solution);
+* ``[[wheat]]``: ``id``, ``function``, ``description`` and ``code`` (a correct
+  redefinition written differently).
+
+``autograder validate`` grades every chaff (it must lose points and be
+diagnosed by its own id) and every wheat (it must score 100 %). At grading
+time the diagnosis (``autograder.grading.diagnose``) evaluates the chaffs in
+the trusted process, so a chaff is instructor code: trusted, deterministic.
+"""
+
+from __future__ import annotations
+
+import ast
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from autograder.assignment import Assignment
+
+
+class CatalogError(ValueError):
+    """A catalog file that is malformed or inconsistent."""
+
+
+@dataclass(frozen=True)
+class Misconception:
+    """A known-wrong implementation of one function, and what to tell the student."""
+
+    id: str
+    function: str
+    explanation: str
+    source: str
+    chaff: str
+
+
+@dataclass(frozen=True)
+class Wheat:
+    """A correct implementation of one function, written differently from the solution."""
+
+    id: str
+    function: str
+    description: str
+    code: str
+
+
+@dataclass(frozen=True)
+class Catalog:
+    misconceptions: tuple[Misconception, ...] = ()
+    wheats: tuple[Wheat, ...] = ()
+
+    def for_function(self, function: str) -> tuple[Misconception, ...]:
+        return tuple(m for m in self.misconceptions if m.function == function)
+
+    def get(self, misconception_id: str) -> Misconception | None:
+        return next((m for m in self.misconceptions if m.id == misconception_id), None)
+
+
+MISCONCEPTION_KEYS = ("id", "function", "explanation", "source", "chaff")
+WHEAT_KEYS = ("id", "function", "description", "code")
+
+
+def _defined_functions(code: str, where: str) -> set[str]:
+    try:
+        tree = ast.parse(code)
+    except SyntaxError as err:
+        raise CatalogError(f"{where}: the code does not parse: {err}") from None
+    return {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+
+
+def _entry(raw: Any, keys: tuple[str, ...], code_key: str, assignment: Assignment, path: Path) -> dict[str, str]:
+    if not isinstance(raw, dict) or set(raw) != set(keys) or not all(isinstance(raw[k], str) and raw[k]
+                                                                     for k in keys):
+        raise CatalogError(f"{path}: every entry needs exactly the text keys {list(keys)}, got {raw!r}")
+    where = f"{path}: {raw['id']}"
+    if raw["function"] not in assignment.functions:
+        raise CatalogError(f"{where}: {raw['function']!r} is not a function of {assignment.id}")
+    defined = _defined_functions(raw[code_key], where)
+    if defined != {raw["function"]}:
+        raise CatalogError(f"{where}: the code must define exactly {raw['function']}, defines {sorted(defined)}")
+    return raw
+
+
+def load_catalog(assignment: Assignment) -> Catalog:
+    """The assignment's catalog (empty when it has no ``misconceptions.toml``)."""
+    path = assignment.misconceptions_path
+    if not path.is_file():
+        return Catalog()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as err:
+        raise CatalogError(f"cannot read {path}: {err}") from None
+    unknown = set(raw) - {"misconception", "wheat"}
+    if unknown:
+        raise CatalogError(f"{path}: unknown keys {sorted(unknown)}")
+    chaffs = tuple(Misconception(**_entry(e, MISCONCEPTION_KEYS, "chaff", assignment, path))
+                   for e in raw.get("misconception", []))
+    wheats = tuple(Wheat(**_entry(e, WHEAT_KEYS, "code", assignment, path)) for e in raw.get("wheat", []))
+    ids = [e.id for e in (*chaffs, *wheats)]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise CatalogError(f"{path}: ids used twice: {', '.join(duplicates)}")
+    return Catalog(chaffs, wheats)
+
+
+def with_redefinition(solution: str, code: str) -> str:
+    """The solution with ``code`` appended: its definitions win, as in a notebook."""
+    return f"{solution}\n\n# --- redefined ---\n{code}"

@@ -1,0 +1,179 @@
+"""Naming the mistake: match a failing case's calls against the catalog's chaffs.
+
+While a case runs, ``CallLog`` keeps the calls the suite made to the student's
+functions (arguments, and the decoded result or the exception's type), up to
+``MAX_LOGGED_BYTES`` of results: nothing large is kept past its case. When
+the case fails, ``Diagnoser`` evaluates each chaff of each function called, in
+this trusted process, on the same arguments. A chaff is the diagnosis when it
+reproduces every logged call of its function (the same values within
+``VALUES``, or the same exception) while the solution disagrees with at least
+one of them.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from autograder.assignment import Assignment
+from autograder.catalog import Catalog, Misconception, load_catalog, with_redefinition
+from autograder.tolerances import VALUES
+
+MAX_LOGGED_BYTES = 8 * 1024 * 1024
+"""Results of one case kept for diagnosis; calls past this are not logged."""
+MAX_CALLS_PER_FUNCTION = 40
+"""The last calls of each function that a chaff must reproduce."""
+
+
+@dataclass(frozen=True)
+class LoggedCall:
+    function: str
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    readonly: bool
+    errstate: bool
+    result: Any = None
+    raised: str = ""
+    """The type name of the exception the student's function raised ("" when it returned)."""
+
+
+def _size(value: Any) -> int:
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes)
+    if isinstance(value, dict):
+        return sum(_size(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return sum(_size(v) for v in value)
+    return 64
+
+
+@dataclass
+class CallLog:
+    """The calls of the current case, bounded in size."""
+
+    calls: list[LoggedCall] = field(default_factory=list)
+    logged_bytes: int = 0
+
+    def begin_case(self) -> None:
+        self.calls.clear()
+        self.logged_bytes = 0
+
+    def record(self, call: LoggedCall) -> None:
+        size = _size(call.result) + _size(call.args) + _size(call.kwargs)
+        if self.logged_bytes + size <= MAX_LOGGED_BYTES:
+            self.calls.append(call)
+            self.logged_bytes += size
+
+
+def same_value(got: Any, want: Any) -> bool:
+    """Whether two plain-data results agree (arrays within ``VALUES``, text exactly)."""
+    if isinstance(want, dict):
+        return isinstance(got, dict) and set(got) == set(want) and all(same_value(got[k], want[k]) for k in want)
+    if isinstance(want, (list, tuple)) and not _numeric(want):
+        return (isinstance(got, (list, tuple)) and len(got) == len(want)
+                and all(same_value(g, w) for g, w in zip(got, want)))
+    if isinstance(want, (str, bool)) or want is None:
+        return type(got) is type(want) and got == want
+    try:
+        g, w = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        return False
+    return g.shape == w.shape and bool(np.all(VALUES.close(g, w)))
+
+
+def _numeric(value: Any) -> bool:
+    try:
+        return np.asarray(value).dtype.kind in "biuf"
+    except (TypeError, ValueError, OverflowError):
+        return False
+
+
+def _frozen_copy(value: Any) -> Any:
+    duplicate = copy.deepcopy(value)
+    if isinstance(duplicate, np.ndarray):
+        duplicate.setflags(write=False)
+    return duplicate
+
+
+def _run(function: Callable[..., Any], call: LoggedCall) -> tuple[Any, str]:
+    """(result, exception type name) of ``function`` on the logged call's arguments."""
+    prepare = _frozen_copy if call.readonly else copy.deepcopy
+    args = tuple(prepare(a) for a in call.args)
+    kwargs = {k: prepare(v) for k, v in call.kwargs.items()}
+    errors = "raise" if call.errstate else "ignore"
+    try:
+        with np.errstate(over=errors, invalid=errors, divide=errors, under="ignore"):
+            return function(*args, **kwargs), ""
+    except Exception as err:  # the chaff's own failure is what a student's would be
+        return None, type(err).__name__
+
+
+def _agrees(function: Callable[..., Any], call: LoggedCall) -> bool:
+    result, raised = _run(function, call)
+    if raised or call.raised:
+        return raised == call.raised
+    return same_value(call.result, result)
+
+
+class Diagnoser:
+    """Finds which known misconception, if any, a failing case's calls show."""
+
+    def __init__(self, solution: str, catalog: Catalog) -> None:
+        self._solution = solution
+        self._catalog = catalog
+        self._namespaces: dict[str, dict[str, Any]] = {}
+
+    @classmethod
+    def for_assignment(cls, assignment: Assignment) -> Diagnoser:
+        from autograder.release import solution_source
+
+        return cls(solution_source(assignment), load_catalog(assignment))
+
+    def _function(self, key: str, code: str, name: str) -> Callable[..., Any]:
+        if key not in self._namespaces:
+            namespace: dict[str, Any] = {"__name__": f"catalog_{key}"}
+            exec(compile(code, f"<{key}>", "exec"), namespace)  # instructor code: trusted
+            self._namespaces[key] = namespace
+        return self._namespaces[key][name]  # type: ignore[no-any-return]
+
+    def _shows(self, misconception: Misconception, calls: list[LoggedCall]) -> bool:
+        chaff = self._function(misconception.id, with_redefinition(self._solution, misconception.chaff),
+                               misconception.function)
+        solution = self._function("", self._solution, misconception.function)
+        return all(_agrees(chaff, c) for c in calls) and not all(_agrees(solution, c) for c in calls)
+
+    def diagnose(self, calls: list[LoggedCall]) -> Misconception | None:
+        """The first catalog entry that every logged call of its function reproduces."""
+        functions = list(dict.fromkeys(c.function for c in calls))
+        for function in functions:
+            mine = [c for c in calls if c.function == function][-MAX_CALLS_PER_FUNCTION:]
+            for misconception in self._catalog.for_function(function):
+                if self._shows(misconception, mine):
+                    return misconception
+        return None
+
+
+def explained(message: str, misconception: Misconception) -> str:
+    """The failure message with the misconception's explanation after it."""
+    return f"{message}\nLikely mistake ({misconception.id}): {misconception.explanation}"
+
+
+@dataclass
+class CaseDiagnosis:
+    """What the suite runner uses: clear the log as a case starts, diagnose it when it fails."""
+
+    log: CallLog
+    diagnoser: Diagnoser
+
+    def begin_case(self) -> None:
+        self.log.begin_case()
+
+    def diagnose(self) -> Misconception | None:
+        try:
+            return self.diagnoser.diagnose(self.log.calls)
+        finally:
+            self.log.begin_case()

@@ -26,7 +26,7 @@ X = np.array([0.0])
 '''
 
 GOOD_TEST = '''
-@pytest.mark.points(3)
+@pytest.mark.skill("sigmoid")
 def test_sigmoid(student):
     assert_close(student.sigmoid(X), derive(get_activation("sigmoid").__call__, X), call="sigmoid(x=0)")
 '''
@@ -54,19 +54,19 @@ def test_forgotten(student):
     assert student.sigmoid(X) is not None
 ''', TINY_POINTS, "solution: forgotten has no valid points marker", id="test-without-points"),
     pytest.param('''
-@pytest.mark.points(3)
+@pytest.mark.skill("sigmoid")
 def test_typed(student):
     assert_close(student.sigmoid(X), 0.5, call="sigmoid(x=0)")
 ''', TINY_POINTS, "expected values not derived from the reference in: typed", id="raw-float-expectation"),
     pytest.param('''
-@pytest.mark.points(3)
+@pytest.mark.skill("sigmoid")
 def test_numpy_oracle(student):
     assert_close(student.sigmoid(X), derive(lambda x: 1 / (1 + np.exp(-x)), X), call="sigmoid(x=0)")
 ''', TINY_POINTS, "expected values not derived from the reference in: numpy_oracle", id="derived-from-lambda"),
     pytest.param(GOOD_TEST, 5.0, "hidden tests add up to 3 points, manifest says 5", id="wrong-total-points"),
     pytest.param("", TINY_POINTS, "collected no tests", id="empty-hidden-suite"),
     pytest.param(GOOD_TEST.replace("points(3)", "points(2)") + '''
-@pytest.mark.points(1)
+@pytest.mark.skill("sigmoid")
 def test_has_sigmoid(student):
     assert student.has("sigmoid")
 ''', TINY_POINTS, "the stub scores 1, should be 0; passing: has_sigmoid", id="test-the-stub-passes"),
@@ -79,7 +79,7 @@ def test_a_broken_hidden_suite_is_reported(tmp_path: Path, body: str, total: flo
 
 def test_a_hand_built_expected_is_reported(tmp_path: Path) -> None:
     report = validate_copy(tmp_path, '''
-@pytest.mark.points(3)
+@pytest.mark.skill("sigmoid")
 def test_typed(student):
     assert_close(student.sigmoid(X), Expected(value=[0.5], derived_from="typed"), call="sigmoid(x=0)")
 ''')
@@ -88,7 +88,7 @@ def test_typed(student):
 
 def test_a_public_suite_the_solution_fails_is_reported(tmp_path: Path) -> None:
     public = {"test_public": HEADER + '''
-@pytest.mark.points(1)
+@pytest.mark.skill("sigmoid")
 def test_public_sigmoid(student):
     assert_close(student.sigmoid(X), derive(get_activation("relu").__call__, X), call="sigmoid(x=0)")
 '''}

@@ -1,31 +1,30 @@
-"""``feedback.md``: what failed, on which input, expected against got, and a hint."""
+"""``feedback.md``: per skill, what failed, on which input, expected against got, and a hint."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from autograder.grading.outcomes import TestOutcome
-from autograder.grading.results import GradeResult
+from autograder.grading.results import UNCREDITED_CONTRACT, GradeResult, format_points, skill_cases
 
 MAX_CASES_SHOWN = 5
 
 
-def _by_group(tests: tuple[TestOutcome, ...]) -> dict[str, list[TestOutcome]]:
-    groups: dict[str, list[TestOutcome]] = defaultdict(list)
-    for test in tests:
-        groups[test.group].append(test)
-    return groups
+def _lost(tests: list[TestOutcome]) -> float:
+    return sum(t.max_score - t.earned for t in tests)
 
 
-def _group_section(group: str, tests: list[TestOutcome]) -> list[str]:
+def _skill_section(skill: str, tests: list[TestOutcome]) -> list[str]:
     failed = [t for t in tests if not t.passed]
-    lost = sum(t.max_score for t in failed)
-    lines = [f"### `{group}`: {len(failed)} of {len(tests)} checks failed (-{lost:g} points)", ""]
+    earned = sum(t.earned for t in tests)
+    possible = sum(t.max_score for t in tests)
+    lines = [f"### `{skill}`: {format_points(earned)} / {format_points(possible)} "
+             f"({len(failed)} of {len(tests)} checks failed)", ""]
     for test in failed[:MAX_CASES_SHOWN]:
         message = test.message.strip().replace("\n", "\n  ")
         lines.append(f"- `{test.name}`: {message}")
     if len(failed) > MAX_CASES_SHOWN:
         lines.append(f"- ... and {len(failed) - MAX_CASES_SHOWN} more like these")
+    if any(t.passed and t.earned < t.max_score - 1e-9 for t in tests):
+        lines.append(f"- `{skill}`: {UNCREDITED_CONTRACT}")
     return [*lines, ""]
 
 
@@ -39,14 +38,14 @@ def render_feedback(result: GradeResult, title: str = "") -> str:
         lines.append("")
     if result.error:
         return "\n".join([*lines, "Nothing could be graded, so every test scores 0.", ""])
-    groups = _by_group(result.tests)
-    failing = {g: ts for g, ts in groups.items() if not all(t.passed for t in ts)}
-    if not failing:
+    skills = skill_cases(result.tests)
+    short = {s: ts for s, ts in skills.items() if _lost(ts) > 1e-9}
+    if not short:
         return "\n".join([*lines, "Every check passed. Well done.", ""])
     lines += ["## What to fix", ""]
-    for group, tests in failing.items():
-        lines += _group_section(group, tests)
-    passing = [g for g in groups if g not in failing]
-    if passing:
-        lines += ["## Passing", "", ", ".join(f"`{g}`" for g in passing), ""]
+    for skill, tests in short.items():
+        lines += _skill_section(skill, tests)
+    full = [s for s in skills if s not in short]
+    if full:
+        lines += ["## Full marks", "", ", ".join(f"`{s}`" for s in full), ""]
     return "\n".join(lines)

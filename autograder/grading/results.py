@@ -4,6 +4,13 @@ The format is Gradescope's autograder results specification: top-level
 ``score``, ``execution_time``, ``output`` and ``tests``; each test has
 ``name``, ``score``, ``max_score``, ``status``, ``output`` and ``visibility``.
 Kit-specific facts (sandbox kind, group totals, warnings) go in ``extra_data``.
+
+One Gradescope test per skill: its score is what the skill earned, its
+``output`` names the skill's failing cases (the first few, each with its
+input, the expected and the returned value, and the misconception when one is
+recognised). Every case, with its own points, stays in the entry's
+``extra_data.cases`` for instructors, so the file is read back whole by
+``--resume``.
 """
 
 from __future__ import annotations
@@ -15,10 +22,19 @@ from typing import Any
 
 from autograder.grading.outcomes import TestOutcome
 
-RESULTS_FORMAT_VERSION = 1
+RESULTS_FORMAT_VERSION = 2
+MAX_CASES_IN_OUTPUT = 3
+"""Failing cases a skill's ``output`` spells out; the rest are counted."""
+UNCREDITED_CONTRACT = ("its contract checks (int input, shapes, no mutation, stability) earn only as far "
+                       "as its values are right")
 GRADER_ERROR = ("the grader could not run the hidden tests (a problem in the kit, not in your "
                 "code); your instructor can see why and will regrade")
 """What a student is told when the kit failed; the details stay in ``GradeResult.detail``."""
+
+
+def format_points(value: float) -> str:
+    """Points as people read them: at most 2 decimals, no trailing zeros (``results.json`` keeps all)."""
+    return f"{round(value, 2):g}"
 
 
 @dataclass(frozen=True)
@@ -64,22 +80,57 @@ class GradeResult:
             groups[test.group][1] += test.max_score
         return {name: (round(s, 6), round(m, 6)) for name, (s, m) in groups.items()}
 
+    @property
+    def misconceptions(self) -> tuple[str, ...]:
+        """The ids of the known misconceptions recognised, in suite order."""
+        return tuple(dict.fromkeys(t.misconception for t in self.tests if t.misconception))
+
     def summary(self) -> str:
         """One student-facing line; a kit failure never shows its details here."""
         if self.error:
             reason = GRADER_ERROR if self.error_kind == "grader" else self.error
-            return f"Score 0 / {self.max_score:g}: {reason}"
-        passed = sum(t.passed for t in self.tests)
-        return f"Score {self.score:g} / {self.max_score:g} ({passed} of {len(self.tests)} tests passed)"
+            return f"Score 0 / {format_points(self.max_score)}: {reason}"
+        skills = skill_cases(self.tests)
+        mastered = sum(all(t.earned >= t.max_score - 1e-9 for t in cases) for cases in skills.values())
+        return (f"Score {format_points(self.score)} / {format_points(self.max_score)} "
+                f"({mastered} of {len(skills)} skills full marks)")
 
 
-def _test_json(test: TestOutcome, failed_closed: bool) -> dict[str, Any]:
-    passed = test.passed and not failed_closed
-    return {"name": test.name, "score": test.max_score if passed else 0.0,
-            "max_score": test.max_score, "status": "passed" if passed else "failed",
-            "output": "" if passed else test.message, "visibility": "visible",
-            "extra_data": {"group": test.group, "failure_kind": "" if passed else test.kind,
-                           "grader_detail": test.detail}}
+def _case_json(test: TestOutcome) -> dict[str, Any]:
+    return {"name": test.name, "max_score": test.max_score, "earned": test.earned, "passed": test.passed,
+            "output": "" if test.passed else test.message, "failure_kind": "" if test.passed else test.kind,
+            "grader_detail": test.detail, "contract": test.contract, "weight": test.weight,
+            "misconception": test.misconception, "consistent_with": test.consistent_with}
+
+
+def _skill_output(cases: list[TestOutcome]) -> str:
+    """The student-facing summary of one skill: its failing cases, then why contract points are held back."""
+    failed = [t for t in cases if not t.passed]
+    lines = [f"{t.name}: {t.message}" for t in failed[:MAX_CASES_IN_OUTPUT]]
+    if len(failed) > MAX_CASES_IN_OUTPUT:
+        lines.append(f"... and {len(failed) - MAX_CASES_IN_OUTPUT} more failing checks")
+    if any(t.passed and t.earned < t.max_score - 1e-9 for t in cases):
+        lines.append(f"{cases[0].group}: {UNCREDITED_CONTRACT}")
+    return "\n".join(lines)
+
+
+def skill_cases(tests: tuple[TestOutcome, ...]) -> dict[str, list[TestOutcome]]:
+    """The cases of each skill, skills in suite order."""
+    groups: dict[str, list[TestOutcome]] = defaultdict(list)
+    for test in tests:
+        groups[test.group].append(test)
+    return dict(groups)
+
+
+def _skill_json(skill: str, cases: list[TestOutcome], failed_closed: bool) -> dict[str, Any]:
+    possible = round(sum(t.max_score for t in cases), 6)
+    earned = 0.0 if failed_closed else round(sum(t.earned for t in cases), 6)
+    full = earned >= possible - 1e-9
+    misconceptions = list(dict.fromkeys(t.misconception for t in cases if t.misconception))
+    return {"name": skill, "score": earned, "max_score": possible, "status": "passed" if full else "failed",
+            "output": "" if full else _skill_output(cases), "visibility": "visible",
+            "extra_data": {"skill": skill, "misconceptions": misconceptions,
+                           "cases": [_case_json(t) for t in cases]}}
 
 
 def to_gradescope(result: GradeResult) -> dict[str, Any]:
@@ -92,7 +143,7 @@ def to_gradescope(result: GradeResult) -> dict[str, Any]:
         "output": result.summary(),
         "visibility": "visible",
         "stdout_visibility": "hidden",
-        "tests": [_test_json(t, failed_closed) for t in result.tests],
+        "tests": [_skill_json(skill, cases, failed_closed) for skill, cases in skill_cases(result.tests).items()],
         "extra_data": {
             "format_version": RESULTS_FORMAT_VERSION,
             "student_id": result.student_id,
@@ -102,6 +153,7 @@ def to_gradescope(result: GradeResult) -> dict[str, Any]:
             "error_kind": result.error_kind,
             "warnings": list(result.warnings),
             "groups": {k: {"score": s, "max_score": m} for k, (s, m) in result.group_scores().items()},
+            "misconceptions": list(result.misconceptions),
             "student_output": result.student_output,
             "grader_detail": result.detail,
         },
@@ -112,15 +164,22 @@ def results_json(result: GradeResult) -> str:
     return json.dumps(to_gradescope(result), indent=2, allow_nan=False) + "\n"
 
 
+def _case_from_json(skill: str, case: dict[str, Any]) -> TestOutcome:
+    return TestOutcome(name=case["name"], group=skill, max_score=float(case["max_score"]),
+                       passed=bool(case["passed"]), message=case.get("output", ""),
+                       kind=case.get("failure_kind") or "assertion", detail=case.get("grader_detail", ""),
+                       contract=bool(case.get("contract")), weight=float(case.get("weight", 1.0)),
+                       earned=float(case["earned"]), misconception=case.get("misconception", ""),
+                       consistent_with=case.get("consistent_with", ""))
+
+
 def from_gradescope(document: dict[str, Any]) -> GradeResult:
     """Rebuild a ``GradeResult`` from its ``results.json`` (used by ``--resume``)."""
     extra = document["extra_data"]
-    tests = tuple(TestOutcome(name=t["name"], group=t["extra_data"]["group"],
-                              max_score=float(t["max_score"]), passed=t["status"] == "passed",
-                              message=t.get("output", ""),
-                              kind=t["extra_data"].get("failure_kind") or "assertion",
-                              detail=t["extra_data"].get("grader_detail", ""))
-                  for t in document["tests"])
+    if extra.get("format_version") != RESULTS_FORMAT_VERSION:
+        raise ValueError(f"results format {extra.get('format_version')!r}, not {RESULTS_FORMAT_VERSION}")
+    tests = tuple(_case_from_json(entry["extra_data"]["skill"], case)
+                  for entry in document["tests"] for case in entry["extra_data"]["cases"])
     return GradeResult(student_id=extra["student_id"], assignment_id=extra["assignment"],
                        tests=tests, max_score=float(document["max_score"]),
                        execution_time=float(document["execution_time"]), sandbox=extra["sandbox"],

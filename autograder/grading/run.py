@@ -53,9 +53,10 @@ class CaseMarks:
 
 
 def _marks_of(item: pytest.Item) -> CaseMarks | None:
-    """The item's ``skill`` marker (closest wins: a parameter's marks over its function's);
-    None when missing or malformed."""
-    marker = item.get_closest_marker("skill")
+    """The item's one ``skill`` marker (on the function, its class or module, or its parameter);
+    None when missing, given twice or malformed."""
+    markers = list(item.iter_markers("skill"))
+    marker = markers[0] if len(markers) == 1 else None
     if marker is None or len(marker.args) != 1 or not isinstance(marker.args[0], str) \
             or set(marker.kwargs) - {"weight"}:
         return None
@@ -129,7 +130,7 @@ class _Collector:
         name = readable_name(item)
         marks = _marks_of(item)
         if marks is None:
-            self.errors.append(f"{name} has no valid skill marker (skill(name, weight=w > 0))")
+            self.errors.append(f"{name} has no valid skill marker (exactly one skill(name, weight=w > 0))")
             marks = CaseMarks(UNMARKED, 1.0, False)
         case = TestOutcome(name, marks.skill, 0.0, False, contract=marks.contract, weight=marks.weight)
         report = self.reports.get(item.nodeid)

@@ -35,7 +35,7 @@ SIGMOID = get_activation("sigmoid")
 RELU = get_activation("relu")
 
 
-@pytest.mark.points(2)
+@pytest.mark.skill("sigmoid")
 @pytest.mark.parametrize("x", [-2.0, 3.0], ids=lambda x: f"x={x:g}")
 def test_sigmoid(student, x):
     xs = np.array([x])
@@ -43,13 +43,14 @@ def test_sigmoid(student, x):
                  hint="sigmoid(x) = 1/(1+e^-x)")
 
 
-@pytest.mark.points(1)
+@pytest.mark.skill("relu")
 def test_relu(student):
     xs = np.array([-1.0, 2.0])
     assert_close(student.relu(xs), derive(RELU.__call__, xs), call="relu(x=[-1, 2])",
                  hint="relu(x) = max(0, x)")
 '''
-TINY_POINTS = 3.0
+TINY_SKILLS = {"sigmoid": 2.0, "relu": 1.0}
+TINY_POINTS = sum(TINY_SKILLS.values())
 
 TINY_PUBLIC = '''\
 import numpy as np
@@ -59,7 +60,7 @@ from autograder.suite import assert_close, derive
 from reference.activations import get_activation
 
 
-@pytest.mark.points(1)
+@pytest.mark.skill("sigmoid")
 def test_sigmoid_at_zero(student):
     xs = np.array([0.0])
     assert_close(student.sigmoid(xs), derive(get_activation("sigmoid").__call__, xs),
@@ -104,11 +105,19 @@ def submission_file(folder: Path, name: str, text: str) -> Path:
     return path
 
 
+def skills_toml(skills: dict[str, float]) -> str:
+    """``[[skill]]`` tables for ``skills`` (name -> points)."""
+    return "".join(f'\n[[skill]]\nname = "{name}"\npoints = {points!r}\ntitle = "{name}"\n'
+                   for name, points in skills.items())
+
+
 def tiny_assignment(base: Path, *, hidden: dict[str, str] | None = None,
                     public: dict[str, str] | None = None,
-                    total_points: float = TINY_POINTS) -> Assignment:
-    """A copy of ``activations`` under ``base/activations`` with replaced suites and total.
+                    skills: dict[str, float] | None = None,
+                    total_points: float | None = None) -> Assignment:
+    """A copy of ``activations`` under ``base/activations`` with replaced suites and skills.
 
+    ``skills`` (name -> points) default to ``TINY_SKILLS``; ``total_points`` to their sum.
     ``hidden`` / ``public`` map file stems to source; by default the tiny suites above.
     The instructor's ``source.py`` is the bundled one, so ``solution_source`` and
     ``stub_source`` work on the copy.
@@ -116,18 +125,23 @@ def tiny_assignment(base: Path, *, hidden: dict[str, str] | None = None,
     root = base / "activations"
     shutil.copytree(BUNDLED.root, root, ignore=shutil.ignore_patterns("__pycache__", "samples", "tests"))
     manifest = root / "manifest.toml"
-    text = re.sub(r"(?m)^total_points = .*$", f"total_points = {total_points!r}",
-                  manifest.read_text(encoding="utf-8"))
-    manifest.write_text(text, encoding="utf-8")
+    skills = TINY_SKILLS if skills is None else skills
+    total = sum(skills.values()) if total_points is None else total_points
+    text = manifest.read_text(encoding="utf-8").split("\n[[skill]]", 1)[0]
+    text = re.sub(r"(?m)^total_points = .*$", f"total_points = {total!r}", text)
+    manifest.write_text(text + skills_toml(skills), encoding="utf-8")
     write_suite(root / "tests" / "hidden", **(hidden if hidden is not None else {"test_tiny": TINY_SUITE}))
     write_suite(root / "tests" / "public", **(public if public is not None else {"test_public": TINY_PUBLIC}))
     return load_manifest(root)
 
 
 def outcome(name: str = "sigmoid[x=0]", group: str = "sigmoid", max_score: float = 1.0,
-            passed: bool = True, message: str = "", kind: str = "assertion") -> TestOutcome:
+            passed: bool = True, message: str = "", kind: str = "assertion",
+            earned: float | None = None, misconception: str = "") -> TestOutcome:
+    """A priced case: ``earned`` defaults to ``max_score`` when it passed, else 0."""
+    gained = (max_score if passed else 0.0) if earned is None else earned
     return TestOutcome(name=name, group=group, max_score=max_score, passed=passed,
-                       message=message, kind=kind)
+                       message=message, kind=kind, earned=gained, misconception=misconception)
 
 
 def result(*tests: TestOutcome, student_id: str = "alice", max_score: float | None = None,

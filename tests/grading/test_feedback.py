@@ -14,10 +14,10 @@ def test_feedback_names_the_failing_group_case_values_and_hint() -> None:
         outcome("relu", "relu", 2.0),
     ), "Activation functions")
     assert text.startswith("# Feedback: Activation functions (alice)\n")
-    assert "**Score 3 / 4 (2 of 3 tests passed)**" in text
-    assert "### `sigmoid`: 1 of 2 checks failed (-1 points)" in text
+    assert "**Score 3 / 4 (1 of 2 skills full marks)**" in text
+    assert "### `sigmoid`: 1 / 2 (1 of 2 checks failed)" in text
     assert "- `sigmoid[x=-1000]`: sigmoid(x=-1000): got nan, should be 0\n  Hint: use e^x/(1+e^x) for x < 0" in text
-    assert "## Passing\n\n`relu`" in text
+    assert "## Full marks\n\n`relu`" in text
     assert "Traceback" not in text
 
 
@@ -53,7 +53,7 @@ def test_warnings_are_shown_as_notes() -> None:
 def test_many_failures_of_one_group_are_summarised() -> None:
     failures = [outcome(f"relu[x={i}]", "relu", 0.5, passed=False, message=f"case {i} wrong") for i in range(8)]
     text = render_feedback(result(*failures))
-    assert "### `relu`: 8 of 8 checks failed (-4 points)" in text
+    assert "### `relu`: 0 / 4 (8 of 8 checks failed)" in text
     shown = [line for line in text.splitlines() if line.startswith("- `relu[")]
     assert len(shown) == MAX_CASES_SHOWN
     assert f"- ... and {8 - MAX_CASES_SHOWN} more like these" in text
@@ -70,3 +70,18 @@ def test_a_grader_failure_shows_the_student_no_traceback_or_hidden_suite_source(
                                   detail=COLLECTION_ERROR))
     assert "Score 0" in text
     assert "Traceback" not in text and "tests/hidden" not in text and "SECRET_CASES" not in text
+
+
+def test_a_contract_check_held_back_by_wrong_values_is_explained() -> None:
+    text = render_feedback(result(
+        outcome("relu[values]", "relu", 0.8, passed=False, message="relu(x=...): got 1, should be 0"),
+        outcome("finite_at_large_inputs[relu]", "relu", 0.2, passed=True, earned=0.0)))
+    assert "### `relu`: 0 / 1 (1 of 2 checks failed)" in text
+    assert "- `relu`: its contract checks (int input, shapes, no mutation, stability) earn only" in text
+
+
+def test_scores_show_at_most_two_decimals() -> None:
+    text = render_feedback(result(outcome("a", "sigmoid", 2 / 3), outcome("b", "sigmoid", 1 / 3, passed=False,
+                                                                         message="wrong")))
+    assert "**Score 0.67 / 1 (0 of 1 skills full marks)**" in text
+    assert "### `sigmoid`: 0.67 / 1 (1 of 2 checks failed)" in text

@@ -89,7 +89,7 @@ def test_a_broken_suite_fails_closed_as_a_grader_error(tmp_path: Path, assignmen
     suite = write_suite(tmp_path / "suite", test_s='''
         import pytest
 
-        @pytest.mark.points(1)
+        @pytest.mark.skill("sigmoid")
         def test_scored(student):
             pass
 
@@ -99,7 +99,7 @@ def test_a_broken_suite_fails_closed_as_a_grader_error(tmp_path: Path, assignmen
     result = grade_submission(assignment, submission_file(tmp_path, "frank.py", GOOD), suite=suite)
     assert result.error_kind == "grader" and not result.graded
     assert result.error == GRADER_ERROR  # the student is told it is not their fault ...
-    assert "unscored has no valid points marker" in result.detail  # ... the instructor sees why
+    assert "unscored has no valid skill marker" in result.detail  # ... the instructor sees why
     assert result.score == pytest.approx(0.0)  # even though a test passed
 
 
@@ -109,9 +109,22 @@ def test_a_missing_suite_is_a_grader_error_not_an_exception(tmp_path: Path, assi
     assert result.error == GRADER_ERROR and "does not exist" in result.detail
 
 
-def test_grade_loaded_against_another_suite_totals_that_suites_points(assignment: Assignment) -> None:
+def test_grade_loaded_against_another_suite_totals_the_skills_it_checks(assignment: Assignment) -> None:
     result = grade_loaded(assignment, Submission("hugo", GOOD, Path("hugo.py")), suite=assignment.public_tests)
-    assert result.max_score == pytest.approx(1.0) and result.score == pytest.approx(1.0)
+    assert result.max_score == pytest.approx(2.0) and result.score == pytest.approx(2.0)  # sigmoid only
+
+
+def test_a_case_naming_an_unknown_skill_fails_closed(tmp_path: Path, assignment: Assignment) -> None:
+    suite = write_suite(tmp_path / "suite", test_s='''
+        import pytest
+
+        @pytest.mark.skill("sigmoid_typo")
+        def test_scored(student):
+            pass
+    ''')
+    result = grade_submission(assignment, submission_file(tmp_path, "ivan.py", GOOD), suite=suite)
+    assert result.error_kind == "grader" and result.score == pytest.approx(0.0)
+    assert "sigmoid_typo" in result.detail
 
 
 @pytest.mark.slow
@@ -120,7 +133,7 @@ def test_grading_stops_at_the_submission_timeout(tmp_path: Path, assignment: Ass
     suite = write_suite(tmp_path / "suite", test_slow='''
         import pytest
 
-        @pytest.mark.points(1)
+        @pytest.mark.skill("sigmoid")
         @pytest.mark.parametrize("case", range(6))
         def test_slow(student, case):
             student.slow()

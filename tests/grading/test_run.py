@@ -26,34 +26,37 @@ def by_name(run: SuiteRun) -> dict[str, object]:
     return {o.name: o for o in run.outcomes}
 
 
-def test_points_are_split_evenly_over_parametrised_cases(tmp_path: Path,
-                                                         grading_session: GradingSession) -> None:
+def test_cases_carry_their_skill_weight_and_role(tmp_path: Path, grading_session: GradingSession) -> None:
     suite = write_suite(tmp_path / "suite", test_double='''
         import pytest
 
-        @pytest.mark.points(1)
-        @pytest.mark.parametrize("x", [1.0, 2.0, 3.0], ids=lambda x: f"x={x:g}")
+        @pytest.mark.skill("double")
+        @pytest.mark.parametrize("x", [1.0, 2.0], ids=lambda x: f"x={x:g}")
         def test_double(student, x):
             assert student.double(x) == 2 * x
 
-        @pytest.mark.points(2)
+        @pytest.mark.skill("double", weight=0.5)
+        @pytest.mark.contract
         def test_double_zero(student):
             assert abs(student.double(0.0)) < 1e-12
+
+        @pytest.mark.parametrize("name", [pytest.param("a", marks=pytest.mark.skill("other"))])
+        def test_skill_on_a_parameter(name):
+            pass
     ''')
     run = run_suite(suite, grading_session.factory)
     assert run.ok and run.errors == ()
-    assert [(o.name, o.group) for o in run.outcomes] == [
-        ("double[x=1]", "double"), ("double[x=2]", "double"), ("double[x=3]", "double"),
-        ("double_zero", "double_zero")]
+    assert [(o.name, o.group, o.weight, o.contract) for o in run.outcomes] == [
+        ("double[x=1]", "double", 1.0, False), ("double[x=2]", "double", 1.0, False),
+        ("double_zero", "double", 0.5, True), ("skill_on_a_parameter[a]", "other", 1.0, False)]
     assert all(o.passed for o in run.outcomes)
-    assert [o.max_score for o in run.outcomes] == pytest.approx([1 / 3, 1 / 3, 1 / 3, 2.0])
-    assert sum(o.max_score for o in run.outcomes) == pytest.approx(3.0)
+    assert all(o.max_score == 0.0 for o in run.outcomes)  # priced later, by the credit model
 
 
-def test_module_level_points_marker_counts(tmp_path: Path) -> None:
+def test_module_level_skill_marker_counts(tmp_path: Path) -> None:
     suite = write_suite(tmp_path / "suite", test_m='''
         import pytest
-        pytestmark = pytest.mark.points(4)
+        pytestmark = pytest.mark.skill("s", weight=4)
 
         @pytest.mark.parametrize("x", [1, 2])
         def test_a(x):
@@ -61,15 +64,15 @@ def test_module_level_points_marker_counts(tmp_path: Path) -> None:
     ''')
     run = run_suite(suite, no_student)
     assert run.ok
-    assert [o.max_score for o in run.outcomes] == pytest.approx([2.0, 2.0])
+    assert [(o.group, o.weight) for o in run.outcomes] == [("s", 4.0), ("s", 4.0)]
 
 
-def test_a_test_without_points_makes_the_run_an_error(tmp_path: Path) -> None:
+def test_a_test_without_a_skill_makes_the_run_an_error(tmp_path: Path) -> None:
     suite = write_suite(tmp_path / "suite", test_np='''
         import pytest
 
-        @pytest.mark.points(1)
-        def test_with_points():
+        @pytest.mark.skill("s")
+        def test_with_skill():
             pass
 
         def test_forgotten():
@@ -77,8 +80,7 @@ def test_a_test_without_points_makes_the_run_an_error(tmp_path: Path) -> None:
     ''')
     run = run_suite(suite, no_student)
     assert not run.ok
-    assert run.errors == ("forgotten has no valid points marker (one finite number >= 0)",)
-    assert by_name(run)["forgotten"].max_score == pytest.approx(0.0)  # type: ignore[attr-defined]
+    assert run.errors == ("forgotten has no valid skill marker (exactly one skill(name, weight=w > 0))",)
 
 
 @pytest.mark.parametrize("files", [{}, {"helpers": "X = 1\n"}, {"test_empty": "import pytest\n"}],
@@ -99,7 +101,7 @@ def test_a_suite_that_cannot_be_collected_is_an_error(tmp_path: Path) -> None:
     suite = write_suite(tmp_path / "suite", test_ok='''
         import pytest
 
-        @pytest.mark.points(1)
+        @pytest.mark.skill("s", weight=1)
         def test_ok():
             pass
     ''', test_broken="import not_a_module_anywhere\n")
@@ -116,12 +118,12 @@ def test_module_level_state_is_fresh_on_every_run(tmp_path: Path, grading_sessio
         RNG = np.random.default_rng(0)
         CALLS = []
 
-        @pytest.mark.points(1)
+        @pytest.mark.skill("s", weight=1)
         def test_imported_once():
             CALLS.append(1)
             assert len(CALLS) == 1, f"module reused: {len(CALLS)} calls"
 
-        @pytest.mark.points(1)
+        @pytest.mark.skill("s", weight=1)
         def test_draw(student):
             draw = RNG.uniform()
             assert student.double(draw) == 3 * draw, f"draw {draw!r}"
@@ -143,21 +145,21 @@ def test_failure_kinds_tell_student_errors_from_wrong_answers_and_grader_bugs(
         from autograder.suite import assert_close, derive
         from reference.activations import get_activation
 
-        @pytest.mark.points(1)
+        @pytest.mark.skill("s", weight=1)
         def test_raises(student):
             student.boom(3)
 
-        @pytest.mark.points(1)
+        @pytest.mark.skill("s", weight=1)
         def test_missing_function(student):
             student.softmax(np.zeros(3))
 
-        @pytest.mark.points(1)
+        @pytest.mark.skill("s", weight=1)
         def test_wrong_answer(student):
             x = np.array([1.0])
             assert_close(student.double(x), derive(get_activation("relu").__call__, x),
                          call="double(x=1)", hint="relu, not double")
 
-        @pytest.mark.points(1)
+        @pytest.mark.skill("s", weight=1)
         def test_grader_bug(student):
             {}["missing"]
 
@@ -165,11 +167,11 @@ def test_failure_kinds_tell_student_errors_from_wrong_answers_and_grader_bugs(
         def broken_fixture():
             raise RuntimeError("fixture is broken")
 
-        @pytest.mark.points(1)
+        @pytest.mark.skill("s", weight=1)
         def test_fixture_bug(student, broken_fixture):
             pass
 
-        @pytest.mark.points(1)
+        @pytest.mark.skill("s", weight=1)
         def test_skipped(student):
             pytest.skip("not today")
     ''')
@@ -182,8 +184,8 @@ def test_failure_kinds_tell_student_errors_from_wrong_answers_and_grader_bugs(
     messages = {name: o.message for name, o in outcomes.items()}  # type: ignore[attr-defined]
     assert messages["raises"] == "ValueError: kaboom at 3"
     assert "softmax" in messages["missing_function"]
-    assert messages["wrong_answer"] == ("double(x=1): got [2.], should be [1.] (first wrong element at "
-                                        "index (0,))\nHint: relu, not double")
+    assert messages["wrong_answer"] == ("double(x=1): got [2.], should be [1.]\nfirst wrong at index 0: "
+                                        "got 2, should be 1\nHint: relu, not double")
     grader_kinds = ("grader_bug", "fixture_bug", "skipped")
     assert {messages[name] for name in grader_kinds} == {GRADER_FAILURE}  # nothing of the suite leaks
     details = {name: o.detail for name, o in outcomes.items()}  # type: ignore[attr-defined]
@@ -193,29 +195,28 @@ def test_failure_kinds_tell_student_errors_from_wrong_answers_and_grader_bugs(
     assert run.ok  # failures are outcomes, not errors of the run
 
 
-def test_keyword_selects_tests_and_their_points(tmp_path: Path) -> None:
+def test_keyword_selects_tests(tmp_path: Path) -> None:
     suite = write_suite(tmp_path / "suite", test_k='''
         import pytest
 
-        @pytest.mark.points(2)
+        @pytest.mark.skill("s", weight=2)
         @pytest.mark.parametrize("x", [1, 2])
         def test_alpha(x):
             pass
 
-        @pytest.mark.points(5)
+        @pytest.mark.skill("s", weight=5)
         def test_beta():
             pass
     ''')
     run = run_suite(suite, no_student, keyword="alpha")
     assert [o.name for o in run.outcomes] == ["alpha[1]", "alpha[2]"]
-    assert [o.max_score for o in run.outcomes] == pytest.approx([1.0, 1.0])
 
 
 def test_the_suite_output_does_not_reach_the_caller(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     suite = write_suite(tmp_path / "suite", test_loud='''
         import pytest
 
-        @pytest.mark.points(1)
+        @pytest.mark.skill("s", weight=1)
         def test_loud():
             print("LOUD OUTPUT")
             assert False
@@ -225,31 +226,31 @@ def test_the_suite_output_does_not_reach_the_caller(tmp_path: Path, capsys: pyte
     assert "LOUD OUTPUT" not in captured.out + captured.err
 
 
-def test_same_method_name_in_two_classes_keeps_each_tests_points(tmp_path: Path) -> None:
+def test_same_method_name_in_two_classes_keeps_each_test(tmp_path: Path) -> None:
     suite = write_suite(tmp_path / "suite", test_cls='''
         import pytest
 
         class TestSigmoid:
-            @pytest.mark.points(2)
+            @pytest.mark.skill("s", weight=2)
             def test_values(self):
                 pass
 
         class TestTanh:
-            @pytest.mark.points(2)
+            @pytest.mark.skill("s", weight=2)
             def test_values(self):
                 pass
     ''')
     run = run_suite(suite, no_student)
-    assert sum(o.max_score for o in run.outcomes) == pytest.approx(4.0)
+    assert run.ok and [o.name for o in run.outcomes] == ["values", "values"]
 
 
-def test_a_malformed_points_marker_is_a_run_error(tmp_path: Path) -> None:
+def test_a_malformed_skill_marker_is_a_run_error(tmp_path: Path) -> None:
     suite = write_suite(tmp_path / "suite", test_bad='''
         import pytest
 
-        @pytest.mark.points("two")
+        @pytest.mark.skill("s", weight="two")
         def test_bad():
             pass
     ''')
     run = run_suite(suite, no_student)
-    assert not run.ok and "points" in " ".join(run.errors)
+    assert not run.ok and "skill marker" in " ".join(run.errors)

@@ -1,69 +1,118 @@
-"""Hidden suite, part 1: activations by name, the MSE loss, the chain rule, the update rule.
+"""Hidden suite, part 1: activations by name, the MSE loss, the chain rule, paths and the update rule.
 
 Every expected value is ``derive(<reference function>, ...)`` at seeded inputs.
+Each case carries the manifest skill it measures (``@pytest.mark.skill``) and
+the credit model (``autograder/grading/credit.py``) prices it:
 
-Non-mutation (``gradient_descent_step_returns_new_array``): the arrays are sent
-READ-ONLY (``student.with_options(readonly_inputs=True)``), so an in-place
-update (``w -= lr * grad``) raises "assignment destination is read-only" in the
-sandbox and fails that test alone.
+VALUE checks (the skill's points, less its contract share, split by weight):
+
+* ``activations``: ``activate[<name>]`` and ``activate_derivative[<name>]``
+  for each of the five activations, every point in one array (edge points
+  +-1e-9, +-30, +-1000 and 24 seeded points in +-6, so a constant can never
+  collect the cases whose true value happens to be 0 or 1);
+  ``activate_derivative_at_kink[<name>]`` (weight 0.5) at z = -1, 0, 1 in one
+  array: the convention relu'(0) = 0, leaky_relu'(0) = 0.01, elu'(0) = 1, with
+  the neighbours beside it so that zeros cannot pass relu's case.
+* ``mse``: ``mse_loss[...]`` and ``mse_loss_derivative[...]`` for four shapes
+  (a scalar, 1-D, 2-D, a scalar target against a batch).
+* ``chain_rule``: ``chain_rule[...]``, products of 1 to 5 factors and a batch.
+* ``two_paths``: ``sum_over_paths[...]`` (one to three paths of different
+  lengths, and a batch); the lecture's two-path dL/dw1 is the network part's
+  ``two_path_dL_dw1``.
+* ``update``: ``gradient_descent_step[...]``: the sign (grad > 0 lowers w),
+  learning rates 0.01 to 3.5 (never 0: returning ``w`` cannot pass), a scalar
+  and a 2-D weight.
+
+CONTRACT checks (``@pytest.mark.contract``; they share 20 % of their skill and
+earn only as far as its value checks pass, so a wrong function earns nothing
+for being finite or well typed): ``activate_stable`` (float64 (2, 4) results,
+finite, no overflow/invalid/divide under np.errstate(raise) for |z| <= 1000),
+``int_input_gives_float`` (an int array gives float64 results equal to the
+function's own results for the same numbers as floats), ``returns_python_float``
+(mse_loss, and chain_rule / sum_over_paths of plain numbers), and
+``does_not_modify_input``.
+
+Non-mutation across a process boundary: the student's function receives a
+decoded copy of the test's arrays, so a write into it could never be seen here.
+``does_not_modify_input`` therefore sends the arrays READ-ONLY
+(``student.with_options(readonly_inputs=True)``): an in-place update
+(``w -= lr * grad``) raises "assignment destination is read-only" in the
+sandbox and fails that check alone.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
-from autograder.suite import assert_close, assert_float_array_like, derive, fail
+from autograder.suite import as_float_array, assert_close, assert_float_array_like, derive, fail
+from autograder.tolerances import VALUES
 from reference import losses
 from reference.activations import get_activation
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu")
 KINKED = tuple(name for name in ACTIVATIONS if get_activation(name).kinks)
 EDGE_AWAY_FROM_KINK = np.array([1e-9, -1e-9, 30.0, -30.0, 1000.0, -1000.0])
-"""The edge points except the kink itself (0 is tested on its own, with the convention)."""
+"""The edge points except the kink itself (0 has its own check, with the convention)."""
 
 _rng = np.random.default_rng(20240611)
 RANDOM_POINTS = _rng.uniform(-6.0, 6.0, size=24)
 VALUE_POINTS = np.concatenate([EDGE_AWAY_FROM_KINK, RANDOM_POINTS])
 """Where activate and activate_derivative are compared with the reference (one call each)."""
 
+KINK_POINTS = np.array([-1.0, 0.0, 1.0])
 STABILITY_POINTS = np.array([[-1000.0, -30.0, -1e-9, 0.0], [1e-9, 30.0, 700.0, 1000.0]])
+KINK_HINT = "the z <= 0 branch owns the kink: relu'(0) = 0, leaky_relu'(0) = 0.01, elu'(0) = 1"
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
 
 
 # --------------------------------------------------------------------------
-# activate / activate_derivative
+# activate / activate_derivative (skill: activations)
 
 
-@pytest.mark.points(5)
+@pytest.mark.skill("activations")
 @pytest.mark.parametrize("activation", ACTIVATIONS)
-def test_activate(student, activation):
+def test_activate(student: Any, activation: str) -> None:
+    """activate(z, name) at the edge points and 24 seeded points, in one array."""
     got = student.activate(VALUE_POINTS.copy(), activation)
     assert_close(got, derive(get_activation(activation), VALUE_POINTS),
-                 call=f"activate(z=[edge and random points], {activation!r})",
+                 call=f"activate(z=[edge and random points], {activation!r})", inputs=VALUE_POINTS,
                  hint="compare with the table in section 1; the sigmoid must not overflow at -1000")
 
 
-@pytest.mark.points(5)
+@pytest.mark.skill("activations")
 @pytest.mark.parametrize("activation", ACTIVATIONS)
-def test_activate_derivative(student, activation):
+def test_activate_derivative(student: Any, activation: str) -> None:
+    """activate_derivative(z, name) at the edge points and 24 seeded points, in one array."""
     got = student.activate_derivative(VALUE_POINTS.copy(), activation)
     assert_close(got, derive(get_activation(activation).grad, VALUE_POINTS),
-                 call=f"activate_derivative(z=[edge and random points], {activation!r})",
+                 call=f"activate_derivative(z=[edge and random points], {activation!r})", inputs=VALUE_POINTS,
                  hint="sigmoid' = sigmoid (1 - sigmoid), tanh' = 1 - tanh^2, relu-family: 1 for z > 0")
 
 
-@pytest.mark.points(3)
+@pytest.mark.skill("activations", weight=0.5)
 @pytest.mark.parametrize("activation", KINKED)
-def test_activate_derivative_at_kink(student, activation):
-    got = student.activate_derivative(np.float64(0.0), activation)
-    assert_close(got, derive(get_activation(activation).grad, 0.0),
-                 call=f"activate_derivative(z=0, {activation!r})",
-                 hint="the z <= 0 branch owns the kink: relu'(0) = 0, leaky_relu'(0) = 0.01, elu'(0) = 1")
+def test_activate_derivative_at_kink(student: Any, activation: str) -> None:
+    """The kink convention at z = 0, with z = -1 and 1 beside it (a constant cannot pass)."""
+    got = student.activate_derivative(KINK_POINTS.copy(), activation)
+    assert_close(got, derive(get_activation(activation).grad, KINK_POINTS),
+                 call=f"activate_derivative(z=[-1, 0, 1], {activation!r})", inputs=KINK_POINTS,
+                 hint=KINK_HINT)
 
 
-@pytest.mark.points(2)
+@pytest.mark.skill("activations")
+@pytest.mark.contract
 @pytest.mark.parametrize("activation", ACTIVATIONS)
-def test_activate_stable(strict_student, activation):
+def test_activate_stable(strict_student: Any, activation: str) -> None:
     """Shape (2, 4) in, float64 (2, 4) out, finite, no overflow/invalid/divide at |z| <= 1000."""
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         values = strict_student.activate(STABILITY_POINTS.copy(), activation)
@@ -75,40 +124,7 @@ def test_activate_stable(strict_student, activation):
 
 
 # --------------------------------------------------------------------------
-# int input gives float output
-
-
-_INT_Z = np.array([-3, -1, 0, 2, 5])
-_INT_Y, _INT_Y_HAT = np.array([1, 0, 2, 3]), np.array([0, 0, 1, 5])
-_INT_W, _INT_GRAD = np.array([3, -2, 1]), np.array([1, 4, -2])
-
-
-@pytest.mark.points(3)
-@pytest.mark.parametrize("case", ["activate", "activate_derivative", "mse_loss_derivative",
-                                  "gradient_descent_step"])
-def test_int_input_gives_float(student, case):
-    if case == "activate":
-        got, want, call = student.activate(_INT_Z, "relu"), derive(get_activation("relu"), _INT_Z), \
-            "activate(z=int array, 'relu')"
-    elif case == "activate_derivative":
-        got, want, call = (student.activate_derivative(_INT_Z, "leaky_relu"),
-                           derive(get_activation("leaky_relu").grad, _INT_Z),
-                           "activate_derivative(z=int array, 'leaky_relu')")
-    elif case == "mse_loss_derivative":
-        got, want, call = (student.mse_loss_derivative(_INT_Y, _INT_Y_HAT),
-                           derive(losses.mse_gradient, _INT_Y, _INT_Y_HAT),
-                           "mse_loss_derivative(y=int array, y_hat=int array)")
-    else:
-        got, want, call = (student.gradient_descent_step(_INT_W, _INT_GRAD, 0.5),
-                           derive(losses.gradient_descent_step, _INT_W, _INT_GRAD, 0.5),
-                           "gradient_descent_step(w=int array, grad=int array, lr=0.5)")
-    assert_float_array_like(got, call=call, shape=np.shape(want.value),
-                            hint="convert inputs with np.asarray(value, dtype=np.float64) first")
-    assert_close(got, want, call=call)
-
-
-# --------------------------------------------------------------------------
-# mse_loss and its derivative
+# mse_loss and its derivative (skill: mse)
 
 
 _mse_rng = np.random.default_rng(7301)
@@ -120,34 +136,28 @@ MSE_CASES = {
 }
 
 
-def _copy(value):
-    return value.copy() if isinstance(value, np.ndarray) else value
-
-
-@pytest.mark.points(4)
+@pytest.mark.skill("mse")
 @pytest.mark.parametrize("case", MSE_CASES)
-def test_mse_loss(student, case):
+def test_mse_loss(student: Any, case: str) -> None:
+    """mean((y - y_hat)^2) over all elements."""
     y, y_hat = MSE_CASES[case]
     got = student.mse_loss(_copy(y), _copy(y_hat))
     assert_close(got, derive(losses.mse, y, y_hat), call=f"mse_loss({case})",
                  hint="mean over ALL elements of (y - y_hat)^2, returned as one float")
 
 
-@pytest.mark.points(4)
+@pytest.mark.skill("mse")
 @pytest.mark.parametrize("case", MSE_CASES)
-def test_mse_loss_derivative(student, case):
+def test_mse_loss_derivative(student: Any, case: str) -> None:
+    """2 (y_hat - y) / n elementwise, of the broadcast shape (a scalar may come back as a float)."""
     y, y_hat = MSE_CASES[case]
-    want = derive(losses.mse_gradient, y, y_hat)
     got = student.mse_loss_derivative(_copy(y), _copy(y_hat))
-    if np.shape(want.value) != () or type(got) is not float:  # a scalar may come back as a float
-        assert_float_array_like(got, call=f"mse_loss_derivative({case})", shape=np.shape(want.value),
-                                hint="one derivative per element of y_hat")
-    assert_close(got, want, call=f"mse_loss_derivative({case})",
-                 hint="2 (y_hat - y) / n, n = number of elements; mind the sign")
+    assert_close(got, derive(losses.mse_gradient, y, y_hat), call=f"mse_loss_derivative({case})",
+                 hint="2 (y_hat - y) / n, n = number of elements; one derivative per element of y_hat; mind the sign")
 
 
 # --------------------------------------------------------------------------
-# chain_rule and sum_over_paths
+# chain_rule (skill: chain_rule) and sum_over_paths (skill: two_paths)
 
 
 _chain_rng = np.random.default_rng(4410)
@@ -160,11 +170,12 @@ CHAIN_CASES = {
 }
 
 
-@pytest.mark.points(3)
+@pytest.mark.skill("chain_rule")
 @pytest.mark.parametrize("case", CHAIN_CASES)
-def test_chain_rule(student, case):
+def test_chain_rule(student: Any, case: str) -> None:
+    """The product of the local derivatives along one path."""
     factors = CHAIN_CASES[case]
-    got = student.chain_rule([_copy(f) for f in factors])
+    got = student.chain_rule(_copy(factors))
     assert_close(got, derive(losses.chain_rule, factors), call=f"chain_rule({case})",
                  hint="along one path the local derivatives multiply")
 
@@ -179,17 +190,18 @@ PATH_CASES = {
 }
 
 
-@pytest.mark.points(3)
+@pytest.mark.skill("two_paths")
 @pytest.mark.parametrize("case", PATH_CASES)
-def test_sum_over_paths(student, case):
+def test_sum_over_paths(student: Any, case: str) -> None:
+    """The sum over the paths of each path's product."""
     paths = PATH_CASES[case]
-    got = student.sum_over_paths([[_copy(f) for f in path] for path in paths])
+    got = student.sum_over_paths(_copy(paths))
     assert_close(got, derive(losses.sum_over_paths, paths), call=f"sum_over_paths({case})",
                  hint="multiply along each path (chain_rule), then add the paths")
 
 
 # --------------------------------------------------------------------------
-# gradient_descent_step: sign, learning rate, a new array
+# gradient_descent_step (skill: update)
 
 
 _step_rng = np.random.default_rng(6632)
@@ -204,9 +216,10 @@ STEP_CASES = {
 }
 
 
-@pytest.mark.points(4)
+@pytest.mark.skill("update")
 @pytest.mark.parametrize("case", STEP_CASES)
-def test_gradient_descent_step(student, case):
+def test_gradient_descent_step(student: Any, case: str) -> None:
+    """w - lr * grad: the sign and the learning rate."""
     w, grad, lr = STEP_CASES[case]
     got = student.gradient_descent_step(_copy(w), _copy(grad), lr)
     assert_close(got, derive(losses.gradient_descent_step, w, grad, lr),
@@ -217,16 +230,86 @@ def test_gradient_descent_step(student, case):
 _NEW_W, _NEW_GRAD = _step_rng.normal(size=5), _step_rng.normal(size=5)
 
 
-@pytest.mark.points(1)
-def test_gradient_descent_step_returns_new_array(student):
-    w, grad = _NEW_W, _NEW_GRAD
-    sent_w, sent_grad = w.copy(), grad.copy()
-    for array in (sent_w, sent_grad):  # an in-place write (w -= ...) raises instead of passing silently
-        array.setflags(write=False)
-    got = student.with_options(readonly_inputs=True).gradient_descent_step(sent_w, sent_grad, 0.2)
-    call = "gradient_descent_step(w, grad, lr=0.2)"
-    assert_close(got, derive(losses.gradient_descent_step, w, grad, 0.2), call=call)
-    if got is sent_w:
-        fail(f"{call}: returned the caller's array w itself; return a new array")
-    if not (np.array_equal(sent_w, w) and np.array_equal(sent_grad, grad)):
-        fail(f"{call}: modified its inputs; compute w - lr * grad into a new array")
+# --------------------------------------------------------------------------
+# The contract: int input, Python floats, no mutation
+
+
+_INT_Z = np.array([-3, -1, 0, 2, 5])
+_INT_Y, _INT_Y_HAT = np.array([1, 0, 2, 3]), np.array([0, 0, 1, 5])
+_INT_W, _INT_GRAD = np.array([3, -2, 1]), np.array([1, 4, -2])
+
+INT_CASES = {  # name: (function, int arguments, skill)
+    "activate": ("activate", (_INT_Z, "relu"), "activations"),
+    "activate_derivative": ("activate_derivative", (_INT_Z, "leaky_relu"), "activations"),
+    "mse_loss_derivative": ("mse_loss_derivative", (_INT_Y, _INT_Y_HAT), "mse"),
+    "gradient_descent_step": ("gradient_descent_step", (_INT_W, _INT_GRAD, 0.5), "update"),
+}
+
+
+def _as_floats(args: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(a.astype(np.float64) if isinstance(a, np.ndarray) else a for a in args)
+
+
+def _describe(function: str, args: tuple[Any, ...]) -> str:
+    shown = [f"<{a.dtype} array>" if isinstance(a, np.ndarray) else repr(a) for a in args]
+    return f"{function}({', '.join(shown)})"
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize("case", [pytest.param(name, marks=pytest.mark.skill(skill))
+                                  for name, (_, _, skill) in INT_CASES.items()])
+def test_int_input_gives_float(student: Any, case: str) -> None:
+    """Int arrays give a float64 array of their shape, equal to the result for the same numbers as floats."""
+    function, args, _ = INT_CASES[case]
+    call = _describe(function, args)
+    hint = "convert inputs with np.asarray(value, dtype=np.float64) first"
+    got = getattr(student, function)(*_copy(args))
+    assert_float_array_like(got, call=call, shape=np.shape(args[0]), hint=hint)
+    floats = _as_floats(args)
+    own = as_float_array(getattr(student, function)(*floats), call=_describe(function, floats))
+    if own.shape != got.shape or not np.all(VALUES.close(got, own)):
+        fail(call, f"got {got!r}, but {own!r} for the same numbers as floats", hint)
+
+
+FLOAT_CASES = {  # name: (function, arguments, skill)
+    "mse_loss": ("mse_loss", MSE_CASES["shape=(3,4)"], "mse"),
+    "chain_rule": ("chain_rule", (CHAIN_CASES["length=4"],), "chain_rule"),
+    "sum_over_paths": ("sum_over_paths", (PATH_CASES["three paths of lengths 2,3,5"],), "two_paths"),
+}
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize("case", [pytest.param(name, marks=pytest.mark.skill(skill))
+                                  for name, (_, _, skill) in FLOAT_CASES.items()])
+def test_returns_python_float(student: Any, case: str) -> None:
+    """mse_loss, and chain_rule / sum_over_paths of plain numbers, return one Python float."""
+    function, args, _ = FLOAT_CASES[case]
+    got = getattr(student, function)(*_copy(args))
+    if not isinstance(got, float):
+        fail(f"{function}(...)", f"got a {type(got).__name__}, should be a Python float",
+             "return float(...) of the result")
+
+
+MUTATION_CASES = {  # name: (function, arguments, skill)
+    "activate": ("activate", (_NEW_W, "tanh"), "activations"),
+    "activate_derivative": ("activate_derivative", (_NEW_W, "sigmoid"), "activations"),
+    "mse_loss": ("mse_loss", MSE_CASES["shape=(7,)"], "mse"),
+    "mse_loss_derivative": ("mse_loss_derivative", MSE_CASES["shape=(7,)"], "mse"),
+    "chain_rule": ("chain_rule", (CHAIN_CASES["batch=(6,)"],), "chain_rule"),
+    "sum_over_paths": ("sum_over_paths", (PATH_CASES["two paths, batch=(5,)"],), "two_paths"),
+    "gradient_descent_step": ("gradient_descent_step", (_NEW_W, _NEW_GRAD, 0.2), "update"),
+}
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize("case", [pytest.param(name, marks=pytest.mark.skill(skill))
+                                  for name, (_, _, skill) in MUTATION_CASES.items()])
+def test_does_not_modify_input(student: Any, case: str) -> None:
+    """The arrays are handed over read-only: writing into them fails; the result is a new array."""
+    function, args, _ = MUTATION_CASES[case]
+    call = f"{function}(<read-only arrays>)"
+    got = getattr(student.with_options(readonly_inputs=True), function)(*_copy(args))
+    if type(got) is np.ndarray and any(got is a for a in args if isinstance(a, np.ndarray)):
+        fail(call, "returned an input array itself", "return a new array")
+    if got is None:
+        fail(call, "returned None", "return the result")

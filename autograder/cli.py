@@ -92,11 +92,16 @@ def release(assignment_id: str, out_dir: Path, overwrite: bool) -> None:
 
 @main.command()
 @_assignment_option()
-def validate(assignment_id: str) -> None:
-    """Check an assignment: solution scores 100%, stub scores 0, every test has points."""
+@click.option("--quick", is_flag=True,
+              help="only the solution, the stub and the public suite (no chaffs, wheats or floor)")
+@click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
+def validate(assignment_id: str, quick: bool, as_json: bool) -> None:
+    """Check an assignment: the solution scores 100%, the stub 0, every chaff loses points and is
+    diagnosed, every wheat scores 100%, every submission that does nothing stays under the floor."""
     from autograder.views import validate_with_report
 
-    sys.exit(0 if validate_with_report(_load_assignment(assignment_id)) else 1)
+    ok = validate_with_report(_load_assignment(assignment_id), trials=not quick, as_json=as_json)
+    sys.exit(0 if ok else 1)
 
 
 if __name__ == "__main__":

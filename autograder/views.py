@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+import json
+
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from autograder.assignment import Assignment, ManifestError, available_assignments, get_assignment
 from autograder.grading.batch import BatchError, BatchReport, grade_batch
 from autograder.grading.grade import grade_loaded
-from autograder.grading.results import GradeResult
+from autograder.grading.results import GradeResult, format_points, skill_cases
 from autograder.submission import SubmissionError, load_submission
+
+if TYPE_CHECKING:
+    from autograder.validate import ValidationReport
 
 console = Console()
 errors = Console(stderr=True)
@@ -28,7 +35,10 @@ def results_table(results: tuple[GradeResult, ...], title: str) -> Table:
         status = status or f"{sum(t.passed for t in result.tests)}/{len(result.tests)} tests passed"
         if result.grader_failures:
             status += f"; {result.grader_failures} tests could not run (see results.json)"
-        table.add_row(result.student_id, f"{result.score:g}", f"{result.max_score:g}", status[:90])
+        if result.misconceptions:
+            status += "; likely: " + ", ".join(result.misconceptions)
+        table.add_row(escape(result.student_id), format_points(result.score), format_points(result.max_score),
+                      escape(status[:120]))
     return table
 
 
@@ -76,11 +86,14 @@ def check_with_report(file: Path, assignment_id: str | None) -> int:
     if result.error:
         console.print(f"[red]✗ {result.error}[/red]")
         return 1
-    for test in result.tests:
-        mark = "[green]✓[/green]" if test.passed else "[red]✗[/red]"
-        console.print(f"{mark} {test.name}")
-        if not test.passed:
-            console.print(f"    {test.message}", markup=False, highlight=False)
+    for skill, tests in skill_cases(result.tests).items():
+        earned, possible = sum(t.earned for t in tests), sum(t.max_score for t in tests)
+        mark = "[green]✓[/green]" if earned >= possible - 1e-9 else "[red]✗[/red]"
+        console.print(f"{mark} {escape(skill)} ({format_points(earned)}/{format_points(possible)})")
+        for test in tests:
+            if not test.passed:
+                console.print(f"    ✗ {test.name}: {test.message}".replace("\n", "\n      "),
+                              markup=False, highlight=False)
     verdict = "all public tests pass" if result.score >= result.max_score else "some public tests fail"
     console.print(f"[bold]{result.summary()}[/bold]: {verdict}. The hidden tests check more cases.")
     return 0 if result.score >= result.max_score else 1
@@ -100,16 +113,33 @@ def release_with_report(assignment: Assignment, out_dir: Path, *, overwrite: boo
         console.print(f"  {path}")
 
 
-def validate_with_report(assignment: Assignment) -> bool:
+def trials_table(report: ValidationReport) -> Table:
+    """One row per chaff, wheat and degenerate submission: its score and whether it behaved."""
+    table = Table(title=f"{report.assignment_id}: mutation score {report.mutation_score:.0%}")
+    for column in ("kind", "id", "function", "score", "diagnosed", "ok"):
+        table.add_column(column, justify="right" if column == "score" else "left")
+    for trial in report.trials:
+        table.add_row(trial.kind, escape(trial.id), escape(trial.function),
+                      f"{format_points(trial.score)}/{format_points(trial.max_score)}",
+                      escape(", ".join(trial.diagnosed)), "[green]✓[/green]" if trial.ok else "[red]✗[/red]")
+    return table
+
+
+def validate_with_report(assignment: Assignment, *, trials: bool = True, as_json: bool = False) -> bool:
     from autograder.validate import validate_assignment
 
-    report = validate_assignment(assignment)
+    report = validate_assignment(assignment, trials=trials)
+    if as_json:
+        click.echo(json.dumps(report.as_json(), indent=2))
+        return report.ok
     for note in report.notes:
-        console.print(f"  {note}")
-    console.print(f"  solution {report.solution.score:g}/{report.solution.max_score:g}, "
-                  f"stub {report.stub.score:g}/{report.stub.max_score:g}")
+        console.print(f"  {escape(note)}")
+    console.print(f"  solution {format_points(report.solution.score)}/{format_points(report.solution.max_score)}, "
+                  f"stub {format_points(report.stub.score)}/{format_points(report.stub.max_score)}")
+    if report.trials:
+        console.print(trials_table(report))
     for problem in report.problems:
-        console.print(f"[red]✗[/red] {problem}", highlight=False)
+        console.print(f"[red]✗[/red] {escape(problem)}", highlight=False)
     if report.ok:
         console.print(f"[green]✓ {assignment.id} is valid[/green]")
     return report.ok

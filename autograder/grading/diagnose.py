@@ -78,11 +78,22 @@ def same_value(got: Any, want: Any) -> bool:
                 and all(same_value(g, w) for g, w in zip(got, want)))
     if isinstance(want, (str, bool)) or want is None:
         return type(got) is type(want) and got == want
+    if _kind(got) != _kind(want):  # an int or bool array where floats belong is a mistake of its own
+        return False
     try:
         g, w = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
     except (TypeError, ValueError, OverflowError):
         return False
     return g.shape == w.shape and bool(np.all(VALUES.close(g, w)))
+
+
+def _kind(value: Any) -> str:
+    """'b', 'i' (signed or unsigned) or 'f' for a number or array; '' for anything else."""
+    try:
+        kind = np.asarray(value).dtype.kind
+    except (TypeError, ValueError, OverflowError):
+        return ""
+    return "i" if kind == "u" else kind
 
 
 def _numeric(value: Any) -> bool:

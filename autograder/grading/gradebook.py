@@ -1,4 +1,4 @@
-"""``grades.csv``: one row per student, one column per test group."""
+"""``grades.csv``: one row per student, one column per skill, and the misconceptions recognised."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from autograder.grading.results import GradeResult
 
-FIXED_COLUMNS = ("student_id", "score", "max_score", "status")
+FIXED_COLUMNS = ("student_id", "score", "max_score", "status", "misconceptions")
 
 
 def _group_names(results: list[GradeResult]) -> list[str]:
@@ -35,5 +35,6 @@ def render_gradebook(results: Iterable[GradeResult]) -> str:
     for result in rows:
         scores = result.group_scores()
         writer.writerow([result.student_id, f"{result.score:g}", f"{result.max_score:g}",
-                         _status(result), *(f"{scores.get(g, (0.0, 0.0))[0]:g}" for g in groups)])
+                         _status(result), " ".join(result.misconceptions),
+                         *(f"{scores.get(g, (0.0, 0.0))[0]:g}" for g in groups)])
     return out.getvalue()

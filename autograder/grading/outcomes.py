@@ -15,6 +15,8 @@ class TestOutcome:
     for a passing case.
     """
 
+    __test__ = False  # a record, not a pytest test class
+
     name: str
     group: str
     """The skill this case measures (a manifest ``[[skill]]`` name)."""

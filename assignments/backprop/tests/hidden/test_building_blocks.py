@@ -305,11 +305,6 @@ MUTATION_CASES = {  # name: (function, arguments, skill)
 @pytest.mark.parametrize("case", [pytest.param(name, marks=pytest.mark.skill(skill))
                                   for name, (_, _, skill) in MUTATION_CASES.items()])
 def test_does_not_modify_input(student: Any, case: str) -> None:
-    """The arrays are handed over read-only: writing into them fails; the result is a new array."""
+    """The arrays are handed over read-only: writing into them raises in the sandbox."""
     function, args, _ = MUTATION_CASES[case]
-    call = f"{function}(<read-only arrays>)"
-    got = getattr(student.with_options(readonly_inputs=True), function)(*_copy(args))
-    if type(got) is np.ndarray and any(got is a for a in args if isinstance(a, np.ndarray)):
-        fail(call, "returned an input array itself", "return a new array")
-    if got is None:
-        fail(call, "returned None", "return the result")
+    getattr(student.with_options(readonly_inputs=True), function)(*_copy(args))

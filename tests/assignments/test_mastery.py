@@ -1,0 +1,54 @@
+"""Grades that measure mastery, on the real suites: one mistake costs its own skill.
+
+Each submission is the instructor's solution with one mistake in it, graded
+exactly as a student's would be (sandbox, hidden suite, credit model).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from autograder.assignment import get_assignment
+from autograder.catalog import with_redefinition
+from autograder.grading.grade import grade_loaded
+from autograder.grading.results import GradeResult
+from autograder.release import solution_source
+from autograder.submission import Submission
+
+pytestmark = pytest.mark.slow
+
+#: A sigmoid found in a public student repository: 1 / 1 + e^-x, so sigmoid(0) = 2.
+PRECEDENCE_SIGMOID = '''
+def sigmoid(x):
+    x = np.asarray(x, dtype=np.float64)
+    return 1 / 1 + np.exp(-np.minimum(x, 700.0))
+'''
+ONE_PATH = ('sum_over_paths([[dL_dz2_1, params["w2"]], [dL_dz2_2, params["w3"]]])',
+            'sum_over_paths([[dL_dz2_1, params["w2"]]])')
+
+
+def graded(assignment_id: str, source: str) -> GradeResult:
+    assignment = get_assignment(assignment_id)
+    return grade_loaded(assignment, Submission("mistake", source, assignment.source_path))
+
+
+def lost(result: GradeResult) -> dict[str, float]:
+    return {skill: round(possible - earned, 6) for skill, (earned, possible) in result.group_scores().items()
+            if earned < possible - 1e-9}
+
+
+def test_a_wrong_sigmoid_loses_at_least_sigmoids_share() -> None:
+    assignment = get_assignment("activations")
+    result = graded("activations", with_redefinition(solution_source(assignment), PRECEDENCE_SIGMOID))
+    share = assignment.credit.skill("sigmoid").points  # type: ignore[union-attr]
+    assert lost(result)["sigmoid"] == pytest.approx(share)
+    assert result.max_score - result.score >= share
+
+
+def test_backward_missing_one_path_loses_only_the_backward_share() -> None:
+    assignment = get_assignment("backprop")
+    solution = solution_source(assignment)
+    assert solution.count(ONE_PATH[0]) == 1
+    result = graded("backprop", solution.replace(*ONE_PATH))
+    share = assignment.credit.skill("backward").points  # type: ignore[union-attr]
+    assert lost(result) == {"backward": pytest.approx(share)}  # train is judged against the student's backward

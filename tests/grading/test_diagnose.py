@@ -1,0 +1,76 @@
+"""Diagnosis: a failing case's logged calls matched against the catalog's chaffs."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograder.catalog import Catalog, Misconception
+from autograder.grading.diagnose import MAX_LOGGED_BYTES, CallLog, Diagnoser, LoggedCall, same_value
+
+SOLUTION = '''
+import numpy as np
+
+def relu_derivative(x):
+    x = np.asarray(x, dtype=np.float64)
+    return np.where(x > 0, 1.0, 0.0)
+
+def shift(x):
+    return np.asarray(x, dtype=np.float64) - 1.0
+'''
+ONE_AT_ZERO = Misconception("relu-derivative-one-at-zero", "relu_derivative", "relu'(0) = 0.", "tests",
+                            "def relu_derivative(x):\n    return np.where(np.asarray(x) >= 0, 1.0, 0.0)\n")
+IN_PLACE = Misconception("shift-in-place", "shift", "Build a new array.", "tests",
+                         "def shift(x):\n    x -= 1.0\n    return x\n")
+DIAGNOSER = Diagnoser(SOLUTION, Catalog((ONE_AT_ZERO, IN_PLACE)))
+X = np.array([-1.0, 0.0, 2.0])
+
+
+def call(function: str, result: object = None, raised: str = "", readonly: bool = False) -> LoggedCall:
+    return LoggedCall(function, (X.copy(),), {}, readonly, False, result, raised)
+
+
+def test_values_that_match_a_chaff_name_it() -> None:
+    assert DIAGNOSER.diagnose([call("relu_derivative", np.array([0.0, 1.0, 1.0]))]) is ONE_AT_ZERO
+
+
+def test_values_that_match_no_chaff_name_nothing() -> None:
+    assert DIAGNOSER.diagnose([call("relu_derivative", np.array([5.0, 5.0, 5.0]))]) is None
+
+
+def test_right_values_are_no_evidence_of_a_mistake() -> None:
+    """At inputs where the chaff and the solution agree, a right answer diagnoses nothing."""
+    positive = LoggedCall("relu_derivative", (np.array([2.0, 3.0]),), {}, False, False, np.array([1.0, 1.0]))
+    assert DIAGNOSER.diagnose([positive]) is None
+
+
+def test_every_logged_call_of_the_function_must_match() -> None:
+    calls = [call("relu_derivative", np.array([0.0, 1.0, 1.0])), call("relu_derivative", np.array([9.0, 9.0, 9.0]))]
+    assert DIAGNOSER.diagnose(calls) is None
+
+
+def test_the_same_exception_on_read_only_input_matches_an_in_place_chaff() -> None:
+    assert DIAGNOSER.diagnose([call("shift", raised="ValueError", readonly=True)]) is IN_PLACE
+
+
+def test_the_log_keeps_a_bounded_amount_and_clears_per_case() -> None:
+    log = CallLog()
+    big = np.zeros(MAX_LOGGED_BYTES // 8 // 2 + 1)
+    for _ in range(3):
+        log.record(LoggedCall("f", (), {}, False, False, big))
+    assert len(log.calls) == 1 and log.logged_bytes <= MAX_LOGGED_BYTES
+    log.begin_case()
+    assert log.calls == [] and log.logged_bytes == 0
+
+
+def test_same_value_compares_structure_and_values_within_tolerance() -> None:
+    assert same_value({"a": np.array([1.0]), "b": (1.0, "x")}, {"a": np.array([1.0 + 1e-12]), "b": (1.0, "x")})
+    assert not same_value({"a": 1.0}, {"a": 1.0, "b": 2.0})
+    assert not same_value(np.array([1.0, 2.0]), np.array([1.0]))
+    assert not same_value("sigmoid", "relu")
+    assert not same_value(np.array([np.nan]), np.array([np.nan]))
+
+
+def test_an_int_or_bool_array_where_floats_belong_differs() -> None:
+    assert not same_value(np.array([0, 1]), np.array([0.0, 1.0]))
+    assert not same_value(np.array([False, True]), np.array([0.0, 1.0]))
+    assert same_value(1.0, np.float64(1.0))

@@ -52,7 +52,7 @@ class CaseMarks:
     contract: bool
 
 
-def _marks_of(item: pytest.Item) -> CaseMarks | None:
+def marks_of(item: pytest.Item) -> CaseMarks | None:
     """The item's one ``skill`` marker (on the function, its class or module, or its parameter);
     None when missing, given twice or malformed."""
     markers = list(item.iter_markers("skill"))
@@ -128,7 +128,7 @@ class _Collector:
 
     def _outcome(self, item: pytest.Item) -> TestOutcome:
         name = readable_name(item)
-        marks = _marks_of(item)
+        marks = marks_of(item)
         if marks is None:
             self.errors.append(f"{name} has no valid skill marker (exactly one skill(name, weight=w > 0))")
             marks = CaseMarks(UNMARKED, 1.0, False)

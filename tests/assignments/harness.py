@@ -10,8 +10,8 @@ grader does).
 A :class:`Mistake` is the instructor's solution with one deliberate error and
 the hidden tests that error must fail (no fewer: the suite would miss it; no
 more: partial credit would be unfair). :func:`lost_points` prices a set of
-failed tests the way the grader does (a test's points split evenly over its
-parametrised cases).
+failed tests the way the grader does (``autograder.grading.credit``: each
+case's share of its skill, contract checks held back while values are wrong).
 """
 
 from __future__ import annotations
@@ -24,7 +24,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grading.run import purge_modules_under
+from autograder.assignment import Assignment
+from autograder.grading.credit import price
+from autograder.grading.outcomes import TestOutcome
+from autograder.grading.run import CaseMarks, marks_of, purge_modules_under
 
 #: Separates the solution from the redefinitions a redefining mistake appends to it.
 WRONG_PART = "\n\n# --- the wrong part ---\n"
@@ -39,8 +42,8 @@ class Recorder:
     """
 
     def __init__(self) -> None:
-        #: readable name -> (the test function it is a case of, its points or None if unmarked)
-        self.points: dict[str, tuple[str, float | None]] = {}
+        #: readable name -> its skill marks (None if unmarked or malformed)
+        self.points: dict[str, CaseMarks | None] = {}
         self.failed: set[str] = set()
         self.ran: set[str] = set()
         self.collect_errors: list[str] = []
@@ -60,13 +63,10 @@ class Recorder:
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         for item in session.items:
-            marker = item.get_closest_marker("points")
-            points = float(marker.args[0]) if marker is not None and marker.args else None
-            function = f"{item.path}::{getattr(item, 'originalname', item.name)}"
             name = self.name(item.nodeid)
             if name in self.points:
                 self.duplicate_names.append(name)
-            self.points[name] = (function, points)
+            self.points[name] = marks_of(item)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         name = self.name(report.nodeid)
@@ -94,16 +94,18 @@ def run_suite(suite: Path, submission: Path) -> Recorder:
     return recorder
 
 
-def lost_points(recorder: Recorder, names: Iterable[str]) -> float:
-    """The points the tests ``names`` are worth (each test's points split over its cases)."""
-    cases: dict[str, int] = {}
-    for function, _ in recorder.points.values():
-        cases[function] = cases.get(function, 0) + 1
-    total = 0.0
-    for name in names:
-        function, points = recorder.points[name]
-        total += (points or 0.0) / cases[function]
-    return total
+def priced(recorder: Recorder, assignment: Assignment, failed: Iterable[str]) -> tuple[TestOutcome, ...]:
+    """Every recorded case priced by the assignment's credit model, ``failed`` ones failed."""
+    failing = set(failed)
+    cases = [TestOutcome(name, marks.skill, 0.0, name not in failing, contract=marks.contract,
+                         weight=marks.weight)
+             for name, marks in recorder.points.items() if marks is not None]
+    return price(cases, assignment.credit)
+
+
+def lost_points(recorder: Recorder, names: Iterable[str], assignment: Assignment) -> float:
+    """The points a submission failing exactly ``names`` loses (held-back contract checks included)."""
+    return assignment.total_points - sum(o.earned for o in priced(recorder, assignment, names))
 
 
 @dataclass(frozen=True)

@@ -11,25 +11,18 @@ from __future__ import annotations
 from tests.assignments.harness import Mistake
 
 ACTIVATIONS: dict[str, Mistake] = {
-    # sigmoid(x) and sigmoid(x) (1 - sigmoid(x)) agree within tolerance only for very negative x
-    # (x = -30, -1000: both ~ e^x), so those two edge cases still pass.
+    # Every value of the derivative is wrong (one case: all points in one array); its contract
+    # checks still pass, but earn nothing while the values are wrong (the credit model).
     "sigmoid_derivative_is_sigmoid": Mistake.redefine("""
         def sigmoid_derivative(x):
             return sigmoid(x)
-        """, {
-        "sigmoid_derivative[x=0]", "sigmoid_derivative[x=1e-09]", "sigmoid_derivative[x=-1e-09]",
-        "sigmoid_derivative[x=30]", "sigmoid_derivative[x=1000]", "sigmoid_derivative[random]",
-        "derivative_matches_own_forward[sigmoid_derivative]",
-        "accepts_int_input[sigmoid_derivative-array]", "accepts_int_input[sigmoid_derivative-scalar]",
-    }),
-    # relu'(0) = 1: only the point 0 and the kink test see it.
+        """, {"sigmoid_derivative[values]"}),
+    # relu'(0) = 1: only the kink test sees it (0 is left out of the value points).
     "relu_derivative_one_at_zero": Mistake.redefine("""
         def relu_derivative(x):
             x = np.asarray(x, dtype=np.float64)
             return np.where(x >= 0, 1.0, 0.0)
-        """, {
-        "relu_derivative[x=0]", "kink_convention[relu_derivative]",
-    }),
+        """, {"kink_convention[relu_derivative]"}),
     # 1/(1+exp(-x)) gives right values (exp(1000) = inf, 1/inf = 0) but overflows:
     # only the errstate tests see it, for sigmoid and the derivative built on it.
     "sigmoid_overflows": Mistake.redefine("""
@@ -53,8 +46,9 @@ ACTIVATIONS: dict[str, Mistake] = {
             e = np.exp(z - np.max(z))
             return e / np.sum(e, axis=0, keepdims=True)
         """, {
-        "softmax[batch(4,6)]", "softmax_axis[shape=(2,3)-axis=-1]", "softmax_axis[shape=(2,3)-axis=1]",
-        "softmax_axis[shape=(3,2)-axis=-1]", "softmax_axis[shape=(3,2)-axis=default]",
+        "softmax[batch(4,6)]", "softmax[batch-far-apart]", "softmax_axis[shape=(2,3)-axis=-1]",
+        "softmax_axis[shape=(2,3)-axis=1]", "softmax_axis[shape=(3,2)-axis=-1]",
+        "softmax_axis[shape=(3,2)-axis=default]",
         "softmax_sums_to_one[shape=(2,3)-axis=-1]", "softmax_sums_to_one[shape=(3,2)-axis=-1]",
     }),
 }

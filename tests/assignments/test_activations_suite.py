@@ -68,6 +68,7 @@ def test_the_partial_sample_loses_only_what_it_lacks(sample_runs) -> None:
 def test_every_function_has_a_value_test_with_readable_ids(sample_runs) -> None:
     """Readable ids (their uniqueness is checked on every run), and a value test named after each function."""
     names = sample_run("correct.py", sample_runs).names
-    assert "sigmoid_derivative[x=-1000]" in names and "softmax_axis[shape=(2,3)-axis=0]" in names
+    assert "sigmoid_derivative[values]" in names and "softmax_axis[shape=(2,3)-axis=0]" in names
+    assert "leaky_relu[values-alpha=0.2]" in names
     covered = {name.split("[")[0] for name in names}
     assert set(ASSIGNMENT.functions) <= covered, "a student function without its own value test"

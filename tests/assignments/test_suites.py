@@ -13,7 +13,7 @@ mistake (:mod:`tests.assignments.mistakes`), so they follow the source.
 * each known-wrong submission fails EXACTLY the tests its mistake affects
   (listed by hand: the suite's partial credit is fair only if a mistake costs
   the tests that check it and nothing else);
-* every hidden test carries points, and they add up to the manifest's total.
+* every hidden case names a manifest skill, and the skills' points add up to the total.
 """
 
 from __future__ import annotations
@@ -78,12 +78,13 @@ def test_solution_passes_every_hidden_test(assignment: str, runs: Runs) -> None:
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_every_hidden_test_has_points_adding_up_to_the_manifest(assignment: str, runs: Runs) -> None:
+def test_every_hidden_case_names_a_skill_and_they_add_up_to_the_manifest(assignment: str, runs: Runs) -> None:
     run = runs.hidden(assignment, "solution")
-    unpointed = sorted(name for name, (_, points) in run.points.items() if points is None)
-    assert not unpointed, f"tests without a points marker: {unpointed}"
-    total = get_assignment(assignment).total_points
-    assert lost_points(run, run.points) == pytest.approx(total, abs=1e-9)
+    unmarked = sorted(name for name, marks in run.points.items() if marks is None)
+    assert not unmarked, f"cases without a skill marker: {unmarked}"
+    manifest = get_assignment(assignment)
+    assert lost_points(run, run.points, manifest) == pytest.approx(manifest.total_points, abs=1e-9)
+    assert lost_points(run, (), manifest) == pytest.approx(0.0, abs=1e-9)
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -101,7 +102,8 @@ def test_known_wrong_submission_fails_exactly_the_affected_tests(assignment: str
     assert run.failed == expected, (
         f"{mistake}: unexpectedly failed {sorted(run.failed - expected)}; "
         f"unexpectedly passed {sorted(expected - run.failed)}")
-    assert 0 < lost_points(run, run.failed) < get_assignment(assignment).total_points
+    manifest = get_assignment(assignment)
+    assert 0 < lost_points(run, run.failed, manifest) < manifest.total_points
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

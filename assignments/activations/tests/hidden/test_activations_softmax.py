@@ -53,6 +53,8 @@ LOGITS = {
     "equal": np.full(4, 2.5),
     "one-class": np.array([-7.0]),
     "batch(4,6)": _rng.normal(0.0, 5.0, size=(4, 6)),
+    # rows 2000 apart: one max over the whole array (not per row) underflows a whole row to 0/0
+    "batch-far-apart": np.array([[1000.0, 999.0, 998.0], [-1000.0, -999.0, -998.0]]),
 }
 AXIS_CASES = [((2, 3), 0), ((2, 3), -1), ((2, 3), 1), ((3, 2), 0), ((3, 2), -1), ((3, 2), None)]
 AXIS_LOGITS = {shape: _rng.normal(0.0, 4.0, size=shape) for shape in ((2, 3), (3, 2))}

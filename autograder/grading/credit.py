@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from autograder.assignment import CreditModel
+from autograder.assignment import Assignment, CreditModel
 from autograder.grading.outcomes import TestOutcome
 
 
@@ -87,3 +87,17 @@ def price(outcomes: Sequence[TestOutcome], model: CreditModel) -> tuple[TestOutc
         cases = _price_skill([outcomes[i] for i in indices], skill.points, model.contract_share)
         priced.update(zip(indices, cases))
     return tuple(priced[i] for i in range(len(outcomes)))
+
+
+def point_scheme(assignment: Assignment) -> str:
+    """The Markdown table of an assignment's skills and points, as students and the README show it."""
+    share = assignment.credit.contract_share
+    rows = [f"| `{s.name}` | {s.title.replace('|', chr(92) + '|')} | {s.points:g} |"
+            for s in assignment.credit.skills]
+    return "\n".join([
+        f"### {assignment.title} (`{assignment.id}`, {assignment.total_points:g} points)", "",
+        "| skill | what it means | points |", "| --- | --- | ---: |", *rows, "",
+        f"Within a skill, {share:.0%} of the points go to contract checks (int input, shapes, no "
+        "mutation, stability), earned only as far as the values are right. A function judged "
+        "against your own earlier functions (a derivative, backward, train) keeps its points when "
+        "only the earlier function is wrong: one mistake costs once.", ""])

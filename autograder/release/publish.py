@@ -27,6 +27,7 @@ from pathlib import Path, PurePosixPath
 import nbformat
 
 from autograder.assignment import Assignment
+from autograder.grading.credit import point_scheme
 from autograder.release.build import instructor_notebook, stub_source, student_notebook
 from autograder.release.errors import LeakError, ReleaseError, ReleaseExistsError
 from autograder.release.nbgrader_cells import is_test_cell
@@ -96,6 +97,7 @@ def release_files(assignment: Assignment) -> dict[PurePosixPath, bytes]:
         PurePosixPath(f"{module}.py"): stub_source(assignment).encode("utf-8"),
         PurePosixPath(f"{module}.ipynb"): nbformat.writes(notebook).encode("utf-8") + b"\n",
     }
+    files[PurePosixPath("POINTS.md")] = point_scheme(assignment).encode("utf-8")
     files.update(_public_test_files(assignment))
     conftest = PurePosixPath("tests", "conftest.py")
     if conftest not in files:

@@ -32,11 +32,11 @@ def test_sigmoid(student):
 '''
 
 
-def validate_copy(tmp_path: Path, hidden_body: str | None = None, *, total_points: float = TINY_POINTS,
+def validate_copy(tmp_path: Path, hidden_body: str | None = None, *, total_points: float | None = None,
                   hidden: dict[str, str] | None = None) -> ValidationReport:
     if hidden is None:
         hidden = {"test_tiny": HEADER + (hidden_body if hidden_body is not None else GOOD_TEST)}
-    return validate_assignment(tiny_assignment(tmp_path, hidden=hidden, total_points=total_points))
+    return validate_assignment(tiny_assignment(tmp_path, hidden=hidden, total_points=total_points), trials=False)
 
 
 def test_a_sound_copy_is_valid_and_says_what_it_checked(tmp_path: Path) -> None:
@@ -45,33 +45,33 @@ def test_a_sound_copy_is_valid_and_says_what_it_checked(tmp_path: Path) -> None:
     assert report.solution.score == pytest.approx(TINY_POINTS)
     assert report.stub.score == pytest.approx(0.0)
     assert report.public.score == pytest.approx(report.public.max_score)
-    assert report.notes[0] == f"hidden suite: 3 tests, {TINY_POINTS:g} points"
+    assert report.notes[0] == f"hidden suite: 3 cases, 2 skills, {TINY_POINTS:g} points"
 
 
 @pytest.mark.parametrize(("body", "total", "problem"), [
     pytest.param(GOOD_TEST + '''
 def test_forgotten(student):
     assert student.sigmoid(X) is not None
-''', TINY_POINTS, "solution: forgotten has no valid points marker", id="test-without-points"),
+''', None, "solution: forgotten has no valid skill marker", id="test-without-a-skill"),
     pytest.param('''
 @pytest.mark.skill("sigmoid")
 def test_typed(student):
     assert_close(student.sigmoid(X), 0.5, call="sigmoid(x=0)")
-''', TINY_POINTS, "expected values not derived from the reference in: typed", id="raw-float-expectation"),
+''', None, "expected values not derived from the reference in: typed", id="raw-float-expectation"),
     pytest.param('''
 @pytest.mark.skill("sigmoid")
 def test_numpy_oracle(student):
     assert_close(student.sigmoid(X), derive(lambda x: 1 / (1 + np.exp(-x)), X), call="sigmoid(x=0)")
-''', TINY_POINTS, "expected values not derived from the reference in: numpy_oracle", id="derived-from-lambda"),
-    pytest.param(GOOD_TEST, 5.0, "hidden tests add up to 3 points, manifest says 5", id="wrong-total-points"),
-    pytest.param("", TINY_POINTS, "collected no tests", id="empty-hidden-suite"),
+''', None, "expected values not derived from the reference in: numpy_oracle", id="derived-from-lambda"),
+    pytest.param(GOOD_TEST, None, "skills with no value check in the hidden suite: relu", id="skill-never-checked"),
+    pytest.param("", None, "collected no tests", id="empty-hidden-suite"),
     pytest.param(GOOD_TEST.replace("points(3)", "points(2)") + '''
 @pytest.mark.skill("sigmoid")
 def test_has_sigmoid(student):
     assert student.has("sigmoid")
-''', TINY_POINTS, "the stub scores 1, should be 0; passing: has_sigmoid", id="test-the-stub-passes"),
+''', None, "the stub scores 1, should be 0; passing: has_sigmoid", id="test-the-stub-passes"),
 ])
-def test_a_broken_hidden_suite_is_reported(tmp_path: Path, body: str, total: float, problem: str) -> None:
+def test_a_broken_hidden_suite_is_reported(tmp_path: Path, body: str, total: float | None, problem: str) -> None:
     report = validate_copy(tmp_path, body, total_points=total)
     assert not report.ok
     assert any(problem in p for p in report.problems), report.problems
@@ -92,7 +92,7 @@ def test_a_public_suite_the_solution_fails_is_reported(tmp_path: Path) -> None:
 def test_public_sigmoid(student):
     assert_close(student.sigmoid(X), derive(get_activation("relu").__call__, X), call="sigmoid(x=0)")
 '''}
-    report = validate_assignment(tiny_assignment(tmp_path, public=public))
+    report = validate_assignment(tiny_assignment(tmp_path, public=public), trials=False)
     assert any(p.startswith("the solution fails public tests: public_sigmoid") for p in report.problems), \
         report.problems
 
@@ -105,3 +105,14 @@ def test_each_bundled_assignment_is_valid(assignment_id: str) -> None:
     assert report.ok, report.problems
     assert report.solution.score == pytest.approx(assignment.total_points)
     assert report.stub.score == pytest.approx(0.0) and len(report.stub.tests) == len(report.solution.tests)
+    assert report.mutation_score == pytest.approx(1.0)
+    degenerate = [t for t in report.trials if t.kind == "degenerate"]
+    assert len(degenerate) == 7 and all(t.score < 0.05 * assignment.total_points for t in degenerate)
+
+
+def test_the_catalogs_hold_enough_chaffs_and_wheats() -> None:
+    from autograder.catalog import load_catalog
+
+    catalogs = [load_catalog(get_assignment(a)) for a in available_assignments()]
+    assert sum(len(c.misconceptions) for c in catalogs) >= 25
+    assert sum(len(c.wheats) for c in catalogs) >= 10

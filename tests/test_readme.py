@@ -1,0 +1,22 @@
+"""The README's point-scheme tables say what the manifests say."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from autograder.assignment import available_assignments, get_assignment
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("assignment_id", available_assignments())
+def test_the_readme_states_each_skills_points(assignment_id: str) -> None:
+    assignment = get_assignment(assignment_id)
+    section = README.split(f"**`{assignment_id}`**", 1)
+    assert len(section) == 2, f"no point-scheme table for {assignment_id} in the README"
+    table = section[1].split("\n\n", 2)[1]
+    rows = dict(re.findall(r"^\| `(\w+)` \| ([\d.]+) \|", table, flags=re.MULTILINE))
+    assert rows == {s.name: f"{s.points:g}" for s in assignment.credit.skills}

@@ -13,6 +13,7 @@ one of them.
 from __future__ import annotations
 
 import copy
+import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -104,6 +105,11 @@ def _numeric(value: Any) -> bool:
 
 
 def _frozen_copy(value: Any) -> Any:
+    """A copy as the sandbox hands read-only inputs over: arrays not writeable, dicts read-only."""
+    if isinstance(value, dict):
+        return types.MappingProxyType({k: _frozen_copy(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return [_frozen_copy(v) for v in value]
     duplicate = copy.deepcopy(value)
     if isinstance(duplicate, np.ndarray):
         duplicate.setflags(write=False)

@@ -195,10 +195,13 @@ def _public_functions(module: object) -> list[str]:
 
 
 def _frozen(value: object) -> object:
-    """``value`` with every array (in lists and dicts too) replaced by a read-only copy.
+    """``value`` with every array (in lists and dicts too) replaced by a read-only copy,
+    and every dict by a read-only mapping (``params[k] -= g`` raises, ``dict(params)`` works).
 
     The copies view immutable ``bytes``, so ``flags.writeable = True`` fails too.
     """
+    import types
+
     import numpy as np
 
     if isinstance(value, np.ndarray):
@@ -206,7 +209,7 @@ def _frozen(value: object) -> object:
     if isinstance(value, list):
         return [_frozen(item) for item in value]
     if isinstance(value, dict):
-        return {key: _frozen(item) for key, item in value.items()}
+        return types.MappingProxyType({key: _frozen(item) for key, item in value.items()})
     return value
 
 

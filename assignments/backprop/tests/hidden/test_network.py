@@ -15,7 +15,8 @@ VALUE checks:
 
 * ``two_path_dL_dw1[<act>]`` (skill ``two_paths``): sum_over_paths of the
   lecture's two paths of dL/dw1 (local derivatives from the reference) is the
-  reference's dL/dw1.
+  reference's dL/dw1; or the sum of the student's OWN chain_rule over those
+  paths while that is wrong and not degenerate (credited to ``chain_rule``).
 * ``forward[<act>-scalar|batch]`` (skill ``forward``): all four nodes in one
   case, against the reference; or, one mistake costing once, equal to the
   network composed of the student's OWN ``activate`` while that is wrong here
@@ -33,17 +34,18 @@ VALUE checks:
     ``activate_derivative``, ``mse_loss_derivative`` and ``sum_over_paths``
     (the notebook's recipe), while one of them is wrong here (upstream
     ``activations``, ``mse`` or ``two_paths``, the first that is wrong) and
-    none of the wrong ones is degenerate (constant, a straight line, not a
-    function of its input alone, not finite).
+    none of the wrong ones is degenerate (not finite, constant, its input
+    itself, not a function of its input alone; for the activations also a
+    straight line).
 * ``train_losses[<act>]``, ``train_params[<act>]`` (25 steps, lr 0.5) and
   ``train_defaults`` (100 steps through the defaults) (skill ``train``):
   against the reference; or equal to the student's own pieces run in the
   test (at each step: losses.append(mse_loss(y, forward(p)["o3"])),
   g = backward(p), p = {k: gradient_descent_step(p[k], g[k], lr)}), credited
   to the first of ``forward``, ``mse``, ``backward``, ``update`` found wrong
-  against the reference along the way, and never when the own loss does not
-  vary with the parameters or is not finite, the own gradient is all zero, or
-  the own update does not respond to the gradient. A flipped update sign (the
+  against the reference along the way, and never when the own loss is not
+  finite at the start or never changes along the run, the own gradient is all
+  zero, or the own update does not respond to the gradient. A flipped update sign (the
   loss goes UP) is thus charged to ``update`` alone; "the loss goes down" is
   part of the reference's losses, not a check of its own. ``train_defaults``
   blames the signature only when train(params, x, y) differs from the same
@@ -69,7 +71,7 @@ import pytest
 
 from autograder.gradcheck import compare_gradients, partial_derivatives
 from autograder.suite import as_float_array, assert_close, assert_float_array_like, derive, fail
-from autograder.suite.consistency import credit_consistency, degenerate_reason, depends_on
+from autograder.suite.consistency import DEGENERATE_SPREAD, credit_consistency, degenerate_reason, depends_on
 from autograder.tolerances import KINK_MARGIN, VALUES
 from reference import losses, network
 from reference.activations import get_activation
@@ -223,6 +225,40 @@ def elementwise_reason(function: Callable[[np.ndarray], Any], grid: np.ndarray =
     return ""
 
 
+PROBE = np.linspace(-2.0, 2.0, 9)
+
+
+def probe_reason(function: Callable[[np.ndarray], Any], probe: np.ndarray = PROBE) -> str:
+    """Why a student's function of factors (chain_rule, sum_over_paths) cannot earn consistency
+    credit ("" when it can): not finite numbers of the probe's shape, constant, the probe itself,
+    or not a function of its input alone. (A sum for a product is a straight line, and allowed.)"""
+    values = as_float_array(function(probe.copy()), call="")
+    if values.shape != probe.shape or not np.all(np.isfinite(values)):
+        return "its values are not finite numbers of the input's shape"
+    if float(np.ptp(values)) <= DEGENERATE_SPREAD * max(1.0, float(np.max(np.abs(values)))):
+        return "it returns a constant"
+    if _close(values, probe):
+        return "it returns its input"
+    if not _close(as_float_array(function(probe[::-1].copy()), call="")[::-1], values):
+        return "it is not a function of its input alone"
+    return ""
+
+
+def paths_upstream(student: Any, paths: list[list[Any]], got: Any) -> str:
+    """"chain_rule" when ``got`` is the sum of the student's own chain_rule over ``paths``, which is
+    wrong here and not degenerate; "" otherwise."""
+    try:
+        products = [as_float_array(student.chain_rule([np.copy(f) for f in path]), call="chain_rule")
+                    for path in paths]
+        if all(_close(own, losses.chain_rule(path)) for own, path in zip(products, paths)):
+            return ""
+        if probe_reason(lambda t: student.chain_rule([t, t])):
+            return ""
+        return "chain_rule" if _close(as_float_array(got, call="sum_over_paths"), sum(products)) else ""
+    except Exception:  # anything the student's chain_rule does wrong here just means: not consistent
+        return ""
+
+
 def _own_network(student: Any, params: dict[str, float], x: Any, activation: str) -> dict[str, np.ndarray]:
     """The lecture network with the student's own activate, and its pre-activations (z_<node>)."""
     def act(z: np.ndarray) -> np.ndarray:
@@ -344,7 +380,7 @@ def _own_backward(student: Any, params: dict[str, float], x: Any, y: Any, activa
             return own_grads, ""
         wrong.append("mse")
     if not _close(summed, losses.sum_over_paths(paths)):
-        if elementwise_reason(lambda t: student.sum_over_paths([[t, t]])):
+        if probe_reason(lambda t: student.sum_over_paths([[t, t], [t]])):
             return own_grads, ""
         wrong.append("two_paths")
     return own_grads, (wrong[0] if wrong else "")
@@ -396,13 +432,21 @@ def _lecture_paths(activation: str) -> list[list[float]]:
 
 @pytest.mark.skill("two_paths")
 @pytest.mark.parametrize("activation", ACTIVATIONS)
-def test_two_path_dL_dw1(student: Any, activation: str) -> None:
-    """sum_over_paths of the lecture's two paths of dL/dw1 is dL/dw1."""
+def test_two_path_dL_dw1(student: Any, activation: str, record_property: Any) -> None:
+    """sum_over_paths of the lecture's two paths of dL/dw1 is dL/dw1 (or the sum of the student's own
+    chain_rule over them, while that is wrong and not degenerate)."""
     params, x, y = _inputs(activation, "scalar")
-    got = student.sum_over_paths(_lecture_paths(activation))
-    assert_close(got, derive(network.backward, params, x, y, activation).part("w1"),
-                 call=f"sum_over_paths(the two paths of dL/dw1, {activation!r})",
-                 hint="dL/dw1 = (path through O2_1) + (path through O2_2), each a product of 4 factors")
+    paths = _lecture_paths(activation)
+    got = student.sum_over_paths(paths)
+    try:
+        assert_close(got, derive(network.backward, params, x, y, activation).part("w1"),
+                     call=f"sum_over_paths(the two paths of dL/dw1, {activation!r})",
+                     hint="dL/dw1 = (path through O2_1) + (path through O2_2), each a product of 4 factors")
+        return
+    except AssertionError:
+        if not paths_upstream(student, paths, got):
+            raise
+    credit_consistency(record_property, "chain_rule")
 
 
 # --------------------------------------------------------------------------
@@ -586,10 +630,10 @@ def _first_wrong_piece(student: Any, params: dict[str, float], x: Any, y: Any, a
 
 
 def _pieces_reason(student: Any, params: dict[str, float], x: Any, y: Any, activation: str, lr: float) -> str:
-    """Why the student's own pieces cannot earn train consistency credit ("" when they can)."""
-    reason = _loss_reason(_own_loss(student, x, y, activation), params)
-    if reason:
-        return reason
+    """Why the student's own pieces cannot earn train consistency credit ("" when they can), before
+    the run; ``_constant_run`` checks the run itself."""
+    if not np.isfinite(_own_loss(student, x, y, activation)(params)):
+        return "your loss is not finite"
     grads = _gradient_vector(student.backward(params, x, y, activation), "backward")
     if not np.all(np.isfinite(grads)) or not np.any(grads != 0.0):
         return "your gradients are all zero or not finite"
@@ -599,6 +643,12 @@ def _pieces_reason(student: Any, params: dict[str, float], x: Any, y: Any, activ
     if not np.all(np.isfinite(steps)) or float(np.ptp(steps)) <= 1e-12:
         return "your update does not respond to the gradient"
     return ""
+
+
+def _constant_run(history: np.ndarray) -> bool:
+    """The losses of a run never change (the loss ignores the parameters, or nothing moves)."""
+    finite = history[np.isfinite(history)]
+    return finite.size < 2 or float(np.ptp(finite)) <= DEGENERATE_SPREAD * max(1.0, float(np.max(np.abs(finite))))
 
 
 def own_training(student: Any, activation: str, lr: float, steps: int) -> OwnTraining:
@@ -621,6 +671,8 @@ def own_training(student: Any, activation: str, lr: float, steps: int) -> OwnTra
                                                           grads, new, lr)
                 history.append(loss)
                 current = new
+            if _constant_run(np.array(history)):
+                raise ValueError("your loss does not change along the run")
             result = OwnTraining(current, np.array(history), upstream)
         except Exception:  # the pieces failing or being degenerate: no consistency credit
             result = OwnTraining({}, np.empty(0), "")
@@ -668,8 +720,9 @@ def check_training(student: Any, activation: str, part: str, record_property: An
 def _same_run(got: Any, want: Any) -> bool:
     """Close, where a run that diverged (a flipped update sign) may end in NaN in both."""
     got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
-    both_nan = np.isnan(got) & np.isnan(want)
-    return got.shape == want.shape and bool(np.all(VALUES.close(got, want) | both_nan))
+    if got.shape != want.shape:
+        return False
+    return bool(np.all(VALUES.close(got, want) | (np.isnan(got) & np.isnan(want))))
 
 
 def _matches_own(got: Any, own: OwnTraining, part: str) -> bool:

@@ -143,14 +143,14 @@ VALUE_POINTS = np.concatenate([[1e-9, -1e-9, 30.0, -30.0, 1000.0, -1000.0], _rng
 STABILITY_POINTS = np.array([[-1000.0, -30.0, -1e-9, 0.0], [1e-9, 30.0, 700.0, 1000.0]])
 
 
-@pytest.mark.points(3)
+@pytest.mark.skill("activations")
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_activate(student, activation):
     assert_close(student.activate(VALUE_POINTS.copy(), activation), derive(get_activation(activation), VALUE_POINTS),
                  call=f"activate(z=[edge and random points], {activation!r})")
 
 
-@pytest.mark.points(3)
+@pytest.mark.skill("activations")
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_activate_derivative(student, activation):
     assert_close(student.activate_derivative(VALUE_POINTS.copy(), activation),
@@ -159,7 +159,7 @@ def test_activate_derivative(student, activation):
                  hint="sigmoid' = sigmoid (1 - sigmoid) <= 1/4")
 
 
-@pytest.mark.points(2)
+@pytest.mark.skill("activations", weight=0.5)
 @pytest.mark.parametrize("activation", KINKED)
 def test_activate_derivative_at_kink(student, activation):
     assert_close(student.activate_derivative(np.float64(0.0), activation),
@@ -168,7 +168,8 @@ def test_activate_derivative_at_kink(student, activation):
                  hint="the z <= 0 branch owns the kink: relu'(0) = 0, leaky_relu'(0) = 0.01, elu'(0) = 1")
 
 
-@pytest.mark.points(2)
+@pytest.mark.skill("activations")
+@pytest.mark.contract
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_activate_stable(strict_student, activation):
     with np.errstate(over="raise", invalid="raise", divide="raise"):
@@ -183,7 +184,7 @@ def test_activate_stable(strict_student, activation):
 # deep_chain_forward / deep_chain_gradients against the reference
 
 
-@pytest.mark.points(12)
+@pytest.mark.skill("deep_chain_forward")
 @pytest.mark.parametrize("case", CHAINS)
 def test_deep_chain_forward(student, case):
     activation, chain = CHAINS[case]
@@ -194,7 +195,7 @@ def test_deep_chain_forward(student, case):
                  hint="h_0 = x, h_k = f(w_k h_(k-1))")
 
 
-@pytest.mark.points(18)
+@pytest.mark.skill("deep_chain_gradients")
 @pytest.mark.parametrize("case", CHAINS)
 def test_deep_chain_gradients(student, case):
     activation, chain = CHAINS[case]
@@ -205,7 +206,7 @@ def test_deep_chain_gradients(student, case):
                                 "g[0] is the FIRST layer")
 
 
-@pytest.mark.points(10)
+@pytest.mark.skill("deep_chain_gradients")
 @pytest.mark.parametrize("case", GRADCHECK_CHAINS)
 def test_deep_chain_gradcheck(student, case):
     activation, chain = GRADCHECK_CHAINS[case]
@@ -223,7 +224,8 @@ def test_deep_chain_gradcheck(student, case):
                      hint="your gradients must be the derivatives of your own h_n")
 
 
-@pytest.mark.points(1)
+@pytest.mark.skill("deep_chain_forward")
+@pytest.mark.contract
 def test_deep_chain_int_input(student):
     x, weights = 2, [1, -1, 2]
     call = "deep_chain_forward(x=2, weights=[1, -1, 2], 'tanh')"
@@ -235,7 +237,8 @@ def test_deep_chain_int_input(student):
     assert_close(values, derive(network.deep_chain_forward, x, weights, "tanh"), call=call)
 
 
-@pytest.mark.points(1)
+@pytest.mark.skill("deep_chain_gradients")
+@pytest.mark.contract
 def test_deep_chain_does_not_modify_weights(student):
     """Read-only weights (sent read-only into the sandbox): an in-place write raises."""
     activation, chain = CHAINS["elu-depth=5"]
@@ -253,7 +256,8 @@ def test_deep_chain_does_not_modify_weights(student):
 LARGE_WEIGHTS = np.array([1000.0, -1000.0, 1000.0, -1000.0])
 
 
-@pytest.mark.points(3)
+@pytest.mark.skill("deep_chain_gradients")
+@pytest.mark.contract
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_deep_chain_stable(strict_student, activation):
     """Pre-activations of size 1000: finite values and gradients, no overflow/invalid/divide."""
@@ -271,7 +275,7 @@ def test_deep_chain_stable(strict_student, activation):
 # The vanishing gradient: the bound, and what depth does to sigmoid and ReLU
 
 
-@pytest.mark.points(5)
+@pytest.mark.skill("vanishing_bound")
 @pytest.mark.parametrize("case", BOUND_CHAINS)
 def test_vanishing_bound(student, case):
     chain = BOUND_CHAINS[case]
@@ -281,7 +285,8 @@ def test_vanishing_bound(student, case):
                  hint="|x| (1/4)^n times |w_k| for k >= 2 only (w_1 is the weight we differentiate by)")
 
 
-@pytest.mark.points(8)
+@pytest.mark.skill("vanishing_property")
+@pytest.mark.contract
 @pytest.mark.parametrize("case", SIGMOID_DEEP)
 def test_sigmoid_gradient_vanishes(student, case):
     chain = SIGMOID_DEEP[case]
@@ -298,7 +303,7 @@ def test_sigmoid_gradient_vanishes(student, case):
               "\nHint: g[0] is the gradient of the FIRST layer's weight")
 
 
-@pytest.mark.points(6)
+@pytest.mark.skill("vanishing_property")
 @pytest.mark.parametrize("case", RELU_DEEP)
 def test_relu_gradient_does_not_vanish(student, case):
     chain = RELU_DEEP[case]
@@ -315,7 +320,7 @@ def test_relu_gradient_does_not_vanish(student, case):
 # Which activation where
 
 
-@pytest.mark.points(6)
+@pytest.mark.skill("choose_activation")
 @pytest.mark.parametrize("layer", LAYERS)
 @pytest.mark.parametrize("task", TASKS)
 def test_choose_activation(student, task, layer):

@@ -20,21 +20,21 @@ X = 0.8
 WEIGHTS = np.array([1.2, -0.7, 0.9, 1.5])
 
 
-@pytest.mark.points(1)
+@pytest.mark.skill("activations")
 def test_activate(student):
     z = np.array([-2.0, -0.5, 0.0, 0.5, 2.0])
     assert_close(student.activate(z, "tanh"), derive(get_activation("tanh"), z),
                  call="activate(z=[-2, -0.5, 0, 0.5, 2], 'tanh')")
 
 
-@pytest.mark.points(1)
+@pytest.mark.skill("activations")
 def test_activate_derivative(student):
     z = np.array([-1.0, 0.0, 1.0])
     assert_close(student.activate_derivative(z, "sigmoid"), derive(get_activation("sigmoid").grad, z),
                  call="activate_derivative(z=[-1, 0, 1], 'sigmoid')", hint="sigmoid'(0) = 1/4")
 
 
-@pytest.mark.points(1)
+@pytest.mark.skill("deep_chain_forward")
 def test_deep_chain_forward(student):
     got = student.deep_chain_forward(X, WEIGHTS, "sigmoid")
     assert isinstance(got, (list, tuple)) and len(got) == 5, \
@@ -43,7 +43,7 @@ def test_deep_chain_forward(student):
                  call="deep_chain_forward(x=0.8, weights=[1.2, -0.7, 0.9, 1.5], 'sigmoid')")
 
 
-@pytest.mark.points(1)
+@pytest.mark.skill("deep_chain_gradients")
 def test_deep_chain_gradients(student):
     assert_close(student.deep_chain_gradients(X, WEIGHTS, "sigmoid"),
                  derive(network.deep_chain_gradients, X, WEIGHTS, "sigmoid"), tol=TINY,
@@ -51,13 +51,13 @@ def test_deep_chain_gradients(student):
                  hint="g[k] = d h_n / d w_(k+1); g[0] is the first layer")
 
 
-@pytest.mark.points(1)
+@pytest.mark.skill("vanishing_bound")
 def test_vanishing_bound(student):
     assert_close(student.vanishing_bound(X, WEIGHTS), derive(network.vanishing_bound, X, WEIGHTS), tol=TINY,
                  call="vanishing_bound(x=0.8, weights=[1.2, -0.7, 0.9, 1.5])")
 
 
-@pytest.mark.points(1)
+@pytest.mark.skill("choose_activation")
 def test_choose_activation(student):
     assert_equal_value(student.choose_activation("binary", "output"),
                        derive(recommended_activation, "binary", "output"),

@@ -36,8 +36,8 @@ def manifest_copy(tmp_path: Path, edit: str = "", *, folder: str = "activations"
     if drop is not None:
         text = re.sub(rf"(?m)^{drop} = [^\n]*$", "", text)
     if replace is not None:
-        text, count = re.subn(replace[0], replace[1], text, flags=re.MULTILINE | re.DOTALL)
-        assert count == 1, f"pattern {replace[0]!r} did not match the manifest"
+        text, count = re.subn(replace[0], replace[1], text, count=1, flags=re.MULTILINE | re.DOTALL)
+        assert count == 1, f"pattern {replace[0]!r} did not match the manifest"  # its first match only
     (root / "manifest.toml").write_text(edit + "\n" + text, encoding="utf-8")
     return root
 
@@ -68,7 +68,8 @@ def test_a_faithful_copy_loads_like_the_bundled_one(tmp_path: Path) -> None:
 def test_limits_default_when_the_table_is_missing(tmp_path: Path) -> None:
     root = manifest_copy(tmp_path)
     path = root / "manifest.toml"
-    path.write_text(path.read_text(encoding="utf-8").split("[limits]")[0], encoding="utf-8")
+    without = re.sub(r"\[limits\]\n(?:[^\n\[]+\n)*", "", path.read_text(encoding="utf-8"))
+    path.write_text(without, encoding="utf-8")
     assert load_manifest(root).limits == Limits()
 
 
@@ -148,7 +149,7 @@ def test_unknown_assignment_lists_the_known_ones() -> None:
 def test_schema_describes_every_manifest_key() -> None:
     keys = set(MANIFEST_KEYS)
     text = (ASSIGNMENTS_ROOT / "activations" / "manifest.toml").read_text(encoding="utf-8")
-    assert keys == set(re.findall(r"(?m)^(\w+) = ", text.split("[limits]")[0])) | {"limits"}
+    assert keys == set(re.findall(r"(?m)^(\w+) = ", text.split("[limits]")[0])) | {"limits", "skill"}
     assert all(description for _, description in MANIFEST_KEYS.values())
 
 
@@ -189,3 +190,23 @@ def test_functions_must_be_a_list_of_names(tmp_path: Path) -> None:
     root = manifest_copy(tmp_path, replace=(r"^functions = (\[.*?\])", "functions = [1, 2]"))
     with pytest.raises(ManifestError, match="functions"):
         load_manifest(root)
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    ((r'^points = 14$', "points = 13"), "skills add up to 99 points, total_points says 100"),
+    ((r'^name = "tanh"$', 'name = "sigmoid"'), "distinct names"),
+    ((r'^points = 14$', "points = -14"), "points must be positive"),
+    ((r'^title = "sigmoid\(x\)[^\n]*$', "title = 3"), "name and title should be non-empty strings"),
+    ((r'^contract_share = 0.2$', "contract_share = 0.9"), "contract_share must be a number in [0, 0.5]"),
+], ids=["points-do-not-add-up", "duplicate-skill", "negative-points", "title-not-text", "contract-share-too-big"])
+def test_a_malformed_skill_table_is_refused(tmp_path: Path, edit: tuple[str, str], message: str) -> None:
+    root = manifest_copy(tmp_path, replace=edit)
+    with pytest.raises(ManifestError, match=re.escape(message)):
+        load_manifest(root)
+
+
+def test_the_credit_model_is_read_from_the_manifest() -> None:
+    credit = get_assignment("activations").credit
+    assert credit.contract_share == pytest.approx(0.2)
+    assert credit.skill("sigmoid").points == pytest.approx(14.0)  # type: ignore[union-attr]
+    assert credit.total == pytest.approx(100.0) and credit.skill("nope") is None

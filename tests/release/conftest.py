@@ -49,6 +49,16 @@ def toy_assignment(tmp_path: Path) -> Assignment:
         module = "toy"
         functions = ["double", "halve"]
         total_points = 2
+
+        [[skill]]
+        name = "double"
+        points = 1
+        title = "double x"
+
+        [[skill]]
+        name = "halve"
+        points = 1
+        title = "halve x"
         """))
     (root / "source.py").write_text(TOY_SOURCE)
     (root / "tests" / "public" / "test_toy_public.py").write_text(

@@ -52,13 +52,15 @@ def test_release_holds_stub_notebook_and_public_tests(assignment: Assignment, re
     public = {PurePosixPath("tests", p.relative_to(assignment.public_tests).as_posix())
               for p in assignment.public_tests.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
     expected = {PurePosixPath(f"{assignment.module}.py"), PurePosixPath(f"{assignment.module}.ipynb"),
-                PurePosixPath("tests/conftest.py")} | public
+                PurePosixPath("POINTS.md"), PurePosixPath("tests/conftest.py")} | public
     assert set(released.files) == expected
     assert _files_on_disk(folder) == expected
     for relative in public:
         source = assignment.public_tests / Path(*relative.parts[1:])
         assert (folder / relative).read_bytes() == source.read_bytes(), relative
     assert (folder / f"{assignment.module}.py").read_text() == stub_source(assignment)
+    scheme = (folder / "POINTS.md").read_text()
+    assert all(f"| `{s.name}` |" in scheme for s in assignment.credit.skills)
 
 
 def test_release_has_no_marker_anywhere(released: ReleaseReport) -> None:

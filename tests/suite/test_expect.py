@@ -93,11 +93,19 @@ def test_assert_close_message_reads_call_got_should_be_and_hint() -> None:
     got[1] = 0.75
     with pytest.raises(AssertionError) as err:
         assert_close(got, want(), call="sigmoid(x=[-2, 0, 3])", hint="use 1/(1+e^-x)")
-    first, second = str(err.value).split("\n")
+    first, where, hint = str(err.value).split("\n")
     assert first.startswith("sigmoid(x=[-2, 0, 3]): got [")
     assert "0.75" in first and ", should be [" in first and "0.5" in first
-    assert "first wrong element at index (1,)" in first
-    assert second == "Hint: use 1/(1+e^-x)"
+    assert where == "first wrong at index 1: got 0.75, should be 0.5"
+    assert hint == "Hint: use 1/(1+e^-x)"
+
+
+def test_assert_close_names_the_input_where_values_first_go_wrong() -> None:
+    got = logistic(X)
+    got[1] = 0.75
+    with pytest.raises(AssertionError) as err:
+        assert_close(got, want(), call="sigmoid(x=[-2, 0, 3])", inputs=X)
+    assert str(err.value).splitlines()[1] == "first wrong at x=0 (index 1): got 0.75, should be 0.5"
 
 
 def test_assert_close_scalar_message_shows_plain_numbers() -> None:

@@ -72,11 +72,26 @@ def _failure(report: pytest.TestReport) -> tuple[str, str, str]:
     excinfo = getattr(report, "_autograder_exc", None)
     if isinstance(excinfo, StudentRaised) and excinfo.type == "NotImplementedError":
         return NOT_IMPLEMENTED, "student", ""
+    if isinstance(excinfo, StudentRaised):
+        return _with_student_frames(str(excinfo), excinfo.traceback), "student", ""
     if isinstance(excinfo, StudentCallError):
         return str(excinfo), "student", ""
     if isinstance(excinfo, AssertionError):
         return str(excinfo), "assertion", ""
     return GRADER_FAILURE, "grader", str(report.longreprtext).strip()[-2000:]
+
+
+MAX_TRACEBACK_LINES = 12
+"""Lines of the submission's own traceback shown with an exception it raised."""
+
+
+def _with_student_frames(message: str, traceback: str) -> str:
+    """The exception, then where in the student's file it was raised (the kit's frames never show)."""
+    frames = [line for line in traceback.splitlines() if line.strip()]
+    frames = [line for line in frames if not line.startswith(("Traceback", message.split(":")[0]))]
+    if not frames:
+        return message
+    return message + "\nraised at:\n" + "\n".join(frames[-MAX_TRACEBACK_LINES:])
 
 
 class _Collector:

@@ -165,6 +165,22 @@ def test_check_on_the_solution_exits_0(released: dict[str, Path]) -> None:
     assert "all public tests pass" in result.output
 
 
+def test_check_names_each_function_and_the_recognised_mistake(released: dict[str, Path], tmp_path: Path) -> None:
+    solution = released["solution"].read_text(encoding="utf-8")
+    wrong = submission_file(tmp_path, "activations.py", solution + '''
+
+def sigmoid_derivative(x):
+    return sigmoid(x)
+''')
+    result = run("check", str(wrong))
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    marks = [line for line in lines if line.startswith(("✓ ", "✗ "))]
+    assert "✓ sigmoid (14/14)" in marks and any(m.startswith("✗ sigmoid_derivative (") for m in marks)
+    assert len({line.split(" (")[0][2:] for line in marks}) == len(marks)  # one line per function
+    assert any("Likely mistake (sigmoid-derivative-is-sigmoid)" in line for line in lines)
+
+
 def test_check_of_a_file_that_does_not_load_exits_1(tmp_path: Path) -> None:
     path = submission_file(tmp_path, "vanishing.py", "def activate(:\n")
     result = run("check", str(path))

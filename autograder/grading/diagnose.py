@@ -7,7 +7,7 @@ the case fails, ``Diagnoser`` evaluates each chaff of each function called, in
 this trusted process, on the same arguments. A chaff is the diagnosis when it
 reproduces every logged call of its function (the same values within
 ``VALUES``, or the same exception) while the solution disagrees with at least
-one of them.
+one returned value (or one write refused on read-only input).
 """
 
 from __future__ import annotations
@@ -136,6 +136,16 @@ def _agrees(function: Callable[..., Any], call: LoggedCall) -> bool:
     return same_value(call.result, result)
 
 
+WRITE_REFUSED = ("ValueError", "TypeError")
+"""What writing into a read-only array or mapping raises: the trace of an in-place mistake."""
+
+
+def _is_evidence(call: LoggedCall) -> bool:
+    """A call that can show a mistake: a returned value, or a write refused on read-only input.
+    Other exceptions (an overflow under errstate, say) are shared by too many mistakes to name one."""
+    return not call.raised or (call.readonly and call.raised in WRITE_REFUSED)
+
+
 class Diagnoser:
     """Finds which known misconception, if any, a failing case's calls show."""
 
@@ -161,7 +171,9 @@ class Diagnoser:
         chaff = self._function(misconception.id, with_redefinition(self._solution, misconception.chaff),
                                misconception.function)
         solution = self._function("", self._solution, misconception.function)
-        return all(_agrees(chaff, c) for c in calls) and not all(_agrees(solution, c) for c in calls)
+        if not all(_agrees(chaff, c) for c in calls):
+            return False
+        return any(not _agrees(solution, c) for c in calls if _is_evidence(c))
 
     def diagnose(self, calls: list[LoggedCall]) -> Misconception | None:
         """The first catalog entry that every logged call of its function reproduces."""

@@ -74,3 +74,10 @@ def test_an_int_or_bool_array_where_floats_belong_differs() -> None:
     assert not same_value(np.array([0, 1]), np.array([0.0, 1.0]))
     assert not same_value(np.array([False, True]), np.array([0.0, 1.0]))
     assert same_value(1.0, np.float64(1.0))
+
+
+def test_a_shared_overflow_alone_names_no_mistake() -> None:
+    overflow = LoggedCall("relu_derivative", (X.copy(),), {}, False, True, None, "FloatingPointError")
+    overflowing = Misconception("overflows", "relu_derivative", "", "tests",
+                                "def relu_derivative(x):\n    return np.exp(np.asarray(x) * 1000.0)\n")
+    assert Diagnoser(SOLUTION, Catalog((overflowing,))).diagnose([overflow]) is None

@@ -67,7 +67,8 @@ def test_same_value_compares_structure_and_values_within_tolerance() -> None:
     assert not same_value({"a": 1.0}, {"a": 1.0, "b": 2.0})
     assert not same_value(np.array([1.0, 2.0]), np.array([1.0]))
     assert not same_value("sigmoid", "relu")
-    assert not same_value(np.array([np.nan]), np.array([np.nan]))
+    assert same_value(np.array([np.nan, 1.0]), np.array([np.nan, 1.0]))  # the same NaN is the same mistake
+    assert not same_value(np.array([np.nan, 1.0]), np.array([0.5, 1.0]))
 
 
 def test_an_int_or_bool_array_where_floats_belong_differs() -> None:

@@ -6,10 +6,14 @@ form overflows or loses digits in float64 (``1/(1+exp(-x))`` overflows at
 x = -1000, ``exp(x) - 1`` keeps 8 digits at x = -1e-9, ``1 - tanh(x)^2`` is 0
 from x = 19.1), ``stable`` holds an algebraically equal form used for numbers,
 written with ``expm1``, ``log1p`` and ``normal_cdf`` where those keep every
-digit (see ``reference.numeric``). The test suite proves branch by branch that
-it equals ``expr``, and that each numeric derivative, ``sympy.diff`` of that
-stable form, equals the defining derivative; ``tests/reference/test_precision.py``
-checks every evaluator against ``expr`` at 50 digits.
+digit (see ``reference.numeric``). Numeric derivatives are ``sympy.diff`` of
+that stable form, except where ``stable_derivative`` gives df/dx directly:
+sympy.diff of e^x/(1+e^x) has an e^(2x) term, which exp's clamp (see
+``reference.numeric``) turns into a 1e-304 error on sigmoid'(-690) ~ 3e-300.
+The test suite proves branch by branch that every numeric form equals its
+defining counterpart (``numeric_forms`` and ``defining_forms``), and
+``tests/reference/test_precision.py`` checks every evaluator against the
+defining expression at 50 digits.
 
 Kink conventions (match PyTorch and JAX, and the lecture's ``a_i y_i if y_i <= 0``):
 the ``x <= 0`` branch owns the kink, so relu'(0) = 0, leaky_relu'(0) = alpha,
@@ -39,6 +43,7 @@ class Activation:
     defaults: dict[str, sp.Expr] = field(default_factory=dict)
     kinks: tuple[float, ...] = ()
     stable: sp.Expr | None = None
+    stable_derivative: sp.Expr | None = None
     description: str = ""
 
     @property
@@ -71,7 +76,8 @@ class Activation:
     def numeric_forms(self) -> dict[str, sp.Expr]:
         """What each evaluator computes: "f", "df" and "d<param>", by ``sympy.diff`` of the stable form."""
         form = self._numeric_form
-        forms = {"f": form, "df": sp.diff(form, x)}
+        slope = self.stable_derivative if self.stable_derivative is not None else sp.diff(form, x)
+        forms = {"f": form, "df": slope}
         forms.update({f"d{name}": sp.diff(form, symbol) for name, symbol in self.params.items()})
         return forms
 
@@ -119,6 +125,19 @@ def _tanh_stable() -> sp.Piecewise:
     return sp.Piecewise((e_neg / (e_neg + 2), x < 0), (-e_pos / (e_pos + 2), True))
 
 
+def _sigmoid_derivative_stable() -> sp.Piecewise:
+    """sigma(x) (1 - sigma(x)) = e^-|x| / (1 + e^-|x|)^2: no e^(2x) term to be clamped."""
+    e_pos, e_neg = sp.exp(x), sp.exp(-x)
+    return sp.Piecewise((e_pos / (1 + e_pos)**2, x < 0), (e_neg / (1 + e_neg)**2, True))
+
+
+def _silu_derivative_stable() -> sp.Piecewise:
+    """sigma(x) (1 + x (1 - sigma(x))) over one denominator, again without e^(2x)."""
+    e_pos, e_neg = sp.exp(x), sp.exp(-x)
+    return sp.Piecewise((e_pos * (1 + x + e_pos) / (1 + e_pos)**2, x < 0),
+                        ((1 + e_neg + x * e_neg) / (1 + e_neg)**2, True))
+
+
 def _softplus_stable() -> sp.Piecewise:
     """log(1 + e^x) = log1p(e^-|x|) + max(x, 0): log1p keeps e^x's digits for x < -16."""
     return sp.Piecewise((log1p(sp.exp(x)), x < 0), (x + log1p(sp.exp(-x)), True))
@@ -134,6 +153,7 @@ ACTIVATIONS: dict[str, Activation] = {
         Activation(
             "sigmoid", 1 / (1 + _exp_neg),
             stable=sp.Piecewise((sp.exp(x) / (1 + sp.exp(x)), x < 0), (1 / (1 + _exp_neg), True)),
+            stable_derivative=_sigmoid_derivative_stable(),
             description="logistic sigmoid 1/(1+e^-x)",
         ),
         Activation("tanh", sp.tanh(x), stable=_tanh_stable(), description="hyperbolic tangent"),
@@ -152,6 +172,7 @@ ACTIVATIONS: dict[str, Activation] = {
         Activation(
             "silu", x / (1 + _exp_neg),
             stable=sp.Piecewise((x * sp.exp(x) / (1 + sp.exp(x)), x < 0), (x / (1 + _exp_neg), True)),
+            stable_derivative=_silu_derivative_stable(),
             description="x sigmoid(x), also called swish",
         ),
         # x Phi(x): (1 + erf)/2 loses digits from x = -1 on and is 0 from x = -8.4 (as

@@ -37,6 +37,16 @@ def _first_max(values: FloatArray, axis: int) -> npt.NDArray[np.bool_]:
     return mask
 
 
+def _subtraction_error(a: FloatArray, b: FloatArray, difference: FloatArray) -> FloatArray:
+    """(a - b) - fl(a - b), exactly (Knuth's TwoSum).
+
+    exp's relative error is the absolute error of its argument: z - max rounded
+    at |z - max| ~ 700 is off by up to 6e-14, and e^(z - max) by as much.
+    """
+    b_part = difference - a
+    return (a - (difference - b_part)) + (-b - b_part)
+
+
 def _shifted(values: FloatArray, axis: int) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """(z - max, its exp, the sum of those exps except one max's, where that max is).
 
@@ -44,8 +54,9 @@ def _shifted(values: FloatArray, axis: int) -> tuple[FloatArray, FloatArray, Flo
     rest apart keeps the digits that 1 - s_max and log(total) need (in float64
     1 + 4e-18 is 1, so softmax([0, -40]) would give 1 - s_0 = 0).
     """
-    shifted = values - np.max(values, axis=axis, keepdims=True)
-    e = np.exp(np.maximum(shifted, EXP_FLOOR))
+    peak = np.max(values, axis=axis, keepdims=True)
+    shifted = values - peak
+    e = np.exp(np.maximum(shifted, EXP_FLOOR)) * (1.0 + _subtraction_error(values, peak, shifted))
     top = _first_max(values, axis)
     rest = np.sum(np.where(top, 0.0, e), axis=axis, keepdims=True)
     return shifted, e, rest, top

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mpmath
 import numpy as np
 import pytest
 import sympy as sp
@@ -95,3 +96,13 @@ def test_ties_at_the_max_count_once():
     s, complement = softmax_and_complement(np.array([2.0, 2.0, -1.0]))
     np.testing.assert_allclose(s + complement, 1.0, rtol=1e-15)
     np.testing.assert_allclose(s[:2], 1.0 / (2.0 + np.exp(-3.0)), rtol=1e-15)
+
+
+def test_the_rounding_of_z_minus_max_is_carried_into_exp():
+    # 500.3 and -189.9 are not exact: z - max = -690.2 is rounded, which alone moves
+    # e^(z - max) by 2.8e-14 relative; the exact difference keeps it to an ulp.
+    z = np.array([500.3, -189.9])
+    with mpmath.workdps(40):
+        gap = mpmath.mpf(float(z[1])) - mpmath.mpf(float(z[0]))
+        exact = float(mpmath.exp(gap) / (1 + mpmath.exp(gap)))
+    np.testing.assert_allclose(softmax(z)[1], exact, rtol=1e-15, atol=0)

@@ -228,12 +228,10 @@ def parameter_settings(name: str) -> list[dict[str, float]]:
 
 
 def _evaluators(act: Activation) -> dict[str, tuple[sp.Expr, Callable[..., FloatArray]]]:
-    """Evaluator name -> (defining expression, float64 evaluator)."""
-    out = {"f": (act.expr, act.__call__), "df": (act.derivative, act.grad)}
-    for param in act.params:
-        out[f"d{param}"] = (act.param_derivative(param),
-                            functools.partial(act.grad_param, param))
-    return out
+    """Evaluator name -> (defining expression, the public float64 function that evaluates it)."""
+    public: dict[str, Callable[..., FloatArray]] = {"f": act.__call__, "df": act.grad}
+    public.update({f"d{p}": functools.partial(act.grad_param, p) for p in act.params})
+    return {which: (act.defining_forms[which], public[which]) for which in act.defining_forms}
 
 
 ACTIVATION_CASES = [

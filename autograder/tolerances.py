@@ -20,6 +20,15 @@ All comparisons are done on float64 arrays.
   in spirit (it uses eps=1e-6, atol=1e-5, rtol=1e-3).
 * ``KINK_MARGIN``: numeric gradients are taken only at points at least this
   far from a kink, so the central difference never straddles one.
+* ``REFERENCE``: the reference's own float64 evaluators against their defining
+  SymPy expressions evaluated exactly (mpmath, 50 correct digits). A stable
+  float64 formula is correct to a few ulps (~1e-15), so ``rtol = 1e-13``
+  leaves a margin of ~100 while catching any lost digit. It is purely
+  relative wherever the exact value is at least ``REFERENCE_UNDERFLOW``;
+  below that (the exact value underflows: exp(-1000) ~ 1e-435) only
+  |got - exact| <= ``REFERENCE_UNDERFLOW`` is asked, because the evaluators
+  clamp exp's argument at -700 so that no subnormal is ever produced
+  (exp(-700) ~ 1e-304, times at most |x| <= 1000).
 """
 
 from __future__ import annotations
@@ -54,3 +63,5 @@ TINY = Tolerance(rtol=1e-6, atol=0.0)
 GRADCHECK = Tolerance(rtol=1e-5, atol=1e-6)
 GRADCHECK_EPS = 1e-6
 KINK_MARGIN = 1e-3
+REFERENCE = Tolerance(rtol=1e-13, atol=0.0)
+REFERENCE_UNDERFLOW = 1e-300

@@ -2,10 +2,18 @@
 
 Each ``Activation`` holds the defining expression ``f(x, params)``. Its
 derivatives come from ``sympy.diff``, never typed by hand. Where the defining
-form overflows in float64 (``1/(1+exp(-x))`` at x = -1000), ``stable`` holds an
-algebraically equal ``Piecewise`` used for numbers; the test suite proves
-branch by branch that it equals ``expr``, and numeric derivatives are
-``sympy.diff`` of that stable form.
+form overflows or loses digits in float64 (``1/(1+exp(-x))`` overflows at
+x = -1000, ``exp(x) - 1`` keeps 8 digits at x = -1e-9, ``1 - tanh(x)^2`` is 0
+from x = 19.1), ``stable`` holds an algebraically equal form used for numbers,
+written with ``expm1``, ``log1p`` and ``normal_cdf`` where those keep every
+digit (see ``reference.numeric``). Numeric derivatives are ``sympy.diff`` of
+that stable form, except where ``stable_derivative`` gives df/dx directly:
+sympy.diff of e^x/(1+e^x) has an e^(2x) term, which exp's clamp (see
+``reference.numeric``) turns into a 1e-304 error on sigmoid'(-690) ~ 3e-300.
+The test suite proves branch by branch that every numeric form equals its
+defining counterpart (``numeric_forms`` and ``defining_forms``), and
+``tests/reference/test_precision.py`` checks every evaluator against the
+defining expression at 50 digits.
 
 Kink conventions (match PyTorch and JAX, and the lecture's ``a_i y_i if y_i <= 0``):
 the ``x <= 0`` branch owns the kink, so relu'(0) = 0, leaky_relu'(0) = alpha,
@@ -21,7 +29,7 @@ from typing import Any
 
 import sympy as sp
 
-from reference.numeric import Evaluator, FloatArray, compile_expression
+from reference.numeric import Evaluator, FloatArray, compile_expression, expm1, log1p, normal_cdf
 from reference.symbols import a, alpha, x
 
 
@@ -35,6 +43,7 @@ class Activation:
     defaults: dict[str, sp.Expr] = field(default_factory=dict)
     kinks: tuple[float, ...] = ()
     stable: sp.Expr | None = None
+    stable_derivative: sp.Expr | None = None
     description: str = ""
 
     @property
@@ -64,13 +73,25 @@ class Activation:
         return self.stable if self.stable is not None else self.expr
 
     @cached_property
-    def _evaluators(self) -> dict[str, Evaluator]:
+    def numeric_forms(self) -> dict[str, sp.Expr]:
+        """What each evaluator computes: "f", "df" and "d<param>", by ``sympy.diff`` of the stable form."""
         form = self._numeric_form
-        evaluators = {"f": compile_expression(form, self.symbols),
-                      "df": compile_expression(sp.diff(form, x), self.symbols)}
-        for name, symbol in self.params.items():
-            evaluators[f"d{name}"] = compile_expression(sp.diff(form, symbol), self.symbols)
-        return evaluators
+        slope = self.stable_derivative if self.stable_derivative is not None else sp.diff(form, x)
+        forms = {"f": form, "df": slope}
+        forms.update({f"d{name}": sp.diff(form, symbol) for name, symbol in self.params.items()})
+        return forms
+
+    @cached_property
+    def defining_forms(self) -> dict[str, sp.Expr]:
+        """The defining counterpart of each entry of ``numeric_forms``."""
+        forms = {"f": self.expr, "df": self.derivative}
+        forms.update({f"d{name}": self.param_derivative(name) for name in self.params})
+        return forms
+
+    @cached_property
+    def _evaluators(self) -> dict[str, Evaluator]:
+        return {which: compile_expression(form, self.symbols)
+                for which, form in self.numeric_forms.items()}
 
     def _call(self, which: str, values: Any, params: dict[str, float]) -> FloatArray:
         unknown = set(params) - set(self.params)
@@ -97,6 +118,31 @@ def _negative_branch(negative: sp.Expr, positive: sp.Expr = x) -> sp.Piecewise:
     return sp.Piecewise((negative, x <= 0), (positive, True))
 
 
+def _tanh_stable() -> sp.Piecewise:
+    """tanh through expm1(-2|x|): no overflow, every digit near 0, and sympy.diff of it
+    is a sum of two positive terms (1 - tanh^2 would cancel to 0 from |x| = 19.1)."""
+    e_neg, e_pos = expm1(2 * x), expm1(-2 * x)
+    return sp.Piecewise((e_neg / (e_neg + 2), x < 0), (-e_pos / (e_pos + 2), True))
+
+
+def _sigmoid_derivative_stable() -> sp.Piecewise:
+    """sigma(x) (1 - sigma(x)) = e^-|x| / (1 + e^-|x|)^2: no e^(2x) term to be clamped."""
+    e_pos, e_neg = sp.exp(x), sp.exp(-x)
+    return sp.Piecewise((e_pos / (1 + e_pos)**2, x < 0), (e_neg / (1 + e_neg)**2, True))
+
+
+def _silu_derivative_stable() -> sp.Piecewise:
+    """sigma(x) (1 + x (1 - sigma(x))) over one denominator, again without e^(2x)."""
+    e_pos, e_neg = sp.exp(x), sp.exp(-x)
+    return sp.Piecewise((e_pos * (1 + x + e_pos) / (1 + e_pos)**2, x < 0),
+                        ((1 + e_neg + x * e_neg) / (1 + e_neg)**2, True))
+
+
+def _softplus_stable() -> sp.Piecewise:
+    """log(1 + e^x) = log1p(e^-|x|) + max(x, 0): log1p keeps e^x's digits for x < -16."""
+    return sp.Piecewise((log1p(sp.exp(x)), x < 0), (x + log1p(sp.exp(-x)), True))
+
+
 _exp_neg = sp.exp(-x)
 _SELU_ALPHA = sp.Float("1.6732632423543772848170429916717", 32)
 _SELU_SCALE = sp.Float("1.0507009873554804934193349852946", 32)
@@ -107,9 +153,10 @@ ACTIVATIONS: dict[str, Activation] = {
         Activation(
             "sigmoid", 1 / (1 + _exp_neg),
             stable=sp.Piecewise((sp.exp(x) / (1 + sp.exp(x)), x < 0), (1 / (1 + _exp_neg), True)),
+            stable_derivative=_sigmoid_derivative_stable(),
             description="logistic sigmoid 1/(1+e^-x)",
         ),
-        Activation("tanh", sp.tanh(x), description="hyperbolic tangent"),
+        Activation("tanh", sp.tanh(x), stable=_tanh_stable(), description="hyperbolic tangent"),
         Activation("relu", _negative_branch(sp.S.Zero), kinks=(0.0,),
                    description="max(0, x), relu'(0) = 0"),
         Activation("leaky_relu", _negative_branch(alpha * x), {"alpha": alpha},
@@ -118,22 +165,23 @@ ACTIVATIONS: dict[str, Activation] = {
         Activation("prelu", _negative_branch(a * x), {"a": a}, {"a": sp.Rational(1, 4)},
                    kinks=(0.0,), description="x if x > 0 else a x, a learned"),
         Activation("elu", _negative_branch(alpha * (sp.exp(x) - 1)), {"alpha": alpha},
-                   {"alpha": sp.S.One}, kinks=(0.0,),
+                   {"alpha": sp.S.One}, kinks=(0.0,), stable=_negative_branch(alpha * expm1(x)),
                    description="x if x > 0 else alpha (e^x - 1)"),
-        Activation(
-            "softplus", sp.log(1 + sp.exp(x)),
-            stable=sp.Piecewise((sp.log(1 + sp.exp(x)), x < 0), (x + sp.log(1 + _exp_neg), True)),
-            description="log(1 + e^x), a smooth ReLU",
-        ),
+        Activation("softplus", sp.log(1 + sp.exp(x)), stable=_softplus_stable(),
+                   description="log(1 + e^x), a smooth ReLU"),
         Activation(
             "silu", x / (1 + _exp_neg),
             stable=sp.Piecewise((x * sp.exp(x) / (1 + sp.exp(x)), x < 0), (x / (1 + _exp_neg), True)),
+            stable_derivative=_silu_derivative_stable(),
             description="x sigmoid(x), also called swish",
         ),
-        Activation("gelu", x / 2 * (1 + sp.erf(x / sp.sqrt(2))),
+        # x Phi(x): (1 + erf)/2 loses digits from x = -1 on and is 0 from x = -8.4 (as
+        # was the derivative SymPy derives from it); normal_cdf keeps every digit.
+        Activation("gelu", x / 2 * (1 + sp.erf(x / sp.sqrt(2))), stable=x * normal_cdf(x),
                    description="x Phi(x), erf form"),
         Activation("selu", _SELU_SCALE * _negative_branch(_SELU_ALPHA * (sp.exp(x) - 1)),
-                   kinks=(0.0,), description="scaled ELU with the self-normalising constants"),
+                   kinks=(0.0,), stable=_SELU_SCALE * _negative_branch(_SELU_ALPHA * expm1(x)),
+                   description="scaled ELU with the self-normalising constants"),
     )
 }
 """Every elementwise activation, keyed by name."""

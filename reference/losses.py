@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from reference.numeric import EXP_FLOOR, FloatArray, as_float64, compile_expression
-from reference.softmax import softmax, symbolic_softmax
+from reference.numeric import FloatArray, as_float64, compile_expression, log1p
+from reference.softmax import negative_log_softmax, softmax_and_complement, symbolic_softmax
 from reference.softmax import symbols as logit_symbols
 
 y, y_hat = sp.symbols("y y_hat", real=True)
@@ -33,6 +33,12 @@ SQUARED_ERROR = (y - y_hat) ** 2
 
 BINARY_CROSS_ENTROPY = -(y * sp.log(p) + (1 - y) * sp.log(1 - p))
 """Per-sample binary cross-entropy of a probability p against a 0/1 target y."""
+
+BINARY_CROSS_ENTROPY_STABLE = -(y * sp.log(p) + (1 - y) * log1p(-p))
+"""BINARY_CROSS_ENTROPY as evaluated: log(1 - p) keeps no digit of p once 1 - p rounds to 1."""
+
+BINARY_CROSS_ENTROPY_SLOPE_STABLE = (p - y) / (p * (1 - p))
+"""d BCE / dp as evaluated: sympy.diff's -y/p + (1 - y)/(1 - p) cancels where p is near y."""
 
 PROBABILITY_CLIP = 1e-15
 """BCE clips p into [eps, 1 - eps]: log(0) would make one confident mistake infinite."""
@@ -85,13 +91,17 @@ def mse_gradient(y_true: Any, y_pred: Any) -> FloatArray:
 def binary_cross_entropy(y_true: Any, p_pred: Any) -> float:
     """Mean binary cross-entropy of probabilities ``p_pred`` (clipped, see PROBABILITY_CLIP)."""
     clipped = np.clip(as_float64(p_pred), PROBABILITY_CLIP, 1 - PROBABILITY_CLIP)
-    return float(np.mean(_compiled(BINARY_CROSS_ENTROPY, (y, p))(y_true, clipped)))
+    return float(np.mean(_compiled(BINARY_CROSS_ENTROPY_STABLE, (y, p))(y_true, clipped)))
 
 
 def binary_cross_entropy_gradient(y_true: Any, p_pred: Any) -> FloatArray:
-    """d mean-BCE / d p elementwise (sympy.diff of the per-sample loss, over the count)."""
+    """d mean-BCE / d p elementwise (sympy.diff of the per-sample loss, over the count).
+
+    Evaluated as ``BINARY_CROSS_ENTROPY_SLOPE_STABLE``, which the test suite
+    proves equal to ``sympy.diff(BINARY_CROSS_ENTROPY, p)``.
+    """
     clipped = np.clip(as_float64(p_pred), PROBABILITY_CLIP, 1 - PROBABILITY_CLIP)
-    per_sample = _compiled(sp.diff(BINARY_CROSS_ENTROPY, p), (y, p))(y_true, clipped)
+    per_sample = _compiled(BINARY_CROSS_ENTROPY_SLOPE_STABLE, (y, p))(y_true, clipped)
     return per_sample / per_sample.size
 
 
@@ -126,17 +136,10 @@ def cross_entropy_gradient_is_s_minus_onehot(n: int) -> bool:
     return True
 
 
-def _log_softmax(logits: FloatArray, axis: int) -> FloatArray:
-    # Shift by the max so exp never overflows; log-sum-exp keeps log(s) finite
-    # where s itself would round to 0.
-    shifted = logits - np.max(logits, axis=axis, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(np.maximum(shifted, EXP_FLOOR)), axis=axis, keepdims=True))
-
-
 def categorical_cross_entropy(onehot: Any, logits: Any, axis: int = -1) -> float:
     """Mean over samples of -sum_k t_k log softmax(z)_k, classes along ``axis`` (stable)."""
     t, zs = as_float64(onehot), as_float64(logits)
-    per_sample = -np.sum(t * _log_softmax(zs, axis), axis=axis)
+    per_sample = np.sum(t * negative_log_softmax(zs, axis), axis=axis)
     return float(np.mean(per_sample))
 
 
@@ -144,11 +147,14 @@ def categorical_cross_entropy_gradient(onehot: Any, logits: Any, axis: int = -1)
     """d mean-CE / d logits = (softmax(z) - t) / (number of samples), same shape as logits.
 
     ``cross_entropy_gradient_is_s_minus_onehot`` is the symbolic proof of the
-    per-sample form s - onehot (targets sum to 1).
+    per-sample form s - onehot (targets sum to 1). It is computed as
+    s (1 - t) - t (1 - s): for a one-hot t one term is exactly 0, so the target
+    entry -(1 - s) keeps its digits where s is near 1.
     """
-    zs = as_float64(logits)
+    zs, t = as_float64(logits), as_float64(onehot)
     samples = zs.size // zs.shape[axis]
-    return (softmax(zs, axis=axis) - as_float64(onehot)) / samples
+    s, complement = softmax_and_complement(zs, axis=axis)
+    return (s * (1.0 - t) - t * complement) / samples
 
 
 def gradient_descent_step(w: Any, grad: Any, lr: float) -> FloatArray:

@@ -9,6 +9,12 @@ under ``np.errstate(all="raise")``:
 * ``exp`` never underflows: its argument is clamped below at ``EXP_FLOOR``.
   ``exp(-700)`` is about 1e-304, so the clamp changes a result by less than
   1e-300 in absolute terms, far below every tolerance in the kit.
+
+Stable forms may use functions that exist only to be evaluated accurately:
+``expm1`` and ``log1p`` (SymPy's codegen functions, printed as numpy's) and
+``normal_cdf`` / ``normal_pdf`` (the standard normal Phi and phi, see below).
+``elementary`` rewrites each back to its definition, which is how the test
+suite proves a stable form equal to the defining expression.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import sympy as sp
+from sympy.codegen.cfunctions import expm1, log1p
 
 FloatArray = npt.NDArray[np.float64]
 Evaluator = Callable[..., FloatArray]
@@ -34,13 +41,113 @@ def exp_without_underflow(z: Any) -> Any:
 
 
 _erf_elementwise = np.vectorize(math.erf, otypes=[np.float64])
+_erfc_elementwise = np.vectorize(math.erfc, otypes=[np.float64])
 
 
 def _erf(z: Any) -> Any:
     return _erf_elementwise(np.asarray(z, dtype=np.float64))
 
 
-NUMPY_NAMESPACE: list[Any] = [{"exp": exp_without_underflow, "erf": _erf}, "numpy"]
+class normal_cdf(sp.Function):
+    """Phi(x) = (1 + erf(x / sqrt(2))) / 2, evaluated without cancellation for x < 0."""
+
+    nargs = 1
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        return normal_pdf(self.args[0])
+
+
+class normal_pdf(sp.Function):
+    """phi(x) = exp(-x^2 / 2) / sqrt(2 pi)."""
+
+    nargs = 1
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        return -self.args[0] * normal_pdf(self.args[0])
+
+
+_DEFINITIONS: dict[type[sp.Function], Callable[[sp.Expr], sp.Expr]] = {
+    expm1: lambda z: sp.exp(z) - 1,
+    log1p: lambda z: sp.log(1 + z),
+    normal_cdf: lambda z: (1 + sp.erf(z / sp.sqrt(2))) / 2,
+    normal_pdf: lambda z: sp.exp(-z**2 / 2) / sp.sqrt(2 * sp.pi),
+}
+
+
+def elementary(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with every evaluation-only function replaced by its definition."""
+    for function, definition in _DEFINITIONS.items():
+        expr = expr.replace(function, definition)
+    return expr
+
+
+def _split(a: FloatArray) -> tuple[FloatArray, FloatArray]:
+    # Veltkamp's split: hi keeps 26 significant bits, so products of halves are exact.
+    c = 134217729.0 * a
+    hi = c - (c - a)
+    return hi, a - hi
+
+
+def _product_error(a: FloatArray, b: Any) -> FloatArray:
+    """a * b - fl(a * b), exactly (Dekker), for |a|, |b| in [1e-150, 1e300] or 0."""
+    a_hi, a_lo = _split(a)
+    b_hi, b_lo = _split(np.asarray(b, dtype=np.float64))
+    product = a * b
+    return ((a_hi * b_hi - product) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+
+
+def _from_one(z: FloatArray) -> FloatArray:
+    # phi's rounding correction grows with z^2 and is below an ulp for |z| < 1;
+    # zeroing those inputs keeps Dekker's partial products from becoming subnormal.
+    return np.where(np.abs(z) >= 1.0, z, 0.0)
+
+
+_RSQRT2_HI = 1 / math.sqrt(2)
+_RSQRT2_LO = float((1 / sp.sqrt(2) - sp.Rational(_RSQRT2_HI)).evalf(40))
+"""1/sqrt(2) = _RSQRT2_HI + _RSQRT2_LO to ~32 digits."""
+_TWO_RSQRT_PI = 2 / math.sqrt(math.pi)
+_RSQRT_2PI = 1 / math.sqrt(2 * math.pi)
+_FLOOR = math.exp(EXP_FLOOR)
+_ERFC_LIMIT = 26.4
+
+
+def _normal_cdf(z: Any) -> Any:
+    """Phi(z) = erfc(-z / sqrt(2)) / 2 to a few ulps, never below exp(EXP_FLOOR).
+
+    erfc's relative sensitivity to its argument t is ~2 t^2, so the rounding of
+    t = -z / sqrt(2) alone would cost up to 2e-13 in the lower tail. The exact
+    argument is t + dt (dt: the rounding error, by Dekker's product), and
+    erfc(t + dt) = erfc(t) - dt * (2 / sqrt(pi)) exp(-t^2) to first order.
+    The clamp keeps the result normal, as ``exp_without_underflow`` does.
+    """
+    z = np.asarray(z, dtype=np.float64)
+    t = -z * _RSQRT2_HI
+    # Only the lower tail needs it: for z > -1, erfc(t) >= 0.3 is insensitive.
+    big = np.where(z <= -1.0, -z, 0.0)
+    dt = _product_error(big, _RSQRT2_HI) + big * _RSQRT2_LO
+    t_big = big * _RSQRT2_HI
+    slope = _TWO_RSQRT_PI * exp_without_underflow(-t_big * t_big)
+    # erfc(26.4) ~ 5e-305: from there on the floor stands in (as exp's clamp does), and
+    # math.erfc never produces the subnormal that would raise numpy's underflow flag.
+    upper = np.where(t < _ERFC_LIMIT, _erfc_elementwise(np.minimum(t, _ERFC_LIMIT)), _FLOOR)
+    upper = np.maximum(upper, _FLOOR)
+    return np.maximum(0.5 * upper * (1.0 - dt * (slope / upper)), _FLOOR)
+
+
+def _normal_pdf(z: Any) -> Any:
+    """phi(z) to a few ulps: exp's relative error is the absolute error of its
+    argument, so z^2 = square + error is carried exactly and
+    exp(-(square + error) / 2) = exp(-square / 2) (1 - error / 2)."""
+    z = np.asarray(z, dtype=np.float64)
+    big = _from_one(z)
+    error = _product_error(big, big)
+    with np.errstate(under="ignore"):  # z^2 below 1e-308 rounds to 0: exp(-0) = 1 is exact
+        square = z * z
+    return _RSQRT_2PI * exp_without_underflow(-0.5 * square) * (1.0 - 0.5 * error)
+
+
+NUMPY_NAMESPACE: list[Any] = [{"exp": exp_without_underflow, "erf": _erf,
+                               "normal_cdf": _normal_cdf, "normal_pdf": _normal_pdf}, "numpy"]
 
 
 def as_float64(value: Any) -> FloatArray:

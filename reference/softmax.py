@@ -6,6 +6,7 @@ from functools import cache
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import sympy as sp
 
 from reference.numeric import EXP_FLOOR, FloatArray, as_float64
@@ -29,19 +30,71 @@ def symbolic_jacobian(n: int) -> sp.Matrix:
     return symbolic_softmax(n).jacobian(sp.Matrix(symbols(n)))
 
 
+def _first_max(values: FloatArray, axis: int) -> npt.NDArray[np.bool_]:
+    """True at one maximum of each slice along ``axis`` (the first, on ties)."""
+    mask = np.zeros(values.shape, dtype=bool)
+    np.put_along_axis(mask, np.expand_dims(np.argmax(values, axis=axis), axis), True, axis=axis)
+    return mask
+
+
+def _subtraction_error(a: FloatArray, b: FloatArray, difference: FloatArray) -> FloatArray:
+    """(a - b) - fl(a - b), exactly (Knuth's TwoSum).
+
+    exp's relative error is the absolute error of its argument: z - max rounded
+    at |z - max| ~ 700 is off by up to 6e-14, and e^(z - max) by as much.
+    """
+    b_part = difference - a
+    return (a - (difference - b_part)) + (-b - b_part)
+
+
+def _shifted(values: FloatArray, axis: int) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """(z - max, its exp, the sum of those exps except one max's, where that max is).
+
+    The max's own term is exactly exp(0) = 1, so the total is 1 + rest: keeping
+    rest apart keeps the digits that 1 - s_max and log(total) need (in float64
+    1 + 4e-18 is 1, so softmax([0, -40]) would give 1 - s_0 = 0).
+    """
+    peak = np.max(values, axis=axis, keepdims=True)
+    shifted = values - peak
+    e = np.exp(np.maximum(shifted, EXP_FLOOR)) * (1.0 + _subtraction_error(values, peak, shifted))
+    top = _first_max(values, axis)
+    rest = np.sum(np.where(top, 0.0, e), axis=axis, keepdims=True)
+    return shifted, e, rest, top
+
+
 def softmax(z: Any, axis: int = -1) -> FloatArray:
     """Stable softmax along ``axis``: shift by the max, exp never under- or overflows."""
-    values = as_float64(z)
-    shifted = values - np.max(values, axis=axis, keepdims=True)
-    e = np.exp(np.maximum(shifted, EXP_FLOOR))
-    return e / np.sum(e, axis=axis, keepdims=True)
+    _, e, rest, _ = _shifted(as_float64(z), axis)
+    return e / (1.0 + rest)
+
+
+def softmax_and_complement(z: Any, axis: int = -1) -> tuple[FloatArray, FloatArray]:
+    """(softmax(z), 1 - softmax(z)) along ``axis``, both to a few ulps.
+
+    1 - s_k is a plain subtraction except at the max, where s_k may be within
+    1e-17 of 1: there it is rest / (1 + rest). Every other s_k is at most 1/2
+    (the max is at least as large), so its subtraction loses nothing.
+    """
+    _, e, rest, top = _shifted(as_float64(z), axis)
+    s = e / (1.0 + rest)
+    return s, np.where(top, rest / (1.0 + rest), 1.0 - s)
+
+
+def negative_log_softmax(z: Any, axis: int = -1) -> FloatArray:
+    """-log softmax(z) along ``axis`` = log(1 + rest) - (z - max): two terms >= 0, no cancellation."""
+    shifted, _, rest, _ = _shifted(as_float64(z), axis)
+    return np.log1p(rest) - shifted
 
 
 def jacobian(z: Any) -> FloatArray:
     """The (n, n) Jacobian diag(s) - s s^T of softmax at a 1-D ``z``.
 
     This is the closed form of ``symbolic_jacobian``; the test suite proves the
-    two agree symbolically for several n.
+    two agree symbolically for several n. The diagonal s_i - s_i^2 is computed
+    as s_i (1 - s_i) with ``softmax_and_complement``, so it keeps its digits
+    where s_i is near 1.
     """
-    s = softmax(as_float64(z).reshape(-1))
-    return np.diag(s) - np.outer(s, s)
+    s, complement = softmax_and_complement(as_float64(z).reshape(-1))
+    out = -np.outer(s, s)
+    np.fill_diagonal(out, s * complement)
+    return out

@@ -11,9 +11,9 @@ import math
 import numpy as np
 import pytest
 
-from autograder.tolerances import GRADCHECK, TINY, VALUES, Tolerance
+from autograder.tolerances import GRADCHECK, REFERENCE, TINY, VALUES, Tolerance
 
-NAMED = {"VALUES": VALUES, "TINY": TINY, "GRADCHECK": GRADCHECK}
+NAMED = {"VALUES": VALUES, "TINY": TINY, "GRADCHECK": GRADCHECK, "REFERENCE": REFERENCE}
 WANTS = np.array([-1e6, -3.5, -1e-12, 1e-300, 0.25, 1.0, 7e8])
 
 

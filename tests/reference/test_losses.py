@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import sympy as sp
 
 from reference import losses
+from reference.numeric import elementary
 from reference.softmax import symbolic_softmax
 from tests.reference.independent import central_difference, sigmoid
 
@@ -48,6 +51,20 @@ def test_binary_cross_entropy_matches_numpy():
     np.testing.assert_allclose(losses.binary_cross_entropy(t, p), by_hand, rtol=1e-14)
     grad = (-(t / p) + (1 - t) / (1 - p)) / t.size
     np.testing.assert_allclose(losses.binary_cross_entropy_gradient(t, p), grad, rtol=1e-14)
+
+
+def test_binary_cross_entropy_stable_forms_equal_the_definition():
+    """What the BCE evaluators compute is the defining loss and its sympy.diff."""
+    loss = elementary(losses.BINARY_CROSS_ENTROPY_STABLE) - losses.BINARY_CROSS_ENTROPY
+    assert sp.simplify(loss) == 0
+    slope = losses.BINARY_CROSS_ENTROPY_SLOPE_STABLE - sp.diff(losses.BINARY_CROSS_ENTROPY, losses.p)
+    assert sp.simplify(slope) == 0
+
+
+def test_binary_cross_entropy_keeps_the_digits_of_a_tiny_p():
+    # -log(1 - p) = p for p = 1e-10 to 1e-10 relative; log(1 - p) kept only ~6 digits.
+    value = losses.binary_cross_entropy([0.0], [1e-10])
+    np.testing.assert_allclose(value, 1e-10 + 0.5e-20, rtol=1e-15)
 
 
 def test_binary_cross_entropy_is_finite_at_certain_mistakes():
@@ -94,6 +111,16 @@ def test_categorical_cross_entropy_matches_numpy(axis):
             lambda t, step=step: losses.categorical_cross_entropy(onehot, logits + t * step, axis),
             np.float64(0))
     np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-9)
+
+
+def test_categorical_cross_entropy_keeps_the_digits_of_a_confident_right_answer():
+    # CE = log(1 + e^-40) = 4.25e-18 and its gradient -(1 - s_0) = -4.25e-18: both were 0.
+    logits, onehot = np.array([[0.0, -40.0]]), np.array([[1.0, 0.0]])
+    tiny = math.exp(-40.0) / (1.0 + math.exp(-40.0))
+    np.testing.assert_allclose(losses.categorical_cross_entropy(onehot, logits), math.log1p(math.exp(-40.0)),
+                               rtol=1e-15)
+    np.testing.assert_allclose(losses.categorical_cross_entropy_gradient(onehot, logits), [[-tiny, tiny]],
+                               rtol=1e-15)
 
 
 def test_categorical_cross_entropy_is_stable():

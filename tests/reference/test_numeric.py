@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import math
 
+import mpmath
 import numpy as np
 import pytest
 import sympy as sp
 
-from reference.numeric import EXP_FLOOR, as_float64, compile_expression, exp_without_underflow
+from reference.numeric import (
+    EXP_FLOOR,
+    as_float64,
+    compile_expression,
+    elementary,
+    exp_without_underflow,
+    expm1,
+    log1p,
+    normal_cdf,
+    normal_pdf,
+)
 from reference.symbols import x
 
 y = sp.Symbol("y", real=True)
@@ -80,3 +91,44 @@ def test_as_float64_converts_ints_and_lists():
     assert out.dtype == np.float64
     same = np.zeros(3)
     assert as_float64(same) is same  # no copy when already float64
+
+
+def test_expm1_and_log1p_are_evaluated_by_numpy():
+    points = np.array([-1000.0, -1e-9, 0.0, 1e-12, 3.0])
+    with np.errstate(all="raise"):
+        np.testing.assert_array_equal(compile_expression(expm1(x), [x])(points), np.expm1(points))
+        np.testing.assert_array_equal(compile_expression(log1p(x), [x])(np.abs(points)), np.log1p(np.abs(points)))
+
+
+@pytest.mark.parametrize("function", [expm1, log1p, normal_cdf, normal_pdf], ids=lambda f: f.__name__)
+def test_elementary_rewrites_to_the_definition(function):
+    definition = elementary(function(x))
+    assert not definition.has(function)
+    with mpmath.workdps(30):
+        exact = {expm1: mpmath.expm1, log1p: mpmath.log1p, normal_cdf: mpmath.ncdf,
+                 normal_pdf: mpmath.npdf}[function](mpmath.mpf("-0.375"))
+        got = mpmath.mpf(str(definition.evalf(30, subs={x: sp.Rational(-3, 8)})))
+        assert abs(got - exact) < 1e-25
+
+
+def test_normal_derivatives_are_those_of_the_definitions():
+    assert sp.simplify(sp.diff(elementary(normal_cdf(x)), x) - elementary(sp.diff(normal_cdf(x), x))) == 0
+    assert sp.simplify(sp.diff(elementary(normal_pdf(x)), x) - elementary(sp.diff(normal_pdf(x), x))) == 0
+
+
+NORMAL_POINTS = np.concatenate([np.linspace(-38.0, 40.0, 1561), -np.geomspace(1e-300, 1.0, 31),
+                                np.geomspace(1e-300, 1.0, 31), [0.0, -1000.0, 1000.0]])
+
+
+@pytest.mark.parametrize(("function", "exact"), [(normal_cdf, mpmath.ncdf), (normal_pdf, mpmath.npdf)],
+                         ids=["cdf", "pdf"])
+def test_normal_functions_are_exact_to_a_few_ulps(function, exact):
+    """Both keep every digit in the lower tail, where erfc(-x/sqrt(2)) and exp(-x^2/2) are
+    sensitive to the rounding of x/sqrt(2) and x^2 (up to 2e-13 and 8e-14 relative)."""
+    with np.errstate(all="raise"):
+        got = compile_expression(function(x), [x])(NORMAL_POINTS)
+    with mpmath.workdps(40):
+        want = np.array([float(exact(mpmath.mpf(float(v)))) for v in NORMAL_POINTS])
+    # Below 1e-300 the result is clamped at exp(EXP_FLOOR) ~ 1e-304, like exp's.
+    np.testing.assert_allclose(got, want, rtol=2e-15, atol=1e-300)
+    assert np.all(got >= math.exp(EXP_FLOOR) * 0.39)  # never subnormal

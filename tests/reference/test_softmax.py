@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import mpmath
 import numpy as np
 import pytest
 import sympy as sp
 
-from reference.softmax import jacobian, softmax, symbolic_jacobian, symbolic_softmax, symbols
+from reference.softmax import (
+    jacobian,
+    negative_log_softmax,
+    softmax,
+    softmax_and_complement,
+    symbolic_jacobian,
+    symbolic_softmax,
+    symbols,
+)
 from tests.reference.independent import central_difference
 
 
@@ -61,3 +70,39 @@ def test_numeric_jacobian_matches_central_differences():
 def test_jacobian_columns_sum_to_zero():
     # softmax sums to 1 whatever z is, so every column of its Jacobian sums to 0.
     np.testing.assert_allclose(np.sum(jacobian([1.0, 2.0, -4.0]), axis=0), 0.0, atol=1e-16)
+
+
+@pytest.mark.parametrize("axis", [0, -1], ids=lambda v: f"axis={v}")
+def test_complement_and_negative_log_match_the_plain_formulas(axis):
+    z = np.random.default_rng(3).normal(size=(3, 4)) * 2
+    s, complement = softmax_and_complement(z, axis=axis)
+    np.testing.assert_allclose(s, softmax(z, axis=axis), rtol=1e-15, atol=0)
+    # The plain formulas lose digits where s is near 1 (that is the point), hence the atol.
+    np.testing.assert_allclose(complement, 1.0 - s, rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(negative_log_softmax(z, axis=axis), -np.log(s), rtol=1e-14, atol=1e-15)
+
+
+def test_complement_keeps_its_digits_near_one():
+    # s_0 = 1 / (1 + e^-40) rounds to 1; 1 - s_0 = e^-40 / (1 + e^-40) does not.
+    tiny = np.exp(-40.0) / (1.0 + np.exp(-40.0))
+    s, complement = softmax_and_complement(np.array([0.0, -40.0]))
+    np.testing.assert_allclose(complement, [tiny, 1.0 - tiny], rtol=1e-15, atol=0)
+    np.testing.assert_allclose(jacobian([0.0, -40.0])[0, 0], tiny * s[0], rtol=1e-15)
+    np.testing.assert_allclose(negative_log_softmax(np.array([0.0, -40.0]))[0], np.log1p(np.exp(-40.0)),
+                               rtol=1e-15)
+
+
+def test_ties_at_the_max_count_once():
+    s, complement = softmax_and_complement(np.array([2.0, 2.0, -1.0]))
+    np.testing.assert_allclose(s + complement, 1.0, rtol=1e-15)
+    np.testing.assert_allclose(s[:2], 1.0 / (2.0 + np.exp(-3.0)), rtol=1e-15)
+
+
+def test_the_rounding_of_z_minus_max_is_carried_into_exp():
+    # 500.3 and -189.9 are not exact: z - max = -690.2 is rounded, which alone moves
+    # e^(z - max) by 2.8e-14 relative; the exact difference keeps it to an ulp.
+    z = np.array([500.3, -189.9])
+    with mpmath.workdps(40):
+        gap = mpmath.mpf(float(z[1])) - mpmath.mpf(float(z[0]))
+        exact = float(mpmath.exp(gap) / (1 + mpmath.exp(gap)))
+    np.testing.assert_allclose(softmax(z)[1], exact, rtol=1e-15, atol=0)

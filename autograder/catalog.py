@@ -102,7 +102,7 @@ def load_catalog(assignment: Assignment) -> Catalog:
     chaffs = tuple(Misconception(**_entry(e, MISCONCEPTION_KEYS, "chaff", assignment, path))
                    for e in raw.get("misconception", []))
     wheats = tuple(Wheat(**_entry(e, WHEAT_KEYS, "code", assignment, path)) for e in raw.get("wheat", []))
-    ids = [e.id for e in (*chaffs, *wheats)]
+    ids = [m.id for m in chaffs] + [w.id for w in wheats]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise CatalogError(f"{path}: ids used twice: {', '.join(duplicates)}")

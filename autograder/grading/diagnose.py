@@ -16,7 +16,7 @@ import copy
 import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -122,7 +122,7 @@ def _run(function: Callable[..., Any], call: LoggedCall) -> tuple[Any, str]:
     prepare = _frozen_copy if call.readonly else copy.deepcopy
     args = tuple(prepare(a) for a in call.args)
     kwargs = {k: prepare(v) for k, v in call.kwargs.items()}
-    errors = "raise" if call.errstate else "ignore"
+    errors: Literal["raise", "ignore"] = "raise" if call.errstate else "ignore"
     try:
         with np.errstate(over=errors, invalid=errors, divide=errors, under="ignore"):
             return function(*args, **kwargs), ""

@@ -95,12 +95,15 @@ def release(assignment_id: str, out_dir: Path, overwrite: bool) -> None:
 @click.option("--quick", is_flag=True,
               help="only the solution, the stub and the public suite (no chaffs, wheats or floor)")
 @click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
-def validate(assignment_id: str, quick: bool, as_json: bool) -> None:
+@click.option("--record-timing", is_flag=True,
+              help="record how long the solution took: submissions get 20x that (at least 30 s)")
+def validate(assignment_id: str, quick: bool, as_json: bool, record_timing: bool) -> None:
     """Check an assignment: the solution scores 100%, the stub 0, every chaff loses points and is
     diagnosed, every wheat scores 100%, every submission that does nothing stays under the floor."""
     from autograder.views import validate_with_report
 
-    ok = validate_with_report(_load_assignment(assignment_id), trials=not quick, as_json=as_json)
+    ok = validate_with_report(_load_assignment(assignment_id), trials=not quick, as_json=as_json,
+                              record_timing=record_timing)
     sys.exit(0 if ok else 1)
 
 

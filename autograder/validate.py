@@ -24,6 +24,7 @@ from typing import Any
 from autograder.assignment import Assignment
 from autograder.catalog import CatalogError, load_catalog, with_redefinition
 from autograder.degenerate import FLOOR, degenerate_submissions
+from autograder.grading.budget import record_solution_seconds, time_budget_s
 from autograder.grading.grade import grade_loaded
 from autograder.grading.outcomes import TestOutcome
 from autograder.grading.results import GradeResult
@@ -171,17 +172,29 @@ def _trials(assignment: Assignment, solution: str, stub: str) -> tuple[list[Tria
     return trials, [f"{t.kind} {t.id}: {t.why}" for t in trials if not t.ok]
 
 
-def validate_assignment(assignment: Assignment, *, trials: bool = True) -> ValidationReport:
+def _timing_note(assignment: Assignment, solution: GradeResult, record: bool) -> str:
+    if not record:
+        return (f"solution graded in {solution.execution_time:.2f} s; submissions get "
+                f"{time_budget_s(assignment):.1f} s (--record-timing to base it on this run)")
+    if solution.error or solution.score < solution.max_score - 1e-9:
+        return "solution grading time not recorded: the solution does not score full marks"
+    return record_solution_seconds(assignment, solution.execution_time)
+
+
+def validate_assignment(assignment: Assignment, *, trials: bool = True,
+                        record_timing: bool = False) -> ValidationReport:
     """Run every self-check of ``assignment`` and report the problems found.
 
-    ``trials=False`` skips the catalog and the floor (the quick check)."""
+    ``trials=False`` skips the catalog and the floor (the quick check);
+    ``record_timing`` writes the solution's grading time, which sets every
+    submission's time budget (``autograder/grading/budget.py``)."""
     solution_text, stub_text = solution_source(assignment), stub_source(assignment)
     solution = _grade_source(assignment, solution_text, "solution", None)
     stub = _grade_source(assignment, stub_text, "stub", None)
     public = _grade_source(assignment, solution_text, "solution", assignment.public_tests)
     notes = (f"hidden suite: {len(solution.tests)} cases, {len(assignment.credit.skills)} skills, "
              f"{solution.max_score:g} points", f"public suite: {len(public.tests)} cases",
-             f"sandbox: {solution.sandbox}")
+             f"sandbox: {solution.sandbox}", _timing_note(assignment, solution, record_timing))
     problems = _problems(assignment, solution, stub, public) + _skill_problems(assignment, solution)
     done, trial_problems = _trials(assignment, solution_text, stub_text) if trials else ([], [])
     return ValidationReport(assignment.id, tuple(problems + trial_problems), solution, stub, public,

@@ -125,10 +125,11 @@ def trials_table(report: ValidationReport) -> Table:
     return table
 
 
-def validate_with_report(assignment: Assignment, *, trials: bool = True, as_json: bool = False) -> bool:
+def validate_with_report(assignment: Assignment, *, trials: bool = True, as_json: bool = False,
+                         record_timing: bool = False) -> bool:
     from autograder.validate import validate_assignment
 
-    report = validate_assignment(assignment, trials=trials)
+    report = validate_assignment(assignment, trials=trials, record_timing=record_timing)
     if as_json:
         click.echo(json.dumps(report.as_json(), indent=2))
         return report.ok

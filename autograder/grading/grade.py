@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from autograder.assignment import Assignment
+from autograder.grading.budget import time_budget_s
 from autograder.grading.credit import CreditError, price
 from autograder.grading.diagnose import CaseDiagnosis, Diagnoser
 from autograder.grading.outcomes import SuiteRun
@@ -47,7 +48,7 @@ def grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path 
     """Grade an already-read submission against ``suite`` (default: the hidden suite)."""
     started = time.monotonic() if started is None else started
     _prewarm_oracle()
-    with open_session(submission, assignment.limits) as session:
+    with open_session(submission, assignment.limits, time_budget_s(assignment)) as session:
         if session.load_error:
             return _failed_result(assignment, submission.student_id, started,
                                   error=session.load_error, kind="submission",

@@ -45,8 +45,8 @@ class SubmissionTimeUp(StudentCallError):
     """The submission used up its total grading time; the remaining calls fail at once."""
 
     def __init__(self, name: str, seconds: float) -> None:
-        super().__init__(f"{name}() was not run: the submission used up its total grading time "
-                         f"of {seconds:g} s (look for slow loops or calls that hang)")
+        super().__init__(f"{name}() was not run: time budget exhausted (the submission used up its "
+                         f"total grading time of {seconds:g} s; look for slow loops or calls that hang)")
 
 
 class DeadlineProxy:
@@ -150,15 +150,19 @@ class GradingSession:
 
 
 @contextmanager
-def open_session(submission: Submission, limits: Limits) -> Iterator[GradingSession]:
-    """Start ``submission`` in a fresh sandboxed worker; every process is gone on exit."""
-    deadline = time.monotonic() + limits.submission_timeout_s
+def open_session(submission: Submission, limits: Limits,
+                 budget_s: float | None = None) -> Iterator[GradingSession]:
+    """Start ``submission`` in a fresh sandboxed worker; every process is gone on exit.
+
+    Its calls share ``budget_s`` seconds in all (default: the limits' ``submission_timeout_s``)."""
+    budget_s = limits.submission_timeout_s if budget_s is None else budget_s
+    deadline = time.monotonic() + budget_s
     session = SandboxSession(submission.source, filename=f"{submission.student_id}.py",
                              limits=sandbox_limits(limits))
     with session:
         log = CallLog()
         proxy = DeadlineProxy(StudentProxy(session), deadline=deadline,
-                              budget_s=limits.submission_timeout_s,
+                              budget_s=budget_s,
                               call_timeout_s=limits.call_timeout_s, log=log)
         yield GradingSession(session, proxy, log)
 

@@ -141,3 +141,24 @@ def test_grading_stops_at_the_submission_timeout(tmp_path: Path, assignment: Ass
     slow = submission_file(tmp_path, "sloth.py", "import time\n\ndef slow():\n    time.sleep(0.7)\n")
     result = grade_submission(limited, slow, suite=suite)
     assert result.execution_time < 2.5
+    assert "time budget exhausted" in result.tests[-1].message  # the checks it did not reach fail, saying why
+
+
+@pytest.mark.slow
+def test_a_slow_submission_gets_a_budget_relative_to_the_solution(tmp_path: Path, assignment: Assignment) -> None:
+    """Tried as an attacker would: 0.9 s in every call, under the call limit, cannot hold a slot for long."""
+    from autograder.grading.budget import BUDGET_FLOOR_S, record_solution_seconds
+
+    record_solution_seconds(assignment, 0.1)  # the floor applies: 30 s, not the manifest's 300 s
+    suite = write_suite(tmp_path / "suite", test_slow='''
+        import pytest
+
+        @pytest.mark.skill("sigmoid")
+        @pytest.mark.parametrize("case", range(60))
+        def test_slow(student, case):
+            student.slow()
+    ''')
+    slow = submission_file(tmp_path, "sloth.py", "import time\n\ndef slow():\n    time.sleep(0.9)\n")
+    result = grade_submission(assignment, slow, suite=suite)
+    assert result.execution_time < BUDGET_FLOOR_S + 5
+    assert "time budget exhausted" in result.tests[-1].message

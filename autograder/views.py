@@ -1,4 +1,9 @@
-"""What the CLI shows: progress bars, tables and friendly reports (rich)."""
+"""What the CLI shows: progress bars, tables and friendly reports (rich).
+
+Student-controlled text (student ids from file names, load errors, failure
+messages, notebook warnings) is escaped by ``autograder.escaping`` before rich
+sees it: no markup, no emoji codes, no terminal escape sequences get through.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +13,17 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from autograder.assignment import Assignment, ManifestError, available_assignments, get_assignment
+from autograder.escaping import terminal_plain, terminal_text
 from autograder.grading.batch import BatchError, BatchReport, grade_batch
 from autograder.grading.grade import grade_loaded
 from autograder.grading.results import GradeResult
 from autograder.submission import SubmissionError, load_submission
 
-console = Console()
-errors = Console(stderr=True)
+console = Console(emoji=False)
+errors = Console(stderr=True, emoji=False)
 
 
 def results_table(results: tuple[GradeResult, ...], title: str) -> Table:
@@ -28,7 +35,8 @@ def results_table(results: tuple[GradeResult, ...], title: str) -> Table:
         status = status or f"{sum(t.passed for t in result.tests)}/{len(result.tests)} tests passed"
         if result.grader_failures:
             status += f"; {result.grader_failures} tests could not run (see results.json)"
-        table.add_row(result.student_id, f"{result.score:g}", f"{result.max_score:g}", status[:90])
+        table.add_row(Text(terminal_plain(result.student_id, one_line=True)), f"{result.score:g}",
+                      f"{result.max_score:g}", Text(terminal_plain(status, one_line=True)[:90]))
     return table
 
 
@@ -41,12 +49,13 @@ def grade_with_progress(assignment: Assignment, paths: list[Path], out_dir: Path
             report = grade_batch(assignment, paths, out_dir, jobs=jobs, resume=resume,
                                  on_result=lambda _: progress.advance(task))
         except BatchError as err:
-            errors.print(f"[red]error:[/red] {err}")
+            errors.print(f"[red]error:[/red] {terminal_text(str(err))}")
             raise SystemExit(2) from None
     console.print(results_table(report.results, f"{assignment.title}: {len(report.results)} submissions"))
     if report.resumed:
         console.print(f"resumed {len(report.resumed)} already graded")
-    console.print(f"wrote {out_dir}/<student>/results.json, feedback.md and {out_dir}/grades.csv")
+    shown = terminal_text(str(out_dir))
+    console.print(f"wrote {shown}/<student>/results.json, feedback.md and {shown}/grades.csv")
     return report
 
 
@@ -68,21 +77,22 @@ def check_with_report(file: Path, assignment_id: str | None) -> int:
         assignment = _assignment_for(file, assignment_id)
         submission = load_submission(file, preferred=assignment.module)
     except (ManifestError, SubmissionError) as err:
-        errors.print(f"[red]cannot check:[/red] {err}")
+        errors.print(f"[red]cannot check:[/red] {terminal_text(str(err))}")
         return 2
     result = grade_loaded(assignment, submission, suite=assignment.public_tests)
     for warning in result.warnings:
-        console.print(f"[yellow]note:[/yellow] {warning}")
+        console.print(f"[yellow]note:[/yellow] {terminal_text(warning)}")
     if result.error:
-        console.print(f"[red]✗ {result.error}[/red]")
+        console.print(f"[red]✗ {terminal_text(result.error)}[/red]")
         return 1
     for test in result.tests:
         mark = "[green]✓[/green]" if test.passed else "[red]✗[/red]"
-        console.print(f"{mark} {test.name}")
+        console.print(f"{mark} {terminal_text(test.name)}")
         if not test.passed:
-            console.print(f"    {test.message}", markup=False, highlight=False)
+            console.print(f"    {terminal_plain(test.message)}", markup=False, highlight=False)
     verdict = "all public tests pass" if result.score >= result.max_score else "some public tests fail"
-    console.print(f"[bold]{result.summary()}[/bold]: {verdict}. The hidden tests check more cases.")
+    console.print(f"[bold]{terminal_text(result.summary())}[/bold]: {verdict}. "
+                  "The hidden tests check more cases.")
     return 0 if result.score >= result.max_score else 1
 
 
@@ -95,9 +105,9 @@ def release_with_report(assignment: Assignment, out_dir: Path, *, overwrite: boo
         raise click.ClickException(f"{err} (pass --overwrite to replace it)") from None
     except ReleaseError as err:
         raise click.ClickException(str(err)) from None
-    console.print(f"released {assignment.id} to {report.folder}:")
+    console.print(f"released {assignment.id} to {terminal_text(str(report.folder))}:")
     for path in report.files:
-        console.print(f"  {path}")
+        console.print(f"  {terminal_text(str(path))}")
 
 
 def validate_with_report(assignment: Assignment) -> bool:
@@ -105,11 +115,11 @@ def validate_with_report(assignment: Assignment) -> bool:
 
     report = validate_assignment(assignment)
     for note in report.notes:
-        console.print(f"  {note}")
+        console.print(f"  {terminal_text(note)}")
     console.print(f"  solution {report.solution.score:g}/{report.solution.max_score:g}, "
                   f"stub {report.stub.score:g}/{report.stub.max_score:g}")
     for problem in report.problems:
-        console.print(f"[red]✗[/red] {problem}", highlight=False)
+        console.print(f"[red]✗[/red] {terminal_text(problem)}", highlight=False)
     if report.ok:
         console.print(f"[green]✓ {assignment.id} is valid[/green]")
     return report.ok

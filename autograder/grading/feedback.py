@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from autograder.escaping import markdown_text
 from autograder.grading.outcomes import TestOutcome
 from autograder.grading.results import GradeResult
 
@@ -22,7 +23,7 @@ def _group_section(group: str, tests: list[TestOutcome]) -> list[str]:
     lost = sum(t.max_score for t in failed)
     lines = [f"### `{group}`: {len(failed)} of {len(tests)} checks failed (-{lost:g} points)", ""]
     for test in failed[:MAX_CASES_SHOWN]:
-        message = test.message.strip().replace("\n", "\n  ")
+        message = markdown_text(test.message.strip()).replace("\n", "\n  ")
         lines.append(f"- `{test.name}`: {message}")
     if len(failed) > MAX_CASES_SHOWN:
         lines.append(f"- ... and {len(failed) - MAX_CASES_SHOWN} more like these")
@@ -30,11 +31,11 @@ def _group_section(group: str, tests: list[TestOutcome]) -> list[str]:
 
 
 def render_feedback(result: GradeResult, title: str = "") -> str:
-    """The Markdown feedback a student reads."""
-    lines = [f"# Feedback: {title or result.assignment_id} ({result.student_id})", "",
-             f"**{result.summary()}**", ""]
+    """The Markdown feedback a student reads; every student-controlled text in it is escaped."""
+    heading = markdown_text(f"{title or result.assignment_id} ({result.student_id})")
+    lines = [f"# Feedback: {' '.join(heading.split())}", "", f"**{markdown_text(result.summary())}**", ""]
     for warning in result.warnings:
-        lines.append(f"> Note: {warning}")
+        lines.append(f"> Note: {markdown_text(warning)}".replace("\n", "\n> "))
     if result.warnings:
         lines.append("")
     if result.error:

@@ -4,6 +4,8 @@ The format is Gradescope's autograder results specification: top-level
 ``score``, ``execution_time``, ``output`` and ``tests``; each test has
 ``name``, ``score``, ``max_score``, ``status``, ``output`` and ``visibility``.
 Kit-specific facts (sandbox kind, group totals, warnings) go in ``extra_data``.
+The ``output`` fields are declared Markdown (``output_format``/``test_output_format``
+``md``) and hold student-controlled text escaped by ``autograder.escaping``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from autograder.escaping import markdown_text, markdown_unescape
 from autograder.grading.outcomes import TestOutcome
 
 RESULTS_FORMAT_VERSION = 1
@@ -77,7 +80,7 @@ def _test_json(test: TestOutcome, failed_closed: bool) -> dict[str, Any]:
     passed = test.passed and not failed_closed
     return {"name": test.name, "score": test.max_score if passed else 0.0,
             "max_score": test.max_score, "status": "passed" if passed else "failed",
-            "output": "" if passed else test.message, "visibility": "visible",
+            "output": "" if passed else markdown_text(test.message), "visibility": "visible",
             "extra_data": {"group": test.group, "failure_kind": "" if passed else test.kind,
                            "grader_detail": test.detail}}
 
@@ -89,7 +92,9 @@ def to_gradescope(result: GradeResult) -> dict[str, Any]:
         "score": result.score,
         "max_score": result.max_score,
         "execution_time": round(result.execution_time, 3),
-        "output": result.summary(),
+        "output": markdown_text(result.summary()),
+        "output_format": "md",
+        "test_output_format": "md",
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": [_test_json(t, failed_closed) for t in result.tests],
@@ -117,7 +122,7 @@ def from_gradescope(document: dict[str, Any]) -> GradeResult:
     extra = document["extra_data"]
     tests = tuple(TestOutcome(name=t["name"], group=t["extra_data"]["group"],
                               max_score=float(t["max_score"]), passed=t["status"] == "passed",
-                              message=t.get("output", ""),
+                              message=markdown_unescape(t.get("output", "")),
                               kind=t["extra_data"].get("failure_kind") or "assertion",
                               detail=t["extra_data"].get("grader_detail", ""))
                   for t in document["tests"])

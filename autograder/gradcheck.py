@@ -4,6 +4,11 @@ The step and tolerances live in ``autograder.tolerances`` (``GRADCHECK_EPS``,
 ``GRADCHECK``, ``KINK_MARGIN``), where the choice is explained. Functions are
 called on whole arrays, so checking a student's function through the sandbox
 costs two round trips, not two per point.
+
+A checked function (usually the student's) that returns something unusable --
+the wrong shape, values that are not numbers -- raises ``UnusableValue``, an
+``AssertionError``: the student's test fails with that message, it is not a
+failure of the kit.
 """
 
 from __future__ import annotations
@@ -17,6 +22,18 @@ import numpy.typing as npt
 from autograder.tolerances import GRADCHECK, GRADCHECK_EPS, KINK_MARGIN, Tolerance
 
 FloatArray = npt.NDArray[np.float64]
+
+
+class UnusableValue(AssertionError):
+    """The checked function returned a value a gradient check cannot use (the student's failure)."""
+
+
+def _floats(value: object, what: str) -> FloatArray:
+    """``value`` as a float64 array, or ``UnusableValue`` saying why not."""
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (OverflowError, TypeError, ValueError) as err:
+        raise UnusableValue(f"{what} returned a value that is not an array of numbers ({err})") from None
 
 
 def sample_away_from_kinks(rng: np.random.Generator, n: int, *, low: float, high: float,
@@ -40,10 +57,22 @@ def sample_away_from_kinks(rng: np.random.Generator, n: int, *, low: float, high
 
 def central_difference(f: Callable[[FloatArray], FloatArray], x: FloatArray,
                        eps: float = GRADCHECK_EPS) -> FloatArray:
-    """d f / d x elementwise, for an elementwise ``f``: (f(x + eps) - f(x - eps)) / 2 eps."""
+    """d f / d x elementwise, for an elementwise ``f``: (f(x + eps) - f(x - eps)) / 2 eps.
+
+    For an array ``x`` each output must have the shape of ``x`` (one value per
+    input); for a scalar ``x`` (a parameter) both outputs must have one shape.
+    Otherwise ``UnusableValue``.
+    """
     x = np.asarray(x, dtype=np.float64)
-    ahead = np.asarray(f(x + eps), dtype=np.float64)
-    behind = np.asarray(f(x - eps), dtype=np.float64)
+    ahead = _floats(f(x + eps), "the forward function")
+    behind = _floats(f(x - eps), "the forward function")
+    for output in (ahead, behind):
+        if (x.ndim and output.shape != x.shape) or output.shape != ahead.shape:
+            should = x.shape if x.ndim else ahead.shape
+            raise UnusableValue(f"for central differences the forward function returned shape "
+                                f"{output.shape} for an input of shape {x.shape}; it should return shape "
+                                f"{should} (one value per input element: work elementwise, never filter "
+                                "or flatten)")
     return (ahead - behind) / (2.0 * eps)
 
 
@@ -52,10 +81,19 @@ def partial_derivatives(f: Callable[[dict[str, float]], float], params: Mapping[
     """d f / d p for each scalar parameter p of a scalar function of a dict of floats."""
     grads: dict[str, float] = {}
     for name, value in params.items():
-        ahead = float(f({**params, name: value + eps}))
-        behind = float(f({**params, name: value - eps}))
+        ahead = _scalar(f({**params, name: value + eps}))
+        behind = _scalar(f({**params, name: value - eps}))
         grads[name] = (ahead - behind) / (2.0 * eps)
     return grads
+
+
+def _scalar(value: object) -> float:
+    """``value`` as one float, or ``UnusableValue``."""
+    array = _floats(value, "the forward function")
+    if array.size != 1:
+        raise UnusableValue(f"the forward function returned shape {array.shape}; "
+                            "it should return a single number")
+    return float(array.reshape(-1)[0])
 
 
 @dataclass(frozen=True)
@@ -83,8 +121,11 @@ def compare_gradients(analytic: FloatArray, numeric: FloatArray, labels: Sequenc
     ``labels[i]`` names the input of element ``i`` (e.g. ``"x=0.37"``). A NaN
     in ``analytic`` always fails.
     """
-    got = np.asarray(analytic, dtype=np.float64).reshape(-1)
-    want = np.asarray(numeric, dtype=np.float64).reshape(-1)
+    got = _floats(analytic, "the derivative").reshape(-1)
+    want = _floats(numeric, "the forward function").reshape(-1)
+    if got.size != want.size:
+        raise UnusableValue(f"the derivative has {got.size} values but the central differences of the "
+                            f"forward function have {want.size}; both should have one value per input")
     allowed = tol.allowed_error(want)
     with np.errstate(invalid="ignore", over="ignore"):
         error = np.where(np.isfinite(got), np.abs(got - want), np.inf)

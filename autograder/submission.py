@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -60,11 +61,34 @@ def _is_ipython_only(line: str) -> bool:
 
 
 def is_test_cell(cell: dict) -> bool:  # type: ignore[type-arg]
-    """An nbgrader autograded-test cell, or one tagged ``tests``: the kit's suites grade instead."""
+    """An nbgrader autograded-test cell, or one tagged ``tests``: the kit's suites grade instead.
+
+    The cell's metadata must have the notebook format's shape (see ``_check_cell``).
+    """
     metadata = cell.get("metadata", {})
     nbgrader = metadata.get("nbgrader", {})
     graded_test = bool(nbgrader.get("grade")) and not nbgrader.get("solution")
     return graded_test or "tests" in metadata.get("tags", [])
+
+
+def _check_cell(cell: object, *, where: str) -> None:
+    """A ``SubmissionError`` naming the problem unless ``cell`` has the shape the kit reads:
+    an object whose ``metadata`` is an object, with an object ``nbgrader`` and a list of
+    ``tags`` when present."""
+    if not isinstance(cell, dict):
+        raise SubmissionError(f"{where} is not a notebook cell (got {type(cell).__name__})")
+    metadata = cell.get("metadata", {})
+    if not isinstance(metadata, dict):
+        raise SubmissionError(f"{where} has malformed metadata ({type(metadata).__name__}, "
+                              "should be an object); copy the cell into a fresh notebook")
+    if not isinstance(metadata.get("nbgrader", {}), dict):
+        raise SubmissionError(f"{where} has malformed nbgrader metadata "
+                              f"({type(metadata['nbgrader']).__name__}, should be an object); "
+                              "copy the cell from the released notebook")
+    tags = metadata.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+        raise SubmissionError(f"{where} has malformed tags (should be a list of strings); "
+                              "edit or remove the cell's tags")
 
 
 def notebook_to_source(text: str, *, name: str) -> tuple[str, list[str]]:
@@ -81,7 +105,10 @@ def notebook_to_source(text: str, *, name: str) -> tuple[str, list[str]]:
         raise SubmissionError(f"{name} is not a readable notebook: {type(err).__name__}: {err}") from None
     chunks: list[str] = []
     warnings: list[str] = []
+    if not isinstance(notebook.get("cells"), list):
+        raise SubmissionError(f"{name} is not a readable notebook: it has no list of cells")
     for index, cell in enumerate(notebook.cells):
+        _check_cell(cell, where=f"{name}: cell {index + 1}")
         if cell.get("cell_type") != "code" or is_test_cell(cell):
             continue
         if str(cell.get("source", "")).lstrip().startswith("%%"):
@@ -147,9 +174,23 @@ def _read_zip(path: Path, *, preferred: str | None) -> tuple[str, list[str]]:
                 raise SubmissionError(f"{chosen} in {path.name} is too large ({info.file_size} bytes)")
             with archive.open(info) as member:
                 data = member.read(MAX_SOURCE_BYTES + 1)
-    except (zipfile.BadZipFile, OSError) as err:
-        raise SubmissionError(f"{path.name} is not a readable zip archive: {err}") from None
+    except SubmissionError:
+        raise
+    except Exception as err:  # zipfile raises many unrelated types on a hostile archive
+        raise SubmissionError(_unreadable_zip(path.name, err)) from None
     return _source_from_bytes(data, name=chosen)
+
+
+def _unreadable_zip(name: str, err: Exception) -> str:
+    """Why the archive ``name`` could not be read, for the student."""
+    if isinstance(err, RuntimeError) and ("encrypted" in str(err) or "password" in str(err)):
+        return f"{name} is encrypted (password-protected); submit a zip without a password"
+    if isinstance(err, NotImplementedError):
+        return (f"{name} uses a compression method the grader cannot read; "
+                "make the zip with a standard tool (deflate compression)")
+    if isinstance(err, zlib.error):
+        return f"{name} is corrupt: its compressed data cannot be unpacked ({err}); make the zip again"
+    return f"{name} is not a readable zip archive ({type(err).__name__}: {err})"
 
 
 def _read_file(path: Path) -> tuple[str, list[str]]:

@@ -8,6 +8,12 @@ assignment in ``OUT``, so grading late submissions into the same folder keeps
 everyone in the gradebook. A grader
 process that dies is replaced and its unfinished submissions are graded again,
 so no grade is lost.
+
+One submission can never stop the others: whatever goes wrong while it is
+read, graded or written (an exception, a grading process that keeps dying)
+becomes that student's result, the rest are graded, and ``grades.csv`` is
+always written. Student ids that could collide with the kit's own files in
+``OUT`` (``grades.csv``, case-insensitively) are refused before anything starts.
 """
 
 from __future__ import annotations
@@ -26,11 +32,15 @@ from autograder.assignment import Assignment
 from autograder.grading.feedback import render_feedback
 from autograder.grading.grade import grade_submission
 from autograder.grading.gradebook import render_gradebook
-from autograder.grading.results import GradeResult, from_gradescope, results_json
+from autograder.grading.results import GRADER_ERROR, GradeResult, from_gradescope, results_json
 from autograder.submission import student_id_of
 
 MAX_POOL_RESTARTS = 3
+GRADEBOOK = "grades.csv"
+RESERVED_IDS = frozenset({"grades", GRADEBOOK})
+"""Student ids refused (case-insensitively): their folder would be, or shadow, the kit's own output."""
 Progress = Callable[[GradeResult], None]
+Record = Callable[[str, GradeResult], None]
 
 
 class BatchError(ValueError):
@@ -80,14 +90,32 @@ def write_student(result: GradeResult, out_dir: Path, title: str) -> None:
     write_atomically(folder / "results.json", results_json(result))
 
 
+def kit_failure(assignment: Assignment, student: str, err: BaseException | str) -> GradeResult:
+    """The result of a student the kit could not grade: 0, ``grader`` kind, regraded by --resume."""
+    detail = err if isinstance(err, str) else f"{type(err).__name__}: {err}"
+    return GradeResult(student_id=student, assignment_id=assignment.id, tests=(),
+                       max_score=assignment.total_points, execution_time=0.0, sandbox="none",
+                       error=GRADER_ERROR, error_kind="grader", detail=detail)
+
+
+def _grade_one(assignment: Assignment, student: str, path: Path) -> GradeResult:
+    """``grade_submission``, with anything it raises turned into that student's kit failure."""
+    try:
+        return grade_submission(assignment, path)
+    except Exception as err:  # one submission must never stop the batch
+        return kit_failure(assignment, student, err)
+
+
 def _unique_ids(paths: Sequence[Path]) -> dict[str, Path]:
     by_id: dict[str, Path] = {}
     for path in paths:
         student = student_id_of(path)
         if student in by_id:
             raise BatchError(f"{by_id[student]} and {path} are both student {student!r}")
-        if not student or student.startswith(".") or student in {"grades"}:
-            raise BatchError(f"{path}: cannot derive a student id from this name")
+        if not student or student.startswith(".") or student.casefold() in RESERVED_IDS:
+            raise BatchError(f"{path}: cannot derive a student id from this name "
+                             f"({', '.join(sorted(RESERVED_IDS))} and names starting with '.' "
+                             "are reserved for the kit's own files); rename the file")
         by_id[student] = path
     return by_id
 
@@ -108,26 +136,50 @@ def _previous_result(out_dir: Path, student: str, assignment: Assignment) -> Gra
     return result if result is not None and result.graded else None
 
 
-def _run_pool(assignment: Assignment, todo: dict[str, Path], jobs: int,
-              on_result: Progress) -> None:
-    """Grade ``todo`` in ``jobs`` processes; a dead pool is replaced and the rest regraded."""
+def _pool(jobs: int) -> ProcessPoolExecutor:
+    # forkserver, not fork: the parent runs threads (progress bar, output drains)
+    # whose locks a forked child could inherit mid-use.
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("forkserver"))
+
+
+def _outcome(assignment: Assignment, student: str, future: Future[GradeResult]) -> GradeResult:
+    """The future's result; an exception other than a dead pool is the student's kit failure."""
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise
+    except Exception as err:  # e.g. a result that could not be sent back from the pool
+        return kit_failure(assignment, student, err)
+
+
+def _run_pool(assignment: Assignment, todo: dict[str, Path], jobs: int, on_result: Record) -> None:
+    """Grade ``todo`` in ``jobs`` processes; a dead pool is replaced and the rest regraded.
+
+    After ``MAX_POOL_RESTARTS`` deaths the rest are graded one process each, so
+    a submission that keeps killing its grading process fails alone.
+    """
     restarts = 0
-    while todo:
+    while todo and restarts <= MAX_POOL_RESTARTS:
         try:
-            # forkserver, not fork: the parent runs threads (progress bar, output drains)
-            # whose locks a forked child could inherit mid-use.
-            context = multiprocessing.get_context("forkserver")
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            with _pool(jobs) as pool:
                 futures: dict[Future[GradeResult], str] = {
-                    pool.submit(grade_submission, assignment, path): student
+                    pool.submit(_grade_one, assignment, student, path): student
                     for student, path in todo.items()}
                 for future in as_completed(futures):
-                    on_result(future.result())
-                    todo.pop(futures[future])
+                    student = futures[future]
+                    on_result(student, _outcome(assignment, student, future))
+                    todo.pop(student)
         except BrokenProcessPool:
             restarts += 1
-            if restarts > MAX_POOL_RESTARTS:
-                raise
+    for student, path in list(todo.items()):
+        try:
+            with _pool(1) as pool:
+                result = _outcome(assignment, student, pool.submit(_grade_one, assignment, student, path))
+        except BrokenProcessPool:
+            result = kit_failure(assignment, student, "the grading process died while grading "
+                                 "this submission (every time it was tried)")
+        on_result(student, result)
+        todo.pop(student)
 
 
 def grade_batch(assignment: Assignment, paths: Sequence[Path], out_dir: Path, *, jobs: int = 1,
@@ -144,20 +196,27 @@ def grade_batch(assignment: Assignment, paths: Sequence[Path], out_dir: Path, *,
             resumed.append(student)
             del by_id[student]
 
-    def record(result: GradeResult) -> None:
-        write_student(result, out_dir, assignment.title)
-        results[result.student_id] = result
+    def record(student: str, result: GradeResult) -> None:
+        try:
+            write_student(result, out_dir, assignment.title)
+        except Exception as err:  # this student's files only; the batch goes on
+            result = kit_failure(assignment, student, f"could not write the results: {type(err).__name__}: {err}")
+            try:
+                write_student(result, out_dir, assignment.title)
+            except Exception:
+                pass  # still listed in grades.csv below, as a grader error
+        results[student] = result
         if on_result is not None:
             on_result(result)
 
     if jobs <= 1:
-        for path in by_id.values():
-            record(grade_submission(assignment, path))
+        for student, path in by_id.items():
+            record(student, _grade_one(assignment, student, path))
     else:
         _run_pool(assignment, dict(by_id), jobs, record)
     ordered = tuple(sorted(results.values(), key=lambda r: r.student_id))
     everyone = {**_results_in(out_dir, assignment), **results}
-    write_atomically(out_dir / "grades.csv", render_gradebook(everyone.values()))
+    write_atomically(out_dir / GRADEBOOK, render_gradebook(everyone.values()))
     return BatchReport(ordered, tuple(resumed), out_dir)
 
 

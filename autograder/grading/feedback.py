@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from autograder.escaping import markdown_text
 from autograder.grading.outcomes import TestOutcome
 from autograder.grading.results import UNCREDITED_CONTRACT, GradeResult, format_points, skill_cases
 
@@ -19,7 +20,7 @@ def _skill_section(skill: str, tests: list[TestOutcome]) -> list[str]:
     lines = [f"### `{skill}`: {format_points(earned)} / {format_points(possible)} "
              f"({len(failed)} of {len(tests)} checks failed)", ""]
     for test in failed[:MAX_CASES_SHOWN]:
-        message = test.message.strip().replace("\n", "\n  ")
+        message = markdown_text(test.message.strip()).replace("\n", "\n  ")
         lines.append(f"- `{test.name}`: {message}")
     if len(failed) > MAX_CASES_SHOWN:
         lines.append(f"- ... and {len(failed) - MAX_CASES_SHOWN} more like these")
@@ -29,11 +30,11 @@ def _skill_section(skill: str, tests: list[TestOutcome]) -> list[str]:
 
 
 def render_feedback(result: GradeResult, title: str = "") -> str:
-    """The Markdown feedback a student reads."""
-    lines = [f"# Feedback: {title or result.assignment_id} ({result.student_id})", "",
-             f"**{result.summary()}**", ""]
+    """The Markdown feedback a student reads; every student-controlled text in it is escaped."""
+    heading = markdown_text(f"{title or result.assignment_id} ({result.student_id})")
+    lines = [f"# Feedback: {' '.join(heading.split())}", "", f"**{markdown_text(result.summary())}**", ""]
     for warning in result.warnings:
-        lines.append(f"> Note: {warning}")
+        lines.append(f"> Note: {markdown_text(warning)}".replace("\n", "\n> "))
     if result.warnings:
         lines.append("")
     if result.error:

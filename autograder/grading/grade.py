@@ -96,6 +96,9 @@ def grade_submission(assignment: Assignment, path: Path, *, suite: Path | None =
     except SubmissionError as err:
         return _failed_result(assignment, student_id_of(Path(path)), started,
                               error=str(err), kind="submission")
+    except Exception as err:  # fail closed: a reader the kit did not foresee failing is its own bug
+        return _failed_result(assignment, student_id_of(Path(path)), started, error=GRADER_ERROR,
+                              kind="grader", detail=f"reading {Path(path).name}: {type(err).__name__}: {err}")
     try:
         return grade_loaded(assignment, submission, suite=suite, started=started)
     except Exception as err:  # fail closed: a kit failure is a 0 with a reason, never a crash

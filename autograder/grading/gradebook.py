@@ -1,4 +1,8 @@
-"""``grades.csv``: one row per student, one column per skill, and the misconceptions recognised."""
+"""``grades.csv``: one row per student, one column per skill, and the misconceptions recognised.
+
+Text cells (student ids, skill names) go through ``escaping.csv_cell``, so a
+submission named ``=HYPERLINK(...).py`` is a text cell, not a live formula.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import csv
 import io
 from collections.abc import Iterable
 
+from autograder.escaping import csv_cell
 from autograder.grading.results import GradeResult
 
 FIXED_COLUMNS = ("student_id", "score", "max_score", "status", "misconceptions")
@@ -31,10 +36,10 @@ def render_gradebook(results: Iterable[GradeResult]) -> str:
     groups = _group_names(rows)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([*FIXED_COLUMNS, *groups])
+    writer.writerow([*FIXED_COLUMNS, *(csv_cell(g) for g in groups)])
     for result in rows:
         scores = result.group_scores()
-        writer.writerow([result.student_id, f"{result.score:g}", f"{result.max_score:g}",
+        writer.writerow([csv_cell(result.student_id), f"{result.score:g}", f"{result.max_score:g}",
                          _status(result), " ".join(result.misconceptions),
                          *(f"{scores.get(g, (0.0, 0.0))[0]:g}" for g in groups)])
     return out.getvalue()

@@ -11,6 +11,10 @@ input, the expected and the returned value, and the misconception when one is
 recognised). Every case, with its own points, stays in the entry's
 ``extra_data.cases`` for instructors, so the file is read back whole by
 ``--resume``.
+
+The ``output`` fields are declared Markdown (``output_format``/``test_output_format``
+``md``) and hold student-controlled text escaped by ``autograder.escaping``; the
+cases in ``extra_data`` keep the raw text (Gradescope never renders them).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from autograder.escaping import markdown_text
 from autograder.grading.outcomes import TestOutcome
 
 RESULTS_FORMAT_VERSION = 2
@@ -128,7 +133,7 @@ def _skill_json(skill: str, cases: list[TestOutcome], failed_closed: bool) -> di
     full = earned >= possible - 1e-9
     misconceptions = list(dict.fromkeys(t.misconception for t in cases if t.misconception))
     return {"name": skill, "score": earned, "max_score": possible, "status": "passed" if full else "failed",
-            "output": "" if full else _skill_output(cases), "visibility": "visible",
+            "output": "" if full else markdown_text(_skill_output(cases)), "visibility": "visible",
             "extra_data": {"skill": skill, "misconceptions": misconceptions,
                            "cases": [_case_json(t) for t in cases]}}
 
@@ -140,7 +145,9 @@ def to_gradescope(result: GradeResult) -> dict[str, Any]:
         "score": result.score,
         "max_score": result.max_score,
         "execution_time": round(result.execution_time, 3),
-        "output": result.summary(),
+        "output": markdown_text(result.summary()),
+        "output_format": "md",
+        "test_output_format": "md",
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": [_skill_json(skill, cases, failed_closed) for skill, cases in skill_cases(result.tests).items()],

@@ -13,6 +13,7 @@ import io
 import math
 import os
 import sys
+from inspect import CO_ASYNC_GENERATOR, CO_COROUTINE, CO_GENERATOR
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -67,9 +68,8 @@ def marks_of(item: pytest.Item) -> CaseMarks | None:
     return CaseMarks(marker.args[0], float(weight), item.get_closest_marker("contract") is not None)
 
 
-def _failure(report: pytest.TestReport) -> tuple[str, str, str]:
+def _failure(report: pytest.TestReport, excinfo: BaseException | None) -> tuple[str, str, str]:
     """The student-facing message of a failed report, its kind, and instructor-only detail."""
-    excinfo = getattr(report, "_autograder_exc", None)
     if isinstance(excinfo, StudentRaised) and excinfo.type == "NotImplementedError":
         return NOT_IMPLEMENTED, "student", ""
     if isinstance(excinfo, StudentRaised):
@@ -119,11 +119,18 @@ class _Collector:
         if self.diagnosis is not None:
             self.diagnosis.begin_case()
 
-    @pytest.hookimpl(wrapper=True)
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[Any]) -> Any:
+        # Outermost wrapper: every other plugin is done with the exception when this resumes.
         report = yield
         if call.excinfo is not None:
-            report._autograder_exc = call.excinfo.value
+            # Keep plain strings only: the exception's frames hold what the student returned
+            # (a 60 MB array per failing test adds up), so they are cleared and dropped now.
+            report._autograder_failure = _failure(report, call.excinfo.value)
+            if report.failed:
+                report.longrepr = str(report.longreprtext)
+            _drop_exception(call.excinfo.value)
+            call.excinfo = None
         if call.when == "call" and report.failed and self.diagnosis is not None:
             found = self.diagnosis.diagnose()
             if found is not None:
@@ -156,11 +163,35 @@ class _Collector:
             return replace(case, passed=True, consistent_with=str(upstream))
         if report.skipped:
             return replace(case, message=GRADER_FAILURE, kind="grader", detail="the test was skipped")
-        message, kind, detail = _failure(report)
+        message, kind, detail = getattr(report, "_autograder_failure", None) or _failure(report, None)
         found = self.misconceptions.get(item.nodeid)
         if found is not None and kind != "grader":
             return replace(case, message=explained(message, found), kind=kind, misconception=found.id)
         return replace(case, message=message, kind=kind, detail=detail)
+
+
+def _drop_exception(error: BaseException) -> None:
+    """Clear the frames of ``error`` (and of its cause and context) and forget it in ``sys``."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        tb = current.__traceback__
+        while tb is not None:
+            # A suspended generator's frame (a fixture's) would be closed by clear(); leave it.
+            if not tb.tb_frame.f_code.co_flags & (CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR):
+                try:
+                    tb.tb_frame.clear()
+                except RuntimeError:
+                    pass  # still executing (a frame of this very call)
+            tb = tb.tb_next
+        current.__traceback__ = None
+        pending += [current.__cause__, current.__context__]
+    for name in ("last_type", "last_value", "last_traceback", "last_exc"):
+        sys.__dict__.pop(name, None)  # pytest keeps the last failure there for post-mortems
 
 
 def purge_modules_under(root: Path) -> None:

@@ -45,7 +45,9 @@ RLIMIT_NPROC does not bind root, which is why the worker's seccomp filter
 denies fork/vfork/clone-without-CLONE_THREAD.
 
 The worker's seccomp filter (worker.py) additionally denies exec, socket
-creation, io_uring, ptrace and namespace/mount syscalls in both kinds.
+creation, io_uring, ptrace and namespace/mount syscalls in both kinds, and
+memfd_create and SysV shared memory and message queues, whose memory would
+otherwise stay allocated outside RLIMIT_AS.
 
 Notes: bwrap's --die-with-parent (and the fallback's PR_SET_PDEATHSIG) fire
 when the *thread* that started the worker exits, so start sessions from a

@@ -8,6 +8,10 @@ turns into a loud error.
 
 Messages read ``sigmoid_derivative(x=-1000): got 0.5, should be 1.2e-300``
 and carry a hint; the helpers hide their own frames from tracebacks.
+
+Anything wrong with a value the student returned (a type, an int too large for
+a float, a list that is not a rectangle) fails that student's test with a
+message; it never surfaces as an error of the kit.
 """
 
 from __future__ import annotations
@@ -81,11 +85,22 @@ def _require_expected(want: object) -> Expected:
     return want
 
 
+MAX_SHOWN_CHARS = 300
+"""A value shown in a failure message is cut to this many characters."""
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_SHOWN_CHARS else text[:MAX_SHOWN_CHARS] + "..."
+
+
 def _short(value: Any) -> str:
-    array = np.asarray(value)
-    if array.ndim == 0:
-        return f"{array.item():.10g}" if array.dtype.kind == "f" else repr(array.item())
-    return np.array2string(array, precision=8, threshold=8, separator=", ")
+    try:
+        array = np.asarray(value)
+        if array.ndim == 0:
+            return _clip(f"{array.item():.10g}" if array.dtype.kind == "f" else repr(array.item()))
+        return _clip(np.array2string(array, precision=8, threshold=8, separator=", "))
+    except (OverflowError, TypeError, ValueError):
+        return f"<a {type(value).__name__}>"
 
 
 def fail(call: str, detail: str = "", hint: str = "") -> NoReturn:
@@ -104,7 +119,10 @@ def as_float_array(got: Any, *, call: str, hint: str = "") -> FloatArray:
     """
     __tracebackhide__ = True
     if type(got) in (int, float, np.float64) or (type(got) is np.ndarray and got.dtype.kind in "iuf"):
-        return np.array(got, dtype=np.float64)
+        try:
+            return np.array(got, dtype=np.float64)
+        except (OverflowError, TypeError, ValueError) as err:
+            fail(call, f"got {_short(got)}, which is not a float64 value ({err})", hint)
     fail(call, f"got a {type(got).__name__}, should be a numpy array of floats", hint)
 
 
@@ -144,8 +162,12 @@ def assert_equal_value(got: Any, want: Expected, *, call: str, hint: str = "") -
     """Exact match for non-numeric answers (strings, lists of strings)."""
     __tracebackhide__ = True
     expected = _require_expected(want).value
-    if type(got) is not type(expected) or got != expected:
-        fail(call, f"got {got!r}, should be {expected!r}", hint)
+    try:
+        equal = type(got) is type(expected) and bool(got == expected)
+    except (OverflowError, TypeError, ValueError):  # e.g. a list holding arrays
+        equal = False
+    if not equal:
+        fail(call, f"got {_clip(repr(got))}, should be {_clip(repr(expected))}", hint)
 
 
 def assert_float_array_like(got: Any, *, call: str, shape: Sequence[int], hint: str = "") -> FloatArray:

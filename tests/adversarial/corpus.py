@@ -9,6 +9,10 @@ wrong behaviour and no attack, so "the attack gained nothing" is testable as
 
 from __future__ import annotations
 
+import io
+import json
+import struct
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -212,12 +216,48 @@ class BrokenFile:
     error_mentions: str
 
 
+def notebook_with_metadata(metadata: object) -> bytes:
+    """A notebook whose one code cell carries ``metadata`` verbatim (nbformat would refuse to build it)."""
+    cell = {"cell_type": "code", "execution_count": None, "id": "c1", "metadata": metadata,
+            "outputs": [], "source": "import numpy as np\n"}
+    return json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}).encode()
+
+
+def doctored_zip(*, flag_bits: int = 0, method: int | None = None, garble: bool = False) -> bytes:
+    """A zip holding ``activations.py``, then edited byte-wise the way a hostile archive would be:
+    ``flag_bits`` (1 = encrypted) and ``method`` (compression) set in both headers, or the
+    deflate stream overwritten with garbage."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("activations.py", "import numpy as np\n" * 50)
+    data = bytearray(buffer.getvalue())
+    central = data.find(b"PK\x01\x02")
+    for flags_at, method_at in ((6, 8), (central + 8, central + 10)):
+        struct.pack_into("<H", data, flags_at, struct.unpack_from("<H", data, flags_at)[0] | flag_bits)
+        if method is not None:
+            struct.pack_into("<H", data, method_at, method)
+    if garble:
+        start = 30 + len("activations.py")
+        data[start:start + 8] = b"\xff" * 8
+    return bytes(data)
+
+
 BROKEN_FILES: tuple[BrokenFile, ...] = (
     BrokenFile("syntax_error", "activations.py", b"def sigmoid(x):\n    return (\n", "SyntaxError"),
     BrokenFile("non_utf8", "activations.py", b"def sigmoid(x):\n    return '\xff\xfe'\n", "UTF-8"),
     BrokenFile("broken_notebook", "activations.ipynb", b'{"cells": [{"cell_type": "code", ', "notebook"),
     BrokenFile("empty_zip", "activations.zip", b"PK\x05\x06" + b"\x00" * 18, "no .py or .ipynb"),
+    # Files that made the readers raise something other than SubmissionError, which once
+    # aborted the whole batch (no grades.csv, every later student lost):
+    BrokenFile("nbgrader_metadata_is_a_string", "activations.ipynb",
+               notebook_with_metadata({"nbgrader": "grade me"}), "nbgrader metadata"),
+    BrokenFile("tags_not_a_list", "activations.ipynb", notebook_with_metadata({"tags": 5}), "tags"),
+    BrokenFile("encrypted_zip", "activations.zip", doctored_zip(flag_bits=1), "encrypted"),
+    BrokenFile("compression_method_99", "activations.zip", doctored_zip(method=99), "compression method"),
+    BrokenFile("corrupt_deflate_stream", "activations.zip", doctored_zip(garble=True), "corrupt"),
 )
+MALFORMED = BROKEN_FILES[4:]
+"""The readers' unforeseen failures (each once a crash of the whole batch)."""
 
 
 def write_submission(folder: Path, student: str, source: str, suffix: str = ".py") -> Path:

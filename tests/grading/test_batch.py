@@ -168,6 +168,21 @@ def test_jobs_2_grades_the_assignment_it_was_given(tmp_path: Path, assignment: A
 
 
 @pytest.mark.slow
+def test_a_submission_whose_grading_process_keeps_dying_fails_alone(tmp_path: Path, assignment: Assignment,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from autograder.grading import batch
+    from tests.grading import dying_grader
+
+    monkeypatch.setattr(batch, "_grade_one", dying_grader.grade_one)
+    paths = [tmp_path / f"{name}.py" for name in ("alice", "doomed", "bob")]  # missing: no sandbox
+    report = grade_batch(assignment, paths, tmp_path / "out", jobs=2)
+    results = {r.student_id: r for r in report.results}
+    assert results["doomed"].error_kind == "grader" and "died" in results["doomed"].detail
+    assert results["alice"].error_kind == results["bob"].error_kind == "submission"
+    assert "doomed,0," in (tmp_path / "out" / "grades.csv").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
 def test_jobs_2_gives_the_same_results_as_jobs_1(tmp_path: Path) -> None:
     vanishing = get_assignment("vanishing")
     subs = tmp_path / "subs"

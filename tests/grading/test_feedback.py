@@ -16,7 +16,8 @@ def test_feedback_names_the_failing_group_case_values_and_hint() -> None:
     assert text.startswith("# Feedback: Activation functions (alice)\n")
     assert "**Score 3 / 4 (1 of 2 skills full marks)**" in text
     assert "### `sigmoid`: 1 / 2 (1 of 2 checks failed)" in text
-    assert "- `sigmoid[x=-1000]`: sigmoid(x=-1000): got nan, should be 0\n  Hint: use e^x/(1+e^x) for x < 0" in text
+    # "<" is Markdown-escaped like any message text (it renders as "x < 0")
+    assert "- `sigmoid[x=-1000]`: sigmoid(x=-1000): got nan, should be 0\n  Hint: use e^x/(1+e^x) for x &lt; 0" in text
     assert "## Full marks\n\n`relu`" in text
     assert "Traceback" not in text
 

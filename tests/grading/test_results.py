@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from autograder.escaping import markdown_unescape
 from autograder.grading.results import (
     GRADER_ERROR,
     RESULTS_FORMAT_VERSION,
@@ -57,7 +58,7 @@ def test_gradescope_document_has_one_test_per_skill() -> None:
         assert test["status"] == "failed" and test["visibility"] == "visible"
     sigmoid, relu = document["tests"]
     assert (sigmoid["score"], sigmoid["max_score"]) == pytest.approx((1.5, 3.0))
-    assert sigmoid["output"] == "sigmoid[x=30]: sigmoid(x=30): got nan, should be 1"
+    assert markdown_unescape(sigmoid["output"]) == "sigmoid[x=30]: sigmoid(x=30): got nan, should be 1"
     assert [c["name"] for c in sigmoid["extra_data"]["cases"]] == ["sigmoid[x=0]", "sigmoid[x=30]"]
     assert relu["extra_data"]["cases"][0]["failure_kind"] == "student"
 
@@ -67,7 +68,7 @@ def test_a_skill_output_summarises_many_failures_and_names_the_misconception() -
                      misconception="relu-derivative-one-at-zero" if i == 0 else "") for i in range(5)]
     document = to_gradescope(result(*cases))
     (relu,) = document["tests"]
-    assert relu["output"].splitlines() == ["relu[0]: case 0 wrong", "relu[1]: case 1 wrong",
+    assert markdown_unescape(relu["output"]).splitlines() == ["relu[0]: case 0 wrong", "relu[1]: case 1 wrong",
                                            "relu[2]: case 2 wrong", "... and 2 more failing checks"]
     assert relu["extra_data"]["misconceptions"] == ["relu-derivative-one-at-zero"]
     assert document["extra_data"]["misconceptions"] == ["relu-derivative-one-at-zero"]

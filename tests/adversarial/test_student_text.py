@@ -1,0 +1,143 @@
+"""Text a submission controls is shown, never obeyed, wherever the kit writes it.
+
+A submission controls its file name (the student id), the messages of the
+exceptions it raises (load errors, failing calls) and so what the kit quotes.
+The attacks: rich markup that crashes the instructor's table (``[/] x``),
+terminal escapes that clear the screen and print a fake "ALL SUBMISSIONS:
+100/100", HTML and Markdown in feedback and in Gradescope's output (a script,
+an ``onerror`` image, a ``javascript:`` link, a fake bold score and heading),
+and a spreadsheet formula as the student id. Each hostile submission scores
+exactly like its honest twin, and its text arrives as inert characters.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from markdown_it import MarkdownIt
+
+from autograder.cli import main
+
+from .corpus import write_submission
+
+pytestmark = pytest.mark.slow
+
+HOSTILE_TEXT = ("[/] x [bold red]PASS[/bold red] :thumbs_up: \x1b[2J\x1b[H\x1b[32mALL SUBMISSIONS: 100/100"
+                "\x1b[0m\r\x9b31m <script>alert(1)</script> <img src=x onerror=alert(1)> "
+                "[click me](javascript:alert(1)) <javascript:alert(2)> `code` ~~gone~~ | a | b |\n"
+                "# Score 100 / 100\n**Score 100 / 100**\n===\n- [x] done\n1. first\n```\nfenced")
+HONEST_TEXT = "no GPU found"
+FORMULA_NAME = '=HYPERLINK("http:evil.example","click me")'
+
+
+def _raising_at_import(text: str) -> str:
+    return f"raise RuntimeError({text!r})\n"
+
+
+def _raising_in_sigmoid(base: str, text: str) -> str:
+    return base + f"\n\ndef sigmoid(x):\n    raise ValueError({text!r})\n"
+
+
+def _run(*args: str) -> Result:
+    return CliRunner(env={"COLUMNS": "400"}).invoke(main, list(args), catch_exceptions=True)
+
+
+def _html(markdown: str) -> str:
+    return MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(markdown)
+
+
+def _assert_inert_markdown(markdown: str) -> None:
+    """Rendered as CommonMark (+ tables, strikethrough), ``markdown`` makes no live element
+    out of the hostile text, and shows its characters."""
+    assert "\x1b" not in markdown and "\x9b" not in markdown and "\r" not in markdown
+    html = _html(markdown)
+    for live in ("<script", "<img", "<a ", "<strong>Score 100", "<h1>Score", "<hr", "<table",
+                 "<del>", "<li>[x]", "<ol", "<pre", "<code>code"):
+        assert live not in html, (live, html)
+    assert "ALL SUBMISSIONS: 100/100" in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "[click me](javascript:alert(1))" in html
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory, base_source: str) -> tuple[Path, Result]:
+    """One batch: hostile and honest load errors, hostile and honest failing calls, and
+    an honest submission saved under a formula as its name."""
+    folder = tmp_path_factory.mktemp("student_text")
+    subs = folder / "subs"
+    subs.mkdir()
+    paths = [write_submission(subs, "mallory", _raising_at_import(HOSTILE_TEXT)),
+             write_submission(subs, "trent", _raising_at_import(HONEST_TEXT)),
+             write_submission(subs, "mallory_call", _raising_in_sigmoid(base_source, HOSTILE_TEXT)),
+             write_submission(subs, "trent_call", _raising_in_sigmoid(base_source, HONEST_TEXT)),
+             write_submission(subs, FORMULA_NAME, _raising_at_import(HONEST_TEXT))]
+    out = folder / "out"
+    return out, _run("grade", "--assignment", "activations", "--out", str(out), "--jobs", "2",
+                     *map(str, paths))
+
+
+def _results(out: Path, student: str) -> dict:  # type: ignore[type-arg]
+    return json.loads((out / student / "results.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def test_the_terminal_table_shows_student_text_without_obeying_it(graded: tuple[Path, Result]) -> None:
+    out, result = graded
+    assert result.exit_code == 0, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "MarkupError" not in result.output
+    for student in ("mallory", "trent", "mallory_call", "trent_call", "=HYPERLINK"):
+        assert student in result.output
+    assert "\x1b" not in result.output and "\x9b" not in result.output and "\r" not in result.output
+    assert "RuntimeError: [/] x [bold red]PASS[/bold red]" in result.output
+    assert (out / "grades.csv").is_file()
+
+
+def test_hostile_text_scores_like_its_honest_twin(graded: tuple[Path, Result]) -> None:
+    out, _ = graded
+    for hostile, twin in (("mallory", "trent"), ("mallory_call", "trent_call")):
+        mine, theirs = _results(out, hostile), _results(out, twin)
+        assert mine["score"] == theirs["score"]
+        assert [t["status"] for t in mine["tests"]] == [t["status"] for t in theirs["tests"]]
+        assert mine["extra_data"]["error_kind"] == theirs["extra_data"]["error_kind"]
+
+
+def test_feedback_markdown_is_inert(graded: tuple[Path, Result]) -> None:
+    out, _ = graded
+    for student in ("mallory", "mallory_call"):
+        _assert_inert_markdown((out / student / "feedback.md").read_text(encoding="utf-8"))
+    honest = (out / "trent_call" / "feedback.md").read_text(encoding="utf-8")
+    assert f"ValueError: {HONEST_TEXT}" in honest  # ordinary text is left as it was
+
+
+def test_gradescope_output_is_declared_markdown_and_inert(graded: tuple[Path, Result]) -> None:
+    out, _ = graded
+    load_error = _results(out, "mallory")
+    assert load_error["output_format"] == "md" and load_error["test_output_format"] == "md"
+    _assert_inert_markdown(load_error["output"])
+    failed = [t["output"] for t in _results(out, "mallory_call")["tests"] if t["status"] == "failed"]
+    assert failed
+    for output in failed:
+        _assert_inert_markdown(output)
+    assert _results(out, "trent")["output"].endswith(f"RuntimeError: {HONEST_TEXT}")
+
+
+def test_a_formula_as_student_id_is_text_in_the_gradebook(graded: tuple[Path, Result]) -> None:
+    out, _ = graded
+    text = (out / "grades.csv").read_text(encoding="utf-8")
+    cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    assert f"'{FORMULA_NAME}" in cells
+    assert not [cell for cell in cells if cell[:1] in ("=", "+", "@", "\t", "\r")]
+    assert "trent" in cells and "mallory" in cells  # ordinary ids are unchanged
+
+
+def test_check_shows_a_hostile_load_error_as_text(tmp_path: Path) -> None:
+    (tmp_path / "mallory").mkdir()
+    path = write_submission(tmp_path / "mallory", "activations", _raising_at_import(HOSTILE_TEXT))
+    result = _run("check", str(path))
+    assert result.exit_code == 1, result.output
+    assert "MarkupError" not in result.output and "\x1b" not in result.output
+    assert "[/] x [bold red]PASS[/bold red] :thumbs_up: ALL SUBMISSIONS: 100/100" in result.output

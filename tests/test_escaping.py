@@ -1,0 +1,67 @@
+"""``autograder.escaping``: one function per medium, each making student text inert."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from markdown_it import MarkdownIt
+from rich.console import Console
+from rich.text import Text
+
+from autograder.escaping import (
+    csv_cell,
+    markdown_text,
+    markdown_unescape,
+    strip_controls,
+    terminal_plain,
+    terminal_text,
+)
+
+AWKWARD = [
+    "plain words", "sigmoid(x=30): got nan, should be 1", "got [-1.,  2.], should be [0., 2.]",
+    "x < 0 & y > 1", "a\\b\\[c\\", "&lt;already&gt;", "**bold** _it_ `code` ~~del~~ | t |",
+    "# h\n  - item\n1. one\n2) two\n===\n---\n+ plus\n> quote", "[link](javascript:alert(1))",
+    "<script>alert(1)</script>", "tab\there",
+]
+
+
+@pytest.mark.parametrize("text", AWKWARD)
+def test_markdown_renders_exactly_the_text(text: str) -> None:
+    html = MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(markdown_text(text))
+    for live in ("<script", "<a ", "<strong", "<em", "<h1", "<h2", "<ul", "<ol", "<blockquote",
+                 "<hr", "<table", "<del", "<code"):
+        assert live not in html, (live, html)
+
+
+@pytest.mark.parametrize("text", AWKWARD)
+def test_markdown_escaping_round_trips(text: str) -> None:
+    assert markdown_unescape(markdown_text(text)) == text
+
+
+def test_ordinary_messages_are_left_alone_in_markdown() -> None:
+    assert markdown_text("sigmoid(x=30): got nan, should be 1") == "sigmoid(x=30): got nan, should be 1"
+
+
+def test_terminal_escapes_and_controls_are_removed() -> None:
+    text = "a\x1b[2J\x1b[Hb\x9b31mc\x1b]0;title\x07d\re\x00f\u202eg\nh\ti"
+    assert strip_controls(text) == "abcdef" + "g\nh\ti"
+    assert terminal_plain(text, one_line=True) == "abcdefg h i"
+
+
+def test_terminal_markup_is_shown_not_applied() -> None:
+    console = Console(file=io.StringIO(), emoji=False, width=200)
+    shown = terminal_text("[/] x [bold]y[/bold] :thumbs_up: trailing\\")
+    console.print(f"[red]x {shown}[/red]")
+    assert console.file.getvalue() == "x [/] x [bold]y[/bold] :thumbs_up: trailing\\\n"  # type: ignore[attr-defined]
+    console.print(Text(terminal_plain("[/] z")))
+    assert console.file.getvalue().endswith("[/] z\n")  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("cell", "shown"), [
+    ("=HYPERLINK(\"http:evil.example\",\"x\")", "'=HYPERLINK(\"http:evil.example\",\"x\")"),
+    ("+1", "'+1"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"), ("\t=1", "'\t=1"), ("\r=1", "'\r=1"),
+    ("alice", "alice"), ("o'brien", "o'brien"), ("", ""),
+])
+def test_csv_cells_never_start_a_formula(cell: str, shown: str) -> None:
+    assert csv_cell(cell) == shown

@@ -46,6 +46,7 @@ def test_a_sound_copy_is_valid_and_says_what_it_checked(tmp_path: Path) -> None:
     assert report.stub.score == pytest.approx(0.0)
     assert report.public.score == pytest.approx(report.public.max_score)
     assert report.notes[0] == f"hidden suite: 3 cases, 2 skills, {TINY_POINTS:g} points"
+    assert report.notes[-1].startswith("solution graded in ")
 
 
 @pytest.mark.parametrize(("body", "total", "problem"), [

@@ -13,7 +13,6 @@ one returned value (or one write refused on read-only input).
 from __future__ import annotations
 
 import copy
-import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -22,6 +21,8 @@ import numpy as np
 
 from autograder.assignment import Assignment
 from autograder.catalog import Catalog, Misconception, load_catalog, with_redefinition
+from autograder.sandbox import InputChanged
+from autograder.sandbox.wire import changed_inputs
 from autograder.tolerances import VALUES
 
 MAX_LOGGED_BYTES = 8 * 1024 * 1024
@@ -105,29 +106,20 @@ def _numeric(value: Any) -> bool:
         return False
 
 
-def _frozen_copy(value: Any) -> Any:
-    """A copy as the sandbox hands read-only inputs over: arrays not writeable, dicts read-only."""
-    if isinstance(value, dict):
-        return types.MappingProxyType({k: _frozen_copy(v) for k, v in value.items()})
-    if isinstance(value, list):
-        return [_frozen_copy(v) for v in value]
-    duplicate = copy.deepcopy(value)
-    if isinstance(duplicate, np.ndarray):
-        duplicate.setflags(write=False)
-    return duplicate
-
-
 def _run(function: Callable[..., Any], call: LoggedCall) -> tuple[Any, str]:
-    """(result, exception type name) of ``function`` on the logged call's arguments."""
-    prepare = _frozen_copy if call.readonly else copy.deepcopy
-    args = tuple(prepare(a) for a in call.args)
-    kwargs = {k: prepare(v) for k, v in call.kwargs.items()}
+    """(result, exception type name) of ``function`` on copies of the logged call's arguments;
+    a watched call that changes its inputs counts as ``InputChanged``, as in the sandbox."""
+    args = copy.deepcopy(list(call.args))
+    kwargs = copy.deepcopy(call.kwargs)
     errors: Literal["raise", "ignore"] = "raise" if call.errstate else "ignore"
     try:
         with np.errstate(over=errors, invalid=errors, divide=errors, under="ignore"):
-            return function(*args, **kwargs), ""
+            result = function(*args, **kwargs)
     except Exception as err:  # the chaff's own failure is what a student's would be
         return None, type(err).__name__
+    if call.readonly and changed_inputs(list(call.args), call.kwargs, (args, kwargs)):
+        return None, InputChanged.__name__
+    return result, ""
 
 
 def _agrees(function: Callable[..., Any], call: LoggedCall) -> bool:
@@ -137,8 +129,8 @@ def _agrees(function: Callable[..., Any], call: LoggedCall) -> bool:
     return same_value(call.result, result)
 
 
-WRITE_REFUSED = ("ValueError", "TypeError")
-"""What writing into a read-only array or mapping raises: the trace of an in-place mistake."""
+WRITE_REFUSED = ("InputChanged",)
+"""What a watched call that wrote into its input fails with: the trace of an in-place mistake."""
 
 
 def _is_evidence(call: LoggedCall) -> bool:

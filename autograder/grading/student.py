@@ -13,6 +13,7 @@ from autograder.assignment import Limits
 from autograder.grading.diagnose import CallLog, LoggedCall
 from autograder.sandbox import (
     CapturedOutput,
+    InputChanged,
     SandboxLimits,
     SandboxSession,
     StudentCallError,
@@ -83,6 +84,9 @@ class DeadlineProxy:
             result = self._proxy.with_options(timeout=timeout).function(name)(*args, **kwargs)
         except StudentRaised as err:
             self._record(name, args, kwargs, raised=err.type)
+            raise
+        except InputChanged:
+            self._record(name, args, kwargs, raised=InputChanged.__name__)
             raise
         self._record(name, args, kwargs, result=result)
         return result

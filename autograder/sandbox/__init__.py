@@ -23,6 +23,7 @@ from autograder.sandbox.launcher import (
 from autograder.sandbox.proxy import StudentFunction, StudentProxy
 from autograder.sandbox.session import (
     BadResult,
+    InputChanged,
     CallTimedOut,
     FunctionDisabled,
     LoadReport,
@@ -36,6 +37,7 @@ from autograder.sandbox.wire import ProtocolError, UnsupportedValue
 
 __all__ = [
     "BadResult",
+    "InputChanged",
     "CallTimedOut",
     "CapturedOutput",
     "FunctionDisabled",

@@ -98,6 +98,16 @@ class FunctionDisabled(StudentCallError):
         self.reason = reason
 
 
+class InputChanged(StudentCallError):
+    """A call asked to treat its inputs as read-only changed one of them."""
+
+    def __init__(self, function: str, which: list[str]) -> None:
+        super().__init__(f"{function}() changed its input ({', '.join(which)}): build a new array or "
+                         "dict for the result instead of writing into what you were given")
+        self.function = function
+        self.which = which
+
+
 class BadResult(StudentCallError):
     """The result could not be brought back (unsupported type, too large, garbled)."""
 
@@ -279,7 +289,13 @@ class SandboxSession:
         if len(frame) - 8 > self.limits.max_frame_bytes:
             raise ValueError(f"the arguments of {function}() exceed the frame limit")
         worker = self._live_worker()
-        ok, result = self._exchange(worker, function, request_id, frame, seconds)
+        ok, result, after = self._exchange(worker, function, request_id, frame, seconds)
+        if ok and options.readonly_inputs:
+            if after is None:  # fail closed: an unwatched answer to a watched call
+                raise BadResult(f"the result of {function}() came without its inputs")
+            changed = wire.changed_inputs(list(args), kwargs or {}, after)
+            if changed:
+                raise InputChanged(function, changed)
         if ok:
             return result
         if isinstance(result, str):
@@ -321,12 +337,17 @@ class SandboxSession:
         return worker
 
     def _exchange(self, worker: WorkerProcess, function: str, request_id: int, frame: bytes,
-                  seconds: float) -> tuple[bool, Any]:
-        """Send one request and read its response under one deadline; maps failures."""
+                  seconds: float) -> tuple[bool, Any, tuple[list[Any], dict[str, Any]] | None]:
+        """Send one request and read its response under one deadline; maps failures.
+
+        The third item is what a watched call sent back of its inputs (None otherwise)."""
         deadline = time.monotonic() + seconds
         try:
             wire.write_all(worker.request_fd, frame, deadline)
-            return wire.parse_response(self._read(worker, deadline), request_id)
+            message = self._read(worker, deadline)
+            ok, result = wire.parse_response(message, request_id)
+            watched = ok and type(message) is dict and "inputs_after" in message
+            return ok, result, wire.inputs_after(message) if watched else None
         except wire.ChannelTimeout:
             self._discard_worker()
             self._disabled[function] = f"it did not return within {seconds:g} s earlier"

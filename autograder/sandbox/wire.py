@@ -356,9 +356,12 @@ class CallOptions:
     """How the worker runs one call.
 
     ``errstate``: under ``np.errstate(over/invalid/divide="raise")``.
-    ``readonly_inputs``: array arguments arrive read-only, so a function that
-    writes into its input raises instead of silently mutating a copy the grader
-    could never see.
+    ``readonly_inputs``: the call must treat its inputs as read-only. The worker
+    hands it ordinary (writable) copies and sends them back after the call
+    (``inputs_after``); the grader compares them with what it sent and fails
+    the call if any changed (``InputChanged``). The check is made outside the
+    student's code, so no flag or switch inside the worker can turn it off, and
+    ``if not x.flags.writeable: x = x.copy()`` is seen for what it is.
     """
 
     errstate: bool = False
@@ -380,6 +383,40 @@ def call_request(request_id: int, function: str, args: Any, kwargs: dict[str, An
     if options.readonly_inputs:
         message["readonly"] = True
     return message
+
+
+def inputs_after(message: Any) -> tuple[list[Any], dict[str, Any]]:
+    """The (args, kwargs) a watched call's response sends back; ProtocolError if malformed."""
+    raw = message.get("inputs_after") if type(message) is dict else None
+    if type(raw) is not list or len(raw) != 2 or type(raw[0]) is not list or type(raw[1]) is not dict:
+        raise ProtocolError("a watched call's response has no inputs_after [args, kwargs]")
+    return raw[0], raw[1]
+
+
+def _same_plain(sent: Any, back: Any) -> bool:
+    """Exact equality of two plain-data values (arrays by dtype, shape and bits; NaN equals NaN)."""
+    import numpy as np
+
+    if isinstance(sent, np.ndarray) or isinstance(back, np.ndarray):
+        return (type(sent) is type(back) and sent.dtype == back.dtype and sent.shape == back.shape
+                and bool(np.array_equal(sent, back, equal_nan=sent.dtype.kind in "fc")))
+    if isinstance(sent, dict):
+        return type(back) is dict and set(back) == set(sent) and all(_same_plain(sent[k], back[k]) for k in sent)
+    if isinstance(sent, (list, tuple)):
+        return (isinstance(back, (list, tuple)) and len(back) == len(sent)
+                and all(_same_plain(a, b) for a, b in zip(sent, back)))
+    if isinstance(sent, float) and isinstance(back, float) and sent != sent and back != back:
+        return True
+    return type(sent) is type(back) and bool(sent == back)
+
+
+def changed_inputs(args: Any, kwargs: dict[str, Any], after: tuple[list[Any], dict[str, Any]]) -> list[str]:
+    """Which inputs a watched call changed: ``argument 1``, ``params`` ... (empty when none)."""
+    back_args, back_kwargs = after
+    changed = [f"argument {i + 1}" for i, value in enumerate(args)
+               if i >= len(back_args) or not _same_plain(value, back_args[i])]
+    return changed + [name for name, value in kwargs.items()
+                      if name not in back_kwargs or not _same_plain(value, back_kwargs[name])]
 
 
 def _clip(text: str, limit: int) -> str:

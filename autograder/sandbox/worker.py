@@ -199,27 +199,13 @@ def _public_functions(module: object) -> list[str]:
     return sorted(names)
 
 
-def _frozen(value: object) -> object:
-    """``value`` with every array (in lists and dicts too) replaced by a read-only copy,
-    and every dict by a read-only mapping (``params[k] -= g`` raises, ``dict(params)`` works).
-
-    The copies view immutable ``bytes``, so ``flags.writeable = True`` fails too.
-    """
-    import types
-
-    import numpy as np
-
-    if isinstance(value, np.ndarray):
-        return np.frombuffer(value.tobytes(), dtype=value.dtype).reshape(value.shape)
-    if isinstance(value, list):
-        return [_frozen(item) for item in value]
-    if isinstance(value, dict):
-        return types.MappingProxyType({key: _frozen(item) for key, item in value.items()})
-    return value
-
-
 def _run_call(module: object, request: Message, filename: str) -> Message:
-    """Run one requested call; the response message without its id."""
+    """Run one requested call; the response message without its id.
+
+    A watched call (``readonly``) gets its inputs back in the response
+    (``inputs_after``), as they are after the call: the grader compares them
+    with what it sent, outside the student's reach (see ``wire.CallOptions``).
+    """
     import contextlib
 
     import numpy as np
@@ -232,8 +218,6 @@ def _run_call(module: object, request: Message, filename: str) -> Message:
     errstate = np.errstate(over="raise", invalid="raise", divide="raise") \
         if request.get("errstate") == "raise" else contextlib.nullcontext()
     args, kwargs = request["args"], request["kwargs"]
-    if request.get("readonly") is True:
-        args, kwargs = _frozen(args), _frozen(kwargs)
     try:
         with errstate:
             value = function(*args, **kwargs)
@@ -241,6 +225,8 @@ def _run_call(module: object, request: Message, filename: str) -> Message:
         return {"ok": False, "error": _error_info(err, filename)}
     finally:
         _flush_output()
+    if request.get("readonly") is True:
+        return {"ok": True, "value": value, "inputs_after": [args, kwargs]}
     return {"ok": True, "value": value}
 
 

@@ -24,11 +24,13 @@ prices it:
   allowed) and ``does_not_modify_input``.
 
 Non-mutation across a process boundary. The student's function receives a
-decoded copy of the test's array, so a write into it could never be seen here.
-The suite therefore asks the sandbox for READ-ONLY inputs
-(``student.with_options(readonly_inputs=True)``): any in-place write in the
-student's code (``x[x < 0] = 0``, ``np.exp(x, out=x)``, ``x *= alpha``) raises
-"assignment destination is read-only" and this one check fails with it.
+decoded copy of the test's array, so a write into it could never be seen here
+directly. The suite therefore asks for WATCHED inputs
+(``student.with_options(readonly_inputs=True)``): the worker sends the inputs
+back after the call and the grader compares them with what it sent, so any
+in-place write (``x[x < 0] = 0``, ``np.exp(x, out=x)``, ``x *= alpha``) fails
+this one check with "changed its input", whatever the code does inside the
+worker.
 """
 
 from __future__ import annotations
@@ -333,7 +335,7 @@ def test_returns_array_of_input_shape(student: Any, fn: Function, params: dict[s
 @pytest.mark.contract
 @pytest.mark.parametrize(("fn", "params"), base_setting(list(FUNCTIONS.values())))
 def test_does_not_modify_input(student: Any, fn: Function, params: dict[str, float]) -> None:
-    """The input is handed over read-only; writing into it fails (see the module docstring)."""
+    """The input comes back unchanged after the call (see the module docstring)."""
     x = MUTATION_X.copy()
     x.setflags(write=False)
     before = x.copy()

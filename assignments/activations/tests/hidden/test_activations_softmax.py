@@ -217,7 +217,7 @@ def test_softmax_returns_float_array(student: Any, name: str, shape: tuple[int, 
     pytest.param("softmax", 0, id="softmax-axis=0", marks=pytest.mark.skill("softmax")),
     pytest.param("softmax_jacobian", None, id="softmax_jacobian", marks=pytest.mark.skill("softmax_jacobian"))])
 def test_softmax_does_not_modify_input(student: Any, name: str, axis: int | None) -> None:
-    """The logits are handed over read-only; writing into them fails."""
+    """The logits come back unchanged after the call (watched inputs, see the elementwise module)."""
     z = MUTATION_LOGITS[0].copy() if name == "softmax_jacobian" else MUTATION_LOGITS.copy()
     z.setflags(write=False)
     before = z.copy()

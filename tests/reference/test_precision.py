@@ -185,8 +185,7 @@ def _network_pre_activations(activation: str) -> list[FloatArray]:
 
 
 def _vanishing_chains() -> Iterable[tuple[str, vanishing.Chain]]:
-    yield from vanishing.CHAINS.values()
-    yield from vanishing.GRADCHECK_CHAINS.values()
+    yield from vanishing.GRADIENT_CHAINS.values()
     yield from (("tanh", c) for c in vanishing.BOUND_CHAINS.values())
     yield from (("sigmoid", c) for c in vanishing.SIGMOID_DEEP.values())
     yield from (("relu", c) for c in vanishing.RELU_DEEP.values())

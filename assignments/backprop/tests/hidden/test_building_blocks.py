@@ -186,7 +186,7 @@ def test_chain_rule(student: Any, case: str) -> None:
 
 
 _paths_rng = np.random.default_rng(5521)
-PATH_CASES = {
+PATH_CASES: dict[str, list[list[Any]]] = {
     "one path": [[float(v) for v in _paths_rng.uniform(-2, 2, size=4)]],
     "two paths of 4 (dL/dw1)": [[float(v) for v in _paths_rng.uniform(-2, 2, size=4)] for _ in range(2)],
     "three paths of lengths 2,3,5": [[float(v) for v in _paths_rng.uniform(-2, 2, size=n)]

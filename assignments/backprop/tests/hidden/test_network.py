@@ -43,21 +43,22 @@ VALUE checks:
   test (at each step: losses.append(mse_loss(y, forward(p)["o3"])),
   g = backward(p), p = {k: gradient_descent_step(p[k], g[k], lr)}), credited
   to the first of ``forward``, ``mse``, ``backward``, ``update`` found wrong
-  against the reference along the way, and never when the own loss is not
-  finite at the start or never changes along the run, the own gradient is all
-  zero, or the own update does not respond to the gradient. A flipped update sign (the
-  loss goes UP) is thus charged to ``update`` alone; "the loss goes down" is
-  part of the reference's losses, not a check of its own. ``train_defaults``
-  blames the signature only when train(params, x, y) differs from the same
-  call with lr=0.5, steps=100, activation='sigmoid' spelled out.
+  against the reference along the way (a run that diverges may end in NaN in
+  both), and never when the own loss is not finite at the start or never
+  changes along the run, the own gradient is all zero, or the own update does
+  not respond to the gradient. A flipped update sign (the loss goes UP) is
+  thus charged to ``update`` alone; "the loss goes down" is part of the
+  reference's losses, not a check of its own. ``train_defaults`` blames the
+  signature only when train(params, x, y) differs from the same call with
+  lr=0.5, steps=100, activation='sigmoid' spelled out.
 
 CONTRACT checks (``@pytest.mark.contract``, 20 % of their skill, earning only
 as far as the skill's value checks pass): int input (float64 results equal to
 the student's own results for the same numbers as floats), stability under
-np.errstate(raise) with pre-activations up to ~1000, read-only inputs (an
-in-place write raises in the sandbox), the result types (Python floats, a list
-of ``steps`` losses) and, for ``train``, the same result from a second call
-(no state kept between calls).
+np.errstate(raise) with pre-activations up to ~1000, read-only inputs (arrays
+and the params dict arrive read-only, so an in-place write raises in the
+sandbox), the result types (Python floats, a list of ``steps`` losses) and,
+for ``train``, the same result from a second call (no state kept between calls).
 """
 
 from __future__ import annotations
@@ -312,7 +313,9 @@ def _loss_reason(loss: Callable[[dict[str, float]], float], params: dict[str, fl
     """Why a student's loss cannot earn consistency credit ("" when it can)."""
     if not np.isfinite(loss(params)):
         return "your loss is not finite"
-    if not any(depends_on(lambda v, p=p: loss({**params, p: v}), params[p]) for p in PARAMETERS):
+    def in_one(param: str) -> Callable[[float], float]:
+        return lambda value: loss({**params, param: value})
+    if not any(depends_on(in_one(p), params[p]) for p in PARAMETERS):
         return "your loss does not change with the parameters"
     return ""
 
@@ -796,7 +799,8 @@ def test_train_returns(student: Any, steps: int) -> None:
 @pytest.mark.skill("train")
 @pytest.mark.contract
 def test_train_does_not_mutate(student: Any) -> None:
-    """Read-only x and y; a second call with the same input gives the same result (no state kept)."""
+    """Read-only params, x and y (writing into them raises in the sandbox); a second call with the
+    same input gives the same result (no state kept between calls)."""
     params, x, y = _inputs("tanh", "batch")
     frozen = student.with_options(readonly_inputs=True)
     call = f"train(params, x, y, lr={TRAIN_LR}, steps=5, activation='tanh')"

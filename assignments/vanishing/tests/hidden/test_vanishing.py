@@ -9,37 +9,81 @@ z_k = w_k h_{k-1} is at least KINK_MARGIN away from 0, so the relu-family
 derivatives are unambiguous and central differences never straddle a kink.
 ReLU chains use a positive input and positive weights (a negative z would make
 every later z exactly 0); one extra ReLU case turns the last weight negative
-(a dead output unit: every gradient is exactly 0).
-
+(a dead output unit: every gradient is exactly 0, so that case weighs 0.25).
 Tiny gradients (deep sigmoid chains reach 1e-13) are compared with the purely
 relative ``TINY`` tolerance, so returning 0 never passes for them.
 
-The vanishing properties (``sigmoid_gradient_vanishes``, ``relu_gradient_does_not_vanish``)
-are checked on the student's own gradients, independently of their exact
-values: |g[0]| <= vanishing_bound (derived by the reference) and, for depth
-10-20, |g[0]| at least ``ORDERS_OF_MAGNITUDE`` orders below |g[-1]| for the
-sigmoid and not that far below for ReLU with positive weights. The module
-checks at import that the reference's own gradients show both by a wide margin.
+Each case carries its manifest skill (``@pytest.mark.skill``); the credit model
+(``autograder/grading/credit.py``) prices it.
+
+VALUE checks:
+
+* ``activations``: ``activate[<act>]`` and ``activate_derivative[<act>]``
+  (edge points and 20 seeded points in one array), and
+  ``activate_derivative_at_kink[<act>]`` (weight 0.5) at z = -1, 0, 1 in one
+  array, so zeros cannot pass relu'(0) = 0.
+* ``deep_chain_forward[<chain>]``: the list [h_0, ..., h_n] against the
+  reference; or (one mistake costs once) the chain of the student's OWN
+  ``activate`` while that is wrong here and not degenerate (credited to
+  ``activations``).
+* ``deep_chain_gradients[<chain>]`` (the chains above and depths 2 and 4):
+  against the reference; or by consistency, credited only if the named
+  upstream skill is wrong in its own checks:
+  - central differences of the student's own deep_chain_forward's h_n in each
+    weight, while that forward is wrong here, its h_n finite and changing with
+    the weights (upstream ``deep_chain_forward``);
+  - the notebook's backward sweep with the student's own h (deep_chain_forward,
+    as it comes: a list that leaves out h_0 is what their gradients read too)
+    and slopes (activate_derivative), while one of them is wrong here
+    (upstream ``activations``, else ``deep_chain_forward``) and not degenerate
+    (constant, a straight line, not a function of its input alone, not
+    finite, gradients all zero).
+  A wrong sigmoid derivative is thus charged to ``activations`` alone.
+* ``vanishing_bound[depth=...]``: against the reference (weights of both signs).
+* ``vanishing_property[depth=10|15|20]``: one case per depth for BOTH claims,
+  so a constant cannot collect either: the student's gradients for a deep
+  sigmoid chain (positive weights) obey |g[0]| <= the bound (derived by the
+  reference) and lie at least ``ORDERS_OF_MAGNITUDE`` orders below |g[-1]|,
+  and for a deep ReLU chain (positive weights) they do not. The gradients must
+  be right (as in ``deep_chain_gradients``, consistency with a wrong upstream
+  included); where the student's deep_chain_gradients is itself wrong, the
+  claims may still hold on its non-degenerate values, credited to
+  ``deep_chain_gradients`` (a gradient off by a factor still vanishes; one
+  reversed, first layer last, puts the vanishing at the wrong end and fails).
+  Zeros "vanish", which is why the property is never checked on its own.
+  The module checks at import that the reference shows both claims by a wide margin.
+* ``choose_activation[<task>]``: the hidden AND the output layer of a task in
+  one case, so a constant "relu" passes none.
+
+CONTRACT checks (``@pytest.mark.contract``, 20 % of their skill, earning only
+as far as its value checks pass): stability under np.errstate(raise) for
+pre-activations up to 1000, int input (float results equal to the student's
+own results for the same numbers as floats; weights given as a list),
+read-only inputs (an in-place write raises in the sandbox), result types, and
+``choose_activation_rejects_unknown`` (a ValueError for an unknown task or layer).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pytest
 
 from autograder.gradcheck import compare_gradients, partial_derivatives
+from autograder.sandbox import StudentRaised
 from autograder.suite import (
     as_float_array,
     assert_close,
     assert_equal_value,
     assert_float_array_like,
-    assert_gradcheck,
     derive,
     fail,
 )
-from autograder.tolerances import KINK_MARGIN, TINY
+from autograder.suite.consistency import credit_consistency, degenerate_reason, depends_on
+from autograder.tolerances import KINK_MARGIN, TINY, VALUES
 from reference import network
 from reference.activations import get_activation
 from reference.guidance import LAYERS, TASKS, recommended_activation
@@ -48,6 +92,8 @@ ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu")
 KINKED = tuple(name for name in ACTIVATIONS if get_activation(name).kinks)
 ORDERS_OF_MAGNITUDE = 3
 """What "orders of magnitude below" means here: |g[0]| <= 10**-3 |g[-1]|."""
+
+GRADIENT_HINT = "g[k] = f'(z_(k+1)) h_k times w_j f'(z_j) for every later layer j; g[0] is the FIRST layer"
 
 
 # --------------------------------------------------------------------------
@@ -82,21 +128,24 @@ def _chain(activation: str, depth: int, seed: int, *, positive: bool = False,
 
 
 DEPTHS = (1, 5, 12)
+DEAD = "relu-depth=6-dead last unit"
 CHAINS: dict[str, tuple[str, Chain]] = {}
 for _i, _activation in enumerate(ACTIVATIONS):
     for _depth in DEPTHS:
         CHAINS[f"{_activation}-depth={_depth}"] = (_activation, _chain(_activation, _depth, 9000 + 10 * _i + _depth))
-CHAINS["relu-depth=6-dead last unit"] = ("relu", _chain("relu", 6, 9100, dead_last=True))
+CHAINS[DEAD] = ("relu", _chain("relu", 6, 9100, dead_last=True))
 
-GRADCHECK_CHAINS = {f"{act}-depth={depth}": (act, _chain(act, depth, 9200 + 10 * i + depth))
-                    for i, act in enumerate(ACTIVATIONS) for depth in (2, 4)}
+SHORT_CHAINS = {f"{act}-depth={depth}": (act, _chain(act, depth, 9200 + 10 * i + depth))
+                for i, act in enumerate(ACTIVATIONS) for depth in (2, 4)}
+"""More gradient cases, at depths 2 and 4."""
+GRADIENT_CHAINS = {**CHAINS, **SHORT_CHAINS}
 
 BOUND_CHAINS = {f"depth={depth}": _chain("tanh", depth, 9300 + depth) for depth in (1, 5, 12, 20)}
 """vanishing_bound takes any weights; these have both signs."""
 
 DEEP = (10, 15, 20)
-SIGMOID_DEEP = {f"depth={depth}": _chain("sigmoid", depth, 9400 + depth, positive=True) for depth in DEEP}
-RELU_DEEP = {f"depth={depth}": _chain("relu", depth, 9500 + depth) for depth in DEEP}
+SIGMOID_DEEP = {depth: _chain("sigmoid", depth, 9400 + depth, positive=True) for depth in DEEP}
+RELU_DEEP = {depth: _chain("relu", depth, 9500 + depth) for depth in DEEP}
 
 
 def _check_scenarios() -> None:
@@ -134,44 +183,195 @@ def _gradients(got: object, depth: int, call: str) -> np.ndarray:
                                    hint="one gradient per weight: a float64 array of shape (n,)")
 
 
+def _close(got: Any, want: Any, tol: Any = VALUES) -> bool:
+    got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
+    return got.shape == want.shape and bool(np.all(tol.close(got, want)))
+
+
+def _describe(name: str, chain: Chain, activation: str | None = None) -> str:
+    text = f"{name}(x={chain.x:.4g}, weights=[{chain.depth} weights]"
+    return text + (f", {activation!r})" if activation else ")")
+
+
 # --------------------------------------------------------------------------
-# activate / activate_derivative
+# Consistency: the student's own upstream functions, and when they are degenerate
+
+
+GRID = np.linspace(-4.0, 4.0, 41)[np.abs(np.linspace(-4.0, 4.0, 41)) > KINK_MARGIN]
+"""Where a student's activation is checked for being degenerate (0 left out: it is a kink)."""
+
+
+def elementwise_reason(function: Callable[[np.ndarray], Any], grid: np.ndarray = GRID) -> str:
+    """Why an elementwise student function cannot earn consistency credit ("" when it can):
+    not finite, constant, a straight line, or not a function of its input alone."""
+    values = as_float_array(function(grid.copy()), call="")
+    reason = degenerate_reason(grid, values)
+    if reason:
+        return reason
+    if not _close(as_float_array(function(grid[::-1].copy()), call="")[::-1], values):
+        return "it is not a function of its input alone"
+    return ""
+
+
+def _own_chain(student: Any, chain: Chain, activation: str) -> np.ndarray:
+    """h_0 .. h_n with the student's own activate."""
+    h = [float(chain.x)]
+    for w in chain.weights:
+        h.append(float(as_float_array(student.activate(np.array(w * h[-1]), activation), call="activate")))
+    return np.array(h, dtype=np.float64)
+
+
+def forward_upstream(student: Any, chain: Chain, activation: str, got: Any) -> str:
+    """"activations" when ``got`` is the chain of the student's own activate, which is wrong here
+    and not degenerate; "" otherwise."""
+    try:
+        values = _float_list(got, chain.depth + 1, "deep_chain_forward")
+        own = _own_chain(student, chain, activation)
+        z = chain.weights * own[:-1]
+        if _close(as_float_array(student.activate(z.copy(), activation), call=""), get_activation(activation)(z)):
+            return ""
+        if elementwise_reason(lambda v: student.activate(v, activation)):
+            return ""
+        return "activations" if _close(values, own) else ""
+    except Exception:  # anything the student's activate does wrong here just means: not consistent
+        return ""
+
+
+def _own_forward(student: Any, chain: Chain, activation: str, weights: np.ndarray | None = None) -> np.ndarray:
+    """The student's deep_chain_forward as it is: a list of single floats, of whatever length
+    (one that leaves out h_0 is still what their own gradients use)."""
+    weights = chain.weights if weights is None else weights
+    got = student.deep_chain_forward(chain.x, weights.copy(), activation)
+    if not isinstance(got, (list, tuple)) or not got:
+        fail("deep_chain_forward", f"got a {type(got).__name__}, should be a non-empty list")
+    return np.array([float(as_float_array(v, call="deep_chain_forward").reshape(())) for v in got])
+
+
+def forward_reason(student: Any, chain: Chain, activation: str) -> str:
+    """Why the student's deep_chain_forward cannot earn consistency credit ("" when it can):
+    h is not finite, or h_n does not change with any weight."""
+    h = _own_forward(student, chain, activation)
+    if not np.all(np.isfinite(h)):
+        return "its values are not finite"
+    for k in range(chain.depth):
+        def h_n(w: float, k: int = k) -> float:
+            weights = chain.weights.copy()
+            weights[k] = w
+            return float(_own_forward(student, chain, activation, weights)[-1])
+        if depends_on(h_n, float(chain.weights[k])):
+            return ""
+    return "its h_n does not change with the weights"
+
+
+def _sweep(h: np.ndarray, weights: np.ndarray, slopes: np.ndarray) -> np.ndarray:
+    """The notebook's backward sweep: g[k] = delta f'(z_k) h_(k-1), then delta *= f'(z_k) w_k."""
+    grads = np.empty(weights.size, dtype=np.float64)
+    delta = 1.0
+    for k in range(weights.size - 1, -1, -1):
+        grads[k] = delta * slopes[k] * h[k]
+        delta = delta * slopes[k] * weights[k]
+    return grads
+
+
+def gradients_upstream(student: Any, chain: Chain, activation: str, got: Any) -> str:
+    """The upstream skill ``got`` (the student's deep_chain_gradients) is consistent with; "" if none."""
+    try:
+        analytic = _gradients(got, chain.depth, "deep_chain_gradients")
+        h = _own_forward(student, chain, activation)
+    except Exception:
+        return ""
+    forward_wrong = not _close(h, network.deep_chain_forward(chain.x, chain.weights, activation))
+    try:  # central differences of the student's own h_n
+        if forward_wrong and np.all(np.isfinite(h)):
+            names = [f"w{k}" for k in range(1, chain.depth + 1)]
+
+            def h_n(weights: dict[str, float]) -> float:
+                return float(_own_forward(student, chain, activation, np.array([weights[n] for n in names]))[-1])
+
+            numeric = partial_derivatives(h_n, dict(zip(names, chain.weights.tolist())))
+            vector = np.array([numeric[n] for n in names])
+            if np.all(np.isfinite(vector)) and np.any(vector != 0.0) and \
+                    compare_gradients(analytic, vector, names).passed:
+                return "deep_chain_forward"
+    except Exception:  # the student's forward failing here just means: not consistent
+        pass
+    try:  # the backward sweep with the student's own h and slopes (h[k] read for k < n, as the notebook does)
+        if forward_wrong and forward_reason(student, chain, activation) or h.size < chain.depth:
+            return ""
+        z = chain.weights * h[:chain.depth]
+        slopes = as_float_array(student.activate_derivative(z.copy(), activation), call="activate_derivative")
+        own = _sweep(h, chain.weights, slopes)
+        if not np.all(np.isfinite(own)) or not np.any(own != 0.0):
+            return ""
+        if not _close(slopes, get_activation(activation).grad(z)):
+            if elementwise_reason(lambda v: student.activate_derivative(v, activation)):
+                return ""
+            upstream = "activations"
+        elif forward_wrong:
+            upstream = "deep_chain_forward"
+        else:
+            return ""
+        return upstream if _close(analytic, own) else ""
+    except Exception:
+        return ""
+
+
+def gradients_verdict(student: Any, chain: Chain, activation: str, got: Any) -> tuple[bool, str, str]:
+    """(right, upstream, failure): right against the reference (upstream "") or by consistency
+    with the named upstream; ``failure`` is the reference comparison's message."""
+    try:
+        want = derive(network.deep_chain_gradients, chain.x, chain.weights, activation)
+        assert_close(_gradients(got, chain.depth, _describe("deep_chain_gradients", chain, activation)), want,
+                     call=_describe("deep_chain_gradients", chain, activation), tol=TINY, hint=GRADIENT_HINT)
+        return True, "", ""
+    except AssertionError as wrong:
+        upstream = gradients_upstream(student, chain, activation, got)
+        return bool(upstream), upstream, str(wrong)
+
+
+# --------------------------------------------------------------------------
+# activate / activate_derivative (skill: activations)
 
 
 _rng = np.random.default_rng(8080)
 VALUE_POINTS = np.concatenate([[1e-9, -1e-9, 30.0, -30.0, 1000.0, -1000.0], _rng.uniform(-6, 6, size=20)])
+KINK_POINTS = np.array([-1.0, 0.0, 1.0])
 STABILITY_POINTS = np.array([[-1000.0, -30.0, -1e-9, 0.0], [1e-9, 30.0, 700.0, 1000.0]])
 
 
 @pytest.mark.skill("activations")
 @pytest.mark.parametrize("activation", ACTIVATIONS)
-def test_activate(student, activation):
+def test_activate(student: Any, activation: str) -> None:
+    """activate(z, name) at the edge points and 20 seeded points, in one array."""
     assert_close(student.activate(VALUE_POINTS.copy(), activation), derive(get_activation(activation), VALUE_POINTS),
-                 call=f"activate(z=[edge and random points], {activation!r})")
+                 call=f"activate(z=[edge and random points], {activation!r})", inputs=VALUE_POINTS)
 
 
 @pytest.mark.skill("activations")
 @pytest.mark.parametrize("activation", ACTIVATIONS)
-def test_activate_derivative(student, activation):
+def test_activate_derivative(student: Any, activation: str) -> None:
+    """activate_derivative(z, name) at the edge points and 20 seeded points, in one array."""
     assert_close(student.activate_derivative(VALUE_POINTS.copy(), activation),
                  derive(get_activation(activation).grad, VALUE_POINTS),
-                 call=f"activate_derivative(z=[edge and random points], {activation!r})",
+                 call=f"activate_derivative(z=[edge and random points], {activation!r})", inputs=VALUE_POINTS,
                  hint="sigmoid' = sigmoid (1 - sigmoid) <= 1/4")
 
 
 @pytest.mark.skill("activations", weight=0.5)
 @pytest.mark.parametrize("activation", KINKED)
-def test_activate_derivative_at_kink(student, activation):
-    assert_close(student.activate_derivative(np.float64(0.0), activation),
-                 derive(get_activation(activation).grad, 0.0),
-                 call=f"activate_derivative(z=0, {activation!r})",
+def test_activate_derivative_at_kink(student: Any, activation: str) -> None:
+    """The kink convention at z = 0, with z = -1 and 1 beside it (a constant cannot pass)."""
+    assert_close(student.activate_derivative(KINK_POINTS.copy(), activation),
+                 derive(get_activation(activation).grad, KINK_POINTS),
+                 call=f"activate_derivative(z=[-1, 0, 1], {activation!r})", inputs=KINK_POINTS,
                  hint="the z <= 0 branch owns the kink: relu'(0) = 0, leaky_relu'(0) = 0.01, elu'(0) = 1")
 
 
 @pytest.mark.skill("activations")
 @pytest.mark.contract
 @pytest.mark.parametrize("activation", ACTIVATIONS)
-def test_activate_stable(strict_student, activation):
+def test_activate_stable(strict_student: Any, activation: str) -> None:
+    """Shape (2, 4) in, float64 (2, 4) out, finite, no overflow/invalid/divide at |z| <= 1000."""
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         values = strict_student.activate(STABILITY_POINTS.copy(), activation)
         slopes = strict_student.activate_derivative(STABILITY_POINTS.copy(), activation)
@@ -180,54 +380,59 @@ def test_activate_stable(strict_student, activation):
                             shape=(2, 4), hint="clip the argument of exp, or use exp(-|z|)")
 
 
+_INT_Z = np.array([-3, -1, 0, 2, 5])
+
+
+@pytest.mark.skill("activations")
+@pytest.mark.contract
+@pytest.mark.parametrize(("function", "activation"), [("activate", "relu"), ("activate_derivative", "leaky_relu")],
+                         ids=["activate", "activate_derivative"])
+def test_activate_int_input(student: Any, function: str, activation: str) -> None:
+    """An int array gives float64 results equal to those for the same numbers as floats."""
+    call = f"{function}(z=int array, {activation!r})"
+    hint = "convert first: z = np.asarray(z, dtype=np.float64)"
+    got = assert_float_array_like(getattr(student, function)(_INT_Z.copy(), activation), call=call,
+                                  shape=_INT_Z.shape, hint=hint)
+    own = as_float_array(getattr(student, function)(_INT_Z.astype(np.float64), activation), call=call)
+    if not _close(got, own):
+        fail(call, f"got {got!r}, but {own!r} for the same numbers as floats", hint)
+
+
+@pytest.mark.skill("activations")
+@pytest.mark.contract
+@pytest.mark.parametrize("function", ["activate", "activate_derivative"])
+def test_activate_does_not_modify_input(student: Any, function: str) -> None:
+    """z is handed over read-only: writing into it raises in the sandbox."""
+    getattr(student.with_options(readonly_inputs=True), function)(VALUE_POINTS.copy(), "elu")
+
+
 # --------------------------------------------------------------------------
-# deep_chain_forward / deep_chain_gradients against the reference
+# deep_chain_forward (skill: deep_chain_forward)
 
 
 @pytest.mark.skill("deep_chain_forward")
 @pytest.mark.parametrize("case", CHAINS)
-def test_deep_chain_forward(student, case):
+def test_deep_chain_forward(student: Any, case: str, record_property: Any) -> None:
+    """[h_0, ..., h_n] against the reference (or the chain of the student's own wrong activate)."""
     activation, chain = CHAINS[case]
-    call = f"deep_chain_forward(x={chain.x:.4g}, weights=[{chain.depth} weights], {activation!r})"
-    got = _float_list(student.deep_chain_forward(chain.x, chain.weights.copy(), activation),
-                      chain.depth + 1, call)
-    assert_close(got, derive(network.deep_chain_forward, chain.x, chain.weights, activation), call=call,
-                 hint="h_0 = x, h_k = f(w_k h_(k-1))")
-
-
-@pytest.mark.skill("deep_chain_gradients")
-@pytest.mark.parametrize("case", CHAINS)
-def test_deep_chain_gradients(student, case):
-    activation, chain = CHAINS[case]
-    call = f"deep_chain_gradients(x={chain.x:.4g}, weights=[{chain.depth} weights], {activation!r})"
-    got = _gradients(student.deep_chain_gradients(chain.x, chain.weights.copy(), activation), chain.depth, call)
-    assert_close(got, derive(network.deep_chain_gradients, chain.x, chain.weights, activation), call=call,
-                 tol=TINY, hint="g[k] = f'(z_(k+1)) h_k times w_j f'(z_j) for every later layer j; "
-                                "g[0] is the FIRST layer")
-
-
-@pytest.mark.skill("deep_chain_gradients")
-@pytest.mark.contract  # against the student's own forward: a constant forward agrees with zeros
-@pytest.mark.parametrize("case", GRADCHECK_CHAINS)
-def test_deep_chain_gradcheck(student, case):
-    activation, chain = GRADCHECK_CHAINS[case]
-    names = [f"w{k}" for k in range(1, chain.depth + 1)]
-    call = f"deep_chain_gradients(x={chain.x:.4g}, weights=[{chain.depth} weights], {activation!r})"
-
-    def own_output(weights: dict[str, float]) -> float:
-        values = student.deep_chain_forward(chain.x, np.array([weights[n] for n in names]), activation)
-        return float(_float_list(values, chain.depth + 1, "deep_chain_forward")[-1])
-
-    numeric = partial_derivatives(own_output, dict(zip(names, chain.weights.tolist())))
-    got = _gradients(student.deep_chain_gradients(chain.x, chain.weights.copy(), activation), chain.depth, call)
-    report = compare_gradients(got, np.array([numeric[n] for n in names]), labels=names)
-    assert_gradcheck(report, call=f"{call} vs central differences of your deep_chain_forward",
-                     hint="your gradients must be the derivatives of your own h_n")
+    call = _describe("deep_chain_forward", chain, activation)
+    got = student.deep_chain_forward(chain.x, chain.weights.copy(), activation)
+    try:
+        assert_close(_float_list(got, chain.depth + 1, call),
+                     derive(network.deep_chain_forward, chain.x, chain.weights, activation), call=call,
+                     hint="h_0 = x, h_k = f(w_k h_(k-1))")
+        return
+    except AssertionError:
+        upstream = forward_upstream(student, chain, activation, got)
+        if not upstream:
+            raise
+    credit_consistency(record_property, upstream)
 
 
 @pytest.mark.skill("deep_chain_forward")
 @pytest.mark.contract
-def test_deep_chain_int_input(student):
+def test_deep_chain_forward_int_input(student: Any) -> None:
+    """int x and a list of int weights give a list of floats equal to those for the same numbers as floats."""
     x, weights = 2, [1, -1, 2]
     call = "deep_chain_forward(x=2, weights=[1, -1, 2], 'tanh')"
     got = student.deep_chain_forward(x, weights, "tanh")
@@ -235,98 +440,214 @@ def test_deep_chain_int_input(student):
     for i, value in enumerate(got):
         if not (isinstance(value, float) or (type(value) is np.ndarray and value.dtype == np.float64)):
             fail(f"{call}[{i}]: got a {type(value).__name__}, should be a float")
-    assert_close(values, derive(network.deep_chain_forward, x, weights, "tanh"), call=call)
-
-
-@pytest.mark.skill("deep_chain_gradients")
-@pytest.mark.contract
-def test_deep_chain_does_not_modify_weights(student):
-    """Read-only weights (sent read-only into the sandbox): an in-place write raises."""
-    activation, chain = CHAINS["elu-depth=5"]
-    sent = chain.weights.copy()
-    sent.setflags(write=False)
-    call = f"deep_chain_gradients(x={chain.x:.4g}, weights=[5 read-only weights], 'elu')"
-    frozen = student.with_options(readonly_inputs=True)
-    got = _gradients(frozen.deep_chain_gradients(chain.x, sent, activation), chain.depth, call)
-    assert_close(got, derive(network.deep_chain_gradients, chain.x, chain.weights, activation),
-                 call=call, tol=TINY)
-    if not np.array_equal(sent, chain.weights):
-        fail(f"{call}: modified the weights it was given")
+    own = _float_list(student.deep_chain_forward(2.0, np.array(weights, dtype=np.float64), "tanh"),
+                      len(weights) + 1, call)
+    if not _close(values, own):
+        fail(call, f"got {values}, but {own} for the same numbers as floats",
+             "convert: weights = np.asarray(weights, dtype=np.float64), x = float(x)")
 
 
 LARGE_WEIGHTS = np.array([1000.0, -1000.0, 1000.0, -1000.0])
 
 
-@pytest.mark.skill("deep_chain_gradients")
+@pytest.mark.skill("deep_chain_forward")
 @pytest.mark.contract
 @pytest.mark.parametrize("activation", ACTIVATIONS)
-def test_deep_chain_stable(strict_student, activation):
-    """Pre-activations of size 1000: finite values and gradients, no overflow/invalid/divide."""
-    call = f"deep_chain_gradients(x=1, weights=[1000, -1000, 1000, -1000], {activation!r})"
+def test_deep_chain_forward_stable(strict_student: Any, activation: str) -> None:
+    """Pre-activations of size 1000: five finite values, no overflow/invalid/divide."""
+    call = f"deep_chain_forward(x=1, weights=[1000, -1000, 1000, -1000], {activation!r})"
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         values = strict_student.deep_chain_forward(1.0, LARGE_WEIGHTS.copy(), activation)
-        grads = strict_student.deep_chain_gradients(1.0, LARGE_WEIGHTS.copy(), activation)
-    values = _float_list(values, 5, call.replace("gradients", "forward"))
+    values = _float_list(values, 5, call)
     if not np.all(np.isfinite(values)):
-        fail(f"{call.replace('gradients', 'forward')}: got non-finite values {values}")
-    _gradients(grads, 4, call)
+        fail(f"{call}: got non-finite values {values}")
+
+
+@pytest.mark.skill("deep_chain_forward")
+@pytest.mark.contract
+def test_deep_chain_forward_does_not_modify_weights(student: Any) -> None:
+    """The weights are handed over read-only: writing into them raises in the sandbox."""
+    activation, chain = CHAINS["elu-depth=5"]
+    _float_list(student.with_options(readonly_inputs=True).deep_chain_forward(chain.x, chain.weights.copy(), activation),
+                chain.depth + 1, _describe("deep_chain_forward", chain, activation) + " with read-only weights")
 
 
 # --------------------------------------------------------------------------
-# The vanishing gradient: the bound, and what depth does to sigmoid and ReLU
+# deep_chain_gradients (skill: deep_chain_gradients)
+
+
+@pytest.mark.parametrize("case", [pytest.param(name, marks=pytest.mark.skill("deep_chain_gradients",
+                                                                             weight=0.25 if name == DEAD else 1.0))
+                                  for name in GRADIENT_CHAINS])
+def test_deep_chain_gradients(student: Any, case: str, record_property: Any) -> None:
+    """g[k] = d h_n / d w_(k+1) against the reference (or consistent with a wrong upstream, see the module doc)."""
+    activation, chain = GRADIENT_CHAINS[case]
+    got = student.deep_chain_gradients(chain.x, chain.weights.copy(), activation)
+    right, upstream, failure = gradients_verdict(student, chain, activation, got)
+    if not right:
+        raise AssertionError(failure)
+    if upstream:
+        credit_consistency(record_property, upstream)
+
+
+@pytest.mark.skill("deep_chain_gradients")
+@pytest.mark.contract
+def test_deep_chain_gradients_int_input(student: Any) -> None:
+    """int x and a list of int weights give a float64 array equal to that for the same numbers as floats."""
+    x, weights = 2, [1, -1, 2]
+    call = "deep_chain_gradients(x=2, weights=[1, -1, 2], 'tanh')"
+    got = _gradients(student.deep_chain_gradients(x, weights, "tanh"), len(weights), call)
+    own = as_float_array(student.deep_chain_gradients(2.0, np.array(weights, dtype=np.float64), "tanh"), call=call)
+    if not _close(got, own):
+        fail(call, f"got {got}, but {own} for the same numbers as floats",
+             "convert: weights = np.asarray(weights, dtype=np.float64), x = float(x)")
+
+
+@pytest.mark.skill("deep_chain_gradients")
+@pytest.mark.contract
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_deep_chain_gradients_stable(strict_student: Any, activation: str) -> None:
+    """Pre-activations of size 1000: four finite gradients, no overflow/invalid/divide."""
+    call = f"deep_chain_gradients(x=1, weights=[1000, -1000, 1000, -1000], {activation!r})"
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        grads = strict_student.deep_chain_gradients(1.0, LARGE_WEIGHTS.copy(), activation)
+    _gradients(grads, 4, call)
+
+
+@pytest.mark.skill("deep_chain_gradients")
+@pytest.mark.contract
+def test_deep_chain_gradients_does_not_modify_weights(student: Any) -> None:
+    """The weights are handed over read-only: writing into them raises in the sandbox."""
+    activation, chain = CHAINS["elu-depth=5"]
+    call = _describe("deep_chain_gradients", chain, activation) + " with read-only weights"
+    _gradients(student.with_options(readonly_inputs=True).deep_chain_gradients(chain.x, chain.weights.copy(),
+                                                                                activation), chain.depth, call)
+
+
+# --------------------------------------------------------------------------
+# The bound (skill: vanishing_bound)
 
 
 @pytest.mark.skill("vanishing_bound")
 @pytest.mark.parametrize("case", BOUND_CHAINS)
-def test_vanishing_bound(student, case):
+def test_vanishing_bound(student: Any, case: str) -> None:
+    """|x| (1/4)^n prod_(k>=2) |w_k|, weights of both signs."""
     chain = BOUND_CHAINS[case]
-    call = f"vanishing_bound(x={chain.x:.4g}, weights=[{chain.depth} weights])"
     assert_close(student.vanishing_bound(chain.x, chain.weights.copy()),
-                 derive(network.vanishing_bound, chain.x, chain.weights), call=call, tol=TINY,
-                 hint="|x| (1/4)^n times |w_k| for k >= 2 only (w_1 is the weight we differentiate by)")
+                 derive(network.vanishing_bound, chain.x, chain.weights), call=_describe("vanishing_bound", chain),
+                 tol=TINY, hint="|x| (1/4)^n times |w_k| for k >= 2 only (w_1 is the weight we differentiate by)")
 
 
-@pytest.mark.skill("deep_chain_gradients")
+@pytest.mark.skill("vanishing_bound")
 @pytest.mark.contract
-@pytest.mark.parametrize("case", SIGMOID_DEEP)
-def test_sigmoid_gradient_vanishes(student, case):
-    chain = SIGMOID_DEEP[case]
-    call = f"deep_chain_gradients(x={chain.x:.4g}, weights=[{chain.depth} positive weights], 'sigmoid')"
-    g = np.abs(_gradients(student.deep_chain_gradients(chain.x, chain.weights.copy(), "sigmoid"),
-                          chain.depth, call))
-    bound = derive(network.vanishing_bound, chain.x, chain.weights)
-    if not g[0] <= bound.value:
-        fail(f"{call}: |g[0]| = {g[0]:.4g} exceeds the bound |x| (1/4)^n prod|w_k| = {float(bound.value):.4g}"
-              "\nHint: every sigmoid layer contributes a factor sigma'(z) <= 1/4")
-    if not g[0] <= 10.0 ** -ORDERS_OF_MAGNITUDE * g[-1]:
-        fail(f"{call}: |g[0]| = {g[0]:.4g} should be at least {ORDERS_OF_MAGNITUDE} orders of magnitude "
-              f"below |g[-1]| = {g[-1]:.4g} at depth {chain.depth}"
-              "\nHint: g[0] is the gradient of the FIRST layer's weight")
+def test_vanishing_bound_int_input(student: Any) -> None:
+    """int x and a list of int weights give a Python float equal to that for the same numbers as floats."""
+    call = "vanishing_bound(x=-2, weights=[3, -1, 2])"
+    got = student.vanishing_bound(-2, [3, -1, 2])
+    if not isinstance(got, float):
+        fail(call, f"got a {type(got).__name__}, should be a Python float", "return float(...)")
+    own = as_float_array(student.vanishing_bound(-2.0, np.array([3.0, -1.0, 2.0])), call=call)
+    if not _close(got, own):
+        fail(call, f"got {got}, but {float(own)} for the same numbers as floats",
+             "convert: weights = np.asarray(weights, dtype=np.float64)")
 
 
-@pytest.mark.skill("deep_chain_gradients")
+@pytest.mark.skill("vanishing_bound")
 @pytest.mark.contract
-@pytest.mark.parametrize("case", RELU_DEEP)
-def test_relu_gradient_does_not_vanish(student, case):
-    chain = RELU_DEEP[case]
-    call = f"deep_chain_gradients(x={chain.x:.4g}, weights=[{chain.depth} positive weights], 'relu')"
-    g = np.abs(_gradients(student.deep_chain_gradients(chain.x, chain.weights.copy(), "relu"),
-                          chain.depth, call))
-    if not (g[-1] > 0 and g[0] >= 10.0 ** -ORDERS_OF_MAGNITUDE * g[-1]):
-        fail(f"{call}: |g[0]| = {g[0]:.4g} vs |g[-1]| = {g[-1]:.4g}; with positive weights every "
-              "relu'(z) is 1, so the first layer's gradient should not vanish"
-              "\nHint: relu'(z) = 1 for z > 0")
+def test_vanishing_bound_does_not_modify_weights(student: Any) -> None:
+    """The weights are handed over read-only: writing into them raises in the sandbox."""
+    chain = BOUND_CHAINS["depth=5"]
+    as_float_array(student.with_options(readonly_inputs=True).vanishing_bound(chain.x, chain.weights.copy()),
+                   call=_describe("vanishing_bound", chain) + " with read-only weights")
 
 
 # --------------------------------------------------------------------------
-# Which activation where
+# What depth does (skill: vanishing_property)
+
+
+def _sigmoid_claim(g: np.ndarray, chain: Chain, call: str) -> str:
+    """Why ``g`` does not show the sigmoid's vanishing ("" when it does)."""
+    g = np.abs(g)
+    bound = derive(network.vanishing_bound, chain.x, chain.weights)
+    if not g[0] <= bound.value:
+        return (f"{call}: |g[0]| = {g[0]:.4g} exceeds the bound |x| (1/4)^n prod|w_k| = {float(bound.value):.4g}"
+                "\nHint: every sigmoid layer contributes a factor sigma'(z) <= 1/4")
+    if not g[0] <= 10.0 ** -ORDERS_OF_MAGNITUDE * g[-1]:
+        return (f"{call}: |g[0]| = {g[0]:.4g} should be at least {ORDERS_OF_MAGNITUDE} orders of magnitude "
+                f"below |g[-1]| = {g[-1]:.4g} at depth {chain.depth}\nHint: g[0] is the gradient of the FIRST layer's weight")
+    return ""
+
+
+def _relu_claim(g: np.ndarray, chain: Chain, call: str) -> str:
+    """Why ``g`` shows a vanishing it should not ("" when it does not vanish)."""
+    g = np.abs(g)
+    if not (g[-1] > 0 and g[0] >= 10.0 ** -ORDERS_OF_MAGNITUDE * g[-1]):
+        return (f"{call}: |g[0]| = {g[0]:.4g} vs |g[-1]| = {g[-1]:.4g}; with positive weights every "
+                "relu'(z) is 1, so the first layer's gradient should not vanish\nHint: relu'(z) = 1 for z > 0")
+    return ""
+
+
+def _own_claim(got: Any, chain: Chain, claim: Callable[[np.ndarray, Chain, str], str], call: str) -> str:
+    """Why the student's own (wrong) gradients cannot show the claim ("" when they do and are not degenerate)."""
+    try:
+        g = _gradients(got, chain.depth, call)
+    except AssertionError as wrong:
+        return str(wrong)
+    if degenerate_reason(np.arange(chain.depth, dtype=np.float64), g):
+        return f"{call}: your gradients are degenerate ({degenerate_reason(np.arange(chain.depth, dtype=np.float64), g)})"
+    return claim(g, chain, call)
+
+
+@pytest.mark.skill("vanishing_property")
+@pytest.mark.parametrize("depth", DEEP, ids=lambda depth: f"depth={depth}")
+def test_vanishing_property(student: Any, depth: int, record_property: Any) -> None:
+    """At this depth, the sigmoid chain's gradients vanish and the ReLU chain's do not (see the module doc)."""
+    upstreams = []
+    for activation, chain, claim in (("sigmoid", SIGMOID_DEEP[depth], _sigmoid_claim),
+                                     ("relu", RELU_DEEP[depth], _relu_claim)):
+        call = _describe("deep_chain_gradients", chain, activation).replace("weights]", "positive weights]")
+        got = student.deep_chain_gradients(chain.x, chain.weights.copy(), activation)
+        right, upstream, failure = gradients_verdict(student, chain, activation, got)
+        if right:
+            upstreams.append(upstream)
+            continue
+        reason = _own_claim(got, chain, claim, call)
+        if reason:
+            raise AssertionError(reason + ("" if "Hint:" in reason else "\n" + failure.split("\n")[0]))
+        upstreams.append("deep_chain_gradients")
+    named = [u for u in upstreams if u]
+    if named:
+        credit_consistency(record_property, "deep_chain_gradients" if "deep_chain_gradients" in named else named[0])
+
+
+# --------------------------------------------------------------------------
+# Which activation where (skill: choose_activation)
 
 
 @pytest.mark.skill("choose_activation")
-@pytest.mark.parametrize("layer", LAYERS)
 @pytest.mark.parametrize("task", TASKS)
-def test_choose_activation(student, task, layer):
-    assert_equal_value(student.choose_activation(task, layer), derive(recommended_activation, task, layer),
-                       call=f"choose_activation({task!r}, {layer!r})",
-                       hint="hidden layers: relu; output: sigmoid (binary), softmax (multiclass), "
-                            "linear (regression)")
+def test_choose_activation(student: Any, task: str) -> None:
+    """The hidden and the output layer of a task, in one case."""
+    for layer in LAYERS:
+        assert_equal_value(student.choose_activation(task, layer), derive(recommended_activation, task, layer),
+                           call=f"choose_activation({task!r}, {layer!r})",
+                           hint="hidden layers: relu; output: sigmoid (binary), softmax (multiclass), "
+                                "linear (regression)")
+
+
+@pytest.mark.skill("choose_activation")
+@pytest.mark.contract
+@pytest.mark.parametrize(("task", "layer"), [("ranking", "output"), ("binary", "input")],
+                         ids=["unknown task", "unknown layer"])
+def test_choose_activation_rejects_unknown(student: Any, task: str, layer: str) -> None:
+    """An unknown task or layer is a ValueError."""
+    call = f"choose_activation({task!r}, {layer!r})"
+    try:
+        got = student.choose_activation(task, layer)
+    except StudentRaised as raised:
+        if raised.type == "NotImplementedError":
+            raise
+        if raised.type != "ValueError":
+            fail(call, f"raised {raised.type}, should raise ValueError")
+        return
+    fail(call, f"returned {got!r}, should raise ValueError", "raise ValueError for anything but the known names")

@@ -102,10 +102,16 @@ class GradeResult:
 
 
 def _case_json(test: TestOutcome) -> dict[str, Any]:
-    return {"name": test.name, "max_score": test.max_score, "earned": test.earned, "passed": test.passed,
-            "output": "" if test.passed else test.message, "failure_kind": "" if test.passed else test.kind,
-            "grader_detail": test.detail, "contract": test.contract, "weight": test.weight,
-            "misconception": test.misconception, "consistent_with": test.consistent_with}
+    """One case for instructors and ``--resume``; fields at their default value are left out."""
+    case: dict[str, Any] = {"name": test.name, "max_score": test.max_score, "earned": test.earned,
+                            "passed": test.passed}
+    optional = {"output": "" if test.passed else test.message, "failure_kind": "" if test.passed else test.kind,
+                "grader_detail": test.detail, "contract": test.contract, "misconception": test.misconception,
+                "consistent_with": test.consistent_with}
+    case.update({key: value for key, value in optional.items() if value})
+    if test.weight != 1.0:
+        case["weight"] = test.weight
+    return case
 
 
 def _skill_output(cases: list[TestOutcome]) -> str:

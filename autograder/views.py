@@ -37,7 +37,9 @@ def results_table(results: tuple[GradeResult, ...], title: str) -> Table:
         table.add_column(column, justify="right" if column in ("score", "max") else "left")
     for result in results:
         status = result.detail if result.error_kind == "grader" else result.error
-        status = status or f"{sum(t.passed for t in result.tests)}/{len(result.tests)} tests passed"
+        skills = skill_cases(result.tests)
+        full = sum(all(t.earned >= t.max_score - 1e-9 for t in cases) for cases in skills.values())
+        status = status or f"{full}/{len(skills)} skills full marks"
         if result.grader_failures:
             status += f"; {result.grader_failures} tests could not run (see results.json)"
         if result.misconceptions:

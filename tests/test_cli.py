@@ -28,7 +28,7 @@ from autograder.cli import main
 from autograder.grading import batch as batch_module
 from autograder.grading.results import GradeResult
 from autograder.release import solution_source, stub_source
-from tests.grading.builders import submission_file
+from tests.grading.builders import TINY_SUITE, submission_file, tiny_assignment
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = get_assignment("activations").root / "samples"
@@ -220,7 +220,32 @@ def test_release_into_an_existing_folder_is_a_clean_error(tmp_path: Path) -> Non
 
 @pytest.mark.slow
 def test_validate_a_bundled_assignment_exits_0() -> None:
-    result = run("validate", "--assignment", "activations")
+    """The quick check here; tests/test_validate.py grades every chaff, wheat and floor submission."""
+    result = run("validate", "--assignment", "activations", "--quick")
     assert result.exit_code == 0, result.output
     assert "✓ activations is valid" in result.output
     assert "solution 100/100, stub 0/100" in result.output
+
+
+def test_validate_json_reports_the_trials(tmp_path: Path) -> None:
+    assignment = tiny_assignment(tmp_path, hidden={"test_tiny": TINY_SUITE})
+    catalog = assignment.root / "misconceptions.toml"
+    catalog.write_text('''
+[[misconception]]
+id = "sigmoid-is-identity"
+function = "sigmoid"
+explanation = "sigmoid squashes x into (0, 1)."
+source = "tests"
+chaff = """
+def sigmoid(x):
+    return np.asarray(x, dtype=np.float64)
+"""
+''', encoding="utf-8")
+    from autograder.validate import validate_assignment
+
+    report = validate_assignment(assignment)
+    document = report.as_json()
+    chaff = next(t for t in document["trials"] if t["kind"] == "chaff")
+    assert chaff["id"] == "sigmoid-is-identity" and chaff["ok"] and list(chaff["diagnosed"]) == ["sigmoid-is-identity"]
+    assert document["mutation_score"] == 1.0
+    assert {t["id"] for t in document["trials"] if t["kind"] == "degenerate"} >= {"zeros", "ones", "nan"}

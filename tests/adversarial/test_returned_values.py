@@ -61,9 +61,16 @@ def test_a_bad_return_value_fails_only_the_students_relu_tests(
     assert again.resumed == (returned,)
 
 
-def test_a_forward_of_the_wrong_shape_is_named_in_the_gradient_check(tmp_path: Path, base_source: str,
-                                                                      grade: Callable[[Path], GradeResult]) -> None:
-    result = grade(write_submission(tmp_path, "filtered", base_source + RETURNS["filtered_array"]))
-    check = next(t for t in result.tests if t.name == "derivative_matches_own_forward[relu_derivative]")
-    assert not check.passed and check.kind == "assertion"
-    assert "forward function" in check.message and "shape" in check.message and "(40,)" in check.message
+WRONG_DERIVATIVE = "\ndef relu_derivative(x):\n    return np.ones_like(np.asarray(x, dtype=np.float64))\n"
+
+
+def test_a_forward_of_the_wrong_shape_is_no_upstream_for_a_gradient_check(
+        tmp_path: Path, base_source: str, grade: Callable[[Path], GradeResult]) -> None:
+    """relu_derivative is wrong, so the suite asks whether it is the derivative of the student's own
+    relu; that relu returns x[x > 0], which is no function to differentiate: a plain failure."""
+    result = grade(write_submission(tmp_path, "filtered", base_source + RETURNS["filtered_array"]
+                                    + WRONG_DERIVATIVE))
+    assert result.grader_failures == 0 and not result.error
+    check = next(t for t in result.tests if t.name == "relu_derivative[values]")
+    assert not check.passed and check.kind == "assertion" and not check.consistent_with
+    assert "got [1., 1., 1." in check.message and "should be [0." in check.message

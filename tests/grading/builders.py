@@ -123,7 +123,7 @@ def tiny_assignment(base: Path, *, hidden: dict[str, str] | None = None,
     ``stub_source`` work on the copy.
     """
     root = base / "activations"
-    shutil.copytree(BUNDLED.root, root, ignore=shutil.ignore_patterns("__pycache__", "samples", "tests"))
+    shutil.copytree(BUNDLED.root, root, ignore=shutil.ignore_patterns("__pycache__", "samples", "tests", "timing.toml"))
     manifest = root / "manifest.toml"
     skills = TINY_SKILLS if skills is None else skills
     total = sum(skills.values()) if total_points is None else total_points

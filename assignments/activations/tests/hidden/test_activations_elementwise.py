@@ -223,6 +223,8 @@ def own_derivative(student: Any, fn: Function, params: dict[str, float]) -> tupl
     reason = degenerate_reason(x, forward)
     if not reason and np.all(VALUES.close(forward, expected(FUNCTIONS[fn.forward], x, params).value)):
         reason = f"your {fn.forward} is right"
+    if reason:
+        return np.empty(0), reason
     if fn.kind == "dx":
         def forward_at(v: np.ndarray) -> np.ndarray:
             return as_float_array(call(student, fn.forward, v, params), call=describe(fn.forward, v, params))

@@ -73,4 +73,4 @@ def test_a_forward_of_the_wrong_shape_is_no_upstream_for_a_gradient_check(
     assert result.grader_failures == 0 and not result.error
     check = next(t for t in result.tests if t.name == "relu_derivative[values]")
     assert not check.passed and check.kind == "assertion" and not check.consistent_with
-    assert "got [1., 1., 1." in check.message and "should be [0." in check.message
+    assert check.message.startswith("relu_derivative(x=") and "got [1., 1., 1." in check.message

@@ -17,6 +17,9 @@ caught (losing points).
 from __future__ import annotations
 
 import math
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -158,17 +161,30 @@ def _passing(result: GradeResult) -> str:
     return ", ".join(earning[:6]) + (f" (+{len(earning) - 6} more)" if len(earning) > 6 else "")
 
 
-def _trials(assignment: Assignment, solution: str, stub: str) -> tuple[list[Trial], list[str]]:
+def _grade_sources(assignment: Assignment, named: list[tuple[str, str]], jobs: int) -> list[GradeResult]:
+    """Grade each (name, source) against the hidden suite, ``jobs`` at a time, in order."""
+    if jobs <= 1 or len(named) <= 1:
+        return [_grade_source(assignment, source, name, None) for name, source in named]
+    # forkserver, as the batch does: no threads of this process are copied into the graders
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        futures = [pool.submit(_grade_source, assignment, source, name, None) for name, source in named]
+        return [future.result() for future in futures]
+
+
+def _trials(assignment: Assignment, solution: str, stub: str, jobs: int) -> tuple[list[Trial], list[str]]:
     try:
         catalog = load_catalog(assignment)
     except CatalogError as err:
         return [], [str(err)]
-    trials = [_chaff_trial(_grade_source(assignment, with_redefinition(solution, m.chaff), m.id, None),
-                           m.id, m.function) for m in catalog.misconceptions]
-    trials += [_wheat_trial(_grade_source(assignment, with_redefinition(solution, w.code), w.id, None),
-                            w.id, w.function) for w in catalog.wheats]
-    trials += [_degenerate_trial(_grade_source(assignment, d.source, d.name, None), d.name)
-               for d in degenerate_submissions(assignment, solution, stub)]
+    degenerates = degenerate_submissions(assignment, solution, stub)
+    named = ([(m.id, with_redefinition(solution, m.chaff)) for m in catalog.misconceptions]
+             + [(w.id, with_redefinition(solution, w.code)) for w in catalog.wheats]
+             + [(d.name, d.source) for d in degenerates])
+    results = iter(_grade_sources(assignment, named, jobs))
+    trials = [_chaff_trial(next(results), m.id, m.function) for m in catalog.misconceptions]
+    trials += [_wheat_trial(next(results), w.id, w.function) for w in catalog.wheats]
+    trials += [_degenerate_trial(next(results), d.name) for d in degenerates]
     return trials, [f"{t.kind} {t.id}: {t.why}" for t in trials if not t.ok]
 
 
@@ -181,13 +197,14 @@ def _timing_note(assignment: Assignment, solution: GradeResult, record: bool) ->
     return record_solution_seconds(assignment, solution.execution_time)
 
 
-def validate_assignment(assignment: Assignment, *, trials: bool = True,
-                        record_timing: bool = False) -> ValidationReport:
+def validate_assignment(assignment: Assignment, *, trials: bool = True, record_timing: bool = False,
+                        jobs: int | None = None) -> ValidationReport:
     """Run every self-check of ``assignment`` and report the problems found.
 
     ``trials=False`` skips the catalog and the floor (the quick check);
     ``record_timing`` writes the solution's grading time, which sets every
-    submission's time budget (``autograder/grading/budget.py``)."""
+    submission's time budget (``autograder/grading/budget.py``); ``jobs`` grading
+    processes grade the trials (default: the cores)."""
     solution_text, stub_text = solution_source(assignment), stub_source(assignment)
     solution = _grade_source(assignment, solution_text, "solution", None)
     stub = _grade_source(assignment, stub_text, "stub", None)
@@ -196,6 +213,7 @@ def validate_assignment(assignment: Assignment, *, trials: bool = True,
              f"{solution.max_score:g} points", f"public suite: {len(public.tests)} cases",
              f"sandbox: {solution.sandbox}", _timing_note(assignment, solution, record_timing))
     problems = _problems(assignment, solution, stub, public) + _skill_problems(assignment, solution)
-    done, trial_problems = _trials(assignment, solution_text, stub_text) if trials else ([], [])
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    done, trial_problems = _trials(assignment, solution_text, stub_text, workers) if trials else ([], [])
     return ValidationReport(assignment.id, tuple(problems + trial_problems), solution, stub, public,
                             notes, tuple(done))

@@ -33,6 +33,7 @@ from tests.grading.builders import submission_file
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = get_assignment("activations").root / "samples"
 KNOWN = ", ".join(available_assignments())
+COURSE = REPO / "assignments"
 
 
 def run(*args: str) -> Result:
@@ -60,7 +61,7 @@ def test_unknown_assignment_is_a_usage_error_listing_known_ids(tmp_path: Path, c
     result = run(command, "--assignment", "nope", *extra)
     assert result.exit_code == 2
     assert "Invalid value for --assignment" in result.output
-    assert f"no assignment 'nope'; known: {KNOWN}" in result.output
+    assert f"no assignment 'nope' in course {COURSE}; known: {KNOWN}" in result.output
     assert not (tmp_path / "out").exists()
 
 

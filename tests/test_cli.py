@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -225,3 +226,60 @@ def test_validate_a_bundled_assignment_exits_0() -> None:
     assert result.exit_code == 0, result.output
     assert "✓ activations is valid" in result.output
     assert "solution 100/100, stub 0/100" in result.output
+
+
+# --------------------------------------------------------------------------
+# A course folder of the instructor's own: --course DIR or AUTOGRADER_COURSE
+
+
+def new_course(tmp_path: Path) -> Path:
+    """A course folder outside the kit holding one assignment the kit has never seen:
+    ``deep_chains``, the vanishing assignment under another id and module name."""
+    course = tmp_path / "my-course"
+    shutil.copytree(COURSE / "vanishing", course / "deep_chains", ignore=shutil.ignore_patterns("__pycache__"))
+    manifest = course / "deep_chains" / "manifest.toml"
+    text = manifest.read_text(encoding="utf-8")
+    text = text.replace('id = "vanishing"', 'id = "deep_chains"').replace('module = "vanishing"',
+                                                                          'module = "deep_chains"')
+    manifest.write_text(text, encoding="utf-8")
+    return course
+
+
+def test_the_course_option_is_global_and_checked(tmp_path: Path) -> None:
+    assert "--course DIR" in run("--help").output
+    result = run("--course", str(tmp_path / "missing"), "validate", "--assignment", "vanishing")
+    assert result.exit_code == 2 and "does not exist" in result.output
+    course = new_course(tmp_path)
+    result = run("--course", str(course), "release", "--assignment", "vanishing", "--out", str(tmp_path / "out"))
+    assert result.exit_code == 2
+    assert f"no assignment 'vanishing' in course {course}; known: deep_chains" in result.output
+
+
+@pytest.mark.slow
+def test_an_assignment_added_in_a_course_folder_works_with_every_command(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    course = new_course(tmp_path)
+    assignment = get_assignment("deep_chains", course)
+    assert assignment.module == "deep_chains" and assignment.root == course / "deep_chains"
+
+    result = run("--course", str(course), "validate", "--assignment", "deep_chains", "--quick")
+    assert result.exit_code == 0, result.output
+    assert "✓ deep_chains is valid" in result.output
+
+    monkeypatch.setenv("AUTOGRADER_COURSE", str(course))  # the environment variable instead of --course
+    result = run("release", "--assignment", "deep_chains", "--out", str(tmp_path / "release"))
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "release" / "deep_chains"
+    assert (folder / "deep_chains.py").is_file() and (folder / "README.md").is_file()
+    assert "autograder check deep_chains.py" in (folder / "README.md").read_text(encoding="utf-8")
+
+    (folder / "deep_chains.py").write_text(solution_source(assignment), encoding="utf-8")
+    monkeypatch.delenv("AUTOGRADER_COURSE")
+    result = run("check", str(folder / "deep_chains.py"))  # the release folder's assignment.toml
+    assert result.exit_code == 0 and "all public tests pass" in result.output, result.output
+
+    student = submission_file(tmp_path / "subs", "deep_chains.py", solution_source(assignment))
+    result = run("--course", str(course), "grade", "--assignment", "deep_chains", "--out",
+                 str(tmp_path / "graded"), "--jobs", "1", str(student))
+    assert result.exit_code == 0, result.output
+    assert gradebook(tmp_path / "graded")["deep_chains"]["score"] == f"{assignment.total_points:g}"

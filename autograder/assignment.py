@@ -245,8 +245,8 @@ def load_release(folder: Path) -> Assignment:
 
 
 def _toml_value(value: Any) -> str:
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)  # a TOML basic string
+    if isinstance(value, str):  # a TOML basic string: JSON's escapes, and DEL escaped too
+        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise ManifestError(f"cannot write {value!r} to a manifest")
     return repr(value)

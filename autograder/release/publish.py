@@ -46,7 +46,6 @@ MIN_DISTINCTIVE_CHARS = 12
 SKIPPED_NAMES = frozenset({"__pycache__", ".pytest_cache", ".ipynb_checkpoints"})
 
 
-
 @dataclass(frozen=True)
 class ReleaseReport:
     """What ``release_assignment`` wrote: ``folder`` and the ``files`` in it (relative paths)."""

@@ -1,27 +1,52 @@
-"""An assignment and its manifest: the one typed place for its configuration.
+"""An assignment and its manifest, and where assignments live: the one place that says both.
 
-Each ``assignments/<id>/manifest.toml`` is read into an ``Assignment``. Every
-key has a type and a description (``MANIFEST_KEYS``); limits have defaults
-(``Limits``). Unknown keys and wrong types are errors,
-so a typo cannot silently fall back to a default.
+The kit holds no assignment. The instructor's material lives in a **course
+folder**, one sub-folder per assignment::
+
+    <course>/<id>/manifest.toml          points, limits, skills (schema: MANIFEST_KEYS)
+    <course>/<id>/source.py              the instructor source, solutions and hidden tests in it
+    <course>/<id>/tests/public/          the public suite (released)
+    <course>/<id>/tests/hidden/          the hidden suite (never released)
+    <course>/<id>/misconceptions.toml    chaffs and wheats (optional, never released)
+
+``find_course`` says which folder that is: ``--course DIR``, else the
+``AUTOGRADER_COURSE`` environment variable, else ``assignments/`` found from the
+current folder (itself, or an ``assignments/`` in it or in a parent, as in a clone
+of the kit), else the ``assignments/`` of the clone the kit runs from. A student's
+**release folder** stands on its own: ``assignment.toml`` (the manifest, public
+keys only) beside the stub, and the public suite in ``tests/`` (``load_release``).
+
+Each manifest is read into an ``Assignment``. Every key has a type and a
+description (``MANIFEST_KEYS``); limits have defaults (``Limits``). Unknown
+keys and wrong types are errors, so a typo cannot silently fall back to a default.
 """
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-import assignments as _assignments_package
-
 MANIFEST_VERSION = 1
-ASSIGNMENTS_ROOT = Path(_assignments_package.__file__).resolve().parent
+MANIFEST_NAME = "manifest.toml"
+RELEASE_MANIFEST_NAME = "assignment.toml"
+"""The manifest a release folder carries, so ``check`` needs no course folder."""
+COURSE_ENV = "AUTOGRADER_COURSE"
+"""The environment variable naming the course folder when ``--course`` is not given."""
+COURSE_FOLDER_NAME = "assignments"
+"""The course folder of a clone of the kit (and the one looked for from the current folder)."""
 
 
 class ManifestError(ValueError):
     """A manifest that is missing, malformed or inconsistent."""
+
+
+class CourseError(ManifestError):
+    """No course folder could be found, or the one named does not exist."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +103,8 @@ class Assignment:
     root: Path
     credit: CreditModel = CreditModel(())
     manifest_version: int = MANIFEST_VERSION
+    released: bool = False
+    """True for a student's release folder: public suite in ``tests/``, nothing secret."""
 
     @property
     def source_path(self) -> Path:
@@ -86,7 +113,7 @@ class Assignment:
 
     @property
     def public_tests(self) -> Path:
-        return self.root / "tests" / "public"
+        return self.root / "tests" if self.released else self.root / "tests" / "public"
 
     @property
     def hidden_tests(self) -> Path:
@@ -183,30 +210,184 @@ def _credit(raw: dict[str, Any], path: Path) -> CreditModel:
     return model
 
 
-def load_manifest(root: Path) -> Assignment:
-    """Read and check ``root/manifest.toml``."""
-    path = root / "manifest.toml"
+def _read_manifest(path: Path) -> dict[str, Any]:
     try:
-        raw = _checked(tomllib.loads(path.read_text(encoding="utf-8")), path)
-    except (OSError, tomllib.TOMLDecodeError) as err:
+        return _checked(tomllib.loads(path.read_text(encoding="utf-8")), path)
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise ManifestError(f"cannot read {path}: {err}") from None
-    if raw["id"] != root.name:
-        raise ManifestError(f"{path}: id {raw['id']!r} differs from folder {root.name!r}")
+
+
+def _assignment(raw: dict[str, Any], root: Path, path: Path, *, released: bool = False) -> Assignment:
     return Assignment(id=raw["id"], title=raw["title"], module=raw["module"],
                       functions=tuple(raw["functions"]), total_points=float(raw["total_points"]),
                       limits=_limits(raw.get("limits", {}), path), root=root,
-                      credit=_credit(raw, path))
+                      credit=_credit(raw, path), released=released)
 
 
-def available_assignments() -> list[str]:
-    """Ids of the bundled assignments."""
-    return sorted(p.name for p in ASSIGNMENTS_ROOT.iterdir() if (p / "manifest.toml").is_file())
+def load_manifest(root: Path) -> Assignment:
+    """Read and check ``root/manifest.toml`` (an assignment folder of a course)."""
+    path = root / MANIFEST_NAME
+    raw = _read_manifest(path)
+    if raw["id"] != root.name:
+        raise ManifestError(f"{path}: id {raw['id']!r} differs from folder {root.name!r}")
+    return _assignment(raw, root, path)
 
 
-def get_assignment(assignment_id: str) -> Assignment:
-    """The bundled assignment ``assignment_id``, or a ``ManifestError`` listing the known ones."""
-    root = ASSIGNMENTS_ROOT / assignment_id
-    if not (root / "manifest.toml").is_file():
-        known = ", ".join(available_assignments()) or "none"
-        raise ManifestError(f"no assignment {assignment_id!r}; known: {known}")
-    return load_manifest(root)
+def load_release(folder: Path) -> Assignment:
+    """The assignment of a student's release folder, from its ``assignment.toml``.
+
+    The folder may have been renamed or moved (a student unzips it anywhere), so
+    its name need not be the id.
+    """
+    folder = Path(folder)
+    path = folder / RELEASE_MANIFEST_NAME
+    return _assignment(_read_manifest(path), folder, path, released=True)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, str):  # a TOML basic string: JSON's escapes, and DEL escaped too
+        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ManifestError(f"cannot write {value!r} to a manifest")
+    return repr(value)
+
+
+def release_manifest(assignment: Assignment) -> str:
+    """``assignment.toml`` of the release: every manifest key, written from the typed
+    ``Assignment`` (no comment of the instructor's manifest is copied), read by ``load_release``."""
+    limits = assignment.limits
+    lines = [
+        "# Written by `autograder release`: what `autograder check` reads in this folder.",
+        "# The points and the rules are explained in README.md.",
+        f"manifest_version = {assignment.manifest_version}",
+        f"id = {_toml_value(assignment.id)}",
+        f"title = {_toml_value(assignment.title)}",
+        f"module = {_toml_value(assignment.module)}",
+        "functions = [" + ", ".join(_toml_value(f) for f in assignment.functions) + "]",
+        f"total_points = {_toml_value(assignment.total_points)}",
+        f"contract_share = {_toml_value(assignment.credit.contract_share)}",
+        "",
+        "[limits]",
+        *(f"{f.name} = {_toml_value(getattr(limits, f.name))}" for f in fields(Limits)),
+    ]
+    for skill in assignment.credit.skills:
+        lines += ["", "[[skill]]", f"name = {_toml_value(skill.name)}",
+                  f"points = {_toml_value(skill.points)}", f"title = {_toml_value(skill.title)}"]
+    return "\n".join(lines) + "\n"
+
+
+def _holds_assignments(folder: Path) -> bool:
+    """A folder with at least one ``<id>/manifest.toml`` in it."""
+    try:
+        return folder.is_dir() and any((child / MANIFEST_NAME).is_file() for child in folder.iterdir())
+    except OSError:
+        return False
+
+
+@dataclass(frozen=True)
+class Course:
+    """A course folder: one ``<id>/`` folder per assignment (see the module's docstring).
+
+    ``found_by`` says how it was chosen (``--course``, the environment variable, the
+    current folder or the kit's clone), for messages.
+    """
+
+    root: Path
+    found_by: str = "--course"
+
+    def ids(self) -> list[str]:
+        """Ids of the assignments in the course, sorted."""
+        try:
+            children = list(self.root.iterdir())
+        except OSError:
+            return []
+        return sorted(p.name for p in children if (p / MANIFEST_NAME).is_file())
+
+    def assignment(self, assignment_id: str) -> Assignment:
+        """The assignment ``assignment_id``, or a one-line ``ManifestError`` listing the known ones."""
+        root = self.root / assignment_id
+        if (not assignment_id or Path(assignment_id).name != assignment_id or assignment_id.startswith(".")
+                or not (root / MANIFEST_NAME).is_file()):
+            known = ", ".join(self.ids()) or "none"
+            raise ManifestError(f"no assignment {assignment_id!r} in course {self.root}; known: {known}")
+        return load_manifest(root)
+
+    def assignments(self) -> list[Assignment]:
+        return [self.assignment(i) for i in self.ids()]
+
+
+def _kit_clone_course() -> Path | None:
+    """``assignments/`` of the clone this kit runs from (an editable install or a checkout)."""
+    clone = Path(__file__).resolve().parent.parent
+    course = clone / COURSE_FOLDER_NAME
+    return course if (clone / "pyproject.toml").is_file() and _holds_assignments(course) else None
+
+
+def find_course(course: Path | str | None = None, *, cwd: Path | None = None) -> Course:
+    """The course folder: ``course`` if given (``--course``), else ``$AUTOGRADER_COURSE``, else
+    ``cwd`` itself when it holds assignments, else ``assignments/`` in ``cwd`` or a parent, else
+    the kit's own clone's ``assignments/``. A one-line ``CourseError`` when there is none."""
+    if course is None and os.environ.get(COURSE_ENV):
+        course, found_by = os.environ[COURSE_ENV], f"${COURSE_ENV}"
+    else:
+        found_by = "--course"
+    if course is not None:
+        root = Path(course).expanduser().resolve()
+        if not root.is_dir():
+            raise CourseError(f"course folder {root} (from {found_by}) does not exist or is not a folder")
+        return Course(root, found_by)
+    here = Path.cwd() if cwd is None else Path(cwd)
+    here = here.resolve()
+    if _holds_assignments(here):
+        return Course(here, "the current folder")
+    for folder in (here, *here.parents):
+        if _holds_assignments(folder / COURSE_FOLDER_NAME):
+            return Course(folder / COURSE_FOLDER_NAME, "the current folder")
+    clone = _kit_clone_course()
+    if clone is not None:
+        return Course(clone, "the kit's clone")
+    raise CourseError(f"no course folder found from {here}: pass --course DIR or set {COURSE_ENV} "
+                      f"(a folder of <id>/{MANIFEST_NAME}), or run in a clone of the kit")
+
+
+def available_assignments(course: Path | str | None = None) -> list[str]:
+    """Ids of the course's assignments (``find_course(course)``)."""
+    return find_course(course).ids()
+
+
+def get_assignment(assignment_id: str, course: Path | str | None = None) -> Assignment:
+    """The course's assignment ``assignment_id``, or a one-line ``ManifestError`` listing the known ones."""
+    return find_course(course).assignment(assignment_id)
+
+
+def _release_folders(file: Path) -> list[Path]:
+    file = Path(file)
+    folders = [file] if file.is_dir() else []
+    return [*folders, file.parent, Path.cwd()]
+
+
+def assignment_for_file(file: Path, assignment_id: str | None = None,
+                        course: Path | str | None = None) -> Assignment:
+    """The assignment a student's ``file`` is checked against.
+
+    Without an explicit ``course``, a release folder's ``assignment.toml`` (beside
+    ``file``, or in the current folder) comes first: a student needs nothing else.
+    Otherwise the course's ``assignment_id``, or the assignment whose module is the
+    file's name (``activations.py`` -> ``activations``).
+    """
+    file = Path(file)
+    if course is None:
+        for folder in dict.fromkeys(p.resolve() for p in _release_folders(file)):
+            if (folder / RELEASE_MANIFEST_NAME).is_file():
+                released = load_release(folder)
+                if assignment_id in (None, released.id):
+                    return released
+    found = find_course(course)
+    if assignment_id is not None:
+        return found.assignment(assignment_id)
+    stem = file.stem if not file.is_dir() else ""
+    for assignment in found.assignments():
+        if assignment.module == stem:
+            return assignment
+    raise ManifestError(f"cannot tell the assignment from {file.name}; pass --assignment "
+                        f"({', '.join(found.ids()) or 'none in course ' + str(found.root)})")

@@ -14,17 +14,24 @@ from pathlib import Path
 import click
 
 from autograder import __version__
-from autograder.assignment import ManifestError, available_assignments, get_assignment
+from autograder.assignment import COURSE_ENV, CourseError, ManifestError, get_assignment
 
 
 def _assignment_option() -> click.Option:
     return click.option("--assignment", "assignment_id", required=True, metavar="ID",
-                        help=f"assignment id ({', '.join(available_assignments())})")
+                        help="assignment id: a folder of the course (see --course)")
+
+
+def _course() -> Path | None:
+    """The ``--course`` given before the command, if any."""
+    return click.get_current_context().find_root().params.get("course")
 
 
 def _load_assignment(assignment_id: str):  # type: ignore[no-untyped-def]
     try:
-        return get_assignment(assignment_id)
+        return get_assignment(assignment_id, _course())
+    except CourseError as err:
+        raise click.UsageError(str(err)) from None
     except ManifestError as err:
         raise click.BadParameter(str(err), param_hint="--assignment") from None
 
@@ -46,7 +53,10 @@ class _LazyGroup(click.Group):
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(version=__version__, prog_name="autograder")
-def main() -> None:
+@click.option("--course", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              metavar="DIR", help=f"the course folder, one <id>/ folder per assignment (default: ${COURSE_ENV}, "
+                                  "else assignments/ of the clone you are in)")
+def main(course: Path | None) -> None:
     """Release, check, grade and validate the deep-learning unit's assignments."""
 
 
@@ -75,7 +85,7 @@ def check(assignment_id: str | None, file: Path) -> None:
     """Run the public tests on FILE in the sandbox and show a friendly report."""
     from autograder.views import check_with_report
 
-    sys.exit(check_with_report(file, assignment_id))
+    sys.exit(check_with_report(file, assignment_id, course=_course()))
 
 
 @main.command()
@@ -83,11 +93,14 @@ def check(assignment_id: str | None, file: Path) -> None:
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
               help="folder to write the student release into (OUT/ID/)")
 @click.option("--overwrite", is_flag=True, help="replace an existing release folder")
-def release(assignment_id: str, out_dir: Path, overwrite: bool) -> None:
-    """Build the student release: stub .py, notebook and public tests."""
+@click.option("--install", "install", default=None, metavar="SPEC",
+              help="what the release's README.md tells students to pip install: a requirement, or the "
+                   "wheel or sdist you hand out (default: dl-gradekit==<this kit's version>)")
+def release(assignment_id: str, out_dir: Path, overwrite: bool, install: str | None) -> None:
+    """Build the student release: stub .py, notebook, public tests, README.md and assignment.toml."""
     from autograder.views import release_with_report
 
-    release_with_report(_load_assignment(assignment_id), out_dir, overwrite=overwrite)
+    release_with_report(_load_assignment(assignment_id), out_dir, overwrite=overwrite, install=install)
 
 
 @main.command()

@@ -19,7 +19,8 @@ cell metadata), so course staff can then run, in ``<root>``::
     nbgrader export
 
 or ``run_nbgrader(root, "generate_assignment", id, "--force")`` from Python, or
-``python -m autograder.nbgrader_course <root> [<id> ...]`` to write the folder.
+``python -m autograder.nbgrader_course <root> [<id> ...] [--course DIR]`` to write the
+folder from the kit's course folder (``autograder.assignment.find_course``).
 
 nbgrader is an optional extra (``pip install dl-gradekit[nbgrader]``): nothing
 here imports it. Its CLI runs as a subprocess of the current interpreter.
@@ -304,14 +305,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     """``python -m autograder.nbgrader_course ROOT [ID ...] [--overwrite]``: write the course folder."""
     parser = argparse.ArgumentParser(prog="python -m autograder.nbgrader_course",
                                      description="Write the kit's assignments as an nbgrader course folder.")
-    parser.add_argument("course_root", type=Path, help="the course folder (created if missing)")
+    parser.add_argument("course_root", type=Path, help="the nbgrader course folder (created if missing)")
     parser.add_argument("ids", nargs="*", metavar="ID",
-                        help=f"assignments to write (default: all of {', '.join(available_assignments())})")
+                        help="assignments to write (default: every assignment of the kit's course folder)")
+    parser.add_argument("--course", type=Path, default=None, metavar="DIR",
+                        help="the kit's course folder to read the assignments from (default: "
+                             "$AUTOGRADER_COURSE, else assignments/ of the clone you are in)")
     parser.add_argument("--overwrite", action="store_true", help="replace differing source notebooks")
     options = parser.parse_args(argv)
-    ids = options.ids or available_assignments()
     try:
-        for path in write_course([get_assignment(i) for i in ids], options.course_root,
+        ids = options.ids or available_assignments(options.course)
+        for path in write_course([get_assignment(i, options.course) for i in ids], options.course_root,
                                  overwrite=options.overwrite):
             print(f"wrote {path}")
     except (CourseError, ValueError) as err:

@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from autograder.assignment import Assignment, ManifestError, available_assignments, get_assignment
+from autograder.assignment import Assignment, ManifestError, assignment_for_file
 from autograder.escaping import terminal_plain, terminal_text
 from autograder.grading.batch import BatchError, BatchReport, grade_batch
 from autograder.grading.grade import grade_loaded
@@ -68,22 +68,10 @@ def grade_with_progress(assignment: Assignment, paths: list[Path], out_dir: Path
     return report
 
 
-def _assignment_for(file: Path, assignment_id: str | None) -> Assignment:
-    if assignment_id is not None:
-        return get_assignment(assignment_id)
-    stem = file.stem if not file.is_dir() else ""
-    for candidate in available_assignments():
-        assignment = get_assignment(candidate)
-        if assignment.module == stem:
-            return assignment
-    raise ManifestError(f"cannot tell the assignment from {file.name}; pass --assignment "
-                        f"({', '.join(available_assignments())})")
-
-
-def check_with_report(file: Path, assignment_id: str | None) -> int:
+def check_with_report(file: Path, assignment_id: str | None, *, course: Path | None = None) -> int:
     """Run the public suite on ``file``; 0 when every public test passes."""
     try:
-        assignment = _assignment_for(file, assignment_id)
+        assignment = assignment_for_file(file, assignment_id, course)
         submission = load_submission(file, preferred=assignment.module)
     except (ManifestError, SubmissionError) as err:
         errors.print(f"[red]cannot check:[/red] {terminal_text(str(err))}")
@@ -108,11 +96,12 @@ def check_with_report(file: Path, assignment_id: str | None) -> int:
     return 0 if result.score >= result.max_score else 1
 
 
-def release_with_report(assignment: Assignment, out_dir: Path, *, overwrite: bool) -> None:
+def release_with_report(assignment: Assignment, out_dir: Path, *, overwrite: bool,
+                        install: str | None = None) -> None:
     from autograder.release import ReleaseError, ReleaseExistsError, release_assignment
 
     try:
-        report = release_assignment(assignment, out_dir, overwrite=overwrite)
+        report = release_assignment(assignment, out_dir, overwrite=overwrite, install=install)
     except ReleaseExistsError as err:
         raise click.ClickException(f"{err} (pass --overwrite to replace it)") from None
     except ReleaseError as err:

@@ -1,14 +1,24 @@
-"""Manifests: the bundled ones load, and every malformed one is a clear ManifestError."""
+"""Manifests: the bundled ones load, and every malformed one is a clear ManifestError.
+Courses: where the assignments are found (``--course``, ``AUTOGRADER_COURSE``, the clone),
+and a student's release folder standing on its own."""
 
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 
+import autograder.assignment as assignment_module
 from autograder.assignment import (
-    ASSIGNMENTS_ROOT,
+    COURSE_ENV,
+    Course,
+    CourseError,
+    assignment_for_file,
+    find_course,
+    load_release,
+    release_manifest,
     MANIFEST_KEYS,
     MANIFEST_VERSION,
     Assignment,
@@ -20,6 +30,8 @@ from autograder.assignment import (
 )
 
 BUNDLED = available_assignments()
+REPO = Path(__file__).resolve().parent.parent
+ASSIGNMENTS_ROOT = REPO / "assignments"
 
 
 def manifest_copy(tmp_path: Path, edit: str = "", *, folder: str = "activations",
@@ -142,8 +154,13 @@ def test_missing_manifest_is_a_manifest_error(tmp_path: Path) -> None:
 def test_unknown_assignment_lists_the_known_ones() -> None:
     with pytest.raises(ManifestError) as err:
         get_assignment("activatons")
-    assert "no assignment 'activatons'" in str(err.value)
-    assert f"known: {', '.join(BUNDLED)}" in str(err.value)
+    assert str(err.value) == f"no assignment 'activatons' in course {ASSIGNMENTS_ROOT}; known: {', '.join(BUNDLED)}"
+
+
+@pytest.mark.parametrize("bad_id", ["", ".", "..", "activations/../backprop", "/etc", "activations/tests"])
+def test_an_id_is_a_folder_name_never_a_path(bad_id: str) -> None:
+    with pytest.raises(ManifestError, match="no assignment .* in course .*; known: activations"):
+        get_assignment(bad_id)
 
 
 def test_schema_describes_every_manifest_key() -> None:
@@ -210,3 +227,117 @@ def test_the_credit_model_is_read_from_the_manifest() -> None:
     assert credit.contract_share == pytest.approx(0.2)
     assert credit.skill("sigmoid").points == pytest.approx(14.0)  # type: ignore[union-attr]
     assert credit.total == pytest.approx(100.0) and credit.skill("nope") is None
+
+
+# --------------------------------------------------------------------------
+# Where the course is: --course, $AUTOGRADER_COURSE, the current folder, the clone
+
+
+def course_copy(tmp_path: Path, *ids: str) -> Path:
+    """A course folder in ``tmp_path`` holding copies of the bundled assignments ``ids``."""
+    course = tmp_path / "course"
+    course.mkdir()
+    for assignment_id in ids:
+        shutil.copytree(ASSIGNMENTS_ROOT / assignment_id, course / assignment_id,
+                        ignore=shutil.ignore_patterns("__pycache__", "samples"))
+    return course
+
+
+def test_the_clone_s_assignments_are_the_default_course(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(COURSE_ENV, raising=False)
+    monkeypatch.chdir(REPO)
+    assert find_course() == Course(ASSIGNMENTS_ROOT, "the current folder")
+    monkeypatch.chdir(REPO / "autograder" / "grading")  # from a sub-folder of the clone too
+    assert find_course().root == ASSIGNMENTS_ROOT
+    assert BUNDLED == find_course().ids()
+
+
+def test_outside_the_clone_the_kit_s_own_clone_is_found_last(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(COURSE_ENV, raising=False)
+    monkeypatch.chdir(tmp_path)
+    course = find_course()
+    if Path(assignment_module.__file__).resolve().parent.parent == REPO:  # an editable install or a checkout
+        assert course == Course(ASSIGNMENTS_ROOT, "the kit's clone")
+    else:
+        assert course.root == ASSIGNMENTS_ROOT  # pragma: no cover (an installed kit never finds a course)
+
+
+def test_no_course_anywhere_is_one_clear_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(COURSE_ENV, raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(assignment_module, "_kit_clone_course", lambda: None)  # as an installed kit
+    with pytest.raises(CourseError) as err:
+        get_assignment("activations")
+    message = str(err.value)
+    assert "\n" not in message and "--course DIR" in message and COURSE_ENV in message
+
+
+def test_course_option_and_environment_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    course = course_copy(tmp_path, "vanishing")
+    monkeypatch.setenv(COURSE_ENV, str(course))
+    assert find_course() == Course(course, f"${COURSE_ENV}")
+    assert available_assignments() == ["vanishing"]
+    assert get_assignment("vanishing").root == course / "vanishing"
+    with pytest.raises(ManifestError, match=f"no assignment 'activations' in course {re.escape(str(course))}; "
+                                            "known: vanishing$"):
+        get_assignment("activations")
+    assert find_course(ASSIGNMENTS_ROOT).root == ASSIGNMENTS_ROOT  # the option wins over the variable
+    assert get_assignment("activations", ASSIGNMENTS_ROOT).root == ASSIGNMENTS_ROOT / "activations"
+    with pytest.raises(CourseError, match="does not exist"):
+        find_course(tmp_path / "missing")
+
+
+def test_a_course_folder_as_the_current_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    course = course_copy(tmp_path, "backprop")
+    monkeypatch.delenv(COURSE_ENV, raising=False)
+    monkeypatch.chdir(course)
+    assert find_course() == Course(course, "the current folder")
+    project = tmp_path / "project"
+    (project / "assignments").mkdir(parents=True)
+    shutil.copytree(course / "backprop", project / "assignments" / "backprop")
+    monkeypatch.chdir(project)
+    assert find_course().root == project / "assignments"
+
+
+# --------------------------------------------------------------------------
+# A student's release folder: assignment.toml
+
+
+@pytest.mark.parametrize("assignment_id", BUNDLED)
+def test_the_release_manifest_reads_back_as_the_same_assignment(assignment_id: str, tmp_path: Path) -> None:
+    assignment = get_assignment(assignment_id)
+    folder = tmp_path / "renamed-by-the-student"
+    folder.mkdir()
+    (folder / "assignment.toml").write_text(release_manifest(assignment), encoding="utf-8")
+    released = load_release(folder)
+    assert released.released and released.root == folder
+    assert released.public_tests == folder / "tests"
+    same = ("id", "title", "module", "functions", "total_points", "limits", "credit", "manifest_version")
+    assert {k: getattr(released, k) for k in same} == {k: getattr(assignment, k) for k in same}
+
+
+def test_check_finds_the_release_beside_the_file_before_any_course(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "release"
+    folder.mkdir()
+    (folder / "assignment.toml").write_text(release_manifest(get_assignment("vanishing")), encoding="utf-8")
+    file = folder / "vanishing.py"
+    file.write_text("x = 1\n", encoding="utf-8")
+    assert assignment_for_file(file).root == folder and assignment_for_file(file).released
+    assert assignment_for_file(file, "vanishing").released
+    # an explicit course, or another assignment asked for, is read from the course
+    assert assignment_for_file(file, course=ASSIGNMENTS_ROOT).root == ASSIGNMENTS_ROOT / "vanishing"
+    assert assignment_for_file(file, "backprop").root == ASSIGNMENTS_ROOT / "backprop"
+    monkeypatch.chdir(folder)  # `autograder check ~/Downloads/vanishing.py` run in the release folder
+    elsewhere = tmp_path / "elsewhere" / "vanishing.py"
+    elsewhere.parent.mkdir()
+    elsewhere.write_text("x = 1\n", encoding="utf-8")
+    assert assignment_for_file(elsewhere).root == folder
+
+
+def test_a_file_is_matched_to_the_course_assignment_of_its_name(tmp_path: Path) -> None:
+    assert assignment_for_file(tmp_path / "backprop.py").root == ASSIGNMENTS_ROOT / "backprop"
+    with pytest.raises(ManifestError, match=f"cannot tell the assignment from homework.py; pass --assignment "
+                                            f"\\({', '.join(BUNDLED)}\\)"):
+        assignment_for_file(tmp_path / "homework.py")

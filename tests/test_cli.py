@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -33,6 +34,7 @@ from tests.grading.builders import TINY_SUITE, submission_file, tiny_assignment
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = get_assignment("activations").root / "samples"
 KNOWN = ", ".join(available_assignments())
+COURSE = REPO / "assignments"
 
 
 def run(*args: str) -> Result:
@@ -60,7 +62,7 @@ def test_unknown_assignment_is_a_usage_error_listing_known_ids(tmp_path: Path, c
     result = run(command, "--assignment", "nope", *extra)
     assert result.exit_code == 2
     assert "Invalid value for --assignment" in result.output
-    assert f"no assignment 'nope'; known: {KNOWN}" in result.output
+    assert f"no assignment 'nope' in course {COURSE}; known: {KNOWN}" in result.output
     assert not (tmp_path / "out").exists()
 
 
@@ -249,3 +251,60 @@ def sigmoid(x):
     assert chaff["id"] == "sigmoid-is-identity" and chaff["ok"] and list(chaff["diagnosed"]) == ["sigmoid-is-identity"]
     assert document["mutation_score"] == 1.0
     assert {t["id"] for t in document["trials"] if t["kind"] == "degenerate"} >= {"zeros", "ones", "nan"}
+
+
+# --------------------------------------------------------------------------
+# A course folder of the instructor's own: --course DIR or AUTOGRADER_COURSE
+
+
+def new_course(tmp_path: Path) -> Path:
+    """A course folder outside the kit holding one assignment the kit has never seen:
+    ``deep_chains``, the vanishing assignment under another id and module name."""
+    course = tmp_path / "my-course"
+    shutil.copytree(COURSE / "vanishing", course / "deep_chains", ignore=shutil.ignore_patterns("__pycache__"))
+    manifest = course / "deep_chains" / "manifest.toml"
+    text = manifest.read_text(encoding="utf-8")
+    text = text.replace('id = "vanishing"', 'id = "deep_chains"').replace('module = "vanishing"',
+                                                                          'module = "deep_chains"')
+    manifest.write_text(text, encoding="utf-8")
+    return course
+
+
+def test_the_course_option_is_global_and_checked(tmp_path: Path) -> None:
+    assert "--course DIR" in run("--help").output
+    result = run("--course", str(tmp_path / "missing"), "validate", "--assignment", "vanishing")
+    assert result.exit_code == 2 and "does not exist" in result.output
+    course = new_course(tmp_path)
+    result = run("--course", str(course), "release", "--assignment", "vanishing", "--out", str(tmp_path / "out"))
+    assert result.exit_code == 2
+    assert f"no assignment 'vanishing' in course {course}; known: deep_chains" in result.output
+
+
+@pytest.mark.slow
+def test_an_assignment_added_in_a_course_folder_works_with_every_command(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    course = new_course(tmp_path)
+    assignment = get_assignment("deep_chains", course)
+    assert assignment.module == "deep_chains" and assignment.root == course / "deep_chains"
+
+    result = run("--course", str(course), "validate", "--assignment", "deep_chains", "--quick")
+    assert result.exit_code == 0, result.output
+    assert "✓ deep_chains is valid" in result.output
+
+    monkeypatch.setenv("AUTOGRADER_COURSE", str(course))  # the environment variable instead of --course
+    result = run("release", "--assignment", "deep_chains", "--out", str(tmp_path / "release"))
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "release" / "deep_chains"
+    assert (folder / "deep_chains.py").is_file() and (folder / "README.md").is_file()
+    assert "autograder check deep_chains.py" in (folder / "README.md").read_text(encoding="utf-8")
+
+    (folder / "deep_chains.py").write_text(solution_source(assignment), encoding="utf-8")
+    monkeypatch.delenv("AUTOGRADER_COURSE")
+    result = run("check", str(folder / "deep_chains.py"))  # the release folder's assignment.toml
+    assert result.exit_code == 0 and "all public tests pass" in result.output, result.output
+
+    student = submission_file(tmp_path / "subs", "deep_chains.py", solution_source(assignment))
+    result = run("--course", str(course), "grade", "--assignment", "deep_chains", "--out",
+                 str(tmp_path / "graded"), "--jobs", "1", str(student))
+    assert result.exit_code == 0, result.output
+    assert gradebook(tmp_path / "graded")["deep_chains"]["score"] == f"{assignment.total_points:g}"

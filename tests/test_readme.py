@@ -9,12 +9,14 @@ import pytest
 
 from autograder.assignment import available_assignments, get_assignment
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+REPO = Path(__file__).resolve().parents[1]
+README = (REPO / "README.md").read_text(encoding="utf-8")
+COURSE = REPO / "assignments"  # the README describes this repository's course
 
 
-@pytest.mark.parametrize("assignment_id", available_assignments())
+@pytest.mark.parametrize("assignment_id", available_assignments(COURSE))
 def test_the_readme_states_each_skills_points(assignment_id: str) -> None:
-    assignment = get_assignment(assignment_id)
+    assignment = get_assignment(assignment_id, COURSE)
     section = README.split(f"**`{assignment_id}`**", 1)
     assert len(section) == 2, f"no point-scheme table for {assignment_id} in the README"
     table = section[1].split("\n\n", 2)[1]

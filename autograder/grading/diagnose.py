@@ -149,9 +149,14 @@ class Diagnoser:
 
     @classmethod
     def for_assignment(cls, assignment: Assignment) -> Diagnoser:
+        """The assignment's chaffs; without any (a student's release folder holds neither
+        catalog nor solution) nothing is diagnosed and the solution is not read."""
+        catalog = load_catalog(assignment)
+        if not catalog.misconceptions:
+            return cls("", catalog)
         from autograder.release import solution_source
 
-        return cls(solution_source(assignment), load_catalog(assignment))
+        return cls(solution_source(assignment), catalog)
 
     def _function(self, key: str, code: str, name: str) -> Callable[..., Any]:
         if key not in self._namespaces:

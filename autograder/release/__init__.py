@@ -9,11 +9,13 @@ notebook transforms (``build.INSTRUCTOR``, ``build.STUDENT``):
                 -> clear_outputs -> verify_student_notebook = student notebook
 
 and ``publish.release_assignment`` writes ``OUT/<id>/``: the ``.py`` stub, the
-``.ipynb`` notebook and the public tests, after checking them for leaks.
+``.ipynb`` notebook, the public tests, a ``README.md`` a student can start from
+(``readme.student_readme``) and ``assignment.toml`` (what ``check`` needs), after
+checking them all for leaks.
 
 API used by the CLI and by ``validate``:
 
-* ``release_assignment(assignment, out_dir, *, overwrite=False) -> ReleaseReport``
+* ``release_assignment(assignment, out_dir, *, overwrite=False, install=None) -> ReleaseReport``
 * ``instructor_notebook(assignment)`` / ``student_notebook(assignment)`` -> ``NotebookNode``
 * ``solution_source(assignment)`` (the 100% submission) / ``stub_source(assignment)`` (the 0 one)
 * errors: ``ReleaseError`` and its subclasses ``SourceError``, ``LeakError``,
@@ -31,6 +33,7 @@ from autograder.release.build import (
 from autograder.release.errors import LeakError, ReleaseError, ReleaseExistsError, SourceError
 from autograder.release.pipeline import Pipeline, PipelineOrderError, Transform, check_order
 from autograder.release.publish import ReleaseReport, find_leaks, release_assignment, release_files
+from autograder.release.readme import install_command, student_readme
 
 __all__ = [
     "INSTRUCTOR",
@@ -45,10 +48,12 @@ __all__ = [
     "Transform",
     "check_order",
     "find_leaks",
+    "install_command",
     "instructor_notebook",
     "release_assignment",
     "release_files",
     "solution_source",
     "student_notebook",
     "stub_source",
+    "student_readme",
 ]

@@ -5,14 +5,20 @@ A release of assignment ``ID`` is the folder ``OUT/ID/`` holding
 * ``<module>.py``: the stub (``build.stub_source``),
 * ``<module>.ipynb``: the student notebook (``build.student_notebook``),
 * ``tests/``: the PUBLIC tests, copied, plus a ``conftest.py`` (unless the
-  public tests bring their own) so ``pytest tests/`` works in the folder.
+  public tests bring their own) so ``pytest tests/`` works in the folder, and
+  says in one line what to install when the kit is missing;
+* ``README.md``: how to install the kit, run ``check``, the rules and the points
+  (``readme.student_readme``), and ``POINTS.md``, the points alone;
+* ``assignment.toml``: the manifest's public keys, so ``autograder check``
+  finds the assignment in the folder with no course folder
+  (``autograder.assignment.load_release``).
 
 Every file is built in memory first and scanned by ``find_leaks``: marker words,
 hidden test file names, and the distinctive lines of every solution region and
 hidden-test region. Only then is the folder written, into a temporary sibling
 that is renamed into place, so a failed release never leaves a half-written
 folder, and an existing non-empty ``OUT/ID`` is only replaced with
-``overwrite=True``.
+``overwrite=True``. The folder's mode follows the umask, like its files.
 """
 
 from __future__ import annotations
@@ -26,41 +32,18 @@ from pathlib import Path, PurePosixPath
 
 import nbformat
 
-from autograder.assignment import Assignment
+from autograder.assignment import RELEASE_MANIFEST_NAME, Assignment, release_manifest
 from autograder.grading.credit import point_scheme
 from autograder.release.build import instructor_notebook, stub_source, student_notebook
 from autograder.release.errors import LeakError, ReleaseError, ReleaseExistsError
 from autograder.release.nbgrader_cells import is_test_cell
+from autograder.release.readme import release_conftest, student_readme
 from autograder.release.regions import HIDDEN_TESTS, SOLUTION, mentions_marker, regions, remove_regions
 
 MIN_DISTINCTIVE_CHARS = 12
 """Shorter solution lines (``return s``) are too common to count as a leak on their own."""
 
 SKIPPED_NAMES = frozenset({"__pycache__", ".pytest_cache", ".ipynb_checkpoints"})
-
-CONFTEST = '''\
-"""Lets pytest run these public tests against your {module} file.
-
-In this folder, run
-
-    pytest --submission {module}.py tests/
-
-(or ``--submission {module}.ipynb`` if you work in the notebook; plain
-``pytest tests/`` uses {module}.py). ``autograder check {module}.py`` runs the
-same tests and shows a friendlier report.
-"""
-
-from pathlib import Path
-
-pytest_plugins = ["autograder.suite.plugin"]
-
-_DEFAULT = Path(__file__).resolve().parent.parent / "{module}.py"
-
-
-def pytest_configure(config):
-    if config.getoption("--submission", default=None) is None and _DEFAULT.is_file():
-        config.option.submission = str(_DEFAULT)
-'''
 
 
 @dataclass(frozen=True)
@@ -89,19 +72,28 @@ def _public_test_files(assignment: Assignment) -> dict[PurePosixPath, bytes]:
     return files
 
 
-def release_files(assignment: Assignment) -> dict[PurePosixPath, bytes]:
-    """Every file of the release, by path relative to the release folder, built in memory."""
+def release_files(assignment: Assignment, *, install: str | None = None) -> dict[PurePosixPath, bytes]:
+    """Every file of the release, by path relative to the release folder, built in memory.
+
+    ``install`` is what the README tells students to pip install (default: the
+    kit at this version, ``readme.default_install``).
+    """
+    if assignment.released:
+        raise ReleaseError(f"{assignment.root} is a student release, not a course's assignment: "
+                           "release from the course folder")
     module = assignment.module
     notebook = student_notebook(assignment)
     files = {
         PurePosixPath(f"{module}.py"): stub_source(assignment).encode("utf-8"),
         PurePosixPath(f"{module}.ipynb"): nbformat.writes(notebook).encode("utf-8") + b"\n",
     }
+    files[PurePosixPath("README.md")] = student_readme(assignment, install).encode("utf-8")
     files[PurePosixPath("POINTS.md")] = point_scheme(assignment).encode("utf-8")
+    files[PurePosixPath(RELEASE_MANIFEST_NAME)] = release_manifest(assignment).encode("utf-8")
     files.update(_public_test_files(assignment))
     conftest = PurePosixPath("tests", "conftest.py")
     if conftest not in files:
-        files[conftest] = CONFTEST.format(module=module).encode("utf-8")
+        files[conftest] = release_conftest(assignment, install).encode("utf-8")
     return files
 
 
@@ -169,6 +161,19 @@ def _is_empty_dir(path: Path) -> bool:
     return path.is_dir() and not any(path.iterdir())
 
 
+def _umask() -> int:
+    """The process's umask (read without changing it where /proc says it)."""
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _write_tree(root: Path, files: Mapping[PurePosixPath, bytes]) -> None:
     for relative, data in files.items():
         target = root.joinpath(*relative.parts)
@@ -176,9 +181,11 @@ def _write_tree(root: Path, files: Mapping[PurePosixPath, bytes]) -> None:
         target.write_bytes(data)
 
 
-def release_assignment(assignment: Assignment, out_dir: Path, *, overwrite: bool = False) -> ReleaseReport:
+def release_assignment(assignment: Assignment, out_dir: Path, *, overwrite: bool = False,
+                       install: str | None = None) -> ReleaseReport:
     """Build the student release of ``assignment`` into ``out_dir/<id>/`` and report its files.
 
+    ``install`` is what the release's README tells students to pip install.
     Raises ``ReleaseExistsError`` if that folder exists and is not empty (unless
     ``overwrite``), ``LeakError`` if anything hidden would be released, and
     another ``ReleaseError`` for a broken source; in every case nothing is written.
@@ -190,7 +197,7 @@ def release_assignment(assignment: Assignment, out_dir: Path, *, overwrite: bool
                                  "(--overwrite) to replace it")
     if folder.exists() and not folder.is_dir():
         raise ReleaseExistsError(f"{folder} exists and is not a folder")
-    files = release_files(assignment)
+    files = release_files(assignment, install=install)
     leaks = find_leaks(assignment, files)
     if leaks:
         raise LeakError(f"refusing to release {assignment.id}:\n  " + "\n  ".join(leaks))
@@ -200,6 +207,7 @@ def release_assignment(assignment: Assignment, out_dir: Path, *, overwrite: bool
     retired: Path | None = None
     try:
         _write_tree(staging, files)
+        os.chmod(staging, 0o777 & ~_umask())  # mkdtemp made it 0700
         if folder.exists():
             retired = Path(tempfile.mkdtemp(prefix=f".{assignment.id}.old-", dir=out_dir))
             os.rename(folder, retired / assignment.id)

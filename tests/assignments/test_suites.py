@@ -14,6 +14,11 @@ mistake (:mod:`tests.assignments.mistakes`), so they follow the source.
   (listed by hand: the suite's partial credit is fair only if a mistake costs
   the tests that check it and nothing else);
 * every hidden case names a manifest skill, and the skills' points add up to the total.
+
+Every assignment of the course folder (``autograder.assignment.find_course``: the
+clone's ``assignments/``, or ``--course``'s folder given as ``AUTOGRADER_COURSE``)
+runs the solution, stub, skill and public checks; the known-wrong submissions
+run for the assignments ``mistakes.py`` lists, and each one it lists must exist.
 """
 
 from __future__ import annotations
@@ -22,15 +27,15 @@ from pathlib import Path
 
 import pytest
 
-from autograder.assignment import Assignment, get_assignment
+from autograder.assignment import Assignment, available_assignments, get_assignment
 from autograder.release import solution_source, stub_source
 from tests.assignments.harness import Recorder, lost_points, run_suite
 from tests.assignments.mistakes import MISTAKES
 
 pytestmark = pytest.mark.slow
 
-ASSIGNMENTS = list(MISTAKES)
-KNOWN_WRONG = [(assignment, mistake) for assignment in ASSIGNMENTS for mistake in MISTAKES[assignment]]
+ASSIGNMENTS = available_assignments()
+KNOWN_WRONG = [(assignment, mistake) for assignment in ASSIGNMENTS for mistake in MISTAKES.get(assignment, {})]
 
 
 class Runs:
@@ -69,6 +74,12 @@ class Runs:
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
     return Runs(tmp_path_factory.mktemp("submissions"))
+
+
+def test_every_assignment_with_known_mistakes_is_in_the_course() -> None:
+    assert ASSIGNMENTS, "the course folder holds no assignment"
+    assert set(MISTAKES) <= set(ASSIGNMENTS), f"mistakes.py lists unknown assignments: " \
+                                              f"{sorted(set(MISTAKES) - set(ASSIGNMENTS))}"
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

@@ -52,7 +52,8 @@ def test_release_holds_stub_notebook_and_public_tests(assignment: Assignment, re
     public = {PurePosixPath("tests", p.relative_to(assignment.public_tests).as_posix())
               for p in assignment.public_tests.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
     expected = {PurePosixPath(f"{assignment.module}.py"), PurePosixPath(f"{assignment.module}.ipynb"),
-                PurePosixPath("POINTS.md"), PurePosixPath("tests/conftest.py")} | public
+                PurePosixPath("POINTS.md"), PurePosixPath("README.md"), PurePosixPath("assignment.toml"),
+                PurePosixPath("tests/conftest.py")} | public
     assert set(released.files) == expected
     assert _files_on_disk(folder) == expected
     for relative in public:

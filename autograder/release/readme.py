@@ -1,0 +1,170 @@
+"""What a student reads first: the release's ``README.md`` and the one line ``pytest`` says
+when the kit is missing.
+
+The README says, in this order: what is in the folder, the one command that
+installs the kit, how to run ``autograder check`` on the ``.py`` or the notebook
+(and the same tests with plain ``pytest``), the rules every function follows,
+what is graded (``autograder.grading.credit.point_scheme``, also written as
+``POINTS.md``) and what to hand in. Everything in it comes from the manifest
+and the kit, never from the instructor's source, so it cannot leak a solution
+(``publish.find_leaks`` scans it anyway).
+"""
+
+from __future__ import annotations
+
+import shlex
+
+from autograder import __version__
+from autograder.assignment import RELEASE_MANIFEST_NAME, Assignment
+from autograder.grading.credit import point_scheme
+
+KIT_DISTRIBUTION = "dl-gradekit"
+"""The kit's name on PyPI: what students install (the course's answers are not in it)."""
+
+
+def default_install() -> str:
+    """The kit at the instructor's version, so the public tests run on the kit they were written for."""
+    return f"{KIT_DISTRIBUTION}=={__version__}"
+
+
+def install_command(install: str | None = None) -> str:
+    """The one command that installs the kit: ``python3 -m pip install <spec>``."""
+    return f"python3 -m pip install {shlex.quote(install or default_install())}"
+
+
+def missing_kit_message(install: str | None = None) -> str:
+    """The one line a student who runs ``pytest`` without the kit gets."""
+    return (f"these tests need the course's autograder kit, which is not installed for this Python: "
+            f"run `{install_command(install)}` (see README.md)")
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g} s"
+
+
+def student_readme(assignment: Assignment, install: str | None = None) -> str:
+    """The release's ``README.md``."""
+    module = assignment.module
+    command = install_command(install)
+    functions = ", ".join(f"`{name}`" for name in assignment.functions)
+    limits = assignment.limits
+    return "\n".join([
+        f"# {assignment.title}",
+        "",
+        f"Write the functions {functions} in `{module}.py`, or in the notebook `{module}.ipynb` "
+        "if you prefer Jupyter (work in one of them: the grader takes the one you hand in).",
+        "",
+        "In this folder:",
+        "",
+        f"- `{module}.py` and `{module}.ipynb`: the same assignment, as a script and as a notebook; "
+        "every `raise NotImplementedError()` is yours to replace;",
+        "- `tests/`: the public tests, a few basic checks per function;",
+        f"- `{RELEASE_MANIFEST_NAME}`: what `autograder check` needs to know about the assignment;",
+        "- `POINTS.md`: the points, as below.",
+        "",
+        "## 1. Install the kit (once)",
+        "",
+        "With Python 3.11 or newer, on Linux (on Windows, inside WSL):",
+        "",
+        "```bash",
+        command,
+        "```",
+        "",
+        "That installs the `autograder` command and the tests' helpers (numpy, SymPy, pytest...); "
+        "it holds no answers. If pip refuses with `externally-managed-environment`, make a virtual "
+        "environment first: `python3 -m venv ~/venvs/dl && source ~/venvs/dl/bin/activate`, then "
+        "run the command above.",
+        "",
+        "## 2. Check your work",
+        "",
+        "In this folder:",
+        "",
+        "```bash",
+        f"autograder check {module}.py",
+        f"autograder check {module}.ipynb",
+        "```",
+        "",
+        "`check` runs the public tests on your file in the same sandbox the grader uses and prints "
+        "✓ or ✗ per function, and for each failing test the input, the expected and the returned "
+        "value. It exits with status 0 once every public test passes. The same tests run under "
+        f"plain pytest: `pytest tests/` (on `{module}.py`) or "
+        f"`pytest --submission {module}.ipynb tests/`.",
+        "",
+        "Passing the public tests is a good sign, not a guarantee: the grader's hidden tests check "
+        "more inputs (edge points, large values, integer input, other parameters) and compare with "
+        "numeric gradients.",
+        "",
+        "## Rules every function follows",
+        "",
+        "- Accept numpy arrays of any shape and Python scalars (ints too); convert with "
+        "`np.asarray(x, dtype=np.float64)` and return **float64** results of the right shape.",
+        "- **Never modify an input**: build and return new arrays (and new dicts).",
+        "- Stay finite and warning-free for every **|x| <= 1000**: the grader runs your code under "
+        "`np.errstate(over=\"raise\", invalid=\"raise\", divide=\"raise\")`, so an overflow in "
+        "`np.exp` is an error even when the final value would be right.",
+        "- Use only numpy and Python's standard library: nothing else is installed in the sandbox, "
+        "and your code may not start processes or open network connections.",
+        f"- Each call may take at most {_seconds(limits.call_timeout_s)} and importing your file "
+        f"at most {_seconds(limits.import_timeout_s)}; memory is limited to {limits.memory_mb} MB.",
+        "- Keep the functions' names and parameters as given.",
+        "",
+        "## What is graded",
+        "",
+        f"The hidden tests share {assignment.total_points:g} points among the skills below (the "
+        "same table is in `POINTS.md`); your grade report lists them the same way.",
+        "",
+        point_scheme(assignment).rstrip("\n"),
+        "",
+        "## Handing in",
+        "",
+        f"Hand in `{module}.py` or `{module}.ipynb` where your course says. In a notebook only the "
+        "code cells count; IPython magics (`%...`) and shell lines (`!...`) are dropped.",
+        "",
+    ])
+
+
+CONFTEST = '''\
+"""Lets pytest run these public tests against your {module} file.
+
+In this folder, run
+
+    pytest --submission {module}.py tests/
+
+(or ``--submission {module}.ipynb`` if you work in the notebook; plain
+``pytest tests/`` uses {module}.py). ``autograder check {module}.py`` runs the
+same tests and shows a friendlier report. Both need the kit: {command}
+"""
+
+from pathlib import Path
+
+import pytest
+
+try:
+    import autograder.suite.plugin  # noqa: F401  (the kit)
+except ImportError:
+    _MISSING_KIT = {message!r}
+else:
+    _MISSING_KIT = None
+    pytest_plugins = ["autograder.suite.plugin"]
+
+_DEFAULT = Path(__file__).resolve().parent.parent / "{module}.py"
+
+
+def pytest_addoption(parser):
+    if _MISSING_KIT:  # the kit's option, so that the command line parses and the next line is said
+        parser.addoption("--submission", default=None)
+
+
+def pytest_configure(config):
+    if _MISSING_KIT:
+        raise pytest.UsageError(_MISSING_KIT)
+    if config.getoption("--submission", default=None) is None and _DEFAULT.is_file():
+        config.option.submission = str(_DEFAULT)
+'''
+
+
+def release_conftest(assignment: Assignment, install: str | None = None) -> str:
+    """``tests/conftest.py`` of the release: the kit's plugin, the default submission, and one
+    line saying what to install when the kit is missing."""
+    return CONFTEST.format(module=assignment.module, command=install_command(install),
+                           message=missing_kit_message(install))

@@ -24,6 +24,12 @@ class ManifestError(ValueError):
     """A manifest that is missing, malformed or inconsistent."""
 
 
+FEEDBACK_LEVELS = ("full", "names")
+"""What students are told about the hidden suite's checks (the manifest's ``feedback`` key):
+``full``, every failing check with its input, expected and returned values and hint;
+``names``, only each check's name and whether it passed (and the points)."""
+
+
 @dataclass(frozen=True)
 class Limits:
     """Resource limits for one submission's sandboxed worker."""
@@ -78,6 +84,8 @@ class Assignment:
     root: Path
     credit: CreditModel = CreditModel(())
     manifest_version: int = MANIFEST_VERSION
+    feedback: str = "full"
+    """How much students see of the hidden checks: one of ``FEEDBACK_LEVELS``."""
 
     @property
     def source_path(self) -> Path:
@@ -109,6 +117,8 @@ MANIFEST_KEYS: dict[str, tuple[type, str]] = {
     "contract_share": (float, "share (0 to 0.5) of each skill's points carried by its contract checks"),
     "skill": (list, "the graded skills, [[skill]] tables of name, points and title; "
                     "their points add up to total_points"),
+    "feedback": (str, "what students see of the hidden checks: \"full\" (default: inputs, expected and "
+                      "returned values, hints) or \"names\" (each check's name and pass/fail only)"),
 }
 
 SKILL_KEYS: dict[str, tuple[type, str]] = {
@@ -116,7 +126,7 @@ SKILL_KEYS: dict[str, tuple[type, str]] = {
     "points": (float, "the skill's share of total_points"),
     "title": (str, "what the skill is, as students read it"),
 }
-OPTIONAL_KEYS = frozenset({"limits", "contract_share"})
+OPTIONAL_KEYS = frozenset({"limits", "contract_share", "feedback"})
 
 
 def _checked(raw: dict[str, Any], path: Path) -> dict[str, Any]:
@@ -135,6 +145,9 @@ def _checked(raw: dict[str, Any], path: Path) -> dict[str, Any]:
         raise ManifestError(f"{path}: functions should be a non-empty list of Python names, got {names!r}")
     if not math.isfinite(float(raw["total_points"])) or raw["total_points"] <= 0:
         raise ManifestError(f"{path}: total_points must be a positive finite number, got {raw['total_points']!r}")
+    if raw.get("feedback", "full") not in FEEDBACK_LEVELS:
+        raise ManifestError(f"{path}: feedback must be one of {', '.join(map(repr, FEEDBACK_LEVELS))}, "
+                            f"got {raw['feedback']!r}")
     if raw["manifest_version"] != MANIFEST_VERSION:
         raise ManifestError(f"{path}: manifest_version {raw['manifest_version']} is not {MANIFEST_VERSION}")
     return raw
@@ -195,7 +208,7 @@ def load_manifest(root: Path) -> Assignment:
     return Assignment(id=raw["id"], title=raw["title"], module=raw["module"],
                       functions=tuple(raw["functions"]), total_points=float(raw["total_points"]),
                       limits=_limits(raw.get("limits", {}), path), root=root,
-                      credit=_credit(raw, path))
+                      credit=_credit(raw, path), feedback=raw.get("feedback", "full"))
 
 
 def available_assignments() -> list[str]:

@@ -5,7 +5,9 @@ A release of assignment ``ID`` is the folder ``OUT/ID/`` holding
 * ``<module>.py``: the stub (``build.stub_source``),
 * ``<module>.ipynb``: the student notebook (``build.student_notebook``),
 * ``tests/``: the PUBLIC tests, copied, plus a ``conftest.py`` (unless the
-  public tests bring their own) so ``pytest tests/`` works in the folder.
+  public tests bring their own) so ``pytest tests/`` works in the folder;
+* the lecture figures the notebook's markdown shows (``![...](activations.png)``),
+  drawn from the reference by ``autograder.report.lecture``.
 
 Every file is built in memory first and scanned by ``find_leaks``: marker words,
 hidden test file names, and the distinctive lines of every solution region and
@@ -91,6 +93,8 @@ def _public_test_files(assignment: Assignment) -> dict[PurePosixPath, bytes]:
 
 def release_files(assignment: Assignment) -> dict[PurePosixPath, bytes]:
     """Every file of the release, by path relative to the release folder, built in memory."""
+    from autograder.report.lecture import shown_figures  # matplotlib loads only for a release
+
     module = assignment.module
     notebook = student_notebook(assignment)
     files = {
@@ -98,6 +102,8 @@ def release_files(assignment: Assignment) -> dict[PurePosixPath, bytes]:
         PurePosixPath(f"{module}.ipynb"): nbformat.writes(notebook).encode("utf-8") + b"\n",
     }
     files[PurePosixPath("POINTS.md")] = point_scheme(assignment).encode("utf-8")
+    shown = (cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+    files.update({PurePosixPath(name): png for name, png in shown_figures(shown).items()})
     files.update(_public_test_files(assignment))
     conftest = PurePosixPath("tests", "conftest.py")
     if conftest not in files:

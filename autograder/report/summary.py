@@ -146,9 +146,8 @@ def _stats(values: Sequence[float]) -> dict[str, float | int]:
 
 
 def _max_score(results: Sequence[GradeResult], info: AssignmentInfo) -> float:
-    if info.max_score > 0:
-        return info.max_score
-    return Counter(r.max_score for r in results).most_common(1)[0][0] if results else 0.0
+    """The maximum the results were graded against (the manifest's when there are none)."""
+    return Counter(r.max_score for r in results).most_common(1)[0][0] if results else info.max_score
 
 
 def _scores(counted: Sequence[GradeResult], max_score: float) -> dict[str, Any]:
@@ -162,27 +161,32 @@ def _scores(counted: Sequence[GradeResult], max_score: float) -> dict[str, Any]:
 
 
 def _skills(ran: Sequence[GradeResult], info: AssignmentInfo) -> list[dict[str, Any]]:
+    by_skill = [skill_cases(result.tests) for result in ran]
     order = dict.fromkeys(info.skills)
-    for result in ran:
-        order.update(dict.fromkeys(skill_cases(result.tests)))
+    for skills in by_skill:
+        order.update(dict.fromkeys(skills))
     rows = []
     for skill in order:
         earned: list[float] = []
+        shares: list[float] = []
+        full = 0
         possible = 0.0
         diagnosed: Counter[str] = Counter()
-        for result in ran:
-            cases = skill_cases(result.tests).get(skill)
+        for skills in by_skill:
+            cases = skills.get(skill)
             if not cases:
                 continue
             score, possible = sum(t.earned for t in cases), sum(t.max_score for t in cases)
-            earned.append(score if score < possible - FULL else possible)
+            full += score >= possible - FULL
+            earned.append(min(score, possible))
+            shares.append(min(score, possible) / possible if possible else 1.0)
             diagnosed.update({t.misconception for t in cases if t.misconception})
         title, points = info.skills.get(skill, ("", possible))
-        full = sum(e >= points - FULL for e in earned)
-        rows.append({"name": skill, "title": title, "points": _num(points), "submissions": len(earned),
-                     "full_marks": full, "pass_rate": _num(full / len(earned)) if earned else None,
+        rows.append({"name": skill, "title": title, "points": _num(possible if earned else points),
+                     "submissions": len(earned), "full_marks": full,
+                     "pass_rate": _num(full / len(earned)) if earned else None,
                      "mean_points": _num(statistics.fmean(earned)) if earned else None,
-                     "mean_share": _num(statistics.fmean(earned) / points) if earned and points else None,
+                     "mean_share": _num(statistics.fmean(shares)) if earned else None,
                      "misconceptions": dict(diagnosed.most_common())})
     rows.sort(key=lambda r: (math.inf if r["pass_rate"] is None else r["pass_rate"],
                              math.inf if r["mean_share"] is None else r["mean_share"], r["name"]))

@@ -24,12 +24,13 @@ from dataclasses import dataclass
 
 from autograder.grading.outcomes import TestOutcome
 
-TIMEOUT = re.compile(r"(?:(?P<function>\w+)\(\) )?(?:did not return within|was not run: time budget exhausted)")
+TIMEOUT = re.compile(r"(?P<function>\w+)\(\) (?:did not return within|is not called again: it did not return within"
+                     r"|was not run: time budget exhausted)")
 CRASH = re.compile(r"(?:while running (?P<function>\w+)\(\): )?the worker (?:was killed|exited|stopped answering"
                    r"|crashed|could not be restarted)"
                    r"|(?P<disabled>\w+)\(\) is not called again: it (?:killed|garbled the result channel of) "
                    r"the worker")
-_CALLED = re.compile(r"^(?P<function>\w+)\(\)")
+"""Both match at the start of a message: an exception the student raises starts with its type's name."""
 
 
 @dataclass(frozen=True)
@@ -41,12 +42,8 @@ class Trouble:
     first_message: str
 
 
-def _function(match: re.Match[str], message: str) -> str:
-    named = next((v for v in match.groupdict().values() if v), "")
-    if named:
-        return named
-    called = _CALLED.match(message)
-    return called.group("function") if called else ""
+def _function(match: re.Match[str]) -> str:
+    return next((v for v in match.groupdict().values() if v), "")
 
 
 def find(pattern: re.Pattern[str], tests: Iterable[TestOutcome]) -> Trouble | None:
@@ -56,12 +53,12 @@ def find(pattern: re.Pattern[str], tests: Iterable[TestOutcome]) -> Trouble | No
     for test in tests:
         if test.passed or test.kind != "student":
             continue
-        match = pattern.search(test.message)
+        match = pattern.match(test.message)
         if match is None:
             continue
         checks += 1
         first = first or test.message.strip().split("\n", 1)[0]
-        name = _function(match, test.message)
+        name = _function(match)
         if name:
             functions.setdefault(name, None)
     return Trouble(tuple(functions), checks, first) if checks else None

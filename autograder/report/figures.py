@@ -20,11 +20,12 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402  (the backend is chosen first)
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 DPI = 110
 WIDTH_IN = 8.0
 BLUE, ORANGE, GREEN, RED, GREY = "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#7f7f7f"
-STYLE = {"font.size": 10, "axes.titlesize": 12, "axes.labelsize": 10, "legend.fontsize": 9,
+STYLE: dict[str, Any] = {"font.size": 10, "axes.titlesize": 12, "axes.labelsize": 10, "legend.fontsize": 9,
          "axes.spines.top": False, "axes.spines.right": False, "text.parse_math": False,
          "svg.hashsalt": "dl-gradekit"}
 
@@ -32,7 +33,8 @@ STYLE = {"font.size": 10, "axes.titlesize": 12, "axes.labelsize": 10, "legend.fo
 @contextmanager
 def figure(height_in: float, *, math: bool = False, width_in: float = WIDTH_IN) -> Iterator[Figure]:
     """A new figure in the kit's style; closed on exit (pyplot keeps no reference to it)."""
-    with plt.rc_context({**STYLE, "text.parse_math": math}):
+    style: Any = {**STYLE, "text.parse_math": math}
+    with plt.rc_context(style):
         fig = plt.figure(figsize=(width_in, height_in), dpi=DPI, layout="constrained")
         try:
             yield fig
@@ -69,11 +71,12 @@ def score_histogram(summary: dict[str, Any]) -> bytes:
             ax.axvline(scores["median"], color=GREEN, linewidth=2, linestyle="--",
                        label=f"median {_points(scores['median'])}")
         ax.set_xlim(edges[0], edges[-1])
+        ax.set_ylim(0, max(counts, default=0) * 1.15 + 0.5)  # headroom for the legend
         ax.set_xlabel(f"score (points out of {_points(scores['max_score'])})")
         ax.set_ylabel("submissions")
-        ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(f"Score distribution ({scores.get('count', 0)} graded submissions)")
-        ax.legend(loc="upper left", frameon=False)
+        ax.legend(loc="best", frameon=True, framealpha=0.9)
         return png_bytes(fig)
 
 
@@ -116,7 +119,7 @@ def misconception_counts(summary: dict[str, Any]) -> bytes:
         ax.invert_yaxis()
         top = max((r["submissions"] for r in rows), default=1)
         ax.set_xlim(0, top * 1.25 + 0.5)
-        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel(f"submissions diagnosed (of {summary['tests_ran']} whose tests ran)")
         ax.set_title("Misconceptions diagnosed")
         return png_bytes(fig)

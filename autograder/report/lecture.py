@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import sympy as sp
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from autograder.report.figures import BLUE, GREEN, GREY, ORANGE, RED, figure, png_bytes
@@ -62,9 +63,9 @@ def vanishing_data(max_depth: int = MAX_DEPTH) -> dict[str, list[float]]:
 
     data: dict[str, list[float]] = {}
     for name in VANISHING_ACTIVATIONS:
-        data[name] = [abs(float(deep_chain_gradients(CHAIN_INPUT, np.full(n, CHAIN_WEIGHT), name)[0]))
+        data[name] = [abs(float(deep_chain_gradients(CHAIN_INPUT, [CHAIN_WEIGHT] * n, name)[0]))
                       for n in range(1, max_depth + 1)]
-    data["bound"] = [float(vanishing_bound(CHAIN_INPUT, np.full(n, CHAIN_WEIGHT), "sigmoid"))
+    data["bound"] = [float(vanishing_bound(CHAIN_INPUT, [CHAIN_WEIGHT] * n, "sigmoid"))
                      for n in range(1, max_depth + 1)]
     return data
 
@@ -133,7 +134,7 @@ def draw_activations(fig: Figure) -> None:
     xs = xs[xs != 0.0]
     sup, where = _sigmoid_sup()
     grid = fig.add_gridspec(3, 5, width_ratios=(1, 1, 0.12, 1, 1))  # a gap between the two pairs
-    derivative_axes = []
+    derivative_axes: list[Axes] = []
     for index, name in enumerate(PLOTTED_ACTIVATIONS):
         row, col = divmod(index, 2)
         f_ax = fig.add_subplot(grid[row, 3 * col])

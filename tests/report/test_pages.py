@@ -139,3 +139,21 @@ def test_names_feedback_shows_names_and_pass_fail_only(tmp_path: Path) -> None:
     # the instructor's copy keeps everything
     cases = [c for t in document["tests"] for c in t["extra_data"]["cases"]]
     assert any(c.get("output") == "sigmoid: wrong" for c in cases)
+
+
+def test_the_report_command_writes_both_files_and_refuses_an_empty_folder(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from autograder.cli import main
+
+    runner = CliRunner(env={"COLUMNS": "400"})
+    empty = runner.invoke(main, ["report", str(tmp_path)])
+    assert empty.exit_code == 2 and "holds no <student>/results.json" in empty.output
+    write_made_up_batch(tmp_path)
+    done = runner.invoke(main, ["report", str(tmp_path)])
+    assert done.exit_code == 0, done.output
+    assert f"report written to {tmp_path / 'report.html'}" in done.output
+    assert f"summary written to {tmp_path / 'summary.json'}" in done.output
+    assert "7 submissions, mean 2, median 2 of 4" in done.output
+    wrong = runner.invoke(main, ["report", "--assignment", "backprop", str(tmp_path)])
+    assert wrong.exit_code == 2 and "no results of 'backprop'" in wrong.output

@@ -49,6 +49,12 @@ class CourseError(ManifestError):
     """No course folder could be found, or the one named does not exist."""
 
 
+FEEDBACK_LEVELS = ("full", "names")
+"""What students are told about the hidden suite's checks (the manifest's ``feedback`` key):
+``full``, every failing check with its input, expected and returned values and hint;
+``names``, only each check's name and whether it passed (and the points)."""
+
+
 @dataclass(frozen=True)
 class Limits:
     """Resource limits for one submission's sandboxed worker."""
@@ -105,6 +111,8 @@ class Assignment:
     manifest_version: int = MANIFEST_VERSION
     released: bool = False
     """True for a student's release folder: public suite in ``tests/``, nothing secret."""
+    feedback: str = "full"
+    """How much students see of the hidden checks: one of ``FEEDBACK_LEVELS``."""
 
     @property
     def source_path(self) -> Path:
@@ -136,6 +144,8 @@ MANIFEST_KEYS: dict[str, tuple[type, str]] = {
     "contract_share": (float, "share (0 to 0.5) of each skill's points carried by its contract checks"),
     "skill": (list, "the graded skills, [[skill]] tables of name, points and title; "
                     "their points add up to total_points"),
+    "feedback": (str, "what students see of the hidden checks: \"full\" (default: inputs, expected and "
+                      "returned values, hints) or \"names\" (each check's name and pass/fail only)"),
 }
 
 SKILL_KEYS: dict[str, tuple[type, str]] = {
@@ -143,7 +153,7 @@ SKILL_KEYS: dict[str, tuple[type, str]] = {
     "points": (float, "the skill's share of total_points"),
     "title": (str, "what the skill is, as students read it"),
 }
-OPTIONAL_KEYS = frozenset({"limits", "contract_share"})
+OPTIONAL_KEYS = frozenset({"limits", "contract_share", "feedback"})
 
 
 def _checked(raw: dict[str, Any], path: Path) -> dict[str, Any]:
@@ -162,6 +172,9 @@ def _checked(raw: dict[str, Any], path: Path) -> dict[str, Any]:
         raise ManifestError(f"{path}: functions should be a non-empty list of Python names, got {names!r}")
     if not math.isfinite(float(raw["total_points"])) or raw["total_points"] <= 0:
         raise ManifestError(f"{path}: total_points must be a positive finite number, got {raw['total_points']!r}")
+    if raw.get("feedback", "full") not in FEEDBACK_LEVELS:
+        raise ManifestError(f"{path}: feedback must be one of {', '.join(map(repr, FEEDBACK_LEVELS))}, "
+                            f"got {raw['feedback']!r}")
     if raw["manifest_version"] != MANIFEST_VERSION:
         raise ManifestError(f"{path}: manifest_version {raw['manifest_version']} is not {MANIFEST_VERSION}")
     return raw
@@ -221,7 +234,8 @@ def _assignment(raw: dict[str, Any], root: Path, path: Path, *, released: bool =
     return Assignment(id=raw["id"], title=raw["title"], module=raw["module"],
                       functions=tuple(raw["functions"]), total_points=float(raw["total_points"]),
                       limits=_limits(raw.get("limits", {}), path), root=root,
-                      credit=_credit(raw, path), released=released)
+                      credit=_credit(raw, path), released=released,
+                      feedback=raw.get("feedback", "full"))
 
 
 def load_manifest(root: Path) -> Assignment:
@@ -266,6 +280,7 @@ def release_manifest(assignment: Assignment) -> str:
         "functions = [" + ", ".join(_toml_value(f) for f in assignment.functions) + "]",
         f"total_points = {_toml_value(assignment.total_points)}",
         f"contract_share = {_toml_value(assignment.credit.contract_share)}",
+        f"feedback = {_toml_value(assignment.feedback)}",
         "",
         "[limits]",
         *(f"{f.name} = {_toml_value(getattr(limits, f.name))}" for f in fields(Limits)),

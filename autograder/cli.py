@@ -79,6 +79,17 @@ def grade(assignment_id: str, out_dir: Path, jobs: int, resume: bool, submission
 
 @main.command()
 @click.option("--assignment", "assignment_id", default=None, metavar="ID",
+              help="the assignment to report on, when FOLDER holds results of several")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def report(assignment_id: str | None, folder: Path) -> None:
+    """Write FOLDER/report.html and FOLDER/summary.json for a batch graded with --out FOLDER."""
+    from autograder.views import report_with_summary
+
+    sys.exit(report_with_summary(folder, assignment_id))
+
+
+@main.command()
+@click.option("--assignment", "assignment_id", default=None, metavar="ID",
               help="assignment id; by default, the one whose module matches FILE's name")
 @click.argument("file", type=click.Path(path_type=Path))
 def check(assignment_id: str | None, file: Path) -> None:

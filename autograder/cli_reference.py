@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 import sympy as sp
@@ -16,7 +17,7 @@ from reference.properties import ActivationProperties, all_properties, display_n
 
 @click.group()
 def reference() -> None:
-    """Inspect the symbolic reference: activation properties and chain-rule paths."""
+    """Inspect the symbolic reference: activation properties, chain-rule paths, lecture figures."""
 
 
 def _yes(flag: bool) -> str:
@@ -78,3 +79,21 @@ def paths(param: str, activation: str, as_json: bool) -> None:
     console.print(f"\nsum over paths: {report.local_sum}", markup=False)
     console.print(f"sum over paths == sympy.diff(composed L, {param}): {report.matches_diff}",
                   markup=False)
+
+
+@reference.command()
+@click.argument("figure", type=click.Choice(["vanishing", "activations"]))
+@click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="file to write: .png, .svg or .pdf")
+def plot(figure: str, out_file: Path) -> None:
+    """Draw a lecture FIGURE from the reference: the gradient reaching layer 1 by depth
+    (vanishing) or each activation beside its derivative (activations)."""
+    from autograder.report.lecture import save_figure
+
+    if out_file.suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise click.BadParameter(f"{out_file.name}: the file should end in .png, .svg or .pdf",
+                                 param_hint="--out")
+    if not out_file.parent.is_dir():
+        raise click.BadParameter(f"{out_file.parent} is not a folder", param_hint="--out")
+    save_figure(figure, out_file)
+    click.echo(f"wrote {out_file}")

@@ -9,13 +9,16 @@ that shows such text uses it:
 * ``terminal_text`` / ``terminal_plain``: the instructor's terminal (rich);
 * ``markdown_text``: ``feedback.md`` and the ``output`` fields of
   ``results.json`` that Gradescope renders as Markdown;
-* ``csv_cell``: ``grades.csv`` (spreadsheet formula injection).
+* ``csv_cell``: ``grades.csv`` (spreadsheet formula injection);
+* ``html_text``: ``report.html`` and ``feedback.html`` (the Jinja2 templates
+  also autoescape everything else they are given).
 
 The goal is inert text: whatever the student wrote is shown, never obeyed.
 """
 
 from __future__ import annotations
 
+import html
 import re
 
 from rich.markup import escape as _rich_escape
@@ -119,3 +122,16 @@ def csv_cell(text: str) -> str:
     """
     text = str(text)
     return f"'{text}" if text.startswith(_FORMULA_START) else text
+
+
+# --------------------------------------------------------------------------
+# HTML (report.html, feedback.html)
+
+
+def html_text(text: str) -> str:
+    """Student text as inert HTML: controls and bidi overrides removed, ``& < > " '`` escaped.
+
+    Safe in element content and in quoted attribute values; a URL built from
+    student text still needs ``urllib.parse.quote`` first.
+    """
+    return html.escape(strip_controls(text), quote=True)

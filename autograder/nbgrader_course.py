@@ -189,10 +189,17 @@ def write_course_source(assignment: Assignment, course_root: Path, *, overwrite:
     raises ``CourseError`` unless ``overwrite``. Source errors of the assignment
     propagate as ``autograder.release.ReleaseError``; nothing is written then.
     """
+    from autograder.report.lecture import shown_figures
+
     notebook = instructor_notebook(assignment)
     path = source_notebook_path(course_root, assignment)
     write_course_config(course_root)
-    return _write_notebook(path, notebook, overwrite=overwrite)
+    written = _write_notebook(path, notebook, overwrite=overwrite)
+    # generate_assignment copies the files beside the notebook, so the figures it shows reach the students
+    for name, png in shown_figures(c.source for c in notebook.cells if c.cell_type == "markdown").items():
+        if not (path.parent / name).is_file() or (path.parent / name).read_bytes() != png:
+            _write_atomic(path.parent / name, png)
+    return written
 
 
 def write_course(assignments: Iterable[Assignment], course_root: Path, *,

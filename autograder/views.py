@@ -64,8 +64,42 @@ def grade_with_progress(assignment: Assignment, paths: list[Path], out_dir: Path
     if report.resumed:
         console.print(f"resumed {len(report.resumed)} already graded")
     shown = terminal_text(str(out_dir))
-    console.print(f"wrote {shown}/<student>/results.json, feedback.md and {shown}/grades.csv")
+    console.print(f"wrote {shown}/<student>/results.json, feedback.md, feedback.html and {shown}/grades.csv")
+    _report_after_grading(assignment, out_dir)
     return report
+
+
+def _report_after_grading(assignment: Assignment, out_dir: Path) -> None:
+    """Write the batch report; grading stands even if the report cannot be written."""
+    from autograder.report import write_report
+
+    try:
+        written = write_report(out_dir, assignment=assignment)
+    except Exception as err:  # the grades are written; the report can be made again later
+        errors.print(f"[yellow]report not written[/yellow] ({terminal_text(type(err).__name__)}: "
+                     f"{terminal_text(str(err))}); run: autograder report {terminal_text(str(out_dir))}")
+        return
+    console.print(f"report written to {terminal_text(str(written.html))}")
+
+
+def report_with_summary(folder: Path, assignment_id: str | None) -> int:
+    """``autograder report``: write report.html and summary.json; 2 when there is nothing to report."""
+    from autograder.report import ReportError, write_report
+
+    try:
+        written = write_report(folder, assignment_id=assignment_id)
+    except ReportError as err:
+        errors.print(f"[red]cannot report:[/red] {terminal_text(str(err))}")
+        return 2
+    summary = written.summary
+    scores = summary["scores"]
+    if scores.get("count"):
+        console.print(f"{terminal_text(summary['assignment']['title'])}: {summary['submissions']} submissions, "
+                      f"mean {format_points(scores['mean'])}, median {format_points(scores['median'])} "
+                      f"of {format_points(scores['max_score'])}")
+    console.print(f"report written to {terminal_text(str(written.html))}")
+    console.print(f"summary written to {terminal_text(str(written.json))}")
+    return 0
 
 
 def check_with_report(file: Path, assignment_id: str | None, *, course: Path | None = None) -> int:

@@ -22,3 +22,12 @@ def test_the_readme_states_each_skills_points(assignment_id: str) -> None:
     table = section[1].split("\n\n", 2)[1]
     rows = dict(re.findall(r"^\| `(\w+)` \| ([\d.]+) \|", table, flags=re.MULTILINE))
     assert rows == {s.name: f"{s.points:g}" for s in assignment.credit.skills}
+
+
+def test_every_image_the_readme_shows_is_in_the_repository() -> None:
+    root = Path(__file__).resolve().parents[1]
+    shown = re.findall(r'<img src="([^"]+)"', README) + re.findall(r"!\[[^\]]*\]\(([^)]+)\)", README)
+    assert shown, "the README shows no image"
+    for path in shown:
+        assert (root / path).is_file(), path
+        assert (root / path).read_bytes().startswith(b"\x89PNG"), path

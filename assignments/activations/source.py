@@ -30,6 +30,12 @@
 # derivatives in numpy: sigmoid, tanh, ReLU, Leaky ReLU, PReLU, ELU and
 # softmax.
 #
+# ![Each activation of the lecture beside its derivative; the sigmoid's derivative never exceeds 1/4](activations.png)
+#
+# Each activation (blue) beside its derivative (red, all derivatives on the
+# same scale). The sigmoid's derivative never exceeds $\tfrac14$, reached at
+# $x = 0$: every sigmoid layer multiplies the gradient by at most $\tfrac14$.
+#
 # ## Rules for every function
 #
 # * Inputs are numpy arrays of **any shape** or Python scalars (ints too).

@@ -1,6 +1,6 @@
 """Grade many submissions in parallel and write results, feedback and the gradebook.
 
-Per student, ``OUT/<student>/feedback.md`` then ``OUT/<student>/results.json``
+Per student, ``OUT/<student>/feedback.md``, ``feedback.html`` then ``results.json``
 are written atomically (temp file + rename); ``results.json`` is written last,
 so its presence means the student is done and ``--resume`` skips them.
 ``OUT/grades.csv`` is rebuilt at the end from every ``results.json`` of the
@@ -37,7 +37,7 @@ from autograder.submission import student_id_of
 
 MAX_POOL_RESTARTS = 3
 GRADEBOOK = "grades.csv"
-RESERVED_IDS = frozenset({"grades", GRADEBOOK})
+RESERVED_IDS = frozenset({"grades", GRADEBOOK, "report.html", "summary.json"})
 """Student ids refused (case-insensitively): their folder would be, or shadow, the kit's own output."""
 Progress = Callable[[GradeResult], None]
 Record = Callable[[str, GradeResult], None]
@@ -84,10 +84,15 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
-def write_student(result: GradeResult, out_dir: Path, title: str) -> None:
+def write_student(result: GradeResult, out_dir: Path, assignment: Assignment) -> None:
+    from autograder.report import render_feedback_html
+
     folder = out_dir / result.student_id
-    write_atomically(folder / "feedback.md", render_feedback(result, title))
-    write_atomically(folder / "results.json", results_json(result))
+    detail = assignment.feedback
+    write_atomically(folder / "feedback.md", render_feedback(result, assignment.title, detail))
+    write_atomically(folder / "feedback.html", render_feedback_html(
+        result, assignment.title, skills={s.name: s.title for s in assignment.credit.skills}, detail=detail))
+    write_atomically(folder / "results.json", results_json(result, detail))
 
 
 def kit_failure(assignment: Assignment, student: str, err: BaseException | str) -> GradeResult:
@@ -198,11 +203,11 @@ def grade_batch(assignment: Assignment, paths: Sequence[Path], out_dir: Path, *,
 
     def record(student: str, result: GradeResult) -> None:
         try:
-            write_student(result, out_dir, assignment.title)
+            write_student(result, out_dir, assignment)
         except Exception as err:  # this student's files only; the batch goes on
             result = kit_failure(assignment, student, f"could not write the results: {type(err).__name__}: {err}")
             try:
-                write_student(result, out_dir, assignment.title)
+                write_student(result, out_dir, assignment)
             except Exception:
                 pass  # still listed in grades.csv below, as a grader error
         results[student] = result

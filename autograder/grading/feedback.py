@@ -13,13 +13,16 @@ def _lost(tests: list[TestOutcome]) -> float:
     return sum(t.max_score - t.earned for t in tests)
 
 
-def _skill_section(skill: str, tests: list[TestOutcome]) -> list[str]:
+def _skill_section(skill: str, tests: list[TestOutcome], detail: str) -> list[str]:
     failed = [t for t in tests if not t.passed]
     earned = sum(t.earned for t in tests)
     possible = sum(t.max_score for t in tests)
     lines = [f"### `{skill}`: {format_points(earned)} / {format_points(possible)} "
              f"({len(failed)} of {len(tests)} checks failed)", ""]
     for test in failed[:MAX_CASES_SHOWN]:
+        if detail != "full":
+            lines.append(f"- `{test.name}`: failed")
+            continue
         message = markdown_text(test.message.strip()).replace("\n", "\n  ")
         lines.append(f"- `{test.name}`: {message}")
     if len(failed) > MAX_CASES_SHOWN:
@@ -29,8 +32,11 @@ def _skill_section(skill: str, tests: list[TestOutcome]) -> list[str]:
     return [*lines, ""]
 
 
-def render_feedback(result: GradeResult, title: str = "") -> str:
-    """The Markdown feedback a student reads; every student-controlled text in it is escaped."""
+def render_feedback(result: GradeResult, title: str = "", detail: str = "full") -> str:
+    """The Markdown feedback a student reads; every student-controlled text in it is escaped.
+
+    ``detail`` is the assignment's ``feedback`` level: ``"names"`` lists failing checks by name only.
+    """
     heading = markdown_text(f"{title or result.assignment_id} ({result.student_id})")
     lines = [f"# Feedback: {' '.join(heading.split())}", "", f"**{markdown_text(result.summary())}**", ""]
     for warning in result.warnings:
@@ -45,7 +51,7 @@ def render_feedback(result: GradeResult, title: str = "") -> str:
         return "\n".join([*lines, "Every check passed. Well done.", ""])
     lines += ["## What to fix", ""]
     for skill, tests in short.items():
-        lines += _skill_section(skill, tests)
+        lines += _skill_section(skill, tests, detail)
     full = [s for s in skills if s not in short]
     if full:
         lines += ["## Full marks", "", ", ".join(f"`{s}`" for s in full), ""]

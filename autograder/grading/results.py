@@ -114,10 +114,13 @@ def _case_json(test: TestOutcome) -> dict[str, Any]:
     return case
 
 
-def _skill_output(cases: list[TestOutcome]) -> str:
-    """The student-facing summary of one skill: its failing cases, then why contract points are held back."""
+def _skill_output(cases: list[TestOutcome], detail: str = "full") -> str:
+    """The student-facing summary of one skill: its failing cases, then why contract points are held back.
+
+    ``detail="names"`` (the manifest's ``feedback``) names the failing cases without their messages.
+    """
     failed = [t for t in cases if not t.passed]
-    lines = [f"{t.name}: {t.message}" for t in failed[:MAX_CASES_IN_OUTPUT]]
+    lines = [f"{t.name}: " + (t.message if detail == "full" else "failed") for t in failed[:MAX_CASES_IN_OUTPUT]]
     if len(failed) > MAX_CASES_IN_OUTPUT:
         lines.append(f"... and {len(failed) - MAX_CASES_IN_OUTPUT} more failing checks")
     if any(t.passed and t.earned < t.max_score - 1e-9 for t in cases):
@@ -133,19 +136,23 @@ def skill_cases(tests: tuple[TestOutcome, ...]) -> dict[str, list[TestOutcome]]:
     return dict(groups)
 
 
-def _skill_json(skill: str, cases: list[TestOutcome], failed_closed: bool) -> dict[str, Any]:
+def _skill_json(skill: str, cases: list[TestOutcome], failed_closed: bool, detail: str) -> dict[str, Any]:
     possible = round(sum(t.max_score for t in cases), 6)
     earned = 0.0 if failed_closed else round(sum(t.earned for t in cases), 6)
     full = earned >= possible - 1e-9
     misconceptions = list(dict.fromkeys(t.misconception for t in cases if t.misconception))
     return {"name": skill, "score": earned, "max_score": possible, "status": "passed" if full else "failed",
-            "output": "" if full else markdown_text(_skill_output(cases)), "visibility": "visible",
+            "output": "" if full else markdown_text(_skill_output(cases, detail)), "visibility": "visible",
             "extra_data": {"skill": skill, "misconceptions": misconceptions,
                            "cases": [_case_json(t) for t in cases]}}
 
 
-def to_gradescope(result: GradeResult) -> dict[str, Any]:
-    """The Gradescope ``results.json`` document for ``result``."""
+def to_gradescope(result: GradeResult, detail: str = "full") -> dict[str, Any]:
+    """The Gradescope ``results.json`` document for ``result``.
+
+    ``detail`` is the assignment's ``feedback`` level: with ``"names"`` the
+    student-facing ``output`` names failing cases only; ``extra_data`` keeps everything.
+    """
     failed_closed = bool(result.error)
     return {
         "score": result.score,
@@ -156,7 +163,8 @@ def to_gradescope(result: GradeResult) -> dict[str, Any]:
         "test_output_format": "md",
         "visibility": "visible",
         "stdout_visibility": "hidden",
-        "tests": [_skill_json(skill, cases, failed_closed) for skill, cases in skill_cases(result.tests).items()],
+        "tests": [_skill_json(skill, cases, failed_closed, detail)
+                  for skill, cases in skill_cases(result.tests).items()],
         "extra_data": {
             "format_version": RESULTS_FORMAT_VERSION,
             "student_id": result.student_id,
@@ -173,8 +181,8 @@ def to_gradescope(result: GradeResult) -> dict[str, Any]:
     }
 
 
-def results_json(result: GradeResult) -> str:
-    return json.dumps(to_gradescope(result), indent=2, allow_nan=False) + "\n"
+def results_json(result: GradeResult, detail: str = "full") -> str:
+    return json.dumps(to_gradescope(result, detail), indent=2, allow_nan=False) + "\n"
 
 
 def _case_from_json(skill: str, case: dict[str, Any]) -> TestOutcome:

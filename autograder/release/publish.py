@@ -12,6 +12,8 @@ A release of assignment ``ID`` is the folder ``OUT/ID/`` holding
 * ``assignment.toml``: the manifest's public keys, so ``autograder check``
   finds the assignment in the folder with no course folder
   (``autograder.assignment.load_release``).
+* the lecture figures the notebook's markdown shows (``![...](activations.png)``),
+  drawn from the reference by ``autograder.report.lecture``.
 
 Every file is built in memory first and scanned by ``find_leaks``: marker words,
 hidden test file names, and the distinctive lines of every solution region and
@@ -81,6 +83,8 @@ def release_files(assignment: Assignment, *, install: str | None = None) -> dict
     if assignment.released:
         raise ReleaseError(f"{assignment.root} is a student release, not a course's assignment: "
                            "release from the course folder")
+    from autograder.report.lecture import shown_figures  # matplotlib loads only for a release
+
     module = assignment.module
     notebook = student_notebook(assignment)
     files = {
@@ -90,6 +94,8 @@ def release_files(assignment: Assignment, *, install: str | None = None) -> dict
     files[PurePosixPath("README.md")] = student_readme(assignment, install).encode("utf-8")
     files[PurePosixPath("POINTS.md")] = point_scheme(assignment).encode("utf-8")
     files[PurePosixPath(RELEASE_MANIFEST_NAME)] = release_manifest(assignment).encode("utf-8")
+    shown = (cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+    files.update({PurePosixPath(name): png for name, png in shown_figures(shown).items()})
     files.update(_public_test_files(assignment))
     conftest = PurePosixPath("tests", "conftest.py")
     if conftest not in files:

@@ -108,7 +108,7 @@ def test_hostile_submission_scores_like_its_honest_twin(
     written = json.loads((out_dir / student / "results.json").read_text())
     assert written["score"] == pytest.approx(twin.score, abs=1e-9)
     assert sorted(p.name for p in out_dir.iterdir()) == ["grades.csv", student]
-    assert sorted(p.name for p in (out_dir / student).iterdir()) == ["feedback.md", "results.json"]
+    assert sorted(p.name for p in (out_dir / student).iterdir()) == ["feedback.html", "feedback.md", "results.json"]
 
 
 def test_ci_grades_inside_bubblewrap() -> None:

@@ -70,7 +70,7 @@ def test_malformed_files_are_zeros_with_reasons_and_the_batch_goes_on(tmp_path: 
     assert f"resumed {len(MALFORMED) + 1} already graded" in again.output
 
 
-@pytest.mark.parametrize("name", ["grades.csv.py", "GRADES.CSV.py"])
+@pytest.mark.parametrize("name", ["grades.csv.py", "GRADES.CSV.py", "summary.json.py", "Report.HTML.py"])
 def test_a_student_id_cannot_take_the_gradebooks_place(tmp_path: Path, assignment: Assignment,
                                                        base_source: str, name: str) -> None:
     squatter = tmp_path / "subs" / name

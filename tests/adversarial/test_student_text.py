@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -61,6 +62,28 @@ def _assert_inert_markdown(markdown: str) -> None:
         assert live not in html, (live, html)
     assert "ALL SUBMISSIONS: 100/100" in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "[click me](javascript:alert(1))" in html
+
+
+class _Tags(HTMLParser):
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str]]] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, {k: v or "" for k, v in attrs}))
+
+
+def _assert_inert_html(page: str) -> None:
+    """No element, attribute or link comes out of the hostile text; its characters show, escaped."""
+    assert "\x1b" not in page and "\x9b" not in page and "\r" not in page
+    tags = _Tags(page).tags
+    assert not [t for t, _ in tags if t in ("script", "iframe", "object", "embed", "link")]
+    assert all(a["src"].startswith("data:image/png;base64,") for t, a in tags if t == "img")
+    assert not [a for _, a in tags if any(name.startswith("on") for name in a)]
+    hrefs = [a["href"] for t, a in tags if t == "a"]
+    assert all(h.startswith(("#", "./")) or h in ("summary.json", "grades.csv") for h in hrefs), hrefs
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "ALL SUBMISSIONS: 100/100" in page
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +134,15 @@ def test_feedback_markdown_is_inert(graded: tuple[Path, Result]) -> None:
         _assert_inert_markdown((out / student / "feedback.md").read_text(encoding="utf-8"))
     honest = (out / "trent_call" / "feedback.md").read_text(encoding="utf-8")
     assert f"ValueError: {HONEST_TEXT}" in honest  # ordinary text is left as it was
+
+
+def test_feedback_html_and_the_report_are_inert(graded: tuple[Path, Result]) -> None:
+    out, _ = graded
+    for student in ("mallory", "mallory_call"):
+        _assert_inert_html((out / student / "feedback.html").read_text(encoding="utf-8"))
+    _assert_inert_html((out / "report.html").read_text(encoding="utf-8"))
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "./%3DHYPERLINK%28%22http%3Aevil.example%22%2C%22click%20me%22%29/feedback.html" in report
 
 
 def test_gradescope_output_is_declared_markdown_and_inert(graded: tuple[Path, Result]) -> None:

@@ -52,13 +52,15 @@ def test_batch_writes_results_feedback_and_gradebook(tmp_path: Path, assignment:
     assert sorted(seen) == ["alice", "bob", "ghost"] and report.resumed == ()
     assert report.all_graded and report.out_dir == out
     for student in ("alice", "bob", "ghost"):
-        assert {p.name for p in (out / student).iterdir()} == {"results.json", "feedback.md"}
+        assert {p.name for p in (out / student).iterdir()} == {"results.json", "feedback.md", "feedback.html"}
     assert read_results(out, "alice")["score"] == pytest.approx(TINY_POINTS)
     assert read_results(out, "bob")["score"] == pytest.approx(2.0)
     assert read_results(out, "ghost")["extra_data"]["error_kind"] == "submission"
     assert "Every check passed" in (out / "alice" / "feedback.md").read_text(encoding="utf-8")
     assert "### `relu`" in (out / "bob" / "feedback.md").read_text(encoding="utf-8")
     assert "does not exist" in (out / "ghost" / "feedback.md").read_text(encoding="utf-8")
+    assert "does not exist" in (out / "ghost" / "feedback.html").read_text(encoding="utf-8")
+    assert "<code>relu</code>" in (out / "bob" / "feedback.html").read_text(encoding="utf-8")
 
     table = list(csv.DictReader(io.StringIO((out / "grades.csv").read_text(encoding="utf-8"))))
     assert [(r["student_id"], r["score"], r["status"]) for r in table] == [

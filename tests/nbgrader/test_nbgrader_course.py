@@ -249,6 +249,8 @@ def test_write_course_source_uses_nbgraders_layout(tmp_path: Path, activations: 
     assert written == instructor_notebook(activations)
     assert (tmp_path / CONFIG_NAME).is_file()
     assert notebook_max_score(written) == sum(graded_cell_points(written).values()) > 0
+    # the figure the notebook shows sits beside it, so generate_assignment releases it too
+    assert (path.parent / "activations.png").read_bytes().startswith(b"\x89PNG")
 
 
 def test_write_course_source_refuses_a_different_notebook(tmp_path: Path, activations: Assignment) -> None:

@@ -27,6 +27,9 @@ from .helpers import copy_assignment, solution_lines
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MARKER_WORDS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+FIGURES = {"activations": {PurePosixPath("activations.png")},
+           "vanishing": {PurePosixPath("vanishing_gradient.png")}}
+"""The lecture figures each notebook shows, released beside it."""
 
 
 def _files_on_disk(folder: Path) -> set[PurePosixPath]:
@@ -34,7 +37,8 @@ def _files_on_disk(folder: Path) -> set[PurePosixPath]:
 
 
 def _texts(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): p.read_text(encoding="utf-8") for p in folder.rglob("*") if p.is_file()}
+    return {str(p.relative_to(folder)): p.read_text(encoding="utf-8") for p in folder.rglob("*")
+            if p.is_file() and p.suffix != ".png"}
 
 
 def _hidden_files(assignment: Assignment) -> set[str]:
@@ -54,6 +58,7 @@ def test_release_holds_stub_notebook_and_public_tests(assignment: Assignment, re
     expected = {PurePosixPath(f"{assignment.module}.py"), PurePosixPath(f"{assignment.module}.ipynb"),
                 PurePosixPath("POINTS.md"), PurePosixPath("README.md"), PurePosixPath("assignment.toml"),
                 PurePosixPath("tests/conftest.py")} | public
+    expected |= FIGURES.get(assignment.id, set())
     assert set(released.files) == expected
     assert _files_on_disk(folder) == expected
     for relative in public:
@@ -62,6 +67,16 @@ def test_release_holds_stub_notebook_and_public_tests(assignment: Assignment, re
     assert (folder / f"{assignment.module}.py").read_text() == stub_source(assignment)
     scheme = (folder / "POINTS.md").read_text()
     assert all(f"| `{s.name}` |" in scheme for s in assignment.credit.skills)
+
+
+def test_released_figures_are_the_pngs_the_notebook_shows(assignment: Assignment,
+                                                          released: ReleaseReport) -> None:
+    notebook = nbformat.read(released.folder / f"{assignment.module}.ipynb", as_version=4)
+    markdown = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+    for figure in FIGURES.get(assignment.id, set()):
+        assert f"]({figure})" in markdown
+        data = (released.folder / figure).read_bytes()
+        assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 20_000
 
 
 def test_release_has_no_marker_anywhere(released: ReleaseReport) -> None:

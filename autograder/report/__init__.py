@@ -1,0 +1,29 @@
+"""Pictures of a graded batch and of the lecture.
+
+* ``write_report(DIR)``: ``DIR/report.html`` (one self-contained page: score
+  distribution, pass rate per skill, misconceptions, submissions that timed
+  out, crashed or could not be loaded, the slowest, the sandbox) and
+  ``DIR/summary.json`` (the same numbers), after ``grade --out DIR``;
+* ``render_feedback_html``: a student's ``feedback.html``, beside ``feedback.md``;
+* ``autograder.report.lecture``: the figures the reference derives (the
+  vanishing gradient by depth, each activation beside its derivative), for
+  ``autograder reference plot`` and the student releases.
+
+matplotlib draws with the Agg backend (no display needed); Jinja2 renders
+the pages with autoescape on.
+"""
+
+from autograder.report.summary import ReportError
+
+__all__ = ["ReportError", "WrittenReport", "render_feedback_html", "write_report"]
+
+
+def __getattr__(name: str):  # type: ignore[no-untyped-def]
+    # matplotlib and Jinja2 load only when a page or a figure is made.
+    if name in ("write_report", "WrittenReport"):
+        from autograder.report import batch_report
+        return getattr(batch_report, name)
+    if name == "render_feedback_html":
+        from autograder.report.feedback import render_feedback_html
+        return render_feedback_html
+    raise AttributeError(name)

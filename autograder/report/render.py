@@ -1,0 +1,57 @@
+"""HTML pages from Jinja2 templates (package data in ``autograder/report/templates``).
+
+Autoescape is on for every template, and student-controlled text goes through
+the ``student`` filter (``escaping.html_text``: control characters and bidi
+overrides removed, then escaped) or the ``student_url`` filter (a relative link
+to a student's folder, percent-encoded, so no ``javascript:`` scheme can form).
+The pages carry a Content-Security-Policy that allows no script and no network
+request: images are ``data:`` URIs, styles are inline.
+"""
+
+from __future__ import annotations
+
+import functools
+import urllib.parse
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from autograder.escaping import html_text
+
+CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+
+
+def _student(text: Any) -> Markup:
+    return Markup(html_text(str(text)))  # noqa: S704  (html_text has escaped it)
+
+
+def _student_url(student_id: str, page: str = "feedback.html") -> str:
+    return "./" + urllib.parse.quote(str(student_id), safe="") + "/" + page
+
+
+def _points(value: float | None) -> str:
+    return "" if value is None else f"{round(float(value), 2):g}"
+
+
+def _percent(value: float | None) -> str:
+    return "" if value is None else f"{100 * float(value):.0f}%"
+
+
+def _seconds(value: float | None) -> str:
+    return "" if value is None else f"{float(value):.1f} s"
+
+
+@functools.cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.PackageLoader("autograder.report", "templates"),
+                             autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(student=_student, student_url=_student_url, points=_points, percent=_percent,
+                       seconds=_seconds)
+    env.globals["csp"] = CSP
+    return env
+
+
+def render(template: str, **context: Any) -> str:
+    return environment().get_template(template).render(**context)

@@ -1,0 +1,117 @@
+"""summary.json's numbers, from a made-up batch whose answers are known."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from autograder.grading.gradebook import render_gradebook
+from autograder.report.summary import (
+    AssignmentInfo,
+    ReportError,
+    compare_gradebook,
+    read_batch,
+    summarize,
+)
+from tests.report.helpers import HOSTILE_ID, made_up_batch, write_made_up_batch
+
+INFO = AssignmentInfo("activations", "Activations", 4.0, {"sigmoid": ("sigmoid(x)", 3.0), "relu": ("relu(x)", 1.0)},
+                      {"sigmoid-derivative-is-sigmoid": ("sigmoid_derivative", "you returned sigma")}, 30.0)
+
+
+@pytest.fixture(scope="module")
+def summary() -> dict:  # type: ignore[type-arg]
+    results = made_up_batch()
+    return summarize(results, INFO, gradebook=render_gradebook(results))
+
+
+def test_statuses_and_the_grades_that_count(summary: dict) -> None:  # type: ignore[type-arg]
+    assert summary["submissions"] == 7
+    assert summary["status"] == {"graded": 5, "error": 1, "grader-error": 1}
+    assert summary["tests_ran"] == 5
+    scores = summary["scores"]
+    # the kit's failure (frank) is not a grade; erin's unloadable file is a 0 that counts
+    assert scores["count"] == 6 and scores["max_score"] == 4.0
+    assert scores["mean"] == pytest.approx((4 + 2 + 1 + 2 + 3 + 0) / 6)
+    assert scores["median"] == 2.0 and scores["min"] == 0.0 and scores["max"] == 4.0
+    assert scores["full_marks"] == 1 and scores["zero"] == 1
+    histogram = scores["histogram"]
+    assert sum(histogram["counts"]) == 6 and len(histogram["edges"]) == len(histogram["counts"]) + 1
+    assert histogram["edges"][0] == 0.0 and histogram["edges"][-1] == 4.0
+    assert histogram["counts"][-1] == 1  # the full mark falls in the last, closed bin
+
+
+def test_skills_are_sorted_worst_first_with_pass_rates(summary: dict) -> None:  # type: ignore[type-arg]
+    rows = {row["name"]: row for row in summary["skills"]}
+    assert [row["name"] for row in summary["skills"]] == ["sigmoid", "relu"]
+    assert rows["sigmoid"]["full_marks"] == 2 and rows["sigmoid"]["submissions"] == 5
+    assert rows["sigmoid"]["pass_rate"] == pytest.approx(0.4)
+    assert rows["sigmoid"]["mean_points"] == pytest.approx((3 + 1 + 1 + 1 + 3) / 5)
+    assert rows["relu"]["pass_rate"] == pytest.approx(0.6) and rows["relu"]["points"] == 1.0
+    assert rows["sigmoid"]["title"] == "sigmoid(x)"
+    assert rows["sigmoid"]["misconceptions"] == {"sigmoid-derivative-is-sigmoid": 2}
+
+
+def test_misconceptions_and_failed_checks_are_counted_per_submission(summary: dict) -> None:  # type: ignore[type-arg]
+    assert summary["misconceptions"] == [{
+        "id": "sigmoid-derivative-is-sigmoid", "submissions": 2, "share": 0.4, "skills": ["sigmoid"],
+        "function": "sigmoid_derivative", "explanation": "you returned sigma"}]
+    checks = {row["name"]: row["submissions"] for row in summary["failed_checks"]}
+    assert checks == {"sigmoid[values]": 3, "relu[values]": 2}
+    assert summary["failed_checks"][0]["name"] == "sigmoid[values]"
+
+
+def test_troubles_name_who_timed_out_crashed_did_not_load_or_failed_the_kit(summary: dict) -> None:  # type: ignore[type-arg]
+    troubles = summary["troubles"]
+    assert [(t["student"], t["functions"]) for t in troubles["timed_out"]] == [("carol", ["sigmoid"])]
+    assert [(t["student"], t["functions"]) for t in troubles["worker_crashed"]] == [("dave", ["relu"])]
+    assert [t["student"] for t in troubles["not_loaded"]] == ["erin"]
+    assert troubles["not_loaded"][0]["error"].endswith("SyntaxError: <b>")
+    assert [(t["student"], t["detail"]) for t in troubles["kit_failures"]] == [("frank", "kit: boom")]
+
+
+def test_timing_lists_the_slowest_first_and_the_budget(summary: dict) -> None:  # type: ignore[type-arg]
+    timing = summary["timing"]
+    assert [row["student"] for row in timing["slowest"]][:3] == ["carol", "dave", "bob"]
+    assert "frank" not in {row["student"] for row in timing["slowest"]}  # the kit's failure took no time
+    assert timing["max"] == 9.5 and timing["budget_s"] == 30.0
+
+
+def test_sandbox_counts(summary: dict) -> None:  # type: ignore[type-arg]
+    assert summary["sandbox"] == {"bwrap": 5, "none": 2}
+
+
+def test_summary_is_plain_json(summary: dict) -> None:  # type: ignore[type-arg]
+    assert json.loads(json.dumps(summary, allow_nan=False)) == summary
+
+
+def test_students_rows_and_gradebook_agree(summary: dict) -> None:  # type: ignore[type-arg]
+    assert summary["gradebook"] == {"found": True, "agrees": True, "differences": []}
+    rows = {row["student_id"]: row for row in summary["students"]}
+    assert rows[HOSTILE_ID]["score"] == 1.0 and rows["frank"]["status"] == "grader-error"
+
+
+def test_a_stale_gradebook_is_reported() -> None:
+    results = made_up_batch()
+    stale = render_gradebook(results[:-1]).replace("\nalice,4,", "\nalice,3,")
+    found = compare_gradebook(results, stale)
+    assert not found["agrees"]
+    assert "alice: score is '3' in grades.csv, '4' in results.json" in found["differences"]
+    assert "frank: not in grades.csv" in found["differences"]
+    assert compare_gradebook(results, None)["differences"] == ["grades.csv is missing"]
+
+
+def test_read_batch_finds_results_and_refuses_what_it_cannot_report(tmp_path: Path) -> None:
+    with pytest.raises(ReportError, match="holds no <student>/results.json"):
+        read_batch(tmp_path).pick(None)
+    write_made_up_batch(tmp_path)
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "results.json").write_text("{", encoding="utf-8")
+    batch = read_batch(tmp_path)
+    assert len(batch.results["activations"]) == 7
+    assert batch.unreadable and batch.unreadable[0].startswith("broken: JSONDecodeError")
+    with pytest.raises(ReportError, match="no results of 'backprop'"):
+        batch.pick("backprop")
+    assert batch.pick(None)[0] == "activations"

@@ -53,6 +53,11 @@ def grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path 
             return _failed_result(assignment, submission.student_id, started,
                                   error=session.load_error, kind="submission",
                                   sandbox=session.sandbox, warnings=submission.warnings)
+        warnings = (*submission.warnings, *session.load_warnings)
+        if not any(session.session.has(name) for name in assignment.functions):
+            return _failed_result(assignment, submission.student_id, started, kind="submission",
+                                  error=_defines_none(assignment, submission), sandbox=session.sandbox,
+                                  warnings=warnings)
         diagnosis = CaseDiagnosis(session.log, _diagnoser(assignment))
         run = _priced(run_suite(suite or assignment.hidden_tests, session.factory, diagnosis=diagnosis),
                       assignment)
@@ -62,8 +67,15 @@ def grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path 
                        execution_time=time.monotonic() - started, sandbox=session.sandbox,
                        error=GRADER_ERROR if run.errors else "",
                        error_kind="grader" if run.errors else "",
-                       warnings=submission.warnings, student_output=output,
+                       warnings=warnings, student_output=output,
                        detail="; ".join(run.errors))
+
+
+def _defines_none(assignment: Assignment, submission: Submission) -> str:
+    """Why a submission without any of the assignment's functions scores 0, in one line."""
+    names = ", ".join(assignment.functions[:4]) + (", ..." if len(assignment.functions) > 4 else "")
+    return (f"{submission.filename} defines none of the functions {assignment.id} grades ({names}); "
+            f"check that you submitted your {assignment.module} work")
 
 
 @functools.lru_cache(maxsize=8)

@@ -138,6 +138,11 @@ class GradingSession:
         return "" if report.ok else report.describe()
 
     @property
+    def load_warnings(self) -> tuple[str, ...]:
+        """A line per statement that failed while loading (cell, line, exception), and per ``input()``."""
+        return self.session.loaded.warnings()
+
+    @property
     def sandbox(self) -> str:
         return str(self.session.kind or "none")
 
@@ -154,10 +159,12 @@ def open_session(submission: Submission, limits: Limits,
                  budget_s: float | None = None) -> Iterator[GradingSession]:
     """Start ``submission`` in a fresh sandboxed worker; every process is gone on exit.
 
-    Its calls share ``budget_s`` seconds in all (default: the limits' ``submission_timeout_s``)."""
+    It runs as a notebook does: statement by statement, a failing one costing only itself
+    (``Submission.program``). Its calls share ``budget_s`` seconds in all (default: the
+    limits' ``submission_timeout_s``)."""
     budget_s = limits.submission_timeout_s if budget_s is None else budget_s
     deadline = time.monotonic() + budget_s
-    session = SandboxSession(submission.source, filename=f"{submission.student_id}.py",
+    session = SandboxSession(submission.program(), filename=submission.filename,
                              limits=sandbox_limits(limits))
     with session:
         log = CallLog()

@@ -9,6 +9,7 @@ pool, a Dask worker, a Gradescope container) can run it.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib
 import threading
@@ -16,6 +17,7 @@ import time
 from pathlib import Path
 
 from autograder.assignment import Assignment
+from autograder.fingerprint import content_sha256
 from autograder.grading.budget import time_budget_s
 from autograder.grading.credit import CreditError, price
 from autograder.grading.diagnose import CaseDiagnosis, Diagnoser
@@ -101,7 +103,15 @@ def _max_score(assignment: Assignment, run: SuiteRun, suite: Path | None) -> flo
 
 
 def grade_submission(assignment: Assignment, path: Path, *, suite: Path | None = None) -> GradeResult:
-    """Grade the submission at ``path``; every failure becomes a score of 0 with a reason."""
+    """Grade the submission at ``path``; every failure becomes a score of 0 with a reason.
+
+    The result records the sha256 of the submission's content, taken before it is read: if the
+    file changes meanwhile, the recorded hash is the older one and ``--resume`` grades it again."""
+    digest = content_sha256(Path(path))
+    return dataclasses.replace(_grade_path(assignment, Path(path), suite), submission_sha256=digest)
+
+
+def _grade_path(assignment: Assignment, path: Path, suite: Path | None) -> GradeResult:
     started = time.monotonic()
     try:
         submission = load_submission(path, preferred=assignment.module)

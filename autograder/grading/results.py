@@ -3,7 +3,8 @@
 The format is Gradescope's autograder results specification: top-level
 ``score``, ``execution_time``, ``output`` and ``tests``; each test has
 ``name``, ``score``, ``max_score``, ``status``, ``output`` and ``visibility``.
-Kit-specific facts (sandbox kind, group totals, warnings) go in ``extra_data``.
+Kit-specific facts (sandbox kind, group totals, warnings, the sha256 of the
+submission's content) go in ``extra_data``.
 
 One Gradescope test per skill: its score is what the skill earned, its
 ``output`` names the skill's failing cases (the first few, each with its
@@ -60,6 +61,8 @@ class GradeResult:
     student_output: str = ""
     detail: str = ""
     """For the instructor: what went wrong inside the kit (never shown in feedback)."""
+    submission_sha256: str = ""
+    """The submission's content hash when it was graded (``autograder.fingerprint``); "" if unknown."""
 
     @property
     def score(self) -> float:
@@ -163,6 +166,7 @@ def to_gradescope(result: GradeResult) -> dict[str, Any]:
             "misconceptions": list(result.misconceptions),
             "student_output": result.student_output,
             "grader_detail": result.detail,
+            "submission_sha256": result.submission_sha256,
         },
     }
 
@@ -192,4 +196,5 @@ def from_gradescope(document: dict[str, Any]) -> GradeResult:
                        execution_time=float(document["execution_time"]), sandbox=extra["sandbox"],
                        error=extra["error"], error_kind=extra["error_kind"],
                        warnings=tuple(extra["warnings"]), student_output=extra["student_output"],
-                       detail=extra.get("grader_detail", ""))
+                       detail=extra.get("grader_detail", ""),
+                       submission_sha256=str(extra.get("submission_sha256", "")))

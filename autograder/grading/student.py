@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -174,10 +175,19 @@ def open_session(submission: Submission, limits: Limits,
         yield GradingSession(session, proxy, log)
 
 
+class SubmissionWarning(UserWarning):
+    """A line of the submission that was skipped or failed while loading (pytest lists them)."""
+
+
 @contextmanager
 def sandboxed_student(path: Path) -> Iterator[DeadlineProxy]:
-    """The proxy for the submission at ``path`` with default limits (direct pytest runs)."""
-    with open_session(load_submission(path), Limits()) as grading:
+    """The proxy for the submission at ``path`` with default limits (direct pytest runs).
+
+    What was skipped or failed while loading it becomes a ``SubmissionWarning`` each."""
+    submission = load_submission(path)
+    with open_session(submission, Limits()) as grading:
         if grading.load_error:
             raise RuntimeError(grading.load_error)
+        for text in (*submission.warnings, *grading.load_warnings):
+            warnings.warn(text, SubmissionWarning, stacklevel=1)
         yield grading.proxy

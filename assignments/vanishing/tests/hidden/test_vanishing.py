@@ -40,6 +40,7 @@ from autograder.suite import (
     fail,
 )
 from autograder.tolerances import KINK_MARGIN, TINY
+from autograder.wording import a_type
 from reference import network
 from reference.activations import get_activation
 from reference.guidance import LAYERS, TASKS, recommended_activation
@@ -118,7 +119,7 @@ def _float_list(got: object, length: int, call: str) -> np.ndarray:
     """A list (or tuple) of ``length`` floats as a float64 vector; anything else fails."""
     __tracebackhide__ = True
     if not isinstance(got, (list, tuple)):
-        fail(f"{call}: got a {type(got).__name__}, should be a list [h_0, h_1, ..., h_n]")
+        fail(f"{call}: got {a_type(got)}, should be a list [h_0, h_1, ..., h_n]")
     if len(got) != length:
         fail(f"{call}: got a list of {len(got)} values, should be {length} (h_0 = x, then one per layer)")
     values = [as_float_array(v, call=f"{call}[{i}]") for i, v in enumerate(got)]
@@ -234,7 +235,7 @@ def test_deep_chain_int_input(student):
     values = _float_list(got, len(weights) + 1, call)
     for i, value in enumerate(got):
         if not (isinstance(value, float) or (type(value) is np.ndarray and value.dtype == np.float64)):
-            fail(f"{call}[{i}]: got a {type(value).__name__}, should be a float")
+            fail(f"{call}[{i}]: got {a_type(value)}, should be a float")
     assert_close(values, derive(network.deep_chain_forward, x, weights, "tanh"), call=call)
 
 

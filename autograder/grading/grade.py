@@ -25,6 +25,7 @@ from autograder.grading.outcomes import SuiteRun
 from autograder.grading.results import GRADER_ERROR, GradeResult
 from autograder.grading.run import run_suite
 from autograder.grading.student import open_session
+from autograder.sandbox.loading import in_running_order
 from autograder.submission import Submission, SubmissionError, load_submission, student_id_of
 
 
@@ -55,7 +56,7 @@ def grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path 
             return _failed_result(assignment, submission.student_id, started,
                                   error=session.load_error, kind="submission",
                                   sandbox=session.sandbox, warnings=submission.warnings)
-        warnings = (*submission.warnings, *session.load_warnings)
+        warnings = in_running_order((*submission.warnings, *session.load_warnings))
         if not any(session.session.has(name) for name in assignment.functions):
             return _failed_result(assignment, submission.student_id, started, kind="submission",
                                   error=_defines_none(assignment, submission), sandbox=session.sandbox,

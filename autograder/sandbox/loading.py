@@ -11,6 +11,8 @@ Every text is student-controlled and is escaped by whoever shows it.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,11 +95,28 @@ class LoadReport:
         return f"the submission could not be loaded: {error}"
 
     def warnings(self) -> tuple[str, ...]:
-        """A line per failed statement and per answered ``input()``, in the order they happened."""
-        lines = [failure.describe() for failure in self.failures]
+        """A line per failed statement and per answered ``input()``, in the order they ran."""
+        notes = [((f.where.cell or 0, f.where.line, 1), f.describe()) for f in self.failures]
+        notes += [((where.cell or 0, where.line, 0), describe_input(where)) for where in self.inputs]
+        lines = [text for _, text in sorted(notes, key=lambda note: note[0])]
         if self.more_failures:
             lines.append(f"... and {self.more_failures} more statements failed")
-        return (*lines, *(describe_input(where) for where in self.inputs))
+        return tuple(lines)
+
+
+_LOCATED = re.compile(r"^(?:cell (\d+)(?:, line (\d+))?|line (\d+))\b")
+
+
+def in_running_order(notes: Iterable[str]) -> tuple[str, ...]:
+    """Notes that start with ``Location.describe()`` (``cell 7, line 2: ...``, ``line 12: ...``),
+    sorted by where they are; a note about a whole cell comes first in it, others keep their order last."""
+    def key(note: str) -> tuple[int, int, int]:
+        match = _LOCATED.match(note)
+        if match is None:
+            return (1, 0, 0)
+        cell, line, script_line = match.groups()
+        return (0, int(cell or 0), int(line or script_line or 0))
+    return tuple(sorted(notes, key=key))
 
 
 def _cell(value: Any) -> int | None:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from autograder.escaping import markdown_text
 from autograder.grading.outcomes import TestOutcome
-from autograder.grading.results import UNCREDITED_CONTRACT, GradeResult, format_points, skill_cases
+from autograder.grading.results import (
+    UNCREDITED_CONTRACT,
+    GradeResult,
+    format_points,
+    notes_markdown,
+    skill_cases,
+)
 
 MAX_CASES_SHOWN = 5
 
@@ -29,23 +35,11 @@ def _skill_section(skill: str, tests: list[TestOutcome]) -> list[str]:
     return [*lines, ""]
 
 
-NOTES_INTRO = ("Your code ran one statement at a time, as a notebook runs its cells. These lines were "
-               "skipped or failed; everything else ran and was graded:")
-
-
-def _notes_section(warnings: tuple[str, ...]) -> list[str]:
-    """Every note on how the submission ran (cell, line, what happened), one list item each."""
-    if not warnings:
-        return []
-    items = [f"- {markdown_text(warning)}".replace("\n", "\n  ") for warning in warnings]
-    return ["## Notes on how your code ran", "", NOTES_INTRO, "", *items, ""]
-
-
 def render_feedback(result: GradeResult, title: str = "") -> str:
     """The Markdown feedback a student reads; every student-controlled text in it is escaped."""
     heading = markdown_text(f"{title or result.assignment_id} ({result.student_id})")
     lines = [f"# Feedback: {' '.join(heading.split())}", "", f"**{markdown_text(result.summary())}**", "",
-             *_notes_section(result.warnings)]
+             *notes_markdown(result.warnings)]
     if result.error:
         return "\n".join([*lines, "Nothing could be graded, so every test scores 0.", ""])
     skills = skill_cases(result.tests)

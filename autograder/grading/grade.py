@@ -57,7 +57,7 @@ def grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path 
                                   error=session.load_error, kind="submission",
                                   sandbox=session.sandbox, warnings=submission.warnings)
         warnings = in_running_order((*submission.warnings, *session.load_warnings))
-        if not any(session.session.has(name) for name in assignment.functions):
+        if _own_suite(assignment, suite) and not any(session.session.has(n) for n in assignment.functions):
             return _failed_result(assignment, submission.student_id, started, kind="submission",
                                   error=_defines_none(assignment, submission), sandbox=session.sandbox,
                                   warnings=warnings)
@@ -72,6 +72,11 @@ def grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path 
                        error_kind="grader" if run.errors else "",
                        warnings=warnings, student_output=output,
                        detail="; ".join(run.errors))
+
+
+def _own_suite(assignment: Assignment, suite: Path | None) -> bool:
+    """Whether ``suite`` is one of the assignment's own (hidden or public), which test its functions."""
+    return suite is None or suite in (assignment.hidden_tests, assignment.public_tests)
 
 
 def _defines_none(assignment: Assignment, submission: Submission) -> str:

@@ -104,6 +104,24 @@ class GradeResult:
                 f"({mastered} of {len(skills)} skills full marks)")
 
 
+NOTES_HEADING = "## Notes on how your code ran"
+NOTES_INTRO = ("Your code ran one statement at a time, as a notebook runs its cells. These lines were "
+               "skipped or failed; everything else ran and was graded:")
+
+
+def notes_markdown(warnings: tuple[str, ...]) -> list[str]:
+    """The notes on how the submission ran (cell, line, what happened) as a Markdown section, escaped."""
+    if not warnings:
+        return []
+    items = [f"- {markdown_text(warning)}".replace("\n", "\n  ") for warning in warnings]
+    return [NOTES_HEADING, "", NOTES_INTRO, "", *items, ""]
+
+
+def _output(result: GradeResult) -> str:
+    """The student-facing top of ``results.json``: the summary, then the notes on how the code ran."""
+    return "\n".join([markdown_text(result.summary()), "", *notes_markdown(result.warnings)]).rstrip("\n")
+
+
 def _case_json(test: TestOutcome) -> dict[str, Any]:
     return {"name": test.name, "max_score": test.max_score, "earned": test.earned, "passed": test.passed,
             "output": "" if test.passed else test.message, "failure_kind": "" if test.passed else test.kind,
@@ -148,7 +166,7 @@ def to_gradescope(result: GradeResult) -> dict[str, Any]:
         "score": result.score,
         "max_score": result.max_score,
         "execution_time": round(result.execution_time, 3),
-        "output": markdown_text(result.summary()),
+        "output": _output(result),
         "output_format": "md",
         "test_output_format": "md",
         "visibility": "visible",

@@ -9,7 +9,7 @@ no line reaches and no colour codes.
 from __future__ import annotations
 
 import sys
-from typing import TextIO
+from typing import IO
 
 from rich.console import Console
 
@@ -17,7 +17,7 @@ PLAIN_WIDTH = 10_000
 """The width of a console that is not a terminal: wide enough that nothing wraps."""
 
 
-def is_terminal(stream: TextIO) -> bool:
+def is_terminal(stream: IO[str]) -> bool:
     try:
         return stream.isatty()
     except (AttributeError, ValueError):  # a replaced or closed stream

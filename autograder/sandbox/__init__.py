@@ -2,7 +2,7 @@
 
 Typical use from a test suite::
 
-    with SandboxSession(source, filename="alice.py") as session:
+    with SandboxSession(source, filename="alice.py") as session:  # or a Program of cells
         student = StudentProxy(session)
         value = student.sigmoid(np.linspace(-5, 5, 11))
 
@@ -20,12 +20,13 @@ from autograder.sandbox.launcher import (
     sandbox_kind,
     sandbox_kind_reason,
 )
+from autograder.sandbox.loading import LoadReport, Location, StatementFailure
+from autograder.sandbox.program import CodeCell, Program
 from autograder.sandbox.proxy import StudentFunction, StudentProxy
 from autograder.sandbox.session import (
     BadResult,
     CallTimedOut,
     FunctionDisabled,
-    LoadReport,
     MissingFunction,
     SandboxSession,
     StudentCallError,
@@ -38,9 +39,12 @@ __all__ = [
     "BadResult",
     "CallTimedOut",
     "CapturedOutput",
+    "CodeCell",
     "FunctionDisabled",
     "LoadReport",
+    "Location",
     "MissingFunction",
+    "Program",
     "ProtocolError",
     "SandboxKind",
     "SandboxLimits",
@@ -49,6 +53,7 @@ __all__ = [
     "StudentCallError",
     "StudentFunction",
     "StudentProxy",
+    "StatementFailure",
     "StudentRaised",
     "UnsupportedValue",
     "WorkerDied",

@@ -121,7 +121,7 @@ def in_running_order(notes: Iterable[str]) -> tuple[str, ...]:
 
 def _cell(value: Any) -> int | None:
     if value is None or (type(value) is int and value > 0):
-        return value  # type: ignore[no-any-return]
+        return value
     raise wire.ProtocolError("malformed cell number")
 
 

@@ -30,8 +30,6 @@ from types import TracebackType
 from typing import Any
 
 from autograder.sandbox import wire
-from autograder.sandbox.loading import LoadReport, Location, parse_load_report, running_location
-from autograder.sandbox.program import Program
 from autograder.sandbox.launcher import (
     CapturedOutput,
     OutputCapture,
@@ -42,6 +40,8 @@ from autograder.sandbox.launcher import (
     describe_exit,
     start_worker,
 )
+from autograder.sandbox.loading import LoadReport, Location, parse_load_report, running_location
+from autograder.sandbox.program import Program
 
 MAX_RESTARTS = 50  # every restart re-imports the submission; past this the session gives up
 BREAKS_BEFORE_DISABLE = 3  # a function that kills or garbles the worker this often is not called again

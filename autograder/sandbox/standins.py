@@ -75,8 +75,8 @@ class StandIn:
     def __enter__(self) -> StandIn:
         return self
 
-    def __exit__(self, *exc: Any) -> bool:
-        return False
+    def __exit__(self, *exc: Any) -> None:
+        return None
 
     def __repr__(self) -> str:
         return f"<stand-in for {self._standin_name}>"
@@ -174,8 +174,8 @@ class tqdm:  # noqa: N801 - the name students import
     def __enter__(self) -> tqdm:
         return self
 
-    def __exit__(self, *exc: Any) -> bool:
-        return False
+    def __exit__(self, *exc: Any) -> None:
+        return None
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__") and name.endswith("__"):

@@ -207,6 +207,20 @@ _REAL_MEMBERS: dict[str, dict[str, Any]] = {
 }
 
 
+_PLOTTING_NAMES = ("plot", "figure", "show", "subplots", "subplot", "xlabel", "ylabel", "title", "suptitle",
+                   "legend", "grid", "savefig", "hist", "scatter", "bar", "imshow", "colorbar", "xlim", "ylim",
+                   "xticks", "yticks", "tight_layout", "close", "axhline", "axvline", "text", "annotate",
+                   "fill_between", "semilogy", "loglog", "errorbar", "contour", "contourf", "gca", "gcf")
+_STAR_NAMES: dict[str, tuple[str, ...]] = {
+    "matplotlib.pyplot": _PLOTTING_NAMES,
+    "pylab": _PLOTTING_NAMES,
+    "IPython.display": ("display", "clear_output", "HTML", "Markdown", "Math", "Latex", "Image", "SVG",
+                        "Audio", "Video", "JSON", "IFrame"),
+    "tqdm": ("tqdm", "trange"),
+}
+"""What ``from matplotlib.pyplot import *`` and the like bring in (any other name still works by attribute)."""
+
+
 def _is_stand_in(fullname: str) -> bool:
     return fullname.split(".", 1)[0] in STAND_IN_PACKAGES
 
@@ -232,7 +246,8 @@ class _StandInFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
         module = _StandInModule(spec.name, f"Stand-in for {spec.name} (the grader draws nothing).")
-        module.__dict__.update(_REAL_MEMBERS.get(spec.name, {}))
+        module.__dict__.update(_REAL_MEMBERS.get(spec.name, {}), __version__="0+stand-in",
+                               __all__=list(_STAR_NAMES.get(spec.name, ())))
         return module
 
     def exec_module(self, module: types.ModuleType) -> None:

@@ -81,6 +81,19 @@ def test_plotting_display_and_progress_bars_do_nothing_and_cost_nothing(make_ses
     assert session.captured_output().stdout == "done\n"
 
 
+def test_star_imports_and_versions_work(make_session) -> None:
+    session = make_session("""
+        import matplotlib
+        from matplotlib.pyplot import *
+        from IPython.display import *
+        print(matplotlib.__version__)
+        figure(); plot([1, 2]); xlabel("x"); show()
+        display(HTML("<b>x</b>"))
+    """)
+    assert session.loaded.failures == ()
+    assert session.captured_output().stdout == "0+stand-in\n"
+
+
 def test_a_kernel_builtin_display_needs_no_import(make_session) -> None:
     session = make_session("display(1)\nget_ipython().system('ls')\ndef f():\n    return display('x')\n")
     assert session.loaded.failures == () and session.call("f") is None

@@ -400,9 +400,23 @@ def assignment_for_file(file: Path, assignment_id: str | None = None,
     found = find_course(course)
     if assignment_id is not None:
         return found.assignment(assignment_id)
-    stem = file.stem if not file.is_dir() else ""
-    for assignment in found.assignments():
-        if assignment.module == stem:
-            return assignment
-    raise ManifestError(f"cannot tell the assignment from {file.name}; pass --assignment "
-                        f"({', '.join(found.ids()) or 'none in course ' + str(found.root)})")
+    return _assignment_named_by(file, found)
+
+
+def _assignment_named_by(file: Path, course: Course) -> Assignment:
+    """The one assignment whose module the file's names refer to (``activations (1).py``, or a
+    folder or zip holding ``Activations-final.ipynb``); else an error saying what to pass."""
+    from autograder.naming import modules_named
+    from autograder.submission import source_names  # reads a folder's or a zip's names
+
+    by_module = {assignment.module: assignment for assignment in course.assignments()}
+    if not by_module:
+        raise ManifestError(f"cannot tell the assignment from {file.name}: no assignment in course {course.root}")
+    found = modules_named(source_names(file) if file.exists() else [file.name], by_module)
+    if len(found) == 1:
+        return by_module[found[0]]
+    options = [f"--assignment {by_module[m].id}" for m in (found or list(by_module))]
+    choice = ", ".join(options[:-1]) + f" or {options[-1]}" if len(options) > 1 else options[0]
+    why = (f"its file names could be {' or '.join(by_module[m].id for m in found)}" if found else
+           f"no file name in it mentions {', '.join(a.id for a in by_module.values())}")
+    raise ManifestError(f"cannot tell the assignment from {file.name} ({why}); pass {choice}")

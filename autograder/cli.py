@@ -37,9 +37,23 @@ def _load_assignment(assignment_id: str):  # type: ignore[no-untyped-def]
 
 
 class _LazyGroup(click.Group):
-    """A group whose heavy subcommands are imported only when used (SymPy costs ~0.5 s)."""
+    """A group whose heavy subcommands are imported only when used (SymPy costs ~0.5 s).
+
+    A file-system problem no command foresaw (a folder that cannot be written, a
+    file that vanished) ends as one ``error:`` line and exit status 2, not a traceback.
+    """
 
     lazy_commands = {"reference": "autograder.cli_reference"}
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except OSError as err:
+            from autograder.escaping import terminal_plain
+
+            where = f": {err.filename}" if err.filename else ""
+            click.echo(terminal_plain(f"error: {err.strerror or err}{where}", one_line=True), err=True)
+            ctx.exit(2)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy_commands})
@@ -66,7 +80,8 @@ def main(course: Path | None) -> None:
               help="folder to write the grading results into")
 @click.option("--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default=True,
               help="submissions graded at once")
-@click.option("--resume", is_flag=True, help="skip students whose results.json is already written")
+@click.option("--resume", is_flag=True,
+              help="skip students already graded whose submission has not changed since")
 @click.argument("submissions", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 def grade(assignment_id: str, out_dir: Path, jobs: int, resume: bool, submissions: tuple[Path, ...]) -> None:
     """Grade SUBMISSIONS (.py, .ipynb, folders or .zip) in the sandbox."""

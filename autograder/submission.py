@@ -1,13 +1,17 @@
-"""Read a submission from disk into plain Python source.
+"""Read a submission from disk into the cells the sandbox runs.
 
-Accepted forms: a ``.py`` file; a ``.ipynb`` notebook (its code cells, with
-IPython magics and ``!`` shell lines dropped and reported); a directory holding
-either; a ``.zip`` holding either (absolute paths and ``..`` are rejected, and
-so is an archive that unpacks past ``MAX_SOURCE_BYTES``).
+Accepted forms: a ``.py`` file (one cell); a ``.ipynb`` notebook (its code
+cells, numbered by their position in the notebook, with IPython magics and
+``!`` shell lines dropped and reported; ``%time``/``%%time``-style magics run
+their Python); a directory holding either; a ``.zip`` holding either (absolute
+paths and ``..`` are rejected, and so is an archive that unpacks past
+``MAX_SOURCE_BYTES``). In a folder or zip the file named after the assignment's
+module is chosen, also when renamed the way students do (``activations (1).py``,
+see ``naming``).
 
 The student id is the file's stem or the directory's name. Every problem is a
-``SubmissionError`` with a message meant for the student; nothing here runs
-the student's code.
+``SubmissionError`` with a message meant for the student (an empty file says
+so); nothing here runs the student's code.
 """
 
 from __future__ import annotations
@@ -17,6 +21,9 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+
+from autograder.naming import names_module
+from autograder.sandbox.program import CodeCell, Program
 
 MAX_SOURCE_BYTES = 5 * 1024 * 1024
 SOURCE_SUFFIXES = (".py", ".ipynb")
@@ -28,12 +35,26 @@ class SubmissionError(Exception):
 
 @dataclass(frozen=True)
 class Submission:
-    """A submission's source code, ready for the sandbox."""
+    """A submission's source code, ready for the sandbox.
+
+    ``cells`` are a notebook's code cells (empty for a script: ``source`` is then
+    its one cell); ``source`` is always the whole code as one text.
+    """
 
     student_id: str
     source: str
     origin: Path
     warnings: tuple[str, ...] = field(default=())
+    cells: tuple[CodeCell, ...] = field(default=())
+
+    @property
+    def filename(self) -> str:
+        """The name the submission's frames carry in tracebacks."""
+        return f"{self.student_id}{'.ipynb' if self.cells else '.py'}"
+
+    def program(self) -> Program:
+        """What the sandbox runs: every top-level statement on its own, a failing one costing only itself."""
+        return Program(self.cells or (CodeCell(self.source),), keep_going=True)
 
 
 def student_id_of(path: Path) -> str:
@@ -53,11 +74,21 @@ def decode_source(data: bytes, *, name: str) -> str:
 
 
 _HELP_LINE = re.compile(r"^\s*\??[\w.]+\?{1,2}\s*$")
+_SHELL_ASSIGNMENT = re.compile(r"^\s*[\w.]+(\s*,\s*[\w.]+)*\s*=\s*[!%]")
+_TIMED_LINE = re.compile(r"^(\s*)%(?:time|timeit|prun)\s+(?!-)(.*)$")
+PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun"})
+"""Cell magics whose body is Python: the body runs (once), the magic line is dropped."""
 
 
 def _is_ipython_only(line: str) -> bool:
-    """A line magic, a shell escape or an ``np.sin?`` help request."""
-    return line.lstrip().startswith(("%", "!")) or bool(_HELP_LINE.match(line))
+    """A line magic, a shell escape, ``x = !ls`` or an ``np.sin?`` help request."""
+    return (line.lstrip().startswith(("%", "!")) or bool(_HELP_LINE.match(line))
+            or bool(_SHELL_ASSIGNMENT.match(line)))
+
+
+def has_code(text: str) -> bool:
+    """Whether ``text`` holds anything but blank lines and comments."""
+    return any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines())
 
 
 def is_test_cell(cell: dict) -> bool:  # type: ignore[type-arg]
@@ -91,11 +122,39 @@ def _check_cell(cell: object, *, where: str) -> None:
                               "edit or remove the cell's tags")
 
 
-def notebook_to_source(text: str, *, name: str) -> tuple[str, list[str]]:
-    """The code cells of a notebook as one script, plus warnings about skipped lines.
+def _cell_python(source: str, number: int) -> tuple[str | None, list[str]]:
+    """The Python of one code cell (None when the whole cell is not Python), and what was dropped.
+
+    A dropped line becomes a blank line (``pass`` when indented), so the line
+    numbers of the rest stay those the student sees.
+    """
+    first = source.lstrip().splitlines()[0] if source.strip() else ""
+    lines = source.splitlines()
+    if first.startswith("%%"):
+        magic = first[2:].split()[0] if first[2:].split() else ""
+        if magic not in PYTHON_CELL_MAGICS:
+            return None, [f"cell {number}: skipped a %%{magic} cell (not Python)"]
+        magic_at = next(i for i, line in enumerate(lines) if line.strip())
+        lines[magic_at] = ""  # the body is Python: run it once, without the magic
+    kept, warnings = [], []
+    for index, line in enumerate(lines, start=1):
+        timed = _TIMED_LINE.match(line)
+        if timed:
+            kept.append(timed.group(1) + timed.group(2))  # %time x = f(): run x = f()
+        elif _is_ipython_only(line):
+            warnings.append(f"cell {number}, line {index}: skipped IPython-only line {line.strip()[:60]!r}")
+            indent = line[:len(line) - len(line.lstrip())]
+            kept.append(f"{indent}pass" if indent else "")
+        else:
+            kept.append(line)
+    return "\n".join(kept), warnings
+
+
+def notebook_cells(text: str, *, name: str) -> tuple[list[CodeCell], list[str]]:
+    """The code cells of a notebook, numbered by their position, plus warnings about dropped lines.
 
     Test cells are left out, so a failing assert of the student's own notebook
-    cannot stop the rest of it from being graded.
+    costs nothing (the kit's suites grade instead).
     """
     import nbformat  # noqa: PLC0415 - slow to import (jsonschema); only notebooks need it
 
@@ -103,34 +162,54 @@ def notebook_to_source(text: str, *, name: str) -> tuple[str, list[str]]:
         notebook = nbformat.reads(text, as_version=4)
     except Exception as err:  # nbformat raises several unrelated types on bad input
         raise SubmissionError(f"{name} is not a readable notebook: {type(err).__name__}: {err}") from None
-    chunks: list[str] = []
-    warnings: list[str] = []
     if not isinstance(notebook.get("cells"), list):
         raise SubmissionError(f"{name} is not a readable notebook: it has no list of cells")
-    for index, cell in enumerate(notebook.cells):
-        _check_cell(cell, where=f"{name}: cell {index + 1}")
+    cells: list[CodeCell] = []
+    warnings: list[str] = []
+    for index, cell in enumerate(notebook.cells, start=1):
+        _check_cell(cell, where=f"{name}: cell {index}")
         if cell.get("cell_type") != "code" or is_test_cell(cell):
             continue
-        if str(cell.get("source", "")).lstrip().startswith("%%"):
-            first = str(cell.get("source", "")).lstrip().splitlines()[0]
-            warnings.append(f"cell {index + 1}: skipped a {first.split()[0]} cell (not Python)")
-            continue
-        kept: list[str] = []
-        for line in str(cell.get("source", "")).splitlines():
-            if _is_ipython_only(line):
-                warnings.append(f"cell {index + 1}: skipped IPython-only line {line.strip()[:60]!r}")
-                kept.append("")  # keep line numbers of the rest stable
-            else:
-                kept.append(line)
-        chunks.append("\n".join(kept))
-    return "\n\n".join(chunks) + "\n", warnings
+        python, dropped = _cell_python(str(cell.get("source", "")), index)
+        warnings += dropped
+        if python is not None:
+            cells.append(CodeCell(python, index))
+    return cells, warnings
 
 
-def _source_from_bytes(data: bytes, *, name: str) -> tuple[str, list[str]]:
+def notebook_to_source(text: str, *, name: str) -> tuple[str, list[str]]:
+    """The code cells of a notebook as one script, plus warnings about skipped lines."""
+    cells, warnings = notebook_cells(text, name=name)
+    return joined(cells), warnings
+
+
+def joined(cells: list[CodeCell]) -> str:
+    """Cells as one script, separated by a blank line."""
+    return "\n\n".join(cell.source for cell in cells) + "\n"
+
+
+@dataclass(frozen=True)
+class _Read:
+    """What one source file holds."""
+
+    source: str
+    warnings: list[str]
+    cells: tuple[CodeCell, ...] = ()
+
+
+def _source_from_bytes(data: bytes, *, name: str) -> _Read:
     text = decode_source(data, name=name)
     if name.endswith(".ipynb"):
-        return notebook_to_source(text, name=name)
-    return text, []
+        cells, warnings = notebook_cells(text, name=name)
+        if not any(has_code(cell.source) for cell in cells):
+            raise SubmissionError(f"{name} holds no code: its code cells are empty; "
+                                  "save the notebook with your work in it and submit it again")
+        return _Read(joined(cells), warnings, tuple(cells))
+    if not text.strip():
+        raise SubmissionError(f"{name} is empty; submit the file with your code in it")
+    if not has_code(text):
+        raise SubmissionError(f"{name} holds only comments, no code; submit the file with your code in it")
+    return _Read(text, [])
 
 
 def _is_candidate(name: str) -> bool:
@@ -142,12 +221,17 @@ def _is_candidate(name: str) -> bool:
 
 
 def _pick_source(names: list[str], *, preferred: str | None, where: str) -> str:
+    """The source file to grade: named ``<preferred>.py``/``.ipynb``, else the one file whose name
+    refers to ``preferred`` (``activations (1).py``), else the only source file."""
     candidates = sorted(n for n in names if _is_candidate(n))
     if preferred is not None:
         for suffix in SOURCE_SUFFIXES:
             named = [n for n in candidates if PurePosixPath(n).name == f"{preferred}{suffix}"]
             if named:
                 return named[0]
+        renamed = [n for n in candidates if names_module(n, preferred)]
+        if len(renamed) == 1:
+            return renamed[0]
     if len(candidates) == 1:
         return candidates[0]
     if not candidates:
@@ -161,7 +245,7 @@ def _safe_member(name: str) -> bool:
     return not path.is_absolute() and ".." not in path.parts and "\\" not in name
 
 
-def _read_zip(path: Path, *, preferred: str | None) -> tuple[str, list[str]]:
+def _read_zip(path: Path, *, preferred: str | None) -> _Read:
     try:
         with zipfile.ZipFile(path) as archive:
             infos = [i for i in archive.infolist() if not i.is_dir()]
@@ -193,13 +277,13 @@ def _unreadable_zip(name: str, err: Exception) -> str:
     return f"{name} is not a readable zip archive ({type(err).__name__}: {err})"
 
 
-def _read_file(path: Path) -> tuple[str, list[str]]:
+def _read_file(path: Path) -> _Read:
     with path.open("rb") as handle:
         data = handle.read(MAX_SOURCE_BYTES + 1)
     return _source_from_bytes(data, name=path.name)
 
 
-def _read_folder(path: Path, *, preferred: str | None) -> tuple[str, list[str]]:
+def _read_folder(path: Path, *, preferred: str | None) -> _Read:
     """The chosen source of a submitted folder; symlinks are refused (they could point at
     the grader's own files)."""
     names = [p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file() or p.is_symlink()]
@@ -216,12 +300,28 @@ def load_submission(path: Path, *, preferred: str | None = None) -> Submission:
     if not path.exists():
         raise SubmissionError(f"{path} does not exist")
     if path.is_dir():
-        source, warnings = _read_folder(path, preferred=preferred)
+        read = _read_folder(path, preferred=preferred)
     elif path.suffix == ".zip":
-        source, warnings = _read_zip(path, preferred=preferred)
+        read = _read_zip(path, preferred=preferred)
     elif path.suffix in SOURCE_SUFFIXES:
-        source, warnings = _read_file(path)
+        read = _read_file(path)
     else:
         raise SubmissionError(f"{path.name}: submit a .py, .ipynb, a folder or a .zip")
-    return Submission(student_id_of(path), source, path, tuple(warnings))
+    return Submission(student_id_of(path), read.source, path, tuple(read.warnings), read.cells)
+
+
+def source_names(path: Path) -> list[str]:
+    """The names of the source files a submission holds (for telling its assignment):
+    the file itself, or the ``.py``/``.ipynb`` files in a folder or zip (and its own name)."""
+    path = Path(path)
+    names = [path.name]
+    try:
+        if path.is_dir():
+            names += [p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file()]
+        elif path.suffix == ".zip":
+            with zipfile.ZipFile(path) as archive:
+                names += archive.namelist()
+    except Exception:  # an unreadable folder or zip: its own name is all there is to go on
+        return names
+    return [names[0], *(n for n in names[1:] if _is_candidate(n))]
 

@@ -3,13 +3,17 @@
 Student-controlled text (student ids from file names, load errors, failure
 messages, notebook warnings) is escaped by ``autograder.escaping`` before rich
 sees it: no markup, no emoji codes, no terminal escape sequences get through.
+Output that is not a terminal is plain lines that never wrap (``terminal``).
+Every mistake of the user is one ``error:`` line on stderr and exit status 2
+(``fail``), never a traceback.
 """
 
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 from rich.console import Console
@@ -23,12 +27,26 @@ from autograder.grading.batch import BatchError, BatchReport, grade_batch
 from autograder.grading.grade import grade_loaded
 from autograder.grading.results import GradeResult, format_points, skill_cases
 from autograder.submission import SubmissionError, load_submission
+from autograder.terminal import console as make_console
+from autograder.terminal import is_terminal
+from autograder.wording import plural
 
 if TYPE_CHECKING:
     from autograder.validate import ValidationReport
 
-console = Console(emoji=False)
-errors = Console(stderr=True, emoji=False)
+
+def _out() -> Console:
+    return make_console()
+
+
+def _err() -> Console:
+    return make_console(stderr=True)
+
+
+def fail(message: str, *, prefix: str = "error") -> NoReturn:
+    """One line on stderr (``message`` is escaped) and exit status 2: a mistake of the user."""
+    _err().print(f"[red]{prefix}:[/red] {terminal_text(message)}")
+    raise SystemExit(2)
 
 
 def results_table(results: tuple[GradeResult, ...], title: str) -> Table:
@@ -44,27 +62,40 @@ def results_table(results: tuple[GradeResult, ...], title: str) -> Table:
             status += f"; {result.grader_failures} tests could not run (see results.json)"
         if result.misconceptions:
             status += "; likely: " + ", ".join(result.misconceptions)
+        if result.warnings:
+            status += f"; {plural(len(result.warnings), 'note')} on how it ran (see feedback.md)"
         table.add_row(Text(terminal_plain(result.student_id, one_line=True)), format_points(result.score),
                       format_points(result.max_score), Text(terminal_plain(status, one_line=True)[:120]))
     return table
 
 
+def _progress(errors: Console) -> Progress | None:
+    """A progress bar on a terminal; none in a log, where it would only add noise."""
+    if not is_terminal(errors.file):
+        return None
+    columns = (TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    return Progress(*columns, console=errors, transient=True)
+
+
 def grade_with_progress(assignment: Assignment, paths: list[Path], out_dir: Path, *,
                         jobs: int, resume: bool) -> BatchReport:
-    columns = (TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=errors, transient=True) as progress:
-        task = progress.add_task("grade", total=len(paths))
+    progress = _progress(_err())
+    with progress or nullcontext():
+        task = progress.add_task("grade", total=len(paths)) if progress else None
+        advance = (lambda _: progress.advance(task)) if progress and task is not None else None
         try:
-            report = grade_batch(assignment, paths, out_dir, jobs=jobs, resume=resume,
-                                 on_result=lambda _: progress.advance(task))
+            report = grade_batch(assignment, paths, out_dir, jobs=jobs, resume=resume, on_result=advance)
         except BatchError as err:
-            errors.print(f"[red]error:[/red] {terminal_text(str(err))}")
-            raise SystemExit(2) from None
-    console.print(results_table(report.results, f"{assignment.title}: {len(report.results)} submissions"))
+            fail(str(err))
+    out = _out()
+    out.print(results_table(report.results, f"{assignment.title}: {plural(len(report.results), 'submission')}"))
     if report.resumed:
-        console.print(f"resumed {len(report.resumed)} already graded")
+        out.print(f"resumed {plural(len(report.resumed), 'student')} already graded (submission unchanged)")
+    if report.changed:
+        out.print(f"graded {plural(len(report.changed), 'student')} again: the submission changed since "
+                  f"it was graded ({terminal_text(', '.join(report.changed))})")
     shown = terminal_text(str(out_dir))
-    console.print(f"wrote {shown}/<student>/results.json, feedback.md, feedback.html and {shown}/grades.csv")
+    out.print(f"wrote {shown}/<student>/results.json, feedback.md, feedback.html and {shown}/grades.csv")
     _report_after_grading(assignment, out_dir)
     return report
 
@@ -76,10 +107,10 @@ def _report_after_grading(assignment: Assignment, out_dir: Path) -> None:
     try:
         written = write_report(out_dir, assignment=assignment)
     except Exception as err:  # the grades are written; the report can be made again later
-        errors.print(f"[yellow]report not written[/yellow] ({terminal_text(type(err).__name__)}: "
+        _err().print(f"[yellow]report not written[/yellow] ({terminal_text(type(err).__name__)}: "
                      f"{terminal_text(str(err))}); run: autograder report {terminal_text(str(out_dir))}")
         return
-    console.print(f"report written to {terminal_text(str(written.html))}")
+    _out().print(f"report written to {terminal_text(str(written.html))}")
 
 
 def report_with_summary(folder: Path, assignment_id: str | None) -> int:
@@ -89,44 +120,46 @@ def report_with_summary(folder: Path, assignment_id: str | None) -> int:
     try:
         written = write_report(folder, assignment_id=assignment_id)
     except ReportError as err:
-        errors.print(f"[red]cannot report:[/red] {terminal_text(str(err))}")
+        _err().print(f"[red]cannot report:[/red] {terminal_text(str(err))}")
         return 2
     summary = written.summary
     scores = summary["scores"]
     if scores.get("count"):
-        console.print(f"{terminal_text(summary['assignment']['title'])}: {summary['submissions']} submissions, "
+        _out().print(f"{terminal_text(summary['assignment']['title'])}: {summary['submissions']} submissions, "
                       f"mean {format_points(scores['mean'])}, median {format_points(scores['median'])} "
                       f"of {format_points(scores['max_score'])}")
-    console.print(f"report written to {terminal_text(str(written.html))}")
-    console.print(f"summary written to {terminal_text(str(written.json))}")
+    _out().print(f"report written to {terminal_text(str(written.html))}")
+    _out().print(f"summary written to {terminal_text(str(written.json))}")
     return 0
 
 
 def check_with_report(file: Path, assignment_id: str | None, *, course: Path | None = None) -> int:
     """Run the public suite on ``file``; 0 when every public test passes."""
+    if not file.exists():
+        fail(f"no such file: {file}", prefix="cannot check")
     try:
         assignment = assignment_for_file(file, assignment_id, course)
         submission = load_submission(file, preferred=assignment.module)
     except (ManifestError, SubmissionError) as err:
-        errors.print(f"[red]cannot check:[/red] {terminal_text(str(err))}")
-        return 2
+        fail(str(err), prefix="cannot check")
     result = grade_loaded(assignment, submission, suite=assignment.public_tests)
+    out = _out()
     for warning in result.warnings:
-        console.print(f"[yellow]note:[/yellow] {terminal_text(warning)}")
+        out.print(f"[yellow]note:[/yellow] {terminal_text(warning)}")
     if result.error:
-        console.print(f"[red]✗ {terminal_text(result.error)}[/red]")
+        out.print(f"[red]✗ {terminal_text(result.error)}[/red]")
         return 1
     for skill, tests in skill_cases(result.tests).items():
         earned, possible = sum(t.earned for t in tests), sum(t.max_score for t in tests)
         mark = "[green]✓[/green]" if earned >= possible - 1e-9 else "[red]✗[/red]"
-        console.print(f"{mark} {terminal_text(skill)} ({format_points(earned)}/{format_points(possible)})")
+        out.print(f"{mark} {terminal_text(skill)} ({format_points(earned)}/{format_points(possible)})")
         for test in tests:
             if not test.passed:
-                console.print(f"    ✗ {terminal_plain(test.name)}: {terminal_plain(test.message)}"
-                              .replace("\n", "\n      "), markup=False, highlight=False)
+                out.print(f"    ✗ {terminal_plain(test.name)}: {terminal_plain(test.message)}"
+                          .replace("\n", "\n      "), markup=False, highlight=False)
     verdict = "all public tests pass" if result.score >= result.max_score else "some public tests fail"
-    console.print(f"[bold]{terminal_text(result.summary())}[/bold]: {verdict}. "
-                  "The hidden tests check more cases.")
+    out.print(f"[bold]{terminal_text(result.summary())}[/bold]: {verdict}. "
+              "The hidden tests check more cases.")
     return 0 if result.score >= result.max_score else 1
 
 
@@ -134,15 +167,20 @@ def release_with_report(assignment: Assignment, out_dir: Path, *, overwrite: boo
                         install: str | None = None) -> None:
     from autograder.release import ReleaseError, ReleaseExistsError, release_assignment
 
+    if out_dir.exists() and not out_dir.is_dir():
+        fail(f"--out {out_dir} is a file, not a folder; name a folder for the release")
     try:
         report = release_assignment(assignment, out_dir, overwrite=overwrite, install=install)
     except ReleaseExistsError as err:
-        raise click.ClickException(f"{err} (pass --overwrite to replace it)") from None
+        fail(f"{err} (pass --overwrite to replace it)")
     except ReleaseError as err:
-        raise click.ClickException(str(err)) from None
-    console.print(f"released {assignment.id} to {terminal_text(str(report.folder))}:")
+        fail(str(err))
+    except OSError as err:
+        fail(f"cannot write the release into {out_dir}: {err.strerror or err}")
+    out = _out()
+    out.print(f"released {assignment.id} to {terminal_text(str(report.folder))}:")
     for path in report.files:
-        console.print(f"  {terminal_text(str(path))}")
+        out.print(f"  {terminal_text(str(path))}")
 
 
 def trials_table(report: ValidationReport) -> Table:
@@ -165,6 +203,7 @@ def validate_with_report(assignment: Assignment, *, trials: bool = True, as_json
     if as_json:
         click.echo(json.dumps(report.as_json(), indent=2))
         return report.ok
+    console = _out()
     for note in report.notes:
         console.print(f"  {terminal_text(note)}")
     console.print(f"  solution {format_points(report.solution.score)}/{format_points(report.solution.max_score)}, "

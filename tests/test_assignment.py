@@ -338,6 +338,8 @@ def test_check_finds_the_release_beside_the_file_before_any_course(tmp_path: Pat
 
 def test_a_file_is_matched_to_the_course_assignment_of_its_name(tmp_path: Path) -> None:
     assert assignment_for_file(tmp_path / "backprop.py").root == ASSIGNMENTS_ROOT / "backprop"
-    with pytest.raises(ManifestError, match=f"cannot tell the assignment from homework.py; pass --assignment "
-                                            f"\\({', '.join(BUNDLED)}\\)"):
+    assert assignment_for_file(tmp_path / "Activations-final (1).ipynb").id == "activations"
+    with pytest.raises(ManifestError, match="cannot tell the assignment from homework.py .no file name in it "
+                                            "mentions activations, backprop, vanishing.; pass --assignment "
+                                            "activations, --assignment backprop or --assignment vanishing"):
         assignment_for_file(tmp_path / "homework.py")

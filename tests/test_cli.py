@@ -134,12 +134,18 @@ def test_grade_with_duplicate_student_ids_exits_2_without_writing(tmp_path: Path
     assert not out.exists()
 
 
-def test_grade_resume_reports_what_it_kept(tmp_path: Path) -> None:
+def test_grade_resume_reports_what_it_kept_and_regrades_a_changed_file(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    ghost = str(submission_file(tmp_path, "ghost.py", "def activate(:\n"))
-    assert run("grade", "--assignment", "vanishing", "--out", str(out), "--jobs", "1", ghost).exit_code == 0
-    result = run("grade", "--assignment", "vanishing", "--out", str(out), "--jobs", "1", "--resume", ghost)
-    assert result.exit_code == 0 and "resumed 1 already graded" in result.output
+    ghost = submission_file(tmp_path, "ghost.py", "def activate(:\n")
+    grade = ("grade", "--assignment", "vanishing", "--out", str(out), "--jobs", "1")
+    assert run(*grade, str(ghost)).exit_code == 0
+    result = run(*grade, "--resume", str(ghost))
+    assert result.exit_code == 0 and "resumed 1 student already graded" in result.output
+    ghost.write_text("def activate(x):\n    return x\n", encoding="utf-8")
+    result = run(*grade, "--resume", str(ghost))
+    assert result.exit_code == 0 and "resumed" not in result.output
+    assert "graded 1 student again: the submission changed since it was graded (ghost)" in result.output
+    assert "SyntaxError" not in (out / "ghost" / "feedback.md").read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -198,8 +204,9 @@ def test_check_cannot_guess_the_assignment_of_an_unknown_file_name(tmp_path: Pat
 
 
 def test_check_of_a_missing_file_exits_2(tmp_path: Path) -> None:
-    result = run("check", "--assignment", "vanishing", str(tmp_path / "vanishing.py"))
-    assert result.exit_code == 2 and "does not exist" in result.output
+    for extra in (["--assignment", "vanishing"], []):
+        result = run("check", *extra, str(tmp_path / "vanishing.py"))
+        assert result.exit_code == 2 and f"cannot check: no such file: {tmp_path / 'vanishing.py'}" in result.output
 
 
 def test_release_writes_the_student_folder(tmp_path: Path) -> None:

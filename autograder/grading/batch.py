@@ -2,7 +2,10 @@
 
 Per student, ``OUT/<student>/feedback.md``, ``feedback.html`` then ``results.json``
 are written atomically (temp file + rename); ``results.json`` is written last,
-so its presence means the student is done and ``--resume`` skips them.
+so its presence means the student is done. ``--resume`` keeps a written grade
+only while the submission is unchanged: ``results.json`` records the sha256 of
+the submission's content, and a student whose submission hashes differently
+(or whose result has no hash) is graded again.
 ``OUT/grades.csv`` is rebuilt at the end from every ``results.json`` of the
 assignment in ``OUT``, so grading late submissions into the same folder keeps
 everyone in the gradebook. A grader
@@ -29,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.assignment import Assignment
+from autograder.fingerprint import content_sha256
 from autograder.grading.feedback import render_feedback
 from autograder.grading.grade import grade_submission
 from autograder.grading.gradebook import render_gradebook
@@ -49,15 +53,30 @@ class BatchError(ValueError):
 
 @dataclass(frozen=True)
 class BatchReport:
-    """What a batch produced: every student's result, and which were resumed."""
+    """What a batch produced: every student's result, which were resumed, and which of
+    the written grades were stale (the submission changed) and graded again."""
 
     results: tuple[GradeResult, ...]
     resumed: tuple[str, ...]
     out_dir: Path
+    changed: tuple[str, ...] = ()
 
     @property
     def all_graded(self) -> bool:
         return all(r.graded for r in self.results)
+
+
+def prepare_out_dir(out_dir: Path) -> None:
+    """Create ``out_dir`` (and its parents) and make sure files can be written in it;
+    a ``BatchError`` saying why not (it names a file, or a place that cannot be written)."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise BatchError(f"--out {out_dir} is a file, not a folder; name a folder for the results")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out_dir):
+            pass
+    except OSError as err:
+        raise BatchError(f"cannot write the results into {out_dir}: {err.strerror or err}") from None
 
 
 def _umask() -> int:
@@ -136,9 +155,14 @@ def _written_result(out_dir: Path, student: str, assignment: Assignment) -> Grad
 
 
 def _previous_result(out_dir: Path, student: str, assignment: Assignment) -> GradeResult | None:
-    """A result ``--resume`` may keep: written, and fully graded."""
+    """A result ``--resume`` may keep, if the submission is unchanged: written, and fully graded."""
     result = _written_result(out_dir, student, assignment)
     return result if result is not None and result.graded else None
+
+
+def _is_current(result: GradeResult, path: Path) -> bool:
+    """Whether ``result`` was graded from the submission now at ``path`` (same content hash)."""
+    return bool(result.submission_sha256) and result.submission_sha256 == content_sha256(path)
 
 
 def _pool(jobs: int) -> ProcessPoolExecutor:
@@ -191,15 +215,17 @@ def grade_batch(assignment: Assignment, paths: Sequence[Path], out_dir: Path, *,
                 resume: bool = False, on_result: Progress | None = None) -> BatchReport:
     """Grade ``paths`` into ``out_dir``; see the module docstring for what is written."""
     by_id = _unique_ids([Path(p) for p in paths])
-    out_dir.mkdir(parents=True, exist_ok=True)
+    prepare_out_dir(out_dir)
     results: dict[str, GradeResult] = {}
-    resumed = []
+    resumed, changed = [], []
     for student in list(by_id):
         previous = _previous_result(out_dir, student, assignment) if resume else None
-        if previous is not None:
+        if previous is not None and _is_current(previous, by_id[student]):
             results[student] = previous
             resumed.append(student)
             del by_id[student]
+        elif previous is not None:
+            changed.append(student)
 
     def record(student: str, result: GradeResult) -> None:
         try:
@@ -222,7 +248,7 @@ def grade_batch(assignment: Assignment, paths: Sequence[Path], out_dir: Path, *,
     ordered = tuple(sorted(results.values(), key=lambda r: r.student_id))
     everyone = {**_results_in(out_dir, assignment), **results}
     write_atomically(out_dir / GRADEBOOK, render_gradebook(everyone.values()))
-    return BatchReport(ordered, tuple(resumed), out_dir)
+    return BatchReport(ordered, tuple(resumed), out_dir, tuple(changed))
 
 
 def _results_in(out_dir: Path, assignment: Assignment) -> dict[str, GradeResult]:

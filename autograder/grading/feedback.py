@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from autograder.escaping import markdown_text
 from autograder.grading.outcomes import TestOutcome
-from autograder.grading.results import UNCREDITED_CONTRACT, GradeResult, format_points, skill_cases
+from autograder.grading.results import (
+    UNCREDITED_CONTRACT,
+    GradeResult,
+    format_points,
+    notes_markdown,
+    skill_cases,
+)
 
 MAX_CASES_SHOWN = 5
 
@@ -38,11 +44,8 @@ def render_feedback(result: GradeResult, title: str = "", detail: str = "full") 
     ``detail`` is the assignment's ``feedback`` level: ``"names"`` lists failing checks by name only.
     """
     heading = markdown_text(f"{title or result.assignment_id} ({result.student_id})")
-    lines = [f"# Feedback: {' '.join(heading.split())}", "", f"**{markdown_text(result.summary())}**", ""]
-    for warning in result.warnings:
-        lines.append(f"> Note: {markdown_text(warning)}".replace("\n", "\n> "))
-    if result.warnings:
-        lines.append("")
+    lines = [f"# Feedback: {' '.join(heading.split())}", "", f"**{markdown_text(result.summary())}**", "",
+             *notes_markdown(result.warnings)]
     if result.error:
         return "\n".join([*lines, "Nothing could be graded, so every test scores 0.", ""])
     skills = skill_cases(result.tests)

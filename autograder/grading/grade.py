@@ -9,6 +9,7 @@ pool, a Dask worker, a Gradescope container) can run it.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib
 import threading
@@ -16,6 +17,7 @@ import time
 from pathlib import Path
 
 from autograder.assignment import Assignment
+from autograder.fingerprint import content_sha256
 from autograder.grading.budget import time_budget_s
 from autograder.grading.credit import CreditError, price
 from autograder.grading.diagnose import CaseDiagnosis, Diagnoser
@@ -23,6 +25,7 @@ from autograder.grading.outcomes import SuiteRun
 from autograder.grading.results import GRADER_ERROR, GradeResult
 from autograder.grading.run import run_suite
 from autograder.grading.student import open_session
+from autograder.sandbox.loading import in_running_order
 from autograder.submission import Submission, SubmissionError, load_submission, student_id_of
 
 
@@ -53,6 +56,11 @@ def grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path 
             return _failed_result(assignment, submission.student_id, started,
                                   error=session.load_error, kind="submission",
                                   sandbox=session.sandbox, warnings=submission.warnings)
+        warnings = in_running_order((*submission.warnings, *session.load_warnings))
+        if _own_suite(assignment, suite) and not any(session.session.has(n) for n in assignment.functions):
+            return _failed_result(assignment, submission.student_id, started, kind="submission",
+                                  error=_defines_none(assignment, submission), sandbox=session.sandbox,
+                                  warnings=warnings)
         diagnosis = CaseDiagnosis(session.log, _diagnoser(assignment))
         run = _priced(run_suite(suite or assignment.hidden_tests, session.factory, diagnosis=diagnosis),
                       assignment)
@@ -62,8 +70,20 @@ def grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path 
                        execution_time=time.monotonic() - started, sandbox=session.sandbox,
                        error=GRADER_ERROR if run.errors else "",
                        error_kind="grader" if run.errors else "",
-                       warnings=submission.warnings, student_output=output,
+                       warnings=warnings, student_output=output,
                        detail="; ".join(run.errors))
+
+
+def _own_suite(assignment: Assignment, suite: Path | None) -> bool:
+    """Whether ``suite`` is one of the assignment's own (hidden or public), which test its functions."""
+    return suite is None or suite in (assignment.hidden_tests, assignment.public_tests)
+
+
+def _defines_none(assignment: Assignment, submission: Submission) -> str:
+    """Why a submission without any of the assignment's functions scores 0, in one line."""
+    names = ", ".join(assignment.functions[:4]) + (", ..." if len(assignment.functions) > 4 else "")
+    return (f"{submission.filename} defines none of the functions {assignment.id} grades ({names}); "
+            f"check that you submitted your {assignment.module} work")
 
 
 @functools.lru_cache(maxsize=8)
@@ -89,7 +109,15 @@ def _max_score(assignment: Assignment, run: SuiteRun, suite: Path | None) -> flo
 
 
 def grade_submission(assignment: Assignment, path: Path, *, suite: Path | None = None) -> GradeResult:
-    """Grade the submission at ``path``; every failure becomes a score of 0 with a reason."""
+    """Grade the submission at ``path``; every failure becomes a score of 0 with a reason.
+
+    The result records the sha256 of the submission's content, taken before it is read: if the
+    file changes meanwhile, the recorded hash is the older one and ``--resume`` grades it again."""
+    digest = content_sha256(Path(path))
+    return dataclasses.replace(_grade_path(assignment, Path(path), suite), submission_sha256=digest)
+
+
+def _grade_path(assignment: Assignment, path: Path, suite: Path | None) -> GradeResult:
     started = time.monotonic()
     try:
         submission = load_submission(path, preferred=assignment.module)

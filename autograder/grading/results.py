@@ -3,7 +3,8 @@
 The format is Gradescope's autograder results specification: top-level
 ``score``, ``execution_time``, ``output`` and ``tests``; each test has
 ``name``, ``score``, ``max_score``, ``status``, ``output`` and ``visibility``.
-Kit-specific facts (sandbox kind, group totals, warnings) go in ``extra_data``.
+Kit-specific facts (sandbox kind, group totals, warnings, the sha256 of the
+submission's content) go in ``extra_data``.
 
 One Gradescope test per skill: its score is what the skill earned, its
 ``output`` names the skill's failing cases (the first few, each with its
@@ -60,6 +61,8 @@ class GradeResult:
     student_output: str = ""
     detail: str = ""
     """For the instructor: what went wrong inside the kit (never shown in feedback)."""
+    submission_sha256: str = ""
+    """The submission's content hash when it was graded (``autograder.fingerprint``); "" if unknown."""
 
     @property
     def score(self) -> float:
@@ -99,6 +102,24 @@ class GradeResult:
         mastered = sum(all(t.earned >= t.max_score - 1e-9 for t in cases) for cases in skills.values())
         return (f"Score {format_points(self.score)} / {format_points(self.max_score)} "
                 f"({mastered} of {len(skills)} skills full marks)")
+
+
+NOTES_HEADING = "## Notes on how your code ran"
+NOTES_INTRO = ("Your code ran one statement at a time, as a notebook runs its cells. These lines were "
+               "skipped or failed; everything else ran and was graded:")
+
+
+def notes_markdown(warnings: tuple[str, ...]) -> list[str]:
+    """The notes on how the submission ran (cell, line, what happened) as a Markdown section, escaped."""
+    if not warnings:
+        return []
+    items = [f"- {markdown_text(warning)}".replace("\n", "\n  ") for warning in warnings]
+    return [NOTES_HEADING, "", NOTES_INTRO, "", *items, ""]
+
+
+def _output(result: GradeResult) -> str:
+    """The student-facing top of ``results.json``: the summary, then the notes on how the code ran."""
+    return "\n".join([markdown_text(result.summary()), "", *notes_markdown(result.warnings)]).rstrip("\n")
 
 
 def _case_json(test: TestOutcome) -> dict[str, Any]:
@@ -158,7 +179,7 @@ def to_gradescope(result: GradeResult, detail: str = "full") -> dict[str, Any]:
         "score": result.score,
         "max_score": result.max_score,
         "execution_time": round(result.execution_time, 3),
-        "output": markdown_text(result.summary()),
+        "output": _output(result),
         "output_format": "md",
         "test_output_format": "md",
         "visibility": "visible",
@@ -177,6 +198,7 @@ def to_gradescope(result: GradeResult, detail: str = "full") -> dict[str, Any]:
             "misconceptions": list(result.misconceptions),
             "student_output": result.student_output,
             "grader_detail": result.detail,
+            "submission_sha256": result.submission_sha256,
         },
     }
 
@@ -206,4 +228,5 @@ def from_gradescope(document: dict[str, Any]) -> GradeResult:
                        execution_time=float(document["execution_time"]), sandbox=extra["sandbox"],
                        error=extra["error"], error_kind=extra["error_kind"],
                        warnings=tuple(extra["warnings"]), student_output=extra["student_output"],
-                       detail=extra.get("grader_detail", ""))
+                       detail=extra.get("grader_detail", ""),
+                       submission_sha256=str(extra.get("submission_sha256", "")))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -142,6 +143,11 @@ class GradingSession:
         return "" if report.ok else report.describe()
 
     @property
+    def load_warnings(self) -> tuple[str, ...]:
+        """A line per statement that failed while loading (cell, line, exception), and per ``input()``."""
+        return self.session.loaded.warnings()
+
+    @property
     def sandbox(self) -> str:
         return str(self.session.kind or "none")
 
@@ -158,10 +164,12 @@ def open_session(submission: Submission, limits: Limits,
                  budget_s: float | None = None) -> Iterator[GradingSession]:
     """Start ``submission`` in a fresh sandboxed worker; every process is gone on exit.
 
-    Its calls share ``budget_s`` seconds in all (default: the limits' ``submission_timeout_s``)."""
+    It runs as a notebook does: statement by statement, a failing one costing only itself
+    (``Submission.program``). Its calls share ``budget_s`` seconds in all (default: the
+    limits' ``submission_timeout_s``)."""
     budget_s = limits.submission_timeout_s if budget_s is None else budget_s
     deadline = time.monotonic() + budget_s
-    session = SandboxSession(submission.source, filename=f"{submission.student_id}.py",
+    session = SandboxSession(submission.program(), filename=submission.filename,
                              limits=sandbox_limits(limits))
     with session:
         log = CallLog()
@@ -171,10 +179,19 @@ def open_session(submission: Submission, limits: Limits,
         yield GradingSession(session, proxy, log)
 
 
+class SubmissionWarning(UserWarning):
+    """A line of the submission that was skipped or failed while loading (pytest lists them)."""
+
+
 @contextmanager
 def sandboxed_student(path: Path) -> Iterator[DeadlineProxy]:
-    """The proxy for the submission at ``path`` with default limits (direct pytest runs)."""
-    with open_session(load_submission(path), Limits()) as grading:
+    """The proxy for the submission at ``path`` with default limits (direct pytest runs).
+
+    What was skipped or failed while loading it becomes a ``SubmissionWarning`` each."""
+    submission = load_submission(path)
+    with open_session(submission, Limits()) as grading:
         if grading.load_error:
             raise RuntimeError(grading.load_error)
+        for text in (*submission.warnings, *grading.load_warnings):
+            warnings.warn(text, SubmissionWarning, stacklevel=1)
         yield grading.proxy

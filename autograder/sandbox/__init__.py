@@ -2,7 +2,7 @@
 
 Typical use from a test suite::
 
-    with SandboxSession(source, filename="alice.py") as session:
+    with SandboxSession(source, filename="alice.py") as session:  # or a Program of cells
         student = StudentProxy(session)
         value = student.sigmoid(np.linspace(-5, 5, 11))
 
@@ -20,13 +20,14 @@ from autograder.sandbox.launcher import (
     sandbox_kind,
     sandbox_kind_reason,
 )
+from autograder.sandbox.loading import LoadReport, Location, StatementFailure
+from autograder.sandbox.program import CodeCell, Program
 from autograder.sandbox.proxy import StudentFunction, StudentProxy
 from autograder.sandbox.session import (
     BadResult,
     InputChanged,
     CallTimedOut,
     FunctionDisabled,
-    LoadReport,
     MissingFunction,
     SandboxSession,
     StudentCallError,
@@ -40,9 +41,12 @@ __all__ = [
     "InputChanged",
     "CallTimedOut",
     "CapturedOutput",
+    "CodeCell",
     "FunctionDisabled",
     "LoadReport",
+    "Location",
     "MissingFunction",
+    "Program",
     "ProtocolError",
     "SandboxKind",
     "SandboxLimits",
@@ -51,6 +55,7 @@ __all__ = [
     "StudentCallError",
     "StudentFunction",
     "StudentProxy",
+    "StatementFailure",
     "StudentRaised",
     "UnsupportedValue",
     "WorkerDied",

@@ -9,8 +9,9 @@ Two kinds of sandbox, chosen once per grader process by ``sandbox_kind()``:
     sees is: /usr and the /bin, /lib* links read-only; the BASE interpreter's
     prefix read-only with its site-packages masked by an empty read-only
     tmpfs; ``/sandbox/site`` holding ONLY numpy (+ numpy.libs) and pyseccomp;
-    ``/sandbox/worker.py``, ``/sandbox/wire.py`` and a private copy of the
-    submission at ``/sandbox/submission.py``, all read-only; fresh /proc and
+    the worker and the modules it imports (``SANDBOX_MODULES``: wire,
+    statements, standins) in ``/sandbox`` and a private copy of the submission's
+    cells at ``/sandbox/submission.json``, all read-only; fresh /proc and
     /dev (read-only); and a size-limited tmpfs at /tmp as the only writable
     place and the working directory. /etc, /root, /home, the project, the
     hidden tests, the reference, other submissions and the output directory
@@ -81,6 +82,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Literal
 
+from autograder.sandbox.program import Program
+
 SandboxKind = Literal["bwrap", "fallback"]
 NOBODY = 65534
 KIND_ENV = "AUTOGRADER_SANDBOX"  # operator override: "bwrap" or "fallback"
@@ -92,6 +95,9 @@ _WORK_DIR = "/tmp"
 _PIPE_BYTES = 1 << 20
 _PR_SET_PDEATHSIG = 1
 _KIT_PACKAGES = ("autograder", "reference", "assignments")  # must never be importable inside
+SANDBOX_MODULES = ("worker.py", "wire.py", "statements.py", "standins.py")
+"""The kit's only files inside the sandbox: the worker and the modules it imports (stdlib and numpy only)."""
+_PROGRAM_FILE = "submission.json"
 _THREAD_ENV = {name: "1" for name in
                ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")}
 
@@ -617,9 +623,9 @@ class _Command:
     env: dict[str, str]
 
 
-def start_worker(source: str, filename: str, limits: SandboxLimits, capture: OutputCapture,
+def start_worker(program: Program, filename: str, limits: SandboxLimits, capture: OutputCapture,
                  kind: SandboxKind | None = None) -> WorkerProcess:
-    """Start a worker for ``source`` (shown in tracebacks as ``filename``).
+    """Start a worker for ``program`` (its frames shown in tracebacks as ``filename``).
 
     The caller reads the hello frame, then the load report, from ``response_fd``.
     Raises SandboxUnavailable if the sandbox cannot be set up.
@@ -633,7 +639,7 @@ def start_worker(source: str, filename: str, limits: SandboxLimits, capture: Out
                                      "max_frame_bytes": limits.max_frame_bytes,
                                      "processes": limits.processes}
         prepare = _prepare_bwrap if kind == "bwrap" else _prepare_fallback
-        command = prepare(_host_paths(), scratch, source.encode("utf-8", "surrogatepass"), config, limits)
+        command = prepare(_host_paths(), scratch, program.to_json(), config, limits)
         return _spawn(kind, command, limits, fds, scratch, capture)
     except BaseException:
         for fd in fds:
@@ -642,31 +648,30 @@ def start_worker(source: str, filename: str, limits: SandboxLimits, capture: Out
         raise
 
 
-def _prepare_bwrap(host: _HostPaths, scratch: Path, source: bytes, config: dict[str, object],
+def _prepare_bwrap(host: _HostPaths, scratch: Path, program: bytes, config: dict[str, object],
                    limits: SandboxLimits) -> _Command:
-    """The bwrap command; the submission is a private copy bound read-only."""
-    private = scratch / "submission.py"
-    private.write_bytes(source)
-    binds = [(str(_HERE / "worker.py"), f"{_SANDBOX_DIR}/worker.py"),
-             (str(_HERE / "wire.py"), f"{_SANDBOX_DIR}/wire.py"),
-             (str(private), f"{_SANDBOX_DIR}/submission.py")]
-    config.update(submission=f"{_SANDBOX_DIR}/submission.py", site=_SITE_DIR)
+    """The bwrap command; the submission's program is a private copy bound read-only."""
+    private = scratch / _PROGRAM_FILE
+    private.write_bytes(program)
+    binds = [(str(_HERE / name), f"{_SANDBOX_DIR}/{name}") for name in SANDBOX_MODULES]
+    binds.append((str(private), f"{_SANDBOX_DIR}/{_PROGRAM_FILE}"))
+    config.update(submission=f"{_SANDBOX_DIR}/{_PROGRAM_FILE}", site=_SITE_DIR)
     argv = _bwrap_argv(host, binds, limits) + _interpreter_argv(
         host.interpreter, f"{_SANDBOX_DIR}/worker.py", config)
     # bwrap itself needs only PATH; it clears the environment of the worker.
     return _Command(argv, None, {"PATH": os.environ.get("PATH", "/usr/bin:/bin")})
 
 
-def _prepare_fallback(host: _HostPaths, scratch: Path, source: bytes, config: dict[str, object],
+def _prepare_fallback(host: _HostPaths, scratch: Path, program: bytes, config: dict[str, object],
                       limits: SandboxLimits) -> _Command:
-    """The plain command: read-only copies of worker, wire and submission; private cwd."""
+    """The plain command: read-only copies of the sandbox modules and the program; private cwd."""
     code, work = _fallback_dirs(scratch, host)
-    for name in ("worker.py", "wire.py"):
+    for name in SANDBOX_MODULES:
         shutil.copyfile(_HERE / name, code / name)
-    (code / "submission.py").write_bytes(source)
-    for name in ("worker.py", "wire.py", "submission.py"):
+    (code / _PROGRAM_FILE).write_bytes(program)
+    for name in (*SANDBOX_MODULES, _PROGRAM_FILE):
         os.chmod(code / name, 0o444)
-    config.update(submission=str(code / "submission.py"), site=str(code / "site"))
+    config.update(submission=str(code / _PROGRAM_FILE), site=str(code / "site"))
     argv = _interpreter_argv(host.interpreter, str(code / "worker.py"), config)
     return _Command(argv, str(work), _worker_env(str(work)))
 

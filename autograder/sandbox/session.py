@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import itertools
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -41,10 +40,11 @@ from autograder.sandbox.launcher import (
     describe_exit,
     start_worker,
 )
+from autograder.sandbox.loading import LoadReport, Location, parse_load_report, running_location
+from autograder.sandbox.program import Program
 
 MAX_RESTARTS = 50  # every restart re-imports the submission; past this the session gives up
 BREAKS_BEFORE_DISABLE = 3  # a function that kills or garbles the worker this often is not called again
-_MAX_FUNCTIONS = 10000
 
 
 class StudentCallError(Exception):
@@ -116,53 +116,24 @@ class BadResult(StudentCallError):
         self.reason = reason
 
 
-@dataclass(frozen=True)
-class LoadReport:
-    """Outcome of importing the submission inside the sandbox."""
-
-    ok: bool
-    functions: tuple[str, ...] = ()
-    error_type: str | None = None
-    error_message: str | None = None
-    traceback: str = ""
-
-    @classmethod
-    def failed(cls, error_type: str, message: str, traceback: str = "") -> LoadReport:
-        return cls(False, (), error_type, message, traceback)
-
-    def describe(self) -> str:
-        """One student-facing line."""
-        if self.ok:
-            return f"loaded; defines {', '.join(self.functions) or 'no public functions'}"
-        return f"the submission could not be loaded: {self.error_type}: {self.error_message}"
-
-
-def _parse_load_report(message: Any) -> LoadReport:
-    """A LoadReport from the worker's untrusted message; ProtocolError if malformed."""
-    if type(message) is not dict or type(message.get("ok")) is not bool:
-        raise wire.ProtocolError("malformed load report")
-    if not message["ok"]:
-        error = wire.parse_error(message.get("error"))
-        return LoadReport.failed(error.type, error.message, error.traceback)
-    names = message.get("functions")
-    if (type(names) is not list or len(names) > _MAX_FUNCTIONS
-            or any(type(n) is not str or not n.isidentifier() or n.startswith("_") for n in names)):
-        raise wire.ProtocolError("malformed function list in load report")
-    return LoadReport(True, tuple(sorted(set(names))))
+def _while(running: list[Location]) -> str:
+    """``while running cell 3, line 2 (`train()`)``: the statement the worker last announced."""
+    return f"while running {running[-1].quoted()}" if running else "while importing"
 
 
 class SandboxSession:
     """One submission in a sandboxed worker; use as a context manager.
 
-    ``source`` is the submission's Python source; ``filename`` is the name its
-    frames carry in tracebacks. ``kind`` forces a sandbox kind (default: the
-    best available, see ``sandbox_kind()``).
+    ``source`` is the submission's Python source (run as a module: the first
+    exception fails the load), or a ``Program`` of cells (see ``program``);
+    ``filename`` is the name its frames carry in tracebacks. ``kind`` forces a
+    sandbox kind (default: the best available, see ``sandbox_kind()``).
     """
 
-    def __init__(self, source: str, *, filename: str = "submission.py",
+    def __init__(self, source: str | Program, *, filename: str = "submission.py",
                  limits: SandboxLimits | None = None, kind: SandboxKind | None = None) -> None:
         self.limits = limits or SandboxLimits()
-        self._source = source
+        self._program = source if isinstance(source, Program) else Program.script(source)
         self._filename = Path(filename).name or "submission.py"
         self._kind = kind
         self._capture = OutputCapture(self.limits.output_bytes)
@@ -225,17 +196,17 @@ class SandboxSession:
 
     def _launch(self) -> tuple[WorkerProcess | None, LoadReport]:
         """A fresh worker and its load report; (None, failure) if the import failed."""
-        worker = start_worker(self._source, self._filename, self.limits, self._capture, self._kind)
+        worker = start_worker(self._program, self._filename, self.limits, self._capture, self._kind)
         seconds = self.limits.import_timeout_s
+        running: list[Location] = []
         try:
             self._await_hello(worker)
-            message = self._read(worker, time.monotonic() + seconds)
-            report = _parse_load_report(message)
+            report = self._read_load_report(worker, time.monotonic() + seconds, running)
         except wire.ChannelTimeout:
-            report = LoadReport.failed("TimeoutError", f"timed out after {seconds:g} s while importing")
+            report = LoadReport.failed("TimeoutError", f"timed out after {seconds:g} s {_while(running)}")
         except wire.ChannelClosed:
             status = describe_exit(worker.exit_status(1.0), worker.kind, self.limits)
-            report = LoadReport.failed("WorkerDied", f"{status} while importing")
+            report = LoadReport.failed("WorkerDied", f"{status} {_while(running)}")
         except wire.ProtocolError as err:
             report = LoadReport.failed("BadResult", f"garbled load report: {err}")
         except BaseException:
@@ -245,6 +216,15 @@ class SandboxSession:
             self._retire(worker)
             return None, report
         return worker, report
+
+    def _read_load_report(self, worker: WorkerProcess, deadline: float, running: list[Location]) -> LoadReport:
+        """The load report, after the statements the worker announced (the last kept in ``running``)."""
+        while True:
+            message = self._read(worker, deadline)
+            location = running_location(message)
+            if location is None:
+                return parse_load_report(message)
+            running[:] = [location]
 
     def _await_hello(self, worker: WorkerProcess) -> None:
         """Wait for the worker's first frame, sent before any student code runs."""

@@ -2,18 +2,25 @@
 
 Run as ``python -I -S worker.py CONFIG_JSON`` by the launcher, never imported
 by the grader. It uses only the standard library, numpy, pyseccomp and the
-``wire`` module that sits next to it. CONFIG_JSON holds ``submission`` (path
-of the source file), ``filename`` (name shown in tracebacks), ``site`` (dir
-holding numpy and pyseccomp), ``request_fd``/``response_fd`` (protocol pipes)
-and ``max_frame_bytes``.
+modules that sit next to it: ``wire`` (the protocol), ``statements`` (runs the
+cells statement by statement) and ``standins`` (plotting and display modules
+that do nothing). CONFIG_JSON holds ``submission`` (path of the program file:
+the cells and the mode, see ``program``), ``filename`` (name shown in
+tracebacks), ``site`` (dir holding numpy and pyseccomp),
+``request_fd``/``response_fd`` (protocol pipes) and ``max_frame_bytes``.
 
-Order matters: everything the worker itself needs (numpy, wire, pyseccomp) is
-imported and the seccomp filter is installed BEFORE the first line of student
-code runs. After that the process is hostile territory: student code may
-monkeypatch anything here, so every safety check lives in the grader.
+Order matters: everything the worker itself needs (numpy, wire, statements,
+standins, pyseccomp) is imported and the seccomp filter is installed BEFORE
+the first line of student code runs. After that the process is hostile
+territory: student code may monkeypatch anything here, so every safety check
+lives in the grader.
 
-Frames written, in order: a ``{"hello": ...}`` frame (the sandbox came up),
-the load report, then one response per request.
+Frames written, in order: a ``{"hello": ...}`` frame (the sandbox came up), a
+``{"running": location}`` frame before each top-level statement, the load
+report, then one response per request.
+
+Inside, ``input()`` answers an empty string (and the statement is reported),
+and ``display`` and ``get_ipython`` exist as in a notebook kernel (stand-ins).
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Container
 from typing import Any
 
 Config = dict[str, Any]  # the CONFIG_JSON object
@@ -62,9 +70,12 @@ def _prepare_imports(config: Config) -> None:
     try:
         import numpy  # noqa: F401  (loaded now so student code cannot pre-empt it)
         import pyseccomp  # noqa: F401
+        import standins
+        import statements  # noqa: F401
         import wire  # noqa: F401
     finally:
         ctypes.util.find_library = original
+    standins.install()
 
 
 def _lower_process_limit(config: Config) -> None:
@@ -125,12 +136,12 @@ def _safe_str(err: BaseException) -> str:
     return text if isinstance(text, str) else "<exception message is not text>"
 
 
-def _error_info(err: BaseException, filename: str) -> Message:
+def _error_info(err: BaseException, filenames: Container[str]) -> Message:
     """The wire form of ``err`` with a traceback of the submission's frames only."""
     import traceback
 
     try:
-        frames = [f for f in traceback.extract_tb(err.__traceback__) if f.filename == filename]
+        frames = [f for f in traceback.extract_tb(err.__traceback__) if f.filename in filenames]
         lines = traceback.format_list(frames)
         if isinstance(err, SyntaxError):
             lines += traceback.format_exception_only(type(err), err)
@@ -145,45 +156,63 @@ def _error_info(err: BaseException, filename: str) -> Message:
     return {"type": type(err).__name__, "message": message[:4000], "traceback": text[:16000]}
 
 
-def _private_builtins() -> dict[str, Any]:
+def _private_builtins(runner: Any) -> dict[str, Any]:
     """A copy of the builtins namespace for the submission, also served by ``import builtins``.
 
     ``builtins.abs = ...`` in student code then changes only what student code
     sees, and the worker's own code (which looks names up in the real builtins)
     keeps working. This is damage control, not a security boundary: a
     determined student can still reach the real builtins and break the worker,
-    which only breaks their own grading.
+    which only breaks their own grading. It also holds what a notebook kernel
+    provides: ``input`` (answers ""), ``display`` and ``get_ipython``.
     """
     import builtins
     import types
 
+    import standins
+
     private = types.ModuleType("builtins", builtins.__doc__)
     private.__dict__.update(builtins.__dict__)
+    private.__dict__.update(input=_empty_input(runner), display=standins.display,
+                            get_ipython=standins.get_ipython)
     sys.modules["builtins"] = private
     return private.__dict__
 
 
-def _load_submission(config: Config) -> tuple[object | None, Message]:
-    """(module or None, load report) after executing the submission source."""
-    import linecache
+def _empty_input(runner: Any) -> Any:
+    """``input()`` for code nobody can type into: shows the prompt, answers "", and is reported."""
+    def input(prompt: object = "") -> str:  # noqa: A001 - it replaces the builtin
+        runner.note_input()
+        try:
+            sys.stdout.write(str(prompt))
+        except BaseException:
+            pass
+        return ""
+    return input
+
+
+def _load_submission(config: Config) -> tuple[object | None, Message, Container[str]]:
+    """(module or None, load report, file names of its cells) after running the submission's cells."""
     import types
 
-    filename = config["filename"]
-    with open(config["submission"], "rb") as handle:
-        source = handle.read().decode("utf-8", errors="replace")
-    # Registering the source lets tracebacks show the student's lines.
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    import statements
+    import wire
+
+    cells, keep_going = statements.read_program(config["submission"])
     module = types.ModuleType(_SUBMISSION)
-    module.__file__ = filename
-    module.__dict__["__builtins__"] = _private_builtins()
+    module.__file__ = config["filename"]
+    announce = lambda location: wire.write_all(  # noqa: E731
+        config["response_fd"], wire.pack_message({"running": location}))
+    runner = statements.Runner(module.__dict__, config["filename"], keep_going, announce)
+    module.__dict__["__builtins__"] = _private_builtins(runner)
     sys.modules[_SUBMISSION] = module
-    try:
-        exec(compile(source, filename, "exec"), module.__dict__)
-    except BaseException as err:  # SystemExit and KeyboardInterrupt included
-        _flush_output()
-        return None, {"ok": False, "error": _error_info(err, filename)}
+    fatal = runner.run(cells)
     _flush_output()
-    return module, {"ok": True, "functions": _public_functions(module)}
+    labels = runner.filenames()
+    if fatal is not None:
+        return None, {"ok": False, "error": _error_info(fatal, labels)}, labels
+    return module, {"ok": True, "functions": _public_functions(module), "failures": runner.failures,
+                    "more_failures": runner.more_failures, "inputs": runner.inputs}, labels
 
 
 def _public_functions(module: object) -> list[str]:
@@ -199,7 +228,7 @@ def _public_functions(module: object) -> list[str]:
     return sorted(names)
 
 
-def _run_call(module: object, request: Message, filename: str) -> Message:
+def _run_call(module: object, request: Message, filenames: Container[str]) -> Message:
     """Run one requested call; the response message without its id.
 
     A watched call (``readonly``) gets its inputs back in the response
@@ -222,7 +251,7 @@ def _run_call(module: object, request: Message, filename: str) -> Message:
         with errstate:
             value = function(*args, **kwargs)
     except BaseException as err:  # a SystemExit inside a call is the student's error too
-        return {"ok": False, "error": _error_info(err, filename)}
+        return {"ok": False, "error": _error_info(err, filenames)}
     finally:
         _flush_output()
     if request.get("readonly") is True:
@@ -245,7 +274,7 @@ def _pack_response(request_id: int, response: Message, max_bytes: int) -> bytes:
     return refusal
 
 
-def _serve(module: object, config: Config) -> None:
+def _serve(module: object, config: Config, filenames: Container[str]) -> None:
     """Answer call requests until the grader closes the request pipe."""
     import wire
 
@@ -255,7 +284,7 @@ def _serve(module: object, config: Config) -> None:
             request = wire.unpack_payload(wire.read_frame(request_fd))
         except wire.ChannelClosed:
             return
-        response = _run_call(module, request, config["filename"])
+        response = _run_call(module, request, filenames)
         wire.write_all(response_fd, _pack_response(request["id"], response, config["max_frame_bytes"]))
 
 
@@ -269,10 +298,10 @@ def main(argv: list[str]) -> None:
     _install_seccomp()
     _redirect_output()
     wire.write_all(config["response_fd"], wire.pack_message({"hello": "worker", "pid": os.getpid()}))
-    module, report = _load_submission(config)
+    module, report, filenames = _load_submission(config)
     wire.write_all(config["response_fd"], wire.pack_message(report))
     if module is not None:
-        _serve(module, config)
+        _serve(module, config, filenames)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ import numpy.typing as npt
 
 from autograder.gradcheck import GradcheckReport
 from autograder.tolerances import VALUES, Tolerance
+from autograder.wording import a_type, with_article
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -123,7 +124,7 @@ def as_float_array(got: Any, *, call: str, hint: str = "") -> FloatArray:
             return np.array(got, dtype=np.float64)
         except (OverflowError, TypeError, ValueError) as err:
             fail(call, f"got {_short(got)}, which is not a float64 value ({err})", hint)
-    fail(call, f"got a {type(got).__name__}, should be a numpy array of floats", hint)
+    fail(call, f"got {a_type(got)}, should be a numpy array of floats", hint)
 
 
 def _first_wrong(close: npt.NDArray[np.bool_], array: FloatArray, expected: FloatArray,
@@ -175,7 +176,7 @@ def assert_float_array_like(got: Any, *, call: str, shape: Sequence[int], hint: 
     __tracebackhide__ = True
     if type(got) is not np.ndarray or got.dtype != np.float64:
         kind = f"{type(got).__name__}" + (f" of {got.dtype}" if type(got) is np.ndarray else "")
-        fail(call, f"got a {kind}, should be a float64 numpy array", hint)
+        fail(call, f"got {with_article(kind)}, should be a float64 numpy array", hint)
     if got.shape != tuple(shape):
         fail(call, f"got shape {got.shape}, should be {tuple(shape)}", hint)
     if not np.all(np.isfinite(got)):

@@ -27,8 +27,14 @@ def sigmoid(x):
 """
 
 RAISING_IMPORT = """
-raise RuntimeError("this file cannot be imported")
+raise RuntimeError("this statement fails at import")
 """
+
+UNPARSABLE = """
+def sigmoid(x:
+    return x
+"""
+"""A file Python cannot parse: it never loads, so every test fails closed (the fate of a hung import)."""
 
 
 @dataclass(frozen=True)
@@ -91,7 +97,8 @@ def sigmoid(x):
     HostileCase("sys_exit_at_import", """
 import sys
 sys.exit(0)
-""", RAISING_IMPORT, "exit cleanly at import, hoping for an empty failure list"),
+""" + WRONG_SIGMOID, RAISING_IMPORT + WRONG_SIGMOID,
+        "exit cleanly at import, hoping for an empty failure list or for the code after it to go ungraded"),
     HostileCase("os_exit_in_call", """
 def sigmoid(x):
     import os
@@ -113,7 +120,26 @@ def sigmoid(x):
     HostileCase("sleep_at_import", """
 import time
 time.sleep(600)
-""", RAISING_IMPORT, "hang the import"),
+""", UNPARSABLE, "hang the import"),
+    HostileCase("forged_load_report", """
+import json, os, sys, wire
+_fake = {{"ok": True, "functions": ["sigmoid"], "failures": [{{"cell": 1, "line": 1}}] * 100000}}
+try:
+    wire.write_all(json.loads(sys.argv[1])["response_fd"], wire.pack_message(_fake))
+except Exception:
+    pass
+os._exit(0)
+""", UNPARSABLE, "send a forged load report (and a flood of notes) before the real one"),
+    HostileCase("hides_its_notes", """
+import gc
+def _runner():
+    for _candidate in gc.get_objects():
+        if type(_candidate).__name__ == "Runner":
+            return _candidate
+_found = _runner()
+if _found is not None:
+    _found.failures.clear()
+""" + WRONG_SIGMOID, WRONG_SIGMOID, "reach the statement runner and tamper with its report"),
     HostileCase("memory_bomb", """
 def sigmoid(x):
     block = bytearray(64 * 2**30)

@@ -67,7 +67,7 @@ def test_malformed_files_are_zeros_with_reasons_and_the_batch_goes_on(tmp_path: 
     again = _run("grade", "--assignment", "activations", "--out", str(out), "--resume",
                  *map(str, [*paths, honest]))
     assert again.exit_code == 0, again.output
-    assert f"resumed {len(MALFORMED) + 1} already graded" in again.output
+    assert f"resumed {len(MALFORMED) + 1} students already graded" in again.output
 
 
 @pytest.mark.parametrize("name", ["grades.csv.py", "GRADES.CSV.py", "summary.json.py", "Report.HTML.py"])

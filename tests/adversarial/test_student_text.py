@@ -1,7 +1,9 @@
 """Text a submission controls is shown, never obeyed, wherever the kit writes it.
 
-A submission controls its file name (the student id), the messages of the
-exceptions it raises (load errors, failing calls) and so what the kit quotes.
+A submission controls its file name (the student id), its own lines (quoted when
+a statement kills or hangs the load, and in the notes on statements that
+failed), the messages of the exceptions it raises (notes, failing calls) and
+so what the kit quotes.
 The attacks: rich markup that crashes the instructor's table (``[/] x``),
 terminal escapes that clear the screen and print a fake "ALL SUBMISSIONS:
 100/100", HTML and Markdown in feedback and in Gradescope's output (a script,
@@ -38,6 +40,11 @@ FORMULA_NAME = '=HYPERLINK("http:evil.example","click me")'
 
 def _raising_at_import(text: str) -> str:
     return f"raise RuntimeError({text!r})\n"
+
+
+def _dying_at_import(text: str) -> str:
+    """A load that fails, quoting its last statement: the first line of ``text`` rides in a comment."""
+    return f"import os\nos._exit(3)  # {text.splitlines()[0].replace(chr(13), ' ')}\n"
 
 
 def _raising_in_sigmoid(base: str, text: str) -> str:
@@ -93,11 +100,15 @@ def graded(tmp_path_factory: pytest.TempPathFactory, base_source: str) -> tuple[
     folder = tmp_path_factory.mktemp("student_text")
     subs = folder / "subs"
     subs.mkdir()
-    paths = [write_submission(subs, "mallory", _raising_at_import(HOSTILE_TEXT)),
-             write_submission(subs, "trent", _raising_at_import(HONEST_TEXT)),
+    paths = [write_submission(subs, "mallory", _dying_at_import(HOSTILE_TEXT)),
+             write_submission(subs, "trent", _dying_at_import(HONEST_TEXT)),
+             write_submission(subs, "mallory_note", _raising_at_import(HOSTILE_TEXT)
+                              + _raising_in_sigmoid(base_source, HONEST_TEXT)),
+             write_submission(subs, "trent_note", _raising_at_import(HONEST_TEXT)
+                              + _raising_in_sigmoid(base_source, HONEST_TEXT)),
              write_submission(subs, "mallory_call", _raising_in_sigmoid(base_source, HOSTILE_TEXT)),
              write_submission(subs, "trent_call", _raising_in_sigmoid(base_source, HONEST_TEXT)),
-             write_submission(subs, FORMULA_NAME, _raising_at_import(HONEST_TEXT))]
+             write_submission(subs, FORMULA_NAME, _dying_at_import(HONEST_TEXT))]
     out = folder / "out"
     return out, _run("grade", "--assignment", "activations", "--out", str(out), "--jobs", "2",
                      *map(str, paths))
@@ -115,13 +126,13 @@ def test_the_terminal_table_shows_student_text_without_obeying_it(graded: tuple[
     for student in ("mallory", "trent", "mallory_call", "trent_call", "=HYPERLINK"):
         assert student in result.output
     assert "\x1b" not in result.output and "\x9b" not in result.output and "\r" not in result.output
-    assert "RuntimeError: [/] x [bold red]PASS[/bold red]" in result.output
+    assert "while running line 2 (`os._exit(3) # [/]" in result.output  # the markup shown as text
     assert (out / "grades.csv").is_file()
 
 
 def test_hostile_text_scores_like_its_honest_twin(graded: tuple[Path, Result]) -> None:
     out, _ = graded
-    for hostile, twin in (("mallory", "trent"), ("mallory_call", "trent_call")):
+    for hostile, twin in (("mallory", "trent"), ("mallory_note", "trent_note"), ("mallory_call", "trent_call")):
         mine, theirs = _results(out, hostile), _results(out, twin)
         assert mine["score"] == theirs["score"]
         assert [t["status"] for t in mine["tests"]] == [t["status"] for t in theirs["tests"]]
@@ -130,8 +141,9 @@ def test_hostile_text_scores_like_its_honest_twin(graded: tuple[Path, Result]) -
 
 def test_feedback_markdown_is_inert(graded: tuple[Path, Result]) -> None:
     out, _ = graded
-    for student in ("mallory", "mallory_call"):
+    for student in ("mallory_note", "mallory_call"):
         _assert_inert_markdown((out / student / "feedback.md").read_text(encoding="utf-8"))
+    assert "ALL SUBMISSIONS: 100/100" in (out / "mallory" / "feedback.md").read_text(encoding="utf-8")
     honest = (out / "trent_call" / "feedback.md").read_text(encoding="utf-8")
     assert f"ValueError: {HONEST_TEXT}" in honest  # ordinary text is left as it was
 
@@ -147,14 +159,16 @@ def test_feedback_html_and_the_report_are_inert(graded: tuple[Path, Result]) -> 
 
 def test_gradescope_output_is_declared_markdown_and_inert(graded: tuple[Path, Result]) -> None:
     out, _ = graded
-    load_error = _results(out, "mallory")
+    load_error, noted = _results(out, "mallory"), _results(out, "mallory_note")
     assert load_error["output_format"] == "md" and load_error["test_output_format"] == "md"
-    _assert_inert_markdown(load_error["output"])
+    assert "\x1b" not in load_error["output"] and "ALL SUBMISSIONS: 100/100" in _html(load_error["output"])
+    _assert_inert_markdown(noted["output"])
     failed = [t["output"] for t in _results(out, "mallory_call")["tests"] if t["status"] == "failed"]
     assert failed
     for output in failed:
         _assert_inert_markdown(output)
-    assert _results(out, "trent")["output"].endswith(f"RuntimeError: {HONEST_TEXT}")
+    assert _results(out, "trent")["output"].endswith(f"(\\`os.\\_exit(3)  # {HONEST_TEXT}\\`)")
+    assert f"raised RuntimeError: {HONEST_TEXT}; the rest of the file still ran" in _results(out, "trent_note")["output"]
 
 
 def test_a_formula_as_student_id_is_text_in_the_gradebook(graded: tuple[Path, Result]) -> None:

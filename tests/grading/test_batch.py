@@ -9,6 +9,7 @@ is the quickest of the three.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
@@ -95,12 +96,11 @@ def test_resume_keeps_finished_students_and_grades_the_rest(tmp_path: Path, assi
     alice = submission_file(subs, "alice.py", GOOD)
     grade_batch(assignment, [alice], out)
     before = (out / "alice" / "results.json").stat().st_mtime_ns
-    alice.write_text(WRONG_RELU, encoding="utf-8")  # would now score 2 if it were regraded
     bob = submission_file(subs, "bob.py", WRONG_RELU)
     graded: list[str] = []
 
     report = grade_batch(assignment, [alice, bob], out, resume=True, on_result=lambda r: graded.append(r.student_id))
-    assert report.resumed == ("alice",) and graded == ["bob"]
+    assert report.resumed == ("alice",) and graded == ["bob"] and report.changed == ()
     assert (out / "alice" / "results.json").stat().st_mtime_ns == before
     assert {r.student_id: r.score for r in report.results} == {"alice": pytest.approx(3.0),
                                                                "bob": pytest.approx(2.0)}
@@ -108,7 +108,36 @@ def test_resume_keeps_finished_students_and_grades_the_rest(tmp_path: Path, assi
     assert "alice,3,3,graded" in gradebook and "bob,2,3,graded" in gradebook
 
     again = grade_batch(assignment, [alice], out)  # without resume, everyone is graded again
-    assert again.resumed == () and again.results[0].score == pytest.approx(2.0)
+    assert again.resumed == () and again.results[0].score == pytest.approx(3.0)
+
+
+def test_resume_regrades_a_submission_whose_content_changed(tmp_path: Path, assignment: Assignment) -> None:
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    alice = submission_file(subs, "alice.py", GOOD)
+    first = grade_batch(assignment, [alice], out).results[0]
+    assert first.submission_sha256 == hashlib.sha256(GOOD.encode()).hexdigest()
+    written = json.loads((out / "alice" / "results.json").read_text(encoding="utf-8"))
+    assert written["extra_data"]["submission_sha256"] == first.submission_sha256
+
+    alice.write_text(WRONG_RELU, encoding="utf-8")  # scores 2, not 3
+    report = grade_batch(assignment, [alice], out, resume=True)
+    assert report.resumed == () and report.changed == ("alice",)
+    assert report.results[0].score == pytest.approx(2.0)
+    assert report.results[0].submission_sha256 == hashlib.sha256(WRONG_RELU.encode()).hexdigest()
+    assert "alice,2,3,graded" in (out / "grades.csv").read_text(encoding="utf-8")
+
+
+def test_resume_regrades_a_result_without_a_content_hash(tmp_path: Path, assignment: Assignment) -> None:
+    """Results written before hashes were recorded cannot vouch for the file: graded again."""
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    alice = submission_file(subs, "alice.py", GOOD)
+    grade_batch(assignment, [alice], out)
+    path = out / "alice" / "results.json"
+    document = json.loads(path.read_text(encoding="utf-8"))
+    del document["extra_data"]["submission_sha256"]
+    path.write_text(json.dumps(document), encoding="utf-8")
+    report = grade_batch(assignment, [alice], out, resume=True)
+    assert report.resumed == () and report.changed == ("alice",)
 
 
 @pytest.mark.parametrize("previous", [

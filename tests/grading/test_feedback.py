@@ -46,9 +46,14 @@ def test_an_errored_result_never_says_every_check_passed() -> None:
     assert "Every check passed" not in text and "Score 0" in text
 
 
-def test_warnings_are_shown_as_notes() -> None:
-    text = render_feedback(result(outcome(), warnings=("cell 2: skipped IPython-only line '!ls'",)))
-    assert "> Note: cell 2: skipped IPython-only line '!ls'" in text
+def test_warnings_are_listed_as_notes_on_how_the_code_ran() -> None:
+    text = render_feedback(result(outcome(), warnings=(
+        "cell 2: skipped IPython-only line '!ls'",
+        "cell 4, line 1: `f(x)` raised NameError: name 'f' is not defined; the rest of the notebook still ran")))
+    assert "## Notes on how your code ran" in text
+    assert "- cell 2: skipped IPython-only line '!ls'" in text
+    assert "- cell 4, line 1: \\`f(x)\\` raised NameError: name 'f' is not defined; the rest" in text
+    assert text.index("## Notes") < text.index("Every check passed")
 
 
 def test_many_failures_of_one_group_are_summarised() -> None:

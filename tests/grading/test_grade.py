@@ -57,9 +57,9 @@ def test_notebook_warnings_reach_the_result(tmp_path: Path, assignment: Assignme
 
 @pytest.mark.parametrize(("name", "text", "reason"), [
     ("syntax.py", "def sigmoid(x:\n    return x\n", "SyntaxError: '(' was never closed (syntax.py, line 1)"),
-    ("crash.py", "import numpy as np\nraise RuntimeError('no GPU found')\n", "RuntimeError: no GPU found"),
-    ("exits.py", "import sys\nsys.exit(3)\n", "SystemExit"),
-], ids=["syntax-error", "import-time-exception", "sys-exit-at-import"])
+    ("dies.py", "import os\nos._exit(3)\n" + GOOD, "WorkerDied: the worker exited with status 3 while "
+     "running line 2 (`os._exit(3)`)"),
+], ids=["syntax-error", "worker-dies-at-import"])
 def test_a_submission_that_cannot_load_scores_zero_with_the_reason(
         tmp_path: Path, assignment: Assignment, name: str, text: str, reason: str) -> None:
     result = grade_submission(assignment, submission_file(tmp_path, name, text))
@@ -68,6 +68,26 @@ def test_a_submission_that_cannot_load_scores_zero_with_the_reason(
     assert result.error.startswith("the submission could not be loaded: ")
     assert reason in result.error
     assert result.max_score == pytest.approx(TINY_POINTS)
+
+
+def test_a_statement_that_raises_at_import_costs_only_itself(tmp_path: Path, assignment: Assignment) -> None:
+    text = "import sys\nraise RuntimeError('no GPU found')\n" + GOOD + "\nsys.exit(3)\nsigmoid(undefined)\n"
+    result = grade_submission(assignment, submission_file(tmp_path, "crash.py", text))
+    assert result.score == pytest.approx(TINY_POINTS) and not result.error
+    last = len(text.splitlines())
+    assert result.warnings == (
+        "line 2: `raise RuntimeError('no GPU found')` raised RuntimeError: no GPU found; "
+        "the rest of the file still ran",
+        f"line {last - 1}: `sys.exit(3)` raised SystemExit: 3; the rest of the file still ran",
+        f"line {last}: `sigmoid(undefined)` raised NameError: name 'undefined' is not defined; "
+        "the rest of the file still ran")
+
+
+def test_a_submission_defining_none_of_the_functions_says_so(tmp_path: Path, assignment: Assignment) -> None:
+    result = grade_submission(assignment, submission_file(tmp_path, "notes.py", "x = 1\nraise SystemExit\n"))
+    assert result.score == 0 and result.error_kind == "submission" and result.tests == ()
+    assert result.error.startswith("notes.py defines none of the functions activations grades (sigmoid, ")
+    assert result.warnings == ("line 2: `raise SystemExit` raised SystemExit; the rest of the file still ran",)
 
 
 def test_a_missing_file_scores_zero_without_a_sandbox(tmp_path: Path, assignment: Assignment) -> None:

@@ -36,6 +36,13 @@ def strict_loads(text: str) -> Any:
     return json.loads(text, parse_constant=refuse)
 
 
+def test_gradescope_output_lists_the_notes_on_how_the_code_ran() -> None:
+    output = to_gradescope(mixed())["output"]
+    assert output.splitlines()[2] == "## Notes on how your code ran"
+    assert output.splitlines()[-1] == "- cell 1: skipped IPython-only line '%matplotlib inline'"
+    assert to_gradescope(result(outcome()))["output"] == "Score 1 / 1 (1 of 1 skills full marks)"
+
+
 def test_score_is_the_sum_of_what_each_case_earned() -> None:
     r = mixed()
     assert r.score == pytest.approx(1.5) and r.max_score == pytest.approx(5.0)
@@ -51,7 +58,7 @@ def test_gradescope_document_has_one_test_per_skill() -> None:
     assert GRADESCOPE_TOP <= set(document)
     assert document["score"] == pytest.approx(1.5)
     assert document["execution_time"] == pytest.approx(1.235)
-    assert document["output"] == "Score 1.5 / 5 (0 of 2 skills full marks)"
+    assert document["output"].splitlines()[0] == "Score 1.5 / 5 (0 of 2 skills full marks)"
     assert [t["name"] for t in document["tests"]] == ["sigmoid", "relu"]
     for test in document["tests"]:
         assert GRADESCOPE_TEST <= set(test)

@@ -42,9 +42,19 @@ def test_captured_output_is_labelled_by_stream() -> None:
 
 
 def test_a_submission_that_fails_to_import_has_a_one_line_load_error() -> None:
-    source = "import numpy as np\nraise RuntimeError('no GPU found')\n"
+    source = "import numpy as np\ndef sigmoid(x:\n    return x\n"
     with open_session(Submission("carol", source, Path("carol.py")), Limits()) as session:
-        assert session.load_error == "the submission could not be loaded: RuntimeError: no GPU found"
+        assert session.load_error == ("the submission could not be loaded: SyntaxError: "
+                                      "'(' was never closed (carol.py, line 2)")
+
+
+def test_a_statement_that_raises_at_import_is_a_warning_not_a_load_error() -> None:
+    source = "import numpy as np\nraise RuntimeError('no GPU found')\ndef double(x):\n    return 2 * x\n"
+    with open_session(Submission("carol", source, Path("carol.py")), Limits()) as session:
+        assert session.load_error == ""
+        assert session.load_warnings == ("line 2: `raise RuntimeError('no GPU found')` raised RuntimeError: "
+                                         "no GPU found; the rest of the file still ran",)
+        assert session.proxy.double(2.0) == 4.0
 
 
 def test_sandboxed_student_refuses_a_submission_that_cannot_load(tmp_path: Path) -> None:

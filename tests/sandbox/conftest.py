@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from autograder.sandbox import SandboxLimits, SandboxSession, sandbox_kind, sandbox_kind_reason
+from autograder.sandbox.program import Program
 
 # Tight defaults keep hostile tests fast; individual tests override as needed.
 FAST_LIMITS = SandboxLimits(call_timeout_s=5.0, import_timeout_s=10.0)
@@ -26,13 +27,14 @@ def source(text: str) -> str:
 
 @pytest.fixture
 def make_session() -> Iterator[Callable[..., SandboxSession]]:
-    """Factory ``make_session(src, **limit_overrides)``; closes every session and
-    checks that none of its processes survived."""
+    """Factory ``make_session(src, **limit_overrides)`` (``src`` a source text or a ``Program``);
+    closes every session and checks that none of its processes survived."""
     sessions: list[SandboxSession] = []
 
-    def factory(src: str, *, kind: Any = None, filename: str = "submission.py",
+    def factory(src: str | Program, *, kind: Any = None, filename: str = "submission.py",
                 **overrides: Any) -> SandboxSession:
-        session = SandboxSession(source(src), filename=filename, kind=kind,
+        program = src if isinstance(src, Program) else source(src)
+        session = SandboxSession(program, filename=filename, kind=kind,
                                  limits=replace(FAST_LIMITS, **overrides))
         sessions.append(session)
         session.start()

@@ -101,7 +101,7 @@ def test_sleep_at_import_times_out_within_the_import_timeout(make_session) -> No
     session = make_session("import time; time.sleep(60)\ndef f(): pass", import_timeout_s=1.5)
     assert time.monotonic() - started < 6
     assert not session.loaded.ok
-    assert session.loaded.error_message == "timed out after 1.5 s while importing"
+    assert session.loaded.error_message == "timed out after 1.5 s while running line 1 (`import time; time.sleep(60)`)"
     with pytest.raises(MissingFunction):
         session.call("f")
 

@@ -20,6 +20,7 @@ from autograder.suite import (
     derive,
 )
 from autograder.tolerances import TINY, VALUES
+from autograder.wording import with_article
 from reference.activations import get_activation
 from reference.guidance import recommended_activation
 from reference.softmax import softmax
@@ -215,7 +216,7 @@ def test_as_float_array_rejects_everything_else_without_calling_it(value: Any, t
     Booby.calls.clear()
     with pytest.raises(AssertionError) as err:
         as_float_array(value, call="sigmoid(x=0)", hint="return np.float64 values")
-    assert str(err.value) == (f"sigmoid(x=0): got a {type_name}, should be a numpy array of floats"
+    assert str(err.value) == (f"sigmoid(x=0): got {with_article(type_name)}, should be a numpy array of floats"
                               "\nHint: return np.float64 values")
     assert Booby.calls == []
 
@@ -247,7 +248,7 @@ def test_assert_float_array_like_checks_type_shape_and_finiteness() -> None:
     good = np.zeros((2, 3))
     assert assert_float_array_like(good, call="f(x)", shape=(2, 3)) is good
     cases = [
-        (np.zeros((2, 3), dtype=np.float32), "got a ndarray of float32, should be a float64 numpy array"),
+        (np.zeros((2, 3), dtype=np.float32), "got an ndarray of float32, should be a float64 numpy array"),
         ([[0.0] * 3] * 2, "got a list, should be a float64 numpy array"),
         (np.zeros(6), "got shape (6,), should be (2, 3)"),
         (np.array([[0.0, np.inf, 0.0], [0.0, 0.0, np.nan]]), "got non-finite values"),

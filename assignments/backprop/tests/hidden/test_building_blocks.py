@@ -54,6 +54,7 @@ import pytest
 from autograder.suite import as_float_array, assert_close, assert_float_array_like, derive, fail
 from autograder.suite.consistency import DEGENERATE_SPREAD, credit_consistency
 from autograder.tolerances import VALUES
+from autograder.wording import a_type
 from reference import losses
 from reference.activations import get_activation
 
@@ -335,7 +336,7 @@ def test_returns_python_float(student: Any, case: str) -> None:
     function, args, _ = FLOAT_CASES[case]
     got = getattr(student, function)(*_copy(args))
     if not isinstance(got, float):
-        fail(f"{function}(...)", f"got a {type(got).__name__}, should be a Python float",
+        fail(f"{function}(...)", f"got {a_type(got)}, should be a Python float",
              "return float(...) of the result")
 
 

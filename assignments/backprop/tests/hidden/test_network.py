@@ -74,6 +74,7 @@ from autograder.gradcheck import compare_gradients, partial_derivatives
 from autograder.suite import as_float_array, assert_close, assert_float_array_like, derive, fail
 from autograder.suite.consistency import DEGENERATE_SPREAD, credit_consistency, degenerate_reason, depends_on
 from autograder.tolerances import KINK_MARGIN, VALUES
+from autograder.wording import a_type
 from reference import losses, network
 from reference.activations import get_activation
 
@@ -162,7 +163,7 @@ def _inputs(activation: str, batch: str) -> tuple[dict[str, float], Any, Any]:
 def _checked_dict(got: object, keys: tuple[str, ...], call: str) -> dict[str, Any]:
     __tracebackhide__ = True
     if type(got) is not dict:
-        fail(f"{call}: got a {type(got).__name__}, should be a dict with keys {', '.join(keys)}")
+        fail(f"{call}: got {a_type(got)}, should be a dict with keys {', '.join(keys)}")
     if set(got) != set(keys):
         fail(f"{call}: got keys {sorted(map(str, got))}, should be {sorted(keys)}")
     return got
@@ -567,7 +568,7 @@ def test_backward_int_input(student: Any) -> None:
                         PARAMETERS, "backward(params, x=float array, y=float array, 'tanh')")
     for param in PARAMETERS:
         if not isinstance(got[param], float):
-            fail(f"{call}[{param!r}]", f"got a {type(got[param]).__name__}, should be a Python float",
+            fail(f"{call}[{param!r}]", f"got {a_type(got[param])}, should be a Python float",
                  "return float(np.sum(...)) for each parameter")
         if not _close(got[param], as_float_array(own[param], call=call)):
             fail(f"{call}[{param!r}]", "differs from the result for the same numbers as floats",

@@ -84,6 +84,7 @@ from autograder.suite import (
 )
 from autograder.suite.consistency import credit_consistency, degenerate_reason, depends_on
 from autograder.tolerances import KINK_MARGIN, TINY, VALUES
+from autograder.wording import a_type
 from reference import network
 from reference.activations import get_activation
 from reference.guidance import LAYERS, TASKS, recommended_activation
@@ -167,7 +168,7 @@ def _float_list(got: object, length: int, call: str) -> np.ndarray:
     """A list (or tuple) of ``length`` floats as a float64 vector; anything else fails."""
     __tracebackhide__ = True
     if not isinstance(got, (list, tuple)):
-        fail(f"{call}: got a {type(got).__name__}, should be a list [h_0, h_1, ..., h_n]")
+        fail(f"{call}: got {a_type(got)}, should be a list [h_0, h_1, ..., h_n]")
     if len(got) != length:
         fail(f"{call}: got a list of {len(got)} values, should be {length} (h_0 = x, then one per layer)")
     values = [as_float_array(v, call=f"{call}[{i}]") for i, v in enumerate(got)]
@@ -439,7 +440,7 @@ def test_deep_chain_forward_int_input(student: Any) -> None:
     values = _float_list(got, len(weights) + 1, call)
     for i, value in enumerate(got):
         if not (isinstance(value, float) or (type(value) is np.ndarray and value.dtype == np.float64)):
-            fail(f"{call}[{i}]: got a {type(value).__name__}, should be a float")
+            fail(f"{call}[{i}]: got {a_type(value)}, should be a float")
     own = _float_list(student.deep_chain_forward(2.0, np.array(weights, dtype=np.float64), "tanh"),
                       len(weights) + 1, call)
     if not _close(values, own):

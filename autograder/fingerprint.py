@@ -1,0 +1,51 @@
+"""A submission's identity: the sha256 of what was submitted, as it is on disk.
+
+Recorded in ``results.json`` (``extra_data.submission_sha256``) so that
+``grade --resume`` keeps a grade only while the submission it was given for is
+unchanged. A file is hashed by its bytes; a folder by every entry below it,
+in name order, each with its relative path (a symbolic link by its target,
+never followed), so renaming, adding or editing any file changes the hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+_CHUNK = 1 << 20
+
+
+def _feed_file(digest: Any, path: Path) -> None:
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+
+
+def _feed_folder(digest: Any, root: Path) -> None:
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        dirs.sort()
+        base = Path(folder)
+        for name in sorted(files + [d for d in dirs if (base / d).is_symlink()]):
+            entry = base / name
+            relative = entry.relative_to(root).as_posix().encode("utf-8", "surrogateescape")
+            if entry.is_symlink():
+                digest.update(b"link\0" + relative + b"\0" + os.fsencode(os.readlink(entry)) + b"\0")
+            elif entry.is_file():
+                digest.update(b"file\0" + relative + b"\0" + str(entry.stat().st_size).encode() + b"\0")
+                _feed_file(digest, entry)
+
+
+def content_sha256(path: Path) -> str:
+    """The hex sha256 of the submission at ``path``; "" when it cannot be read (it then counts as changed)."""
+    path = Path(path)
+    digest = hashlib.sha256()
+    try:
+        if path.is_dir():
+            _feed_folder(digest, path)
+        else:
+            _feed_file(digest, path)
+    except OSError:
+        return ""
+    return digest.hexdigest()

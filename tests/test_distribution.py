@@ -298,8 +298,9 @@ def test_a_student_checks_a_release_with_the_wheel_alone(fresh_venv: FreshVenv, 
     _run([kit, "--course", str(COURSE.root), "release", "--assignment", assignment.id, "--out", "release"],
          cwd=tmp_path, env=env)
     folder = tmp_path / "release" / assignment.id
+    figures = {"activations": {"activations.png"}, "vanishing": {"vanishing_gradient.png"}}.get(assignment.id, set())
     assert {p.name for p in folder.iterdir()} == {f"{module}.py", f"{module}.ipynb", "README.md", "POINTS.md",
-                                                   "assignment.toml", "tests"}
+                                                   "assignment.toml", "tests"} | figures
     assert _files(folder) == _files(fresh_venv.without_kit[assignment.id])  # the same release either way
 
     stub = _run([kit, "check", f"{module}.ipynb"], cwd=folder, env=env, check=False)

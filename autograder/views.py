@@ -19,7 +19,7 @@ from rich.text import Text
 
 from autograder.assignment import Assignment, ManifestError, assignment_for_file
 from autograder.escaping import terminal_plain, terminal_text
-from autograder.grading.batch import BatchError, BatchReport, grade_batch
+from autograder.grading.batch import BatchError, BatchReport, Executor, grade_batch
 from autograder.grading.grade import grade_loaded
 from autograder.grading.results import GradeResult, format_points, skill_cases
 from autograder.submission import SubmissionError, load_submission
@@ -50,13 +50,13 @@ def results_table(results: tuple[GradeResult, ...], title: str) -> Table:
 
 
 def grade_with_progress(assignment: Assignment, paths: list[Path], out_dir: Path, *,
-                        jobs: int, resume: bool) -> BatchReport:
+                        jobs: int, resume: bool, executor: Executor | None = None) -> BatchReport:
     columns = (TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=errors, transient=True) as progress:
         task = progress.add_task("grade", total=len(paths))
         try:
             report = grade_batch(assignment, paths, out_dir, jobs=jobs, resume=resume,
-                                 on_result=lambda _: progress.advance(task))
+                                 on_result=lambda _: progress.advance(task), executor=executor)
         except BatchError as err:
             errors.print(f"[red]error:[/red] {terminal_text(str(err))}")
             raise SystemExit(2) from None

@@ -39,7 +39,8 @@ def _load_assignment(assignment_id: str):  # type: ignore[no-untyped-def]
 class _LazyGroup(click.Group):
     """A group whose heavy subcommands are imported only when used (SymPy costs ~0.5 s)."""
 
-    lazy_commands = {"reference": "autograder.cli_reference", "nbgrader": "autograder.platforms.cli"}
+    lazy_commands = {"reference": "autograder.cli_reference", "nbgrader": "autograder.platforms.cli",
+                     "gradescope": "autograder.platforms.cli"}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy_commands})

@@ -225,3 +225,36 @@ def collect(course_dir: Path, archive: Path, assignment_id: str, pattern: str | 
     except CourseError as err:
         raise _course_error(err) from None
     _print_placed(placed)
+
+
+# -- Gradescope ---------------------------------------------------------------------------------------
+
+@click.group()
+def gradescope() -> None:
+    """Gradescope autograder bundles: the kit's sandboxed grading inside Gradescope's container."""
+
+
+@gradescope.command()
+@click.option("--assignment", "assignment_id", required=True, metavar="ID", help="the assignment to bundle")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="the zip to write, e.g. autograder.zip")
+@click.option("--wheel", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="install the kit from this wheel (default: a wheel built from the clone the kit runs "
+                   "from, else dl-gradekit==<this version> from PyPI)")
+@click.option("--pip", "pip_spec", default=None, metavar="SPEC",
+              help="install the kit with `pip install SPEC` in setup.sh instead, e.g. dl-gradekit==0.4.0")
+@click.option("--overwrite", is_flag=True, help="replace an existing OUT")
+def build(assignment_id: str, out: Path, wheel: Path | None, pip_spec: str | None, overwrite: bool) -> None:
+    """Write OUT: setup.sh, run_autograder, the kit and the assignment's course folder (hidden tests
+    included: upload it to Gradescope, never give it to students)."""
+    from autograder.platforms.gradescope import BundleError, build_bundle
+
+    assignment = _assignment(assignment_id)
+    try:
+        bundle = build_bundle(assignment, out, wheel=wheel, pip_spec=pip_spec, overwrite=overwrite)
+    except BundleError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"wrote {terminal_text(str(bundle.path))}: setup.sh, run_autograder, "
+               f"{len(bundle.members) - 4} more files; the kit: {terminal_text(bundle.install)}")
+    click.echo("upload it as the assignment's autograder on Gradescope; it holds the hidden tests, "
+               "so keep it from students")

@@ -59,9 +59,17 @@ def make_executor(executor: str | None, scheduler: str | None, jobs: int):  # ty
     except ImportError as err:  # pragma: no cover (the module itself imports nothing optional)
         raise click.ClickException(str(err)) from None
     try:
-        return dask_executor(address)
+        inner = dask_executor(address)
     except DaskUnavailable as err:
         raise click.ClickException(str(err)) from None
+
+    def run(assignment, todo, record):  # type: ignore[no-untyped-def]
+        try:
+            inner(assignment, todo, record)
+        except DaskUnavailable as err:  # the scheduler went away, or its workers run another kit
+            raise click.ClickException(str(err)) from None
+
+    return run
 
 
 # -- nbgrader ----------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import pytest
 from autograder.assignment import Assignment
 from autograder.grading.batch import grade_batch, local_executor
 from autograder.grading.results import GradeResult, to_gradescope
+from autograder.nbgrader_course import nbgrader_available
 from tests.grading.builders import GOOD, submission_file, tiny_assignment
 
 distributed = pytest.importorskip("distributed", reason="dask is not installed: pip install -e '.[test]'")
@@ -152,3 +153,29 @@ def test_resume_and_the_command_line(course: tuple[Assignment, list[Path]], loca
                                     assignment.id, "--out", str(tmp_path / "x"), "--executor", "dask",
                                     str(paths[0])], env={"DASK_SCHEDULER_ADDRESS": ""})
     assert done.exit_code == 2 and "--scheduler" in done.output
+
+
+@pytest.mark.skipif(not nbgrader_available(), reason="nbgrader is not installed")
+def test_nbgrader_grade_on_the_cluster(course: tuple[Assignment, list[Path]], cluster: Any, tmp_path: Path) -> None:
+    """``autograder nbgrader grade --scheduler``: the kit's results come back from the cluster and
+    nbgrader writes them into the gradebook."""
+    import nbformat
+
+    from autograder.nbgrader_course import write_course
+    from autograder.platforms.dask_executor import dask_executor
+    from autograder.platforms.nbgrader_grade import grade_course
+    from autograder.platforms.nbgrader_place import place
+    from autograder.platforms.nbgrader_source import course_notebook
+    from tests.grading.builders import TINY_POINTS
+    from tests.nbgrader.test_nbgrader_course import _isolated_env
+
+    assignment, _ = course
+    _, client = cluster
+    (tmp_path / "tmp").mkdir()
+    root = tmp_path / "nbcourse"
+    write_course([assignment], root, kit_course=assignment.root.parent)
+    nbformat.write(course_notebook(assignment), tmp_path / "ada.ipynb")
+    place(root, assignment, [tmp_path / "ada.ipynb"])
+    report = grade_course(root, assignment, executor=dask_executor(client), env=_isolated_env(tmp_path))
+    assert report.all_graded, report
+    assert [(s.student, s.score) for s in report.students] == [("ada", TINY_POINTS)]

@@ -138,6 +138,7 @@ def grade(course_dir: Path, assignment_id: str, students: tuple[str, ...], jobs:
     and comments already entered are kept. Exits 1 if a submission could not be graded.
     """
     from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
     from autograder.grading.results import format_points
@@ -146,8 +147,12 @@ def grade(course_dir: Path, assignment_id: str, students: tuple[str, ...], jobs:
 
     assignment = _assignment(assignment_id)
     run = make_executor(executor, scheduler, jobs)
+    columns = (TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:
-        report = grade_course(course_dir, assignment, students=list(students) or None, jobs=jobs, executor=run)
+        with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+            task = progress.add_task("grade", total=None)
+            report = grade_course(course_dir, assignment, students=list(students) or None, jobs=jobs,
+                                  executor=run, on_result=lambda _: progress.advance(task))
     except CourseError as err:
         raise _course_error(err) from None
     console = Console()

@@ -305,35 +305,52 @@ def test_collect_with_an_lms_pattern(tmp_path: Path, activations: Assignment) ->
 
 # -- grading a course whose gradebook does not know the assignment yet ------------------------------------
 
+PROBE = '''
+
+@pytest.mark.skill("relu")
+def test_relu_probe(student):
+    if float(student.relu(np.array([3.0]))[0]) == 42.0:
+        raise RuntimeError("a bug in the suite, not in the submission")
+'''
+
+
 @pytest.mark.slow
 @needs_nbgrader
-def test_grade_creates_the_assignment_as_generate_assignment_would(tmp_path: Path) -> None:
-    """With a tiny hidden suite: init, place, grade (no generate_assignment by hand), export."""
-    from autograder.nbgrader_course import read_grades, run_nbgrader
+def test_grade_creates_the_assignment_and_leaves_kit_failures_to_people(tmp_path: Path) -> None:
+    """With a tiny hidden suite: init, place, grade (no generate_assignment by hand), export. A
+    submission the kit cannot grade gets no automatic score: its cells wait for a manual grade."""
+    from nbgrader.api import Gradebook
+
+    from autograder.nbgrader_course import read_grades, run_nbgrader, write_course
     from autograder.platforms.nbgrader_grade import grade_course
     from autograder.platforms.nbgrader_source import course_notebook as build
-    from tests.grading.builders import TINY_POINTS, tiny_assignment
+    from tests.grading.builders import TINY_POINTS, TINY_SUITE, tiny_assignment
     from tests.nbgrader.test_nbgrader_course import _isolated_env
 
-    tiny = tiny_assignment(tmp_path / "kit")
+    tiny = tiny_assignment(tmp_path / "kit", hidden={"test_tiny": TINY_SUITE + PROBE})
     (tmp_path / "tmp").mkdir()
     env = _isolated_env(tmp_path)
     root = tmp_path / "course"
-    from autograder.nbgrader_course import write_course
-
     write_course([tiny], root, kit_course=tiny.root.parent)
-    place_from = tmp_path / "in"
-    place_from.mkdir()
-    nbformat.write(build(tiny), place_from / "good.ipynb")
-    broken = build(tiny)
-    next(c for c in broken.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "relu").source = "def relu(x):\n  return x\n"
-    nbformat.write(broken, place_from / "wrong-relu.ipynb")
-    place(root, tiny, [place_from / "good.ipynb", place_from / "wrong-relu.ipynb"])
+    hand_in = tmp_path / "in"
+    hand_in.mkdir()
+    for student, relu in (("good", None), ("wrong-relu", "return x"), ("kit-fails", "return x * 0 + 42.0")):
+        notebook = build(tiny)
+        if relu is not None:
+            cell = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "relu")
+            cell.source = f"def relu(x):\n    {relu}\n"
+        nbformat.write(notebook, hand_in / f"{student}.ipynb")
+    place(root, tiny, sorted(hand_in.iterdir()))
     report = grade_course(root, tiny, jobs=1, env=env)
-    assert report.all_graded, report
-    assert {s.student: s.score for s in report.students} == {"good": TINY_POINTS, "wrong-relu": TINY_POINTS - 1.0}
-    assert (root / "release" / tiny.id / f"{tiny.module}.ipynb").is_file()
+    scores = {s.student: s.score for s in report.students}
+    assert scores["good"] == TINY_POINTS and scores["wrong-relu"] == TINY_POINTS - 0.5
+    assert not report.all_graded and [s.student for s in report.students if not s.ok] == ["kit-fails"]
+    assert (root / "release" / tiny.id / f"{tiny.module}.ipynb").is_file()  # generate_assignment ran
+    with Gradebook("sqlite:///" + str(root / "gradebook.db")) as gb:
+        grades = gb.find_submission_notebook(tiny.module, tiny.id, "kit-fails").grades
+        tests = [g for g in grades if g.name.startswith("test_")]
+        assert tests and all(g.auto_score is None and g.needs_manual_grade for g in tests)
     run_nbgrader(root, "export", env=env)
-    grades = read_grades(root / "grades.csv")
-    assert grades[tiny.id, "good"].score == TINY_POINTS and grades[tiny.id, "good"].max_score == TINY_POINTS
+    exported = read_grades(root / "grades.csv")
+    assert exported[tiny.id, "good"].score == TINY_POINTS and exported[tiny.id, "good"].max_score == TINY_POINTS
     assert json.loads((root / "autograded" / "good" / tiny.id / f"{tiny.module}.ipynb").read_text())["cells"]

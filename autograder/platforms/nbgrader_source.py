@@ -32,14 +32,14 @@ import functools
 import hashlib
 import json
 from collections.abc import Iterator
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Any
 
 import nbformat
 import pytest
 from nbformat import NotebookNode
 
-from autograder.assignment import RELEASE_MANIFEST_NAME, Assignment, release_manifest
+from autograder.assignment import RELEASE_MANIFEST_NAME, Assignment
 from autograder.release import instructor_notebook, solution_source
 from autograder.release.nbgrader_cells import SCHEMA_VERSION, is_test_cell
 

@@ -33,7 +33,7 @@ from autograder.platforms.nbgrader_source import (
     skill_grade_id,
 )
 from autograder.release import release_assignment, solution_source
-from autograder.release.regions import ALL_MARKERS, HIDDEN_TESTS
+from autograder.release.regions import HIDDEN_TESTS
 from tests.grading.builders import outcome, result
 
 needs_nbgrader = pytest.mark.skipif(not nbgrader_available(), reason="nbgrader is not installed")

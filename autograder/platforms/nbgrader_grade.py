@@ -135,7 +135,8 @@ def _write_gradebook(course_root: Path, assignment: Assignment, results: dict[st
         environment = nbgrader_environment(env)
         environment.update({ASSIGNMENT_ENV: str(assignment.root.resolve()), RESULTS_ENV: str(results_file),
                             SUMMARY_ENV: str(summary_file)})
-        command = [sys.executable, "-m", "autograder.platforms.nbgrader_autograde", assignment.id, *sorted(results)]
+        command = [sys.executable, "-P", "-m", "autograder.platforms.nbgrader_autograde", assignment.id,
+                   *sorted(results)]  # -P: a folder of the course cannot shadow the kit
         done = subprocess.run(command, cwd=course_root, env=environment, capture_output=True, text=True,
                               timeout=timeout_s, stdin=subprocess.DEVNULL, check=False)
         log = done.stdout + done.stderr

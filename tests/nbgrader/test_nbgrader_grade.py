@@ -15,7 +15,8 @@ nbgrader place``:
   graded again.
 
 Then ``autograder nbgrader grade``, the REAL ``nbgrader export`` and
-``nbgrader generate_feedback``. Every command is a subprocess with HOME and the
+``nbgrader generate_feedback``; and, on a copy of the course, nbgrader's own
+in-kernel ``autograde`` of the partly wrong notebook, for comparison. Every command is a subprocess with HOME and the
 Jupyter folders in the test's temporary folder.
 """
 
@@ -238,3 +239,23 @@ def test_grading_prints_no_checksum_warning(graded: Course) -> None:
     for name in ("grade", "regrade"):
         done = graded.runs[name]
         assert "has changed" not in done.stdout + done.stderr, done.stdout + done.stderr
+
+
+@pytest.mark.slow
+@needs_nbgrader
+def test_nbgraders_in_kernel_route_agrees_on_an_honest_notebook(graded: Course, tmp_path: Path) -> None:
+    """The same course, graded by nbgrader's own ``autograde`` (the notebook executed in a kernel, the
+    test cells running the kit's hidden checks there): the partly wrong notebook scores what the kit
+    gave it, and the checksums nbgrader stored at release are the ones it finds."""
+    import shutil
+
+    copy_root = tmp_path / "course"
+    shutil.copytree(graded.root, copy_root)
+    done = run_nbgrader(copy_root, "autograde", "activations", "--student", "partly", "--force",
+                        env=graded.env, timeout_s=STEP_TIMEOUT_S, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "has changed" not in done.stdout + done.stderr
+    run_nbgrader(copy_root, "export", env=graded.env, timeout_s=STEP_TIMEOUT_S)
+    in_kernel = read_grades(copy_root / GRADES_CSV_NAME)["activations", "partly"].score
+    assert in_kernel == pytest.approx(read_grades(graded.root / GRADES_CSV_NAME)["activations", "partly"].score,
+                                      abs=1e-6)

@@ -43,7 +43,8 @@ class _LazyGroup(click.Group):
     file that vanished) ends as one ``error:`` line and exit status 2, not a traceback.
     """
 
-    lazy_commands = {"reference": "autograder.cli_reference"}
+    lazy_commands = {"reference": "autograder.cli_reference", "nbgrader": "autograder.platforms.cli",
+                     "gradescope": "autograder.platforms.cli"}
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -82,13 +83,22 @@ def main(course: Path | None) -> None:
               help="submissions graded at once")
 @click.option("--resume", is_flag=True,
               help="skip students already graded whose submission has not changed since")
+@click.option("--executor", type=click.Choice(["local", "dask"]), default=None,
+              help="local: a process pool of --jobs (default); dask: an existing Dask cluster, the one "
+                   "--scheduler names or $DASK_SCHEDULER_ADDRESS")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="grade on an existing Dask cluster through its scheduler, e.g. tcp://10.0.0.5:8786 "
+                   "(pip install 'dl-gradekit[dask]'); results are written here")
 @click.argument("submissions", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-def grade(assignment_id: str, out_dir: Path, jobs: int, resume: bool, submissions: tuple[Path, ...]) -> None:
+def grade(assignment_id: str, out_dir: Path, jobs: int, resume: bool, executor: str | None,
+          scheduler: str | None, submissions: tuple[Path, ...]) -> None:
     """Grade SUBMISSIONS (.py, .ipynb, folders or .zip) in the sandbox."""
+    from autograder.platforms.cli import make_executor
     from autograder.views import grade_with_progress
 
     assignment = _load_assignment(assignment_id)
-    report = grade_with_progress(assignment, list(submissions), out_dir, jobs=jobs, resume=resume)
+    report = grade_with_progress(assignment, list(submissions), out_dir, jobs=jobs, resume=resume,
+                                 executor=make_executor(executor, scheduler, jobs))
     sys.exit(0 if report.all_graded else 1)
 
 

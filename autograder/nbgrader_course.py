@@ -11,15 +11,16 @@ nbgrader works on a *course folder* (``CourseDirectory.root``)::
     <root>/grades.csv                                  every score              (export)
 
 This module writes the first rows from the kit's single instructor source
-(``autograder.release.instructor_notebook``, which already carries nbgrader's
-cell metadata), so course staff can then run, in ``<root>``::
+(``autograder.platforms.nbgrader_source.course_notebook``: the instructor
+notebook with one checked test cell per skill), so course staff can then run,
+in ``<root>``::
 
-    nbgrader generate_assignment <id> --force
-    nbgrader autograde <id> --force
+    nbgrader generate_assignment <id>
+    autograder nbgrader grade <root> --assignment <id>     (or: nbgrader autograde <id>)
     nbgrader export
 
-or ``run_nbgrader(root, "generate_assignment", id, "--force")`` from Python, or
-``python -m autograder.nbgrader_course <root> [<id> ...] [--course DIR]`` to write the
+or ``run_nbgrader(root, "generate_assignment", id, "--force")`` from Python.
+``autograder nbgrader init <root>`` (``autograder.platforms.cli``) writes the
 folder from the kit's course folder (``autograder.assignment.find_course``).
 
 nbgrader is an optional extra (``pip install dl-gradekit[nbgrader]``): nothing
@@ -28,23 +29,22 @@ here imports it. Its CLI runs as a subprocess of the current interpreter.
 
 from __future__ import annotations
 
-import argparse
 import csv
+import json
 import importlib.util
 import os
 import re
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
 
 import nbformat
 from nbformat import NotebookNode
 
-from autograder.assignment import Assignment, available_assignments, get_assignment
-from autograder.release import instructor_notebook
+from autograder.assignment import Assignment
 
 CONFIG_NAME = "nbgrader_config.py"
 GRADEBOOK_NAME = "gradebook.db"
@@ -56,8 +56,8 @@ STUDENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")
 
 DEFAULT_TIMEOUT_S = 600.0
 
-CONFIG_TEXT = '''\
-# nbgrader configuration of this course folder, written by autograder.nbgrader_course.
+CONFIG_MARKER = "# nbgrader configuration of this course folder, written by autograder nbgrader init."
+CONFIG_TEXT = CONFIG_MARKER + '''
 # Paths are taken relative to this file, so the folder can be moved or copied.
 import os
 
@@ -66,6 +66,17 @@ c = get_config()  # noqa: F821 (defined by traitlets when nbgrader loads this fi
 _course_root = os.path.dirname(os.path.abspath(__file__))
 c.CourseDirectory.root = _course_root
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(_course_root, "{gradebook}")
+{kit_course}
+# Late submissions: nbgrader's own plugin. 'none' (the default) records how late a
+# submission is without a penalty; 'zero' gives a late notebook 0. Set the due date
+# with `nbgrader db assignment add <id> --duedate="2025-05-01 17:00:00 Europe/Berlin"`.
+# c.LateSubmissionPlugin.penalty_method = "zero"
+'''
+KIT_COURSE_TEXT = '''
+# The kit's course folder (manifests, hidden suites). The notebooks' test cells run its
+# hidden checks when `nbgrader autograde` executes a submission; `autograder nbgrader grade`
+# reads its manifests. nbgrader's kernels inherit this environment variable.
+os.environ["{env}"] = {path}
 '''
 
 
@@ -152,60 +163,108 @@ def read_notebook(path: Path) -> NotebookNode:
     return notebook
 
 
-def write_course_config(course_root: Path) -> Path:
+def config_text(kit_course: Path | None = None) -> str:
+    """The ``nbgrader_config.py`` ``init`` writes; ``kit_course`` is the kit's course folder."""
+    from autograder.assignment import COURSE_ENV
+
+    kit = "" if kit_course is None else KIT_COURSE_TEXT.format(
+        env=COURSE_ENV, path=json.dumps(str(Path(kit_course).resolve())))
+    return CONFIG_TEXT.format(gradebook=GRADEBOOK_NAME, kit_course=kit)
+
+
+def write_course_config(course_root: Path, kit_course: Path | None = None, *, overwrite: bool = False) -> Path:
     """Write ``<root>/nbgrader_config.py`` unless it exists; return its path.
 
     The written config sets ``CourseDirectory.root`` to the config's own folder
     and ``CourseDirectory.db_url`` to ``gradebook.db`` in it, so nbgrader run in
-    ``<root>`` never falls back to another folder's database. An existing config
-    is the course staff's and is left exactly as it is.
+    ``<root>`` never falls back to another folder's database, and (given
+    ``kit_course``) ``AUTOGRADER_COURSE`` for the kernels of ``nbgrader autograde``.
+    An existing config is the course staff's and is left exactly as it is, unless it
+    is one ``init`` wrote and ``overwrite`` is set.
     """
     path = Path(course_root) / CONFIG_NAME
-    if not path.exists():
-        _write_atomic(path, CONFIG_TEXT.format(gradebook=GRADEBOOK_NAME).encode("utf-8"))
+    ours = path.is_file() and path.read_text(encoding="utf-8", errors="replace").startswith(CONFIG_MARKER)
+    if not path.exists() or (overwrite and ours):
+        _write_atomic(path, config_text(kit_course).encode("utf-8"))
     return path
 
 
 def _write_notebook(path: Path, notebook: NotebookNode, *, overwrite: bool) -> Path:
-    data = _notebook_bytes(notebook)
+    return _write_file(path, _notebook_bytes(notebook), overwrite=overwrite)
+
+
+def _write_file(path: Path, data: bytes, *, overwrite: bool) -> Path:
     if path.exists() and not path.is_file():
         raise CourseError(f"{path} exists and is not a file")
     if path.is_file() and path.read_bytes() != data and not overwrite:
-        raise CourseError(f"{path} exists and differs from the notebook built from the kit; "
-                          "pass overwrite=True to replace it")
+        raise CourseError(f"{path} exists and differs from what the kit builds; "
+                          "pass overwrite=True (--force) to replace it")
     if not path.is_file() or path.read_bytes() != data:
         _write_atomic(path, data)
     return path
 
 
-def write_course_source(assignment: Assignment, course_root: Path, *, overwrite: bool = False) -> Path:
-    """Write the instructor notebook of ``assignment`` where nbgrader reads it; return its path.
+@dataclass
+class CourseFiles:
+    """What ``init`` writes for one assignment: the notebook and the files released beside it."""
 
-    The notebook (``autograder.release.instructor_notebook``: solutions and
-    hidden tests in place, nbgrader cell metadata on every graded, solution and
-    markdown cell) goes to ``<root>/source/<id>/<module>.ipynb``, and
-    ``<root>/nbgrader_config.py`` is written if missing (``write_course_config``).
-    Writing the same notebook again is a no-op; an existing *different* notebook
-    raises ``CourseError`` unless ``overwrite``. Source errors of the assignment
-    propagate as ``autograder.release.ReleaseError``; nothing is written then.
+    assignment: Assignment
+    files: dict[Path, bytes] = field(default_factory=dict)
+
+    def conflicts(self) -> list[Path]:
+        """Existing files that differ from what would be written."""
+        return [p for p, data in self.files.items()
+                if p.exists() and (not p.is_file() or p.read_bytes() != data)]
+
+
+def course_files(assignment: Assignment, course_root: Path) -> CourseFiles:
+    """Everything ``source/<id>/`` gets: ``<module>.ipynb`` (``course_notebook``) and, beside it,
+    ``assignment.toml``, ``POINTS.md`` and the public suite in ``tests/`` (nbgrader releases them
+    with the notebook; the test cells run them for students). Checked for leaks of solutions and
+    hidden tests as the kit's own release is (``autograder.release.LeakError``)."""
+    from autograder.platforms.nbgrader_source import course_notebook, released_files
+    from autograder.release import LeakError, find_leaks
+
+    beside = released_files(assignment)
+    leaks = find_leaks(assignment, beside)
+    if leaks:
+        raise LeakError(f"{assignment.id}: would release secrets to source/: " + "; ".join(leaks))
+    folder = source_notebook_path(course_root, assignment).parent
+    result = CourseFiles(assignment)
+    result.files[source_notebook_path(course_root, assignment)] = _notebook_bytes(course_notebook(assignment))
+    for relative, data in sorted(beside.items()):
+        result.files[folder.joinpath(*PurePosixPath(relative).parts)] = data
+    return result
+
+
+def write_course_source(assignment: Assignment, course_root: Path, *, overwrite: bool = False,
+                        kit_course: Path | None = None) -> Path:
+    """Write the course notebook of ``assignment`` where nbgrader reads it; return its path.
+
+    Writes ``course_files`` (``source/<id>/<module>.ipynb`` and the files beside
+    it) and ``<root>/nbgrader_config.py`` if missing (``write_course_config``).
+    Writing the same files again is a no-op; an existing *different* file
+    raises ``CourseError`` unless ``overwrite``, and then nothing is written.
+    Source errors of the assignment propagate as ``autograder.release.ReleaseError``.
     """
-    from autograder.report.lecture import shown_figures
-
-    notebook = instructor_notebook(assignment)
-    path = source_notebook_path(course_root, assignment)
-    write_course_config(course_root)
-    written = _write_notebook(path, notebook, overwrite=overwrite)
-    # generate_assignment copies the files beside the notebook, so the figures it shows reach the students
-    for name, png in shown_figures(c.source for c in notebook.cells if c.cell_type == "markdown").items():
-        if not (path.parent / name).is_file() or (path.parent / name).read_bytes() != png:
-            _write_atomic(path.parent / name, png)
-    return written
+    return write_course([assignment], course_root, overwrite=overwrite, kit_course=kit_course)[0]
 
 
 def write_course(assignments: Iterable[Assignment], course_root: Path, *,
-                 overwrite: bool = False) -> list[Path]:
-    """``write_course_source`` for each assignment, in order; the notebooks' paths."""
-    return [write_course_source(a, course_root, overwrite=overwrite) for a in assignments]
+                 overwrite: bool = False, kit_course: Path | None = None) -> list[Path]:
+    """``write_course_source`` for each assignment; every file is built and checked before any
+    is written. The notebooks' paths, in order."""
+    planned = [course_files(a, course_root) for a in assignments]
+    conflicts = [p for plan in planned for p in plan.conflicts()]
+    if conflicts and not overwrite:
+        listed = ", ".join(str(p) for p in conflicts[:5]) + (" ..." if len(conflicts) > 5 else "")
+        raise CourseError(f"{len(conflicts)} file(s) exist and differ from what the kit builds: {listed}; "
+                          "pass overwrite=True (--force) to replace them")
+    write_course_config(course_root, kit_course, overwrite=overwrite)
+    for plan in planned:
+        for path, data in plan.files.items():
+            _write_file(path, data, overwrite=True)
+    return [source_notebook_path(course_root, plan.assignment) for plan in planned]
 
 
 def place_submission(course_root: Path, assignment: Assignment, student: str,
@@ -304,33 +363,3 @@ def describe_run(done: subprocess.CompletedProcess[str]) -> str:
     command = done.args if isinstance(done.args, str) else " ".join(map(str, done.args))
     return (f"$ {command}\nexit code {done.returncode}\n--- stdout ---\n{done.stdout}"
             f"\n--- stderr ---\n{done.stderr}")
-
-
-# -- command line -----------------------------------------------------------------------------------
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m autograder.nbgrader_course ROOT [ID ...] [--overwrite]``: write the course folder."""
-    parser = argparse.ArgumentParser(prog="python -m autograder.nbgrader_course",
-                                     description="Write the kit's assignments as an nbgrader course folder.")
-    parser.add_argument("course_root", type=Path, help="the nbgrader course folder (created if missing)")
-    parser.add_argument("ids", nargs="*", metavar="ID",
-                        help="assignments to write (default: every assignment of the kit's course folder)")
-    parser.add_argument("--course", type=Path, default=None, metavar="DIR",
-                        help="the kit's course folder to read the assignments from (default: "
-                             "$AUTOGRADER_COURSE, else assignments/ of the clone you are in)")
-    parser.add_argument("--overwrite", action="store_true", help="replace differing source notebooks")
-    options = parser.parse_args(argv)
-    try:
-        ids = options.ids or available_assignments(options.course)
-        for path in write_course([get_assignment(i, options.course) for i in ids], options.course_root,
-                                 overwrite=options.overwrite):
-            print(f"wrote {path}")
-    except (CourseError, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    print(f"now, in {options.course_root}: nbgrader generate_assignment <id> --force")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -23,7 +23,7 @@ from rich.text import Text
 
 from autograder.assignment import Assignment, ManifestError, assignment_for_file
 from autograder.escaping import terminal_plain, terminal_text
-from autograder.grading.batch import BatchError, BatchReport, grade_batch
+from autograder.grading.batch import BatchError, BatchReport, Executor, grade_batch
 from autograder.grading.grade import grade_loaded
 from autograder.grading.results import GradeResult, format_points, skill_cases
 from autograder.submission import SubmissionError, load_submission
@@ -78,13 +78,14 @@ def _progress(errors: Console) -> Progress | None:
 
 
 def grade_with_progress(assignment: Assignment, paths: list[Path], out_dir: Path, *,
-                        jobs: int, resume: bool) -> BatchReport:
+                        jobs: int, resume: bool, executor: Executor | None = None) -> BatchReport:
     progress = _progress(_err())
     with progress or nullcontext():
         task = progress.add_task("grade", total=len(paths)) if progress else None
         advance = (lambda _: progress.advance(task)) if progress and task is not None else None
         try:
-            report = grade_batch(assignment, paths, out_dir, jobs=jobs, resume=resume, on_result=advance)
+            report = grade_batch(assignment, paths, out_dir, jobs=jobs, resume=resume, on_result=advance,
+                                 executor=executor)
         except BatchError as err:
             fail(str(err))
     out = _out()

@@ -45,6 +45,11 @@ RESERVED_IDS = frozenset({"grades", GRADEBOOK, "report.html", "summary.json"})
 """Student ids refused (case-insensitively): their folder would be, or shadow, the kit's own output."""
 Progress = Callable[[GradeResult], None]
 Record = Callable[[str, GradeResult], None]
+Executor = Callable[[Assignment, dict[str, Path], Record], None]
+"""Where submissions are graded: ``executor(assignment, todo, record)`` grades every
+``{student: path}`` of ``todo`` with ``grade_submission`` and calls ``record(student, result)``
+once per student, in any order, on the calling thread. ``local_executor`` is the process pool;
+``autograder.platforms.dask_executor`` sends them to a Dask cluster."""
 
 
 class BatchError(ValueError):
@@ -211,9 +216,25 @@ def _run_pool(assignment: Assignment, todo: dict[str, Path], jobs: int, on_resul
         todo.pop(student)
 
 
+def local_executor(jobs: int = 1) -> Executor:
+    """Grading on this machine: in this process (``jobs`` 1) or a pool of ``jobs`` processes."""
+    def run(assignment: Assignment, todo: dict[str, Path], record: Record) -> None:
+        if jobs <= 1:
+            for student, path in todo.items():
+                record(student, _grade_one(assignment, student, path))
+        else:
+            _run_pool(assignment, dict(todo), jobs, record)
+    return run
+
+
 def grade_batch(assignment: Assignment, paths: Sequence[Path], out_dir: Path, *, jobs: int = 1,
-                resume: bool = False, on_result: Progress | None = None) -> BatchReport:
-    """Grade ``paths`` into ``out_dir``; see the module docstring for what is written."""
+                resume: bool = False, on_result: Progress | None = None,
+                executor: Executor | None = None) -> BatchReport:
+    """Grade ``paths`` into ``out_dir``; see the module docstring for what is written.
+
+    ``executor`` grades them (default: ``local_executor(jobs)``); whatever it is,
+    results are written here, as they come back, by this process.
+    """
     by_id = _unique_ids([Path(p) for p in paths])
     prepare_out_dir(out_dir)
     results: dict[str, GradeResult] = {}
@@ -240,11 +261,7 @@ def grade_batch(assignment: Assignment, paths: Sequence[Path], out_dir: Path, *,
         if on_result is not None:
             on_result(result)
 
-    if jobs <= 1:
-        for student, path in by_id.items():
-            record(student, _grade_one(assignment, student, path))
-    else:
-        _run_pool(assignment, dict(by_id), jobs, record)
+    (executor or local_executor(jobs))(assignment, dict(by_id), record)
     ordered = tuple(sorted(results.values(), key=lambda r: r.student_id))
     everyone = {**_results_in(out_dir, assignment), **results}
     write_atomically(out_dir / GRADEBOOK, render_gradebook(everyone.values()))

@@ -14,7 +14,7 @@ import math
 import os
 import sys
 from inspect import CO_ASYNC_GENERATOR, CO_COROUTINE, CO_GENERATOR
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -97,9 +97,11 @@ def _with_student_frames(message: str, traceback: str) -> str:
 class _Collector:
     """A pytest plugin recording each graded item and its outcome."""
 
-    def __init__(self, factory: StudentFactory, diagnosis: CaseDiagnosis | None = None) -> None:
+    def __init__(self, factory: StudentFactory, diagnosis: CaseDiagnosis | None = None,
+                 skills: frozenset[str] | None = None) -> None:
         self.factory = factory
         self.diagnosis = diagnosis
+        self.skills = skills
         self.items: list[pytest.Item] = []
         self.reports: dict[str, pytest.TestReport] = {}
         self.misconceptions: dict[str, Misconception] = {}
@@ -111,6 +113,15 @@ class _Collector:
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
             self.errors.append(f"could not collect {report.nodeid}: {str(report.longreprtext)[-800:]}")
+
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        if self.skills is None:
+            return
+        kept = [item for item in items if (marks_of(item) or CaseMarks(UNMARKED, 1.0, False)).skill in self.skills]
+        dropped = [item for item in items if item not in kept]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = kept
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.items = list(session.items)
@@ -219,25 +230,28 @@ def _no_plugin_autoload() -> Iterator[None]:
 
 
 def run_suite(suite_dir: Path, factory: StudentFactory, *, keyword: str | None = None,
-              diagnosis: CaseDiagnosis | None = None) -> SuiteRun:
+              diagnosis: CaseDiagnosis | None = None, skills: Collection[str] | None = None,
+              plugins: Sequence[object] = ()) -> SuiteRun:
     """Run the suite in ``suite_dir`` with ``student`` built by ``factory``; ``diagnosis``
-    names the known misconception a failing case shows."""
+    names the known misconception a failing case shows; ``skills``, when given, runs only the
+    cases of those skills (the others are deselected before anything is called); ``plugins``
+    are more pytest plugins for this run."""
     if not suite_dir.is_dir():
         return SuiteRun((), (f"suite folder {suite_dir} does not exist",))
-    collector = _Collector(factory, diagnosis)
+    collector = _Collector(factory, diagnosis, None if skills is None else frozenset(skills))
     args = [*PYTEST_ARGS, "--rootdir", str(suite_dir), str(suite_dir)]
     if keyword:
         args += ["-k", keyword]
     sink = io.StringIO()
     try:
         with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), _no_plugin_autoload():
-            exit_code = pytest.main(args, plugins=[collector])
+            exit_code = pytest.main(args, plugins=[collector, *plugins])
     finally:
         purge_modules_under(suite_dir)
     outcomes = collector.outcomes()
     errors = list(collector.errors)
     if exit_code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
         errors.append(f"pytest stopped with {exit_code.name}: {sink.getvalue()[-800:]}")
-    if not outcomes and not errors:
+    if not outcomes and not errors and skills is None:
         errors.append(f"the suite in {suite_dir} collected no tests")
     return SuiteRun(tuple(outcomes), tuple(errors))

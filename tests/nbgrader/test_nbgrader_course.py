@@ -9,10 +9,12 @@ sets the course root and the gradebook)::
     python -m nbgrader export
 
 with two submissions in ``submitted/``: ``full-marks`` hands in the
-instructor notebook (solutions in place), ``stub`` the notebook nbgrader
-released (every solution is ``raise NotImplementedError()``). HOME and the
-Jupyter/IPython folders point into the test's temporary folder, so nothing
-touches ``~``. The fast tests check the folder-writing functions alone.
+course notebook (solutions in place), ``stub`` the notebook nbgrader
+released (every solution is ``raise NotImplementedError()``). This is the
+in-kernel route: nbgrader executes the notebooks, and their test cells run the
+kit's hidden checks in the kernel. HOME and the Jupyter/IPython folders point
+into the test's temporary folder, so nothing touches ``~``. The fast tests
+check the folder-writing functions alone.
 """
 
 from __future__ import annotations
@@ -39,7 +41,6 @@ from autograder.nbgrader_course import (
     describe_run,
     gradebook_url,
     graded_cell_points,
-    main,
     nbgrader_available,
     nbgrader_command,
     nbgrader_environment,
@@ -54,12 +55,14 @@ from autograder.nbgrader_course import (
     write_course_config,
     write_course_source,
 )
+from autograder.platforms.nbgrader_source import course_notebook
 from autograder.release import (
     instructor_notebook,
     solution_source,
     stub_source,
     student_notebook,
 )
+from autograder.release.clearing import clear_hidden_tests, clear_solutions
 from autograder.release.regions import (
     ALL_MARKERS,
     HIDDEN_TESTS,
@@ -154,7 +157,7 @@ def course(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     run = CourseRun(assignment, scratch / "course")
     env = _isolated_env(scratch)
     (scratch / "tmp").mkdir()
-    write_course_source(assignment, run.root)
+    write_course_source(assignment, run.root, kit_course=assignment.root.parent)
 
     def step(name: str, *args: str) -> bool:
         run.runs[name] = run_nbgrader(run.root, *args, env=env, timeout_s=STEP_TIMEOUT_S, check=False)
@@ -198,22 +201,29 @@ def test_released_notebook_has_no_solutions_or_hidden_tests(course: CourseRun) -
 
 @pytest.mark.slow
 @needs_nbgrader
-def test_released_notebook_matches_the_kits_student_notebook(course: CourseRun) -> None:
+def test_released_notebook_is_the_course_notebook_with_solutions_cleared(course: CourseRun) -> None:
+    """nbgrader's release equals the kit's own clearing of the course notebook, cell for cell."""
     course.succeeded("generate_assignment")
     released = read_notebook(release_notebook_path(course.root, course.assignment))
-    assert _cells(released) == _cells(student_notebook(course.assignment))
+    expected = clear_hidden_tests(clear_solutions(course_notebook(course.assignment)))
+    assert _cells(released) == _cells(expected)
+    # the solution cells are the kit's student notebook's, byte for byte
+    solutions = {c.source for c in student_notebook(course.assignment).cells if c.cell_type == "code"}
+    assert {c.source for c in released.cells if c.metadata.get("nbgrader", {}).get("solution")} <= solutions
 
 
 @pytest.mark.slow
 @needs_nbgrader
-def test_autograde_restores_the_hidden_tests(course: CourseRun) -> None:
-    """nbgrader grades the stub with the gradebook's test cells, hidden tests included."""
-    course.succeeded("autograde")
-    expected = _test_cells(instructor_notebook(course.assignment))
+def test_autograde_keeps_the_test_cells_and_finds_every_checksum_unchanged(course: CourseRun) -> None:
+    """The test cells hold no hidden test, so generate_assignment and autograde agree on every
+    checksum: no "Attribute 'checksum' for cell ... has changed!" (jupyter/nbgrader#1961)."""
+    done = course.succeeded("autograde")
+    expected = _test_cells(course_notebook(course.assignment))
     assert expected
     for student in (FULL, STUB):
         graded = read_notebook(autograded_path(course.root, course.assignment, student))
         assert _test_cells(graded) == expected, student
+    assert "has changed" not in done.stdout + done.stderr, describe_run(done)
 
 
 @pytest.mark.slow
@@ -246,9 +256,12 @@ def test_write_course_source_uses_nbgraders_layout(tmp_path: Path, activations: 
     assert path == tmp_path / "source" / "activations" / "activations.ipynb"
     written = read_notebook(path)
     nbformat.validate(written)
-    assert written == instructor_notebook(activations)
+    assert written == course_notebook(activations)
     assert (tmp_path / CONFIG_NAME).is_file()
-    assert notebook_max_score(written) == sum(graded_cell_points(written).values()) > 0
+    assert notebook_max_score(written) == sum(graded_cell_points(written).values()) == activations.total_points
+    beside = {p.relative_to(path.parent).as_posix() for p in path.parent.rglob("*") if p.is_file()}
+    assert {"assignment.toml", "POINTS.md", "tests/conftest.py"} <= beside
+    assert not any("hidden" in name for name in beside)
     # the figure the notebook shows sits beside it, so generate_assignment releases it too
     assert (path.parent / "activations.png").read_bytes().startswith(b"\x89PNG")
 
@@ -272,15 +285,29 @@ def test_an_existing_config_is_kept(tmp_path: Path, activations: Assignment) -> 
     assert (tmp_path / CONFIG_NAME).read_text() == mine
 
 
-def test_the_config_points_nbgrader_at_its_own_folder(tmp_path: Path) -> None:
-    path = write_course_config(tmp_path / "course")
+def test_the_config_points_nbgrader_at_its_own_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    kit_course = tmp_path / "kit course's \"folder\""
+    path = write_course_config(tmp_path / "course", kit_course)
     config = Config()
     namespace = {"c": config, "get_config": lambda: config, "__file__": str(path)}
+    monkeypatch.setenv("AUTOGRADER_COURSE", "restored after the test")
     exec(compile(path.read_text(), str(path), "exec"), namespace, namespace)  # noqa: S102 (as traitlets loads it)
     root = os.path.dirname(os.path.abspath(path))
     assert config.CourseDirectory.root == root
     assert config.CourseDirectory.db_url == "sqlite:///" + os.path.join(root, GRADEBOOK_NAME)
     assert gradebook_url(tmp_path / "course") == "sqlite:///" + str((tmp_path / "course" / GRADEBOOK_NAME).resolve())
+    assert os.environ["AUTOGRADER_COURSE"] == str(kit_course.resolve())  # what nbgrader's kernels inherit
+
+
+def test_init_rewrites_only_its_own_config(tmp_path: Path) -> None:
+    path = write_course_config(tmp_path, tmp_path / "one")
+    write_course_config(tmp_path, tmp_path / "two")
+    assert str(tmp_path / "one") in path.read_text()  # kept without overwrite
+    write_course_config(tmp_path, tmp_path / "two", overwrite=True)
+    assert str(tmp_path / "two") in path.read_text()
+    path.write_text("c = get_config()\n")
+    write_course_config(tmp_path, tmp_path / "three", overwrite=True)
+    assert path.read_text() == "c = get_config()\n"  # the staff's own config is never replaced
 
 
 @pytest.mark.parametrize("student", ["", ".", "..", "../x", "a/b", "-rf", "a b"])
@@ -317,9 +344,23 @@ def test_nbgrader_runs_under_this_interpreter_with_its_scripts_on_path() -> None
     assert env["PATH"].split(os.pathsep) == [str(Path(sys.executable).parent), "/usr/bin"]
 
 
-def test_module_command_writes_every_assignment(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main([str(tmp_path)]) == 0
+def test_init_command_writes_every_assignment(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from autograder.cli import main as cli
+
+    runner = CliRunner()
+    done = runner.invoke(cli, ["nbgrader", "init", str(tmp_path)])
+    assert done.exit_code == 0, done.output
     for assignment_id in available_assignments():
         assert source_notebook_path(tmp_path, get_assignment(assignment_id)).is_file()
-    assert main([str(tmp_path), "no-such-assignment"]) == 1
-    assert "no-such-assignment" in capsys.readouterr().err
+    assert "nbgrader generate_assignment" in done.output
+    done = runner.invoke(cli, ["nbgrader", "init", str(tmp_path), "--assignment", "no-such-assignment"])
+    assert done.exit_code == 2 and "no-such-assignment" in done.output
+    notebook = source_notebook_path(tmp_path, get_assignment("activations"))
+    notebook.write_text(notebook.read_text().replace("Sigmoid", "Sigmoïd"))
+    done = runner.invoke(cli, ["nbgrader", "init", str(tmp_path), "--assignment", "activations"])
+    assert done.exit_code == 1 and "--force" in done.output
+    assert "Sigmoïd" in notebook.read_text()  # nothing overwritten
+    done = runner.invoke(cli, ["nbgrader", "init", str(tmp_path), "--assignment", "activations", "--force"])
+    assert done.exit_code == 0 and "Sigmoïd" not in notebook.read_text()

@@ -1,0 +1,273 @@
+"""``autograder nbgrader ...`` and ``autograder gradescope ...``: the kit where courses already grade.
+
+Thin, like the rest of the CLI: each command parses its options, calls one API
+function of ``autograder.platforms`` and prints what it returns.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from autograder.assignment import COURSE_ENV, ManifestError, find_course
+from autograder.escaping import terminal_text
+
+
+def _kit_course():  # type: ignore[no-untyped-def]
+    from autograder.cli import _course
+
+    try:
+        return find_course(_course())
+    except ManifestError as err:
+        raise click.UsageError(str(err)) from None
+
+
+def _assignment(assignment_id: str):  # type: ignore[no-untyped-def]
+    from autograder.cli import _load_assignment
+
+    return _load_assignment(assignment_id)
+
+
+def _course_error(err: Exception) -> click.ClickException:
+    return click.ClickException(str(err))
+
+
+def executor_options(function):  # type: ignore[no-untyped-def]
+    """``--jobs``, ``--executor`` and ``--scheduler``: where submissions are graded."""
+    function = click.option("--scheduler", default=None, metavar="ADDRESS",
+                            help="grade on an existing Dask cluster: its scheduler, e.g. tcp://10.0.0.5:8786 "
+                                 "(needs `pip install dl-gradekit[dask]`); implies --executor dask")(function)
+    function = click.option("--executor", type=click.Choice(["local", "dask"]), default=None,
+                            help="local: a process pool of --jobs (default); dask: a Dask cluster, the one "
+                                 "--scheduler names or $DASK_SCHEDULER_ADDRESS")(function)
+    return click.option("--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default=True,
+                        help="submissions graded at once on this machine (local executor)")(function)
+
+
+def make_executor(executor: str | None, scheduler: str | None, jobs: int):  # type: ignore[no-untyped-def]
+    """The batch executor the options ask for (None: the local default)."""
+    if scheduler is None and executor != "dask":
+        return None
+    address = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS")
+    if not address:
+        raise click.UsageError("--executor dask needs --scheduler ADDRESS (or $DASK_SCHEDULER_ADDRESS)")
+    try:
+        from autograder.platforms.dask_executor import DaskUnavailable, dask_executor
+    except ImportError as err:  # pragma: no cover (the module itself imports nothing optional)
+        raise click.ClickException(str(err)) from None
+    try:
+        inner = dask_executor(address)
+    except DaskUnavailable as err:
+        raise click.ClickException(str(err)) from None
+
+    def run(assignment, todo, record):  # type: ignore[no-untyped-def]
+        try:
+            inner(assignment, todo, record)
+        except DaskUnavailable as err:  # the scheduler went away, or its workers run another kit
+            raise click.ClickException(str(err)) from None
+
+    return run
+
+
+# -- nbgrader ----------------------------------------------------------------------------------------
+
+@click.group()
+def nbgrader() -> None:
+    """Run the kit's assignments as an nbgrader course, graded in the kit's sandbox.
+
+    \b
+    In order:
+      autograder nbgrader init COURSE_DIR                 source/<id>/ and nbgrader_config.py
+      cd COURSE_DIR && nbgrader generate_assignment ID    release/<id>/ and the gradebook
+      autograder nbgrader collect COURSE_DIR --assignment ID subs.zip   (or: place ... FILES)
+      autograder nbgrader grade COURSE_DIR --assignment ID
+      nbgrader export; nbgrader generate_feedback ID
+    """
+
+
+@nbgrader.command()
+@click.argument("course_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--assignment", "assignment_ids", multiple=True, metavar="ID",
+              help="an assignment to write (repeatable; default: every assignment of the course folder)")
+@click.option("--force", is_flag=True, help="replace files that differ from what the kit builds")
+def init(course_dir: Path, assignment_ids: tuple[str, ...], force: bool) -> None:
+    """Write an nbgrader course folder in COURSE_DIR from the kit's course folder.
+
+    source/<id>/<module>.ipynb holds one test cell per skill (grade_id test_<skill>, the skill's
+    points) calling the kit's checks, beside assignment.toml and the public tests; nbgrader_config.py
+    points nbgrader at COURSE_DIR and its kernels at the kit's course folder.
+    """
+    from autograder.nbgrader_course import CONFIG_MARKER, CONFIG_NAME, CourseError, write_course
+    from autograder.release import ReleaseError
+
+    course = _kit_course()
+    try:
+        assignments = [course.assignment(i) for i in (assignment_ids or course.ids())]
+        paths = write_course(assignments, course_dir, overwrite=force, kit_course=course.root)
+    except ManifestError as err:
+        raise click.BadParameter(str(err), param_hint="--assignment") from None
+    except (CourseError, ReleaseError, ValueError) as err:
+        raise _course_error(err) from None
+    for path in paths:
+        click.echo(f"wrote {terminal_text(str(path))} (and the files beside it)")
+    config = course_dir / CONFIG_NAME
+    if not config.read_text(encoding="utf-8", errors="replace").startswith(CONFIG_MARKER):
+        click.echo(f"kept your {terminal_text(str(config))}: for `nbgrader autograde`, add to it\n"
+                   f"  import os; os.environ[{COURSE_ENV!r}] = {str(course.root.resolve())!r}")
+    first = assignments[0].id if assignments else "<id>"
+    click.echo(f"next: cd {terminal_text(str(course_dir))} && nbgrader generate_assignment {first}; then "
+               f"autograder nbgrader collect/place, autograder nbgrader grade {terminal_text(str(course_dir))} "
+               f"--assignment {first}, nbgrader export")
+
+
+@nbgrader.command()
+@click.argument("course_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--assignment", "assignment_id", required=True, metavar="ID", help="the assignment to grade")
+@click.option("--student", "students", multiple=True, metavar="S",
+              help="grade only this student (repeatable; default: everyone in submitted/)")
+@executor_options
+def grade(course_dir: Path, assignment_id: str, students: tuple[str, ...], jobs: int, executor: str | None,
+          scheduler: str | None) -> None:
+    """Grade submitted/<student>/ID/ in the kit's sandbox and write the scores into the gradebook.
+
+    nbgrader's own autograde records them (students, submissions, timestamp.txt, late penalties,
+    autograded/ for generate_feedback), with the kit's results in place of a kernel. Manual grades
+    and comments already entered are kept. Exits 1 if a submission could not be graded.
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from autograder.grading.results import format_points
+    from autograder.nbgrader_course import CourseError
+    from autograder.platforms.nbgrader_grade import grade_course
+
+    assignment = _assignment(assignment_id)
+    run = make_executor(executor, scheduler, jobs)
+    columns = (TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    try:
+        with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+            task = progress.add_task("grade", total=None)
+            report = grade_course(course_dir, assignment, students=list(students) or None, jobs=jobs,
+                                  executor=run, on_result=lambda _: progress.advance(task))
+    except CourseError as err:
+        raise _course_error(err) from None
+    console = Console()
+    if report.problem:
+        console.print(f"[red]error:[/red] {terminal_text(report.problem)}")
+        sys.exit(1)
+    table = Table(title=f"{assignment.title}: {len(report.students)} submissions")
+    for column in ("student", "kit", "gradebook", "late penalty", "notes"):
+        table.add_column(column, justify="left" if column in ("student", "notes") else "right")
+    for row in report.students:
+        kit = "-" if row.kit is None else f"{format_points(row.kit.score)}/{format_points(row.kit.max_score)}"
+        book = "-" if row.score is None else format_points(row.score)
+        notes = []
+        if row.problem:
+            notes.append(row.problem)
+        if row.kit is not None and not row.kit.graded:
+            notes.append("the kit could not grade it: left for manual grading")
+        elif row.kit is not None and row.kit.error:
+            notes.append(row.kit.error)
+        if row.nbgrader.get("manual"):
+            notes.append("manual grade kept: " + ", ".join(row.nbgrader["manual"]))
+        if row.nbgrader.get("error"):
+            notes.append(str(row.nbgrader["error"]))
+        if float(row.nbgrader.get("seconds_late") or 0) > 0:
+            notes.append(f"late by {float(row.nbgrader['seconds_late']) / 3600:.1f} h")
+        table.add_row(terminal_text(row.student), kit, book, format_points(row.late_penalty),
+                      terminal_text("; ".join(notes)))
+    console.print(table)
+    for line in report.log.splitlines():
+        if "| WARNING]" in line or "| ERROR]" in line:
+            console.print(terminal_text(line), markup=False, highlight=False)
+    console.print(f"wrote the gradebook of {terminal_text(str(course_dir))}: now `nbgrader export`, "
+                  f"`nbgrader generate_feedback {assignment.id}`")
+    sys.exit(0 if report.all_graded else 1)
+
+
+def _print_placed(placed) -> None:  # type: ignore[no-untyped-def]
+    for item in placed:
+        notes = f" ({'; '.join(item.notes)})" if item.notes else ""
+        click.echo(f"{terminal_text(item.student)}: {terminal_text(str(item.folder))}{terminal_text(notes)}")
+
+
+@nbgrader.command()
+@click.argument("course_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--assignment", "assignment_id", required=True, metavar="ID")
+@click.option("--student", default=None, metavar="S", help="the student of the one PATH (default: its name)")
+@click.option("--timestamp", default=None, metavar="TIME",
+              help='when it was handed in, for late penalties, e.g. "2025-05-01 17:03:00 UTC"')
+@click.option("--force", is_flag=True, help="replace a student's different submission")
+def place(course_dir: Path, paths: tuple[Path, ...], assignment_id: str, student: str | None,
+          timestamp: str | None, force: bool) -> None:
+    """Put PATHS (notebooks, or one folder per student) into COURSE_DIR/submitted/<student>/ID/."""
+    from autograder.nbgrader_course import CourseError
+    from autograder.platforms import nbgrader_place
+
+    try:
+        placed = nbgrader_place.place(course_dir, _assignment(assignment_id), list(paths), student=student,
+                                      timestamp=timestamp, overwrite=force)
+    except CourseError as err:
+        raise _course_error(err) from None
+    _print_placed(placed)
+
+
+@nbgrader.command()
+@click.argument("course_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("archive", type=click.Path(exists=True, path_type=Path))
+@click.option("--assignment", "assignment_id", required=True, metavar="ID")
+@click.option("--pattern", default=None, metavar="REGEX",
+              help="picks the student from each member's path with a group (?P<student>...), "
+                   r"e.g. '(?P<student>[a-z0-9]+)_\d+_assignsubmission' (default: the top folder or file name)")
+@click.option("--timestamp", default=None, metavar="TIME", help="when they were handed in, for late penalties")
+@click.option("--force", is_flag=True, help="replace students' different submissions")
+def collect(course_dir: Path, archive: Path, assignment_id: str, pattern: str | None, timestamp: str | None,
+            force: bool) -> None:
+    """Put every student of ARCHIVE (a zip or a folder of many students) into COURSE_DIR/submitted/."""
+    from autograder.nbgrader_course import CourseError
+    from autograder.platforms import nbgrader_place
+
+    try:
+        placed = nbgrader_place.collect(course_dir, _assignment(assignment_id), archive, pattern=pattern,
+                                        timestamp=timestamp, overwrite=force)
+    except CourseError as err:
+        raise _course_error(err) from None
+    _print_placed(placed)
+
+
+# -- Gradescope ---------------------------------------------------------------------------------------
+
+@click.group()
+def gradescope() -> None:
+    """Gradescope autograder bundles: the kit's sandboxed grading inside Gradescope's container."""
+
+
+@gradescope.command()
+@click.option("--assignment", "assignment_id", required=True, metavar="ID", help="the assignment to bundle")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="the zip to write, e.g. autograder.zip")
+@click.option("--wheel", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="install the kit from this wheel (default: a wheel built from the clone the kit runs "
+                   "from, else dl-gradekit==<this version> from PyPI)")
+@click.option("--pip", "pip_spec", default=None, metavar="SPEC",
+              help="install the kit with `pip install SPEC` in setup.sh instead, e.g. dl-gradekit==0.4.0")
+@click.option("--overwrite", is_flag=True, help="replace an existing OUT")
+def build(assignment_id: str, out: Path, wheel: Path | None, pip_spec: str | None, overwrite: bool) -> None:
+    """Write OUT: setup.sh, run_autograder, the kit and the assignment's course folder (hidden tests
+    included: upload it to Gradescope, never give it to students)."""
+    from autograder.platforms.gradescope import BundleError, build_bundle
+
+    assignment = _assignment(assignment_id)
+    try:
+        bundle = build_bundle(assignment, out, wheel=wheel, pip_spec=pip_spec, overwrite=overwrite)
+    except BundleError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"wrote {terminal_text(str(bundle.path))}: setup.sh, run_autograder, "
+               f"{len(bundle.members) - 4} more files; the kit: {terminal_text(bundle.install)}")
+    click.echo("upload it as the assignment's autograder on Gradescope; it holds the hidden tests, "
+               "so keep it from students")

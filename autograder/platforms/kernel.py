@@ -1,0 +1,283 @@
+"""The kit's checks inside a Jupyter kernel: what a course notebook's test cells call.
+
+Each test cell of a notebook made by ``autograder nbgrader init`` is::
+
+    from autograder.platforms.kernel import check_skill
+    check_skill("activations", "sigmoid", globals())
+
+``check_skill`` runs the kit's own suite for that one skill against the
+functions the notebook defined, and says what ``autograder check`` says:
+
+* in a student's kernel (and under ``nbgrader validate``) it runs the **public**
+  suite of the release folder (``assignment.toml`` and ``tests/`` beside the
+  notebook, as ``nbgrader generate_assignment`` releases them), prints one line
+  per skill and per failing case, exactly as ``check`` does, and raises
+  ``ChecksFailed`` (an ``AssertionError``) while a case fails;
+* under ``nbgrader autograde`` (``NBGRADER_EXECUTION=autograde``) it runs the
+  **hidden** suite of the kit's course folder (``$AUTOGRADER_COURSE``, which the
+  ``nbgrader_config.py`` written by ``init`` sets), priced by the kit's credit
+  model: full marks print a ``✓`` line; a partial score prints the failing cases
+  and is the cell's value, which nbgrader reads as partial credit; no points
+  raise ``ChecksFailed``, which nbgrader reads as 0.
+
+The hidden tests are never in the notebook, so nbgrader's feedback cannot show
+them, and its checksums do not change between release and autograde.
+
+**Trust.** This runs the student's functions in the kernel, in the same process
+as the checks, with no sandbox: student code can change anything here (it can
+replace ``check_skill`` itself). Under ``nbgrader autograde`` that is nbgrader's
+own trust model. ``autograder nbgrader grade`` grades the same notebooks in the
+kit's sandbox instead (see the README).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+import traceback
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from autograder.assignment import (
+    RELEASE_MANIFEST_NAME,
+    Assignment,
+    ManifestError,
+    get_assignment,
+    load_release,
+)
+from autograder.grading.outcomes import TestOutcome
+from autograder.grading.results import format_points
+from autograder.sandbox import InputChanged, StudentRaised
+from autograder.sandbox import wire
+from autograder.sandbox.session import BadResult, MissingFunction
+from autograder.sandbox.wire import CallOptions
+
+EXECUTION_ENV = "NBGRADER_EXECUTION"
+"""Set by nbgrader while it executes a notebook: ``autograde`` or ``validate``."""
+AUTOGRADE = "autograde"
+KIT_DIR = Path(__file__).resolve().parent.parent
+MAX_TRACEBACK_LINES = 12
+
+
+class ChecksFailed(AssertionError):
+    """A skill's checks failed; the message holds the lines ``autograder check`` prints."""
+
+
+class CheckSetupError(RuntimeError):
+    """The checks could not run (no suite found, a broken suite): the kit's problem, not the student's."""
+
+
+# -- the student, in this kernel ----------------------------------------------------------------------
+
+def _plain(value: Any) -> Any:
+    """``value`` as the sandbox would hand it over: plain data, through the kit's wire format."""
+    return wire.unpack_frame(wire.pack_message(value))
+
+
+def _student_frames(err: BaseException) -> str:
+    """The traceback of ``err`` without the kit's own frames (what the sandbox shows too)."""
+    frames = [f for f in traceback.extract_tb(err.__traceback__)
+              if not Path(f.filename).resolve().is_relative_to(KIT_DIR)]
+    if not frames:
+        return ""
+    lines = traceback.format_list(frames[-MAX_TRACEBACK_LINES:])
+    return "Traceback (most recent call last):\n" + "".join(lines)
+
+
+class KernelStudent:
+    """The ``student`` a suite talks to, over the functions of a namespace in this process.
+
+    Same interface as the sandbox's ``StudentProxy`` (``function``, ``has``,
+    ``options``, ``with_options``), and the same data discipline: arguments are
+    plain-data copies, results come back through the kit's wire format, a
+    watched call (``readonly_inputs``) fails with ``InputChanged`` when it
+    wrote into its inputs, and an exception becomes ``StudentRaised``. There is
+    no isolation and no timeout: see the module's docstring.
+    """
+
+    def __init__(self, namespace: Mapping[str, Any], *, options: CallOptions | None = None,
+                 on_call: Callable[[str], None] | None = None) -> None:
+        self._namespace = namespace
+        self._options = options or CallOptions()
+        self._on_call = on_call
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self.function(name)
+
+    def function(self, name: str) -> Callable[..., Any]:
+        if name.startswith("_"):
+            raise AttributeError(name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return self._call(name, args, kwargs)
+
+        call.__name__ = name
+        return call
+
+    def has(self, name: str) -> bool:
+        return not name.startswith("_") and callable(self._namespace.get(name))
+
+    @property
+    def options(self) -> CallOptions:
+        return self._options
+
+    def with_options(self, *, timeout: float | None = None, errstate: bool | None = None,
+                     readonly_inputs: bool | None = None) -> KernelStudent:
+        """Other call options; ``timeout`` is accepted and ignored (nbgrader times the cell)."""
+        current = self._options
+        return KernelStudent(self._namespace, on_call=self._on_call, options=CallOptions(
+            errstate=current.errstate if errstate is None else errstate,
+            readonly_inputs=current.readonly_inputs if readonly_inputs is None else readonly_inputs))
+
+    def _call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        function = self._namespace.get(name)
+        if not callable(function):
+            raise MissingFunction(name)
+        if self._on_call is not None:
+            self._on_call(name)
+        sent_args, sent_kwargs = _plain([list(args), dict(kwargs)])
+        errstate = np.errstate(over="raise", invalid="raise", divide="raise") if self._options.errstate \
+            else contextlib.nullcontext()
+        try:
+            with errstate:
+                value = function(*sent_args, **sent_kwargs)
+        except (KeyboardInterrupt, GeneratorExit):
+            raise
+        except BaseException as err:  # SystemExit inside a call is the student's error too
+            message = str(err)
+            if isinstance(err, SystemExit):
+                message = f"SystemExit({message}) was raised"
+            raise StudentRaised(type(err).__name__, message, _student_frames(err)) from None
+        if self._options.readonly_inputs:
+            changed = wire.changed_inputs(list(args), kwargs, (sent_args, sent_kwargs))
+            if changed:
+                raise InputChanged(name, changed)
+        try:
+            return _plain(value)
+        except Exception as err:
+            raise BadResult(f"the result cannot be sent to the grader: {str(err)[:500]}") from None
+
+    def __repr__(self) -> str:
+        return "<student>"
+
+
+# -- running one skill's checks -----------------------------------------------------------------------
+
+def run_skill_cases(assignment: Assignment, suite: Path, namespace: Mapping[str, Any],
+                    skills: set[str] | None, *, on_call: Callable[[str], None] | None = None,
+                    plugins: Sequence[object] = ()) -> tuple[list[TestOutcome], list[str]]:
+    """The unpriced outcomes of ``skills``' cases (every case: None) of ``suite`` against
+    ``namespace``, and the suite's errors. ``on_call`` hears the name of every function called."""
+    from autograder.grading.budget import time_budget_s
+    from autograder.grading.diagnose import CallLog, CaseDiagnosis, Diagnoser
+    from autograder.grading.run import run_suite
+    from autograder.grading.student import DeadlineProxy
+
+    log = CallLog()
+    budget = time_budget_s(assignment)
+
+    @contextlib.contextmanager
+    def factory() -> Iterator[DeadlineProxy]:
+        yield DeadlineProxy(KernelStudent(namespace, on_call=on_call), deadline=time.monotonic() + budget,
+                            budget_s=budget, call_timeout_s=assignment.limits.call_timeout_s, log=log)
+
+    diagnosis = CaseDiagnosis(log, Diagnoser.for_assignment(assignment))
+    run = run_suite(suite, factory, diagnosis=diagnosis, skills=skills, plugins=plugins)
+    return list(run.outcomes), list(run.errors)
+
+
+def skill_outcomes(assignment: Assignment, suite: Path, namespace: Mapping[str, Any],
+                   skill: str) -> list[TestOutcome]:
+    """The priced cases of ``skill`` in ``suite``, as the kit's credit model prices them.
+
+    A case that passed by agreeing with the student's own upstream function
+    (``consistent_with``) is priced with that upstream skill's cases beside it,
+    as in a whole grading run: it stands only where the upstream is wrong.
+    """
+    from autograder.grading.credit import CreditError, price
+
+    outcomes, errors = run_skill_cases(assignment, suite, namespace, {skill})
+    upstream = {o.consistent_with for o in outcomes if o.passed and o.consistent_with} - {skill}
+    if upstream and not errors:
+        more, errors = run_skill_cases(assignment, suite, namespace, upstream)
+        outcomes += more
+    if errors:
+        raise CheckSetupError("the kit could not run the checks of "
+                              f"{skill!r} (a problem of the course, not of your code): " + "; ".join(errors))
+    try:
+        priced = price(outcomes, assignment.credit)
+    except CreditError as err:
+        raise CheckSetupError(str(err)) from None
+    return [o for o in priced if o.group == skill]
+
+
+def skill_lines(skill: str, cases: list[TestOutcome]) -> list[str]:
+    """What ``autograder check`` prints for one skill: its line, then one per failing case."""
+    earned, possible = sum(t.earned for t in cases), sum(t.max_score for t in cases)
+    mark = "✓" if earned >= possible - 1e-9 else "✗"
+    lines = [f"{mark} {skill} ({format_points(earned)}/{format_points(possible)})"]
+    for test in cases:
+        if not test.passed:
+            lines.append(f"    ✗ {test.name}: {test.message}".replace("\n", "\n      "))
+    return lines
+
+
+# -- what a test cell calls ---------------------------------------------------------------------------
+
+def _public_assignment(assignment_id: str) -> Assignment:
+    """The release folder beside the notebook (the kernel's folder), else the kit's course folder."""
+    here = Path.cwd()
+    if (here / RELEASE_MANIFEST_NAME).is_file():
+        released = load_release(here)
+        if released.id == assignment_id:
+            return released
+    try:
+        return get_assignment(assignment_id)
+    except ManifestError as err:
+        raise CheckSetupError(f"cannot find the public checks of {assignment_id!r}: no {RELEASE_MANIFEST_NAME} "
+                              f"beside this notebook (in {here}) and {err}") from None
+
+
+def _hidden_assignment(assignment_id: str) -> Assignment:
+    try:
+        assignment = get_assignment(assignment_id)
+    except ManifestError as err:
+        raise CheckSetupError(f"cannot find the hidden checks of {assignment_id!r} for nbgrader autograde: "
+                              f"{err}. Set AUTOGRADER_COURSE to the kit's course folder (the "
+                              "nbgrader_config.py written by `autograder nbgrader init` does)") from None
+    if assignment.released or not assignment.hidden_tests.is_dir():
+        raise CheckSetupError(f"{assignment.root} holds no hidden suite for {assignment_id!r}")
+    return assignment
+
+
+def check_skill(assignment_id: str, skill: str, namespace: Mapping[str, Any]) -> float | None:
+    """Run the checks of ``skill`` on the functions in ``namespace`` (the notebook's ``globals()``).
+
+    Returns None when every check passes, the points earned when only some do
+    under ``nbgrader autograde`` (nbgrader's partial credit), and raises
+    ``ChecksFailed`` otherwise; see the module's docstring.
+    """
+    hidden = os.environ.get(EXECUTION_ENV) == AUTOGRADE
+    assignment = _hidden_assignment(assignment_id) if hidden else _public_assignment(assignment_id)
+    if assignment.credit.skill(skill) is None:
+        raise CheckSetupError(f"{assignment_id!r} has no skill {skill!r}")
+    suite = assignment.hidden_tests if hidden else assignment.public_tests
+    cases = skill_outcomes(assignment, suite, namespace, skill)
+    if not cases:
+        print(f"✓ {skill}: no public check; the grader checks it with hidden tests")
+        return None
+    lines = skill_lines(skill, cases)
+    earned, possible = sum(t.earned for t in cases), sum(t.max_score for t in cases)
+    if earned >= possible - 1e-9:
+        print(lines[0])
+        return None
+    if not hidden or earned <= 1e-9:
+        raise ChecksFailed("\n".join(lines))
+    print("\n".join(lines))
+    return round(earned, 6)

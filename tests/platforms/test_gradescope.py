@@ -133,7 +133,9 @@ def test_run_autograder_equals_autograder_grade(tmp_path: Path) -> None:
     assert ran.returncode == 0, ran.stdout + ran.stderr
     bundle_result = json.loads((root / "results" / "results.json").read_text())
 
-    graded = subprocess.run([sys.executable, "-m", "autograder", "grade", "--assignment", "activations",
+    # the course folder named: an installed (not editable) kit finds no clone from tmp_path
+    graded = subprocess.run([sys.executable, "-m", "autograder", "--course", str(ASSIGNMENT.root.parent),
+                             "grade", "--assignment", "activations",
                              "--out", str(tmp_path / "graded"), "--jobs", "1", str(submission)],
                             cwd=tmp_path, capture_output=True, text=True, timeout=600, check=False)
     assert graded.returncode == 0, graded.stdout + graded.stderr

@@ -36,6 +36,7 @@ from autograder.fingerprint import content_sha256
 from autograder.grading.feedback import render_feedback
 from autograder.grading.grade import grade_submission
 from autograder.grading.gradebook import render_gradebook
+from autograder.grading.warm import enable_forking
 from autograder.grading.results import GRADER_ERROR, GradeResult, from_gradescope, results_json
 from autograder.submission import student_id_of
 
@@ -173,7 +174,9 @@ def _is_current(result: GradeResult, path: Path) -> bool:
 def _pool(jobs: int) -> ProcessPoolExecutor:
     # forkserver, not fork: the parent runs threads (progress bar, output drains)
     # whose locks a forked child could inherit mid-use.
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("forkserver"))
+    # Each worker grades many submissions: warm once, then one fork per submission (grading/warm.py).
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("forkserver"),
+                               initializer=enable_forking)
 
 
 def _outcome(assignment: Assignment, student: str, future: Future[GradeResult]) -> GradeResult:

@@ -12,6 +12,8 @@ one returned value (or one write refused on read-only input).
 
 from __future__ import annotations
 
+import functools
+
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -142,21 +144,41 @@ def _is_evidence(call: LoggedCall) -> bool:
 class Diagnoser:
     """Finds which known misconception, if any, a failing case's calls show."""
 
-    def __init__(self, solution: str, catalog: Catalog) -> None:
-        self._solution = solution
+    def __init__(self, solution: str | Callable[[], str], catalog: Catalog) -> None:
+        self._solution_source = solution
         self._catalog = catalog
         self._namespaces: dict[str, dict[str, Any]] = {}
 
     @classmethod
     def for_assignment(cls, assignment: Assignment) -> Diagnoser:
         """The assignment's chaffs; without any (a student's release folder holds neither
-        catalog nor solution) nothing is diagnosed and the solution is not read."""
+        catalog nor solution) nothing is diagnosed. The solution is built from ``source.py`` on the
+        first failing case that has chaffs to try (it costs ~2 s of notebook imports), never before."""
         catalog = load_catalog(assignment)
         if not catalog.misconceptions:
             return cls("", catalog)
-        from autograder.release import solution_source
 
-        return cls(solution_source(assignment), catalog)
+        def solution() -> str:
+            from autograder.release import solution_source
+
+            return solution_source(assignment)
+        return cls(solution, catalog)
+
+    @functools.cached_property
+    def _solution(self) -> str:
+        source = self._solution_source
+        return source if isinstance(source, str) else source()
+
+    def warm(self) -> None:
+        """Read the solution and compile every chaff now (a warm grading process does this once,
+        before forking, so no submission pays for it)."""
+        if not self._catalog.misconceptions:
+            return
+        for misconception in self._catalog.misconceptions:
+            self._function(misconception.id, with_redefinition(self._solution, misconception.chaff),
+                           misconception.function)
+        for function in {m.function for m in self._catalog.misconceptions}:
+            self._function("", self._solution, function)
 
     def _function(self, key: str, code: str, name: str) -> Callable[..., Any]:
         if key not in self._namespaces:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import importlib
+import sys
 import threading
 import time
 from pathlib import Path
@@ -21,10 +22,12 @@ from autograder.fingerprint import content_sha256
 from autograder.grading.budget import time_budget_s
 from autograder.grading.credit import CreditError, price
 from autograder.grading.diagnose import CaseDiagnosis, Diagnoser
+from autograder.grading.forked import run_in_fork
 from autograder.grading.outcomes import SuiteRun
 from autograder.grading.results import GRADER_ERROR, GradeResult
 from autograder.grading.run import run_suite
 from autograder.grading.student import open_session
+from autograder.grading.warm import forking_enabled, warm_up
 from autograder.sandbox.loading import in_running_order
 from autograder.submission import Submission, SubmissionError, load_submission, student_id_of
 
@@ -43,7 +46,8 @@ def _prewarm_oracle() -> None:
     Starting a worker is mostly waiting on a child process, so the two overlap;
     Python's import lock makes a concurrent import by the suite simply wait.
     """
-    threading.Thread(target=importlib.import_module, args=("reference",), daemon=True).start()
+    if "reference" not in sys.modules:
+        threading.Thread(target=importlib.import_module, args=("reference",), daemon=True).start()
 
 
 def grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path | None = None,
@@ -61,7 +65,7 @@ def grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path 
             return _failed_result(assignment, submission.student_id, started, kind="submission",
                                   error=_defines_none(assignment, submission), sandbox=session.sandbox,
                                   warnings=warnings)
-        diagnosis = CaseDiagnosis(session.log, _diagnoser(assignment))
+        diagnosis = CaseDiagnosis(session.log, diagnoser_for(assignment))
         run = _priced(run_suite(suite or assignment.hidden_tests, session.factory, diagnosis=diagnosis),
                       assignment)
         output = session.captured_output()
@@ -87,7 +91,7 @@ def _defines_none(assignment: Assignment, submission: Submission) -> str:
 
 
 @functools.lru_cache(maxsize=8)
-def _diagnoser(assignment: Assignment) -> Diagnoser:
+def diagnoser_for(assignment: Assignment) -> Diagnoser:
     """One per assignment and process: the chaffs are compiled once, on first use."""
     return Diagnoser.for_assignment(assignment)
 
@@ -114,7 +118,25 @@ def grade_submission(assignment: Assignment, path: Path, *, suite: Path | None =
     The result records the sha256 of the submission's content, taken before it is read: if the
     file changes meanwhile, the recorded hash is the older one and ``--resume`` grades it again."""
     digest = content_sha256(Path(path))
-    return dataclasses.replace(_grade_path(assignment, Path(path), suite), submission_sha256=digest)
+    return dataclasses.replace(_graded_here_or_in_fork(assignment, Path(path), suite), submission_sha256=digest)
+
+
+FORK_MARGIN_S = 60.0
+"""What a forked grading may take beyond the submission's budget and load time (the suite's own work)."""
+
+
+def _graded_here_or_in_fork(assignment: Assignment, path: Path, suite: Path | None) -> GradeResult:
+    """Graded in a fork of this warm process when it grades many (``autograder.grading.warm``), else here."""
+    if not forking_enabled():
+        return _grade_path(assignment, path, suite)
+    started = time.monotonic()
+    try:
+        warm_up(assignment, suite or assignment.hidden_tests)
+        timeout = time_budget_s(assignment) + assignment.limits.import_timeout_s + FORK_MARGIN_S
+        return run_in_fork(lambda: _grade_path(assignment, path, suite), timeout_s=timeout)
+    except Exception as err:  # fail closed: the kit's failure is this student's 0 with a reason
+        return _failed_result(assignment, student_id_of(path), started, error=GRADER_ERROR, kind="grader",
+                              detail=f"{type(err).__name__}: {err}")
 
 
 def _grade_path(assignment: Assignment, path: Path, suite: Path | None) -> GradeResult:

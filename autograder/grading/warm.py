@@ -1,0 +1,90 @@
+"""A warm grading process: what every submission needs is prepared once, then each is graded in a fork.
+
+Grading one submission from cold imports pytest, SymPy and the reference, lambdifies the
+reference's expressions, reads the instructor solution for diagnosis, probes the sandbox and
+imports the hidden suite: seconds, against a fraction of a second for the submission itself.
+A process that grades many submissions (a pool worker of ``grade_batch``) calls
+``enable_forking()`` once; from then on ``grade_submission`` warms the process for the
+assignment's suite (``warm_up``, once per suite content) and grades each submission in a fork
+of it (``autograder.grading.forked``), which starts with all of that done and with the suite's
+modules exactly as imported, never as a previous student left them.
+
+Warming runs the suite once on the instructor solution, in the sandbox like any submission,
+so the reference computes (and caches) every expected value the suite asks for, then imports
+the suite afresh. Without a solution (a student's release folder), only the imports are warmed.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import time
+from pathlib import Path
+
+from autograder.assignment import Assignment
+
+_forking = False
+
+QUIET_WAIT_S = 2.0
+"""How long warming waits for the warm-up session's output threads to end before forking."""
+
+
+def enable_forking() -> None:
+    """Grade each later submission of this process in a fork of it (a pool worker's initializer)."""
+    global _forking
+    _forking = True
+
+
+def forking_enabled() -> bool:
+    """Whether this process grades submissions in forks: enabled, and safe right now."""
+    from autograder.grading.forked import can_fork
+
+    return _forking and can_fork()
+
+
+def suite_key(suite: Path) -> tuple[tuple[str, int, int], ...]:
+    """The suite's Python files with their sizes and modification times: an edited suite is warmed again."""
+    entries = []
+    for path in sorted(suite.rglob("*.py")):
+        stat = path.stat()
+        entries.append((str(path.relative_to(suite)), stat.st_size, stat.st_mtime_ns))
+    return tuple(entries)
+
+
+def warm_up(assignment: Assignment, suite: Path) -> None:
+    """Prepare this process to grade ``assignment`` against ``suite`` (once per suite content)."""
+    _warmed(assignment, suite, suite_key(suite))
+
+
+@functools.lru_cache(maxsize=8)
+def _warmed(assignment: Assignment, suite: Path, key: object) -> None:
+    from autograder.grading.grade import diagnoser_for
+    from autograder.grading.run import collect_suite
+    from autograder.sandbox import sandbox_kind
+
+    sandbox_kind()  # the bwrap probe, once
+    diagnoser_for(assignment).warm()
+    _run_solution(assignment, suite)
+    collect_suite(suite)  # imported afresh: what every fork starts from
+    _wait_until_single_threaded()
+
+
+def _run_solution(assignment: Assignment, suite: Path) -> None:
+    """Grade the instructor solution against ``suite`` here, so the reference's caches fill."""
+    from autograder.grading.grade import grade_loaded
+    from autograder.release import solution_source
+    from autograder.submission import Submission
+
+    try:
+        source = solution_source(assignment)
+    except Exception:  # no source.py here (a student's release folder): nothing to warm with
+        return
+    solution = Submission(student_id=assignment.module, source=source, origin=assignment.source_path)
+    grade_loaded(assignment, solution, suite=suite)
+
+
+def _wait_until_single_threaded() -> None:
+    deadline = time.monotonic() + QUIET_WAIT_S
+    while threading.active_count() > 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+

@@ -1,0 +1,64 @@
+"""``run_in_fork``: the work's value comes back; a failure, a death or a hang is a ``ForkFailed``."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+from autograder.grading.forked import ForkFailed, run_in_fork
+
+
+def _no_child_left() -> bool:
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def test_the_value_comes_back_from_the_child() -> None:
+    parent = os.getpid()
+    assert run_in_fork(lambda: {"pid_differs": os.getpid() != parent, "values": (1.5, "x")},
+                       timeout_s=30) == {"pid_differs": True, "values": (1.5, "x")}
+
+
+def test_what_the_child_changes_stays_in_the_child() -> None:
+    state = {"count": 0}
+
+    def bump() -> int:
+        state["count"] += 1
+        return state["count"]
+
+    assert [run_in_fork(bump, timeout_s=30) for _ in range(3)] == [1, 1, 1]
+    assert state["count"] == 0
+
+
+def test_an_exception_is_reported_with_its_message() -> None:
+    def broken() -> None:
+        raise ValueError("the suite broke")
+
+    with pytest.raises(ForkFailed, match="ValueError: the suite broke"):
+        run_in_fork(broken, timeout_s=30)
+    assert _no_child_left()
+
+
+def test_a_child_that_dies_is_reported() -> None:
+    with pytest.raises(ForkFailed, match="died.*SIGKILL"):
+        run_in_fork(lambda: os.kill(os.getpid(), signal.SIGKILL), timeout_s=30)
+    assert _no_child_left()
+
+
+def test_a_child_that_hangs_is_killed_at_the_timeout() -> None:
+    started = time.monotonic()
+    with pytest.raises(ForkFailed, match="did not finish within 0.5 s"):
+        run_in_fork(lambda: time.sleep(60), timeout_s=0.5)
+    assert time.monotonic() - started < 10
+    assert _no_child_left()
+
+
+def test_a_large_result_arrives_whole() -> None:
+    payload = "x" * (5 << 20)  # far beyond a pipe's buffer
+    assert run_in_fork(lambda: payload, timeout_s=30) == payload

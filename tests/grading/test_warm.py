@@ -1,0 +1,103 @@
+"""A warm grading process grades each submission in a fork of itself: nothing carries over.
+
+The scenario runs in a fresh interpreter (``python -c``), as a pool worker of ``grade_batch``
+does: ``enable_forking()``, then two submissions graded one after the other. The first leaves
+everything it can behind (a file in ``/tmp``, a global, a changed builtin, an attribute on
+numpy); the second reports what it finds. The hidden suite also keeps module state and logs
+which process ran it, so the test sees that both were graded in forks of one warm process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.grading.builders import GOOD, submission_file, tiny_assignment
+
+pytestmark = pytest.mark.slow
+
+SUITE = '''\
+import os
+
+import pytest
+
+RUNS = []
+
+
+@pytest.mark.skill("sigmoid")
+def test_probe(student):
+    RUNS.append(1)
+    with open(os.environ["WARM_TEST_LOG"], "a", encoding="utf-8") as log:
+        log.write(f"{os.getpid()} {os.getppid()} {len(RUNS)}\\n")
+    found = student.probe()
+    assert found == "clean", f"found {found}"
+    assert len(RUNS) == 1, "the suite module kept a previous run's state"
+'''
+
+LEAVER = GOOD + '''
+import builtins
+import numpy
+
+with open("/tmp/left_behind.txt", "w") as handle:
+    handle.write("from the previous submission")
+builtins.LEFT_BEHIND = True
+numpy.LEFT_BEHIND = True
+left_behind_global = True
+
+
+def probe():
+    return "clean"
+'''
+
+FINDER = GOOD + '''
+import builtins
+import os
+import numpy
+
+
+def probe():
+    found = [name for name, seen in (
+        ("a file in /tmp", os.path.exists("/tmp/left_behind.txt")),
+        ("a builtin", hasattr(builtins, "LEFT_BEHIND")),
+        ("a numpy attribute", hasattr(numpy, "LEFT_BEHIND")),
+        ("a global", "left_behind_global" in globals()),
+    ) if seen]
+    return ", ".join(found) or "clean"
+'''
+
+SCRIPT = textwrap.dedent('''
+    import json, sys
+    from pathlib import Path
+    from autograder.assignment import load_manifest
+    from autograder.grading.grade import grade_submission
+    from autograder.grading.warm import enable_forking
+
+    assignment = load_manifest(Path(sys.argv[1]))
+    enable_forking()
+    results = [grade_submission(assignment, Path(p)) for p in sys.argv[2:]]
+    print(json.dumps([[r.score, r.error, r.detail, [t.message for t in r.tests]] for r in results]))
+''')
+
+
+def test_nothing_of_one_submission_reaches_the_next_in_a_warm_worker(tmp_path: Path) -> None:
+    assignment = tiny_assignment(tmp_path / "course", hidden={"test_probe": SUITE}, skills={"sigmoid": 1.0})
+    first = submission_file(tmp_path, "first.py", LEAVER)
+    second = submission_file(tmp_path, "second.py", FINDER)
+    log = tmp_path / "runs.log"
+    done = subprocess.run([sys.executable, "-c", SCRIPT, str(assignment.root), str(first), str(second)],
+                          capture_output=True, text=True, timeout=300, check=False,
+                          env={**os.environ, "WARM_TEST_LOG": str(log)})
+    assert done.returncode == 0, done.stderr
+    (first_score, *_), (second_score, error, detail, messages) = json.loads(done.stdout)
+    assert first_score == pytest.approx(1.0)
+    assert (second_score, error, detail) == (pytest.approx(1.0), "", ""), messages
+    graded = [line.split() for line in log.read_text(encoding="utf-8").splitlines()][-2:]
+    (pid_a, parent_a, runs_a), (pid_b, parent_b, runs_b) = graded
+    assert parent_a == parent_b and pid_a != pid_b, "both graded in forks of the same warm process"
+    assert runs_a == runs_b == "1"

@@ -23,8 +23,6 @@ from rich.text import Text
 
 from autograder.assignment import Assignment, ManifestError, assignment_for_file
 from autograder.escaping import terminal_plain, terminal_text
-from autograder.grading.batch import BatchError, BatchReport, Executor, grade_batch
-from autograder.grading.grade import grade_loaded
 from autograder.grading.results import GradeResult, format_points, skill_cases
 from autograder.submission import SubmissionError, load_submission
 from autograder.terminal import console as make_console
@@ -32,6 +30,7 @@ from autograder.terminal import is_terminal
 from autograder.wording import plural
 
 if TYPE_CHECKING:
+    from autograder.grading.batch import BatchReport, Executor
     from autograder.validate import ValidationReport
 
 
@@ -79,6 +78,8 @@ def _progress(errors: Console) -> Progress | None:
 
 def grade_with_progress(assignment: Assignment, paths: list[Path], out_dir: Path, *,
                         jobs: int, resume: bool, executor: Executor | None = None) -> BatchReport:
+    from autograder.grading.batch import BatchError, grade_batch
+
     progress = _progress(_err())
     with progress or nullcontext():
         task = progress.add_task("grade", total=len(paths)) if progress else None
@@ -143,7 +144,13 @@ def check_with_report(file: Path, assignment_id: str | None, *, course: Path | N
         submission = load_submission(file, preferred=assignment.module)
     except (ManifestError, SubmissionError) as err:
         fail(str(err), prefix="cannot check")
-    result = grade_loaded(assignment, submission, suite=assignment.public_tests)
+    from autograder.grading.student import sandbox_session
+
+    sandbox = sandbox_session(submission, assignment.limits)
+    sandbox.spawn()  # the worker starts while the suite's imports load (pytest, the reference)
+    from autograder.grading.grade import grade_loaded
+
+    result = grade_loaded(assignment, submission, suite=assignment.public_tests, sandbox=sandbox)
     out = _out()
     for warning in result.warnings:
         out.print(f"[yellow]note:[/yellow] {terminal_text(warning)}")

@@ -28,6 +28,7 @@ from autograder.grading.results import GRADER_ERROR, GradeResult
 from autograder.grading.run import run_suite
 from autograder.grading.student import open_session
 from autograder.grading.warm import forking_enabled, warm_up
+from autograder.sandbox import SandboxSession
 from autograder.sandbox.loading import in_running_order
 from autograder.submission import Submission, SubmissionError, load_submission, student_id_of
 
@@ -51,11 +52,12 @@ def _prewarm_oracle() -> None:
 
 
 def grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path | None = None,
-                 started: float | None = None) -> GradeResult:
-    """Grade an already-read submission against ``suite`` (default: the hidden suite)."""
+                 started: float | None = None, sandbox: SandboxSession | None = None) -> GradeResult:
+    """Grade an already-read submission against ``suite`` (default: the hidden suite), in
+    ``sandbox`` when the caller has already spawned it (``autograder.grading.student.sandbox_session``)."""
     started = time.monotonic() if started is None else started
     _prewarm_oracle()
-    with open_session(submission, assignment.limits, time_budget_s(assignment)) as session:
+    with open_session(submission, assignment.limits, time_budget_s(assignment), session=sandbox) as session:
         if session.load_error:
             return _failed_result(assignment, submission.student_id, started,
                                   error=session.load_error, kind="submission",

@@ -159,18 +159,24 @@ class GradingSession:
         return _render_output(self.session.captured_output())
 
 
+def sandbox_session(submission: Submission, limits: Limits) -> SandboxSession:
+    """The (not yet started) sandbox session of ``submission``: call ``spawn()`` on it to start its
+    worker early, and hand it to ``open_session``."""
+    return SandboxSession(submission.program(), filename=submission.filename, limits=sandbox_limits(limits))
+
+
 @contextmanager
-def open_session(submission: Submission, limits: Limits,
-                 budget_s: float | None = None) -> Iterator[GradingSession]:
-    """Start ``submission`` in a fresh sandboxed worker; every process is gone on exit.
+def open_session(submission: Submission, limits: Limits, budget_s: float | None = None, *,
+                 session: SandboxSession | None = None) -> Iterator[GradingSession]:
+    """Start ``submission`` in a fresh sandboxed worker (or finish starting ``session``, made by
+    ``sandbox_session``); every process is gone on exit.
 
     It runs as a notebook does: statement by statement, a failing one costing only itself
     (``Submission.program``). Its calls share ``budget_s`` seconds in all (default: the
     limits' ``submission_timeout_s``)."""
     budget_s = limits.submission_timeout_s if budget_s is None else budget_s
     deadline = time.monotonic() + budget_s
-    session = SandboxSession(submission.program(), filename=submission.filename,
-                             limits=sandbox_limits(limits))
+    session = session or sandbox_session(submission, limits)
     with session:
         log = CallLog()
         proxy = DeadlineProxy(StudentProxy(session), deadline=deadline,

@@ -37,7 +37,10 @@ from autograder.sandbox.launcher import (
     SandboxLimits,
     SandboxUnavailable,
     WorkerProcess,
+    confirm_bwrap,
     describe_exit,
+    presumed_kind,
+    sandbox_kind,
     start_worker,
 )
 from autograder.sandbox.loading import LoadReport, Location, parse_load_report, running_location
@@ -138,6 +141,7 @@ class SandboxSession:
         self._kind = kind
         self._capture = OutputCapture(self.limits.output_bytes)
         self._worker: WorkerProcess | None = None
+        self._spawned: WorkerProcess | None = None
         self._retired: list[WorkerProcess] = []
         self._loaded: LoadReport | None = None
         self._disabled: dict[str, str] = {}
@@ -194,13 +198,40 @@ class SandboxSession:
         report = self.loaded
         return report.ok and name in report.functions
 
+    def spawn(self) -> None:
+        """Start the first worker now and return at once; ``start`` reads its hello and load report.
+        A caller that still has imports to do (``autograder check``) overlaps them with the
+        sandbox's own start-up this way."""
+        if self._closed or self._loaded is not None or self._spawned is not None:
+            return
+        self._spawned = start_worker(self._program, self._filename, self.limits, self._capture,
+                                     self._kind or presumed_kind())
+
+    def _started_worker(self) -> WorkerProcess:
+        """A worker that has said hello. bwrap is presumed to work until a bwrap worker fails to
+        start; then its self-test decides, and only a failed self-test falls back."""
+        worker, self._spawned = self._spawned, None
+        if worker is None:
+            worker = start_worker(self._program, self._filename, self.limits, self._capture,
+                                  self._kind or presumed_kind())
+        kind = worker.kind
+        try:
+            self._await_hello(worker)
+        except SandboxUnavailable:
+            if self._kind is not None or kind != "bwrap" or sandbox_kind() == "bwrap":
+                raise
+            worker = start_worker(self._program, self._filename, self.limits, self._capture, "fallback")
+            self._await_hello(worker)
+        if worker.kind == "bwrap":
+            confirm_bwrap()
+        return worker
+
     def _launch(self) -> tuple[WorkerProcess | None, LoadReport]:
         """A fresh worker and its load report; (None, failure) if the import failed."""
-        worker = start_worker(self._program, self._filename, self.limits, self._capture, self._kind)
+        worker = self._started_worker()
         seconds = self.limits.import_timeout_s
         running: list[Location] = []
         try:
-            self._await_hello(worker)
             report = self._read_load_report(worker, time.monotonic() + seconds, running)
         except wire.ChannelTimeout:
             report = LoadReport.failed("TimeoutError", f"timed out after {seconds:g} s {_while(running)}")
@@ -386,6 +417,9 @@ class SandboxSession:
         if self._closed:
             return
         self._closed = True
+        if self._spawned is not None:
+            self._retire(self._spawned)
+            self._spawned = None
         self._discard_worker()
         survivors = self.leftover_pids()
         if survivors:

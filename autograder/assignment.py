@@ -31,6 +31,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from autograder.limits import CALL_TIMEOUT_S, CPU_SECONDS, IMPORT_TIMEOUT_S, MEMORY_MB, SUBMISSION_TIMEOUT_S
+
 MANIFEST_VERSION = 1
 MANIFEST_NAME = "manifest.toml"
 RELEASE_MANIFEST_NAME = "assignment.toml"
@@ -59,11 +61,11 @@ FEEDBACK_LEVELS = ("full", "names")
 class Limits:
     """Resource limits for one submission's sandboxed worker."""
 
-    call_timeout_s: float = 5.0
-    import_timeout_s: float = 10.0
-    memory_mb: int = 1024
-    cpu_seconds: int = 120
-    submission_timeout_s: float = 300.0
+    call_timeout_s: float = CALL_TIMEOUT_S
+    import_timeout_s: float = IMPORT_TIMEOUT_S
+    memory_mb: int = MEMORY_MB
+    cpu_seconds: int = CPU_SECONDS
+    submission_timeout_s: float = SUBMISSION_TIMEOUT_S
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,13 @@ returns. Defaults live in the API (``Limits``, ``grade_batch``...), not here.
 from __future__ import annotations
 
 import importlib
-import os
 import sys
 from pathlib import Path
 
 import click
 
 from autograder import __version__
+from autograder.limits import DEFAULT_JOBS
 from autograder.assignment import COURSE_ENV, CourseError, ManifestError, get_assignment
 
 
@@ -79,7 +79,7 @@ def main(course: Path | None) -> None:
 @_assignment_option()
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
               help="folder to write the grading results into")
-@click.option("--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default=True,
+@click.option("--jobs", type=click.IntRange(min=1), default=DEFAULT_JOBS, show_default=True,
               help="submissions graded at once")
 @click.option("--resume", is_flag=True,
               help="skip students already graded whose submission has not changed since")

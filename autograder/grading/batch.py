@@ -37,6 +37,7 @@ from autograder.grading.feedback import render_feedback
 from autograder.grading.grade import grade_submission
 from autograder.grading.gradebook import render_gradebook
 from autograder.grading.warm import enable_forking
+from autograder.limits import DEFAULT_JOBS
 from autograder.grading.results import GRADER_ERROR, GradeResult, from_gradescope, results_json
 from autograder.submission import student_id_of
 
@@ -219,18 +220,19 @@ def _run_pool(assignment: Assignment, todo: dict[str, Path], jobs: int, on_resul
         todo.pop(student)
 
 
-def local_executor(jobs: int = 1) -> Executor:
-    """Grading on this machine: in this process (``jobs`` 1) or a pool of ``jobs`` processes."""
+def local_executor(jobs: int = DEFAULT_JOBS) -> Executor:
+    """Grading on this machine: a pool of ``jobs`` processes (never more than submissions), or
+    this process when that is one."""
     def run(assignment: Assignment, todo: dict[str, Path], record: Record) -> None:
-        if jobs <= 1:
+        if min(jobs, len(todo)) <= 1:
             for student, path in todo.items():
                 record(student, _grade_one(assignment, student, path))
         else:
-            _run_pool(assignment, dict(todo), jobs, record)
+            _run_pool(assignment, dict(todo), min(jobs, len(todo)), record)
     return run
 
 
-def grade_batch(assignment: Assignment, paths: Sequence[Path], out_dir: Path, *, jobs: int = 1,
+def grade_batch(assignment: Assignment, paths: Sequence[Path], out_dir: Path, *, jobs: int = DEFAULT_JOBS,
                 resume: bool = False, on_result: Progress | None = None,
                 executor: Executor | None = None) -> BatchReport:
     """Grade ``paths`` into ``out_dir``; see the module docstring for what is written.

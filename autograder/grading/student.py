@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.assignment import Limits
+from autograder.limits import MIB
 from autograder.grading.diagnose import CallLog, LoggedCall
 from autograder.sandbox import (
     CapturedOutput,
@@ -23,7 +24,6 @@ from autograder.sandbox import (
 )
 from autograder.submission import Submission, load_submission
 
-MIB = 1024 * 1024
 
 
 def sandbox_limits(limits: Limits) -> SandboxLimits:

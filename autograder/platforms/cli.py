@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from autograder.limits import DEFAULT_JOBS
 from autograder.assignment import COURSE_ENV, ManifestError, find_course
 from autograder.escaping import terminal_text
 
@@ -43,7 +44,7 @@ def executor_options(function):  # type: ignore[no-untyped-def]
     function = click.option("--executor", type=click.Choice(["local", "dask"]), default=None,
                             help="local: a process pool of --jobs (default); dask: a Dask cluster, the one "
                                  "--scheduler names or $DASK_SCHEDULER_ADDRESS")(function)
-    return click.option("--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default=True,
+    return click.option("--jobs", type=click.IntRange(min=1), default=DEFAULT_JOBS, show_default=True,
                         help="submissions graded at once on this machine (local executor)")(function)
 
 

@@ -82,6 +82,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Literal
 
+from autograder.limits import CALL_TIMEOUT_S, CPU_SECONDS, IMPORT_TIMEOUT_S, MEMORY_MB, MIB
 from autograder.sandbox.program import Program
 
 SandboxKind = Literal["bwrap", "fallback"]
@@ -121,11 +122,11 @@ class SandboxLimits:
     of stdout and of stderr is kept; ``max_frame_bytes`` bounds one message.
     """
 
-    call_timeout_s: float = 5.0
-    import_timeout_s: float = 10.0
+    call_timeout_s: float = CALL_TIMEOUT_S
+    import_timeout_s: float = IMPORT_TIMEOUT_S
     startup_timeout_s: float = 60.0
-    memory_bytes: int = 1024 * 1024 * 1024
-    cpu_seconds: int = 60
+    memory_bytes: int = MEMORY_MB * MIB
+    cpu_seconds: int = CPU_SECONDS
     output_bytes: int = 64 * 1024
     max_frame_bytes: int = 64 * 1024 * 1024
     file_bytes: int = 8 * 1024 * 1024

@@ -1,4 +1,8 @@
-"""``feedback.md``: per skill, what failed, on which input, expected against got, and a hint."""
+"""``feedback.md``: per skill, what failed, on which input, expected against got, and a hint.
+
+A failing check that ``feedback.html`` draws as a plot (``plotted``) says so
+in one line: Markdown carries no picture.
+"""
 
 from __future__ import annotations
 
@@ -13,13 +17,26 @@ from autograder.grading.results import (
 )
 
 MAX_CASES_SHOWN = 5
+MAX_PLOTS = 8
+"""Failing checks drawn as a plot in ``feedback.html`` at most (~0.2 s and ~35 kB each)."""
+PLOT_NOTE = "(feedback.html shows a plot of your values against the reference for this check)"
+
+
+def plotted(tests: tuple[TestOutcome, ...], detail: str) -> list[TestOutcome]:
+    """The failing checks ``feedback.html`` draws, and ``feedback.md`` points to: those that kept a
+    curve, in the page's order (by skill), the first ``MAX_PLOTS``; none unless ``detail`` is ``"full"``
+    (the curve holds the hidden inputs and the expected values)."""
+    if detail != "full":
+        return []
+    failing = [t for cases in skill_cases(tests).values() for t in cases if not t.passed and t.curve is not None]
+    return failing[:MAX_PLOTS]
 
 
 def _lost(tests: list[TestOutcome]) -> float:
     return sum(t.max_score - t.earned for t in tests)
 
 
-def _skill_section(skill: str, tests: list[TestOutcome], detail: str) -> list[str]:
+def _skill_section(skill: str, tests: list[TestOutcome], detail: str, drawn: frozenset[int]) -> list[str]:
     failed = [t for t in tests if not t.passed]
     earned = sum(t.earned for t in tests)
     possible = sum(t.max_score for t in tests)
@@ -30,7 +47,7 @@ def _skill_section(skill: str, tests: list[TestOutcome], detail: str) -> list[st
             lines.append(f"- `{test.name}`: failed")
             continue
         message = markdown_text(test.message.strip()).replace("\n", "\n  ")
-        lines.append(f"- `{test.name}`: {message}")
+        lines.append(f"- `{test.name}`: {message}" + (f"\n  {PLOT_NOTE}" if id(test) in drawn else ""))
     if len(failed) > MAX_CASES_SHOWN:
         lines.append(f"- ... and {len(failed) - MAX_CASES_SHOWN} more like these")
     if any(t.passed and t.earned < t.max_score - 1e-9 for t in tests):
@@ -53,8 +70,9 @@ def render_feedback(result: GradeResult, title: str = "", detail: str = "full") 
     if not short:
         return "\n".join([*lines, "Every check passed. Well done.", ""])
     lines += ["## What to fix", ""]
+    drawn = frozenset(id(t) for t in plotted(result.tests, detail))
     for skill, tests in short.items():
-        lines += _skill_section(skill, tests, detail)
+        lines += _skill_section(skill, tests, detail, drawn)
     full = [s for s in skills if s not in short]
     if full:
         lines += ["## Full marks", "", ", ".join(f"`{s}`" for s in full), ""]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from autograder.curves import Curve
+
 
 @dataclass(frozen=True)
 class TestOutcome:
@@ -39,6 +41,9 @@ class TestOutcome:
     """Set when the case passed only because it agrees with the student's own
     upstream skill (``backward`` with their own ``forward``): it earns its points
     only if that skill is itself wrong in its own checks."""
+    curve: Curve | None = None
+    """A failing value check over a 1-D range: the tested x, the values returned and the
+    reference's (plain floats). Shown only where the manifest's ``feedback`` is ``full``."""
 
     @property
     def skill(self) -> str:

@@ -11,7 +11,9 @@ One Gradescope test per skill: its score is what the skill earned, its
 input, the expected and the returned value, and the misconception when one is
 recognised). Every case, with its own points, stays in the entry's
 ``extra_data.cases`` for instructors, so the file is read back whole by
-``--resume``.
+``--resume``. With ``feedback = "full"`` a failing value check over a 1-D range
+also keeps its ``curve`` there (x, the values returned, the reference's, the
+indices that are off: what ``feedback.html`` plots); with ``"names"`` never.
 
 The ``output`` fields are declared Markdown (``output_format``/``test_output_format``
 ``md``) and hold student-controlled text escaped by ``autograder.escaping``; the
@@ -25,6 +27,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from autograder.curves import from_json as curve_from_json
+from autograder.curves import to_json as curve_json
 from autograder.escaping import markdown_text
 from autograder.grading.outcomes import TestOutcome
 
@@ -122,8 +126,13 @@ def _output(result: GradeResult) -> str:
     return "\n".join([markdown_text(result.summary()), "", *notes_markdown(result.warnings)]).rstrip("\n")
 
 
-def _case_json(test: TestOutcome) -> dict[str, Any]:
-    """One case for instructors and ``--resume``; fields at their default value are left out."""
+def _case_json(test: TestOutcome, detail: str = "full") -> dict[str, Any]:
+    """One case for instructors and ``--resume``; fields at their default value are left out.
+
+    A failing value check's ``curve`` (hidden inputs and reference values over
+    the tested range) is written only with ``detail="full"``: under ``"names"``
+    the hidden inputs and expected values stay secret, in every file.
+    """
     case: dict[str, Any] = {"name": test.name, "max_score": test.max_score, "earned": test.earned,
                             "passed": test.passed}
     optional = {"output": "" if test.passed else test.message, "failure_kind": "" if test.passed else test.kind,
@@ -132,6 +141,8 @@ def _case_json(test: TestOutcome) -> dict[str, Any]:
     case.update({key: value for key, value in optional.items() if value})
     if test.weight != 1.0:
         case["weight"] = test.weight
+    if detail == "full" and test.curve is not None and not test.passed:
+        case["curve"] = curve_json(test.curve)
     return case
 
 
@@ -165,14 +176,15 @@ def _skill_json(skill: str, cases: list[TestOutcome], failed_closed: bool, detai
     return {"name": skill, "score": earned, "max_score": possible, "status": "passed" if full else "failed",
             "output": "" if full else markdown_text(_skill_output(cases, detail)), "visibility": "visible",
             "extra_data": {"skill": skill, "misconceptions": misconceptions,
-                           "cases": [_case_json(t) for t in cases]}}
+                           "cases": [_case_json(t, detail) for t in cases]}}
 
 
 def to_gradescope(result: GradeResult, detail: str = "full") -> dict[str, Any]:
     """The Gradescope ``results.json`` document for ``result``.
 
     ``detail`` is the assignment's ``feedback`` level: with ``"names"`` the
-    student-facing ``output`` names failing cases only; ``extra_data`` keeps everything.
+    student-facing ``output`` names failing cases only; ``extra_data`` keeps everything
+    but the failing cases' curves (hidden inputs and expected values), which only ``"full"`` writes.
     """
     failed_closed = bool(result.error)
     return {
@@ -213,7 +225,8 @@ def _case_from_json(skill: str, case: dict[str, Any]) -> TestOutcome:
                        kind=case.get("failure_kind") or "assertion", detail=case.get("grader_detail", ""),
                        contract=bool(case.get("contract")), weight=float(case.get("weight", 1.0)),
                        earned=float(case["earned"]), misconception=case.get("misconception", ""),
-                       consistent_with=case.get("consistent_with", ""))
+                       consistent_with=case.get("consistent_with", ""),
+                       curve=curve_from_json(case["curve"]) if "curve" in case else None)
 
 
 def from_gradescope(document: dict[str, Any]) -> GradeResult:

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from autograder.catalog import Misconception
+from autograder.curves import curve_of
 from autograder.grading.diagnose import CaseDiagnosis, explained
 from autograder.grading.outcomes import SuiteRun, TestOutcome
 from autograder.sandbox import StudentCallError, StudentRaised
@@ -147,6 +148,7 @@ class _Collector:
             # Keep plain strings only: the exception's frames hold what the student returned
             # (a 60 MB array per failing test adds up), so they are cleared and dropped now.
             report._autograder_failure = _failure(report, call.excinfo.value)
+            report._autograder_curve = curve_of(call.excinfo.value)  # plain floats, or None
             if report.failed:
                 report.longrepr = str(report.longreprtext)
             _drop_exception(call.excinfo.value)
@@ -184,6 +186,7 @@ class _Collector:
         if report.skipped:
             return replace(case, message=GRADER_FAILURE, kind="grader", detail="the test was skipped")
         message, kind, detail = getattr(report, "_autograder_failure", None) or _failure(report, None)
+        case = replace(case, curve=getattr(report, "_autograder_curve", None) if kind == "assertion" else None)
         found = self.misconceptions.get(item.nodeid)
         if found is not None and kind != "grader":
             return replace(case, message=explained(message, found), kind=kind, misconception=found.id)

@@ -269,7 +269,7 @@ def run(root: Path, assignment_id: str) -> int:
             print(f"autograder: {type(err).__name__}: {err}", file=sys.stderr)
             return 1
         result = kit_failure(assignment, "submission", err)
-    write_atomically(results, results_json(result))
+    write_atomically(results, results_json(result, assignment.feedback))  # "names": no messages, no curves
     print(f"{assignment.id}: {result.summary()} (sandbox: {result.sandbox})")
     if result.detail:
         print(f"grader detail: {result.detail}", file=sys.stderr)

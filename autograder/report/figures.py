@@ -1,30 +1,39 @@
 """The report's figures, drawn with matplotlib (Agg backend) from ``summary.json``'s numbers.
 
-Each function takes the summary (plain data) and returns PNG bytes; the report
-embeds them as ``data:`` URIs, so ``report.html`` is one self-contained file.
-No student-controlled text is drawn: the labels are skill names and
-misconception ids (the instructor's), and mathtext is off for them.
+Each function takes plain data (the summary, or one failing check's ``Curve``)
+and returns PNG bytes; the pages embed them as ``data:`` URIs, so
+``report.html`` and ``feedback.html`` are self-contained files. No
+student-controlled text is drawn: the labels are skill names, misconception ids
+and the suite's call texts (the instructor's), and mathtext is off for them.
 """
 
 from __future__ import annotations
 
 import base64
 import io
+import math
+import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import matplotlib
+import numpy as np
+import numpy.typing as npt
+
+from autograder.curves import Curve
 
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402  (the backend is chosen first)
+from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
+from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator  # noqa: E402
 
 DPI = 110
 WIDTH_IN = 8.0
 BLUE, ORANGE, GREEN, RED, GREY = "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#7f7f7f"
+SHADE = "#f2f2f2"
 STYLE: dict[str, Any] = {"font.size": 10, "axes.titlesize": 12, "axes.labelsize": 10, "legend.fontsize": 9,
          "axes.spines.top": False, "axes.spines.right": False, "text.parse_math": False,
          "svg.hashsalt": "dl-gradekit"}
@@ -122,4 +131,161 @@ def misconception_counts(summary: dict[str, Any]) -> bytes:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel(f"submissions diagnosed (of {summary['tests_ran']} whose tests ran)")
         ax.set_title("Misconceptions diagnosed")
+        return png_bytes(fig)
+
+
+CURVE_SIZE_PX = (480, 320)
+"""A failing check's plot in ``feedback.html``: small beside its message, labels still readable."""
+SYMLOG_RATIO = 20.0
+"""x is drawn on a symmetric log scale when its largest |x| exceeds this times the typical |x|."""
+OFF_SCALE = 4.0
+"""The student's values further than this many reference spans outside the reference's range are
+marked at the plot's edge instead of stretching the axis until the reference is a flat line."""
+
+
+def _nice_ceiling(value: float) -> float:
+    """The smallest of 1, 2, 5 times a power of ten that is at least ``value`` (> 0)."""
+    power = 10.0 ** math.floor(math.log10(value))
+    return next(step * power for step in (1.0, 2.0, 5.0, 10.0) if step * power >= value)
+
+
+def _linear_threshold(x: npt.NDArray[np.float64]) -> float | None:
+    """The symlog threshold when a few far values (x = +-1000 among points in +-20, or the
+    values there) would squash the rest on a linear axis; None when a linear axis shows all well."""
+    size = np.abs(x)
+    if size.size == 0:
+        return None
+    typical = float(np.percentile(size, 75))
+    if typical <= 0 or float(size.max()) <= SYMLOG_RATIO * typical:
+        return None
+    return _nice_ceiling(typical)
+
+
+def _far_values(x: npt.NDArray[np.float64], expected: npt.NDArray[np.float64], threshold: float) -> float | None:
+    """The y symlog threshold when the reference's values at the far x (beyond ``threshold``) dwarf
+    those near 0 (leaky_relu at x = +-1000), so they would flatten the part of the plot that matters."""
+    near = np.abs(expected[(np.abs(x) <= threshold) & np.isfinite(expected)])
+    far = np.abs(expected[np.isfinite(expected)])
+    if near.size == 0 or float(near.max()) <= 0 or float(far.max()) <= SYMLOG_RATIO * float(near.max()):
+        return None
+    return _nice_ceiling(float(near.max()))
+
+
+def _view(expected: npt.NDArray[np.float64], got: npt.NDArray[np.float64]) -> tuple[float, float]:
+    """The y range shown: the reference's, widened to the student's values unless they are far off."""
+    finite = expected[np.isfinite(expected)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    span = high - low if high > low else max(abs(high), 1.0)
+    shown = got[np.isfinite(got) & (got >= low - OFF_SCALE * span) & (got <= high + OFF_SCALE * span)]
+    if shown.size:
+        low, high = min(low, float(shown.min())), max(high, float(shown.max()))
+    pad = 0.08 * (high - low if high > low else span)
+    return low - pad, high + pad
+
+
+def _at_edges(ax: Axes, x: npt.NDArray[np.float64], got: npt.NDArray[np.float64], low: float,
+              high: float) -> None:
+    """The student's values the y range cannot show (NaN, +-inf, far off the scale), marked at its edges."""
+    transform = ax.get_xaxis_transform()  # x in data, y in axes fractions
+    above = (got > high) | np.isposinf(got)
+    below = (got < low) | np.isneginf(got)
+    nan = np.isnan(got)
+    for mask, y, marker, label in ((above, 0.98, "^", "yours: above the plot (or inf)"),
+                                   (below, 0.02, "v", "yours: below the plot (or -inf)"),
+                                   (nan, 0.98, "X", "yours: NaN")):
+        if mask.any():
+            ax.plot(x[mask], np.full(int(mask.sum()), y), marker, color=RED, markersize=7, linestyle="none",
+                    transform=transform, clip_on=False, label=f"{label}, {int(mask.sum())}")
+
+
+def _nice_floor(value: float) -> float:
+    """The largest of 1, 2, 5 times a power of ten that is at most ``value`` (> 0)."""
+    power = 10.0 ** math.floor(math.log10(value))
+    return next(step * power for step in (5.0, 2.0, 1.0) if step * power <= value)
+
+
+def _symlog_ticks(low: float, high: float, threshold: float) -> list[float]:
+    """0, +-threshold/2, +-threshold, and on each side that reaches well beyond the threshold the
+    powers of ten from 10x the threshold on (a closer one would crowd its label), or one round
+    number near the side's end."""
+    ticks = [0.0]
+    for end, sign in ((-low, -1.0), (high, 1.0)):
+        if end <= 0:
+            continue
+        beyond = [10.0 ** k for k in range(math.ceil(math.log10(threshold * 10)), math.floor(math.log10(end)) + 1)]
+        if not beyond and end >= 3 * threshold:
+            beyond = [_nice_floor(end)]
+        ticks += [sign * v for v in (threshold / 2, threshold, *beyond) if v <= end]
+    return sorted(ticks)
+
+
+def _symlog(ax: Axes, which: str, low: float, high: float, threshold: float) -> None:
+    """One axis on a symmetric log scale (linear within +-threshold) with plain tick labels; the
+    x axis also has its logarithmic parts shaded."""
+    axis = ax.xaxis if which == "x" else ax.yaxis
+    (ax.set_xscale if which == "x" else ax.set_yscale)("symlog", linthresh=threshold, linscale=2.0)
+    axis.set_major_locator(FixedLocator(_symlog_ticks(low, high, threshold)))
+    axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    axis.set_minor_locator(NullLocator())
+    if which == "x":
+        for start, end in ((min(low, -threshold), -threshold), (threshold, max(high, threshold))):
+            ax.axvspan(start, end, color=SHADE, zorder=0, linewidth=0)
+        ax.set_xlim(low, high)
+
+
+def _x_range(x: npt.NDArray[np.float64]) -> tuple[float, float]:
+    """x's range with a margin on each side (on a symlog axis the margin is relative, like the scale)."""
+    low, high = float(x.min()), float(x.max())
+    margin = 0.05 * (high - low if high > low else 1.0)
+    return low - margin, high + margin
+
+
+def curve_png(curve: Curve, title: str = "") -> bytes:
+    """A failing value check as a picture: the reference as a line, the student's values as points.
+
+    The student's points that are off are red, joined to the reference by a
+    thin red line (how far off), and counted in the legend; values the axis
+    cannot show (NaN, +-inf, far off) sit at the plot's top or bottom edge. A far
+    point (x = +-1000 beside points in +-20) switches x to a symmetric log scale,
+    linear near 0 and shaded where it is logarithmic, said in the axis label.
+    ``title`` (the suite's, never the student's) defaults to the check's call.
+    """
+    x, got = np.array(curve.x, dtype=np.float64), np.array(curve.got, dtype=np.float64)
+    expected, wrong = np.array(curve.expected, dtype=np.float64), np.array(curve.wrong, dtype=np.bool_)
+    width_px, height_px = CURVE_SIZE_PX
+    with figure(height_px / DPI, width_in=width_px / DPI) as fig:
+        ax = fig.add_subplot()
+        ax.plot(x, expected, "-", color=BLUE, linewidth=2.2, label="reference", zorder=2)
+        low, high = _view(expected, got)
+        ax.set_ylim(low, high)
+        inside = np.isfinite(got) & (got >= low) & (got <= high)
+        right, off = inside & ~wrong, inside & wrong
+        if right.any():
+            ax.plot(x[right], got[right], "o", color=ORANGE, markersize=3.5, zorder=3,
+                    label=f"yours, right: {int(right.sum())} of {wrong.size}")
+        if off.any():
+            ax.vlines(x[off], expected[off], got[off], color=RED, linewidth=0.8, alpha=0.4, zorder=3)
+            ax.plot(x[off], got[off], "o", color=RED, markersize=4, zorder=4,
+                    label=f"yours, wrong: {int(off.sum())} of {wrong.size}")
+        _at_edges(ax, x, got, low, high)
+        x_label, y_label = curve.x_name or "x", "value"
+        x_threshold = _linear_threshold(x)
+        if x_threshold is not None:
+            x_low, x_high = float(x.min()) * 1.3, float(x.max()) * 1.3
+            _symlog(ax, "x", x_low if x_low < 0 else -x_threshold, x_high if x_high > 0 else x_threshold,
+                    x_threshold)
+            x_label += f"   (linear within ±{x_threshold:g}, log scale in the shaded parts)"
+        else:
+            ax.set_xlim(*_x_range(x))
+        y_threshold = None if x_threshold is None else _far_values(x, expected, x_threshold)
+        if y_threshold is not None:
+            _symlog(ax, "y", low, high, y_threshold)
+            y_label += f" (log beyond ±{y_threshold:g})"
+        ax.set_xlabel(x_label)
+        ax.set_ylabel(y_label)
+        ax.grid(True, color="#e5e5e5", linewidth=0.6)
+        ax.set_axisbelow(True)
+        heading = title or f"{curve.function or 'your function'}: yours against the reference"
+        ax.set_title("\n".join(textwrap.wrap(heading, 60)[:2]), fontsize=10)
+        fig.legend(loc="outside lower center", ncols=2, fontsize=8, frameon=False)
         return png_bytes(fig)

@@ -23,6 +23,7 @@ from typing import Any, NoReturn
 import numpy as np
 import numpy.typing as npt
 
+from autograder.curves import CURVE_ATTRIBUTE, Curve, capture
 from autograder.gradcheck import GradcheckReport
 from autograder.tolerances import VALUES, Tolerance
 from autograder.wording import a_type, with_article
@@ -104,11 +105,18 @@ def _short(value: Any) -> str:
         return f"<a {type(value).__name__}>"
 
 
-def fail(call: str, detail: str = "", hint: str = "") -> NoReturn:
-    """Fail the current test with a student-facing message: ``call: detail`` and a hint."""
+def fail(call: str, detail: str = "", hint: str = "", *, curve: Curve | None = None) -> NoReturn:
+    """Fail the current test with a student-facing message: ``call: detail`` and a hint.
+
+    ``curve`` (the values over the tested range) rides along as the error's
+    ``curve`` attribute, for the grader to draw; the message never depends on it.
+    """
     __tracebackhide__ = True
     text = f"{call}: {detail}" if detail else call
-    raise AssertionError(text + (f"\nHint: {hint}" if hint else ""))
+    error = AssertionError(text + (f"\nHint: {hint}" if hint else ""))
+    if curve is not None:
+        setattr(error, CURVE_ATTRIBUTE, curve)
+    raise error
 
 
 def as_float_array(got: Any, *, call: str, hint: str = "") -> FloatArray:
@@ -146,7 +154,10 @@ def assert_close(got: Any, want: Expected, *, call: str, tol: Tolerance = VALUES
     """``got`` matches the reference value elementwise within ``tol``, with the same shape.
 
     ``inputs`` (the array the function was called on, same shape) lets the
-    message name the x where the values first go wrong.
+    message name the x where the values first go wrong; for a 1-D float input
+    of a few points the failure also carries the values over the whole range
+    (``autograder.curves.Curve``, the error's ``curve`` attribute), which
+    ``feedback.html`` draws.
     """
     __tracebackhide__ = True
     expected = np.asarray(_require_expected(want).value, dtype=np.float64)
@@ -156,7 +167,9 @@ def assert_close(got: Any, want: Expected, *, call: str, tol: Tolerance = VALUES
     close = tol.close(array, expected)
     if not np.all(close):
         first = _first_wrong(close, array, expected, inputs)
-        fail(call, f"got {_short(array)}, should be {_short(expected)}{first}", hint)
+        # The curve is plain floats: the error may be kept while ``array`` must not be.
+        curve = capture(inputs, array, expected, close, call)
+        fail(call, f"got {_short(array)}, should be {_short(expected)}{first}", hint, curve=curve)
 
 
 def assert_equal_value(got: Any, want: Expected, *, call: str, hint: str = "") -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from contextlib import nullcontext
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from autograder.grading.outcomes import SuiteRun
@@ -256,3 +257,41 @@ def test_a_malformed_skill_marker_is_a_run_error(tmp_path: Path) -> None:
     ''')
     run = run_suite(suite, no_student)
     assert not run.ok and "skill marker" in " ".join(run.errors)
+
+
+def test_a_failing_value_check_over_a_range_keeps_its_curve(tmp_path: Path, grading_session: GradingSession) -> None:
+    # the session's double(x) = 2x against the reference relu: right for x <= 0 only where 2x = x = 0
+    suite = write_suite(tmp_path / "suite", test_curve='''
+        import numpy as np
+        import pytest
+
+        from autograder.suite import assert_close, derive
+        from reference.activations import get_activation
+
+        X = np.linspace(-2.0, 2.0, 9)
+
+        @pytest.mark.skill("double")
+        def test_range(student):
+            assert_close(student.double(X.copy()), derive(get_activation("relu").__call__, X),
+                         call="double(x=<9 points>)", inputs=X)
+
+        @pytest.mark.skill("double")
+        def test_one_point(student):
+            x = np.array([3.0])
+            assert_close(student.double(x), derive(get_activation("relu").__call__, x), call="double(x=3)",
+                         inputs=x)
+
+        @pytest.mark.skill("double")
+        def test_raises(student):
+            student.boom(1.0)
+    ''')
+    run = run_suite(suite, grading_session.factory)
+    cases = {o.name: o for o in run.outcomes}
+    curve = cases["range"].curve
+    assert curve is not None and not cases["range"].passed
+    np.testing.assert_allclose(curve.x, np.linspace(-2.0, 2.0, 9), rtol=0)
+    np.testing.assert_allclose(curve.got, 2 * np.linspace(-2.0, 2.0, 9), rtol=0)
+    np.testing.assert_allclose(curve.expected, np.maximum(np.linspace(-2.0, 2.0, 9), 0.0), rtol=0)
+    assert curve.wrong == (True,) * 4 + (False,) + (True,) * 4
+    assert curve.function == "double(x)"
+    assert cases["one_point"].curve is None and cases["raises"].curve is None

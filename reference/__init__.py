@@ -36,13 +36,8 @@ from reference.network import (
     vanishing_bound,
 )
 from reference.numeric import compile_expression
-from reference.properties import (
-    ActivationProperties,
-    ChainBound,
-    all_properties,
-    chain_derivative_bound,
-    derive_properties,
-)
+from reference.chain_bound import ChainBound, chain_derivative_bound
+from reference.properties import ActivationProperties, all_properties, derive_properties
 from reference.softmax import jacobian, softmax, symbolic_jacobian
 
 __all__ = [

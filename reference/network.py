@@ -28,7 +28,7 @@ from reference.activations import get_activation
 from reference.graph import Graph, PathTerm, graph_symbol
 from reference.losses import gradient_descent_step, sum_over_paths
 from reference.numeric import FloatArray, as_float64
-from reference.properties import chain_derivative_bound
+from reference.chain_bound import chain_derivative_bound
 from reference.symbols import x as activation_input
 
 PARAMETERS = ("w1", "w2", "w3", "w4", "w5", "b1", "b2", "b3", "b4")

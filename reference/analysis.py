@@ -28,7 +28,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from reference.numeric import compile_expression
+from reference.compile import compile_expression
 from reference.symbols import x
 
 SCAN_LIMIT = 60.0

@@ -12,7 +12,8 @@ from rich.table import Table
 
 from reference.activations import ACTIVATIONS
 from reference.network import PARAMETERS, path_report
-from reference.properties import ActivationProperties, all_properties, display_number, display_set
+from autograder.reference_display import display_number, display_set
+from reference.properties import ActivationProperties, all_properties
 
 
 @click.group()

@@ -1,11 +1,17 @@
 """The symbolic reference of the unit: every expected value of the kit is derived here.
 
-Importing the package only defines expressions; nothing is derived until asked
-(``derive_properties`` and the network graphs are computed lazily and cached).
+Importing the package imports no SymPy and derives nothing: names, parameter
+names, kinks, ``PARAMETERS``/``HIDDEN`` and the guidance are plain data, and
+every expression, derivative, evaluator and graph is built (importing SymPy)
+the first time it is used, then cached. A grader whose expected values all
+come from its cache (``autograder.suite.expect``) never imports SymPy at all.
+The names of purely symbolic modules (``Graph``, ``derive_properties``, ...)
+are imported from their modules on first access.
 """
 
+from typing import Any
+
 from reference.activations import ACTIVATIONS, LECTURE_ACTIVATIONS, Activation, get_activation
-from reference.graph import Graph, PathTerm, graph_symbol
 from reference.guidance import HIDDEN_ACTIVATION, OUTPUT_ACTIVATIONS, recommended_activation
 from reference.losses import (
     binary_cross_entropy,
@@ -13,7 +19,6 @@ from reference.losses import (
     categorical_cross_entropy,
     categorical_cross_entropy_gradient,
     chain_rule,
-    cross_entropy_gradient_is_s_minus_onehot,
     gradient_descent_step,
     mse,
     mse_gradient,
@@ -36,13 +41,6 @@ from reference.network import (
     vanishing_bound,
 )
 from reference.numeric import compile_expression
-from reference.properties import (
-    ActivationProperties,
-    ChainBound,
-    all_properties,
-    chain_derivative_bound,
-    derive_properties,
-)
 from reference.softmax import jacobian, softmax, symbolic_jacobian
 
 __all__ = [
@@ -60,3 +58,23 @@ __all__ = [
     "derive_properties",
     "jacobian", "softmax", "symbolic_jacobian",
 ]
+
+_SYMBOLIC_HOMES = {
+    "Graph": "reference.graph", "PathTerm": "reference.graph", "graph_symbol": "reference.graph",
+    "cross_entropy_gradient_is_s_minus_onehot": "reference.loss_expressions",
+    "ActivationProperties": "reference.properties", "all_properties": "reference.properties",
+    "derive_properties": "reference.properties",
+    "ChainBound": "reference.chain_bound", "chain_derivative_bound": "reference.chain_bound",
+}
+"""Where each name that needs SymPy to import lives (PEP 562: imported on first access)."""
+
+
+def __getattr__(name: str) -> Any:
+    home = _SYMBOLIC_HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value

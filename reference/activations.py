@@ -19,53 +19,111 @@ Kink conventions (match PyTorch and JAX, and the lecture's ``a_i y_i if y_i <= 0
 the ``x <= 0`` branch owns the kink, so relu'(0) = 0, leaky_relu'(0) = alpha,
 prelu'(0) = a, elu'(0) = alpha, selu'(0) = scale * alpha. No ``Max`` or
 ``Heaviside`` appears, so SymPy's ``Heaviside(0) = 1/2`` cannot leak in.
+
+Importing this module imports no SymPy: the registry holds each activation's
+name, parameter names, kinks and description, which is all a suite reads when
+it is collected. The expressions (``reference.activation_forms``), their
+derivatives and the float64 evaluators are built the first time one of them
+is used, and kept on the ``Activation``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sympy as sp
+from reference.numeric import Evaluator, FloatArray
 
-from reference.numeric import Evaluator, FloatArray, compile_expression, expm1, log1p, normal_cdf
-from reference.symbols import a, alpha, x
+if TYPE_CHECKING:
+    import sympy as sp
+
+    from reference.activation_forms import ActivationForms
 
 
 @dataclass(frozen=True)
 class Activation:
-    """An elementwise activation ``f(x; params)`` and everything derived from it."""
+    """An elementwise activation ``f(x; params)`` and everything derived from it.
+
+    ``param_names`` and ``kinks`` are plain data; ``expr``, ``params``
+    (name -> SymPy symbol), ``defaults``, ``stable`` and ``stable_derivative``
+    come from ``reference.activation_forms`` on first use.
+    """
 
     name: str
-    expr: sp.Expr
-    params: dict[str, sp.Symbol] = field(default_factory=dict)
-    defaults: dict[str, sp.Expr] = field(default_factory=dict)
+    param_names: tuple[str, ...] = ()
     kinks: tuple[float, ...] = ()
-    stable: sp.Expr | None = None
-    stable_derivative: sp.Expr | None = None
     description: str = ""
+
+    @cached_property
+    def _forms(self) -> ActivationForms:
+        from reference.activation_forms import build_forms
+
+        forms = build_forms(self.name)
+        if tuple(forms.params) != self.param_names:
+            raise RuntimeError(f"{self.name}: the registry names parameters {self.param_names}, "
+                               f"its expressions {tuple(forms.params)}")
+        return forms
+
+    @property
+    def expr(self) -> sp.Expr:
+        """The defining expression f(x, params)."""
+        return self._forms.expr
+
+    @property
+    def params(self) -> dict[str, sp.Symbol]:
+        """Each parameter's SymPy symbol, by name (in ``param_names`` order)."""
+        return self._forms.params
+
+    @property
+    def defaults(self) -> dict[str, sp.Expr]:
+        """Each parameter's default value, exact (leaky_relu: alpha = 1/100)."""
+        return self._forms.defaults
+
+    @property
+    def stable(self) -> sp.Expr | None:
+        """An algebraically equal form that float64 evaluates accurately, if ``expr`` does not."""
+        return self._forms.stable
+
+    @property
+    def stable_derivative(self) -> sp.Expr | None:
+        """df/dx for numbers where sympy.diff of ``stable`` would lose digits (see the module doc)."""
+        return self._forms.stable_derivative
 
     @property
     def symbols(self) -> tuple[sp.Symbol, ...]:
+        from reference.symbols import x
+
         return (x, *self.params.values())
 
     def bind(self, expr: sp.Expr, **params: Any) -> sp.Expr:
         """``expr`` with the parameters replaced (defaults for those not given)."""
+        import sympy as sp
+
         values = {**self.defaults, **{k: sp.nsimplify(v) for k, v in params.items()}}
         return expr.subs({self.params[k]: v for k, v in values.items() if k in self.params})
 
     @cached_property
     def derivative(self) -> sp.Expr:
         """df/dx, by ``sympy.diff``."""
+        import sympy as sp
+
+        from reference.symbols import x
+
         return sp.diff(self.expr, x)
 
     @cached_property
     def second_derivative(self) -> sp.Expr:
+        import sympy as sp
+
+        from reference.symbols import x
+
         return sp.diff(self.expr, x, 2)
 
     def param_derivative(self, param: str) -> sp.Expr:
         """df/d(param), by ``sympy.diff`` (PReLU's a is learned by backpropagation)."""
+        import sympy as sp
+
         return sp.diff(self.expr, self.params[param])
 
     @cached_property
@@ -75,6 +133,10 @@ class Activation:
     @cached_property
     def numeric_forms(self) -> dict[str, sp.Expr]:
         """What each evaluator computes: "f", "df" and "d<param>", by ``sympy.diff`` of the stable form."""
+        import sympy as sp
+
+        from reference.symbols import x
+
         form = self._numeric_form
         slope = self.stable_derivative if self.stable_derivative is not None else sp.diff(form, x)
         forms = {"f": form, "df": slope}
@@ -90,14 +152,16 @@ class Activation:
 
     @cached_property
     def _evaluators(self) -> dict[str, Evaluator]:
+        from reference.compile import compile_expression
+
         return {which: compile_expression(form, self.symbols)
                 for which, form in self.numeric_forms.items()}
 
     def _call(self, which: str, values: Any, params: dict[str, float]) -> FloatArray:
-        unknown = set(params) - set(self.params)
+        unknown = set(params) - set(self.param_names)
         if unknown:
             raise TypeError(f"{self.name} takes no parameter {sorted(unknown)}")
-        args = [float(params.get(k, self.defaults.get(k, float("nan")))) for k in self.params]
+        args = [float(params.get(k, self.defaults.get(k, float("nan")))) for k in self.param_names]
         return self._evaluators[which](values, *args)
 
     def __call__(self, values: Any, **params: float) -> FloatArray:
@@ -113,75 +177,19 @@ class Activation:
         return self._call(f"d{param}", values, params)
 
 
-def _negative_branch(negative: sp.Expr, positive: sp.Expr = x) -> sp.Piecewise:
-    """A two-branch function whose x <= 0 branch owns the kink at 0."""
-    return sp.Piecewise((negative, x <= 0), (positive, True))
-
-
-def _tanh_stable() -> sp.Piecewise:
-    """tanh through expm1(-2|x|): no overflow, every digit near 0, and sympy.diff of it
-    is a sum of two positive terms (1 - tanh^2 would cancel to 0 from |x| = 19.1)."""
-    e_neg, e_pos = expm1(2 * x), expm1(-2 * x)
-    return sp.Piecewise((e_neg / (e_neg + 2), x < 0), (-e_pos / (e_pos + 2), True))
-
-
-def _sigmoid_derivative_stable() -> sp.Piecewise:
-    """sigma(x) (1 - sigma(x)) = e^-|x| / (1 + e^-|x|)^2: no e^(2x) term to be clamped."""
-    e_pos, e_neg = sp.exp(x), sp.exp(-x)
-    return sp.Piecewise((e_pos / (1 + e_pos)**2, x < 0), (e_neg / (1 + e_neg)**2, True))
-
-
-def _silu_derivative_stable() -> sp.Piecewise:
-    """sigma(x) (1 + x (1 - sigma(x))) over one denominator, again without e^(2x)."""
-    e_pos, e_neg = sp.exp(x), sp.exp(-x)
-    return sp.Piecewise((e_pos * (1 + x + e_pos) / (1 + e_pos)**2, x < 0),
-                        ((1 + e_neg + x * e_neg) / (1 + e_neg)**2, True))
-
-
-def _softplus_stable() -> sp.Piecewise:
-    """log(1 + e^x) = log1p(e^-|x|) + max(x, 0): log1p keeps e^x's digits for x < -16."""
-    return sp.Piecewise((log1p(sp.exp(x)), x < 0), (x + log1p(sp.exp(-x)), True))
-
-
-_exp_neg = sp.exp(-x)
-_SELU_ALPHA = sp.Float("1.6732632423543772848170429916717", 32)
-_SELU_SCALE = sp.Float("1.0507009873554804934193349852946", 32)
-
 ACTIVATIONS: dict[str, Activation] = {
     act.name: act
     for act in (
-        Activation(
-            "sigmoid", 1 / (1 + _exp_neg),
-            stable=sp.Piecewise((sp.exp(x) / (1 + sp.exp(x)), x < 0), (1 / (1 + _exp_neg), True)),
-            stable_derivative=_sigmoid_derivative_stable(),
-            description="logistic sigmoid 1/(1+e^-x)",
-        ),
-        Activation("tanh", sp.tanh(x), stable=_tanh_stable(), description="hyperbolic tangent"),
-        Activation("relu", _negative_branch(sp.S.Zero), kinks=(0.0,),
-                   description="max(0, x), relu'(0) = 0"),
-        Activation("leaky_relu", _negative_branch(alpha * x), {"alpha": alpha},
-                   {"alpha": sp.Rational(1, 100)}, kinks=(0.0,),
-                   description="max(alpha x, x), alpha = 0.01"),
-        Activation("prelu", _negative_branch(a * x), {"a": a}, {"a": sp.Rational(1, 4)},
-                   kinks=(0.0,), description="x if x > 0 else a x, a learned"),
-        Activation("elu", _negative_branch(alpha * (sp.exp(x) - 1)), {"alpha": alpha},
-                   {"alpha": sp.S.One}, kinks=(0.0,), stable=_negative_branch(alpha * expm1(x)),
-                   description="x if x > 0 else alpha (e^x - 1)"),
-        Activation("softplus", sp.log(1 + sp.exp(x)), stable=_softplus_stable(),
-                   description="log(1 + e^x), a smooth ReLU"),
-        Activation(
-            "silu", x / (1 + _exp_neg),
-            stable=sp.Piecewise((x * sp.exp(x) / (1 + sp.exp(x)), x < 0), (x / (1 + _exp_neg), True)),
-            stable_derivative=_silu_derivative_stable(),
-            description="x sigmoid(x), also called swish",
-        ),
-        # x Phi(x): (1 + erf)/2 loses digits from x = -1 on and is 0 from x = -8.4 (as
-        # was the derivative SymPy derives from it); normal_cdf keeps every digit.
-        Activation("gelu", x / 2 * (1 + sp.erf(x / sp.sqrt(2))), stable=x * normal_cdf(x),
-                   description="x Phi(x), erf form"),
-        Activation("selu", _SELU_SCALE * _negative_branch(_SELU_ALPHA * (sp.exp(x) - 1)),
-                   kinks=(0.0,), stable=_SELU_SCALE * _negative_branch(_SELU_ALPHA * expm1(x)),
-                   description="scaled ELU with the self-normalising constants"),
+        Activation("sigmoid", description="logistic sigmoid 1/(1+e^-x)"),
+        Activation("tanh", description="hyperbolic tangent"),
+        Activation("relu", kinks=(0.0,), description="max(0, x), relu'(0) = 0"),
+        Activation("leaky_relu", ("alpha",), kinks=(0.0,), description="max(alpha x, x), alpha = 0.01"),
+        Activation("prelu", ("a",), kinks=(0.0,), description="x if x > 0 else a x, a learned"),
+        Activation("elu", ("alpha",), kinks=(0.0,), description="x if x > 0 else alpha (e^x - 1)"),
+        Activation("softplus", description="log(1 + e^x), a smooth ReLU"),
+        Activation("silu", description="x sigmoid(x), also called swish"),
+        Activation("gelu", description="x Phi(x), erf form"),
+        Activation("selu", kinks=(0.0,), description="scaled ELU with the self-normalising constants"),
     )
 }
 """Every elementwise activation, keyed by name."""

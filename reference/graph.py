@@ -23,8 +23,9 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from reference.compile import compile_expression
 from reference.losses import chain_rule, sum_over_paths
-from reference.numeric import Evaluator, FloatArray, as_float64, compile_expression
+from reference.numeric import Evaluator, FloatArray, as_float64
 
 
 def graph_symbol(name: str) -> sp.Symbol:

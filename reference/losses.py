@@ -1,8 +1,15 @@
 """Losses, their derivatives (by ``sympy.diff``), the chain rule and the update rule.
 
-Symbolic forms come first; each numeric float64 function is compiled from the
-per-sample symbolic loss, so the derivative a grader uses is the one SymPy
-derived (MSE: d/dy_hat_i of (1/n) sum (y - y_hat)^2 = 2 (y_hat_i - y_i) / n).
+Symbolic forms (``reference.loss_expressions``) come first; each numeric
+float64 function is compiled from the per-sample symbolic loss, so the
+derivative a grader uses is the one SymPy derived (MSE: d/dy_hat_i of
+(1/n) sum (y - y_hat)^2 = 2 (y_hat_i - y_i) / n).
+
+This module imports no SymPy: the chain rule, the update and the softmax
+losses are plain float64, and the compiled forms are built (importing SymPy)
+the first time a loss is evaluated. The symbolic names (``y``, ``SQUARED_ERROR``,
+``mse_expression``, ...) are still reachable from here, from
+``reference.loss_expressions`` on first use.
 """
 
 from __future__ import annotations
@@ -13,35 +20,27 @@ from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
-import sympy as sp
 
-from reference.numeric import FloatArray, as_float64, compile_expression, log1p
-from reference.softmax import negative_log_softmax, softmax_and_complement, symbolic_softmax
-from reference.softmax import symbols as logit_symbols
-
-y, y_hat = sp.symbols("y y_hat", real=True)
-"""A target and a prediction (one sample)."""
-
-p = sp.Symbol("p", positive=True)
-"""A predicted probability in (0, 1) for binary cross-entropy."""
-
-z = sp.Symbol("z", real=True)
-"""A logit: p = sigmoid(z)."""
-
-SQUARED_ERROR = (y - y_hat) ** 2
-"""Per-sample loss of the lecture: MSE = mean of (y - y_hat)^2."""
-
-BINARY_CROSS_ENTROPY = -(y * sp.log(p) + (1 - y) * sp.log(1 - p))
-"""Per-sample binary cross-entropy of a probability p against a 0/1 target y."""
-
-BINARY_CROSS_ENTROPY_STABLE = -(y * sp.log(p) + (1 - y) * log1p(-p))
-"""BINARY_CROSS_ENTROPY as evaluated: log(1 - p) keeps no digit of p once 1 - p rounds to 1."""
-
-BINARY_CROSS_ENTROPY_SLOPE_STABLE = (p - y) / (p * (1 - p))
-"""d BCE / dp as evaluated: sympy.diff's -y/p + (1 - y)/(1 - p) cancels where p is near y."""
+from reference.numeric import Evaluator, FloatArray, as_float64, compile_expression
+from reference.softmax import negative_log_softmax, softmax_and_complement
 
 PROBABILITY_CLIP = 1e-15
 """BCE clips p into [eps, 1 - eps]: log(0) would make one confident mistake infinite."""
+
+_SYMBOLIC = ("y", "y_hat", "p", "z", "SQUARED_ERROR", "BINARY_CROSS_ENTROPY",
+             "BINARY_CROSS_ENTROPY_STABLE", "BINARY_CROSS_ENTROPY_SLOPE_STABLE",
+             "mse_expression", "mse_gradient_expression", "bce_logit_gradient_expression",
+             "cross_entropy_expression", "cross_entropy_gradient_expression",
+             "cross_entropy_gradient_is_s_minus_onehot")
+
+
+def __getattr__(name: str) -> Any:
+    """The symbolic names of ``reference.loss_expressions``, imported (with SymPy) on first use."""
+    if name in _SYMBOLIC:
+        from reference import loss_expressions
+
+        return getattr(loss_expressions, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def chain_rule(local_derivatives: Iterable[Any]) -> Any:
@@ -58,40 +57,29 @@ def sum_over_paths(paths: Iterable[Iterable[Any]]) -> Any:
     return functools.reduce(operator.add, (chain_rule(path) for path in paths), 0)
 
 
-def mse_expression(n: int) -> tuple[sp.Expr, tuple[sp.Symbol, ...], tuple[sp.Symbol, ...]]:
-    """(1/n) sum_i (y_i - y_hat_i)^2 with its target and prediction symbols."""
-    ys = sp.symbols(f"y0:{n}", real=True)
-    preds = sp.symbols(f"y_hat0:{n}", real=True)
-    terms = (SQUARED_ERROR.xreplace({y: yi, y_hat: pi}) for yi, pi in zip(ys, preds))
-    return sp.Add(*terms) / n, tuple(ys), tuple(preds)
-
-
-def mse_gradient_expression(n: int) -> sp.Matrix:
-    """d MSE / d y_hat_i for i < n, by ``sympy.diff`` (equals 2 (y_hat_i - y_i) / n)."""
-    loss, _, preds = mse_expression(n)
-    return sp.Matrix([sp.diff(loss, pi) for pi in preds])
-
-
 @functools.cache
-def _compiled(expr: sp.Expr, symbols: tuple[sp.Symbol, ...]) -> Any:
-    return compile_expression(expr, symbols)
+def _evaluator(which: str) -> Evaluator:
+    """The float64 evaluator of one per-sample form (``loss_expressions.per_sample_form``)."""
+    from reference.loss_expressions import per_sample_form
+
+    return compile_expression(*per_sample_form(which))
 
 
 def mse(y_true: Any, y_pred: Any) -> float:
     """Mean squared error over all elements, float64."""
-    return float(np.mean(_compiled(SQUARED_ERROR, (y, y_hat))(y_true, y_pred)))
+    return float(np.mean(_evaluator("squared_error")(y_true, y_pred)))
 
 
 def mse_gradient(y_true: Any, y_pred: Any) -> FloatArray:
     """d MSE / d y_pred elementwise: the per-sample sympy.diff divided by the count."""
-    per_sample = _compiled(sp.diff(SQUARED_ERROR, y_hat), (y, y_hat))(y_true, y_pred)
+    per_sample = _evaluator("squared_error_slope")(y_true, y_pred)
     return per_sample / per_sample.size
 
 
 def binary_cross_entropy(y_true: Any, p_pred: Any) -> float:
     """Mean binary cross-entropy of probabilities ``p_pred`` (clipped, see PROBABILITY_CLIP)."""
     clipped = np.clip(as_float64(p_pred), PROBABILITY_CLIP, 1 - PROBABILITY_CLIP)
-    return float(np.mean(_compiled(BINARY_CROSS_ENTROPY_STABLE, (y, p))(y_true, clipped)))
+    return float(np.mean(_evaluator("bce")(y_true, clipped)))
 
 
 def binary_cross_entropy_gradient(y_true: Any, p_pred: Any) -> FloatArray:
@@ -101,39 +89,8 @@ def binary_cross_entropy_gradient(y_true: Any, p_pred: Any) -> FloatArray:
     proves equal to ``sympy.diff(BINARY_CROSS_ENTROPY, p)``.
     """
     clipped = np.clip(as_float64(p_pred), PROBABILITY_CLIP, 1 - PROBABILITY_CLIP)
-    per_sample = _compiled(BINARY_CROSS_ENTROPY_SLOPE_STABLE, (y, p))(y_true, clipped)
+    per_sample = _evaluator("bce_slope")(y_true, clipped)
     return per_sample / per_sample.size
-
-
-def bce_logit_gradient_expression() -> sp.Expr:
-    """d BCE(sigmoid(z)) / dz by ``sympy.diff``; simplifies to sigmoid(z) - y."""
-    return sp.diff(BINARY_CROSS_ENTROPY.xreplace({p: 1 / (1 + sp.exp(-z))}), z)
-
-
-def cross_entropy_expression(n: int, target: int) -> tuple[sp.Expr, tuple[sp.Symbol, ...]]:
-    """CE(softmax(z), e_target) = -log softmax(z)_target, with the logits z0..z{n-1}."""
-    s = symbolic_softmax(n)
-    return -sp.log(s[target]), logit_symbols(n)
-
-
-def cross_entropy_gradient_expression(n: int, target: int) -> sp.Matrix:
-    """d CE(softmax(z), e_target) / dz by ``sympy.diff`` (n x 1)."""
-    loss, zs = cross_entropy_expression(n, target)
-    return sp.Matrix([sp.diff(loss, zj) for zj in zs])
-
-
-def cross_entropy_gradient_is_s_minus_onehot(n: int) -> bool:
-    """True iff for every target class, sympy.diff of CE(softmax(z)) simplifies to s - onehot."""
-    s = symbolic_softmax(n)
-    for target in range(n):
-        onehot = sp.Matrix([int(i == target) for i in range(n)])
-        difference = cross_entropy_gradient_expression(n, target) - (s - onehot)
-        # Each entry is rational in the exp(z_j); cancel's normal form of such an
-        # expression is 0 exactly when it is identically 0 (and is 10x faster
-        # than simplify).
-        if any(sp.cancel(entry) != 0 for entry in difference):
-            return False
-    return True
 
 
 def categorical_cross_entropy(onehot: Any, logits: Any, axis: int = -1) -> float:

@@ -12,6 +12,12 @@ Deep chain of n layers: h_0 = x, h_k = act(w_k h_{k-1}).
 Every numeric oracle evaluates a ``Graph`` built here, with the activation's
 numerically stable form; derivatives are ``sympy.diff`` of the nodes, never a
 hand-written backward pass. Activations take their default parameters.
+
+Importing this module imports no SymPy: ``PARAMETERS``, ``HIDDEN`` and the
+oracles' signatures are plain, and the graphs (``reference.network_graphs``)
+are built, importing SymPy, the first time an oracle or a graph is asked for.
+``activation_expression``, ``activation_function``, ``concretize`` and
+``DefinedFunction`` are reachable from here, from that module.
 """
 
 from __future__ import annotations
@@ -19,17 +25,17 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import sympy as sp
 
-from reference.activations import get_activation
-from reference.graph import Graph, PathTerm, graph_symbol
 from reference.losses import gradient_descent_step, sum_over_paths
 from reference.numeric import FloatArray, as_float64
-from reference.properties import chain_derivative_bound
-from reference.symbols import x as activation_input
+
+if TYPE_CHECKING:
+    import sympy as sp
+
+    from reference.graph import Graph, PathTerm
 
 PARAMETERS = ("w1", "w2", "w3", "w4", "w5", "b1", "b2", "b3", "b4")
 """Trainable parameters of the lecture network."""
@@ -39,6 +45,17 @@ HIDDEN = ("o1", "o2_1", "o2_2", "o3")
 
 INPUTS = ("x", "y")
 LOSS = "L"
+
+_SYMBOLIC = ("activation_expression", "activation_function", "concretize", "DefinedFunction")
+
+
+def __getattr__(name: str) -> Any:
+    """The symbolic helpers of ``reference.network_graphs``, imported (with SymPy) on first use."""
+    if name in _SYMBOLIC:
+        from reference import network_graphs
+
+        return getattr(network_graphs, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 Form = Literal["function", "expr", "stable"]
 """How a graph writes its activation:
@@ -51,69 +68,13 @@ Form = Literal["function", "expr", "stable"]
 """
 
 
-def activation_expression(activation: str, form: Form = "expr") -> sp.Expr:
-    """The activation in ``reference.symbols.x`` with its defaults bound.
-
-    ``form="stable"`` gives the numerically stable equal form when there is one.
-    """
-    act = get_activation(activation)
-    chosen = act.stable if form == "stable" and act.stable is not None else act.expr
-    return act.bind(chosen)
-
-
-class DefinedFunction(sp.Function):
-    """A one-argument function that stands for ``definition`` (an expression in x)."""
-
-    nargs = 1
-    definition: sp.Expr = sp.S.Zero
-
-    def expand_definition(self) -> sp.Expr:
-        return self.definition.xreplace({activation_input: self.args[0]})
-
-
-@functools.cache
-def activation_function(activation: str) -> type[DefinedFunction]:
-    """The opaque function ``activation(z)``; d/dz is ``activation_prime(z)``.
-
-    ``activation_prime`` stands for ``sympy.diff`` of the activation's defining
-    expression (defaults bound), so the kink conventions carry over.
-    """
-    definition = activation_expression(activation, "expr")
-    prime = type(f"{activation}_prime", (DefinedFunction,),
-                 {"definition": sp.diff(definition, activation_input)})
-
-    def fdiff(self: DefinedFunction, argindex: int = 1) -> sp.Expr:
-        return prime(self.args[0])
-
-    return type(activation, (DefinedFunction,), {"definition": definition, "fdiff": fdiff})
-
-
-def concretize(expr: sp.Expr) -> sp.Expr:
-    """``expr`` with every opaque activation (and derivative) replaced by its definition."""
-    return expr.replace(lambda e: isinstance(e, DefinedFunction),
-                        lambda e: e.expand_definition())
-
-
-def _act(activation: str, form: Form, pre_activation: sp.Expr) -> sp.Expr:
-    if form == "function":
-        return activation_function(activation)(pre_activation)
-    # xreplace does not rewrite inside the replacement, so the network input,
-    # also named x, is never substituted twice.
-    return activation_expression(activation, form).xreplace({activation_input: pre_activation})
-
-
 @functools.cache
 def lecture_network(activation: str = "sigmoid", form: Form = "function") -> Graph:
-    """The lecture network as a ``Graph`` (cached per activation and form)."""
-    s = graph_symbol
-    nodes = (
-        ("o1", _act(activation, form, s("w1") * s("x") + s("b1"))),
-        ("o2_1", _act(activation, form, s("w2") * s("o1") + s("b2"))),
-        ("o2_2", _act(activation, form, s("w3") * s("o1") + s("b3"))),
-        ("o3", _act(activation, form, s("w4") * s("o2_1") + s("w5") * s("o2_2") + s("b4"))),
-        (LOSS, (s("y") - s("o3")) ** 2),
-    )
-    return Graph(nodes, INPUTS, PARAMETERS, LOSS)
+    """The lecture network as a ``Graph`` (cached per activation and form; built by
+    ``reference.network_graphs``, which imports SymPy)."""
+    from reference.network_graphs import build_lecture_network
+
+    return build_lecture_network(activation, form)
 
 
 def paths(param: str, activation: str = "sigmoid") -> tuple[PathTerm, ...]:
@@ -142,6 +103,8 @@ class PathReport:
 
 def path_report(param: str, activation: str = "sigmoid") -> PathReport:
     """``paths`` of ``param`` with their sum and the check against ``sympy.diff``."""
+    import sympy as sp
+
     terms = paths(param, activation)
     graph = lecture_network(activation)
     difference = graph.gradient(param) - graph.direct_gradient(param)
@@ -213,10 +176,9 @@ def deep_chain(n: int, activation: str = "sigmoid", form: Form = "function") -> 
     """h_k = act(w_k h_{k-1}) for k = 1..n as a ``Graph`` with input h0 and output h{n}."""
     if n < 1:
         raise ValueError(f"a chain needs at least one layer, got n={n}")
-    s = graph_symbol
-    nodes = tuple((f"h{k}", _act(activation, form, s(f"w{k}") * s(f"h{k - 1}")))
-                  for k in range(1, n + 1))
-    return Graph(nodes, ("h0",), tuple(f"w{k}" for k in range(1, n + 1)), f"h{n}")
+    from reference.network_graphs import build_deep_chain
+
+    return build_deep_chain(n, activation, form)
 
 
 def _chain_values(x: Any, weights: Sequence[float]) -> dict[str, Any]:
@@ -245,6 +207,8 @@ def vanishing_bound(x: Any, weights: Sequence[float], activation: str = "sigmoid
     d h_n/d w_1 = x f'(z_1) prod_{k>=2} w_k f'(z_k), and every |f'| <= M, the
     derived sup |f'| (``chain_derivative_bound``; sigmoid: M = 1/4).
     """
+    from reference.chain_bound import chain_derivative_bound
+
     # (sup|f'|)**n exactly, then one rounding to float64.
     factor = float(chain_derivative_bound(activation, 1).factor_bound ** len(weights))
     return np.abs(as_float64(x)) * factor * float(np.prod(np.abs(as_float64(weights[1:]))))

@@ -10,23 +10,29 @@ under ``np.errstate(all="raise")``:
   ``exp(-700)`` is about 1e-304, so the clamp changes a result by less than
   1e-300 in absolute terms, far below every tolerance in the kit.
 
-Stable forms may use functions that exist only to be evaluated accurately:
-``expm1`` and ``log1p`` (SymPy's codegen functions, printed as numpy's) and
-``normal_cdf`` / ``normal_pdf`` (the standard normal Phi and phi, see below).
-``elementary`` rewrites each back to its definition, which is how the test
-suite proves a stable form equal to the defining expression.
+Stable forms may use functions that exist only to be evaluated accurately
+(``expm1``, ``log1p``, ``normal_cdf``, ``normal_pdf``: ``reference.stable_functions``);
+their numpy side (``normal_cdf`` to a few ulps, below) is here.
+
+This module imports no SymPy: the float64 side of the reference (softmax, the
+losses' numbers, every constant a suite reads at import) costs only numpy.
+``compile_expression`` and ``elementary`` import SymPy when first called, and
+the SymPy functions above are reachable from here (``reference.numeric.expm1``)
+for callers that import them from this module.
 """
 
 from __future__ import annotations
 
+import decimal
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-import sympy as sp
-from sympy.codegen.cfunctions import expm1, log1p
+
+if TYPE_CHECKING:
+    import sympy as sp
 
 FloatArray = npt.NDArray[np.float64]
 Evaluator = Callable[..., FloatArray]
@@ -46,39 +52,6 @@ _erfc_elementwise = np.vectorize(math.erfc, otypes=[np.float64])
 
 def _erf(z: Any) -> Any:
     return _erf_elementwise(np.asarray(z, dtype=np.float64))
-
-
-class normal_cdf(sp.Function):
-    """Phi(x) = (1 + erf(x / sqrt(2))) / 2, evaluated without cancellation for x < 0."""
-
-    nargs = 1
-
-    def fdiff(self, argindex: int = 1) -> sp.Expr:
-        return normal_pdf(self.args[0])
-
-
-class normal_pdf(sp.Function):
-    """phi(x) = exp(-x^2 / 2) / sqrt(2 pi)."""
-
-    nargs = 1
-
-    def fdiff(self, argindex: int = 1) -> sp.Expr:
-        return -self.args[0] * normal_pdf(self.args[0])
-
-
-_DEFINITIONS: dict[type[sp.Function], Callable[[sp.Expr], sp.Expr]] = {
-    expm1: lambda z: sp.exp(z) - 1,
-    log1p: lambda z: sp.log(1 + z),
-    normal_cdf: lambda z: (1 + sp.erf(z / sp.sqrt(2))) / 2,
-    normal_pdf: lambda z: sp.exp(-z**2 / 2) / sp.sqrt(2 * sp.pi),
-}
-
-
-def elementary(expr: sp.Expr) -> sp.Expr:
-    """``expr`` with every evaluation-only function replaced by its definition."""
-    for function, definition in _DEFINITIONS.items():
-        expr = expr.replace(function, definition)
-    return expr
 
 
 def _split(a: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -103,7 +76,15 @@ def _from_one(z: FloatArray) -> FloatArray:
 
 
 _RSQRT2_HI = 1 / math.sqrt(2)
-_RSQRT2_LO = float((1 / sp.sqrt(2) - sp.Rational(_RSQRT2_HI)).evalf(40))
+
+
+def _rsqrt2_low_part() -> float:
+    """1/sqrt(2) - _RSQRT2_HI at 60 digits (``decimal``, exact arithmetic on the float)."""
+    context = decimal.Context(prec=60)
+    return float(context.subtract(context.divide(1, context.sqrt(2)), decimal.Decimal(_RSQRT2_HI)))
+
+
+_RSQRT2_LO = _rsqrt2_low_part()
 """1/sqrt(2) = _RSQRT2_HI + _RSQRT2_LO to ~32 digits."""
 _TWO_RSQRT_PI = 2 / math.sqrt(math.pi)
 _RSQRT_2PI = 1 / math.sqrt(2 * math.pi)
@@ -155,39 +136,29 @@ def as_float64(value: Any) -> FloatArray:
     return np.asarray(value, dtype=np.float64)
 
 
-def _plain(expr: sp.Expr, symbols: Sequence[sp.Symbol]) -> Evaluator:
-    fn = sp.lambdify(symbols, expr, modules=NUMPY_NAMESPACE)
-
-    def evaluate(*args: Any) -> FloatArray:
-        arrays = [as_float64(v) for v in args]
-        shape = np.broadcast_shapes(*(v.shape for v in arrays))
-        return np.broadcast_to(as_float64(fn(*arrays)), shape).astype(np.float64)
-
-    return evaluate
-
-
-def _masked_piecewise(expr: sp.Piecewise, symbols: Sequence[sp.Symbol]) -> Evaluator:
-    branches = [(_plain(value, symbols), sp.lambdify(symbols, cond, modules="numpy"))
-                for value, cond in expr.args]
-
-    def evaluate(*args: Any) -> FloatArray:
-        arrays = np.broadcast_arrays(*(as_float64(v) for v in args))
-        out = np.zeros(arrays[0].shape, dtype=np.float64)
-        undecided = np.ones(arrays[0].shape, dtype=bool)
-        for value_fn, cond_fn in branches:
-            mask = undecided & np.broadcast_to(np.asarray(cond_fn(*arrays), dtype=bool),
-                                               undecided.shape)
-            if mask.any():
-                out[mask] = value_fn(*(v[mask] for v in arrays))
-            undecided &= ~mask
-        return out
-
-    return evaluate
-
-
 def compile_expression(expr: sp.Expr, symbols: Sequence[sp.Symbol]) -> Evaluator:
-    """A float64 evaluator of ``expr`` as a function of ``symbols``, broadcasting its inputs."""
-    folded = sp.piecewise_fold(expr)
-    if isinstance(folded, sp.Piecewise):
-        return _masked_piecewise(folded, symbols)
-    return _plain(folded, symbols)
+    """A float64 evaluator of ``expr`` as a function of ``symbols``, broadcasting its inputs
+    (``reference.compile``; importing SymPy on first use)."""
+    from reference.compile import compile_expression as compile_with_sympy
+
+    return compile_with_sympy(expr, symbols)
+
+
+def elementary(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with every evaluation-only function replaced by its definition
+    (``reference.stable_functions``)."""
+    from reference.stable_functions import elementary as rewrite
+
+    return rewrite(expr)
+
+
+_STABLE_FUNCTIONS = ("expm1", "log1p", "normal_cdf", "normal_pdf")
+
+
+def __getattr__(name: str) -> Any:
+    """The SymPy functions of ``reference.stable_functions``, imported on first use."""
+    if name in _STABLE_FUNCTIONS:
+        from reference import stable_functions
+
+        return getattr(stable_functions, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

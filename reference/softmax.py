@@ -1,24 +1,34 @@
-"""Softmax over a vector: its symbolic Jacobian and a stable numeric form."""
+"""Softmax over a vector: its symbolic Jacobian and a stable numeric form.
+
+The numeric side needs numpy only; the symbolic functions import SymPy when
+called, so a suite that reads softmax values never pays for SymPy.
+"""
 
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-import sympy as sp
 
 from reference.numeric import EXP_FLOOR, FloatArray, as_float64
+
+if TYPE_CHECKING:
+    import sympy as sp
 
 
 def symbols(n: int) -> tuple[sp.Symbol, ...]:
     """The logits z_0 .. z_{n-1} of a size-n softmax."""
+    import sympy as sp
+
     return sp.symbols(f"z0:{n}", real=True)
 
 
 def symbolic_softmax(n: int) -> sp.Matrix:
     """softmax(z)_i = exp(z_i) / sum_j exp(z_j) as an n x 1 SymPy matrix."""
+    import sympy as sp
+
     z = symbols(n)
     total = sum(sp.exp(zj) for zj in z)
     return sp.Matrix([sp.exp(zi) / total for zi in z])
@@ -27,6 +37,8 @@ def symbolic_softmax(n: int) -> sp.Matrix:
 @cache
 def symbolic_jacobian(n: int) -> sp.Matrix:
     """d softmax_i / d z_j, by ``sympy.Matrix.jacobian`` of the symbolic softmax."""
+    import sympy as sp
+
     return symbolic_softmax(n).jacobian(sp.Matrix(symbols(n)))
 
 

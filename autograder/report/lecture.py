@@ -81,7 +81,7 @@ def _sigmoid_sup() -> tuple[sp.Expr, sp.Expr]:
 
 
 def draw_vanishing(fig: Figure, max_depth: int = MAX_DEPTH) -> None:
-    from reference.properties import chain_derivative_bound
+    from reference.chain_bound import chain_derivative_bound
 
     data = vanishing_data(max_depth)
     depths = np.arange(1, max_depth + 1)

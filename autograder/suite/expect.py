@@ -12,12 +12,22 @@ and carry a hint; the helpers hide their own frames from tracebacks.
 Anything wrong with a value the student returned (a type, an int too large for
 a float, a list that is not a rectangle) fails that student's test with a
 message; it never surfaces as an error of the kit.
+
+``derive`` remembers what it derived (``autograder.suite.expectation_cache``):
+in memory for the life of the process, and on disk per suite folder for the
+next process, so neither a batch nor ``autograder check`` pays SymPy per run.
+A runner calls ``save_expectations()`` when a suite run ends to write the
+disk cache. Configuration: ``AUTOGRADER_CACHE=DIR`` puts the cache in DIR
+(default ``$XDG_CACHE_HOME/dl-gradekit``, else ``~/.cache/dl-gradekit``);
+``AUTOGRADER_CACHE=off`` keeps expected values in memory only.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, NoReturn
 
 import numpy as np
@@ -25,6 +35,7 @@ import numpy.typing as npt
 
 from autograder.curves import CURVE_ATTRIBUTE, Curve, capture
 from autograder.gradcheck import GradcheckReport
+from autograder.suite.expectation_cache import CACHE, fingerprint
 from autograder.tolerances import VALUES, Tolerance
 from autograder.wording import a_type, with_article
 
@@ -70,14 +81,51 @@ def _is_reference_callable(fn: Callable[..., Any]) -> bool:
     return module == "reference" or module.startswith("reference.")
 
 
+def _calling_suite() -> Path | None:
+    """The folder of the code that called ``derive``: the suite whose cache file holds
+    the value (None for code that has no file, such as ``python -c``)."""
+    frame = sys._getframe(1)
+    while frame.f_back is not None and frame.f_code.co_filename == __file__:
+        frame = frame.f_back
+    filename = frame.f_code.co_filename
+    if filename.startswith("<") or not filename.endswith(".py"):
+        return None
+    return Path(filename).parent
+
+
+def _remembered(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """``fn(*args, **kwargs)``, from the expectation cache when that call was made before."""
+    key = fingerprint(fn, args, kwargs)
+    if key is None:
+        return fn(*args, **kwargs)
+    suite = _calling_suite()
+    hit, value = CACHE.lookup(key, suite)
+    if hit:
+        return value
+    value = fn(*args, **kwargs)
+    CACHE.store(key, value, suite)
+    return value
+
+
 def derive(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Expected:
-    """Call ``fn`` (a function of the ``reference`` package) and wrap its result."""
+    """Call ``fn`` (a function of the ``reference`` package) and wrap its result.
+
+    The result is remembered (see the module docstring): the same call again,
+    in this process or, after ``save_expectations()``, in the next one, returns
+    a fresh copy of it without calling ``fn``.
+    """
     if not _is_reference_callable(fn):
         raise UnderivedExpectation(
             f"{getattr(fn, '__qualname__', fn)!r} is not part of the reference package; "
             "expected values must be derived by reference/")
     name = getattr(fn, "__qualname__", getattr(fn, "__name__", repr(fn)))
-    return Expected(fn(*args, **kwargs), f"{fn.__module__}.{name}", _ISSUED_BY_DERIVE)
+    return Expected(_remembered(fn, args, kwargs), f"{fn.__module__}.{name}", _ISSUED_BY_DERIVE)
+
+
+def save_expectations() -> None:
+    """Write the disk cache of every suite that derived new values (call it when a suite
+    run ends; it never raises, and does nothing with ``AUTOGRADER_CACHE=off``)."""
+    CACHE.save()
 
 
 def _require_expected(want: object) -> Expected:

@@ -11,15 +11,9 @@ import sympy as sp
 from sympy.calculus.util import function_range, maximum
 
 from reference.activations import ACTIVATIONS
-from reference.properties import (
-    NUMERIC_DIGITS,
-    all_properties,
-    chain_derivative_bound,
-    chain_derivative_product,
-    derive_properties,
-    display_number,
-    display_set,
-)
+from autograder.reference_display import display_number, display_set
+from reference.chain_bound import chain_derivative_bound, chain_derivative_product
+from reference.properties import NUMERIC_DIGITS, all_properties, derive_properties
 from reference.symbols import x
 from tests.reference import independent as ind
 

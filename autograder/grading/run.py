@@ -27,6 +27,7 @@ from autograder.grading.diagnose import CaseDiagnosis, explained
 from autograder.grading.outcomes import SuiteRun, TestOutcome
 from autograder.sandbox import StudentCallError, StudentRaised
 from autograder.suite.consistency import CONSISTENT_WITH
+from autograder.suite.expect import save_expectations
 from autograder.suite.plugin import STUDENT_FACTORY, StudentFactory
 
 UNUSED_BUILTIN_PLUGINS = ("cacheprovider", "unraisableexception", "threadexception", "logging", "faulthandler",
@@ -39,7 +40,7 @@ own plugin (``_Collector``), never from pytest's terminal output."""
 
 PYTEST_ARGS = ("-p", "autograder.suite.plugin", "-p", "no:randomly",
                *(arg for name in UNUSED_BUILTIN_PLUGINS for arg in ("-p", f"no:{name}")),
-               "--import-mode=importlib", "-o", "addopts=", "-o", "python_files=test_*.py")
+               "--import-mode=importlib", "--assert=plain", "-o", "addopts=", "-o", "python_files=test_*.py")
 
 
 def readable_name(item: pytest.Item) -> str:
@@ -295,6 +296,7 @@ def run_suite(suite_dir: Path, factory: StudentFactory, *, keyword: str | None =
         with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), _no_plugin_autoload():
             exit_code = pytest.main(args, plugins=[collector, _PlainFailureReports(), *plugins])
     finally:
+        save_expectations()  # what the reference derived, for the next process (never raises)
         purge_modules_under(suite_dir)
     outcomes = collector.outcomes()
     errors = list(collector.errors)

@@ -252,7 +252,8 @@ def build_bundle(assignment: Assignment, out: Path, *, wheel: Path | None = None
 
 def run(root: Path, assignment_id: str) -> int:
     """Grade ``root/submission`` into ``root/results/results.json``; 0, unless even that failed."""
-    from autograder.grading.batch import kit_failure, write_atomically
+    from autograder.files import write_atomically
+    from autograder.grading.batch import kit_failure
     from autograder.grading.grade import grade_submission
     from autograder.grading.results import results_json
 

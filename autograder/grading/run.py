@@ -13,9 +13,9 @@ import io
 import math
 import os
 import sys
-from inspect import CO_ASYNC_GENERATOR, CO_COROUTINE, CO_GENERATOR
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
+from inspect import CO_ASYNC_GENERATOR, CO_COROUTINE, CO_GENERATOR
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,8 @@ from autograder.sandbox import StudentCallError, StudentRaised
 from autograder.suite.consistency import CONSISTENT_WITH
 from autograder.suite.plugin import STUDENT_FACTORY, StudentFactory
 
-PYTEST_ARGS = ("-p", "autograder.suite.plugin", "-p", "no:cacheprovider", "-p", "no:randomly", "--import-mode=importlib",
+PYTEST_ARGS = ("-p", "autograder.suite.plugin", "-p", "no:cacheprovider", "-p", "no:randomly",
+               "--import-mode=importlib",
                "-o", "addopts=", "-o", "python_files=test_*.py", "-q", "--no-header")
 
 

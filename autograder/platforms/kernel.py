@@ -51,8 +51,7 @@ from autograder.assignment import (
 )
 from autograder.grading.outcomes import TestOutcome
 from autograder.grading.results import format_points
-from autograder.sandbox import InputChanged, StudentRaised
-from autograder.sandbox import wire
+from autograder.sandbox import InputChanged, StudentRaised, wire
 from autograder.sandbox.session import BadResult, MissingFunction
 from autograder.sandbox.wire import CallOptions
 

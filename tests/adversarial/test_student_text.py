@@ -170,7 +170,8 @@ def test_gradescope_output_is_declared_markdown_and_inert(graded: tuple[Path, Re
     for output in failed:
         _assert_inert_markdown(output)
     assert _results(out, "trent")["output"].endswith(f"(\\`os.\\_exit(3)  # {HONEST_TEXT}\\`)")
-    assert f"raised RuntimeError: {HONEST_TEXT}; the rest of the file still ran" in _results(out, "trent_note")["output"]
+    note = _results(out, "trent_note")["output"]
+    assert f"raised RuntimeError: {HONEST_TEXT}; the rest of the file still ran" in note
 
 
 def test_a_formula_as_student_id_is_text_in_the_gradebook(graded: tuple[Path, Result]) -> None:

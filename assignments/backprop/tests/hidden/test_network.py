@@ -348,7 +348,8 @@ def _mse_derivative_reason(student: Any) -> str:
     return ""
 
 
-def _own_backward(student: Any, params: dict[str, float], x: Any, y: Any, activation: str) -> tuple[dict[str, float], str]:
+def _own_backward(student: Any, params: dict[str, float], x: Any, y: Any,
+                  activation: str) -> tuple[dict[str, float], str]:
     """The notebook's backward pass with the student's own building blocks, and the first of them
     found wrong here ("activations", "mse", "two_paths"); "" when none is, or a wrong one is degenerate."""
     own = _own_network(student, params, x, activation)

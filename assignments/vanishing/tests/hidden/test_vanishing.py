@@ -420,8 +420,9 @@ test_deep_chain_forward_stable = stable_test("deep_chain_forward", _deep_chain_f
 def test_deep_chain_forward_does_not_modify_weights(student: Any) -> None:
     """The weights are handed over read-only: writing into them raises in the sandbox."""
     activation, chain = CHAINS["elu-depth=5"]
-    _float_list(student.with_options(readonly_inputs=True).deep_chain_forward(chain.x, chain.weights.copy(), activation),
-                chain.depth + 1, _describe("deep_chain_forward", chain, activation) + " with read-only weights")
+    readonly = student.with_options(readonly_inputs=True)
+    _float_list(readonly.deep_chain_forward(chain.x, chain.weights.copy(), activation), chain.depth + 1,
+                _describe("deep_chain_forward", chain, activation) + " with read-only weights")
 
 
 # --------------------------------------------------------------------------
@@ -525,7 +526,8 @@ def _sigmoid_claim(g: np.ndarray, chain: Chain, call: str) -> str:
                 "\nHint: every sigmoid layer contributes a factor sigma'(z) <= 1/4")
     if not g[0] <= 10.0 ** -ORDERS_OF_MAGNITUDE * g[-1]:
         return (f"{call}: |g[0]| = {g[0]:.4g} should be at least {ORDERS_OF_MAGNITUDE} orders of magnitude "
-                f"below |g[-1]| = {g[-1]:.4g} at depth {chain.depth}\nHint: g[0] is the gradient of the FIRST layer's weight")
+                f"below |g[-1]| = {g[-1]:.4g} at depth {chain.depth}\n"
+                "Hint: g[0] is the gradient of the FIRST layer's weight")
     return ""
 
 
@@ -544,8 +546,9 @@ def _own_claim(got: Any, chain: Chain, claim: Callable[[np.ndarray, Chain, str],
         g = _gradients(got, chain.depth, call)
     except AssertionError as wrong:
         return str(wrong)
-    if degenerate_reason(np.arange(chain.depth, dtype=np.float64), g):
-        return f"{call}: your gradients are degenerate ({degenerate_reason(np.arange(chain.depth, dtype=np.float64), g)})"
+    degenerate = degenerate_reason(np.arange(chain.depth, dtype=np.float64), g)
+    if degenerate:
+        return f"{call}: your gradients are degenerate ({degenerate})"
     return claim(g, chain, call)
 
 

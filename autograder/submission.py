@@ -161,7 +161,7 @@ def notebook_cells(text: str, *, name: str) -> tuple[list[CodeCell], list[str]]:
     import nbformat  # noqa: PLC0415 - slow to import (jsonschema); only notebooks need it
 
     try:
-        notebook = nbformat.reads(text, as_version=4)
+        notebook = nbformat.reads(text, as_version=4)  # type: ignore[no-untyped-call]
     except Exception as err:  # nbformat raises several unrelated types on bad input
         raise SubmissionError(f"{name} is not a readable notebook: {type(err).__name__}: {err}") from None
     if not isinstance(notebook.get("cells"), list):

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from reference.numeric import FloatArray, as_float64, compile_expression, log1p
+from reference.numeric import Evaluator, FloatArray, as_float64, compile_expression, log1p
 from reference.softmax import negative_log_softmax, softmax_and_complement, symbolic_softmax
 from reference.softmax import symbols as logit_symbols
 
@@ -73,7 +73,7 @@ def mse_gradient_expression(n: int) -> sp.Matrix:
 
 
 @functools.cache
-def _compiled(expr: sp.Expr, symbols: tuple[sp.Symbol, ...]) -> Any:
+def _compiled(expr: sp.Expr, symbols: tuple[sp.Symbol, ...]) -> Evaluator:
     return compile_expression(expr, symbols)
 
 
@@ -154,7 +154,8 @@ def categorical_cross_entropy_gradient(onehot: Any, logits: Any, axis: int = -1)
     zs, t = as_float64(logits), as_float64(onehot)
     samples = zs.size // zs.shape[axis]
     s, complement = softmax_and_complement(zs, axis=axis)
-    return (s * (1.0 - t) - t * complement) / samples
+    gradient: FloatArray = (s * (1.0 - t) - t * complement) / samples
+    return gradient
 
 
 def gradient_descent_step(w: Any, grad: Any, lr: float) -> FloatArray:

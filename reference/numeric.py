@@ -26,7 +26,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import sympy as sp
-from sympy.codegen.cfunctions import expm1, log1p
+from sympy.codegen.cfunctions import expm1 as expm1  # re-exported
+from sympy.codegen.cfunctions import log1p as log1p
 
 FloatArray = npt.NDArray[np.float64]
 Evaluator = Callable[..., FloatArray]
@@ -93,7 +94,8 @@ def _product_error(a: FloatArray, b: Any) -> FloatArray:
     a_hi, a_lo = _split(a)
     b_hi, b_lo = _split(np.asarray(b, dtype=np.float64))
     product = a * b
-    return ((a_hi * b_hi - product) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+    error: FloatArray = ((a_hi * b_hi - product) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+    return error
 
 
 def _from_one(z: FloatArray) -> FloatArray:

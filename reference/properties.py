@@ -176,7 +176,7 @@ def _key(value: sp.Expr) -> sp.Expr:
 
 def _same(u: sp.Expr, v: sp.Expr) -> bool:
     if u.is_infinite or v.is_infinite:
-        return u == v  # structural: both oo or both -oo
+        return bool(u == v)  # structural: both oo or both -oo
     if u.has(sp.Float) or v.has(sp.Float):
         scale = max(abs(_key(u)), abs(_key(v)), sp.S.One)
         return bool(abs(_key(u) - _key(v)) <= _NUMERIC_TIE * scale)

@@ -14,7 +14,8 @@ from reference.numeric import EXP_FLOOR, FloatArray, as_float64
 
 def symbols(n: int) -> tuple[sp.Symbol, ...]:
     """The logits z_0 .. z_{n-1} of a size-n softmax."""
-    return sp.symbols(f"z0:{n}", real=True)
+    logits: tuple[sp.Symbol, ...] = sp.symbols(f"z0:{n}", real=True)
+    return logits
 
 
 def symbolic_softmax(n: int) -> sp.Matrix:
@@ -47,7 +48,7 @@ def _subtraction_error(a: FloatArray, b: FloatArray, difference: FloatArray) -> 
     return (a - (difference - b_part)) + (-b - b_part)
 
 
-def _shifted(values: FloatArray, axis: int) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+def _shifted(values: FloatArray, axis: int) -> tuple[FloatArray, FloatArray, FloatArray, npt.NDArray[np.bool_]]:
     """(z - max, its exp, the sum of those exps except one max's, where that max is).
 
     The max's own term is exactly exp(0) = 1, so the total is 1 + rest: keeping

@@ -65,7 +65,8 @@ def skill_of_grade_id(assignment: Assignment, grade_id: str) -> str | None:
 # -- nbgrader's metadata rules, written out ------------------------------------------------------------
 
 def _nbgrader(cell: NotebookNode) -> dict[str, Any]:
-    return cell.get("metadata", {}).get("nbgrader", {})
+    metadata: dict[str, Any] = cell.get("metadata", {}).get("nbgrader", {})
+    return metadata
 
 
 def is_grade(cell: NotebookNode) -> bool:
@@ -178,7 +179,7 @@ def test_cell_source(assignment: Assignment, skill: str) -> str:
 def _test_cell(assignment: Assignment, skill: str) -> NotebookNode:
     entry = assignment.credit.skill(skill)
     assert entry is not None
-    cell = nbformat.v4.new_code_cell(test_cell_source(assignment, skill))  # type: ignore[no-untyped-call]
+    cell: NotebookNode = nbformat.v4.new_code_cell(test_cell_source(assignment, skill))  # type: ignore[no-untyped-call]
     cell.id = skill_grade_id(skill).replace("_", "-")[:64]
     cell.metadata["nbgrader"] = {"grade": True, "grade_id": skill_grade_id(skill), "locked": True,
                                  "points": float(entry.points), "schema_version": SCHEMA_VERSION,

@@ -90,7 +90,8 @@ def release_files(assignment: Assignment, *, install: str | None = None) -> dict
     notebook = student_notebook(assignment)
     files = {
         PurePosixPath(f"{module}.py"): stub_source(assignment).encode("utf-8"),
-        PurePosixPath(f"{module}.ipynb"): nbformat.writes(notebook).encode("utf-8") + b"\n",
+        PurePosixPath(f"{module}.ipynb"): nbformat.writes(notebook).encode("utf-8")  # type: ignore[no-untyped-call]
+        + b"\n",
     }
     files[PurePosixPath("README.md")] = student_readme(assignment, install).encode("utf-8")
     files[PurePosixPath("POINTS.md")] = point_scheme(assignment).encode("utf-8")

@@ -65,6 +65,12 @@ ContractCases = Mapping[str, tuple[str, tuple[Any, ...], str]]
 """case id -> (the student function, its arguments, the manifest skill the case measures)"""
 
 
+def _typed(test: Any) -> TestFunction:
+    """``test`` as pytest's mark decorators leave it (typed Any)."""
+    bound: TestFunction = test
+    return bound
+
+
 def _reference(function: ActivateFunction, activation: str) -> Callable[..., Any]:
     forward = get_activation(activation)
     return forward if function == "activate" else forward.grad
@@ -83,7 +89,7 @@ def activate_values_test(function: ActivateFunction, skill: str = "activations")
 
     test.__doc__ = (f"{function}(z, name) at the edge points and {RANDOM_POINTS.size} seeded points, "
                     "in one array.")
-    return test
+    return _typed(test)
 
 
 def activate_kink_test(skill: str = "activations", weight: float = 0.5) -> TestFunction:
@@ -98,7 +104,7 @@ def activate_kink_test(skill: str = "activations", weight: float = 0.5) -> TestF
                      call=f"activate_derivative(z=[-1, 0, 1], {activation!r})", inputs=KINK_POINTS,
                      hint=KINK_HINT)
 
-    return test
+    return _typed(test)
 
 
 def stable_test(skill: str, check: Callable[[Any, str], object]) -> TestFunction:
@@ -116,7 +122,7 @@ def stable_test(skill: str, check: Callable[[Any, str], object]) -> TestFunction
             check(strict_student, activation)
 
     test.__doc__ = check.__doc__
-    return test
+    return _typed(test)
 
 
 def _activate_stable(strict_student: Any, activation: str) -> None:
@@ -173,7 +179,7 @@ def int_input_test(cases: ContractCases) -> TestFunction:
         if own.shape != got.shape or not np.all(VALUES.close(got, own)):
             fail(call, f"got {got!r}, but {own!r} for the same numbers as floats", INT_HINT)
 
-    return test
+    return _typed(test)
 
 
 def readonly_input_test(cases: ContractCases) -> TestFunction:
@@ -186,4 +192,4 @@ def readonly_input_test(cases: ContractCases) -> TestFunction:
         function, args, _ = cases[case]
         getattr(student.with_options(readonly_inputs=True), function)(*copied(args))
 
-    return test
+    return _typed(test)

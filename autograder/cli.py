@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import importlib
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -17,7 +19,7 @@ from autograder.limits import DEFAULT_JOBS
 from autograder.assignment import COURSE_ENV, CourseError, ManifestError, get_assignment
 
 
-def _assignment_option() -> click.Option:
+def _assignment_option() -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return click.option("--assignment", "assignment_id", required=True, metavar="ID",
                         help="assignment id: a folder of the course (see --course)")
 

@@ -30,13 +30,12 @@ here imports it. Its CLI runs as a subprocess of the current interpreter.
 from __future__ import annotations
 
 import csv
-import json
 import importlib.util
+import json
 import os
 import re
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -45,6 +44,7 @@ import nbformat
 from nbformat import NotebookNode
 
 from autograder.assignment import Assignment
+from autograder.files import write_atomically
 
 CONFIG_NAME = "nbgrader_config.py"
 GRADEBOOK_NAME = "gradebook.db"
@@ -139,18 +139,6 @@ def gradebook_url(course_root: Path) -> str:
 
 # -- writing the course folder ----------------------------------------------------------------------
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def _notebook_bytes(notebook: NotebookNode) -> bytes:
     text: str = nbformat.writes(notebook)  # type: ignore[no-untyped-call]
     return text.encode("utf-8") + b"\n"
@@ -185,7 +173,7 @@ def write_course_config(course_root: Path, kit_course: Path | None = None, *, ov
     path = Path(course_root) / CONFIG_NAME
     ours = path.is_file() and path.read_text(encoding="utf-8", errors="replace").startswith(CONFIG_MARKER)
     if not path.exists() or (overwrite and ours):
-        _write_atomic(path, config_text(kit_course).encode("utf-8"))
+        write_atomically(path, config_text(kit_course).encode("utf-8"))
     return path
 
 
@@ -200,7 +188,7 @@ def _write_file(path: Path, data: bytes, *, overwrite: bool) -> Path:
         raise CourseError(f"{path} exists and differs from what the kit builds; "
                           "pass overwrite=True (--force) to replace it")
     if not path.is_file() or path.read_bytes() != data:
-        _write_atomic(path, data)
+        write_atomically(path, data)
     return path
 
 

@@ -91,8 +91,10 @@ def has_code(text: str) -> bool:
     return any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines())
 
 
-def is_test_cell(cell: dict) -> bool:  # type: ignore[type-arg]
-    """An nbgrader autograded-test cell, or one tagged ``tests``: the kit's suites grade instead.
+def is_test_cell_to_skip(cell: dict) -> bool:  # type: ignore[type-arg]
+    """A cell of a student's notebook that holds tests, not the student's code, so loading skips it:
+    an nbgrader autograded-test cell, or one tagged ``tests`` (the kit's suites grade instead).
+    (The instructor source's test cells are ``release.nbgrader_cells.is_source_test_cell``.)
 
     The cell's metadata must have the notebook format's shape (see ``_check_cell``).
     """
@@ -159,7 +161,7 @@ def notebook_cells(text: str, *, name: str) -> tuple[list[CodeCell], list[str]]:
     import nbformat  # noqa: PLC0415 - slow to import (jsonschema); only notebooks need it
 
     try:
-        notebook = nbformat.reads(text, as_version=4)
+        notebook = nbformat.reads(text, as_version=4)  # type: ignore[no-untyped-call]
     except Exception as err:  # nbformat raises several unrelated types on bad input
         raise SubmissionError(f"{name} is not a readable notebook: {type(err).__name__}: {err}") from None
     if not isinstance(notebook.get("cells"), list):
@@ -168,7 +170,7 @@ def notebook_cells(text: str, *, name: str) -> tuple[list[CodeCell], list[str]]:
     warnings: list[str] = []
     for index, cell in enumerate(notebook.cells, start=1):
         _check_cell(cell, where=f"{name}: cell {index}")
-        if cell.get("cell_type") != "code" or is_test_cell(cell):
+        if cell.get("cell_type") != "code" or is_test_cell_to_skip(cell):
             continue
         python, dropped = _cell_python(str(cell.get("source", "")), index)
         warnings += dropped

@@ -29,10 +29,14 @@ from autograder.catalog import CatalogError, load_catalog, with_redefinition
 from autograder.degenerate import FLOOR, degenerate_submissions
 from autograder.grading.budget import record_solution_seconds, time_budget_s
 from autograder.grading.grade import grade_loaded
-from autograder.grading.outcomes import TestOutcome
+from autograder.grading.outcomes import TestOutcome, exception_name
 from autograder.grading.results import GradeResult
 from autograder.release import solution_source, stub_source
 from autograder.submission import Submission
+from autograder.suite.expect import UnderivedExpectation
+
+UNDERIVED = exception_name(UnderivedExpectation)
+"""What a case that compared against a value typed by hand raised (``TestOutcome.raised``)."""
 
 
 @dataclass(frozen=True)
@@ -108,8 +112,7 @@ def _problems(assignment: Assignment, solution: GradeResult, stub: GradeResult,
                 (("solution", solution), ("stub", stub), ("public suite", public)) if r.error]
     if problems:
         return problems
-    underived = [t.name for t in solution.tests if "UnderivedExpectation" in t.detail
-                 or "not derived from the reference" in t.detail]
+    underived = [t.name for t in solution.tests if t.raised == UNDERIVED]
     if underived:
         problems.append(f"expected values not derived from the reference in: {', '.join(underived)}")
     total = sum(t.max_score for t in solution.tests)

@@ -13,20 +13,20 @@ import pytest
 import autograder.assignment as assignment_module
 from autograder.assignment import (
     COURSE_ENV,
-    Course,
-    CourseError,
-    assignment_for_file,
-    find_course,
-    load_release,
-    release_manifest,
     MANIFEST_KEYS,
     MANIFEST_VERSION,
     Assignment,
+    Course,
+    CourseError,
     Limits,
     ManifestError,
+    assignment_for_file,
     available_assignments,
+    find_course,
     get_assignment,
     load_manifest,
+    load_release,
+    release_manifest,
 )
 
 BUNDLED = available_assignments()

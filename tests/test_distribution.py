@@ -36,7 +36,7 @@ import pytest
 
 from autograder.assignment import COURSE_ENV, Assignment, find_course
 from autograder.release import instructor_notebook, solution_source
-from autograder.release.nbgrader_cells import is_test_cell
+from autograder.release.nbgrader_cells import is_source_test_cell
 from autograder.release.readme import missing_kit_message
 from autograder.release.regions import HIDDEN_TESTS, SOLUTION, regions
 
@@ -131,7 +131,7 @@ def _region_blocks(assignment: Assignment) -> list[tuple[str, tuple[str, ...]]]:
     blocks = []
     for cell in instructor_notebook(assignment).cells:
         found = list(regions(cell.source, SOLUTION, where=cell.id))
-        if is_test_cell(cell):
+        if is_source_test_cell(cell):
             found += regions(cell.source, HIDDEN_TESTS, where=cell.id)
         for region in found:
             lines = tuple(_stripped("\n".join(region.body)))

@@ -13,7 +13,7 @@ import pytest
 from autograder.submission import (
     MAX_SOURCE_BYTES,
     SubmissionError,
-    is_test_cell,
+    is_test_cell_to_skip,
     load_submission,
     notebook_to_source,
     student_id_of,
@@ -135,7 +135,7 @@ def test_test_cells_are_left_out(tmp_path: Path, cell: Any) -> None:
 def test_graded_solution_cells_are_kept(tmp_path: Path) -> None:
     """``grade: true, solution: true`` is a manually graded answer cell, not a test cell."""
     cell = nbformat.v4.new_code_cell(CODE, metadata={"nbgrader": {"grade": True, "solution": True}})
-    assert not is_test_cell(cell)
+    assert not is_test_cell_to_skip(cell)
     assert "def sigmoid" in load_submission(write_notebook(tmp_path / "h.ipynb", cell)).source
 
 

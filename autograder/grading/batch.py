@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import os
 import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -32,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.assignment import Assignment
+from autograder.files import write_atomically
 from autograder.fingerprint import content_sha256
 from autograder.grading.feedback import render_feedback
 from autograder.grading.grade import grade_submission
@@ -84,30 +84,6 @@ def prepare_out_dir(out_dir: Path) -> None:
             pass
     except OSError as err:
         raise BatchError(f"cannot write the results into {out_dir}: {err.strerror or err}") from None
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so readers see the old file or the new one, never half.
-
-    The file gets the usual permissions (0666 less the umask), not mkstemp's 0600,
-    so teaching assistants in the owner's group can read the results.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o666 & ~_umask())
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_student(result: GradeResult, out_dir: Path, assignment: Assignment) -> None:

@@ -24,7 +24,7 @@ from autograder.grading.credit import CreditError, price
 from autograder.grading.diagnose import CaseDiagnosis, Diagnoser
 from autograder.grading.forked import run_in_fork
 from autograder.grading.outcomes import SuiteRun
-from autograder.grading.results import GRADER_ERROR, GradeResult
+from autograder.grading.results import GRADER_ERROR, ErrorKind, GradeResult
 from autograder.grading.run import run_suite
 from autograder.grading.student import open_session
 from autograder.grading.warm import forking_enabled, warm_up
@@ -34,7 +34,7 @@ from autograder.submission import Submission, SubmissionError, load_submission, 
 
 
 def _failed_result(assignment: Assignment, student_id: str, started: float, *, error: str,
-                   kind: str, sandbox: str = "none", warnings: tuple[str, ...] = (),
+                   kind: ErrorKind, sandbox: str = "none", warnings: tuple[str, ...] = (),
                    detail: str = "") -> GradeResult:
     return GradeResult(student_id=student_id, assignment_id=assignment.id, tests=(),
                        max_score=assignment.total_points, execution_time=time.monotonic() - started,

@@ -3,6 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
+
+FailureKind = Literal["assertion", "student", "grader"]
+"""Why a case failed: ``assertion`` (a wrong answer), ``student`` (the student's code raised, hung
+or crashed) or ``grader`` (the suite itself broke: a kit bug, graded as a failure)."""
+
+
+def exception_name(kind: type[BaseException]) -> str:
+    """The name ``TestOutcome.raised`` records: ``module.QualifiedName``."""
+    return f"{kind.__module__}.{kind.__qualname__}"
 
 from autograder.curves import Curve
 
@@ -25,7 +35,7 @@ class TestOutcome:
     max_score: float
     passed: bool
     message: str = ""
-    kind: str = "assertion"
+    kind: FailureKind = "assertion"
     """``assertion`` (wrong answer), ``student`` (the student's code raised, hung or
     crashed) or ``grader`` (the suite itself broke: a kit bug, graded as a failure)."""
     detail: str = ""
@@ -44,6 +54,10 @@ class TestOutcome:
     curve: Curve | None = None
     """A failing value check over a 1-D range: the tested x, the values returned and the
     reference's (plain floats). Shown only where the manifest's ``feedback`` is ``full``."""
+    raised: str = ""
+    """For a failing case, the exception the test raised, as ``exception_name`` writes it
+    (``autograder.suite.expect.UnderivedExpectation``): what ``validate`` looks for, never the text.
+    Kept by the grader only (not in results.json)."""
 
     @property
     def skill(self) -> str:

@@ -25,12 +25,16 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from autograder.curves import from_json as curve_from_json
 from autograder.curves import to_json as curve_json
 from autograder.escaping import markdown_text
 from autograder.grading.outcomes import TestOutcome
+
+ErrorKind = Literal["", "submission", "grader"]
+"""Why a submission scored 0 without its tests counting: ``submission`` (the student's problem, still
+a grade), ``grader`` (the kit failed), or ``""`` (no such error: the tests counted)."""
 
 RESULTS_FORMAT_VERSION = 2
 MAX_CASES_IN_OUTPUT = 3
@@ -59,7 +63,7 @@ class GradeResult:
     sandbox: str
     error: str = ""
     """Why the submission scored 0 without its tests counting (unreadable, crashed at import...)."""
-    error_kind: str = ""
+    error_kind: ErrorKind = ""
     """``submission`` (the student's problem: still a grade) or ``grader`` (the kit failed)."""
     warnings: tuple[str, ...] = field(default=())
     student_output: str = ""

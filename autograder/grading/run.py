@@ -13,9 +13,9 @@ import io
 import math
 import os
 import sys
-from inspect import CO_ASYNC_GENERATOR, CO_COROUTINE, CO_GENERATOR
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
+from inspect import CO_ASYNC_GENERATOR, CO_COROUTINE, CO_GENERATOR
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ import pytest
 from autograder.catalog import Misconception
 from autograder.curves import curve_of
 from autograder.grading.diagnose import CaseDiagnosis, explained
-from autograder.grading.outcomes import SuiteRun, TestOutcome
+from autograder.grading.outcomes import FailureKind, SuiteRun, TestOutcome, exception_name
 from autograder.sandbox import StudentCallError, StudentRaised
 from autograder.suite.consistency import CONSISTENT_WITH
 from autograder.suite.expect import save_expectations
@@ -79,7 +79,7 @@ def marks_of(item: pytest.Item) -> CaseMarks | None:
     return CaseMarks(marker.args[0], float(weight), item.get_closest_marker("contract") is not None)
 
 
-def _failure(report: pytest.TestReport, excinfo: BaseException | None) -> tuple[str, str, str]:
+def _failure(report: pytest.TestReport, excinfo: BaseException | None) -> tuple[str, FailureKind, str]:
     """The student-facing message of a failed report, its kind, and instructor-only detail."""
     if isinstance(excinfo, StudentRaised) and excinfo.type == "NotImplementedError":
         return NOT_IMPLEMENTED, "student", ""
@@ -150,6 +150,7 @@ class _Collector:
             # (a 60 MB array per failing test adds up), so they are cleared and dropped now.
             report._autograder_failure = _failure(report, call.excinfo.value)
             report._autograder_curve = curve_of(call.excinfo.value)  # plain floats, or None
+            report._autograder_raised = exception_name(type(call.excinfo.value))
             if report.failed:
                 report.longrepr = str(report.longreprtext)
             _drop_exception(call.excinfo.value)
@@ -191,7 +192,8 @@ class _Collector:
         found = self.misconceptions.get(item.nodeid)
         if found is not None and kind != "grader":
             return replace(case, message=explained(message, found), kind=kind, misconception=found.id)
-        return replace(case, message=message, kind=kind, detail=detail)
+        return replace(case, message=message, kind=kind, detail=detail,
+                       raised=getattr(report, "_autograder_raised", ""))
 
 
 class _PlainFailureReports:
@@ -301,7 +303,7 @@ def run_suite(suite_dir: Path, factory: StudentFactory, *, keyword: str | None =
     outcomes = collector.outcomes()
     errors = list(collector.errors)
     if exit_code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
-        errors.append(f"pytest stopped with {exit_code.name}: {sink.getvalue()[-800:]}")
+        errors.append(f"pytest stopped with {pytest.ExitCode(exit_code).name}: {sink.getvalue()[-800:]}")
     if not outcomes and not errors and skills is None:
         errors.append(f"the suite in {suite_dir} collected no tests")
     return SuiteRun(tuple(outcomes), tuple(errors))

@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
+from autograder.assignment import COURSE_ENV, Course, ManifestError, find_course
 from autograder.limits import DEFAULT_JOBS
-from autograder.assignment import COURSE_ENV, ManifestError, find_course
 from autograder.escaping import terminal_text
 
+F = TypeVar("F", bound=Callable[..., Any])
 
-def _kit_course():  # type: ignore[no-untyped-def]
+
+def _kit_course() -> Course:
     from autograder.cli import _course
 
     try:
@@ -36,7 +40,7 @@ def _course_error(err: Exception) -> click.ClickException:
     return click.ClickException(str(err))
 
 
-def executor_options(function):  # type: ignore[no-untyped-def]
+def executor_options(function: F) -> F:
     """``--jobs``, ``--executor`` and ``--scheduler``: where submissions are graded."""
     function = click.option("--scheduler", default=None, metavar="ADDRESS",
                             help="grade on an existing Dask cluster: its scheduler, e.g. tcp://10.0.0.5:8786 "

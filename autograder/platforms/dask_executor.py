@@ -173,7 +173,7 @@ def dask_executor(scheduler: str | Any, *, max_attempts: int = MAX_ATTEMPTS,
             return
         own = isinstance(scheduler, str)
         try:
-            client = distributed.Client(scheduler, timeout="30s") if own else scheduler
+            client: Any = distributed.Client(scheduler, timeout="30s") if own else scheduler
         except (OSError, TimeoutError) as err:
             raise DaskUnavailable(f"cannot reach the Dask scheduler at {scheduler}: {err}") from None
         try:

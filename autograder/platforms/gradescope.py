@@ -46,6 +46,7 @@ import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from autograder import __version__
 from autograder.assignment import Assignment, load_manifest
@@ -223,7 +224,8 @@ def build_bundle(assignment: Assignment, out: Path, *, wheel: Path | None = None
                 raise BundleError(f"--pip {spec!r}: one requirement, no shell characters")
             install = f'"{spec}"'
             install_text = f"`pip install {spec}`"
-        description = {"assignment": assignment.id, "title": assignment.title, "module": assignment.module,
+        description: dict[str, Any] = {
+                       "assignment": assignment.id, "title": assignment.title, "module": assignment.module,
                        "points": assignment.total_points, "kit_version": __version__,
                        "install": wheel.name if wheel is not None else pip_spec or f"dl-gradekit=={__version__}",
                        "course_folder": f"{COURSE_DIR}/{assignment.id}"}
@@ -252,7 +254,8 @@ def build_bundle(assignment: Assignment, out: Path, *, wheel: Path | None = None
 
 def run(root: Path, assignment_id: str) -> int:
     """Grade ``root/submission`` into ``root/results/results.json``; 0, unless even that failed."""
-    from autograder.grading.batch import kit_failure, write_atomically
+    from autograder.files import write_atomically
+    from autograder.grading.batch import kit_failure
     from autograder.grading.grade import grade_submission
     from autograder.grading.results import results_json
 

@@ -51,8 +51,7 @@ from autograder.assignment import (
 )
 from autograder.grading.outcomes import TestOutcome
 from autograder.grading.results import format_points
-from autograder.sandbox import InputChanged, StudentRaised
-from autograder.sandbox import wire
+from autograder.sandbox import InputChanged, StudentRaised, wire
 from autograder.sandbox.session import BadResult, MissingFunction
 from autograder.sandbox.wire import CallOptions
 
@@ -184,7 +183,9 @@ def run_skill_cases(assignment: Assignment, suite: Path, namespace: Mapping[str,
 
     @contextlib.contextmanager
     def factory() -> Iterator[DeadlineProxy]:
-        yield DeadlineProxy(KernelStudent(namespace, on_call=on_call), deadline=time.monotonic() + budget,
+        # KernelStudent has StudentProxy's interface (duck-typed, as the suites use it).
+        yield DeadlineProxy(KernelStudent(namespace, on_call=on_call),  # type: ignore[arg-type]
+                            deadline=time.monotonic() + budget,
                             budget_s=budget, call_timeout_s=assignment.limits.call_timeout_s, log=log)
 
     diagnosis = CaseDiagnosis(log, Diagnoser.for_assignment(assignment))

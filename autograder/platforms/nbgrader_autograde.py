@@ -41,7 +41,7 @@ from typing import Any
 
 from nbconvert.exporters.exporter import ResourcesDict
 from nbformat import NotebookNode
-from nbformat.v4 import new_output
+from nbformat.v4 import new_output as _new_output
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.apps.autogradeapp import AutogradeApp
 from nbgrader.converters import Autograde, GenerateAssignment
@@ -57,6 +57,12 @@ ASSIGNMENT_ENV = "AUTOGRADER_NBGRADER_ASSIGNMENT"
 RESULTS_ENV = "AUTOGRADER_NBGRADER_RESULTS"
 SUMMARY_ENV = "AUTOGRADER_NBGRADER_SUMMARY"
 NOT_GRADED_BY_KIT = "not graded: the kit could not grade this submission; a grader will look at it"
+
+
+def new_output(output_type: str, **fields: Any) -> NotebookNode:
+    """nbformat's ``new_output``, typed."""
+    output: NotebookNode = _new_output(output_type, **fields)  # type: ignore[no-untyped-call]
+    return output
 
 
 def _error(ename: str, lines: list[str]) -> NotebookNode:

@@ -145,7 +145,7 @@ def _write_gradebook(course_root: Path, assignment: Assignment, results: dict[st
         except (OSError, ValueError):
             summary = {"problem": f"nbgrader stopped (exit code {done.returncode}) before it recorded "
                                   f"anything:\n{log[-4000:]}", "students": {}}
-    for student, outcome in summary.get("students", {}).items():
+    for outcome in summary.get("students", {}).values():
         if not outcome.get("ok"):
             outcome.setdefault("error", "nbgrader failed")
     return summary, log

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from autograder.assignment import Assignment
+from autograder.files import umask
 from autograder.nbgrader_course import STUDENT_ID_PATTERN, SUBMITTED_STEP, CourseError
 
 TIMESTAMP_NAME = "timestamp.txt"
@@ -148,7 +149,7 @@ def _write_student(folder: Path, student: str, files: dict[PurePosixPath, bytes]
             path = staging.joinpath(*relative.parts)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
-        os.chmod(staging, 0o777 & ~_umask())
+        os.chmod(staging, 0o777 & ~umask())
         if folder.is_dir() and not folder.is_symlink():
             shutil.rmtree(folder)
         elif folder.exists() or folder.is_symlink():
@@ -158,12 +159,6 @@ def _write_student(folder: Path, student: str, files: dict[PurePosixPath, bytes]
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return Placed(student, folder, tuple(sorted(map(str, files))), tuple(notes))
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def place(course_root: Path, assignment: Assignment, sources: list[Path], *, student: str | None = None,

@@ -41,7 +41,7 @@ from nbformat import NotebookNode
 
 from autograder.assignment import RELEASE_MANIFEST_NAME, Assignment
 from autograder.release import instructor_notebook, solution_source
-from autograder.release.nbgrader_cells import SCHEMA_VERSION, is_test_cell
+from autograder.release.nbgrader_cells import SCHEMA_VERSION, is_source_test_cell
 
 TEST_ID_PREFIX = "test_"
 CHECK_IMPORT = "from autograder.platforms.kernel import check_skill"
@@ -65,7 +65,8 @@ def skill_of_grade_id(assignment: Assignment, grade_id: str) -> str | None:
 # -- nbgrader's metadata rules, written out ------------------------------------------------------------
 
 def _nbgrader(cell: NotebookNode) -> dict[str, Any]:
-    return cell.get("metadata", {}).get("nbgrader", {})
+    metadata: dict[str, Any] = cell.get("metadata", {}).get("nbgrader", {})
+    return metadata
 
 
 def is_grade(cell: NotebookNode) -> bool:
@@ -178,7 +179,7 @@ def test_cell_source(assignment: Assignment, skill: str) -> str:
 def _test_cell(assignment: Assignment, skill: str) -> NotebookNode:
     entry = assignment.credit.skill(skill)
     assert entry is not None
-    cell = nbformat.v4.new_code_cell(test_cell_source(assignment, skill))  # type: ignore[no-untyped-call]
+    cell: NotebookNode = nbformat.v4.new_code_cell(test_cell_source(assignment, skill))  # type: ignore[no-untyped-call]
     cell.id = skill_grade_id(skill).replace("_", "-")[:64]
     cell.metadata["nbgrader"] = {"grade": True, "grade_id": skill_grade_id(skill), "locked": True,
                                  "points": float(entry.points), "schema_version": SCHEMA_VERSION,
@@ -190,7 +191,7 @@ def _places(assignment: Assignment, cells: list[NotebookNode]) -> dict[int, list
     """For each cell index, the skills whose test cells follow it (-1: after the last cell)."""
     defined_at: dict[str, int] = {}
     for index, cell in enumerate(cells):
-        if cell.cell_type == "code" and not is_test_cell(cell):
+        if cell.cell_type == "code" and not is_source_test_cell(cell):
             for name in _defined_names(cell.source):
                 defined_at[name] = index
     uses = skill_functions(assignment)
@@ -209,7 +210,7 @@ def _places(assignment: Assignment, cells: list[NotebookNode]) -> dict[int, list
 def course_notebook(assignment: Assignment) -> NotebookNode:
     """The instructor notebook with one checked test cell per skill, locked and checksummed."""
     source = instructor_notebook(assignment)
-    kept = [cell for cell in source.cells if not is_test_cell(cell)]
+    kept = [cell for cell in source.cells if not is_source_test_cell(cell)]
     places = _places(assignment, kept)
     cells: list[NotebookNode] = []
     for index, cell in enumerate(kept):

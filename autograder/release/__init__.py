@@ -27,8 +27,8 @@ from autograder.release.build import (
     STUDENT,
     instructor_notebook,
     solution_source,
-    student_notebook,
     stub_source,
+    student_notebook,
 )
 from autograder.release.errors import LeakError, ReleaseError, ReleaseExistsError, SourceError
 from autograder.release.pipeline import Pipeline, PipelineOrderError, Transform, check_order

@@ -40,8 +40,9 @@ def nbgrader_metadata(cell: NotebookNode) -> dict[str, Any]:
     return dict(cell.metadata.get("nbgrader", {}))
 
 
-def is_test_cell(cell: NotebookNode) -> bool:
-    """A code cell tagged ``tests`` (or already marked as an nbgrader grade cell)."""
+def is_source_test_cell(cell: NotebookNode) -> bool:
+    """A code cell of the instructor source that holds tests: tagged ``tests`` (or already marked
+    as an nbgrader grade cell). (A student's notebook's: ``submission.is_test_cell_to_skip``.)"""
     return cell.cell_type == "code" and (TESTS_TAG in cell.metadata.get("tags", ())
                                          or bool(nbgrader_metadata(cell).get("grade")))
 
@@ -83,9 +84,9 @@ def _check_markers(cell: NotebookNode) -> None:
     if cell.cell_type != "code" and (solution or hidden):
         raise SourceError(f"{where}: a {cell.cell_type} cell holds solution or hidden-test markers; "
                           "only code cells may")
-    if is_test_cell(cell) and solution:
+    if is_source_test_cell(cell) and solution:
         raise SourceError(f"{where}: a test cell holds a solution region; put the solution in its own cell")
-    if hidden and not is_test_cell(cell):
+    if hidden and not is_source_test_cell(cell):
         raise SourceError(f"{where}: hidden tests outside a test cell; start the cell with "
                           f'# %% tags=["{TESTS_TAG}"]')
 
@@ -105,7 +106,7 @@ def mark_nbgrader_cells(notebook: NotebookNode) -> NotebookNode:
         if is_solution_cell(cell):
             grade_id = own_id or _defined_name(cell.source) or cell["id"]
             meta = _base(False, True, False, grade_id)
-        elif is_test_cell(cell):
+        elif is_source_test_cell(cell):
             counters["tests"] += 1
             grade_id = own_id or f"tests-{counters['tests']}"
             meta = {**_base(True, False, True, grade_id), "points": _points(cell)}

@@ -35,10 +35,11 @@ from pathlib import Path, PurePosixPath
 import nbformat
 
 from autograder.assignment import RELEASE_MANIFEST_NAME, Assignment, release_manifest
+from autograder.files import umask
 from autograder.grading.credit import point_scheme
 from autograder.release.build import instructor_notebook, stub_source, student_notebook
 from autograder.release.errors import LeakError, ReleaseError, ReleaseExistsError
-from autograder.release.nbgrader_cells import is_test_cell
+from autograder.release.nbgrader_cells import is_source_test_cell
 from autograder.release.readme import release_conftest, student_readme
 from autograder.release.regions import HIDDEN_TESTS, SOLUTION, mentions_marker, regions, remove_regions
 
@@ -89,7 +90,8 @@ def release_files(assignment: Assignment, *, install: str | None = None) -> dict
     notebook = student_notebook(assignment)
     files = {
         PurePosixPath(f"{module}.py"): stub_source(assignment).encode("utf-8"),
-        PurePosixPath(f"{module}.ipynb"): nbformat.writes(notebook).encode("utf-8") + b"\n",
+        PurePosixPath(f"{module}.ipynb"): nbformat.writes(notebook).encode("utf-8")  # type: ignore[no-untyped-call]
+        + b"\n",
     }
     files[PurePosixPath("README.md")] = student_readme(assignment, install).encode("utf-8")
     files[PurePosixPath("POINTS.md")] = point_scheme(assignment).encode("utf-8")
@@ -134,7 +136,7 @@ def secret_lines(assignment: Assignment) -> set[str]:
     for cell in notebook.cells:
         where = f"cell {cell.id}"
         secret.extend("\n".join(r.body) for r in regions(cell.source, SOLUTION, where=where))
-        if is_test_cell(cell):
+        if is_source_test_cell(cell):
             secret.extend("\n".join(r.body) for r in regions(cell.source, HIDDEN_TESTS, where=where))
         outside, _ = remove_regions(cell.source, SOLUTION, where=where)
         outside, _ = remove_regions(outside, HIDDEN_TESTS, where=where)
@@ -165,19 +167,6 @@ def find_leaks(assignment: Assignment, files: Mapping[PurePosixPath, bytes]) -> 
 
 def _is_empty_dir(path: Path) -> bool:
     return path.is_dir() and not any(path.iterdir())
-
-
-def _umask() -> int:
-    """The process's umask (read without changing it where /proc says it)."""
-    try:
-        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def _write_tree(root: Path, files: Mapping[PurePosixPath, bytes]) -> None:
@@ -213,7 +202,7 @@ def release_assignment(assignment: Assignment, out_dir: Path, *, overwrite: bool
     retired: Path | None = None
     try:
         _write_tree(staging, files)
-        os.chmod(staging, 0o777 & ~_umask())  # mkdtemp made it 0700
+        os.chmod(staging, 0o777 & ~umask())  # mkdtemp made it 0700
         if folder.exists():
             retired = Path(tempfile.mkdtemp(prefix=f".{assignment.id}.old-", dir=out_dir))
             os.rename(folder, retired / assignment.id)

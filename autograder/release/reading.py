@@ -36,7 +36,7 @@ def read_source(path: Path) -> NotebookNode:
         raise SourceError(f"cannot read {path}: {err}") from None
     if "# %%" not in text:
         raise SourceError(f"{path} has no '# %%' cells; write it in jupytext's percent format")
-    notebook = jupytext.reads(text, fmt=SOURCE_FORMAT)
+    notebook: NotebookNode = jupytext.reads(text, fmt=SOURCE_FORMAT)
     if not notebook.cells:
         raise SourceError(f"{path} holds no cells")
     return notebook

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from nbformat import NotebookNode
 
-from autograder.release.nbgrader_cells import is_test_cell
+from autograder.release.nbgrader_cells import is_source_test_cell
 
 
 def code_cells(notebook: NotebookNode) -> list[str]:
     """The source of every code cell that is not a test cell."""
     return [cell.source.strip("\n") for cell in notebook.cells
-            if cell.cell_type == "code" and not is_test_cell(cell) and cell.source.strip()]
+            if cell.cell_type == "code" and not is_source_test_cell(cell) and cell.source.strip()]
 
 
 def comment_block(text: str) -> str:

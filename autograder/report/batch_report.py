@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from autograder import __version__
-from autograder.grading.batch import GRADEBOOK, write_atomically
+from autograder.files import write_atomically
+from autograder.grading.batch import GRADEBOOK
 from autograder.report import figures
 from autograder.report.render import render
 from autograder.report.summary import assignment_info, read_batch, summarize

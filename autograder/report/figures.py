@@ -90,7 +90,8 @@ def score_histogram(summary: dict[str, Any]) -> bytes:
 
 
 def skill_pass_rates(summary: dict[str, Any]) -> bytes:
-    """Per skill, the share of submissions with full marks (bar) and the mean share of points (dot), worst at the top."""
+    """Per skill, the share of submissions with full marks (bar) and the mean share of points (dot),
+    worst at the top."""
     skills = [s for s in summary["skills"] if s["submissions"]]
     with figure(1.5 + 0.32 * max(len(skills), 1)) as fig:
         ax = fig.add_subplot()

@@ -25,9 +25,9 @@ from autograder.sandbox.program import CodeCell, Program
 from autograder.sandbox.proxy import StudentFunction, StudentProxy
 from autograder.sandbox.session import (
     BadResult,
-    InputChanged,
     CallTimedOut,
     FunctionDisabled,
+    InputChanged,
     MissingFunction,
     SandboxSession,
     StudentCallError,

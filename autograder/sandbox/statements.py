@@ -22,8 +22,8 @@ that hangs can be named by the grader after it killed the worker.
 """
 
 from __future__ import annotations
-
 import __future__
+
 import ast
 import json
 import linecache

@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -25,6 +24,7 @@ from click.testing import CliRunner, Result
 from markdown_it import MarkdownIt
 
 from autograder.cli import main
+from tests.pages import Page
 
 from .corpus import write_submission
 
@@ -71,21 +71,11 @@ def _assert_inert_markdown(markdown: str) -> None:
     assert "[click me](javascript:alert(1))" in html
 
 
-class _Tags(HTMLParser):
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str]]] = []
-        self.feed(text)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, {k: v or "" for k, v in attrs}))
-
-
 def _assert_inert_html(page: str, *, quoted_whole: bool = True) -> None:
     """No element, attribute or link comes out of the hostile text; its characters show, escaped
     (``quoted_whole=False``: a load error quotes the statement clipped, before the script tag)."""
     assert "\x1b" not in page and "\x9b" not in page and "\r" not in page
-    tags = _Tags(page).tags
+    tags = Page(page).tags
     assert not [t for t, _ in tags if t in ("script", "iframe", "object", "embed", "link")]
     assert all(a["src"].startswith("data:image/png;base64,") for t, a in tags if t == "img")
     assert not [a for _, a in tags if any(name.startswith("on") for name in a)]
@@ -170,7 +160,8 @@ def test_gradescope_output_is_declared_markdown_and_inert(graded: tuple[Path, Re
     for output in failed:
         _assert_inert_markdown(output)
     assert _results(out, "trent")["output"].endswith(f"(\\`os.\\_exit(3)  # {HONEST_TEXT}\\`)")
-    assert f"raised RuntimeError: {HONEST_TEXT}; the rest of the file still ran" in _results(out, "trent_note")["output"]
+    note = _results(out, "trent_note")["output"]
+    assert f"raised RuntimeError: {HONEST_TEXT}; the rest of the file still ran" in note
 
 
 def test_a_formula_as_student_id_is_text_in_the_gradebook(graded: tuple[Path, Result]) -> None:

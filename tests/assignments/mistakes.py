@@ -8,6 +8,7 @@ a mistake costs the tests that check it and nothing else.
 
 from __future__ import annotations
 
+from autograder.suite.shared_tests import ACTIVATIONS_BY_NAME
 from tests.assignments.harness import Mistake
 
 ACTIVATIONS: dict[str, Mistake] = {
@@ -54,7 +55,7 @@ ACTIVATIONS: dict[str, Mistake] = {
 }
 
 
-_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu")
+_ACTIVATIONS = ACTIVATIONS_BY_NAME
 _STEP_CASES = ("grad>0 lowers w", "grad<0 raises w", "lr=0.01", "lr=1", "lr=3.5", "scalar w", "shape=(2,3)")
 
 

@@ -46,7 +46,8 @@ from autograder.nbgrader_course import (
 )
 from tests.nbgrader.test_nbgrader_course import _isolated_env
 
-needs_nbgrader = pytest.mark.skipif(not nbgrader_available(), reason="nbgrader is not installed: pip install -e '.[test]'")
+needs_nbgrader = pytest.mark.skipif(not nbgrader_available(),
+                                    reason="nbgrader is not installed: pip install -e '.[test]'")
 STEP_TIMEOUT_S = 600.0
 DUE = "2025-01-10 12:00:00 UTC"
 LATE = "2025-01-11 12:00:00 UTC"

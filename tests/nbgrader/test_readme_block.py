@@ -2,8 +2,8 @@
 
 Its ``bash`` block under "Grading on nbgrader" is run with ``bash -e`` (this
 interpreter's scripts first on PATH, HOME and Jupyter's folders in the test's
-temporary folder, ``AUTOGRADER_COURSE`` the clone's course folder); then ``grades.csv`` holds ``demo`` at the full marks of the
-manifest, and nbgrader wrote the feedback.
+temporary folder, ``AUTOGRADER_COURSE`` the clone's course folder); then ``grades.csv``
+holds ``demo`` at the full marks of the manifest, and nbgrader wrote the feedback.
 """
 
 from __future__ import annotations

@@ -46,7 +46,8 @@ def _variants() -> dict[str, str]:
         elif kind == 4:
             text = f"import numpy as np\n\ndef sigmoid(x)\n    return x  # syntax error {k}\n"
         else:
-            text = GOOD + f"\nprint('hello from {k}')\nimport os\ntry:\n    os.system('echo escaped')\nexcept Exception:\n    pass\n"
+            text = GOOD + (f"\nprint('hello from {k}')\nimport os\n"
+                           "try:\n    os.system('echo escaped')\nexcept Exception:\n    pass\n")
         out[f"s{k:02d}"] = text
     return out
 

@@ -52,6 +52,7 @@ from assignments.activations.tests.hidden import test_activations_softmax as sof
 from assignments.backprop.tests.hidden import test_building_blocks as building_blocks
 from assignments.backprop.tests.hidden import test_network as network_suite
 from assignments.vanishing.tests.hidden import test_vanishing as vanishing
+from autograder.suite import shared_tests
 from autograder.tolerances import REFERENCE, REFERENCE_UNDERFLOW
 from reference import losses, network
 from reference.activations import ACTIVATIONS, Activation
@@ -197,8 +198,8 @@ def hidden_activation_inputs() -> dict[str, FloatArray]:
     shared = [np.asarray(elementwise.EDGE), elementwise.LARGE, elementwise.RANDOM_X,
               elementwise.INT_ARRAY, [elementwise.INT_SCALAR, 0.0], elementwise.MUTATION_X,
               *elementwise.SHAPED_X.values(), *elementwise.GRADCHECK_X.values(),
-              building_blocks.VALUE_POINTS, building_blocks.STABILITY_POINTS, building_blocks._INT_Z,
-              vanishing.VALUE_POINTS, vanishing.STABILITY_POINTS]
+              shared_tests.VALUE_POINTS, shared_tests.KINK_POINTS, shared_tests.STABILITY_POINTS,
+              shared_tests.INT_POINTS]
     per_activation: dict[str, list[Any]] = {name: list(shared) for name in ACTIVATIONS}
     for activation, chain in _vanishing_chains():
         per_activation[activation].append(_chain_pre_activations(chain, activation))

@@ -6,7 +6,7 @@ import nbformat
 
 from autograder.assignment import Assignment
 from autograder.release import instructor_notebook, solution_source, stub_source, student_notebook
-from autograder.release.nbgrader_cells import is_solution_cell, is_test_cell
+from autograder.release.nbgrader_cells import is_solution_cell, is_source_test_cell
 
 
 def test_builds_are_deterministic(assignment: Assignment) -> None:
@@ -21,12 +21,12 @@ def test_student_and_instructor_notebooks_have_the_same_cells(assignment: Assign
     assert [c.cell_type for c in instructor.cells] == [c.cell_type for c in student.cells]
     for before, after in zip(instructor.cells, student.cells):
         assert before.metadata.get("nbgrader") == after.metadata.get("nbgrader")
-        if before.cell_type == "markdown" or not (is_solution_cell(before) or is_test_cell(before)):
+        if before.cell_type == "markdown" or not (is_solution_cell(before) or is_source_test_cell(before)):
             assert before.source == after.source, before.id
 
 
 def test_the_stub_is_the_student_notebooks_code(assignment: Assignment) -> None:
     stub = stub_source(assignment)
     for cell in student_notebook(assignment).cells:
-        if cell.cell_type == "code" and not is_test_cell(cell):
+        if cell.cell_type == "code" and not is_source_test_cell(cell):
             assert cell.source.strip() in stub, cell.id

@@ -10,7 +10,7 @@ from autograder.release.errors import SourceError
 from autograder.release.nbgrader_cells import (
     DEFAULT_TEST_POINTS,
     is_solution_cell,
-    is_test_cell,
+    is_source_test_cell,
     mark_nbgrader_cells,
 )
 from autograder.release.regions import SOLUTION, regions
@@ -40,7 +40,7 @@ def test_each_kind_of_cell_gets_nbgrader_metadata() -> None:
     assert "points" not in tests.metadata  # moved into the nbgrader metadata
     assert default.metadata["nbgrader"]["points"] == DEFAULT_TEST_POINTS
     assert [is_solution_cell(c) for c in notebook.cells] == [False, False, True, False, False]
-    assert [is_test_cell(c) for c in notebook.cells] == [False, False, False, True, True]
+    assert [is_source_test_cell(c) for c in notebook.cells] == [False, False, False, True, True]
 
 
 def test_an_explicit_grade_id_wins() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pytest
 from nbformat import NotebookNode
 
@@ -11,7 +13,7 @@ from autograder.release.pipeline import Pipeline, PipelineOrderError, Transform,
 from .helpers import notebook_of
 
 
-def _step(name: str, requires: set[str] = set(), provides: set[str] = set()) -> Transform:
+def _step(name: str, requires: Iterable[str] = (), provides: Iterable[str] = ()) -> Transform:
     return Transform(name, lambda nb: nb, frozenset(requires), frozenset(provides))
 
 

@@ -16,11 +16,17 @@ from click.testing import CliRunner
 
 import autograder.assignment as assignment_module
 from autograder import __version__
-from autograder.assignment import COURSE_ENV, MANIFEST_KEYS, Assignment, assignment_for_file, get_assignment, load_release
+from autograder.assignment import (
+    COURSE_ENV,
+    MANIFEST_KEYS,
+    Assignment,
+    assignment_for_file,
+    get_assignment,
+    load_release,
+)
 from autograder.cli import main
 from autograder.release import ReleaseError, ReleaseReport, release_assignment, solution_source
 from autograder.release.readme import install_command, missing_kit_message
-
 
 
 def test_readme_says_how_to_install_check_and_what_is_graded(assignment: Assignment,

@@ -2,52 +2,19 @@
 
 from __future__ import annotations
 
-import base64
-import io
 import json
 from dataclasses import replace
-from html.parser import HTMLParser
 from pathlib import Path
 
-import numpy as np
 import pytest
-from PIL import Image
 
 from autograder.escaping import markdown_unescape
 from autograder.grading.batch import write_student
 from autograder.report import write_report
 from autograder.report.render import CSP
 from tests.grading.builders import BUNDLED
+from tests.pages import Page, assert_not_blank, decoded_png
 from tests.report.helpers import HOSTILE_ID, made_up_batch, write_made_up_batch
-
-
-class Page(HTMLParser):
-    """The tags and attributes of a page, for checks that do not depend on its layout."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str]]] = []
-        self.feed(text)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, {k: v or "" for k, v in attrs}))
-
-    def all(self, tag: str) -> list[dict[str, str]]:
-        return [attrs for name, attrs in self.tags if name == tag]
-
-
-def decoded_png(src: str) -> np.ndarray:
-    prefix = "data:image/png;base64,"
-    assert src.startswith(prefix)
-    image = Image.open(io.BytesIO(base64.b64decode(src[len(prefix):], validate=True)))
-    image.load()
-    assert image.format == "PNG"
-    return np.asarray(image.convert("L"))
-
-
-def assert_not_blank(pixels: np.ndarray) -> None:
-    assert pixels.shape[0] > 120 and pixels.shape[1] > 400
-    assert pixels.std() > 10 and (pixels < 128).mean() > 0.005  # ink on the page, not one flat colour
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from PIL import Image
 
 from autograder.assignment import get_assignment
 from autograder.cli import main
-from tests.report.test_pages import Page, assert_not_blank, decoded_png
+from tests.pages import Page, assert_not_blank, decoded_png
 
 SAMPLES = sorted((get_assignment("activations").root / "samples").iterdir())
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -104,7 +104,7 @@ def test_subclasses_arrive_as_exact_base_types() -> None:
     class Intish(int):
         pass
 
-    f, m, i, s, l, d = round_trip([LyingFloat(2.0), np.arange(3.0).view(Matrixish), Intish(4),
+    f, m, i, s, l, d = round_trip([LyingFloat(2.0), np.arange(3.0).view(Matrixish), Intish(4),  # noqa: E741 (l: the list)
                                    type("S", (str,), {})("x"), type("L", (list,), {})([1]),
                                    type("D", (dict,), {})(k=1)])
     assert type(f) is float and f == 2.0 and f != 3.0

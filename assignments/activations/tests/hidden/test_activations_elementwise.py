@@ -36,7 +36,7 @@ worker.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pytest
@@ -51,7 +51,6 @@ from autograder.suite import (
     as_float_array,
     assert_close,
     assert_float_array_like,
-    assert_gradcheck,
     derive,
     fail,
 )
@@ -70,13 +69,17 @@ GRADCHECK_POINTS = 40
 GRADCHECK_RANGE = 5.0
 
 
+Kind = Literal["value", "dx", "da"]
+"""What a student function returns: the activation's value f, df/dx, or df/da (PReLU's slope)."""
+
+
 @dataclass(frozen=True)
 class Function:
     """One student function: which reference expression it must equal, and with which parameters."""
 
     name: str
     activation: str
-    kind: str  # "value": f; "dx": df/dx; "da": df/da
+    kind: Kind
     forward: str = ""  # the student function it differentiates
     base: dict[str, float] = field(default_factory=dict)  # always passed (PReLU's a)
     variants: tuple[dict[str, float], ...] = ()  # other parameter values, checked too

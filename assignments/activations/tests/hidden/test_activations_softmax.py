@@ -33,7 +33,6 @@ from autograder.suite import (
     as_float_array,
     assert_close,
     assert_float_array_like,
-    assert_gradcheck,
     derive,
     fail,
 )

@@ -51,82 +51,30 @@ from typing import Any
 import numpy as np
 import pytest
 
-from autograder.suite import as_float_array, assert_close, assert_float_array_like, derive, fail
+from autograder.suite import as_float_array, assert_close, derive, fail
 from autograder.suite.consistency import DEGENERATE_SPREAD, credit_consistency
+from autograder.suite.shared_tests import (
+    INT_POINTS,
+    activate_kink_test,
+    activate_stable_test,
+    activate_values_test,
+    copied,
+    int_input_test,
+    readonly_input_test,
+)
 from autograder.tolerances import VALUES
 from autograder.wording import a_type
 from reference import losses
-from reference.activations import get_activation
-
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu")
-KINKED = tuple(name for name in ACTIVATIONS if get_activation(name).kinks)
-EDGE_AWAY_FROM_KINK = np.array([1e-9, -1e-9, 30.0, -30.0, 1000.0, -1000.0])
-"""The edge points except the kink itself (0 has its own check, with the convention)."""
-
-_rng = np.random.default_rng(20240611)
-RANDOM_POINTS = _rng.uniform(-6.0, 6.0, size=24)
-VALUE_POINTS = np.concatenate([EDGE_AWAY_FROM_KINK, RANDOM_POINTS])
-"""Where activate and activate_derivative are compared with the reference (one call each)."""
-
-KINK_POINTS = np.array([-1.0, 0.0, 1.0])
-STABILITY_POINTS = np.array([[-1000.0, -30.0, -1e-9, 0.0], [1e-9, 30.0, 700.0, 1000.0]])
-KINK_HINT = "the z <= 0 branch owns the kink: relu'(0) = 0, leaky_relu'(0) = 0.01, elu'(0) = 1"
-
-
-def _copy(value: Any) -> Any:
-    if isinstance(value, np.ndarray):
-        return value.copy()
-    if isinstance(value, list):
-        return [_copy(v) for v in value]
-    return value
-
 
 # --------------------------------------------------------------------------
-# activate / activate_derivative (skill: activations)
+# activate / activate_derivative (skill: activations): the checks every suite of
+# these two functions shares (autograder/suite/shared_tests.py)
 
 
-@pytest.mark.skill("activations")
-@pytest.mark.parametrize("activation", ACTIVATIONS)
-def test_activate(student: Any, activation: str) -> None:
-    """activate(z, name) at the edge points and 24 seeded points, in one array."""
-    got = student.activate(VALUE_POINTS.copy(), activation)
-    assert_close(got, derive(get_activation(activation), VALUE_POINTS),
-                 call=f"activate(z=[edge and random points], {activation!r})", inputs=VALUE_POINTS,
-                 hint="compare with the table in section 1; the sigmoid must not overflow at -1000")
-
-
-@pytest.mark.skill("activations")
-@pytest.mark.parametrize("activation", ACTIVATIONS)
-def test_activate_derivative(student: Any, activation: str) -> None:
-    """activate_derivative(z, name) at the edge points and 24 seeded points, in one array."""
-    got = student.activate_derivative(VALUE_POINTS.copy(), activation)
-    assert_close(got, derive(get_activation(activation).grad, VALUE_POINTS),
-                 call=f"activate_derivative(z=[edge and random points], {activation!r})", inputs=VALUE_POINTS,
-                 hint="sigmoid' = sigmoid (1 - sigmoid), tanh' = 1 - tanh^2, relu-family: 1 for z > 0")
-
-
-@pytest.mark.skill("activations", weight=0.5)
-@pytest.mark.parametrize("activation", KINKED)
-def test_activate_derivative_at_kink(student: Any, activation: str) -> None:
-    """The kink convention at z = 0, with z = -1 and 1 beside it (a constant cannot pass)."""
-    got = student.activate_derivative(KINK_POINTS.copy(), activation)
-    assert_close(got, derive(get_activation(activation).grad, KINK_POINTS),
-                 call=f"activate_derivative(z=[-1, 0, 1], {activation!r})", inputs=KINK_POINTS,
-                 hint=KINK_HINT)
-
-
-@pytest.mark.skill("activations")
-@pytest.mark.contract
-@pytest.mark.parametrize("activation", ACTIVATIONS)
-def test_activate_stable(strict_student: Any, activation: str) -> None:
-    """Shape (2, 4) in, float64 (2, 4) out, finite, no overflow/invalid/divide at |z| <= 1000."""
-    with np.errstate(over="raise", invalid="raise", divide="raise"):
-        values = strict_student.activate(STABILITY_POINTS.copy(), activation)
-        slopes = strict_student.activate_derivative(STABILITY_POINTS.copy(), activation)
-    assert_float_array_like(values, call=f"activate(z of shape (2, 4), {activation!r})", shape=(2, 4),
-                            hint="work on np.asarray(z, dtype=np.float64); never exponentiate a large positive number")
-    assert_float_array_like(slopes, call=f"activate_derivative(z of shape (2, 4), {activation!r})",
-                            shape=(2, 4), hint="clip the argument of exp, or use exp(-|z|)")
+test_activate = activate_values_test("activate")
+test_activate_derivative = activate_values_test("activate_derivative")
+test_activate_derivative_at_kink = activate_kink_test()
+test_activate_stable = activate_stable_test()
 
 
 # --------------------------------------------------------------------------
@@ -147,7 +95,7 @@ MSE_CASES = {
 def test_mse_loss(student: Any, case: str) -> None:
     """mean((y - y_hat)^2) over all elements."""
     y, y_hat = MSE_CASES[case]
-    got = student.mse_loss(_copy(y), _copy(y_hat))
+    got = student.mse_loss(copied(y), copied(y_hat))
     assert_close(got, derive(losses.mse, y, y_hat), call=f"mse_loss({case})",
                  hint="mean over ALL elements of (y - y_hat)^2, returned as one float")
 
@@ -157,7 +105,7 @@ def test_mse_loss(student: Any, case: str) -> None:
 def test_mse_loss_derivative(student: Any, case: str) -> None:
     """2 (y_hat - y) / n elementwise, of the broadcast shape (a scalar may come back as a float)."""
     y, y_hat = MSE_CASES[case]
-    got = student.mse_loss_derivative(_copy(y), _copy(y_hat))
+    got = student.mse_loss_derivative(copied(y), copied(y_hat))
     assert_close(got, derive(losses.mse_gradient, y, y_hat), call=f"mse_loss_derivative({case})",
                  hint="2 (y_hat - y) / n, n = number of elements; one derivative per element of y_hat; mind the sign")
 
@@ -181,7 +129,7 @@ CHAIN_CASES = {
 def test_chain_rule(student: Any, case: str) -> None:
     """The product of the local derivatives along one path."""
     factors = CHAIN_CASES[case]
-    got = student.chain_rule(_copy(factors))
+    got = student.chain_rule(copied(factors))
     assert_close(got, derive(losses.chain_rule, factors), call=f"chain_rule({case})",
                  hint="along one path the local derivatives multiply")
 
@@ -225,7 +173,7 @@ def sum_of_own_chain_rule(student: Any, paths: list[list[Any]], got: Any) -> boo
     """``got`` is the sum over ``paths`` of the student's own chain_rule, which is wrong on them and
     not degenerate (the credit model grants this only if chain_rule fails its own checks)."""
     try:
-        products = [as_float_array(student.chain_rule(_copy(path)), call="chain_rule") for path in paths]
+        products = [as_float_array(student.chain_rule(copied(path)), call="chain_rule") for path in paths]
         if all(_close(own, losses.chain_rule(path)) for own, path in zip(products, paths)):
             return False
         return not chain_rule_reason(student) and _close(as_float_array(got, call="sum_over_paths"),
@@ -239,7 +187,7 @@ def sum_of_own_chain_rule(student: Any, paths: list[list[Any]], got: Any) -> boo
 def test_sum_over_paths(student: Any, case: str, record_property: Any) -> None:
     """The sum over the paths of each path's product (or of the student's own wrong chain_rule)."""
     paths = PATH_CASES[case]
-    got = student.sum_over_paths(_copy(paths))
+    got = student.sum_over_paths(copied(paths))
     try:
         assert_close(got, derive(losses.sum_over_paths, paths), call=f"sum_over_paths({case})",
                      hint="multiply along each path (chain_rule), then add the paths")
@@ -271,7 +219,7 @@ STEP_CASES = {
 def test_gradient_descent_step(student: Any, case: str) -> None:
     """w - lr * grad: the sign and the learning rate."""
     w, grad, lr = STEP_CASES[case]
-    got = student.gradient_descent_step(_copy(w), _copy(grad), lr)
+    got = student.gradient_descent_step(copied(w), copied(grad), lr)
     assert_close(got, derive(losses.gradient_descent_step, w, grad, lr),
                  call=f"gradient_descent_step({case}, lr={lr:g})",
                  hint="w_new = w_old - lr * grad: subtract, and scale by the learning rate")
@@ -284,41 +232,16 @@ _NEW_W, _NEW_GRAD = _step_rng.normal(size=5), _step_rng.normal(size=5)
 # The contract: int input, Python floats, no mutation
 
 
-_INT_Z = np.array([-3, -1, 0, 2, 5])
 _INT_Y, _INT_Y_HAT = np.array([1, 0, 2, 3]), np.array([0, 0, 1, 5])
 _INT_W, _INT_GRAD = np.array([3, -2, 1]), np.array([1, 4, -2])
 
 INT_CASES = {  # name: (function, int arguments, skill)
-    "activate": ("activate", (_INT_Z, "relu"), "activations"),
-    "activate_derivative": ("activate_derivative", (_INT_Z, "leaky_relu"), "activations"),
+    "activate": ("activate", (INT_POINTS, "relu"), "activations"),
+    "activate_derivative": ("activate_derivative", (INT_POINTS, "leaky_relu"), "activations"),
     "mse_loss_derivative": ("mse_loss_derivative", (_INT_Y, _INT_Y_HAT), "mse"),
     "gradient_descent_step": ("gradient_descent_step", (_INT_W, _INT_GRAD, 0.5), "update"),
 }
-
-
-def _as_floats(args: tuple[Any, ...]) -> tuple[Any, ...]:
-    return tuple(a.astype(np.float64) if isinstance(a, np.ndarray) else a for a in args)
-
-
-def _describe(function: str, args: tuple[Any, ...]) -> str:
-    shown = [f"<{a.dtype} array>" if isinstance(a, np.ndarray) else repr(a) for a in args]
-    return f"{function}({', '.join(shown)})"
-
-
-@pytest.mark.contract
-@pytest.mark.parametrize("case", [pytest.param(name, marks=pytest.mark.skill(skill))
-                                  for name, (_, _, skill) in INT_CASES.items()])
-def test_int_input_gives_float(student: Any, case: str) -> None:
-    """Int arrays give a float64 array of their shape, equal to the result for the same numbers as floats."""
-    function, args, _ = INT_CASES[case]
-    call = _describe(function, args)
-    hint = "convert inputs with np.asarray(value, dtype=np.float64) first"
-    got = getattr(student, function)(*_copy(args))
-    assert_float_array_like(got, call=call, shape=np.shape(args[0]), hint=hint)
-    floats = _as_floats(args)
-    own = as_float_array(getattr(student, function)(*floats), call=_describe(function, floats))
-    if own.shape != got.shape or not np.all(VALUES.close(got, own)):
-        fail(call, f"got {got!r}, but {own!r} for the same numbers as floats", hint)
+test_int_input_gives_float = int_input_test(INT_CASES)
 
 
 FLOAT_CASES = {  # name: (function, arguments, skill)
@@ -334,7 +257,7 @@ FLOAT_CASES = {  # name: (function, arguments, skill)
 def test_returns_python_float(student: Any, case: str) -> None:
     """mse_loss, and chain_rule / sum_over_paths of plain numbers, return one Python float."""
     function, args, _ = FLOAT_CASES[case]
-    got = getattr(student, function)(*_copy(args))
+    got = getattr(student, function)(*copied(args))
     if not isinstance(got, float):
         fail(f"{function}(...)", f"got {a_type(got)}, should be a Python float",
              "return float(...) of the result")
@@ -351,10 +274,4 @@ MUTATION_CASES = {  # name: (function, arguments, skill)
 }
 
 
-@pytest.mark.contract
-@pytest.mark.parametrize("case", [pytest.param(name, marks=pytest.mark.skill(skill))
-                                  for name, (_, _, skill) in MUTATION_CASES.items()])
-def test_does_not_modify_input(student: Any, case: str) -> None:
-    """The arrays are handed over read-only: writing into them raises in the sandbox."""
-    function, args, _ = MUTATION_CASES[case]
-    getattr(student.with_options(readonly_inputs=True), function)(*_copy(args))
+test_does_not_modify_input = readonly_input_test(MUTATION_CASES)

@@ -73,12 +73,13 @@ import pytest
 from autograder.gradcheck import compare_gradients, partial_derivatives
 from autograder.suite import as_float_array, assert_close, assert_float_array_like, derive, fail
 from autograder.suite.consistency import DEGENERATE_SPREAD, credit_consistency, degenerate_reason, depends_on
+from autograder.suite.shared_tests import ACTIVATIONS_BY_NAME, stable_test
 from autograder.tolerances import KINK_MARGIN, VALUES
 from autograder.wording import a_type
 from reference import losses, network
 from reference.activations import get_activation
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu")
+ACTIVATIONS = ACTIVATIONS_BY_NAME
 PARAMETERS = network.PARAMETERS
 NODES = network.HIDDEN
 BATCH = 8
@@ -347,7 +348,8 @@ def _mse_derivative_reason(student: Any) -> str:
     return ""
 
 
-def _own_backward(student: Any, params: dict[str, float], x: Any, y: Any, activation: str) -> tuple[dict[str, float], str]:
+def _own_backward(student: Any, params: dict[str, float], x: Any, y: Any,
+                  activation: str) -> tuple[dict[str, float], str]:
     """The notebook's backward pass with the student's own building blocks, and the first of them
     found wrong here ("activations", "mse", "two_paths"); "" when none is, or a wrong one is degenerate."""
     own = _own_network(student, params, x, activation)
@@ -496,18 +498,17 @@ def test_forward_int_input(student: Any) -> None:
                  "convert x with np.asarray(x, dtype=np.float64)")
 
 
-@pytest.mark.skill("forward")
-@pytest.mark.contract
-@pytest.mark.parametrize("activation", ACTIVATIONS)
-def test_forward_stable(strict_student: Any, activation: str) -> None:
+def _forward_stable(strict_student: Any, activation: str) -> None:
     """Pre-activations up to ~960: float64 nodes of x's shape, finite, no overflow/invalid/divide."""
     call = f"forward(params with |w1| = 400, x=batch of {BATCH}, {activation!r}) under np.errstate(raise)"
-    with np.errstate(over="raise", invalid="raise", divide="raise"):
-        got = strict_student.forward(dict(LARGE_PARAMS), LARGE_X.copy(), activation)
+    got = strict_student.forward(dict(LARGE_PARAMS), LARGE_X.copy(), activation)
     nodes = _checked_dict(got, NODES, call)
     for node in NODES:
         assert_float_array_like(nodes[node], call=f"{call}[{node!r}]", shape=LARGE_X.shape,
                                 hint="use a stable activate (never exponentiate a large positive number)")
+
+
+test_forward_stable = stable_test("forward", _forward_stable)
 
 
 @pytest.mark.skill("forward")
@@ -575,17 +576,16 @@ def test_backward_int_input(student: Any) -> None:
                  "convert x and y with np.asarray(value, dtype=np.float64)")
 
 
-@pytest.mark.skill("backward")
-@pytest.mark.contract
-@pytest.mark.parametrize("activation", ACTIVATIONS)
-def test_backward_stable(strict_student: Any, activation: str) -> None:
+def _backward_stable(strict_student: Any, activation: str) -> None:
     """Pre-activations up to ~960: nine finite floats, no overflow/invalid/divide."""
     call = f"backward(params with |w1| = 400, x=batch of {BATCH}, y, {activation!r}) under np.errstate(raise)"
-    with np.errstate(over="raise", invalid="raise", divide="raise"):
-        got = strict_student.backward(dict(LARGE_PARAMS), LARGE_X.copy(), LARGE_Y.copy(), activation)
+    got = strict_student.backward(dict(LARGE_PARAMS), LARGE_X.copy(), LARGE_Y.copy(), activation)
     vector = _gradient_vector(got, call)
     if not np.all(np.isfinite(vector)):
         fail(call, f"got non-finite gradients {vector}", "use a stable activate_derivative")
+
+
+test_backward_stable = stable_test("backward", _backward_stable)
 
 
 @pytest.mark.skill("backward")

@@ -19,7 +19,7 @@ Each case carries its manifest skill (``@pytest.mark.skill``); the credit model
 VALUE checks:
 
 * ``activations``: ``activate[<act>]`` and ``activate_derivative[<act>]``
-  (edge points and 20 seeded points in one array), and
+  (edge points and 24 seeded points in one array), and
   ``activate_derivative_at_kink[<act>]`` (weight 0.5) at z = -1, 0, 1 in one
   array, so zeros cannot pass relu'(0) = 0.
 * ``deep_chain_forward[<chain>]``: the list [h_0, ..., h_n] against the
@@ -83,14 +83,24 @@ from autograder.suite import (
     fail,
 )
 from autograder.suite.consistency import credit_consistency, degenerate_reason, depends_on
+from autograder.suite.shared_tests import (
+    ACTIVATIONS_BY_NAME,
+    INT_POINTS,
+    VALUE_POINTS,
+    activate_kink_test,
+    activate_stable_test,
+    activate_values_test,
+    int_input_test,
+    readonly_input_test,
+    stable_test,
+)
 from autograder.tolerances import KINK_MARGIN, TINY, VALUES
 from autograder.wording import a_type
 from reference import network
 from reference.activations import get_activation
 from reference.guidance import LAYERS, TASKS, recommended_activation
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu")
-KINKED = tuple(name for name in ACTIVATIONS if get_activation(name).kinks)
+ACTIVATIONS = ACTIVATIONS_BY_NAME
 ORDERS_OF_MAGNITUDE = 3
 """What "orders of magnitude below" means here: |g[0]| <= 10**-3 |g[-1]|."""
 
@@ -334,77 +344,19 @@ def gradients_verdict(student: Any, chain: Chain, activation: str, got: Any) -> 
 # activate / activate_derivative (skill: activations)
 
 
-_rng = np.random.default_rng(8080)
-VALUE_POINTS = np.concatenate([[1e-9, -1e-9, 30.0, -30.0, 1000.0, -1000.0], _rng.uniform(-6, 6, size=20)])
-KINK_POINTS = np.array([-1.0, 0.0, 1.0])
-STABILITY_POINTS = np.array([[-1000.0, -30.0, -1e-9, 0.0], [1e-9, 30.0, 700.0, 1000.0]])
-
-
-@pytest.mark.skill("activations")
-@pytest.mark.parametrize("activation", ACTIVATIONS)
-def test_activate(student: Any, activation: str) -> None:
-    """activate(z, name) at the edge points and 20 seeded points, in one array."""
-    assert_close(student.activate(VALUE_POINTS.copy(), activation), derive(get_activation(activation), VALUE_POINTS),
-                 call=f"activate(z=[edge and random points], {activation!r})", inputs=VALUE_POINTS)
-
-
-@pytest.mark.skill("activations")
-@pytest.mark.parametrize("activation", ACTIVATIONS)
-def test_activate_derivative(student: Any, activation: str) -> None:
-    """activate_derivative(z, name) at the edge points and 20 seeded points, in one array."""
-    assert_close(student.activate_derivative(VALUE_POINTS.copy(), activation),
-                 derive(get_activation(activation).grad, VALUE_POINTS),
-                 call=f"activate_derivative(z=[edge and random points], {activation!r})", inputs=VALUE_POINTS,
-                 hint="sigmoid' = sigmoid (1 - sigmoid) <= 1/4")
-
-
-@pytest.mark.skill("activations", weight=0.5)
-@pytest.mark.parametrize("activation", KINKED)
-def test_activate_derivative_at_kink(student: Any, activation: str) -> None:
-    """The kink convention at z = 0, with z = -1 and 1 beside it (a constant cannot pass)."""
-    assert_close(student.activate_derivative(KINK_POINTS.copy(), activation),
-                 derive(get_activation(activation).grad, KINK_POINTS),
-                 call=f"activate_derivative(z=[-1, 0, 1], {activation!r})", inputs=KINK_POINTS,
-                 hint="the z <= 0 branch owns the kink: relu'(0) = 0, leaky_relu'(0) = 0.01, elu'(0) = 1")
-
-
-@pytest.mark.skill("activations")
-@pytest.mark.contract
-@pytest.mark.parametrize("activation", ACTIVATIONS)
-def test_activate_stable(strict_student: Any, activation: str) -> None:
-    """Shape (2, 4) in, float64 (2, 4) out, finite, no overflow/invalid/divide at |z| <= 1000."""
-    with np.errstate(over="raise", invalid="raise", divide="raise"):
-        values = strict_student.activate(STABILITY_POINTS.copy(), activation)
-        slopes = strict_student.activate_derivative(STABILITY_POINTS.copy(), activation)
-    assert_float_array_like(values, call=f"activate(z of shape (2, 4), {activation!r})", shape=(2, 4))
-    assert_float_array_like(slopes, call=f"activate_derivative(z of shape (2, 4), {activation!r})",
-                            shape=(2, 4), hint="clip the argument of exp, or use exp(-|z|)")
-
-
-_INT_Z = np.array([-3, -1, 0, 2, 5])
-
-
-@pytest.mark.skill("activations")
-@pytest.mark.contract
-@pytest.mark.parametrize(("function", "activation"), [("activate", "relu"), ("activate_derivative", "leaky_relu")],
-                         ids=["activate", "activate_derivative"])
-def test_activate_int_input(student: Any, function: str, activation: str) -> None:
-    """An int array gives float64 results equal to those for the same numbers as floats."""
-    call = f"{function}(z=int array, {activation!r})"
-    hint = "convert first: z = np.asarray(z, dtype=np.float64)"
-    got = assert_float_array_like(getattr(student, function)(_INT_Z.copy(), activation), call=call,
-                                  shape=_INT_Z.shape, hint=hint)
-    own = as_float_array(getattr(student, function)(_INT_Z.astype(np.float64), activation), call=call)
-    if not _close(got, own):
-        fail(call, f"got {got!r}, but {own!r} for the same numbers as floats", hint)
-
-
-@pytest.mark.skill("activations")
-@pytest.mark.contract
-@pytest.mark.parametrize("function", ["activate", "activate_derivative"])
-def test_activate_does_not_modify_input(student: Any, function: str) -> None:
-    """z is handed over read-only: writing into it raises in the sandbox."""
-    getattr(student.with_options(readonly_inputs=True), function)(VALUE_POINTS.copy(), "elu")
+# The checks every suite of these two functions shares (autograder/suite/shared_tests.py).
+test_activate = activate_values_test("activate")
+test_activate_derivative = activate_values_test("activate_derivative")
+test_activate_derivative_at_kink = activate_kink_test()
+test_activate_stable = activate_stable_test()
+test_activate_int_input = int_input_test({
+    "activate": ("activate", (INT_POINTS, "relu"), "activations"),
+    "activate_derivative": ("activate_derivative", (INT_POINTS, "leaky_relu"), "activations"),
+})
+test_activate_does_not_modify_input = readonly_input_test({
+    "activate": ("activate", (VALUE_POINTS, "elu"), "activations"),
+    "activate_derivative": ("activate_derivative", (VALUE_POINTS, "elu"), "activations"),
+})
 
 
 # --------------------------------------------------------------------------
@@ -451,17 +403,16 @@ def test_deep_chain_forward_int_input(student: Any) -> None:
 LARGE_WEIGHTS = np.array([1000.0, -1000.0, 1000.0, -1000.0])
 
 
-@pytest.mark.skill("deep_chain_forward")
-@pytest.mark.contract
-@pytest.mark.parametrize("activation", ACTIVATIONS)
-def test_deep_chain_forward_stable(strict_student: Any, activation: str) -> None:
+def _deep_chain_forward_stable(strict_student: Any, activation: str) -> None:
     """Pre-activations of size 1000: five finite values, no overflow/invalid/divide."""
     call = f"deep_chain_forward(x=1, weights=[1000, -1000, 1000, -1000], {activation!r})"
-    with np.errstate(over="raise", invalid="raise", divide="raise"):
-        values = strict_student.deep_chain_forward(1.0, LARGE_WEIGHTS.copy(), activation)
+    values = strict_student.deep_chain_forward(1.0, LARGE_WEIGHTS.copy(), activation)
     values = _float_list(values, 5, call)
     if not np.all(np.isfinite(values)):
         fail(f"{call}: got non-finite values {values}")
+
+
+test_deep_chain_forward_stable = stable_test("deep_chain_forward", _deep_chain_forward_stable)
 
 
 @pytest.mark.skill("deep_chain_forward")
@@ -469,8 +420,9 @@ def test_deep_chain_forward_stable(strict_student: Any, activation: str) -> None
 def test_deep_chain_forward_does_not_modify_weights(student: Any) -> None:
     """The weights are handed over read-only: writing into them raises in the sandbox."""
     activation, chain = CHAINS["elu-depth=5"]
-    _float_list(student.with_options(readonly_inputs=True).deep_chain_forward(chain.x, chain.weights.copy(), activation),
-                chain.depth + 1, _describe("deep_chain_forward", chain, activation) + " with read-only weights")
+    readonly = student.with_options(readonly_inputs=True)
+    _float_list(readonly.deep_chain_forward(chain.x, chain.weights.copy(), activation), chain.depth + 1,
+                _describe("deep_chain_forward", chain, activation) + " with read-only weights")
 
 
 # --------------------------------------------------------------------------
@@ -504,15 +456,14 @@ def test_deep_chain_gradients_int_input(student: Any) -> None:
              "convert: weights = np.asarray(weights, dtype=np.float64), x = float(x)")
 
 
-@pytest.mark.skill("deep_chain_gradients")
-@pytest.mark.contract
-@pytest.mark.parametrize("activation", ACTIVATIONS)
-def test_deep_chain_gradients_stable(strict_student: Any, activation: str) -> None:
+def _deep_chain_gradients_stable(strict_student: Any, activation: str) -> None:
     """Pre-activations of size 1000: four finite gradients, no overflow/invalid/divide."""
     call = f"deep_chain_gradients(x=1, weights=[1000, -1000, 1000, -1000], {activation!r})"
-    with np.errstate(over="raise", invalid="raise", divide="raise"):
-        grads = strict_student.deep_chain_gradients(1.0, LARGE_WEIGHTS.copy(), activation)
+    grads = strict_student.deep_chain_gradients(1.0, LARGE_WEIGHTS.copy(), activation)
     _gradients(grads, 4, call)
+
+
+test_deep_chain_gradients_stable = stable_test("deep_chain_gradients", _deep_chain_gradients_stable)
 
 
 @pytest.mark.skill("deep_chain_gradients")
@@ -575,7 +526,8 @@ def _sigmoid_claim(g: np.ndarray, chain: Chain, call: str) -> str:
                 "\nHint: every sigmoid layer contributes a factor sigma'(z) <= 1/4")
     if not g[0] <= 10.0 ** -ORDERS_OF_MAGNITUDE * g[-1]:
         return (f"{call}: |g[0]| = {g[0]:.4g} should be at least {ORDERS_OF_MAGNITUDE} orders of magnitude "
-                f"below |g[-1]| = {g[-1]:.4g} at depth {chain.depth}\nHint: g[0] is the gradient of the FIRST layer's weight")
+                f"below |g[-1]| = {g[-1]:.4g} at depth {chain.depth}\n"
+                "Hint: g[0] is the gradient of the FIRST layer's weight")
     return ""
 
 
@@ -594,8 +546,9 @@ def _own_claim(got: Any, chain: Chain, claim: Callable[[np.ndarray, Chain, str],
         g = _gradients(got, chain.depth, call)
     except AssertionError as wrong:
         return str(wrong)
-    if degenerate_reason(np.arange(chain.depth, dtype=np.float64), g):
-        return f"{call}: your gradients are degenerate ({degenerate_reason(np.arange(chain.depth, dtype=np.float64), g)})"
+    degenerate = degenerate_reason(np.arange(chain.depth, dtype=np.float64), g)
+    if degenerate:
+        return f"{call}: your gradients are degenerate ({degenerate})"
     return claim(g, chain, call)
 
 

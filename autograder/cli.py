@@ -15,8 +15,8 @@ from typing import Any
 import click
 
 from autograder import __version__
-from autograder.limits import DEFAULT_JOBS
 from autograder.assignment import COURSE_ENV, CourseError, ManifestError, get_assignment
+from autograder.limits import DEFAULT_JOBS
 
 
 def _assignment_option() -> Callable[[Callable[..., Any]], Callable[..., Any]]:

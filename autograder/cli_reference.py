@@ -10,9 +10,9 @@ import sympy as sp
 from rich.console import Console
 from rich.table import Table
 
+from autograder.reference_display import display_number, display_set
 from reference.activations import ACTIVATIONS
 from reference.network import PARAMETERS, path_report
-from autograder.reference_display import display_number, display_set
 from reference.properties import ActivationProperties, all_properties
 
 

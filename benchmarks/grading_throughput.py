@@ -187,8 +187,9 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="the kit's grading processes")
     options = parser.parse_args()
     sizes = [int(n) for n in options.sizes.split(",")]
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
-          f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, Python {platform.python_version()}")
+    memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {memory_gib:.0f} GiB, "
+          f"Python {platform.python_version()}")
     with tempfile.TemporaryDirectory() as tmp:
         scratch = Path(tmp)
         env = isolated_env(scratch)
@@ -199,7 +200,8 @@ def main() -> None:
         baseline = nbgrader_seconds(root, notebooks[:options.nbgrader], env)
         same = kit_run(scratch, notebooks[:options.nbgrader], options.jobs, env)
         nb_rate, kit_rate = options.nbgrader / baseline, options.nbgrader / same["seconds"]
-        print(f"(b) nbgrader autograde, {options.nbgrader} notebooks: {baseline:.1f} s, {nb_rate:.2f} submissions/s")
+        print(f"(b) nbgrader autograde, {options.nbgrader} notebooks: {baseline:.1f} s, "
+              f"{nb_rate:.2f} submissions/s")
         print(f"(a) autograder grade --jobs {options.jobs}, the same notebooks: {same['seconds']:.1f} s, "
               f"{kit_rate:.2f} submissions/s")
         print(f"ratio (a)/(b): {kit_rate / nb_rate:.1f}x")
@@ -212,7 +214,8 @@ def main() -> None:
                   f"p95 {percentile(latencies, 0.95):.2f} s; peak RSS: batch process "
                   f"{measured['self_mib']:.0f} MiB, largest grading process {measured['children_mib']:.0f} MiB; "
                   f"{measured['graded']}/{n} graded")
-        print(f"autograder check on the solution notebook (fresh process): median {check_seconds(scratch, solution, env):.2f} s")
+        check = check_seconds(scratch, solution, env)
+        print(f"autograder check on the solution notebook (fresh process): median {check:.2f} s")
 
 
 if __name__ == "__main__":

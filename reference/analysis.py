@@ -169,7 +169,7 @@ def same_value(u: sp.Expr, v: sp.Expr) -> bool:
     """u and v are one value: within ``_TIE`` when exact, within ``_NUMERIC_TIE``
     (relative) once either is a Float, whose last digits the root finder chose."""
     if u.is_infinite or v.is_infinite:
-        return u == v  # structural: both oo or both -oo
+        return bool(u == v)  # structural: both oo or both -oo
     if u.has(sp.Float) or v.has(sp.Float):
         scale = max(abs(numeric_key(u)), abs(numeric_key(v)), sp.S.One)
         return bool(abs(numeric_key(u) - numeric_key(v)) <= _NUMERIC_TIE * scale)

@@ -111,7 +111,8 @@ def categorical_cross_entropy_gradient(onehot: Any, logits: Any, axis: int = -1)
     zs, t = as_float64(logits), as_float64(onehot)
     samples = zs.size // zs.shape[axis]
     s, complement = softmax_and_complement(zs, axis=axis)
-    return (s * (1.0 - t) - t * complement) / samples
+    gradient: FloatArray = (s * (1.0 - t) - t * complement) / samples
+    return gradient
 
 
 def gradient_descent_step(w: Any, grad: Any, lr: float) -> FloatArray:

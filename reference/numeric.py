@@ -66,7 +66,8 @@ def _product_error(a: FloatArray, b: Any) -> FloatArray:
     a_hi, a_lo = _split(a)
     b_hi, b_lo = _split(np.asarray(b, dtype=np.float64))
     product = a * b
-    return ((a_hi * b_hi - product) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+    error: FloatArray = ((a_hi * b_hi - product) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+    return error
 
 
 def _from_one(z: FloatArray) -> FloatArray:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
@@ -42,6 +42,9 @@ from reference.analysis import (
     numeric_key,
 )
 from reference.symbols import x
+
+if TYPE_CHECKING:
+    from reference.chain_bound import ChainBound, chain_derivative_bound, chain_derivative_product
 
 __all__ = [
     "ActivationProperties", "derive_properties", "all_properties",

@@ -22,7 +22,8 @@ def symbols(n: int) -> tuple[sp.Symbol, ...]:
     """The logits z_0 .. z_{n-1} of a size-n softmax."""
     import sympy as sp
 
-    return sp.symbols(f"z0:{n}", real=True)
+    logits: tuple[sp.Symbol, ...] = sp.symbols(f"z0:{n}", real=True)
+    return logits
 
 
 def symbolic_softmax(n: int) -> sp.Matrix:
@@ -59,7 +60,7 @@ def _subtraction_error(a: FloatArray, b: FloatArray, difference: FloatArray) -> 
     return (a - (difference - b_part)) + (-b - b_part)
 
 
-def _shifted(values: FloatArray, axis: int) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+def _shifted(values: FloatArray, axis: int) -> tuple[FloatArray, FloatArray, FloatArray, npt.NDArray[np.bool_]]:
     """(z - max, its exp, the sum of those exps except one max's, where that max is).
 
     The max's own term is exactly exp(0) = 1, so the total is 1 + rest: keeping
@@ -70,7 +71,7 @@ def _shifted(values: FloatArray, axis: int) -> tuple[FloatArray, FloatArray, Flo
     shifted = values - peak
     e = np.exp(np.maximum(shifted, EXP_FLOOR)) * (1.0 + _subtraction_error(values, peak, shifted))
     top = _first_max(values, axis)
-    rest = np.sum(np.where(top, 0.0, e), axis=axis, keepdims=True)
+    rest: FloatArray = np.sum(np.where(top, 0.0, e), axis=axis, keepdims=True)
     return shifted, e, rest, top
 
 

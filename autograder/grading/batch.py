@@ -36,9 +36,9 @@ from autograder.fingerprint import content_sha256
 from autograder.grading.feedback import render_feedback
 from autograder.grading.grade import grade_submission
 from autograder.grading.gradebook import render_gradebook
+from autograder.grading.results import GRADER_ERROR, GradeResult, from_gradescope, results_json
 from autograder.grading.warm import enable_forking
 from autograder.limits import DEFAULT_JOBS
-from autograder.grading.results import GRADER_ERROR, GradeResult, from_gradescope, results_json
 from autograder.submission import student_id_of
 
 MAX_POOL_RESTARTS = 3

@@ -12,9 +12,8 @@ one returned value (or one write refused on read-only input).
 
 from __future__ import annotations
 
-import functools
-
 import copy
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal

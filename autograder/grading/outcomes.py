@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from autograder.curves import Curve
+
 FailureKind = Literal["assertion", "student", "grader"]
 """Why a case failed: ``assertion`` (a wrong answer), ``student`` (the student's code raised, hung
 or crashed) or ``grader`` (the suite itself broke: a kit bug, graded as a failure)."""
@@ -14,7 +16,6 @@ def exception_name(kind: type[BaseException]) -> str:
     """The name ``TestOutcome.raised`` records: ``module.QualifiedName``."""
     return f"{kind.__module__}.{kind.__qualname__}"
 
-from autograder.curves import Curve
 
 
 @dataclass(frozen=True)

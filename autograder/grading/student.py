@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from autograder.assignment import Limits
-from autograder.limits import MIB
 from autograder.grading.diagnose import CallLog, LoggedCall
+from autograder.limits import MIB
 from autograder.sandbox import (
     CapturedOutput,
     InputChanged,
@@ -23,7 +23,6 @@ from autograder.sandbox import (
     StudentRaised,
 )
 from autograder.submission import Submission, load_submission
-
 
 
 def sandbox_limits(limits: Limits) -> SandboxLimits:

@@ -15,8 +15,8 @@ from typing import Any, TypeVar
 import click
 
 from autograder.assignment import COURSE_ENV, Course, ManifestError, find_course
-from autograder.limits import DEFAULT_JOBS
 from autograder.escaping import terminal_text
+from autograder.limits import DEFAULT_JOBS
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -162,6 +162,7 @@ class OutputCapture:
         self._kept = {"stdout": bytearray(), "stderr": bytearray()}
         self._dropped = {"stdout": 0, "stderr": 0}
         self._pending: list[int] = []
+        self._busy: set[int] = set()
 
     def drain(self, name: str, stream: IO[bytes]) -> threading.Thread:
         """Start a daemon thread copying ``stream`` into the ``name`` buffer until EOF."""
@@ -174,12 +175,24 @@ class OutputCapture:
         return thread
 
     def _pump(self, name: str, stream: IO[bytes], fd: int) -> None:
+        waiting = select.poll()
+        waiting.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
         try:
-            while chunk := os.read(fd, 65536):
-                with self._lock:
-                    room = max(0, self._limit - len(self._kept[name]))
-                    self._kept[name] += chunk[:room]
-                    self._dropped[name] += max(0, len(chunk) - room)
+            while True:
+                waiting.poll()
+                with self._lock:  # marked before the read: settle() never sees a chunk in no one's hands
+                    self._busy.add(fd)
+                try:
+                    chunk = os.read(fd, 65536)
+                    with self._lock:
+                        room = max(0, self._limit - len(self._kept[name]))
+                        self._kept[name] += chunk[:room]
+                        self._dropped[name] += max(0, len(chunk) - room)
+                finally:
+                    with self._lock:
+                        self._busy.discard(fd)
+                if not chunk:
+                    break
         except OSError:
             pass
         finally:
@@ -188,10 +201,15 @@ class OutputCapture:
             stream.close()
 
     def settle(self, timeout: float = 0.5) -> None:
-        """Wait (briefly) until the pipes hold no unread bytes, so a snapshot is current."""
+        """Wait (briefly) until the pipes hold no unread bytes and no read is being kept, so a
+        snapshot is current."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and any(_unread_bytes(fd) for fd in self._pending_fds()):
+        while time.monotonic() < deadline and (self._reading() or any(_unread_bytes(fd) for fd in self._pending_fds())):
             time.sleep(0.005)
+
+    def _reading(self) -> bool:
+        with self._lock:
+            return bool(self._busy)
 
     def _pending_fds(self) -> list[int]:
         with self._lock:

@@ -7,8 +7,8 @@ import pytest
 import sympy as sp
 
 from reference.activations import ACTIVATIONS, LECTURE_ACTIVATIONS, get_activation
-from reference.numeric import elementary, expm1
 from reference.analysis import branches
+from reference.numeric import elementary, expm1
 from reference.symbols import a, alpha, x
 from tests.reference import independent as ind
 

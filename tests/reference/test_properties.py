@@ -10,8 +10,8 @@ import pytest
 import sympy as sp
 from sympy.calculus.util import function_range, maximum
 
-from reference.activations import ACTIVATIONS
 from autograder.reference_display import display_number, display_set
+from reference.activations import ACTIVATIONS
 from reference.chain_bound import chain_derivative_bound, chain_derivative_product
 from reference.properties import NUMERIC_DIGITS, all_properties, derive_properties
 from reference.symbols import x

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from autograder.curves import MAX_POINTS, Curve, capture, curve_of, from_json, kept_positions, to_json
+from autograder.curves import MAX_POINTS, Curve, curve_of, from_json, kept_positions, to_json
 from autograder.suite import assert_close, derive
 from reference.activations import get_activation
 

@@ -36,6 +36,14 @@ class ForkFailed(RuntimeError):
     """The forked work gave no result: it raised, died, or ran out of time."""
 
 
+_in_child = False
+
+
+def in_fork_child() -> bool:
+    """Whether this process is a child made by ``run_in_fork`` (it may run work prepared by its parent)."""
+    return _in_child
+
+
 def can_fork() -> bool:
     """Whether forking is safe here: a POSIX fork and no other Python thread, whose locks the
     child could inherit mid-use (a Dask worker's threads, a progress bar)."""
@@ -73,6 +81,8 @@ def run_in_fork(work: Callable[[], T], *, timeout_s: float) -> T:
 
 
 def _child(work: Callable[[], object], write_end: int) -> None:
+    global _in_child
+    _in_child = True
     status = 0
     try:
         try:

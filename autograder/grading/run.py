@@ -24,6 +24,7 @@ import pytest
 from autograder.catalog import Misconception
 from autograder.curves import curve_of
 from autograder.grading.diagnose import CaseDiagnosis, explained
+from autograder.grading.forked import in_fork_child
 from autograder.grading.outcomes import FailureKind, SuiteRun, TestOutcome, exception_name
 from autograder.sandbox import StudentCallError, StudentRaised
 from autograder.suite.consistency import CONSISTENT_WITH
@@ -269,15 +270,65 @@ def _no_plugin_autoload() -> Iterator[None]:
             os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = previous
 
 
+@dataclass
+class CollectedSuite:
+    """A suite collected in this process and kept live: pytest configured, the session started,
+    its items ready. A fork of this process runs them for one student (``run_suite``) without
+    configuring or collecting again; the items and their modules are then exactly as collected."""
+
+    config: pytest.Config
+    items: list[pytest.Item]
+    errors: tuple[str, ...]
+
+
+_COLLECTED: dict[str, CollectedSuite] = {}
+
+
 def collect_suite(suite_dir: Path) -> tuple[str, ...]:
-    """Import the suite's modules and collect it, running nothing, and keep the modules imported:
-    a run in this process (or a fork of it) then reuses them as they are now. The problems found."""
+    """Collect ``suite_dir`` here, running nothing, and keep it live for forks of this process
+    (``autograder.grading.warm``). The problems collection found.
+
+    This drives pytest's session by hand, as ``pytest.main`` would up to its run loop
+    (``_prepareconfig`` is pytest's own entry point, private since pytest 3 and unchanged)."""
+    from _pytest.config import _prepareconfig
+
+    key = str(suite_dir.resolve())
+    if key in _COLLECTED:
+        _COLLECTED.pop(key).config._ensure_unconfigure()
+    purge_modules_under(suite_dir)
     collector = _Collector(lambda: contextlib.nullcontext(None))
     sink = io.StringIO()
     with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), _no_plugin_autoload():
-        pytest.main([*PYTEST_ARGS, "--collect-only", "--rootdir", str(suite_dir), str(suite_dir)],
-                     plugins=[collector])
+        config = _prepareconfig([*PYTEST_ARGS, "--rootdir", str(suite_dir), str(suite_dir)],
+                                plugins=[collector, _PlainFailureReports()])
+        config._do_configure()
+        session = pytest.Session.from_config(config)
+        config.hook.pytest_sessionstart(session=session)
+        session.perform_collect()
+    config.pluginmanager.unregister(collector)
+    _COLLECTED[key] = CollectedSuite(config, list(session.items), tuple(collector.errors))
     return tuple(collector.errors)
+
+
+def _run_collected(suite: CollectedSuite, factory: StudentFactory, diagnosis: CaseDiagnosis | None,
+                   skills: frozenset[str] | None) -> SuiteRun:
+    """Run the live ``suite``'s items for one student: what ``pytest.main`` would do after collection."""
+    collector = _Collector(factory, diagnosis, skills)
+    suite.config.stash[STUDENT_FACTORY] = factory
+    items = [item for item in suite.items
+             if skills is None or (marks_of(item) or CaseMarks(UNMARKED, 1.0, False)).skill in skills]
+    collector.items = items
+    suite.config.pluginmanager.register(collector)
+    sink = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            for index, item in enumerate(items):
+                following = items[index + 1] if index + 1 < len(items) else None
+                item.ihook.pytest_runtest_protocol(item=item, nextitem=following)
+    finally:
+        suite.config.pluginmanager.unregister(collector)
+        save_expectations()
+    return SuiteRun(tuple(collector.outcomes()), (*suite.errors, *collector.errors))
 
 
 def run_suite(suite_dir: Path, factory: StudentFactory, *, keyword: str | None = None,
@@ -289,6 +340,9 @@ def run_suite(suite_dir: Path, factory: StudentFactory, *, keyword: str | None =
     are more pytest plugins for this run."""
     if not suite_dir.is_dir():
         return SuiteRun((), (f"suite folder {suite_dir} does not exist",))
+    collected = _COLLECTED.get(str(suite_dir.resolve())) if in_fork_child() else None
+    if collected is not None and keyword is None and not plugins:
+        return _run_collected(collected, factory, diagnosis, None if skills is None else frozenset(skills))
     collector = _Collector(factory, diagnosis, None if skills is None else frozenset(skills))
     args = [*PYTEST_ARGS, "--rootdir", str(suite_dir), str(suite_dir)]
     if keyword:

@@ -158,7 +158,7 @@ class Diagnoser:
             return cls("", catalog)
 
         def solution() -> str:
-            from autograder.release import solution_source
+            from autograder.solution_cache import solution_source
 
             return solution_source(assignment)
         return cls(solution, catalog)

@@ -72,7 +72,7 @@ def _warmed(assignment: Assignment, suite: Path, key: object) -> None:
 def _run_solution(assignment: Assignment, suite: Path) -> None:
     """Grade the instructor solution against ``suite`` here, so the reference's caches fill."""
     from autograder.grading.grade import grade_loaded
-    from autograder.release import solution_source
+    from autograder.solution_cache import solution_source
     from autograder.submission import Submission
 
     try:

@@ -139,18 +139,43 @@ def nbgrader_seconds(root: Path, notebooks: list[Path], env: dict[str, str]) -> 
 
 
 MEASURE = """
-import json, resource, sys, time
+import json, os, sys, threading, time
 from pathlib import Path
 from autograder.assignment import get_assignment
 from autograder.grading.batch import grade_batch
+
+def tree_rss():
+    # Resident MiB of every process below this one (the pool, its forks, the sandboxes).
+    parents, rss = {}, {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
+                parents[int(entry)], rss[int(entry)] = int(fields[1]), int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+            except (OSError, IndexError, ValueError):
+                pass
+    mine, frontier = set(), {os.getpid()}
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier} - mine
+        mine |= frontier
+    return [rss[pid] / 2**20 for pid in mine]
+
+peak = {"largest": 0.0, "total": 0.0}
+def sample():
+    while True:
+        sizes = tree_rss() or [0.0]
+        peak["largest"], peak["total"] = max(peak["largest"], max(sizes)), max(peak["total"], sum(sizes))
+        time.sleep(0.1)
+threading.Thread(target=sample, daemon=True).start()
 paths = [Path(p) for p in Path(sys.argv[1]).read_text().split()]
 started = time.perf_counter()
 report = grade_batch(get_assignment(sys.argv[2]), paths, Path(sys.argv[3]), jobs=int(sys.argv[4]))
 seconds = time.perf_counter() - started
+import resource
 print(json.dumps({"seconds": seconds, "latencies": [r.execution_time for r in report.results],
                   "graded": sum(r.graded for r in report.results),
                   "self_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                  "children_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
+                  "largest_mib": peak["largest"], "total_mib": peak["total"]}))
 """
 
 
@@ -212,7 +237,8 @@ def main() -> None:
             print(f"N={n:5d}: {measured['seconds']:7.1f} s, {measured['seconds'] / n:.3f} s per submission, "
                   f"{n / measured['seconds']:.2f}/s; latency p50 {percentile(latencies, 0.5):.2f} s, "
                   f"p95 {percentile(latencies, 0.95):.2f} s; peak RSS: batch process "
-                  f"{measured['self_mib']:.0f} MiB, largest grading process {measured['children_mib']:.0f} MiB; "
+                  f"{measured['self_mib']:.0f} MiB, largest process below it {measured['largest_mib']:.0f} MiB, "
+                  f"all together {measured['total_mib']:.0f} MiB; "
                   f"{measured['graded']}/{n} graded")
         check = check_seconds(scratch, solution, env)
         print(f"autograder check on the solution notebook (fresh process): median {check:.2f} s")

@@ -10,6 +10,7 @@ and the suite's call texts (the instructor's), and mathtext is off for them.
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import math
 import textwrap
@@ -241,6 +242,7 @@ def _x_range(x: npt.NDArray[np.float64]) -> tuple[float, float]:
     return low - margin, high + margin
 
 
+@functools.lru_cache(maxsize=256)
 def curve_png(curve: Curve, title: str = "") -> bytes:
     """A failing value check as a picture: the reference as a line, the student's values as points.
 
@@ -250,6 +252,9 @@ def curve_png(curve: Curve, title: str = "") -> bytes:
     point (x = +-1000 beside points in +-20) switches x to a symmetric log scale,
     linear near 0 and shaded where it is logarithmic, said in the axis label.
     ``title`` (the suite's, never the student's) defaults to the check's call.
+
+    Kept per process (a ``Curve`` is plain, hashable data): students who make the same
+    mistake fail a check with the same values, and their plots are drawn once (~0.15 s each).
     """
     x, got = np.array(curve.x, dtype=np.float64), np.array(curve.got, dtype=np.float64)
     expected, wrong = np.array(curve.expected, dtype=np.float64), np.array(curve.wrong, dtype=np.bool_)

@@ -4,7 +4,7 @@ When ``assert_close`` fails on a 1-D float input (at least ``MIN_POINTS``
 points) with a result of the same shape, the ``AssertionError`` it raises
 carries a ``Curve`` as its ``curve`` attribute: the tested inputs sorted by x,
 the student's values and the reference's values there, and which of them are
-off. The grader keeps it on the case (``TestOutcome.curve``); with the
+off. The grader keeps it on the case (``CaseOutcome.curve``); with the
 manifest's ``feedback = "full"`` it goes into ``results.json`` and
 ``feedback.html`` draws it against the reference.
 

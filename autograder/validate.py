@@ -29,14 +29,14 @@ from autograder.catalog import CatalogError, load_catalog, with_redefinition
 from autograder.degenerate import FLOOR, degenerate_submissions
 from autograder.grading.budget import record_solution_seconds, time_budget_s
 from autograder.grading.grade import grade_loaded
-from autograder.grading.outcomes import TestOutcome, exception_name
+from autograder.grading.outcomes import CaseOutcome, exception_name
 from autograder.grading.results import GradeResult
 from autograder.release import solution_source, stub_source
 from autograder.submission import Submission
 from autograder.suite.expect import UnderivedExpectation
 
 UNDERIVED = exception_name(UnderivedExpectation)
-"""What a case that compared against a value typed by hand raised (``TestOutcome.raised``)."""
+"""What a case that compared against a value typed by hand raised (``CaseOutcome.raised``)."""
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ def _grade_source(assignment: Assignment, source: str, name: str, suite: Path | 
     return grade_loaded(assignment, submission, suite=suite)
 
 
-def _why(test: TestOutcome) -> str:
+def _why(test: CaseOutcome) -> str:
     """One line: the student-facing message, or for a suite problem its last traceback line."""
     if test.kind == "grader":
         lines = [line for line in test.detail.splitlines() if line.strip()]

@@ -29,14 +29,14 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from autograder.assignment import Assignment, CreditModel
-from autograder.grading.outcomes import TestOutcome
+from autograder.grading.outcomes import CaseOutcome
 
 
 class CreditError(ValueError):
     """A case names a skill the manifest does not have."""
 
 
-def _shares(cases: list[TestOutcome], points: float) -> list[float]:
+def _shares(cases: list[CaseOutcome], points: float) -> list[float]:
     total = sum(c.weight for c in cases)
     return [points * c.weight / total for c in cases] if total > 0 else [0.0] * len(cases)
 
@@ -45,12 +45,12 @@ UPSTREAM_IS_RIGHT = ("agrees only with your own {upstream}, which is right in it
                      "so this must match the correct values")
 
 
-def _upstream_wrong(outcomes: Sequence[TestOutcome], skill: str) -> bool:
+def _upstream_wrong(outcomes: Sequence[CaseOutcome], skill: str) -> bool:
     """Whether ``skill`` failed a value check of its own, or passed one only by consistency."""
     return any(not o.passed or o.consistent_with for o in outcomes if o.group == skill and not o.contract)
 
 
-def _settle_consistency(outcomes: Sequence[TestOutcome]) -> tuple[TestOutcome, ...]:
+def _settle_consistency(outcomes: Sequence[CaseOutcome]) -> tuple[CaseOutcome, ...]:
     """Consistency passes stand only where their upstream skill is wrong (see the module doc)."""
     return tuple(replace(o, passed=False, kind="assertion",
                          message=f"{o.name}: " + UPSTREAM_IS_RIGHT.format(upstream=o.consistent_with))
@@ -58,7 +58,7 @@ def _settle_consistency(outcomes: Sequence[TestOutcome]) -> tuple[TestOutcome, .
                  else o for o in outcomes)
 
 
-def _price_skill(cases: list[TestOutcome], points: float, contract_share: float) -> list[TestOutcome]:
+def _price_skill(cases: list[CaseOutcome], points: float, contract_share: float) -> list[CaseOutcome]:
     values = [c for c in cases if not c.contract]
     contracts = [c for c in cases if c.contract]
     contract_points = points * contract_share if contracts and values else (points if contracts else 0.0)
@@ -72,7 +72,7 @@ def _price_skill(cases: list[TestOutcome], points: float, contract_share: float)
     return [by_identity[id(c)] for c in cases]
 
 
-def price(outcomes: Sequence[TestOutcome], model: CreditModel) -> tuple[TestOutcome, ...]:
+def price(outcomes: Sequence[CaseOutcome], model: CreditModel) -> tuple[CaseOutcome, ...]:
     """Every case with its ``max_score`` and ``earned`` set (suite order kept).
 
     Raises ``CreditError`` for a case whose skill the manifest does not list.
@@ -81,7 +81,7 @@ def price(outcomes: Sequence[TestOutcome], model: CreditModel) -> tuple[TestOutc
     if unknown:
         raise CreditError(f"tests name skills the manifest does not have: {', '.join(unknown)}")
     outcomes = _settle_consistency(outcomes)
-    priced: dict[int, TestOutcome] = {}
+    priced: dict[int, CaseOutcome] = {}
     for skill in model.skills:
         indices = [i for i, o in enumerate(outcomes) if o.group == skill.name]
         cases = _price_skill([outcomes[i] for i in indices], skill.points, model.contract_share)

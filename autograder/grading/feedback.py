@@ -7,7 +7,7 @@ in one line: Markdown carries no picture.
 from __future__ import annotations
 
 from autograder.escaping import markdown_text
-from autograder.grading.outcomes import TestOutcome
+from autograder.grading.outcomes import CaseOutcome
 from autograder.grading.results import (
     UNCREDITED_CONTRACT,
     GradeResult,
@@ -22,7 +22,7 @@ MAX_PLOTS = 8
 PLOT_NOTE = "(feedback.html shows a plot of your values against the reference for this check)"
 
 
-def plotted(tests: tuple[TestOutcome, ...], detail: str) -> list[TestOutcome]:
+def plotted(tests: tuple[CaseOutcome, ...], detail: str) -> list[CaseOutcome]:
     """The failing checks ``feedback.html`` draws, and ``feedback.md`` points to: those that kept a
     curve, in the page's order (by skill), the first ``MAX_PLOTS``; none unless ``detail`` is ``"full"``
     (the curve holds the hidden inputs and the expected values)."""
@@ -32,11 +32,11 @@ def plotted(tests: tuple[TestOutcome, ...], detail: str) -> list[TestOutcome]:
     return failing[:MAX_PLOTS]
 
 
-def _lost(tests: list[TestOutcome]) -> float:
+def _lost(tests: list[CaseOutcome]) -> float:
     return sum(t.max_score - t.earned for t in tests)
 
 
-def _skill_section(skill: str, tests: list[TestOutcome], detail: str, drawn: frozenset[int]) -> list[str]:
+def _skill_section(skill: str, tests: list[CaseOutcome], detail: str, drawn: frozenset[int]) -> list[str]:
     failed = [t for t in tests if not t.passed]
     earned = sum(t.earned for t in tests)
     possible = sum(t.max_score for t in tests)

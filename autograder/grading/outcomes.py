@@ -13,13 +13,13 @@ or crashed) or ``grader`` (the suite itself broke: a kit bug, graded as a failur
 
 
 def exception_name(kind: type[BaseException]) -> str:
-    """The name ``TestOutcome.raised`` records: ``module.QualifiedName``."""
+    """The name ``CaseOutcome.raised`` records: ``module.QualifiedName``."""
     return f"{kind.__module__}.{kind.__qualname__}"
 
 
 
 @dataclass(frozen=True)
-class TestOutcome:
+class CaseOutcome:
     """One graded test case: its readable name, its skill, its points and what happened.
 
     ``max_score`` and ``earned`` are set by the credit model
@@ -27,8 +27,6 @@ class TestOutcome:
     as its skill's value checks pass, so ``earned`` may be below ``max_score``
     for a passing case.
     """
-
-    __test__ = False  # a record, not a pytest test class
 
     name: str
     group: str
@@ -69,7 +67,7 @@ class TestOutcome:
 class SuiteRun:
     """Every outcome of one suite run, plus problems that stopped it from running at all."""
 
-    outcomes: tuple[TestOutcome, ...]
+    outcomes: tuple[CaseOutcome, ...]
     errors: tuple[str, ...] = ()
 
     @property

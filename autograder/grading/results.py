@@ -30,7 +30,7 @@ from typing import Any, Literal
 from autograder.curves import from_json as curve_from_json
 from autograder.curves import to_json as curve_json
 from autograder.escaping import markdown_text
-from autograder.grading.outcomes import TestOutcome
+from autograder.grading.outcomes import CaseOutcome
 
 ErrorKind = Literal["", "submission", "grader"]
 """Why a submission scored 0 without its tests counting: ``submission`` (the student's problem, still
@@ -57,7 +57,7 @@ class GradeResult:
 
     student_id: str
     assignment_id: str
-    tests: tuple[TestOutcome, ...]
+    tests: tuple[CaseOutcome, ...]
     max_score: float
     execution_time: float
     sandbox: str
@@ -130,7 +130,7 @@ def _output(result: GradeResult) -> str:
     return "\n".join([markdown_text(result.summary()), "", *notes_markdown(result.warnings)]).rstrip("\n")
 
 
-def _case_json(test: TestOutcome, detail: str = "full") -> dict[str, Any]:
+def _case_json(test: CaseOutcome, detail: str = "full") -> dict[str, Any]:
     """One case for instructors and ``--resume``; fields at their default value are left out.
 
     A failing value check's ``curve`` (hidden inputs and reference values over
@@ -150,7 +150,7 @@ def _case_json(test: TestOutcome, detail: str = "full") -> dict[str, Any]:
     return case
 
 
-def _skill_output(cases: list[TestOutcome], detail: str = "full") -> str:
+def _skill_output(cases: list[CaseOutcome], detail: str = "full") -> str:
     """The student-facing summary of one skill: its failing cases, then why contract points are held back.
 
     ``detail="names"`` (the manifest's ``feedback``) names the failing cases without their messages.
@@ -164,15 +164,15 @@ def _skill_output(cases: list[TestOutcome], detail: str = "full") -> str:
     return "\n".join(lines)
 
 
-def skill_cases(tests: tuple[TestOutcome, ...]) -> dict[str, list[TestOutcome]]:
+def skill_cases(tests: tuple[CaseOutcome, ...]) -> dict[str, list[CaseOutcome]]:
     """The cases of each skill, skills in suite order."""
-    groups: dict[str, list[TestOutcome]] = defaultdict(list)
+    groups: dict[str, list[CaseOutcome]] = defaultdict(list)
     for test in tests:
         groups[test.group].append(test)
     return dict(groups)
 
 
-def _skill_json(skill: str, cases: list[TestOutcome], failed_closed: bool, detail: str) -> dict[str, Any]:
+def _skill_json(skill: str, cases: list[CaseOutcome], failed_closed: bool, detail: str) -> dict[str, Any]:
     possible = round(sum(t.max_score for t in cases), 6)
     earned = 0.0 if failed_closed else round(sum(t.earned for t in cases), 6)
     full = earned >= possible - 1e-9
@@ -223,8 +223,8 @@ def results_json(result: GradeResult, detail: str = "full") -> str:
     return json.dumps(to_gradescope(result, detail), indent=2, allow_nan=False) + "\n"
 
 
-def _case_from_json(skill: str, case: dict[str, Any]) -> TestOutcome:
-    return TestOutcome(name=case["name"], group=skill, max_score=float(case["max_score"]),
+def _case_from_json(skill: str, case: dict[str, Any]) -> CaseOutcome:
+    return CaseOutcome(name=case["name"], group=skill, max_score=float(case["max_score"]),
                        passed=bool(case["passed"]), message=case.get("output", ""),
                        kind=case.get("failure_kind") or "assertion", detail=case.get("grader_detail", ""),
                        contract=bool(case.get("contract")), weight=float(case.get("weight", 1.0)),

@@ -25,7 +25,7 @@ from autograder.catalog import Misconception
 from autograder.curves import curve_of
 from autograder.grading.diagnose import CaseDiagnosis, explained
 from autograder.grading.forked import in_fork_child
-from autograder.grading.outcomes import FailureKind, SuiteRun, TestOutcome, exception_name
+from autograder.grading.outcomes import CaseOutcome, FailureKind, SuiteRun, exception_name
 from autograder.sandbox import StudentCallError, StudentRaised
 from autograder.suite.consistency import CONSISTENT_WITH
 from autograder.suite.expect import save_expectations
@@ -170,16 +170,16 @@ class _Collector:
         if report.failed or report.when == "call" or known is None:
             self.reports[report.nodeid] = report
 
-    def outcomes(self) -> list[TestOutcome]:
+    def outcomes(self) -> list[CaseOutcome]:
         return [self._outcome(item) for item in self.items]
 
-    def _outcome(self, item: pytest.Item) -> TestOutcome:
+    def _outcome(self, item: pytest.Item) -> CaseOutcome:
         name = readable_name(item)
         marks = marks_of(item)
         if marks is None:
             self.errors.append(f"{name} has no valid skill marker (exactly one skill(name, weight=w > 0))")
             marks = CaseMarks(UNMARKED, 1.0, False)
-        case = TestOutcome(name, marks.skill, 0.0, False, contract=marks.contract, weight=marks.weight)
+        case = CaseOutcome(name, marks.skill, 0.0, False, contract=marks.contract, weight=marks.weight)
         report = self.reports.get(item.nodeid)
         if report is None:
             return replace(case, message=GRADER_FAILURE, kind="grader", detail="the test did not run")

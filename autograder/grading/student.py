@@ -18,10 +18,13 @@ from autograder.sandbox import (
     InputChanged,
     SandboxLimits,
     SandboxSession,
+    Student,
     StudentCallError,
+    StudentFunction,
     StudentProxy,
     StudentRaised,
 )
+from autograder.sandbox.wire import CallOptions
 from autograder.submission import Submission, load_submission
 
 
@@ -58,7 +61,7 @@ class DeadlineProxy:
     reaching the worker. Same interface as ``StudentProxy`` for the suites.
     """
 
-    def __init__(self, proxy: StudentProxy, *, deadline: float, budget_s: float,
+    def __init__(self, proxy: Student, *, deadline: float, budget_s: float,
                  call_timeout_s: float, log: CallLog | None = None) -> None:
         self._proxy = proxy
         self._deadline = deadline
@@ -73,7 +76,7 @@ class DeadlineProxy:
 
     def function(self, name: str) -> Callable[..., Any]:
         """The student function ``name``, bounded by the submission's deadline."""
-        return _BoundedFunction(self, name)
+        return StudentFunction(self._call, name)
 
     def _call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         remaining = self._deadline - time.monotonic()
@@ -105,26 +108,18 @@ class DeadlineProxy:
     def has(self, name: str) -> bool:
         return self._proxy.has(name)
 
-    def with_options(self, *, timeout: float | None = None, **options: Any) -> DeadlineProxy:
+    @property
+    def options(self) -> CallOptions:
+        return self._proxy.options
+
+    def with_options(self, *, timeout: float | None = None, errstate: bool | None = None,
+                     readonly_inputs: bool | None = None) -> DeadlineProxy:
         """Other call options; ``timeout`` still never runs past the deadline."""
-        return DeadlineProxy(self._proxy.with_options(**options), deadline=self._deadline,
+        return DeadlineProxy(self._proxy.with_options(errstate=errstate, readonly_inputs=readonly_inputs),
+                             deadline=self._deadline,
                              budget_s=self._budget_s,
                              call_timeout_s=self._call_timeout_s if timeout is None else timeout,
                              log=self._log)
-
-
-class _BoundedFunction:
-    """One student function as a suite sees it (a stable repr for assertion messages)."""
-
-    def __init__(self, owner: DeadlineProxy, name: str) -> None:
-        self._owner = owner
-        self.__name__ = name
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._owner._call(self.__name__, args, kwargs)
-
-    def __repr__(self) -> str:
-        return f"<student function {self.__name__}>"
 
 
 @dataclass

@@ -49,9 +49,9 @@ from autograder.assignment import (
     get_assignment,
     load_release,
 )
-from autograder.grading.outcomes import TestOutcome
+from autograder.grading.outcomes import CaseOutcome
 from autograder.grading.results import format_points
-from autograder.sandbox import InputChanged, StudentRaised, wire
+from autograder.sandbox import InputChanged, StudentFunction, StudentRaised, wire
 from autograder.sandbox.session import BadResult, MissingFunction
 from autograder.sandbox.wire import CallOptions
 
@@ -90,8 +90,7 @@ def _student_frames(err: BaseException) -> str:
 class KernelStudent:
     """The ``student`` a suite talks to, over the functions of a namespace in this process.
 
-    Same interface as the sandbox's ``StudentProxy`` (``function``, ``has``,
-    ``options``, ``with_options``), and the same data discipline: arguments are
+    A ``Student`` like the sandbox's ``StudentProxy``, with the same data discipline: arguments are
     plain-data copies, results come back through the kit's wire format, a
     watched call (``readonly_inputs``) fails with ``InputChanged`` when it
     wrote into its inputs, and an exception becomes ``StudentRaised``. There is
@@ -112,12 +111,7 @@ class KernelStudent:
     def function(self, name: str) -> Callable[..., Any]:
         if name.startswith("_"):
             raise AttributeError(name)
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            return self._call(name, args, kwargs)
-
-        call.__name__ = name
-        return call
+        return StudentFunction(self._call, name)
 
     def has(self, name: str) -> bool:
         return not name.startswith("_") and callable(self._namespace.get(name))
@@ -170,7 +164,7 @@ class KernelStudent:
 
 def run_skill_cases(assignment: Assignment, suite: Path, namespace: Mapping[str, Any],
                     skills: set[str] | None, *, on_call: Callable[[str], None] | None = None,
-                    plugins: Sequence[object] = ()) -> tuple[list[TestOutcome], list[str]]:
+                    plugins: Sequence[object] = ()) -> tuple[list[CaseOutcome], list[str]]:
     """The unpriced outcomes of ``skills``' cases (every case: None) of ``suite`` against
     ``namespace``, and the suite's errors. ``on_call`` hears the name of every function called."""
     from autograder.grading.budget import time_budget_s
@@ -184,7 +178,7 @@ def run_skill_cases(assignment: Assignment, suite: Path, namespace: Mapping[str,
     @contextlib.contextmanager
     def factory() -> Iterator[DeadlineProxy]:
         # KernelStudent has StudentProxy's interface (duck-typed, as the suites use it).
-        yield DeadlineProxy(KernelStudent(namespace, on_call=on_call),  # type: ignore[arg-type]
+        yield DeadlineProxy(KernelStudent(namespace, on_call=on_call),
                             deadline=time.monotonic() + budget,
                             budget_s=budget, call_timeout_s=assignment.limits.call_timeout_s, log=log)
 
@@ -194,7 +188,7 @@ def run_skill_cases(assignment: Assignment, suite: Path, namespace: Mapping[str,
 
 
 def skill_outcomes(assignment: Assignment, suite: Path, namespace: Mapping[str, Any],
-                   skill: str) -> list[TestOutcome]:
+                   skill: str) -> list[CaseOutcome]:
     """The priced cases of ``skill`` in ``suite``, as the kit's credit model prices them.
 
     A case that passed by agreeing with the student's own upstream function
@@ -218,7 +212,7 @@ def skill_outcomes(assignment: Assignment, suite: Path, namespace: Mapping[str, 
     return [o for o in priced if o.group == skill]
 
 
-def skill_lines(skill: str, cases: list[TestOutcome]) -> list[str]:
+def skill_lines(skill: str, cases: list[CaseOutcome]) -> list[str]:
     """What ``autograder check`` prints for one skill: its line, then one per failing case."""
     earned, possible = sum(t.earned for t in cases), sum(t.max_score for t in cases)
     mark = "✓" if earned >= possible - 1e-9 else "✗"

@@ -23,7 +23,7 @@ from typing import Any
 
 from autograder.curves import Curve
 from autograder.grading.feedback import MAX_CASES_SHOWN, plotted
-from autograder.grading.outcomes import TestOutcome
+from autograder.grading.outcomes import CaseOutcome
 from autograder.grading.results import UNCREDITED_CONTRACT, GradeResult, skill_cases
 from autograder.report.render import render
 
@@ -41,7 +41,7 @@ def _plot(curve: Curve) -> dict[str, str]:
     return {"src": data_uri(curve_png(curve)), "alt": alt, "function": function, "x_name": curve.x_name}
 
 
-def _plots(tests: tuple[TestOutcome, ...], detail: str) -> dict[int, dict[str, str]]:
+def _plots(tests: tuple[CaseOutcome, ...], detail: str) -> dict[int, dict[str, str]]:
     """The plots of the page, by the ``id`` of their case (which ones: ``grading.feedback.plotted``)."""
     return {id(t): _plot(t.curve) for t in plotted(tests, detail) if t.curve is not None}
 

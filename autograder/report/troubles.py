@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from autograder.grading.outcomes import TestOutcome
+from autograder.grading.outcomes import CaseOutcome
 
 TIMEOUT = re.compile(r"(?P<function>\w+)\(\) (?:did not return within|is not called again: it did not return within"
                      r"|was not run: time budget exhausted)")
@@ -46,7 +46,7 @@ def _function(match: re.Match[str]) -> str:
     return next((v for v in match.groupdict().values() if v), "")
 
 
-def find(pattern: re.Pattern[str], tests: Iterable[TestOutcome]) -> Trouble | None:
+def find(pattern: re.Pattern[str], tests: Iterable[CaseOutcome]) -> Trouble | None:
     """The cases of ``tests`` whose failure ``pattern`` recognises (student failures only)."""
     functions: dict[str, None] = {}
     checks, first = 0, ""
@@ -64,9 +64,9 @@ def find(pattern: re.Pattern[str], tests: Iterable[TestOutcome]) -> Trouble | No
     return Trouble(tuple(functions), checks, first) if checks else None
 
 
-def timed_out(tests: Iterable[TestOutcome]) -> Trouble | None:
+def timed_out(tests: Iterable[CaseOutcome]) -> Trouble | None:
     return find(TIMEOUT, tests)
 
 
-def crashed(tests: Iterable[TestOutcome]) -> Trouble | None:
+def crashed(tests: Iterable[CaseOutcome]) -> Trouble | None:
     return find(CRASH, tests)

@@ -22,7 +22,7 @@ from autograder.sandbox.launcher import (
 )
 from autograder.sandbox.loading import LoadReport, Location, StatementFailure
 from autograder.sandbox.program import CodeCell, Program
-from autograder.sandbox.proxy import StudentFunction, StudentProxy
+from autograder.sandbox.proxy import Student, StudentFunction, StudentProxy
 from autograder.sandbox.session import (
     BadResult,
     CallTimedOut,
@@ -53,6 +53,7 @@ __all__ = [
     "SandboxSession",
     "SandboxUnavailable",
     "StudentCallError",
+    "Student",
     "StudentFunction",
     "StudentProxy",
     "StatementFailure",

@@ -9,26 +9,52 @@ never reach the worker.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from autograder.sandbox.session import SandboxSession
 from autograder.sandbox.wire import CallOptions
 
+Call = Callable[[str, tuple[Any, ...], dict[str, Any]], Any]
+"""How a student forwards ``name(*args, **kwargs)``: ``call(name, args, kwargs)``."""
+
+
+class Student(Protocol):
+    """What a suite's ``student`` is, wherever the submission runs: the sandbox's
+    ``StudentProxy``, the grader's ``DeadlineProxy`` over it (one deadline per submission), or
+    nbgrader's in-kernel ``KernelStudent``. ``student.sigmoid`` is ``student.function("sigmoid")``."""
+
+    def __getattr__(self, name: str) -> Callable[..., Any]: ...
+
+    def function(self, name: str) -> Callable[..., Any]:
+        """The student function ``name``; calling it runs the student's code."""
+        ...
+
+    def has(self, name: str) -> bool:
+        """Whether the submission defines a public function ``name``."""
+        ...
+
+    @property
+    def options(self) -> CallOptions:
+        """The flags every call is sent with."""
+        ...
+
+    def with_options(self, *, timeout: float | None = None, errstate: bool | None = None,
+                     readonly_inputs: bool | None = None) -> Student:
+        """The same student with other call options (None keeps the current one)."""
+        ...
+
 
 class StudentFunction:
-    """A callable standing for one function of the submission."""
+    """A callable standing for one function of the submission, with a stable repr for
+    assertion messages; ``call`` does the work (the session's, or a deadline's)."""
 
-    def __init__(self, session: SandboxSession, name: str, timeout: float | None,
-                 options: CallOptions) -> None:
-        self._session = session
-        self._timeout = timeout
-        self._options = options
+    def __init__(self, call: Call, name: str) -> None:
+        self._forward = call
         self.__name__ = name
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        """Run the student's function in the sandbox; see ``SandboxSession.call``."""
-        return self._session.call(self.__name__, args, kwargs, timeout=self._timeout,
-                                  options=self._options)
+        return self._forward(self.__name__, args, kwargs)
 
     def __repr__(self) -> str:
         return f"<student function {self.__name__}>"
@@ -60,7 +86,11 @@ class StudentProxy:
         """The student function ``name`` (MissingFunction is raised when it is called)."""
         if name.startswith("_"):
             raise AttributeError(name)
-        return StudentFunction(self._session, name, self._timeout, self._options)
+        return StudentFunction(self._call, name)
+
+    def _call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """Run the student's function in the sandbox; see ``SandboxSession.call``."""
+        return self._session.call(name, args, kwargs, timeout=self._timeout, options=self._options)
 
     def has(self, name: str) -> bool:
         """Whether the submission defines a public function ``name``."""

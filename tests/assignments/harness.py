@@ -26,7 +26,7 @@ import pytest
 
 from autograder.assignment import Assignment
 from autograder.grading.credit import price
-from autograder.grading.outcomes import TestOutcome
+from autograder.grading.outcomes import CaseOutcome
 from autograder.grading.run import CaseMarks, marks_of, purge_modules_under
 
 #: Separates the solution from the redefinitions a redefining mistake appends to it.
@@ -94,10 +94,10 @@ def run_suite(suite: Path, submission: Path) -> Recorder:
     return recorder
 
 
-def priced(recorder: Recorder, assignment: Assignment, failed: Iterable[str]) -> tuple[TestOutcome, ...]:
+def priced(recorder: Recorder, assignment: Assignment, failed: Iterable[str]) -> tuple[CaseOutcome, ...]:
     """Every recorded case priced by the assignment's credit model, ``failed`` ones failed."""
     failing = set(failed)
-    cases = [TestOutcome(name, marks.skill, 0.0, name not in failing, contract=marks.contract,
+    cases = [CaseOutcome(name, marks.skill, 0.0, name not in failing, contract=marks.contract,
                          weight=marks.weight)
              for name, marks in recorder.points.items() if marks is not None]
     return price(cases, assignment.credit)

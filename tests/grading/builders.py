@@ -5,7 +5,7 @@
 * ``tiny_assignment``: a copy of the bundled ``activations`` assignment in a
   temporary folder whose hidden and public suites are replaced by tiny ones;
 * ``submission_file``: a submission ``.py`` written from dedented source;
-* ``outcome`` / ``result``: plain ``TestOutcome`` / ``GradeResult`` records for
+* ``outcome`` / ``result``: plain ``CaseOutcome`` / ``GradeResult`` records for
   the pure formatting code (results, feedback, gradebook).
 """
 
@@ -17,7 +17,7 @@ import textwrap
 from pathlib import Path
 
 from autograder.assignment import Assignment, get_assignment, load_manifest
-from autograder.grading.outcomes import TestOutcome
+from autograder.grading.outcomes import CaseOutcome
 from autograder.grading.results import GradeResult
 
 BUNDLED = get_assignment("activations")
@@ -137,14 +137,14 @@ def tiny_assignment(base: Path, *, hidden: dict[str, str] | None = None,
 
 def outcome(name: str = "sigmoid[x=0]", group: str = "sigmoid", max_score: float = 1.0,
             passed: bool = True, message: str = "", kind: str = "assertion",
-            earned: float | None = None, misconception: str = "") -> TestOutcome:
+            earned: float | None = None, misconception: str = "") -> CaseOutcome:
     """A priced case: ``earned`` defaults to ``max_score`` when it passed, else 0."""
     gained = (max_score if passed else 0.0) if earned is None else earned
-    return TestOutcome(name=name, group=group, max_score=max_score, passed=passed,
+    return CaseOutcome(name=name, group=group, max_score=max_score, passed=passed,
                        message=message, kind=kind, earned=gained, misconception=misconception)
 
 
-def result(*tests: TestOutcome, student_id: str = "alice", max_score: float | None = None,
+def result(*tests: CaseOutcome, student_id: str = "alice", max_score: float | None = None,
            error: str = "", error_kind: str = "", warnings: tuple[str, ...] = (),
            student_output: str = "", detail: str = "") -> GradeResult:
     total = sum(t.max_score for t in tests) if max_score is None else max_score

@@ -6,18 +6,18 @@ import pytest
 
 from autograder.assignment import CreditModel, Skill
 from autograder.grading.credit import CreditError, price
-from autograder.grading.outcomes import TestOutcome
+from autograder.grading.outcomes import CaseOutcome
 
 MODEL = CreditModel((Skill("sigmoid", 10.0, "sigmoid"), Skill("relu", 5.0, "relu")), contract_share=0.2)
 
 
 def case(name: str, skill: str = "sigmoid", passed: bool = True, *, contract: bool = False,
-         weight: float = 1.0, consistent_with: str = "") -> TestOutcome:
-    return TestOutcome(name, skill, 0.0, passed, contract=contract, weight=weight,
+         weight: float = 1.0, consistent_with: str = "") -> CaseOutcome:
+    return CaseOutcome(name, skill, 0.0, passed, contract=contract, weight=weight,
                        consistent_with=consistent_with)
 
 
-def earned(outcomes: tuple[TestOutcome, ...]) -> dict[str, float]:
+def earned(outcomes: tuple[CaseOutcome, ...]) -> dict[str, float]:
     return {o.name: o.earned for o in outcomes}
 
 

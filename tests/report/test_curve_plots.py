@@ -16,7 +16,7 @@ from autograder.curves import Curve, curve_of
 from autograder.escaping import markdown_unescape
 from autograder.grading.batch import write_student
 from autograder.grading.feedback import MAX_PLOTS, PLOT_NOTE, render_feedback
-from autograder.grading.outcomes import TestOutcome
+from autograder.grading.outcomes import CaseOutcome
 from autograder.grading.results import GradeResult, from_gradescope, results_json
 from autograder.report import render_feedback_html
 from autograder.report.figures import CURVE_SIZE_PX, _symlog_ticks, curve_png
@@ -43,7 +43,7 @@ def sigmoid_curve(got_of: object = None, x: np.ndarray = VALUE_X) -> tuple[Curve
     raise AssertionError("the check passed")
 
 
-def wrong_sigmoid(curve: Curve, message: str, name: str = "sigmoid[values]") -> TestOutcome:
+def wrong_sigmoid(curve: Curve, message: str, name: str = "sigmoid[values]") -> CaseOutcome:
     return replace(outcome(name, "sigmoid", 2.0, passed=False, message=message), curve=curve)
 
 

@@ -61,7 +61,11 @@ class BatchError(ValueError):
 @dataclass(frozen=True)
 class BatchReport:
     """What a batch produced: every student's result, which were resumed, and which of
-    the written grades were stale (the submission changed) and graded again."""
+    the written grades were stale (the submission changed) and graded again.
+
+    The results hold the scores, not the feedback (``GradeResult.scores_only``): the failure
+    messages and plots are in each student's ``results.json`` and pages, and a batch of any
+    size keeps only a few kilobytes per student in memory."""
 
     results: tuple[GradeResult, ...]
     resumed: tuple[str, ...]
@@ -238,7 +242,7 @@ def grade_batch(assignment: Assignment, paths: Sequence[Path], out_dir: Path, *,
                 write_student(result, out_dir, assignment)
             except Exception:
                 pass  # still listed in grades.csv below, as a grader error
-        results[student] = result
+        results[student] = result.scores_only()
         if on_result is not None:
             on_result(result)
 
@@ -255,5 +259,5 @@ def _results_in(out_dir: Path, assignment: Assignment) -> dict[str, GradeResult]
     for folder in sorted(p for p in out_dir.iterdir() if p.is_dir()):
         result = _written_result(out_dir, folder.name, assignment)
         if result is not None:
-            found[result.student_id] = result
+            found[result.student_id] = result.scores_only()
     return found

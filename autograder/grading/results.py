@@ -22,6 +22,7 @@ cases in ``extra_data`` keep the raw text (Gradescope never renders them).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -100,6 +101,14 @@ class GradeResult:
     def misconceptions(self) -> tuple[str, ...]:
         """The ids of the known misconceptions recognised, in suite order."""
         return tuple(dict.fromkeys(t.misconception for t in self.tests if t.misconception))
+
+    def scores_only(self) -> GradeResult:
+        """The same grade without what only its own pages show (failure messages, plots, printed
+        output): what a batch keeps in memory once those pages are written, so grading thousands
+        costs a few kilobytes per student, not the megabytes of their failing values. The kit's
+        own failure details stay: the instructor needs them."""
+        tests = tuple(dataclasses.replace(t, message="", curve=None) for t in self.tests)
+        return dataclasses.replace(self, tests=tests, student_output="")
 
     def summary(self) -> str:
         """One student-facing line; a kit failure never shows its details here."""

@@ -20,7 +20,7 @@ import pytest
 
 from autograder.assignment import Assignment, get_assignment
 from autograder.grading.batch import BatchError, grade_batch, write_atomically
-from autograder.grading.results import GradeResult, results_json
+from autograder.grading.results import GradeResult, from_gradescope, results_json
 from autograder.release import solution_source
 from tests.grading.builders import (
     GOOD,
@@ -223,10 +223,14 @@ def test_jobs_2_gives_the_same_results_as_jobs_1(tmp_path: Path) -> None:
     one = grade_batch(vanishing, paths, tmp_path / "one", jobs=1)
     two = grade_batch(vanishing, paths, tmp_path / "two", jobs=2)
 
-    def essence(r: GradeResult) -> tuple:  # type: ignore[type-arg]
+    def written(out: str, student: str) -> tuple:  # type: ignore[type-arg]
+        """The written result, with its messages (a batch keeps only scores in memory)."""
+        r = from_gradescope(json.loads((tmp_path / out / student / "results.json").read_text(encoding="utf-8")))
         return (r.student_id, r.error, r.error_kind, [(t.name, t.passed, t.message) for t in r.tests])
 
-    assert [essence(r) for r in one.results] == [essence(r) for r in two.results]
+    students = ("broken", "ghost", "solution")
+    assert [written("one", s) for s in students] == [written("two", s) for s in students]
+    assert "SyntaxError" in written("two", "broken")[1]  # the written error, with its message
     assert [r.score for r in two.results] == pytest.approx([r.score for r in one.results])
     assert two.results[2].score == pytest.approx(vanishing.total_points)  # solution sorts last
     assert (tmp_path / "one" / "grades.csv").read_text(encoding="utf-8") == \

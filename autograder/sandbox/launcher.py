@@ -61,395 +61,30 @@ from __future__ import annotations
 
 import ctypes
 import fcntl
-import functools
-import glob
-import importlib.util
-import json
 import os
 import resource
 import select
 import shutil
 import signal
-import stat
 import subprocess
-import sys
-import sysconfig
 import tempfile
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Literal
 
-from autograder.limits import CALL_TIMEOUT_S, CPU_SECONDS, IMPORT_TIMEOUT_S, MEMORY_MB, MIB
+from autograder.sandbox.bwrap import confirm_bwrap, prepare_bwrap, presumed_kind, sandbox_kind, sandbox_kind_reason
+from autograder.sandbox.capture import CapturedOutput, OutputCapture
+from autograder.sandbox.fallback import prepare_fallback
+from autograder.sandbox.host import PIPE_BYTES, PR_SET_PDEATHSIG, Command, host_paths
+from autograder.sandbox.limits import KIND_ENV, NOBODY, SandboxKind, SandboxLimits, SandboxUnavailable
 from autograder.sandbox.program import Program
 
-SandboxKind = Literal["bwrap", "fallback"]
-NOBODY = 65534
-KIND_ENV = "AUTOGRADER_SANDBOX"  # operator override: "bwrap" or "fallback"
-_HERE = Path(__file__).resolve().parent
-_PROJECT_ROOT = _HERE.parent.parent
-_SANDBOX_DIR = "/sandbox"
-_SITE_DIR = "/sandbox/site"
-_WORK_DIR = "/tmp"
-_PIPE_BYTES = 1 << 20
-_PR_SET_PDEATHSIG = 1
-_KIT_PACKAGES = ("autograder", "reference", "assignments")  # must never be importable inside
-SANDBOX_MODULES = ("worker.py", "wire.py", "statements.py", "standins.py")
-"""The kit's only files inside the sandbox: the worker and the modules it imports (stdlib and numpy only)."""
-_PROGRAM_FILE = "submission.json"
-_THREAD_ENV = {name: "1" for name in
-               ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")}
+__all__ = ["KIND_ENV", "NOBODY", "CapturedOutput", "OutputCapture", "SandboxKind", "SandboxLimits",
+           "SandboxUnavailable", "WorkerProcess", "confirm_bwrap", "describe_exit", "presumed_kind",
+           "sandbox_kind", "sandbox_kind_reason", "start_worker"]
 
-
-class SandboxUnavailable(RuntimeError):
-    """The sandbox itself cannot run (a grader-side problem, not the student's)."""
-
-
-@dataclass(frozen=True)
-class SandboxLimits:
-    """Per-submission limits. Times in seconds, sizes in bytes.
-
-    ``startup_timeout_s`` bounds the sandbox coming up BEFORE any student code
-    runs (it cannot be stretched by the student, so it is generous: a busy
-    machine must not turn into a student's import timeout);
-    ``import_timeout_s`` starts when the worker reports it is up.
-
-    ``memory_bytes`` is the address-space limit of the worker (numpy and
-    OpenBLAS need about 250 MiB of it); ``cpu_seconds`` is the CPU time a
-    single worker process may burn before SIGXCPU; ``output_bytes`` is how much
-    of stdout and of stderr is kept; ``max_frame_bytes`` bounds one message.
-    """
-
-    call_timeout_s: float = CALL_TIMEOUT_S
-    import_timeout_s: float = IMPORT_TIMEOUT_S
-    startup_timeout_s: float = 60.0
-    memory_bytes: int = MEMORY_MB * MIB
-    cpu_seconds: int = CPU_SECONDS
-    output_bytes: int = 64 * 1024
-    max_frame_bytes: int = 64 * 1024 * 1024
-    file_bytes: int = 8 * 1024 * 1024
-    scratch_bytes: int = 32 * 1024 * 1024
-    open_files: int = 256
-    processes: int = 256
-
-
-# --------------------------------------------------------------------------
-# Captured output
-
-
-@dataclass(frozen=True)
-class CapturedOutput:
-    """What the submission printed: the first bytes of each stream, decoded."""
-
-    stdout: str
-    stderr: str
-    stdout_dropped: int = 0
-    stderr_dropped: int = 0
-
-
-class OutputCapture:
-    """Keeps the first ``limit`` bytes of each stream across worker restarts.
-
-    Drainer threads read pipes to EOF and discard whatever exceeds the limit,
-    so a flood of prints can neither block the worker nor fill our memory.
-    """
-
-    def __init__(self, limit: int) -> None:
-        self._limit = limit
-        self._lock = threading.Lock()
-        self._kept = {"stdout": bytearray(), "stderr": bytearray()}
-        self._dropped = {"stdout": 0, "stderr": 0}
-        self._pending: list[int] = []
-        self._busy: set[int] = set()
-
-    def drain(self, name: str, stream: IO[bytes]) -> threading.Thread:
-        """Start a daemon thread copying ``stream`` into the ``name`` buffer until EOF."""
-        fd = stream.fileno()
-        with self._lock:
-            self._pending.append(fd)
-        thread = threading.Thread(target=self._pump, args=(name, stream, fd), daemon=True,
-                                  name=f"sandbox-{name}")
-        thread.start()
-        return thread
-
-    def _pump(self, name: str, stream: IO[bytes], fd: int) -> None:
-        waiting = select.poll()
-        waiting.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
-        try:
-            while True:
-                waiting.poll()
-                with self._lock:  # marked before the read: settle() never sees a chunk in no one's hands
-                    self._busy.add(fd)
-                try:
-                    chunk = os.read(fd, 65536)
-                    with self._lock:
-                        room = max(0, self._limit - len(self._kept[name]))
-                        self._kept[name] += chunk[:room]
-                        self._dropped[name] += max(0, len(chunk) - room)
-                finally:
-                    with self._lock:
-                        self._busy.discard(fd)
-                if not chunk:
-                    break
-        except OSError:
-            pass
-        finally:
-            with self._lock:
-                self._pending.remove(fd)
-            stream.close()
-
-    def settle(self, timeout: float = 0.5) -> None:
-        """Wait (briefly) until the pipes hold no unread bytes and no read is being kept, so a
-        snapshot is current."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and (self._reading() or any(_unread_bytes(fd) for fd in self._pending_fds())):
-            time.sleep(0.005)
-
-    def _reading(self) -> bool:
-        with self._lock:
-            return bool(self._busy)
-
-    def _pending_fds(self) -> list[int]:
-        with self._lock:
-            return list(self._pending)
-
-    def snapshot(self) -> CapturedOutput:
-        """The output kept so far, decoded as UTF-8 with replacement characters."""
-        with self._lock:
-            out, err = (bytes(self._kept[n]).decode("utf-8", "replace") for n in ("stdout", "stderr"))
-            return CapturedOutput(out, err, self._dropped["stdout"], self._dropped["stderr"])
-
-
-def _unread_bytes(fd: int) -> int:
-    """Bytes waiting in a pipe (FIONREAD); 0 once the fd is closed."""
-    import array
-    import termios
-
-    count = array.array("i", [0])
-    try:
-        fcntl.ioctl(fd, termios.FIONREAD, count)
-    except OSError:
-        return 0
-    return count[0]
-
-
-# --------------------------------------------------------------------------
-# What the worker needs from this machine
-
-
-@dataclass(frozen=True)
-class _HostPaths:
-    """Host paths the worker is built from."""
-
-    interpreter: str          # realpath of the BASE python (never the venv's)
-    prefix: str               # sys.base_prefix, realpath
-    site_entries: tuple[str, ...]  # numpy, numpy.libs (if present), pyseccomp.py
-
-
-def _module_path(name: str) -> str:
-    """Host path of a top-level module or package, found without importing it."""
-    spec = importlib.util.find_spec(name)
-    if spec is None or spec.origin is None:
-        raise SandboxUnavailable(f"the grader environment lacks {name!r}")
-    if spec.submodule_search_locations:
-        return os.path.realpath(list(spec.submodule_search_locations)[0])
-    return os.path.realpath(spec.origin)
-
-
-@functools.lru_cache(maxsize=1)
-def _host_paths() -> _HostPaths:
-    """Interpreter, prefix and site entries; cached because they never change."""
-    base = getattr(sys, "_base_executable", None) or sys.executable
-    candidates = [os.path.join(sys.base_prefix, "bin", f"python{sys.version_info[0]}.{sys.version_info[1]}"),
-                  base]
-    interpreter = next((os.path.realpath(c) for c in candidates if os.access(c, os.X_OK)), None)
-    if interpreter is None:
-        raise SandboxUnavailable("cannot find the base Python interpreter")
-    numpy_dir = _module_path("numpy")
-    entries = [numpy_dir, _module_path("pyseccomp")]
-    if os.path.isdir(numpy_dir + ".libs"):
-        entries.append(numpy_dir + ".libs")
-    return _HostPaths(interpreter, os.path.realpath(sys.base_prefix), tuple(entries))
-
-
-def _interpreter_argv(interpreter: str, worker: str, config: dict[str, object]) -> list[str]:
-    """The worker command line: isolated mode, no site, no bytecode writing."""
-    return [interpreter, "-I", "-S", "-B", worker, json.dumps(config)]
-
-
-def _worker_env(home: str) -> dict[str, str]:
-    """A minimal environment; nothing of the grader's leaks in."""
-    return {"PATH": "/usr/bin:/bin", "HOME": home, "TMPDIR": home, "LANG": "C.UTF-8", **_THREAD_ENV}
-
-
-# --------------------------------------------------------------------------
-# bubblewrap
-
-
-def _top_level_links() -> list[str]:
-    """bwrap arguments recreating /bin, /sbin, /lib* as the host has them."""
-    args: list[str] = []
-    for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
-        path = f"/{name}"
-        if os.path.islink(path):
-            args += ["--symlink", os.readlink(path), path]
-        elif os.path.isdir(path):
-            args += ["--ro-bind", path, path]
-    return args
-
-
-def _masked_dirs(bound: list[str]) -> list[str]:
-    """Dirs inside the bound trees that must look empty in the sandbox.
-
-    Every site-packages the grader knows of (base, venv, user, Debian's
-    dist-packages) and the kit itself (its packages and the project tree),
-    in case any of them lives under /usr or the Python prefix.
-    """
-    import site
-
-    paths = {sysconfig.get_path(key, vars={"base": prefix, "platbase": prefix})
-             for key in ("purelib", "platlib") for prefix in (sys.base_prefix, sys.prefix)}
-    paths.update(site.getsitepackages() if hasattr(site, "getsitepackages") else [])
-    paths.add(site.getusersitepackages() if hasattr(site, "getusersitepackages") else "")
-    paths.update(glob.glob("/usr/lib/python3*/*-packages") + glob.glob("/usr/local/lib/python3*/*-packages"))
-    paths.add(str(_PROJECT_ROOT))
-    for package in _KIT_PACKAGES:
-        spec = importlib.util.find_spec(package)
-        paths.update(spec.submodule_search_locations or [] if spec else [])
-    real = {os.path.realpath(p) for p in paths if p and os.path.isdir(p)}
-    return sorted(p for p in real if any(_is_within(p, b) for b in bound))
-
-
-def _is_within(path: str, root: str) -> bool:
-    return path == root or path.startswith(root.rstrip("/") + "/")
-
-
-def _bwrap_argv(host: _HostPaths, binds: list[tuple[str, str]], limits: SandboxLimits) -> list[str]:
-    """The bwrap command up to (not including) the program to run.
-
-    ``binds`` are extra (host path, sandbox path) read-only binds.
-    """
-    args = ["bwrap", "--unshare-all", "--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY),
-            "--die-with-parent", "--new-session", "--hostname", "sandbox", "--clearenv"]
-    for key, value in _worker_env(_WORK_DIR).items():
-        args += ["--setenv", key, value]
-    args += ["--proc", "/proc", "--dev", "/dev", "--ro-bind", "/usr", "/usr", *_top_level_links()]
-    bound = ["/usr"]
-    if not _is_within(host.prefix, "/usr"):
-        args += ["--ro-bind", host.prefix, host.prefix]
-        bound.append(host.prefix)
-    for masked in _masked_dirs(bound):
-        args += ["--tmpfs", masked, "--remount-ro", masked]
-    for entry in host.site_entries:
-        args += ["--ro-bind", entry, f"{_SITE_DIR}/{os.path.basename(entry)}"]
-    for source, target in binds:
-        args += ["--ro-bind", source, target]
-    args += ["--size", str(limits.scratch_bytes), "--tmpfs", _WORK_DIR,
-             "--remount-ro", "/dev", "--remount-ro", "/", "--chdir", _WORK_DIR]
-    return args
-
-
-@functools.lru_cache(maxsize=1)
-def _bwrap_self_test() -> str | None:
-    """None if bwrap can run the base interpreter with numpy here, else why not (cached)."""
-    if shutil.which("bwrap") is None:
-        return "bwrap is not on PATH"
-    try:
-        host = _host_paths()
-        probe = f"import sys; sys.path.insert(0, {_SITE_DIR!r}); import numpy"
-        argv = _bwrap_argv(host, [], SandboxLimits()) + [host.interpreter, "-I", "-S", "-c", probe]
-        done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=20)
-    except (OSError, subprocess.SubprocessError, SandboxUnavailable) as err:
-        return f"bwrap self-test failed: {err}"
-    if done.returncode != 0:
-        return f"bwrap self-test exited {done.returncode}: {done.stderr.decode(errors='replace')[:300]}"
-    return None
-
-
-_bwrap_started = False
-"""Set once a bwrap worker has said hello in this process: bwrap works, no self-test needed."""
-
-
-def confirm_bwrap() -> None:
-    """A bwrap worker started (its hello frame arrived, before any student code ran)."""
-    global _bwrap_started
-    _bwrap_started = True
-
-
-def presumed_kind() -> SandboxKind:
-    """The kind to start a worker with, without waiting for the self-test (~0.2-0.4 s, the time of
-    a worker start): bwrap whenever it is on PATH and has not failed its self-test. A bwrap worker
-    that then sends no hello runs the self-test (``SandboxSession``), and only a failed self-test
-    falls back; a worker that said hello confirms bwrap for the process (``confirm_bwrap``)."""
-    forced = os.environ.get(KIND_ENV, "").strip().lower()
-    if forced == "fallback" or shutil.which("bwrap") is None:
-        return "fallback"
-    if _bwrap_self_test.cache_info().currsize:
-        return sandbox_kind()
-    return "bwrap"
-
-
-def sandbox_kind() -> SandboxKind:
-    """``"bwrap"`` when bubblewrap works on this machine, else ``"fallback"``.
-
-    The operator may force either with AUTOGRADER_SANDBOX; forcing "bwrap" when
-    it does not work raises SandboxUnavailable rather than silently degrading.
-    """
-    forced = os.environ.get(KIND_ENV, "").strip().lower()
-    if forced == "fallback":
-        return "fallback"
-    if _bwrap_started:
-        return "bwrap"
-    problem = _bwrap_self_test()
-    if forced == "bwrap" and problem is not None:
-        raise SandboxUnavailable(problem)
-    return "bwrap" if problem is None else "fallback"
-
-
-def sandbox_kind_reason() -> str:
-    """One line explaining the current ``sandbox_kind()``."""
-    if os.environ.get(KIND_ENV, "").strip().lower() == "fallback":
-        return f"fallback forced by {KIND_ENV}=fallback"
-    return _bwrap_self_test() or "bubblewrap works"
-
-
-# --------------------------------------------------------------------------
-# The fallback
-
-
-def _reachable_by_nobody(path: str) -> bool:
-    """Whether uid/gid 65534 (no groups) can traverse to and read ``path``."""
-    parts = Path(path).parts
-    for depth in range(1, len(parts) + 1):
-        info = os.stat(os.path.join(*parts[:depth]))
-        needed = stat.S_IXOTH if depth < len(parts) or stat.S_ISDIR(info.st_mode) else stat.S_IROTH
-        if not info.st_mode & needed:
-            return False
-    return True
-
-
-def _fallback_dirs(scratch: Path, host: _HostPaths) -> tuple[Path, Path]:
-    """(code dir, work dir) inside ``scratch``: a symlinked site dir and a private cwd."""
-    code, work, site = scratch / "code", scratch / "work", scratch / "code" / "site"
-    site.mkdir(parents=True)
-    for entry in host.site_entries:
-        os.symlink(entry, site / os.path.basename(entry))
-    work.mkdir(mode=0o700)
-    if os.geteuid() == 0:
-        os.chown(work, NOBODY, NOBODY)
-        for path in (host.interpreter, *host.site_entries):
-            if not _reachable_by_nobody(path):
-                raise SandboxUnavailable(f"fallback sandbox: uid {NOBODY} cannot read {path}; "
-                                         "install bubblewrap or a world-readable Python")
-    os.chmod(code, 0o755)
-    os.chmod(scratch, 0o711)  # traversable, not listable
-    return code, work
-
-
-# --------------------------------------------------------------------------
-# Processes
 
 
 def _rlimit_setter(limits: SandboxLimits, *, fallback: bool) -> Callable[[], None]:
@@ -472,7 +107,7 @@ def _rlimit_setter(limits: SandboxLimits, *, fallback: bool) -> Callable[[], Non
         if fallback:
             resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
         if prctl is not None:
-            prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+            prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     return apply
 
 
@@ -658,15 +293,6 @@ def describe_exit(status: int | None, kind: SandboxKind, limits: SandboxLimits) 
     return f"the worker was killed by {name}" + hints.get(signum, "")
 
 
-@dataclass(frozen=True)
-class _Command:
-    """How to exec one worker: argv, working directory and environment."""
-
-    argv: list[str]
-    cwd: str | None
-    env: dict[str, str]
-
-
 def start_worker(program: Program, filename: str, limits: SandboxLimits, capture: OutputCapture,
                  kind: SandboxKind | None = None) -> WorkerProcess:
     """Start a worker for ``program`` (its frames shown in tracebacks as ``filename``).
@@ -678,12 +304,12 @@ def start_worker(program: Program, filename: str, limits: SandboxLimits, capture
     scratch = Path(tempfile.mkdtemp(prefix="autograder-sandbox-"))
     fds: list[int] = []
     try:
-        fds = [*_pipe(_PIPE_BYTES), *_pipe(_PIPE_BYTES)]  # request r/w, response r/w
+        fds = [*_pipe(PIPE_BYTES), *_pipe(PIPE_BYTES)]  # request r/w, response r/w
         config: dict[str, object] = {"filename": filename, "request_fd": fds[0], "response_fd": fds[3],
                                      "max_frame_bytes": limits.max_frame_bytes,
                                      "processes": limits.processes}
-        prepare = _prepare_bwrap if kind == "bwrap" else _prepare_fallback
-        command = prepare(_host_paths(), scratch, program.to_json(), config, limits)
+        prepare = prepare_bwrap if kind == "bwrap" else prepare_fallback
+        command = prepare(host_paths(), scratch, program.to_json(), config, limits)
         return _spawn(kind, command, limits, fds, scratch, capture)
     except BaseException:
         for fd in fds:
@@ -692,35 +318,7 @@ def start_worker(program: Program, filename: str, limits: SandboxLimits, capture
         raise
 
 
-def _prepare_bwrap(host: _HostPaths, scratch: Path, program: bytes, config: dict[str, object],
-                   limits: SandboxLimits) -> _Command:
-    """The bwrap command; the submission's program is a private copy bound read-only."""
-    private = scratch / _PROGRAM_FILE
-    private.write_bytes(program)
-    binds = [(str(_HERE / name), f"{_SANDBOX_DIR}/{name}") for name in SANDBOX_MODULES]
-    binds.append((str(private), f"{_SANDBOX_DIR}/{_PROGRAM_FILE}"))
-    config.update(submission=f"{_SANDBOX_DIR}/{_PROGRAM_FILE}", site=_SITE_DIR)
-    argv = _bwrap_argv(host, binds, limits) + _interpreter_argv(
-        host.interpreter, f"{_SANDBOX_DIR}/worker.py", config)
-    # bwrap itself needs only PATH; it clears the environment of the worker.
-    return _Command(argv, None, {"PATH": os.environ.get("PATH", "/usr/bin:/bin")})
-
-
-def _prepare_fallback(host: _HostPaths, scratch: Path, program: bytes, config: dict[str, object],
-                      limits: SandboxLimits) -> _Command:
-    """The plain command: read-only copies of the sandbox modules and the program; private cwd."""
-    code, work = _fallback_dirs(scratch, host)
-    for name in SANDBOX_MODULES:
-        shutil.copyfile(_HERE / name, code / name)
-    (code / _PROGRAM_FILE).write_bytes(program)
-    for name in (*SANDBOX_MODULES, _PROGRAM_FILE):
-        os.chmod(code / name, 0o444)
-    config.update(submission=str(code / _PROGRAM_FILE), site=str(code / "site"))
-    argv = _interpreter_argv(host.interpreter, str(code / "worker.py"), config)
-    return _Command(argv, str(work), _worker_env(str(work)))
-
-
-def _spawn(kind: SandboxKind, command: _Command, limits: SandboxLimits, fds: list[int],
+def _spawn(kind: SandboxKind, command: Command, limits: SandboxLimits, fds: list[int],
            scratch: Path, capture: OutputCapture) -> WorkerProcess:
     """Popen the worker with limits, a new session and (fallback, as root) uid 65534.
 

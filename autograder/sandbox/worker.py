@@ -34,7 +34,7 @@ from typing import Any
 Config = dict[str, Any]  # the CONFIG_JSON object
 Message = dict[str, Any]
 
-_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
+THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
 _DENIED_SYSCALLS = (
     # No new processes, no re-exec, no namespace or tracing games.
     "fork", "vfork", "execve", "execveat", "ptrace", "process_vm_readv", "process_vm_writev",
@@ -56,7 +56,7 @@ _SUBMISSION = "submission"
 
 def _prepare_imports(config: Config) -> None:
     """Single-threaded BLAS and a sys.path of: worker dir, private site, stdlib."""
-    for name in _THREAD_VARS:
+    for name in THREAD_VARS:
         os.environ[name] = "1"  # must happen before numpy loads OpenBLAS
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path[:0] = [here, config["site"]]

@@ -24,15 +24,17 @@ from autograder.sandbox import (
     WorkerDied,
     launcher,
 )
+from autograder.sandbox.fallback import reachable_by_nobody
+from autograder.sandbox.host import host_paths
 
 
 def _usable_interpreter() -> str | None:
     """An interpreter uid 65534 can run (or the grader's own when not root)."""
-    host = launcher._host_paths()
-    if os.geteuid() != 0 or launcher._reachable_by_nobody(host.interpreter):
+    host = host_paths()
+    if os.geteuid() != 0 or reachable_by_nobody(host.interpreter):
         return host.interpreter
     candidate = f"/usr/bin/python{sys.version_info[0]}.{sys.version_info[1]}"
-    if os.path.exists(candidate) and launcher._reachable_by_nobody(os.path.realpath(candidate)):
+    if os.path.exists(candidate) and reachable_by_nobody(os.path.realpath(candidate)):
         return os.path.realpath(candidate)
     return None
 
@@ -41,12 +43,12 @@ def _usable_interpreter() -> str | None:
 def fallback(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make the fallback runnable here, or skip."""
     interpreter = _usable_interpreter()
-    host = launcher._host_paths()
+    host = host_paths()
     if interpreter is None or (os.geteuid() == 0 and not all(
-            launcher._reachable_by_nobody(p) for p in host.site_entries)):
+            reachable_by_nobody(p) for p in host.site_entries)):
         pytest.skip("no interpreter/site-packages that uid 65534 can read; fallback cannot run here")
     patched = dataclasses.replace(host, interpreter=interpreter)
-    monkeypatch.setattr(launcher, "_host_paths", lambda: patched)
+    monkeypatch.setattr(launcher, "host_paths", lambda: patched)  # what start_worker reads
 
 
 SOURCE = """
@@ -100,8 +102,8 @@ def test_fallback_runs_the_submission_with_the_same_guards(fallback: None) -> No
 
 
 def test_fallback_refuses_an_interpreter_nobody_can_run() -> None:
-    host = launcher._host_paths()
-    if os.geteuid() != 0 or launcher._reachable_by_nobody(host.interpreter):
+    host = host_paths()
+    if os.geteuid() != 0 or reachable_by_nobody(host.interpreter):
         pytest.skip("the base interpreter is readable by uid 65534 here")
     with pytest.raises(SandboxUnavailable, match="cannot read"):
         SandboxSession("x = 1", kind="fallback").start()

@@ -1,0 +1,175 @@
+"""bubblewrap: the command that starts a worker in its own namespaces, and whether bwrap works here."""
+
+from __future__ import annotations
+
+import functools
+import glob
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+from autograder.sandbox.host import (
+    HERE,
+    KIT_PACKAGES,
+    PROGRAM_FILE,
+    PROJECT_ROOT,
+    SANDBOX_DIR,
+    SANDBOX_MODULES,
+    SITE_DIR,
+    WORK_DIR,
+    Command,
+    HostPaths,
+    host_paths,
+    interpreter_argv,
+    worker_env,
+)
+from autograder.sandbox.limits import KIND_ENV, NOBODY, SandboxKind, SandboxLimits, SandboxUnavailable
+
+
+def _top_level_links() -> list[str]:
+    """bwrap arguments recreating /bin, /sbin, /lib* as the host has them."""
+    args: list[str] = []
+    for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+        path = f"/{name}"
+        if os.path.islink(path):
+            args += ["--symlink", os.readlink(path), path]
+        elif os.path.isdir(path):
+            args += ["--ro-bind", path, path]
+    return args
+
+
+def _masked_dirs(bound: list[str]) -> list[str]:
+    """Dirs inside the bound trees that must look empty in the sandbox.
+
+    Every site-packages the grader knows of (base, venv, user, Debian's
+    dist-packages) and the kit itself (its packages and the project tree),
+    in case any of them lives under /usr or the Python prefix.
+    """
+    import site
+
+    paths = {sysconfig.get_path(key, vars={"base": prefix, "platbase": prefix})
+             for key in ("purelib", "platlib") for prefix in (sys.base_prefix, sys.prefix)}
+    paths.update(site.getsitepackages() if hasattr(site, "getsitepackages") else [])
+    paths.add(site.getusersitepackages() if hasattr(site, "getusersitepackages") else "")
+    paths.update(glob.glob("/usr/lib/python3*/*-packages") + glob.glob("/usr/local/lib/python3*/*-packages"))
+    paths.add(str(PROJECT_ROOT))
+    for package in KIT_PACKAGES:
+        spec = importlib.util.find_spec(package)
+        paths.update(spec.submodule_search_locations or [] if spec else [])
+    real = {os.path.realpath(p) for p in paths if p and os.path.isdir(p)}
+    return sorted(p for p in real if any(is_within(p, b) for b in bound))
+
+
+def is_within(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip("/") + "/")
+
+
+def bwrap_argv(host: HostPaths, binds: list[tuple[str, str]], limits: SandboxLimits) -> list[str]:
+    """The bwrap command up to (not including) the program to run.
+
+    ``binds`` are extra (host path, sandbox path) read-only binds.
+    """
+    args = ["bwrap", "--unshare-all", "--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY),
+            "--die-with-parent", "--new-session", "--hostname", "sandbox", "--clearenv"]
+    for key, value in worker_env(WORK_DIR).items():
+        args += ["--setenv", key, value]
+    args += ["--proc", "/proc", "--dev", "/dev", "--ro-bind", "/usr", "/usr", *_top_level_links()]
+    bound = ["/usr"]
+    if not is_within(host.prefix, "/usr"):
+        args += ["--ro-bind", host.prefix, host.prefix]
+        bound.append(host.prefix)
+    for masked in _masked_dirs(bound):
+        args += ["--tmpfs", masked, "--remount-ro", masked]
+    for entry in host.site_entries:
+        args += ["--ro-bind", entry, f"{SITE_DIR}/{os.path.basename(entry)}"]
+    for source, target in binds:
+        args += ["--ro-bind", source, target]
+    args += ["--size", str(limits.scratch_bytes), "--tmpfs", WORK_DIR,
+             "--remount-ro", "/dev", "--remount-ro", "/", "--chdir", WORK_DIR]
+    return args
+
+
+@functools.lru_cache(maxsize=1)
+def bwrap_self_test() -> str | None:
+    """None if bwrap can run the base interpreter with numpy here, else why not (cached)."""
+    if shutil.which("bwrap") is None:
+        return "bwrap is not on PATH"
+    try:
+        host = host_paths()
+        probe = f"import sys; sys.path.insert(0, {SITE_DIR!r}); import numpy"
+        argv = bwrap_argv(host, [], SandboxLimits()) + [host.interpreter, "-I", "-S", "-c", probe]
+        done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=20)
+    except (OSError, subprocess.SubprocessError, SandboxUnavailable) as err:
+        return f"bwrap self-test failed: {err}"
+    if done.returncode != 0:
+        return f"bwrap self-test exited {done.returncode}: {done.stderr.decode(errors='replace')[:300]}"
+    return None
+
+
+_bwrap_started = False
+"""Set once a bwrap worker has said hello in this process: bwrap works, no self-test needed."""
+
+
+def confirm_bwrap() -> None:
+    """A bwrap worker started (its hello frame arrived, before any student code ran)."""
+    global _bwrap_started
+    _bwrap_started = True
+
+
+def presumed_kind() -> SandboxKind:
+    """The kind to start a worker with, without waiting for the self-test (~0.2-0.4 s, the time of
+    a worker start): bwrap whenever it is on PATH and has not failed its self-test. A bwrap worker
+    that then sends no hello runs the self-test (``SandboxSession``), and only a failed self-test
+    falls back; a worker that said hello confirms bwrap for the process (``confirm_bwrap``)."""
+    forced = os.environ.get(KIND_ENV, "").strip().lower()
+    if forced == "fallback" or shutil.which("bwrap") is None:
+        return "fallback"
+    if bwrap_self_test.cache_info().currsize:
+        return sandbox_kind()
+    return "bwrap"
+
+
+def sandbox_kind() -> SandboxKind:
+    """``"bwrap"`` when bubblewrap works on this machine, else ``"fallback"``.
+
+    The operator may force either with AUTOGRADER_SANDBOX; forcing "bwrap" when
+    it does not work raises SandboxUnavailable rather than silently degrading.
+    """
+    forced = os.environ.get(KIND_ENV, "").strip().lower()
+    if forced == "fallback":
+        return "fallback"
+    if _bwrap_started:
+        return "bwrap"
+    problem = bwrap_self_test()
+    if forced == "bwrap" and problem is not None:
+        raise SandboxUnavailable(problem)
+    return "bwrap" if problem is None else "fallback"
+
+
+def sandbox_kind_reason() -> str:
+    """One line explaining the current ``sandbox_kind()``."""
+    if os.environ.get(KIND_ENV, "").strip().lower() == "fallback":
+        return f"fallback forced by {KIND_ENV}=fallback"
+    return bwrap_self_test() or "bubblewrap works"
+
+
+
+def prepare_bwrap(host: HostPaths, scratch: Path, program: bytes, config: dict[str, object],
+                   limits: SandboxLimits) -> Command:
+    """The bwrap command; the submission's program is a private copy bound read-only."""
+    private = scratch / PROGRAM_FILE
+    private.write_bytes(program)
+    binds = [(str(HERE / name), f"{SANDBOX_DIR}/{name}") for name in SANDBOX_MODULES]
+    binds.append((str(private), f"{SANDBOX_DIR}/{PROGRAM_FILE}"))
+    config.update(submission=f"{SANDBOX_DIR}/{PROGRAM_FILE}", site=SITE_DIR)
+    argv = bwrap_argv(host, binds, limits) + interpreter_argv(
+        host.interpreter, f"{SANDBOX_DIR}/worker.py", config)
+    # bwrap itself needs only PATH; it clears the environment of the worker.
+    return Command(argv, None, {"PATH": os.environ.get("PATH", "/usr/bin:/bin")})
+
+
+

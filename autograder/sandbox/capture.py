@@ -1,0 +1,109 @@
+"""What a worker prints: drained from its pipes by threads, the first bytes kept."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import select
+import threading
+import time
+from dataclasses import dataclass
+from typing import IO
+
+
+@dataclass(frozen=True)
+class CapturedOutput:
+    """What the submission printed: the first bytes of each stream, decoded."""
+
+    stdout: str
+    stderr: str
+    stdout_dropped: int = 0
+    stderr_dropped: int = 0
+
+
+class OutputCapture:
+    """Keeps the first ``limit`` bytes of each stream across worker restarts.
+
+    Drainer threads read pipes to EOF and discard whatever exceeds the limit,
+    so a flood of prints can neither block the worker nor fill our memory.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._lock = threading.Lock()
+        self._kept = {"stdout": bytearray(), "stderr": bytearray()}
+        self._dropped = {"stdout": 0, "stderr": 0}
+        self._pending: list[int] = []
+        self._busy: set[int] = set()
+
+    def drain(self, name: str, stream: IO[bytes]) -> threading.Thread:
+        """Start a daemon thread copying ``stream`` into the ``name`` buffer until EOF."""
+        fd = stream.fileno()
+        with self._lock:
+            self._pending.append(fd)
+        thread = threading.Thread(target=self._pump, args=(name, stream, fd), daemon=True,
+                                  name=f"sandbox-{name}")
+        thread.start()
+        return thread
+
+    def _pump(self, name: str, stream: IO[bytes], fd: int) -> None:
+        waiting = select.poll()
+        waiting.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
+        try:
+            while True:
+                waiting.poll()
+                with self._lock:  # marked before the read: settle() never sees a chunk in no one's hands
+                    self._busy.add(fd)
+                try:
+                    chunk = os.read(fd, 65536)
+                    with self._lock:
+                        room = max(0, self._limit - len(self._kept[name]))
+                        self._kept[name] += chunk[:room]
+                        self._dropped[name] += max(0, len(chunk) - room)
+                finally:
+                    with self._lock:
+                        self._busy.discard(fd)
+                if not chunk:
+                    break
+        except OSError:
+            pass
+        finally:
+            with self._lock:
+                self._pending.remove(fd)
+            stream.close()
+
+    def settle(self, timeout: float = 0.5) -> None:
+        """Wait (briefly) until the pipes hold no unread bytes and no read is being kept, so a
+        snapshot is current."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and (self._reading() or any(_unread_bytes(fd) for fd in self._pending_fds())):
+            time.sleep(0.005)
+
+    def _reading(self) -> bool:
+        with self._lock:
+            return bool(self._busy)
+
+    def _pending_fds(self) -> list[int]:
+        with self._lock:
+            return list(self._pending)
+
+    def snapshot(self) -> CapturedOutput:
+        """The output kept so far, decoded as UTF-8 with replacement characters."""
+        with self._lock:
+            out, err = (bytes(self._kept[n]).decode("utf-8", "replace") for n in ("stdout", "stderr"))
+            return CapturedOutput(out, err, self._dropped["stdout"], self._dropped["stderr"])
+
+
+def _unread_bytes(fd: int) -> int:
+    """Bytes waiting in a pipe (FIONREAD); 0 once the fd is closed."""
+    import array
+    import termios
+
+    count = array.array("i", [0])
+    try:
+        fcntl.ioctl(fd, termios.FIONREAD, count)
+    except OSError:
+        return 0
+    return count[0]
+
+

@@ -25,8 +25,9 @@ def test_the_command_unshares_everything_and_writes_only_to_a_sized_tmpfs() -> N
                (argv[i + 1:i + 3] for i, a in enumerate(argv) if a == "--ro-bind") if "site-packages" in source)
     assert argv[argv.index("HOME") + 1] == WORK_DIR
     sources = [argv[i + 1] for i, a in enumerate(argv) if a == "--ro-bind"]
-    assert not any(source == str(PROJECT_ROOT) or source.startswith(f"{PROJECT_ROOT}/autograder") or
-                   source.startswith(f"{PROJECT_ROOT}/assignments") for source in sources), "no kit, no hidden tests"
+    kit = (f"{PROJECT_ROOT}/autograder", f"{PROJECT_ROOT}/assignments")
+    assert not any(source == str(PROJECT_ROOT) or source.startswith(kit) for source in sources), \
+        "no kit, no hidden tests"
 
 
 def test_fallback_forced_by_the_operator(monkeypatch: pytest.MonkeyPatch) -> None:

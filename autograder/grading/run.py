@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _pytest.runner import runtestprotocol
 
 from autograder.catalog import Misconception
 from autograder.curves import curve_of
@@ -324,7 +325,10 @@ def _run_collected(suite: CollectedSuite, factory: StudentFactory, diagnosis: Ca
         with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
             for index, item in enumerate(items):
                 following = items[index + 1] if index + 1 < len(items) else None
-                item.ihook.pytest_runtest_protocol(item=item, nextitem=following)
+                # The protocol without its logging hooks (no terminal listens); the collector
+                # reads the reports it returns, as pytest_runtest_logreport would hand them over.
+                for report in runtestprotocol(item, log=False, nextitem=following):
+                    collector.pytest_runtest_logreport(report)
     finally:
         suite.config.pluginmanager.unregister(collector)
         save_expectations()

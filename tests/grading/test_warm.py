@@ -101,3 +101,38 @@ def test_nothing_of_one_submission_reaches_the_next_in_a_warm_worker(tmp_path: P
     (pid_a, parent_a, runs_a), (pid_b, parent_b, runs_b) = graded
     assert parent_a == parent_b and pid_a != pid_b, "both graded in forks of the same warm process"
     assert runs_a == runs_b == "1"
+
+
+SAME_SCRIPT = textwrap.dedent('''
+    import json, sys
+    from pathlib import Path
+    from autograder.assignment import get_assignment
+    from autograder.grading.grade import grade_submission
+    from autograder.grading.warm import enable_forking
+
+    assignment = get_assignment("activations")
+    enable_forking()
+    results = [grade_submission(assignment, Path(p)) for p in sys.argv[1:]]
+    print(json.dumps([[r.score, r.error, [[t.name, t.passed, t.earned, t.message, t.misconception]
+                                          for t in r.tests]] for r in results]))
+''')
+
+
+def test_a_warm_worker_grades_exactly_as_a_cold_one() -> None:
+    """Every bundled sample (wrong, unstable, hostile), graded in forks of a warm process, gets the
+    very cases, points, messages and diagnoses that grading it alone in this process gives."""
+    from autograder.assignment import get_assignment
+    from autograder.grading.grade import grade_submission
+
+    assignment = get_assignment("activations")
+    samples = sorted((assignment.root / "samples").glob("*.py"))
+    samples = [p for p in samples if "hang" not in p.name]  # its timeouts make the run long, not different
+    done = subprocess.run([sys.executable, "-c", SAME_SCRIPT, *map(str, samples)], capture_output=True,
+                          text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr
+    warm = json.loads(done.stdout)
+    for path, (score, error, cases) in zip(samples, warm):
+        cold = grade_submission(assignment, path)
+        assert (score, error) == (pytest.approx(cold.score), cold.error), path.name
+        assert cases == [[t.name, t.passed, pytest.approx(t.earned), t.message, t.misconception]
+                         for t in cold.tests], path.name

@@ -12,6 +12,16 @@ Consistency is never credited against a degenerate upstream: one that is not
 finite, constant (zeros, ones, any constant), or affine in its input (returns
 its input, or a line). Against those, every "derivative" would be trivially
 consistent.
+
+The pieces the suites share:
+
+* ``reference_or_consistent(record_property, check, upstream)``: a check that
+  passes against the reference, or with consistency credit for the upstream
+  ``upstream()`` names (the reference's failure stands when it names none);
+* ``elementwise_reason(function)`` and ``probe_reason(function)``: why a
+  student's elementwise function, or function of factors, is degenerate;
+* ``chain_rule_upstream(student, paths, got)``: ``got`` is the sum over the
+  paths of the student's own wrong ``chain_rule``.
 """
 
 from __future__ import annotations
@@ -21,6 +31,10 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from autograder.suite.expect import as_float_array
+from autograder.tolerances import KINK_MARGIN, VALUES
+from reference import losses
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -57,3 +71,81 @@ def depends_on(value_at: Callable[[float], float], point: float, step: float = 1
 def credit_consistency(record_property: Callable[[str, Any], None], upstream: str) -> None:
     """Report that the current check passed by agreeing with the student's own ``upstream``."""
     record_property(CONSISTENT_WITH, upstream)
+
+
+def reference_or_consistent(record_property: Callable[[str, Any], None], check: Callable[[], object],
+                            upstream: Callable[[], str]) -> None:
+    """Match the reference, or earn consistency credit from the student's own wrong upstream.
+
+    ``check()`` compares the student's result with the reference (``assert_close`` and the like; its
+    ``derive`` calls stay in the suite, whose expectation cache holds them). When it fails,
+    ``upstream()`` names the upstream skill the result is consistent with ("" for none): the case then
+    passes, credited to that skill; otherwise the reference's failure stands, message and hint as they are.
+    """
+    __tracebackhide__ = True
+    try:
+        check()
+        return
+    except AssertionError:
+        named = upstream()
+        if not named:
+            raise
+    credit_consistency(record_property, named)
+
+
+def _close(got: Any, want: Any) -> bool:
+    got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
+    return got.shape == want.shape and bool(np.all(VALUES.close(got, want)))
+
+
+GRID: FloatArray = np.linspace(-4.0, 4.0, 41)[np.abs(np.linspace(-4.0, 4.0, 41)) > KINK_MARGIN]
+"""Where a student's activation is checked for being degenerate (0 left out: it is a kink)."""
+
+
+def elementwise_reason(function: Callable[[FloatArray], Any], grid: FloatArray = GRID) -> str:
+    """Why an elementwise student function cannot earn consistency credit ("" when it can):
+    not finite, constant, a straight line, or not a function of its input alone."""
+    values = as_float_array(function(grid.copy()), call="")
+    reason = degenerate_reason(grid, values)
+    if reason:
+        return reason
+    if not _close(as_float_array(function(grid[::-1].copy()), call="")[::-1], values):
+        return "it is not a function of its input alone"
+    return ""
+
+
+PROBE: FloatArray = np.linspace(-2.0, 2.0, 9)
+"""Where a student's function of factors (chain_rule, sum_over_paths) is checked for being degenerate."""
+
+
+def probe_reason(function: Callable[[FloatArray], Any], probe: FloatArray = PROBE) -> str:
+    """Why a student's function of factors (chain_rule, sum_over_paths) cannot earn consistency
+    credit ("" when it can): not finite numbers of the probe's shape, constant, the probe itself,
+    or not a function of its input alone. (A sum for a product is a straight line, and allowed.)"""
+    values = as_float_array(function(probe.copy()), call="")
+    if values.shape != probe.shape or not np.all(np.isfinite(values)):
+        return "its values are not finite numbers of the input's shape"
+    if float(np.ptp(values)) <= DEGENERATE_SPREAD * max(1.0, float(np.max(np.abs(values)))):
+        return "it returns a constant"
+    if _close(values, probe):
+        return "it returns its input"
+    if not _close(as_float_array(function(probe[::-1].copy()), call="")[::-1], values):
+        return "it is not a function of its input alone"
+    return ""
+
+
+def chain_rule_upstream(student: Any, paths: list[list[Any]], got: Any,
+                        copy: Callable[[Any], Any] = np.copy) -> str:
+    """"chain_rule" when ``got`` (the student's sum_over_paths of ``paths``) is the sum of the student's
+    own chain_rule over ``paths``, which is wrong on them and not degenerate (chain_rule([t, t]), see
+    ``probe_reason``); "" otherwise. ``copy`` makes each factor the student's chain_rule receives."""
+    try:
+        products = [as_float_array(student.chain_rule([copy(f) for f in path]), call="chain_rule")
+                    for path in paths]
+        if all(_close(own, losses.chain_rule(path)) for own, path in zip(products, paths)):
+            return ""
+        if probe_reason(lambda t: student.chain_rule([t, t])):
+            return ""
+        return "chain_rule" if _close(as_float_array(got, call="sum_over_paths"), sum(products)) else ""
+    except Exception:  # anything the student's chain_rule does wrong here just means: not consistent
+        return ""

@@ -51,8 +51,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from autograder.suite import as_float_array, assert_close, derive, fail
-from autograder.suite.consistency import DEGENERATE_SPREAD, credit_consistency
+from autograder.suite import assert_close, derive, fail
+from autograder.suite.consistency import chain_rule_upstream, reference_or_consistent
 from autograder.suite.shared_tests import (
     INT_POINTS,
     activate_kink_test,
@@ -62,7 +62,6 @@ from autograder.suite.shared_tests import (
     int_input_test,
     readonly_input_test,
 )
-from autograder.tolerances import VALUES
 from autograder.wording import a_type
 from reference import losses
 
@@ -144,58 +143,17 @@ PATH_CASES: dict[str, list[list[Any]]] = {
 }
 
 
-PROBE = np.linspace(-2.0, 2.0, 9)
-
-
-def _close(got: Any, want: Any) -> bool:
-    got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
-    return got.shape == want.shape and bool(np.all(VALUES.close(got, want)))
-
-
-def chain_rule_reason(student: Any) -> str:
-    """Why the student's chain_rule cannot earn consistency credit ("" when it can): chain_rule([t, t])
-    is not finite numbers of t's shape, constant, t itself, or not a function of t alone."""
-    def values(t: np.ndarray) -> np.ndarray:
-        return as_float_array(student.chain_rule([t.copy(), t.copy()]), call="chain_rule")
-    got = values(PROBE)
-    if got.shape != PROBE.shape or not np.all(np.isfinite(got)):
-        return "its values are not finite numbers of the input's shape"
-    if float(np.ptp(got)) <= DEGENERATE_SPREAD * max(1.0, float(np.max(np.abs(got)))):
-        return "it returns a constant"
-    if _close(got, PROBE):
-        return "it returns its input"
-    if not _close(values(PROBE[::-1])[::-1], got):
-        return "it is not a function of its input alone"
-    return ""
-
-
-def sum_of_own_chain_rule(student: Any, paths: list[list[Any]], got: Any) -> bool:
-    """``got`` is the sum over ``paths`` of the student's own chain_rule, which is wrong on them and
-    not degenerate (the credit model grants this only if chain_rule fails its own checks)."""
-    try:
-        products = [as_float_array(student.chain_rule(copied(path)), call="chain_rule") for path in paths]
-        if all(_close(own, losses.chain_rule(path)) for own, path in zip(products, paths)):
-            return False
-        return not chain_rule_reason(student) and _close(as_float_array(got, call="sum_over_paths"),
-                                                         sum(products))
-    except Exception:  # anything the student's chain_rule does wrong here just means: not consistent
-        return False
-
-
 @pytest.mark.skill("two_paths")
 @pytest.mark.parametrize("case", PATH_CASES)
 def test_sum_over_paths(student: Any, case: str, record_property: Any) -> None:
     """The sum over the paths of each path's product (or of the student's own wrong chain_rule)."""
     paths = PATH_CASES[case]
     got = student.sum_over_paths(copied(paths))
-    try:
-        assert_close(got, derive(losses.sum_over_paths, paths), call=f"sum_over_paths({case})",
-                     hint="multiply along each path (chain_rule), then add the paths")
-        return
-    except AssertionError:
-        if not sum_of_own_chain_rule(student, paths, got):
-            raise
-    credit_consistency(record_property, "chain_rule")
+    reference_or_consistent(
+        record_property,
+        lambda: assert_close(got, derive(losses.sum_over_paths, paths), call=f"sum_over_paths({case})",
+                             hint="multiply along each path (chain_rule), then add the paths"),
+        lambda: chain_rule_upstream(student, paths, got, copy=copied))
 
 
 # --------------------------------------------------------------------------

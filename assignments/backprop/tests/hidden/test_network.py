@@ -72,7 +72,15 @@ import pytest
 
 from autograder.gradcheck import compare_gradients, partial_derivatives
 from autograder.suite import as_float_array, assert_close, assert_float_array_like, derive, fail
-from autograder.suite.consistency import DEGENERATE_SPREAD, credit_consistency, degenerate_reason, depends_on
+from autograder.suite.consistency import (
+    DEGENERATE_SPREAD,
+    GRID,
+    chain_rule_upstream,
+    depends_on,
+    elementwise_reason,
+    probe_reason,
+    reference_or_consistent,
+)
 from autograder.suite.shared_tests import ACTIVATIONS_BY_NAME, stable_test
 from autograder.tolerances import KINK_MARGIN, VALUES
 from autograder.wording import a_type
@@ -87,9 +95,6 @@ TRAIN_LR = 0.5
 TRAIN_STEPS = 25
 DEFAULT_LR = 0.5
 DEFAULT_STEPS = 100
-
-GRID = np.linspace(-4.0, 4.0, 41)[np.abs(np.linspace(-4.0, 4.0, 41)) > KINK_MARGIN]
-"""Where a student's activation is checked for being degenerate (0 left out: it is a kink)."""
 
 BACKWARD_HINT = "dL/dp with L the MEAN over the batch; dL/dw1 and dL/db1 add the paths through o2_1 AND o2_2"
 FORWARD_HINT = "o1 = f(w1 x + b1), o2_1 = f(w2 o1 + b2), o2_2 = f(w3 o1 + b3), o3 = f(w4 o2_1 + w5 o2_2 + b4)"
@@ -213,53 +218,7 @@ def _close(got: Any, want: Any) -> bool:
 
 # --------------------------------------------------------------------------
 # Consistency: the student's own upstream functions, and when they are degenerate
-
-
-def elementwise_reason(function: Callable[[np.ndarray], Any], grid: np.ndarray = GRID) -> str:
-    """Why an elementwise student function cannot earn consistency credit ("" when it can):
-    not finite, constant, a straight line, or not a function of its input alone."""
-    values = as_float_array(function(grid.copy()), call="")
-    reason = degenerate_reason(grid, values)
-    if reason:
-        return reason
-    reversed_values = as_float_array(function(grid[::-1].copy()), call="")
-    if not _close(reversed_values[::-1], values):
-        return "it is not a function of its input alone"
-    return ""
-
-
-PROBE = np.linspace(-2.0, 2.0, 9)
-
-
-def probe_reason(function: Callable[[np.ndarray], Any], probe: np.ndarray = PROBE) -> str:
-    """Why a student's function of factors (chain_rule, sum_over_paths) cannot earn consistency
-    credit ("" when it can): not finite numbers of the probe's shape, constant, the probe itself,
-    or not a function of its input alone. (A sum for a product is a straight line, and allowed.)"""
-    values = as_float_array(function(probe.copy()), call="")
-    if values.shape != probe.shape or not np.all(np.isfinite(values)):
-        return "its values are not finite numbers of the input's shape"
-    if float(np.ptp(values)) <= DEGENERATE_SPREAD * max(1.0, float(np.max(np.abs(values)))):
-        return "it returns a constant"
-    if _close(values, probe):
-        return "it returns its input"
-    if not _close(as_float_array(function(probe[::-1].copy()), call="")[::-1], values):
-        return "it is not a function of its input alone"
-    return ""
-
-
-def paths_upstream(student: Any, paths: list[list[Any]], got: Any) -> str:
-    """"chain_rule" when ``got`` is the sum of the student's own chain_rule over ``paths``, which is
-    wrong here and not degenerate; "" otherwise."""
-    try:
-        products = [as_float_array(student.chain_rule([np.copy(f) for f in path]), call="chain_rule")
-                    for path in paths]
-        if all(_close(own, losses.chain_rule(path)) for own, path in zip(products, paths)):
-            return ""
-        if probe_reason(lambda t: student.chain_rule([t, t])):
-            return ""
-        return "chain_rule" if _close(as_float_array(got, call="sum_over_paths"), sum(products)) else ""
-    except Exception:  # anything the student's chain_rule does wrong here just means: not consistent
-        return ""
+# (elementwise_reason, probe_reason and chain_rule_upstream: autograder/suite/consistency.py)
 
 
 def _own_network(student: Any, params: dict[str, float], x: Any, activation: str) -> dict[str, np.ndarray]:
@@ -444,15 +403,12 @@ def test_two_path_dL_dw1(student: Any, activation: str, record_property: Any) ->
     params, x, y = _inputs(activation, "scalar")
     paths = _lecture_paths(activation)
     got = student.sum_over_paths(paths)
-    try:
-        assert_close(got, derive(network.backward, params, x, y, activation).part("w1"),
-                     call=f"sum_over_paths(the two paths of dL/dw1, {activation!r})",
-                     hint="dL/dw1 = (path through O2_1) + (path through O2_2), each a product of 4 factors")
-        return
-    except AssertionError:
-        if not paths_upstream(student, paths, got):
-            raise
-    credit_consistency(record_property, "chain_rule")
+    reference_or_consistent(
+        record_property,
+        lambda: assert_close(got, derive(network.backward, params, x, y, activation).part("w1"),
+                             call=f"sum_over_paths(the two paths of dL/dw1, {activation!r})",
+                             hint="dL/dw1 = (path through O2_1) + (path through O2_2), each a product of 4 factors"),
+        lambda: chain_rule_upstream(student, paths, got))
 
 
 # --------------------------------------------------------------------------
@@ -467,17 +423,14 @@ def test_forward(student: Any, activation: str, batch: str, record_property: Any
     params, x, _ = _inputs(activation, batch)
     call = f"forward(params, x={batch}, {activation!r})"
     got = student.forward(params, x, activation)
-    try:
+
+    def check() -> None:
         nodes = _checked_dict(got, NODES, call)
         want = derive(network.forward, params, x, activation)
         for node in NODES:
             assert_close(nodes[node], want.part(node), call=f"{call}[{node!r}]", hint=FORWARD_HINT)
-        return
-    except AssertionError:
-        upstream = forward_upstream(student, params, x, activation, got)
-        if not upstream:
-            raise
-    credit_consistency(record_property, upstream)
+
+    reference_or_consistent(record_property, check, lambda: forward_upstream(student, params, x, activation, got))
 
 
 @pytest.mark.skill("forward")
@@ -530,17 +483,15 @@ def check_backward(student: Any, activation: str, batch: str, record_property: A
     shown = f"batch of {BATCH}" if batch == "batch" else f"{x:.4g}, y={y:.4g}"
     call = f"backward(params, x={shown}, {activation!r})"
     got = student.backward(params, x, y, activation)
-    try:
+
+    def check() -> None:
         grads = _checked_dict(got, PARAMETERS, call)
         want = derive(network.backward, params, x, y, activation)
         for param in PARAMETERS:
             assert_close(grads[param], want.part(param), call=f"{call}[{param!r}]", hint=BACKWARD_HINT)
-        return
-    except AssertionError:
-        upstream = backward_upstream(student, params, x, y, activation, got)
-        if not upstream:
-            raise
-    credit_consistency(record_property, upstream)
+
+    reference_or_consistent(record_property, check,
+                            lambda: backward_upstream(student, params, x, y, activation, got))
 
 
 @pytest.mark.skill("backward")
@@ -700,7 +651,8 @@ def check_training(student: Any, activation: str, part: str, record_property: An
     else:
         call = _train_call(activation, lr, steps)
         got = student.train(params, x, y, lr=lr, steps=steps, activation=activation)
-    try:
+
+    def check() -> None:
         new_params, history = _train_result(got, call)
         want = derive(network.train, params, x, y, lr, steps, activation)
         if part in ("losses", "both"):
@@ -710,15 +662,18 @@ def check_training(student: Any, activation: str, part: str, record_property: An
             for param in PARAMETERS:
                 assert_close(new_params[param], want.part(0).part(param), call=f"{call}: new_params[{param!r}]",
                              hint=TRAIN_HINT)
-        return
-    except AssertionError as wrong:
+
+    def upstream() -> str:
         own = own_training(student, activation, lr, steps)
-        if not own.upstream or not _matches_own(got, own, part):
-            if defaults:
-                raise AssertionError(str(wrong).split("\nHint:")[0] + "\nHint: " +
-                                     defaults_hint(student, params, x, y, got)) from None
+        return own.upstream if own.upstream and _matches_own(got, own, part) else ""
+
+    try:
+        reference_or_consistent(record_property, check, upstream)
+    except AssertionError as wrong:
+        if not defaults:
             raise
-    credit_consistency(record_property, own.upstream)
+        raise AssertionError(str(wrong).split("\nHint:")[0] + "\nHint: " +
+                             defaults_hint(student, params, x, y, got)) from None
 
 
 def _same_run(got: Any, want: Any) -> bool:

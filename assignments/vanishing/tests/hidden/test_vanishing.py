@@ -82,7 +82,13 @@ from autograder.suite import (
     derive,
     fail,
 )
-from autograder.suite.consistency import credit_consistency, degenerate_reason, depends_on
+from autograder.suite.consistency import (
+    credit_consistency,
+    degenerate_reason,
+    depends_on,
+    elementwise_reason,
+    reference_or_consistent,
+)
 from autograder.suite.shared_tests import (
     ACTIVATIONS_BY_NAME,
     INT_POINTS,
@@ -206,22 +212,7 @@ def _describe(name: str, chain: Chain, activation: str | None = None) -> str:
 
 # --------------------------------------------------------------------------
 # Consistency: the student's own upstream functions, and when they are degenerate
-
-
-GRID = np.linspace(-4.0, 4.0, 41)[np.abs(np.linspace(-4.0, 4.0, 41)) > KINK_MARGIN]
-"""Where a student's activation is checked for being degenerate (0 left out: it is a kink)."""
-
-
-def elementwise_reason(function: Callable[[np.ndarray], Any], grid: np.ndarray = GRID) -> str:
-    """Why an elementwise student function cannot earn consistency credit ("" when it can):
-    not finite, constant, a straight line, or not a function of its input alone."""
-    values = as_float_array(function(grid.copy()), call="")
-    reason = degenerate_reason(grid, values)
-    if reason:
-        return reason
-    if not _close(as_float_array(function(grid[::-1].copy()), call="")[::-1], values):
-        return "it is not a function of its input alone"
-    return ""
+# (elementwise_reason: autograder/suite/consistency.py)
 
 
 def _own_chain(student: Any, chain: Chain, activation: str) -> np.ndarray:
@@ -370,16 +361,12 @@ def test_deep_chain_forward(student: Any, case: str, record_property: Any) -> No
     activation, chain = CHAINS[case]
     call = _describe("deep_chain_forward", chain, activation)
     got = student.deep_chain_forward(chain.x, chain.weights.copy(), activation)
-    try:
-        assert_close(_float_list(got, chain.depth + 1, call),
-                     derive(network.deep_chain_forward, chain.x, chain.weights, activation), call=call,
-                     hint="h_0 = x, h_k = f(w_k h_(k-1))")
-        return
-    except AssertionError:
-        upstream = forward_upstream(student, chain, activation, got)
-        if not upstream:
-            raise
-    credit_consistency(record_property, upstream)
+    reference_or_consistent(
+        record_property,
+        lambda: assert_close(_float_list(got, chain.depth + 1, call),
+                             derive(network.deep_chain_forward, chain.x, chain.weights, activation), call=call,
+                             hint="h_0 = x, h_k = f(w_k h_(k-1))"),
+        lambda: forward_upstream(student, chain, activation, got))
 
 
 @pytest.mark.skill("deep_chain_forward")

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -131,7 +131,7 @@ def _unique_ids(paths: Sequence[Path]) -> dict[str, Path]:
     return by_id
 
 
-def _written_result(out_dir: Path, student: str, assignment: Assignment) -> GradeResult | None:
+def written_result(out_dir: Path, student: str, assignment: Assignment) -> GradeResult | None:
     """The result of ``assignment`` already written in ``out_dir`` for ``student``, if any."""
     path = out_dir / student / "results.json"
     try:
@@ -143,7 +143,7 @@ def _written_result(out_dir: Path, student: str, assignment: Assignment) -> Grad
 
 def _previous_result(out_dir: Path, student: str, assignment: Assignment) -> GradeResult | None:
     """A result ``--resume`` may keep, if the submission is unchanged: written, and fully graded."""
-    result = _written_result(out_dir, student, assignment)
+    result = written_result(out_dir, student, assignment)
     return result if result is not None and result.graded else None
 
 
@@ -184,7 +184,7 @@ def _run_pool(assignment: Assignment, todo: dict[str, Path], jobs: int, on_resul
                     pool.submit(_grade_one, assignment, student, path): student
                     for student, path in todo.items()}
                 for future in as_completed(futures):
-                    student = futures[future]
+                    student = futures.pop(future)  # a done future holds its whole result: let it go
                     on_result(student, _outcome(assignment, student, future))
                     todo.pop(student)
         except BrokenProcessPool:
@@ -227,7 +227,7 @@ def grade_batch(assignment: Assignment, paths: Sequence[Path], out_dir: Path, *,
     for student in list(by_id):
         previous = _previous_result(out_dir, student, assignment) if resume else None
         if previous is not None and _is_current(previous, by_id[student]):
-            results[student] = previous
+            results[student] = previous.scores_only()
             resumed.append(student)
             del by_id[student]
         elif previous is not None:
@@ -248,16 +248,17 @@ def grade_batch(assignment: Assignment, paths: Sequence[Path], out_dir: Path, *,
 
     (executor or local_executor(jobs))(assignment, dict(by_id), record)
     ordered = tuple(sorted(results.values(), key=lambda r: r.student_id))
-    everyone = {**_results_in(out_dir, assignment), **results}
+    everyone = {**_results_in(out_dir, assignment, skip=results.keys()), **results}
     write_atomically(out_dir / GRADEBOOK, render_gradebook(everyone.values()))
     return BatchReport(ordered, tuple(resumed), out_dir, tuple(changed))
 
 
-def _results_in(out_dir: Path, assignment: Assignment) -> dict[str, GradeResult]:
-    """Every graded result of ``assignment`` already written in ``out_dir``."""
+def _results_in(out_dir: Path, assignment: Assignment, *, skip: Collection[str] = ()) -> dict[str, GradeResult]:
+    """The scores of every graded result of ``assignment`` already written in ``out_dir``, but for
+    the students in ``skip`` (graded just now: their scores are at hand)."""
     found = {}
-    for folder in sorted(p for p in out_dir.iterdir() if p.is_dir()):
-        result = _written_result(out_dir, folder.name, assignment)
+    for folder in sorted(p for p in out_dir.iterdir() if p.is_dir() and p.name not in skip):
+        result = written_result(out_dir, folder.name, assignment)
         if result is not None:
             found[result.student_id] = result.scores_only()
     return found

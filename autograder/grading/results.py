@@ -103,11 +103,13 @@ class GradeResult:
         return tuple(dict.fromkeys(t.misconception for t in self.tests if t.misconception))
 
     def scores_only(self) -> GradeResult:
-        """The same grade without what only its own pages show (failure messages, plots, printed
-        output): what a batch keeps in memory once those pages are written, so grading thousands
-        costs a few kilobytes per student, not the megabytes of their failing values. The kit's
-        own failure details stay: the instructor needs them."""
-        tests = tuple(dataclasses.replace(t, message="", curve=None) for t in self.tests)
+        """The same grade, one outcome per skill, without what only its own pages show (failure
+        messages, plots, printed output): what a batch keeps in memory once those pages are
+        written, so grading thousands costs a few kilobytes per student, not the megabytes of
+        their failing values. Scores per skill, the kit's failures (and their details) and the
+        misconceptions are kept; the cases are in the student's ``results.json``."""
+        tests = tuple(outcome for skill, cases in skill_cases(self.tests).items()
+                      for outcome in _skill_scores(skill, cases))
         return dataclasses.replace(self, tests=tests, student_output="")
 
     def summary(self) -> str:
@@ -179,6 +181,17 @@ def skill_cases(tests: tuple[CaseOutcome, ...]) -> dict[str, list[CaseOutcome]]:
     for test in tests:
         groups[test.group].append(test)
     return dict(groups)
+
+
+def _skill_scores(skill: str, cases: list[CaseOutcome]) -> list[CaseOutcome]:
+    """A skill's cases as one outcome holding their points, plus one worth nothing for each
+    further misconception seen in the skill (so ``GradeResult.misconceptions`` is unchanged)."""
+    broken = [c for c in cases if c.kind == "grader" and not c.passed]
+    ids = list(dict.fromkeys(c.misconception for c in cases if c.misconception))
+    total = CaseOutcome(skill, skill, round(sum(c.max_score for c in cases), 6), all(c.passed for c in cases),
+                        kind="grader" if broken else "assertion", detail="; ".join(c.detail for c in broken),
+                        earned=round(sum(c.earned for c in cases), 6), misconception=ids[0] if ids else "")
+    return [total, *(CaseOutcome(skill, skill, 0.0, True, misconception=other) for other in ids[1:])]
 
 
 def _skill_json(skill: str, cases: list[CaseOutcome], failed_closed: bool, detail: str) -> dict[str, Any]:

@@ -50,4 +50,5 @@ def processes_mentioning(text: str) -> list[int]:
 
 
 def pass_vector(result: GradeResult) -> list[tuple[str, bool]]:
-    return [(t.name, t.passed) for t in result.tests]
+    """Each case and whether it passed, by name (results.json lists cases skill by skill)."""
+    return sorted((t.name, t.passed) for t in result.tests)

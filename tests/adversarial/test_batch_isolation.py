@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from autograder.assignment import Assignment
-from autograder.grading.batch import grade_batch
+from autograder.grading.batch import grade_batch, written_result
 from autograder.grading.results import GradeResult
 
 from .conftest import pass_vector, processes_mentioning
@@ -53,8 +53,10 @@ def test_fifty_submissions_with_a_hang_and_a_memory_bomb(
     elapsed = time.monotonic() - started
     print(f"\n50-submission batch graded in {elapsed:.1f} s with 2 jobs")
 
-    results = {r.student_id: r for r in report.results}
-    assert len(results) == BATCH_SIZE and report.all_graded
+    assert len(report.results) == BATCH_SIZE and report.all_graded
+    written = {r.student_id: written_result(tmp_path / "graded", r.student_id, assignment) for r in report.results}
+    results = {student: result for student, result in written.items() if result is not None}
+    assert len(results) == BATCH_SIZE, "every student's results.json is written"
     for student, variant in variant_of.items():
         assert results[student].score == pytest.approx(solo[variant].score, abs=1e-9), student
         assert pass_vector(results[student]) == pass_vector(solo[variant]), student

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from autograder.assignment import Assignment
-from autograder.grading.batch import grade_batch
+from autograder.grading.batch import grade_batch, written_result
 from autograder.grading.results import GradeResult
 from autograder.sandbox import sandbox_kind, sandbox_kind_reason
 
@@ -96,7 +96,8 @@ def test_hostile_submission_scores_like_its_honest_twin(
     report = grade_batch(assignment, [path], out_dir)
     elapsed = time.monotonic() - started
 
-    result, twin = report.results[0], twin_results[case.twin]
+    result, twin = written_result(out_dir, student, assignment), twin_results[case.twin]
+    assert result is not None and report.results[0].score == pytest.approx(result.score, abs=1e-9)
     assert result.score == pytest.approx(twin.score, abs=1e-9), case.attempt
     assert pass_vector(result) == pass_vector(twin)
     assert bool(result.error) == bool(twin.error)

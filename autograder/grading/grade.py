@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import importlib
-import sys
-import threading
 import time
 from pathlib import Path
 
@@ -41,22 +38,11 @@ def _failed_result(assignment: Assignment, student_id: str, started: float, *, e
                        sandbox=sandbox, error=error, error_kind=kind, warnings=warnings, detail=detail)
 
 
-def _prewarm_oracle() -> None:
-    """Import the reference (SymPy, ~0.5 s) in the background while the sandbox starts.
-
-    Starting a worker is mostly waiting on a child process, so the two overlap;
-    Python's import lock makes a concurrent import by the suite simply wait.
-    """
-    if "reference" not in sys.modules:
-        threading.Thread(target=importlib.import_module, args=("reference",), daemon=True).start()
-
-
 def grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path | None = None,
                  started: float | None = None, sandbox: SandboxSession | None = None) -> GradeResult:
     """Grade an already-read submission against ``suite`` (default: the hidden suite), in
     ``sandbox`` when the caller has already spawned it (``autograder.grading.student.sandbox_session``)."""
     started = time.monotonic() if started is None else started
-    _prewarm_oracle()
     with open_session(submission, assignment.limits, time_budget_s(assignment), session=sandbox) as session:
         if session.load_error:
             return _failed_result(assignment, submission.student_id, started,

@@ -145,7 +145,7 @@ except ImportError:
     _MISSING_KIT = {message!r}
 else:
     _MISSING_KIT = None
-    pytest_plugins = ["autograder.suite.plugin"]
+    pytest_plugins = ["autograder.suite.plugin", "autograder.grading.direct"]
 
 _DEFAULT = Path(__file__).resolve().parent.parent / "{module}.py"
 

@@ -8,7 +8,10 @@ a suite directly::
 
 Student code never runs in the pytest process: the fixture starts a sandboxed
 worker and hands the suite a proxy. The grader installs its own factory in
-``config.stash[STUDENT_FACTORY]`` to share one prepared submission.
+``config.stash[STUDENT_FACTORY]`` to share one prepared submission; for a run
+by hand, the ``pytest_autograder_student`` hook asks the grading side
+(``autograder.grading.direct``, registered beside this plugin) for one. This
+module, part of what suites are written with, imports nothing of the grader.
 """
 
 from __future__ import annotations
@@ -39,14 +42,27 @@ def pytest_configure(config: pytest.Config) -> None:
                    "only as far as its skill's value checks pass")
 
 
+class _Hooks:
+    """The hook through which the grading side gives a suite run by hand its ``student``."""
+
+    @pytest.hookspec(firstresult=True)
+    def pytest_autograder_student(self, config: pytest.Config, path: Path) -> StudentFactory | None:
+        """A factory for the submission at ``path`` (``--submission``), or None: the grading
+        side answers (``autograder.grading.direct``); this plugin never imports it."""
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    pluginmanager.add_hookspecs(_Hooks)
+
+
 def _factory_from_option(config: pytest.Config) -> StudentFactory:
     option = config.getoption("--submission")
     if option is None:
         raise pytest.UsageError("this suite needs a submission: pass --submission PATH")
-    from autograder.grading.student import sandboxed_student  # heavy: only when a suite runs
-
-    path = Path(option)
-    return lambda: sandboxed_student(path)
+    factory: StudentFactory | None = config.hook.pytest_autograder_student(config=config, path=Path(option))
+    if factory is None:
+        raise pytest.UsageError("--submission needs the kit's grading plugin: add -p autograder.grading.direct")
+    return factory
 
 
 @pytest.fixture(scope="session")

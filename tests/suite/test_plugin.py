@@ -46,7 +46,8 @@ class Recorder:
 
 def run_pytest(suite: Path, *args: str, plugins: tuple[Any, ...] = ()) -> tuple[int, Recorder]:
     recorder = Recorder()
-    argv = ["-p", "autograder.suite.plugin", "-p", "no:cacheprovider", "--import-mode=importlib",
+    argv = ["-p", "autograder.suite.plugin", "-p", "autograder.grading.direct",
+            "-p", "no:cacheprovider", "--import-mode=importlib",
             "-o", "addopts=", "--strict-markers", "-q", "--rootdir", str(suite), *args, str(suite)]
     try:
         with contextlib.redirect_stdout(io.StringIO()):
@@ -131,3 +132,25 @@ def test_strict_student_raises_on_floating_point_errors_in_the_students_code(tmp
     _, recorder = run_pytest(suite, "--submission", str(overflowing))
     assert recorder.outcomes == {"test_lenient": "passed", "test_strict": "failed"}
     assert "FloatingPointError" in recorder.messages["test_strict"] and "overflow" in recorder.messages["test_strict"]
+
+
+def test_the_suite_plugin_imports_nothing_of_the_grader() -> None:
+    """What suites are written with sits below the grader: it asks for a student through a hook."""
+    import subprocess
+
+    probe = ("import sys, autograder.suite.plugin, autograder.suite\n"
+             "print(sorted(m for m in sys.modules if m.startswith('autograder.grading')))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_without_the_grading_plugin_the_option_says_what_to_add(tmp_path: Path) -> None:
+    suite = write_suite(tmp_path / "suite", test_s=SUITE)
+    good = submission_file(tmp_path, "alice.py", GOOD)
+    recorder = Recorder()
+    argv = ["-p", "autograder.suite.plugin", "-p", "no:cacheprovider", "-p", "no:autograder.grading.direct",
+            "--import-mode=importlib", "-o", "addopts=", "-q", "--rootdir", str(suite), "--submission", str(good),
+            str(suite)]
+    with contextlib.redirect_stdout(io.StringIO()):
+        pytest.main(argv, plugins=[recorder])
+    assert "add -p autograder.grading.direct" in recorder.messages["test_relu"]

@@ -10,8 +10,10 @@ of it (``autograder.grading.forked``), which starts with all of that done and wi
 modules exactly as imported, never as a previous student left them.
 
 Warming runs the suite once on the instructor solution, in the sandbox like any submission,
-so the reference computes (and caches) every expected value the suite asks for, then imports
-the suite afresh. Without a solution (a student's release folder), only the imports are warmed.
+so the reference computes (and caches) every expected value the suite asks for, then collects
+the suite afresh and keeps it live (``run.collect_suite``): a fork runs its items without
+configuring or collecting pytest again. Without a solution (a student's release folder), only
+the imports and the collection are warmed.
 """
 
 from __future__ import annotations

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -30,6 +29,8 @@ from autograder.terminal import is_terminal
 from autograder.wording import plural
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from autograder.grading.batch import BatchReport, Executor
     from autograder.validate import ValidationReport
 
@@ -72,6 +73,8 @@ def _progress(errors: Console) -> Progress | None:
     """A progress bar on a terminal; none in a log, where it would only add noise."""
     if not is_terminal(errors.file):
         return None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     columns = (TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     return Progress(*columns, console=errors, transient=True)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,10 +20,10 @@ from autograder.sandbox import (
     SandboxSession,
     Student,
     StudentCallError,
-    StudentFunction,
     StudentProxy,
     StudentRaised,
 )
+from autograder.sandbox.proxy import FunctionsByName
 from autograder.sandbox.wire import CallOptions
 from autograder.submission import Submission, load_submission
 
@@ -53,7 +53,7 @@ class SubmissionTimeUp(StudentCallError):
                          f"total grading time of {seconds:g} s; look for slow loops or calls that hang)")
 
 
-class DeadlineProxy:
+class DeadlineProxy(FunctionsByName):
     """A ``StudentProxy`` whose calls share one deadline for the whole submission.
 
     Each call may take at most the smaller of its own timeout and the time left;
@@ -68,15 +68,6 @@ class DeadlineProxy:
         self._budget_s = budget_s
         self._call_timeout_s = call_timeout_s
         self._log = log
-
-    def __getattr__(self, name: str) -> Callable[..., Any]:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return self.function(name)
-
-    def function(self, name: str) -> Callable[..., Any]:
-        """The student function ``name``, bounded by the submission's deadline."""
-        return StudentFunction(self._call, name)
 
     def _call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         remaining = self._deadline - time.monotonic()

@@ -51,7 +51,8 @@ from autograder.assignment import (
 )
 from autograder.grading.outcomes import CaseOutcome
 from autograder.grading.results import format_points
-from autograder.sandbox import InputChanged, StudentFunction, StudentRaised, wire
+from autograder.sandbox import InputChanged, StudentRaised, wire
+from autograder.sandbox.proxy import FunctionsByName
 from autograder.sandbox.session import BadResult, MissingFunction
 from autograder.sandbox.wire import CallOptions
 
@@ -87,7 +88,7 @@ def _student_frames(err: BaseException) -> str:
     return "Traceback (most recent call last):\n" + "".join(lines)
 
 
-class KernelStudent:
+class KernelStudent(FunctionsByName):
     """The ``student`` a suite talks to, over the functions of a namespace in this process.
 
     A ``Student`` like the sandbox's ``StudentProxy``, with the same data discipline: arguments are
@@ -103,16 +104,6 @@ class KernelStudent:
         self._options = options or CallOptions()
         self._on_call = on_call
 
-    def __getattr__(self, name: str) -> Callable[..., Any]:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return self.function(name)
-
-    def function(self, name: str) -> Callable[..., Any]:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return StudentFunction(self._call, name)
-
     def has(self, name: str) -> bool:
         return not name.startswith("_") and callable(self._namespace.get(name))
 
@@ -123,10 +114,8 @@ class KernelStudent:
     def with_options(self, *, timeout: float | None = None, errstate: bool | None = None,
                      readonly_inputs: bool | None = None) -> KernelStudent:
         """Other call options; ``timeout`` is accepted and ignored (nbgrader times the cell)."""
-        current = self._options
-        return KernelStudent(self._namespace, on_call=self._on_call, options=CallOptions(
-            errstate=current.errstate if errstate is None else errstate,
-            readonly_inputs=current.readonly_inputs if readonly_inputs is None else readonly_inputs))
+        return KernelStudent(self._namespace, on_call=self._on_call,
+                             options=self._options.updated(errstate=errstate, readonly_inputs=readonly_inputs))
 
     def _call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         function = self._namespace.get(name)

@@ -60,7 +60,28 @@ class StudentFunction:
         return f"<student function {self.__name__}>"
 
 
-class StudentProxy:
+class FunctionsByName:
+    """``student.sigmoid`` is ``student.function("sigmoid")``, whose calls go to ``_call``. Private
+    names are refused, so tests and tools probing dunders (``__wrapped__``, ``_pytest...``)
+    never reach the submission. The base of every ``Student``."""
+
+    def __getattr__(self, name: str) -> StudentFunction:
+        # Only reached for names not found normally.
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self.function(name)
+
+    def function(self, name: str) -> StudentFunction:
+        """The student function ``name`` (a missing one fails when it is called)."""
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return StudentFunction(self._call, name)
+
+    def _call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+
+class StudentProxy(FunctionsByName):
     """Attribute access to the public functions of one sandboxed submission.
 
     ``timeout`` (seconds) overrides the session's call timeout; ``errstate``
@@ -75,18 +96,6 @@ class StudentProxy:
         self._session = session
         self._timeout = timeout
         self._options = CallOptions(errstate=errstate, readonly_inputs=readonly_inputs)
-
-    def __getattr__(self, name: str) -> StudentFunction:
-        # Only reached for names not found normally; private ones never go to the worker.
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return self.function(name)
-
-    def function(self, name: str) -> StudentFunction:
-        """The student function ``name`` (MissingFunction is raised when it is called)."""
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return StudentFunction(self._call, name)
 
     def _call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """Run the student's function in the sandbox; see ``SandboxSession.call``."""
@@ -104,11 +113,9 @@ class StudentProxy:
     def with_options(self, *, timeout: float | None = None, errstate: bool | None = None,
                      readonly_inputs: bool | None = None) -> StudentProxy:
         """A proxy over the same session with other call options (None keeps the current one)."""
-        current = self._options
-        return StudentProxy(
-            self._session, self._timeout if timeout is None else timeout,
-            errstate=current.errstate if errstate is None else errstate,
-            readonly_inputs=current.readonly_inputs if readonly_inputs is None else readonly_inputs)
+        options = self._options.updated(errstate=errstate, readonly_inputs=readonly_inputs)
+        return StudentProxy(self._session, self._timeout if timeout is None else timeout,
+                            errstate=options.errstate, readonly_inputs=options.readonly_inputs)
 
     def __dir__(self) -> list[str]:
         report = self._session.loaded

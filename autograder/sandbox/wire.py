@@ -378,6 +378,11 @@ class CallOptions:
     errstate: bool = False
     readonly_inputs: bool = False
 
+    def updated(self, *, errstate: bool | None = None, readonly_inputs: bool | None = None) -> CallOptions:
+        """These options with those given changed (None keeps the current one)."""
+        return CallOptions(errstate=self.errstate if errstate is None else errstate,
+                           readonly_inputs=self.readonly_inputs if readonly_inputs is None else readonly_inputs)
+
 
 def call_request(request_id: int, function: str, args: Any, kwargs: dict[str, Any], *,
                  options: CallOptions = CallOptions()) -> dict[str, Any]:

@@ -127,18 +127,11 @@ def _flush_output() -> None:
             pass
 
 
-def _safe_str(err: BaseException) -> str:
-    """str(err), tolerating a student __str__ that raises."""
-    try:
-        text = str(err)
-    except BaseException:
-        return "<exception message could not be rendered>"
-    return text if isinstance(text, str) else "<exception message is not text>"
-
-
 def _error_info(err: BaseException, filenames: Container[str]) -> Message:
     """The wire form of ``err`` with a traceback of the submission's frames only."""
     import traceback
+
+    from statements import safe_str
 
     try:
         frames = [f for f in traceback.extract_tb(err.__traceback__) if f.filename in filenames]
@@ -146,11 +139,11 @@ def _error_info(err: BaseException, filenames: Container[str]) -> Message:
         if isinstance(err, SyntaxError):
             lines += traceback.format_exception_only(type(err), err)
         else:
-            lines.append(f"{type(err).__name__}: {_safe_str(err)}\n")
+            lines.append(f"{type(err).__name__}: {safe_str(err)}\n")
         text = "Traceback (most recent call last):\n" + "".join(lines) if frames else "".join(lines)
     except BaseException:
         text = ""
-    message = _safe_str(err)
+    message = safe_str(err)
     if isinstance(err, SystemExit):
         message = f"SystemExit({message}) was raised"
     return {"type": type(err).__name__, "message": message[:4000], "traceback": text[:16000]}
@@ -262,6 +255,7 @@ def _run_call(module: object, request: Message, filenames: Container[str]) -> Me
 def _pack_response(request_id: int, response: Message, max_bytes: int) -> bytes:
     """The frame for ``response``, or a bad_result frame if it cannot be sent."""
     import wire
+    from statements import safe_str
 
     try:
         frame: bytes = wire.pack_message({"id": request_id, **response})
@@ -269,7 +263,7 @@ def _pack_response(request_id: int, response: Message, max_bytes: int) -> bytes:
             return frame
         reason = f"the result is too large to send ({len(frame) // 1024 // 1024} MiB)"
     except BaseException as err:  # UnsupportedValue, or student code failing in a conversion
-        reason = f"the result cannot be sent to the grader: {_safe_str(err)[:500]}"
+        reason = f"the result cannot be sent to the grader: {safe_str(err)[:500]}"
     refusal: bytes = wire.pack_message({"id": request_id, "ok": False, "bad_result": reason})
     return refusal
 

@@ -81,6 +81,12 @@ def marks_of(item: pytest.Item) -> CaseMarks | None:
     return CaseMarks(marker.args[0], float(weight), item.get_closest_marker("contract") is not None)
 
 
+def _skill_of(item: pytest.Item) -> str:
+    """The skill an item measures; ``UNMARKED`` when its marker is missing or malformed."""
+    marks = marks_of(item)
+    return UNMARKED if marks is None else marks.skill
+
+
 def _failure(report: pytest.TestReport, excinfo: BaseException | None) -> tuple[str, FailureKind, str]:
     """The student-facing message of a failed report, its kind, and instructor-only detail."""
     if isinstance(excinfo, StudentRaised) and excinfo.type == "NotImplementedError":
@@ -130,7 +136,7 @@ class _Collector:
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
         if self.skills is None:
             return
-        kept = [item for item in items if (marks_of(item) or CaseMarks(UNMARKED, 1.0, False)).skill in self.skills]
+        kept = [item for item in items if _skill_of(item) in self.skills]
         dropped = [item for item in items if item not in kept]
         if dropped:
             config.hook.pytest_deselected(items=dropped)
@@ -316,8 +322,7 @@ def _run_collected(suite: CollectedSuite, factory: StudentFactory, diagnosis: Ca
     """Run the live ``suite``'s items for one student: what ``pytest.main`` would do after collection."""
     collector = _Collector(factory, diagnosis, skills)
     suite.config.stash[STUDENT_FACTORY] = factory
-    items = [item for item in suite.items
-             if skills is None or (marks_of(item) or CaseMarks(UNMARKED, 1.0, False)).skill in skills]
+    items = [item for item in suite.items if skills is None or _skill_of(item) in skills]
     collector.items = items
     suite.config.pluginmanager.register(collector)
     sink = io.StringIO()
@@ -330,8 +335,10 @@ def _run_collected(suite: CollectedSuite, factory: StudentFactory, diagnosis: Ca
                 for report in runtestprotocol(item, log=False, nextitem=following):
                     collector.pytest_runtest_logreport(report)
     finally:
+        # No save_expectations() here: this is a fork of a warm process, whose own run of the
+        # solution saved what the reference derived; a value new to one student would only be
+        # written again by every fork that meets it.
         suite.config.pluginmanager.unregister(collector)
-        save_expectations()
     return SuiteRun(tuple(collector.outcomes()), (*suite.errors, *collector.errors))
 
 

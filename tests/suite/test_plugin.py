@@ -44,9 +44,12 @@ class Recorder:
             self.messages[name] = report.longreprtext
 
 
-def run_pytest(suite: Path, *args: str, plugins: tuple[Any, ...] = ()) -> tuple[int, Recorder]:
+def run_pytest(suite: Path, *args: str, plugins: tuple[Any, ...] = (),
+               grading_plugin: str = "autograder.grading.direct") -> tuple[int, Recorder]:
+    """``pytest`` on ``suite`` in this process; its modules are forgotten afterwards (pytest
+    would otherwise reuse a ``test_s`` module of one test's suite for the next one's)."""
     recorder = Recorder()
-    argv = ["-p", "autograder.suite.plugin", "-p", "autograder.grading.direct",
+    argv = ["-p", "autograder.suite.plugin", "-p", grading_plugin,
             "-p", "no:cacheprovider", "--import-mode=importlib",
             "-o", "addopts=", "--strict-markers", "-q", "--rootdir", str(suite), *args, str(suite)]
     try:
@@ -147,10 +150,5 @@ def test_the_suite_plugin_imports_nothing_of_the_grader() -> None:
 def test_without_the_grading_plugin_the_option_says_what_to_add(tmp_path: Path) -> None:
     suite = write_suite(tmp_path / "suite", test_s=SUITE)
     good = submission_file(tmp_path, "alice.py", GOOD)
-    recorder = Recorder()
-    argv = ["-p", "autograder.suite.plugin", "-p", "no:cacheprovider", "-p", "no:autograder.grading.direct",
-            "--import-mode=importlib", "-o", "addopts=", "-q", "--rootdir", str(suite), "--submission", str(good),
-            str(suite)]
-    with contextlib.redirect_stdout(io.StringIO()):
-        pytest.main(argv, plugins=[recorder])
+    _, recorder = run_pytest(suite, "--submission", str(good), grading_plugin="no:autograder.grading.direct")
     assert "add -p autograder.grading.direct" in recorder.messages["test_relu"]

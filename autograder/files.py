@@ -21,17 +21,19 @@ def umask() -> int:
     return mask
 
 
-def write_atomically(path: Path, data: str | bytes) -> None:
+def write_atomically(path: Path, data: str | bytes, *, private: bool = False) -> None:
     """Write ``data`` (text as UTF-8) to ``path`` so readers see the old file or the new one, never half.
 
     The file gets the usual permissions (0666 less the umask), not mkstemp's 0600, so
-    teaching assistants in the owner's group can read the results. A failure leaves the
-    old file and no temporary file behind.
+    teaching assistants in the owner's group can read the results; a ``private`` file (the
+    kit's caches, which hold expected values) stays 0600. A failure leaves the old file and
+    no temporary file behind.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        os.fchmod(fd, 0o666 & ~umask())
+        if not private:
+            os.fchmod(fd, 0o666 & ~umask())
         with os.fdopen(fd, "wb") as handle:
             handle.write(data.encode("utf-8") if isinstance(data, str) else data)
         os.replace(tmp, path)

@@ -12,11 +12,10 @@ built again. A missing, unreadable or unwritable cache only costs the build.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 
 from autograder.assignment import Assignment
+from autograder.files import write_atomically
 from autograder.suite.expectation_cache import cache_folder
 
 _PIPELINE = Path(__file__).resolve().parent / "release"
@@ -45,18 +44,10 @@ def solution_source(assignment: Assignment) -> str:
 
     text = build(assignment)
     if path is not None:
-        _write_quietly(path, text)
+        try:
+            write_atomically(path, text, private=True)
+        except OSError:
+            pass  # not kept: built again next time
     return text
 
 
-def _write_quietly(path: Path, text: str) -> None:
-    temporary = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temporary, path)
-    except OSError:
-        if temporary is not None:
-            Path(temporary).unlink(missing_ok=True)

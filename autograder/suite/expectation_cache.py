@@ -53,7 +53,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 import threading
 import types
 from collections.abc import Callable, Mapping
@@ -62,6 +61,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from autograder.files import write_atomically
 
 CACHE_ENV = "AUTOGRADER_CACHE"
 """Names the cache folder, or ``off`` to keep expected values in memory only."""
@@ -317,24 +318,15 @@ def read_entries(path: Path, expected_hash: str) -> dict[str, Any]:
 
 
 def write_entries(path: Path, reference: str, suite: Path, entries: Mapping[str, Any]) -> bool:
-    """Write one cache file atomically (temporary file, then ``os.replace``); False if
+    """Write one cache file atomically (``autograder.files.write_atomically``, private); False if
     that failed, which is never an error: the values are recomputed next time."""
     document = {"format": FORMAT, "reference": reference, "suite": str(suite), "entries": dict(entries)}
-    temporary: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(document, out, separators=(",", ":"))
-        os.replace(temporary, path)
-        return True
+        write_atomically(path, json.dumps(document, separators=(",", ":")), private=True)
     except (OSError, TypeError, ValueError):
-        if temporary is not None:
-            try:
-                os.unlink(temporary)
-            except OSError:
-                pass
         return False
+    return True
 
 
 # ---------------------------------------------------------------- the memo

@@ -39,7 +39,6 @@ from autograder.sandbox.launcher import (
     WorkerProcess,
     confirm_bwrap,
     describe_exit,
-    presumed_kind,
     sandbox_kind,
     start_worker,
 )
@@ -204,23 +203,25 @@ class SandboxSession:
         sandbox's own start-up this way."""
         if self._closed or self._loaded is not None or self._spawned is not None:
             return
-        self._spawned = start_worker(self._program, self._filename, self.limits, self._capture,
-                                     self._kind or presumed_kind())
+        self._spawned = self._start(self._kind)
+
+    def _start(self, kind: SandboxKind | None) -> WorkerProcess:
+        """A new worker for the program (``kind`` None: the presumed one, see ``start_worker``)."""
+        return start_worker(self._program, self._filename, self.limits, self._capture, kind)
 
     def _started_worker(self) -> WorkerProcess:
         """A worker that has said hello. bwrap is presumed to work until a bwrap worker fails to
         start; then its self-test decides, and only a failed self-test falls back."""
         worker, self._spawned = self._spawned, None
         if worker is None:
-            worker = start_worker(self._program, self._filename, self.limits, self._capture,
-                                  self._kind or presumed_kind())
+            worker = self._start(self._kind)
         kind = worker.kind
         try:
             self._await_hello(worker)
         except SandboxUnavailable:
             if self._kind is not None or kind != "bwrap" or sandbox_kind() == "bwrap":
                 raise
-            worker = start_worker(self._program, self._filename, self.limits, self._capture, "fallback")
+            worker = self._start("fallback")
             self._await_hello(worker)
         if worker.kind == "bwrap":
             confirm_bwrap()

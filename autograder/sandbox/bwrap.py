@@ -120,13 +120,17 @@ def confirm_bwrap() -> None:
     _bwrap_started = True
 
 
+def _forced() -> str:
+    """What the operator forces with AUTOGRADER_SANDBOX: "bwrap", "fallback", or "" for nothing."""
+    return os.environ.get(KIND_ENV, "").strip().lower()
+
+
 def presumed_kind() -> SandboxKind:
     """The kind to start a worker with, without waiting for the self-test (~0.2-0.4 s, the time of
     a worker start): bwrap whenever it is on PATH and has not failed its self-test. A bwrap worker
     that then sends no hello runs the self-test (``SandboxSession``), and only a failed self-test
     falls back; a worker that said hello confirms bwrap for the process (``confirm_bwrap``)."""
-    forced = os.environ.get(KIND_ENV, "").strip().lower()
-    if forced == "fallback" or shutil.which("bwrap") is None:
+    if _forced() == "fallback" or shutil.which("bwrap") is None:
         return "fallback"
     if bwrap_self_test.cache_info().currsize:
         return sandbox_kind()
@@ -139,7 +143,7 @@ def sandbox_kind() -> SandboxKind:
     The operator may force either with AUTOGRADER_SANDBOX; forcing "bwrap" when
     it does not work raises SandboxUnavailable rather than silently degrading.
     """
-    forced = os.environ.get(KIND_ENV, "").strip().lower()
+    forced = _forced()
     if forced == "fallback":
         return "fallback"
     if _bwrap_started:
@@ -152,10 +156,9 @@ def sandbox_kind() -> SandboxKind:
 
 def sandbox_kind_reason() -> str:
     """One line explaining the current ``sandbox_kind()``."""
-    if os.environ.get(KIND_ENV, "").strip().lower() == "fallback":
+    if _forced() == "fallback":
         return f"fallback forced by {KIND_ENV}=fallback"
     return bwrap_self_test() or "bubblewrap works"
-
 
 
 def prepare_bwrap(host: HostPaths, scratch: Path, program: bytes, config: dict[str, object],

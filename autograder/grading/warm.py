@@ -9,7 +9,8 @@ assignment's suite (``warm_up``, once per suite content) and grades each submiss
 of it (``autograder.grading.forked``), which starts with all of that done and with the suite's
 modules exactly as imported, never as a previous student left them.
 
-Warming runs the suite once on the instructor solution, in the sandbox like any submission,
+Warming also starts one bubblewrap sandbox whose fork server hands each submission a fresh worker
+(``autograder.sandbox.warm_sandbox``). Warming runs the suite once on the instructor solution, in the sandbox like any submission,
 so the reference computes (and caches) every expected value the suite asks for, then collects
 the suite afresh and keeps it live (``run.collect_suite``): a fork runs its items without
 configuring or collecting pytest again. Without a solution (a student's release folder), only
@@ -54,8 +55,24 @@ def suite_key(suite: Path) -> tuple[tuple[str, int, int], ...]:
 
 
 def warm_up(assignment: Assignment, suite: Path) -> None:
-    """Prepare this process to grade ``assignment`` against ``suite`` (once per suite content)."""
+    """Prepare this process to grade ``assignment`` against ``suite`` (once per suite content),
+    and keep its warm sandbox running (started again if it has ended)."""
     _warmed(assignment, suite, suite_key(suite))
+    _keep_sandbox_warm(assignment)
+
+
+def _keep_sandbox_warm(assignment: Assignment) -> None:
+    """A warm bubblewrap sandbox for this process (``autograder.sandbox.warm_sandbox``); without
+    bwrap, or if it cannot start, workers start the cold way."""
+    from autograder.grading.student import sandbox_limits
+    from autograder.sandbox import SandboxUnavailable, sandbox_kind
+    from autograder.sandbox.warm_sandbox import start_warm_sandbox
+
+    if sandbox_kind() == "bwrap":
+        try:
+            start_warm_sandbox(sandbox_limits(assignment.limits))
+        except SandboxUnavailable:
+            pass
 
 
 @functools.lru_cache(maxsize=8)
@@ -65,6 +82,7 @@ def _warmed(assignment: Assignment, suite: Path, key: object) -> None:
     from autograder.sandbox import sandbox_kind
 
     sandbox_kind()  # the bwrap probe, once
+    _keep_sandbox_warm(assignment)
     diagnoser_for(assignment).warm()
     _run_solution(assignment, suite)
     collect_suite(suite)  # imported afresh: what every fork starts from

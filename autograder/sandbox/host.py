@@ -3,6 +3,7 @@ and the command that starts it."""
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import importlib.util
 import json
@@ -23,6 +24,8 @@ PR_SET_PDEATHSIG = 1
 KIT_PACKAGES = ("autograder", "reference", "assignments")  # must never be importable inside
 SANDBOX_MODULES = ("worker.py", "wire.py", "statements.py", "standins.py")
 """The kit's only files inside the sandbox: the worker and the modules it imports (stdlib and numpy only)."""
+WARM_SANDBOX_MODULES = (*SANDBOX_MODULES, "forkserver.py")
+"""A warm sandbox's: the same, and the fork server that starts the workers."""
 PROGRAM_FILE = "submission.json"
 THREAD_ENV = {name: "1" for name in
                ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")}
@@ -83,3 +86,13 @@ def worker_env(home: str) -> dict[str, str]:
     return {"PATH": "/usr/bin:/bin", "HOME": home, "TMPDIR": home, "LANG": "C.UTF-8", **THREAD_ENV}
 
 
+
+
+def sized_pipe(size: int = PIPE_BYTES) -> tuple[int, int]:
+    """An O_CLOEXEC pipe, enlarged so big arrays need fewer wake-ups."""
+    read_fd, write_fd = os.pipe()
+    try:
+        fcntl.fcntl(write_fd, fcntl.F_SETPIPE_SZ, size)
+    except OSError:
+        pass
+    return read_fd, write_fd

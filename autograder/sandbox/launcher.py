@@ -60,7 +60,6 @@ it, but a grader that is itself SIGKILLed leaves it behind.
 from __future__ import annotations
 
 import ctypes
-import fcntl
 import os
 import resource
 import select
@@ -73,16 +72,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from autograder.sandbox.bwrap import confirm_bwrap, prepare_bwrap, presumed_kind, sandbox_kind, sandbox_kind_reason
 from autograder.sandbox.capture import CapturedOutput, OutputCapture
 from autograder.sandbox.fallback import prepare_fallback
-from autograder.sandbox.host import PIPE_BYTES, PR_SET_PDEATHSIG, Command, host_paths
+from autograder.sandbox.host import PR_SET_PDEATHSIG, Command, host_paths, sized_pipe
 from autograder.sandbox.limits import KIND_ENV, NOBODY, SandboxKind, SandboxLimits, SandboxUnavailable
 from autograder.sandbox.program import Program
 
 __all__ = ["KIND_ENV", "NOBODY", "CapturedOutput", "OutputCapture", "SandboxKind", "SandboxLimits",
-           "SandboxUnavailable", "WorkerProcess", "confirm_bwrap", "describe_exit", "presumed_kind",
+           "SandboxUnavailable", "Worker", "WorkerProcess", "confirm_bwrap", "describe_exit", "presumed_kind",
            "sandbox_kind", "sandbox_kind_reason", "start_worker"]
 
 
@@ -138,16 +138,6 @@ def _pid_namespace(pid: int) -> str | None:
         return None
 
 
-def _pipe(size: int) -> tuple[int, int]:
-    """An O_CLOEXEC pipe, enlarged so big arrays need fewer wake-ups."""
-    read_fd, write_fd = os.pipe()
-    try:
-        fcntl.fcntl(write_fd, fcntl.F_SETPIPE_SZ, size)
-    except OSError:
-        pass
-    return read_fd, write_fd
-
-
 @dataclass
 class _Tracked:
     """A process of the worker, remembered with its start time to survive pid reuse."""
@@ -156,8 +146,30 @@ class _Tracked:
     start: int
 
 
+class Worker(Protocol):
+    """One running worker, started on its own (``WorkerProcess``) or forked by a warm sandbox
+    (``warm_sandbox.ForkedWorker``). The grader writes ``request_fd`` and reads ``response_fd``."""
+
+    kind: SandboxKind
+    request_fd: int
+    response_fd: int
+
+    @property
+    def pid(self) -> int: ...
+
+    def track(self) -> None: ...
+
+    def leftover_pids(self) -> list[int]: ...
+
+    def is_quiet(self) -> bool: ...
+
+    def exit_status(self, wait_s: float) -> int | None: ...
+
+    def kill(self) -> None: ...
+
+
 class WorkerProcess:
-    """One running worker. The grader writes ``request_fd`` and reads ``response_fd``."""
+    """One running worker started on its own. The grader writes ``request_fd`` and reads ``response_fd``."""
 
     def __init__(self, kind: SandboxKind, popen: subprocess.Popen[bytes], request_fd: int,
                  response_fd: int, scratch: Path, drainers: list[threading.Thread]) -> None:
@@ -294,17 +306,26 @@ def describe_exit(status: int | None, kind: SandboxKind, limits: SandboxLimits) 
 
 
 def start_worker(program: Program, filename: str, limits: SandboxLimits, capture: OutputCapture,
-                 kind: SandboxKind | None = None) -> WorkerProcess:
+                 kind: SandboxKind | None = None) -> Worker:
     """Start a worker for ``program`` (its frames shown in tracebacks as ``filename``).
 
     The caller reads the hello frame, then the load report, from ``response_fd``.
     Raises SandboxUnavailable if the sandbox cannot be set up.
     """
     kind = kind or presumed_kind()
+    if kind == "bwrap":
+        from autograder.sandbox.warm_sandbox import stop_warm_sandbox, warm_sandbox_for
+
+        warm = warm_sandbox_for(limits)
+        if warm is not None:
+            try:
+                return warm.spawn(program, filename, limits, capture)
+            except SandboxUnavailable:
+                stop_warm_sandbox()  # from now on this process starts its workers the cold way
     scratch = Path(tempfile.mkdtemp(prefix="autograder-sandbox-"))
     fds: list[int] = []
     try:
-        fds = [*_pipe(PIPE_BYTES), *_pipe(PIPE_BYTES)]  # request r/w, response r/w
+        fds = [*sized_pipe(), *sized_pipe()]  # request r/w, response r/w
         config: dict[str, object] = {"filename": filename, "request_fd": fds[0], "response_fd": fds[3],
                                      "max_frame_bytes": limits.max_frame_bytes,
                                      "processes": limits.processes}

@@ -5,7 +5,8 @@ their position in the notebook (markdown cells count too), so a report can say
 "cell 7, line 2". With ``keep_going`` every top-level statement runs on its
 own and one that raises costs only itself, as a notebook's cells do in
 Jupyter; without it the first failure stops the import (plain module
-semantics). The worker reads the program as JSON from a read-only file.
+semantics). The worker reads the program as JSON: from a read-only file, or, forked by a warm
+sandbox, from its request pipe.
 """
 
 from __future__ import annotations
@@ -39,6 +40,6 @@ class Program:
         return cls((CodeCell(source),), keep_going)
 
     def to_json(self) -> bytes:
-        """The file the worker reads (``statements.read_program`` on the other side)."""
+        """The file the worker reads (``statements.parse_program`` on the other side)."""
         cells = [{"number": cell.number, "source": cell.source} for cell in self.cells]
         return json.dumps({"cells": cells, "keep_going": self.keep_going}).encode("utf-8", "surrogatepass")

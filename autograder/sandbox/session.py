@@ -36,7 +36,7 @@ from autograder.sandbox.launcher import (
     SandboxKind,
     SandboxLimits,
     SandboxUnavailable,
-    WorkerProcess,
+    Worker,
     confirm_bwrap,
     describe_exit,
     sandbox_kind,
@@ -139,9 +139,9 @@ class SandboxSession:
         self._filename = Path(filename).name or "submission.py"
         self._kind = kind
         self._capture = OutputCapture(self.limits.output_bytes)
-        self._worker: WorkerProcess | None = None
-        self._spawned: WorkerProcess | None = None
-        self._retired: list[WorkerProcess] = []
+        self._worker: Worker | None = None
+        self._spawned: Worker | None = None
+        self._retired: list[Worker] = []
         self._loaded: LoadReport | None = None
         self._disabled: dict[str, str] = {}
         self._breaks: dict[str, int] = {}
@@ -205,11 +205,11 @@ class SandboxSession:
             return
         self._spawned = self._start(self._kind)
 
-    def _start(self, kind: SandboxKind | None) -> WorkerProcess:
+    def _start(self, kind: SandboxKind | None) -> Worker:
         """A new worker for the program (``kind`` None: the presumed one, see ``start_worker``)."""
         return start_worker(self._program, self._filename, self.limits, self._capture, kind)
 
-    def _started_worker(self) -> WorkerProcess:
+    def _started_worker(self) -> Worker:
         """A worker that has said hello. bwrap is presumed to work until a bwrap worker fails to
         start; then its self-test decides, and only a failed self-test falls back."""
         worker, self._spawned = self._spawned, None
@@ -227,7 +227,7 @@ class SandboxSession:
             confirm_bwrap()
         return worker
 
-    def _launch(self) -> tuple[WorkerProcess | None, LoadReport]:
+    def _launch(self) -> tuple[Worker | None, LoadReport]:
         """A fresh worker and its load report; (None, failure) if the import failed."""
         worker = self._started_worker()
         seconds = self.limits.import_timeout_s
@@ -249,7 +249,7 @@ class SandboxSession:
             return None, report
         return worker, report
 
-    def _read_load_report(self, worker: WorkerProcess, deadline: float, running: list[Location]) -> LoadReport:
+    def _read_load_report(self, worker: Worker, deadline: float, running: list[Location]) -> LoadReport:
         """The load report, after the statements the worker announced (the last kept in ``running``)."""
         while True:
             message = self._read(worker, deadline)
@@ -258,7 +258,7 @@ class SandboxSession:
                 return parse_load_report(message)
             running[:] = [location]
 
-    def _await_hello(self, worker: WorkerProcess) -> None:
+    def _await_hello(self, worker: Worker) -> None:
         """Wait for the worker's first frame, sent before any student code runs."""
         try:
             hello = self._read(worker, time.monotonic() + self.limits.startup_timeout_s)
@@ -273,7 +273,7 @@ class SandboxSession:
             raise SandboxUnavailable("the sandbox worker sent an unexpected first message")
         worker.track()  # now the sandbox's processes and PID namespace exist
 
-    def _read(self, worker: WorkerProcess, deadline: float) -> Any:
+    def _read(self, worker: Worker, deadline: float) -> Any:
         payload = wire.read_frame(worker.response_fd, max_bytes=self.limits.max_frame_bytes,
                                   deadline=deadline)
         return wire.unpack_payload(payload)
@@ -326,7 +326,7 @@ class SandboxSession:
         if function in self._disabled:
             raise FunctionDisabled(function, self._disabled[function])
 
-    def _live_worker(self) -> WorkerProcess:
+    def _live_worker(self) -> Worker:
         """The current worker, or a freshly started one after a crash, a timeout, or
         stray output between calls (the worker's state is then unknown).
 
@@ -348,7 +348,7 @@ class SandboxSession:
         self._worker = worker
         return worker
 
-    def _exchange(self, worker: WorkerProcess, function: str, request_id: int, frame: bytes,
+    def _exchange(self, worker: Worker, function: str, request_id: int, frame: bytes,
                   seconds: float) -> tuple[bool, Any, tuple[list[Any], dict[str, Any]] | None]:
         """Send one request and read its response under one deadline; maps failures.
 
@@ -386,7 +386,7 @@ class SandboxSession:
 
     # ---------------------------------------------------------------- teardown
 
-    def _retire(self, worker: WorkerProcess) -> None:
+    def _retire(self, worker: Worker) -> None:
         """Kill ``worker`` and keep it for the leftover-process check."""
         worker.kill()
         if worker not in self._retired:

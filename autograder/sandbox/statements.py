@@ -43,10 +43,9 @@ Location = dict[str, Any]  # {"cell": int | None, "line": int, "code": str}
 Announce = Callable[[Location], None]
 
 
-def read_program(path: str) -> tuple[list[dict[str, Any]], bool]:
-    """(cells, keep_going) from the program file written by the grader (``Program.to_json``)."""
-    with open(path, "rb") as handle:
-        program = json.loads(handle.read().decode("utf-8", errors="replace"))
+def parse_program(data: bytes) -> tuple[list[dict[str, Any]], bool]:
+    """(cells, keep_going) from the program written by the grader (``Program.to_json``)."""
+    program = json.loads(data.decode("utf-8", errors="replace"))
     return list(program["cells"]), bool(program["keep_going"])
 
 

@@ -279,6 +279,11 @@ def unpack_payload(payload: bytes) -> Any:
     return value
 
 
+def raw_frame(payload: bytes) -> bytes:
+    """A frame carrying ``payload`` as it is (``read_frame`` gives it back)."""
+    return _PREFIX.pack(len(payload)) + payload
+
+
 def frame_length(prefix: bytes, max_bytes: int) -> int:
     """The payload length announced by an 8-byte prefix; FrameTooLarge past ``max_bytes``."""
     if len(prefix) != _PREFIX.size:

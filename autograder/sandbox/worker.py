@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Container
+from collections.abc import Callable, Container
 from typing import Any
 
 Config = dict[str, Any]  # the CONFIG_JSON object
@@ -49,12 +49,23 @@ _DENIED_SYSCALLS = (
     # an IPC namespace (the fallback) SysV objects would even outlive the worker. The
     # worker's own wire is pipes only, and numpy needs none of these.
     "memfd_create", "memfd_secret", "shmget", "shmat", "msgget", "ipc",
+    # POSIX message queues outlive a process in its IPC namespace; tkill, pidfds and kcmp reach
+    # other processes by a handle no filter can check.
+    "mq_open", "mq_unlink", "tkill", "pidfd_open", "pidfd_send_signal", "pidfd_getfd", "kcmp",
+)
+_OWN_PROCESS_ONLY = (
+    # (syscall, argument position, its only allowed value: "pid" = this process, "self" = 0)
+    ("kill", 0, "pid"), ("tgkill", 0, "pid"), ("rt_sigqueueinfo", 0, "pid"),
+    ("rt_tgsigqueueinfo", 0, "pid"), ("prlimit64", 0, "self"), ("setpriority", 1, "self"),
+    ("ioprio_set", 1, "self"), ("sched_setaffinity", 0, "self"), ("sched_setscheduler", 0, "self"),
+    ("sched_setparam", 0, "self"), ("sched_setattr", 0, "self"), ("migrate_pages", 0, "self"),
+    ("move_pages", 0, "self"), ("get_robust_list", 0, "self"),
 )
 _CLONE_THREAD = 0x00010000
 _SUBMISSION = "submission"
 
 
-def _prepare_imports(config: Config) -> None:
+def prepare_imports(config: Config) -> None:
     """Single-threaded BLAS and a sys.path of: worker dir, private site, stdlib."""
     for name in THREAD_VARS:
         os.environ[name] = "1"  # must happen before numpy loads OpenBLAS
@@ -90,22 +101,36 @@ def _lower_process_limit(config: Config) -> None:
 
 
 def _install_seccomp() -> None:
-    """Deny process creation (threads still work) and a few dangerous syscalls."""
+    """Deny process creation (threads still work) and a few dangerous syscalls.
+
+    Whatever reaches another process is confined to this one: signals (``kill(-1)`` would reach
+    every process of the sandbox's uid: the fork server, in a warm sandbox), resource limits and
+    scheduling of others. The calls with a process argument are allowed only for this process
+    (its own pid, or 0 where 0 means "the caller").
+    """
     import errno
 
     import pyseccomp as sc
 
     rules = sc.SyscallFilter(sc.ALLOW)
+    deny = sc.ERRNO(errno.EPERM)
     for name in _DENIED_SYSCALLS:
-        try:
-            rules.add_rule(sc.ERRNO(errno.EPERM), name)
-        except (OSError, ValueError):
-            pass  # syscall unknown on this architecture
+        _add_rule(rules, deny, name)
+    me = os.getpid()
+    for name, position, allowed in _OWN_PROCESS_ONLY:
+        _add_rule(rules, deny, name, sc.Arg(position, sc.NE, me if allowed == "pid" else 0))
     # clone without CLONE_THREAD is a fork; clone3 gets ENOSYS so glibc's
     # pthread_create falls back to clone, whose flags a filter can inspect.
     rules.add_rule(sc.ERRNO(errno.EPERM), "clone", sc.Arg(0, sc.MASKED_EQ, _CLONE_THREAD, 0))
     rules.add_rule(sc.ERRNO(errno.ENOSYS), "clone3")
     rules.load()
+
+
+def _add_rule(rules: Any, action: Any, name: str, *conditions: Any) -> None:
+    try:
+        rules.add_rule(action, name, *conditions)
+    except (OSError, ValueError):
+        pass  # syscall unknown on this architecture
 
 
 def _redirect_output() -> None:
@@ -184,14 +209,14 @@ def _empty_input(runner: Any) -> Any:
     return input
 
 
-def _load_submission(config: Config) -> tuple[object | None, Message, Container[str]]:
+def _load_submission(config: Config, program: bytes) -> tuple[object | None, Message, Container[str]]:
     """(module or None, load report, file names of its cells) after running the submission's cells."""
     import types
 
     import statements
     import wire
 
-    cells, keep_going = statements.read_program(config["submission"])
+    cells, keep_going = statements.parse_program(program)
     module = types.ModuleType(_SUBMISSION)
     module.__file__ = config["filename"]
     announce = lambda location: wire.write_all(  # noqa: E731
@@ -282,20 +307,81 @@ def _serve(module: object, config: Config, filenames: Container[str]) -> None:
         wire.write_all(response_fd, _pack_response(request["id"], response, config["max_frame_bytes"]))
 
 
-def main(argv: list[str]) -> None:
-    """Entry point: set up, report hello and load status, then serve."""
-    config = json.loads(argv[1])
-    _prepare_imports(config)
+def run_submission(config: Config, program: Callable[[], bytes]) -> None:
+    """Confine this process, then report hello and load status and serve calls.
+
+    ``program`` gives the submission's program file (``Program.to_json``); it is read after the
+    seccomp filter is in place and before the hello frame.
+    """
     import wire
 
     _lower_process_limit(config)
     _install_seccomp()
     _redirect_output()
+    source = program()
     wire.write_all(config["response_fd"], wire.pack_message({"hello": "worker", "pid": os.getpid()}))
-    module, report, filenames = _load_submission(config)
+    module, report, filenames = _load_submission(config, source)
     wire.write_all(config["response_fd"], wire.pack_message(report))
     if module is not None:
         _serve(module, config, filenames)
+
+
+def _read_file(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def run_forked(config: Config, fds: list[int], server: int) -> None:
+    """A fork server's child (``forkserver``) becomes a fresh worker for one submission.
+
+    ``fds`` are its request read end, response write end, stdout and stderr write ends;
+    ``server`` is the pid of the fork server, whose death ends this process too. Every other
+    inherited fd is closed and the submission's limits set before anything is read from the
+    grader; the program arrives as the first frame on the request pipe.
+    """
+    import ctypes
+    import resource
+
+    import numpy
+    import wire
+
+    request_fd, response_fd, out_fd, err_fd = fds
+    os.setsid()
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, 9)  # SIGKILL
+    if os.getppid() != server:  # the server died before the death signal was armed
+        os._exit(1)
+    os.dup2(out_fd, 1)
+    os.dup2(err_fd, 2)
+    _close_fds_except({0, 1, 2, request_fd, response_fd})
+    limits = config["limits"]
+    for name, soft, hard in (("RLIMIT_AS", limits["memory_bytes"], limits["memory_bytes"]),
+                             ("RLIMIT_CPU", limits["cpu_seconds"], limits["cpu_seconds"] + 1),
+                             ("RLIMIT_FSIZE", limits["file_bytes"], limits["file_bytes"]),
+                             ("RLIMIT_CORE", 0, 0),
+                             ("RLIMIT_NOFILE", limits["open_files"], limits["open_files"])):
+        resource.setrlimit(getattr(resource, name), (int(soft), int(hard)))
+    numpy.random.seed()  # as a freshly started interpreter would be, not as the server's copy
+    config = {**config, "request_fd": request_fd, "response_fd": response_fd}
+    run_submission(config, lambda: wire.read_frame(request_fd, max_bytes=config["max_frame_bytes"]))
+
+
+def _close_fds_except(keep: set[int]) -> None:
+    for name in os.listdir("/proc/self/fd"):
+        if int(name) not in keep:
+            try:
+                os.close(int(name))
+            except OSError:
+                pass  # the listing's own fd, already gone
+
+
+def main(argv: list[str]) -> None:
+    """Entry point of a worker started on its own: set up, then ``run_submission``."""
+    config = json.loads(argv[1])
+    prepare_imports(config)
+    run_submission(config, lambda: _read_file(config["submission"]))
 
 
 if __name__ == "__main__":

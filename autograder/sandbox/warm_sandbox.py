@@ -1,0 +1,299 @@
+"""A warm sandbox: one bubblewrap sandbox per grading process, a fresh forked worker per submission.
+
+Starting a sandbox costs about 0.15 CPU-s (bubblewrap's namespaces and mounts, the interpreter,
+numpy), more than grading a submission once it runs. A process that grades many submissions
+(a pool worker) starts one sandbox with ``start_warm_sandbox``; inside it ``forkserver`` has
+numpy and the worker's modules imported, and ``start_worker`` then asks it for each worker:
+a fork, in milliseconds.
+
+Each worker is still its own process with its own seccomp filter, rlimits, output pipes and
+request/response pipes, all set before the submission's first line runs; the server kills the
+previous one and empties /tmp (its files, attributes and times) before forking the next, so at
+most one submission lives in the sandbox at a time. The server is non-dumpable and a worker's
+seccomp filter confines signals, rlimits and scheduling calls to the worker itself, so a
+submission can neither alter the server nor the workers it forks later. What two submissions
+graded one after the other in the same sandbox do share, and only a pair written to cooperate
+could use, is what a kernel counts: the pid and inode numbers they are given. See SECURITY.md.
+
+The grader reaches a worker through a pidfd the server hands over, so it signals and watches
+the very process, in whichever fork of the grading process it runs. Anything unexpected from
+the server (a dead server, a garbled or late answer) is ``SandboxUnavailable``: ``start_worker``
+then gives up on the warm sandbox for this process and starts workers the cold way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from typing import IO, Any
+
+from autograder.sandbox import wire
+from autograder.sandbox.bwrap import bwrap_argv
+from autograder.sandbox.capture import OutputCapture
+from autograder.sandbox.host import HERE, SANDBOX_DIR, SITE_DIR, WARM_SANDBOX_MODULES, host_paths, interpreter_argv, sized_pipe
+from autograder.sandbox.limits import SandboxKind, SandboxLimits, SandboxUnavailable
+from autograder.sandbox.program import Program
+
+MAX_ANSWER_BYTES = 4096
+KILL_WAIT_S = 5.0
+
+
+def _readable(fd: int, wait_s: float) -> bool:
+    return bool(select.select([fd], [], [], max(0.0, wait_s))[0])
+
+
+def _host_pid(pidfd: int) -> int:
+    """The pid, as this process sees it, of the process a pidfd refers to (-1 once it is gone)."""
+    with open(f"/proc/self/fdinfo/{pidfd}", encoding="ascii") as info:
+        for line in info:
+            if line.startswith("Pid:"):
+                return int(line.split()[1])
+    raise SandboxUnavailable("this kernel does not say which process a pidfd refers to")
+
+
+def _close_quietly(fd: int) -> None:
+    try:
+        os.close(fd)
+    except OSError:
+        pass
+
+
+class ForkedWorker:
+    """A worker forked by the warm sandbox's server; the same handle as a ``WorkerProcess``."""
+
+    kind: SandboxKind = "bwrap"
+
+    def __init__(self, sandbox: WarmSandbox, pidfd: int, inner_pid: int, request_fd: int,
+                 response_fd: int, drainers: list[threading.Thread]) -> None:
+        self._sandbox = sandbox
+        self._pidfd = pidfd
+        self._inner_pid = inner_pid
+        self.pid = _host_pid(pidfd)
+        self.request_fd = request_fd
+        self.response_fd = response_fd
+        self._drainers = drainers
+        self._ended = False
+        self._killed = False
+
+    def track(self) -> None:
+        """Nothing to find: a worker cannot start processes, and the pidfd names this one."""
+
+    def _has_ended(self, wait_s: float = 0.0) -> bool:
+        if not self._ended and self._pidfd >= 0:
+            self._ended = _readable(self._pidfd, wait_s)
+        return self._ended
+
+    def leftover_pids(self) -> list[int]:
+        return [] if self._has_ended() else [self.pid]
+
+    def is_quiet(self) -> bool:
+        return not self._killed and not self._has_ended() and not _readable(self.response_fd, 0.0)
+
+    def exit_status(self, wait_s: float) -> int | None:
+        """How the worker ended (``Popen.returncode`` style), waiting up to ``wait_s``; None if it runs."""
+        if not self._has_ended(wait_s):
+            return None
+        try:
+            return self._sandbox.status(self._inner_pid)
+        except SandboxUnavailable:
+            return None
+
+    def kill(self) -> None:
+        if self._killed:
+            return
+        self._killed = True
+        if not self._has_ended():
+            try:
+                signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self._has_ended(KILL_WAIT_S)
+        for fd in (self.request_fd, self.response_fd):
+            _close_quietly(fd)
+        for thread in self._drainers:
+            thread.join(timeout=2.0)
+        if self._ended:
+            _close_quietly(self._pidfd)
+            self._pidfd = -1
+
+
+class WarmSandbox:
+    """The grader's end of one fork server (``forkserver``) running in a bubblewrap sandbox."""
+
+    def __init__(self, popen: subprocess.Popen[bytes], control: socket.socket, scratch_bytes: int,
+                 log: IO[bytes]) -> None:
+        self._popen = popen
+        self._pidfd = os.pidfd_open(popen.pid)
+        self._control = control
+        self._owner = os.getpid()
+        self.scratch_bytes = scratch_bytes
+        self._log = log
+
+    @classmethod
+    def start(cls, limits: SandboxLimits) -> WarmSandbox:
+        """A fork server in a new bubblewrap sandbox, once it has said hello."""
+        host = host_paths()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        log = tempfile.TemporaryFile(prefix="autograder-forkserver-")  # what the server prints; no name left behind
+        binds = [(str(HERE / name), f"{SANDBOX_DIR}/{name}") for name in WARM_SANDBOX_MODULES]
+        config = {"site": SITE_DIR, "control_fd": theirs.fileno()}
+        argv = bwrap_argv(host, binds, limits) + interpreter_argv(
+            host.interpreter, f"{SANDBOX_DIR}/forkserver.py", config)
+        try:
+            popen = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                     pass_fds=(theirs.fileno(),), start_new_session=True,
+                                     env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")})
+        except OSError as err:
+            ours.close()
+            log.close()
+            raise SandboxUnavailable(f"cannot start the warm sandbox: {err}") from err
+        finally:
+            theirs.close()
+        sandbox = cls(popen, ours, limits.scratch_bytes, log)
+        try:
+            hello, _ = sandbox._receive(None, time.monotonic() + limits.startup_timeout_s)
+        except SandboxUnavailable:
+            sandbox.close()
+            raise
+        if hello != {"hello": "forkserver"}:
+            sandbox.close()
+            raise SandboxUnavailable("the warm sandbox sent an unexpected first message")
+        return sandbox
+
+    def alive(self) -> bool:
+        return self._control.fileno() >= 0 and not _readable(self._pidfd, 0.0)
+
+    def spawn(self, program: Program, filename: str, limits: SandboxLimits,
+              capture: OutputCapture) -> ForkedWorker:
+        """A new worker for ``program``, forked by the server; it reads the program, then says hello."""
+        deadline = time.monotonic() + limits.startup_timeout_s
+        request_r, request_w = sized_pipe()
+        response_r, response_w = sized_pipe()
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        theirs = [request_r, response_w, out_w, err_w]
+        ours = [request_w, response_r, out_r, err_r]
+        config = {"filename": filename, "max_frame_bytes": limits.max_frame_bytes,
+                  "processes": limits.processes,
+                  "limits": {"memory_bytes": limits.memory_bytes, "cpu_seconds": limits.cpu_seconds,
+                             "file_bytes": limits.file_bytes, "open_files": limits.open_files}}
+        try:
+            answer, fds = self._ask({"op": "spawn", "config": config}, theirs, deadline)
+        except BaseException:
+            for fd in ours:
+                _close_quietly(fd)
+            raise
+        finally:
+            for fd in theirs:
+                _close_quietly(fd)
+        inner_pid = answer.get("pid")
+        if type(inner_pid) is not int or len(fds) != 1:
+            for fd in (*ours, *fds):
+                _close_quietly(fd)
+            raise SandboxUnavailable("the warm sandbox answered a spawn without a worker")
+        os.set_blocking(request_w, False)
+        drainers = [capture.drain("stdout", os.fdopen(out_r, "rb", buffering=0)),
+                    capture.drain("stderr", os.fdopen(err_r, "rb", buffering=0))]
+        worker = ForkedWorker(self, fds[0], inner_pid, request_w, response_r, drainers)
+        try:
+            wire.write_all(request_w, wire.raw_frame(program.to_json()), deadline)
+        except (wire.ChannelTimeout, BrokenPipeError, OSError) as err:
+            worker.kill()
+            raise SandboxUnavailable(f"the forked worker did not take its program: {err}") from None
+        return worker
+
+    def status(self, inner_pid: int) -> int | None:
+        """How the server's child ``inner_pid`` ended (None: running, or unknown to the server)."""
+        answer, fds = self._ask({"op": "status", "pid": inner_pid}, [], time.monotonic() + 5.0)
+        for fd in fds:
+            _close_quietly(fd)
+        status = answer.get("status")
+        return status if type(status) is int else None
+
+    def _ask(self, request: dict[str, Any], fds: list[int], deadline: float) -> tuple[dict[str, Any], list[int]]:
+        """Send one request and wait for its answer (answers to requests of an earlier, killed
+        grading fork are dropped by their nonce)."""
+        nonce = os.urandom(8).hex()
+        try:
+            socket.send_fds(self._control, [json.dumps({**request, "nonce": nonce}).encode("ascii")], fds)
+        except OSError as err:
+            raise SandboxUnavailable(f"the warm sandbox is gone: {err}") from None
+        return self._receive(nonce, deadline)
+
+    def _receive(self, nonce: str | None, deadline: float) -> tuple[dict[str, Any], list[int]]:
+        while True:
+            if not _readable(self._control.fileno(), deadline - time.monotonic()):
+                raise SandboxUnavailable(f"the warm sandbox did not answer: {self._log_tail()}")
+            try:
+                message, fds, _, _ = socket.recv_fds(self._control, MAX_ANSWER_BYTES, 1)
+            except OSError as err:
+                raise SandboxUnavailable(f"the warm sandbox is gone: {err}") from None
+            if not message:
+                raise SandboxUnavailable(f"the warm sandbox ended: {self._log_tail()}")
+            try:
+                answer = json.loads(message)
+            except ValueError:
+                answer = None
+            if type(answer) is dict and answer.get("nonce") == nonce:
+                return answer, fds
+            for fd in fds:  # a stale answer, meant for a grading fork that is gone
+                _close_quietly(fd)
+
+    def _log_tail(self) -> str:
+        try:
+            size = os.fstat(self._log.fileno()).st_size
+            tail = os.pread(self._log.fileno(), 800, max(0, size - 800))  # the server's offset stays
+        except (OSError, ValueError):
+            return "no output"
+        return tail.decode("utf-8", "replace").strip() or "no output"
+
+    def close(self) -> None:
+        """End the server and its sandbox (only the process that started it does; forks just let go)."""
+        self._control.close()
+        if os.getpid() != self._owner:
+            self._log.close()
+            return
+        try:
+            os.killpg(self._popen.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        try:
+            self._popen.wait(timeout=KILL_WAIT_S)
+        except subprocess.TimeoutExpired:
+            pass
+        _close_quietly(self._pidfd)
+        self._log.close()
+
+
+_current: WarmSandbox | None = None
+
+
+def start_warm_sandbox(limits: SandboxLimits) -> None:
+    """Give this process a warm sandbox (again, if its last one ended); ``start_worker`` uses it."""
+    global _current
+    if _current is not None and _current.alive() and _current.scratch_bytes == limits.scratch_bytes:
+        return
+    stop_warm_sandbox()
+    _current = WarmSandbox.start(limits)
+
+
+def warm_sandbox_for(limits: SandboxLimits) -> WarmSandbox | None:
+    """This process's warm sandbox, when it has a live one that suits ``limits``."""
+    if _current is not None and _current.scratch_bytes == limits.scratch_bytes and _current.alive():
+        return _current
+    return None
+
+
+def stop_warm_sandbox() -> None:
+    """Let go of this process's warm sandbox; workers start the cold way from now on."""
+    global _current
+    sandbox, _current = _current, None
+    if sandbox is not None:
+        sandbox.close()

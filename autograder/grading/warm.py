@@ -10,7 +10,8 @@ of it (``autograder.grading.forked``), which starts with all of that done and wi
 modules exactly as imported, never as a previous student left them.
 
 Warming also starts one bubblewrap sandbox whose fork server hands each submission a fresh worker
-(``autograder.sandbox.warm_sandbox``). Warming runs the suite once on the instructor solution, in the sandbox like any submission,
+(``autograder.sandbox.warm_sandbox``). Warming runs the suite once on the instructor solution,
+in the sandbox like any submission,
 so the reference computes (and caches) every expected value the suite asks for, then collects
 the suite afresh and keeps it live (``run.collect_suite``): a fork runs its items without
 configuring or collecting pytest again. Without a solution (a student's release folder), only

@@ -37,7 +37,15 @@ from typing import IO, Any
 from autograder.sandbox import wire
 from autograder.sandbox.bwrap import bwrap_argv
 from autograder.sandbox.capture import OutputCapture
-from autograder.sandbox.host import HERE, SANDBOX_DIR, SITE_DIR, WARM_SANDBOX_MODULES, host_paths, interpreter_argv, sized_pipe
+from autograder.sandbox.host import (
+    HERE,
+    SANDBOX_DIR,
+    SITE_DIR,
+    WARM_SANDBOX_MODULES,
+    host_paths,
+    interpreter_argv,
+    sized_pipe,
+)
 from autograder.sandbox.limits import SandboxKind, SandboxLimits, SandboxUnavailable
 from autograder.sandbox.program import Program
 
@@ -93,6 +101,10 @@ class ForkedWorker:
     def leftover_pids(self) -> list[int]:
         return [] if self._has_ended() else [self.pid]
 
+    def running(self) -> bool:
+        """Not yet killed by the grader, nor ended on its own."""
+        return not self._killed and not self._has_ended()
+
     def is_quiet(self) -> bool:
         return not self._killed and not self._has_ended() and not _readable(self.response_fd, 0.0)
 
@@ -135,6 +147,7 @@ class WarmSandbox:
         self._owner = os.getpid()
         self.scratch_bytes = scratch_bytes
         self._log = log
+        self._latest: ForkedWorker | None = None
 
     @classmethod
     def start(cls, limits: SandboxLimits) -> WarmSandbox:
@@ -170,6 +183,11 @@ class WarmSandbox:
     def alive(self) -> bool:
         return self._control.fileno() >= 0 and not _readable(self._pidfd, 0.0)
 
+    def busy(self) -> bool:
+        """Whether the worker it forked last for this process still runs: a second session open
+        at the same time starts its worker the cold way, as the server would end the first."""
+        return self._latest is not None and self._latest.running()
+
     def spawn(self, program: Program, filename: str, limits: SandboxLimits,
               capture: OutputCapture) -> ForkedWorker:
         """A new worker for ``program``, forked by the server; it reads the program, then says hello."""
@@ -201,7 +219,7 @@ class WarmSandbox:
         os.set_blocking(request_w, False)
         drainers = [capture.drain("stdout", os.fdopen(out_r, "rb", buffering=0)),
                     capture.drain("stderr", os.fdopen(err_r, "rb", buffering=0))]
-        worker = ForkedWorker(self, fds[0], inner_pid, request_w, response_r, drainers)
+        worker = self._latest = ForkedWorker(self, fds[0], inner_pid, request_w, response_r, drainers)
         try:
             wire.write_all(request_w, wire.raw_frame(program.to_json()), deadline)
         except (wire.ChannelTimeout, BrokenPipeError, OSError) as err:
@@ -285,8 +303,9 @@ def start_warm_sandbox(limits: SandboxLimits) -> None:
 
 
 def warm_sandbox_for(limits: SandboxLimits) -> WarmSandbox | None:
-    """This process's warm sandbox, when it has a live one that suits ``limits``."""
-    if _current is not None and _current.scratch_bytes == limits.scratch_bytes and _current.alive():
+    """This process's warm sandbox, when it has a live one that suits ``limits`` and is free."""
+    if (_current is not None and _current.scratch_bytes == limits.scratch_bytes and _current.alive()
+            and not _current.busy()):
         return _current
     return None
 

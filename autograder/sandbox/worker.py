@@ -365,6 +365,7 @@ def run_forked(config: Config, fds: list[int], server: int) -> None:
         resource.setrlimit(getattr(resource, name), (int(soft), int(hard)))
     numpy.random.seed()  # as a freshly started interpreter would be, not as the server's copy
     config = {**config, "request_fd": request_fd, "response_fd": response_fd}
+    sys.argv = [os.path.abspath(__file__), json.dumps(config)]  # as a worker started on its own has it
     run_submission(config, lambda: wire.read_frame(request_fd, max_bytes=config["max_frame_bytes"]))
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from autograder.sandbox import SandboxLimits, SandboxSession, sandbox_kind, sandbox_kind_reason
 from autograder.sandbox.program import Program
+from autograder.sandbox.warm_sandbox import start_warm_sandbox, stop_warm_sandbox
 
 # Tight defaults keep hostile tests fast; individual tests override as needed.
 FAST_LIMITS = SandboxLimits(call_timeout_s=5.0, import_timeout_s=10.0)
@@ -25,8 +26,20 @@ def source(text: str) -> str:
     return textwrap.dedent(text).lstrip("\n")
 
 
+@pytest.fixture(params=["cold", "warm"])
+def sandbox_start(request: pytest.FixtureRequest) -> Iterator[str]:
+    """How workers start: "cold" (a sandbox each) or "warm" (forked by this process's warm
+    sandbox, as a grading pool's are), so every guarantee is checked both ways."""
+    if request.param == "warm":
+        if sandbox_kind() != "bwrap":
+            pytest.skip(f"a warm sandbox needs bubblewrap ({sandbox_kind_reason()})")
+        start_warm_sandbox(FAST_LIMITS)
+    yield request.param
+    stop_warm_sandbox()
+
+
 @pytest.fixture
-def make_session() -> Iterator[Callable[..., SandboxSession]]:
+def make_session(sandbox_start: str) -> Iterator[Callable[..., SandboxSession]]:
     """Factory ``make_session(src, **limit_overrides)`` (``src`` a source text or a ``Program``);
     closes every session and checks that none of its processes survived."""
     sessions: list[SandboxSession] = []

@@ -1,0 +1,159 @@
+"""A warm sandbox hands each submission a fresh worker, and nothing of one reaches the next.
+
+Every test in this folder that uses ``make_session`` also runs with workers forked by a warm
+sandbox (the ``sandbox_start`` fixture); these are the guarantees only a shared sandbox needs.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+
+import pytest
+
+from autograder.sandbox import SandboxSession, StudentRaised
+from autograder.sandbox.warm_sandbox import start_warm_sandbox, stop_warm_sandbox, warm_sandbox_for
+
+from .conftest import FAST_LIMITS, requires_bwrap, source
+
+pytestmark = requires_bwrap
+
+LEAVES_TRACES = source("""
+    import os
+    os.environ["LEFT_BY"] = "alice"
+    with open("/tmp/answers.txt", "w") as handle:
+        handle.write("alice's answers")
+    os.makedirs("/tmp/deep/er")
+    with open("/tmp/deep/er/file", "w") as handle:
+        handle.write("x")
+    os.chmod("/tmp/deep/er", 0)
+    os.chmod("/tmp/deep", 0)
+    os.mkfifo("/tmp/pipe")
+    os.setxattr("/tmp", "user.note", b"alice was here")
+    os.utime("/tmp", (123456, 123456))
+    os.chmod("/tmp", 0o777)
+    print("alice printed this")
+
+    def done():
+        return True
+""")
+
+LOOKS_AROUND = source("""
+    import os
+
+    def look():
+        status = os.stat("/tmp")
+        return {"files": sorted(os.listdir("/tmp")), "xattrs": os.listxattr("/tmp"),
+                "times": [status.st_atime, status.st_mtime], "mode": status.st_mode,
+                "env": os.environ.get("LEFT_BY"), "pid": os.getpid(),
+                "namespace": os.readlink("/proc/self/ns/pid")}
+""")
+
+REACHES_OUT = source("""
+    import os, resource, signal
+
+    def attempts():
+        server = os.getppid()
+        tries = {
+            "kill everything": lambda: os.kill(-1, signal.SIGKILL),
+            "kill the server": lambda: os.kill(server, signal.SIGKILL),
+            "stop the group": lambda: os.kill(0, signal.SIGSTOP),
+            "signal it through a pidfd": lambda: signal.pidfd_send_signal(os.pidfd_open(server), signal.SIGKILL),
+            "lower the server's limits": lambda: resource.prlimit(server, resource.RLIMIT_NOFILE, (4, 4)),
+            "renice the server": lambda: os.setpriority(os.PRIO_PROCESS, server, 19),
+            "pin the server": lambda: os.sched_setaffinity(server, {0}),
+            "read the server's memory": lambda: open(f"/proc/{server}/mem", "rb"),
+            "read the server's environment": lambda: open(f"/proc/{server}/environ", "rb").read(),
+            "fork": os.fork,
+        }
+        refused = {}
+        for name, attempt in tries.items():
+            try:
+                attempt()
+            except (PermissionError, ProcessLookupError):
+                refused[name] = True
+            except OSError as err:
+                refused[name] = f"{type(err).__name__}: {err}"
+            else:
+                refused[name] = False
+        return refused
+""")
+
+
+@pytest.fixture
+def warm() -> Iterator[None]:
+    start_warm_sandbox(FAST_LIMITS)
+    assert warm_sandbox_for(FAST_LIMITS) is not None
+    yield
+    stop_warm_sandbox()
+
+
+def _look() -> dict[str, object]:
+    with SandboxSession(LOOKS_AROUND, limits=FAST_LIMITS) as session:
+        seen = session.call("look")
+        assert session.captured_output().stdout == ""
+    return seen  # type: ignore[no-any-return]
+
+
+def test_the_next_submission_finds_a_fresh_tmp_and_process(warm: None) -> None:
+    before = _look()
+    with SandboxSession(LEAVES_TRACES, limits=FAST_LIMITS) as session:
+        assert session.call("done") is True
+        assert "alice printed this" in session.captured_output().stdout
+    after = _look()
+    assert after["files"] == [] and after["xattrs"] == [] and after["env"] is None
+    assert after["mode"] == before["mode"] and after["times"] == before["times"]
+    # The same warm sandbox forked it: a new process in the same PID namespace.
+    assert after["namespace"] == before["namespace"] and after["pid"] != before["pid"]
+
+
+def test_a_worker_can_neither_signal_nor_alter_the_server(warm: None) -> None:
+    first = _look()
+    with SandboxSession(REACHES_OUT, limits=FAST_LIMITS) as session:
+        refused = session.call("attempts")
+    assert refused == {name: True for name in refused}, refused
+    assert _look()["namespace"] == first["namespace"]  # still the same server
+    assert warm_sandbox_for(FAST_LIMITS) is not None
+
+
+def test_limits_hold_in_a_forked_worker(warm: None) -> None:
+    hog = source("""
+        def allocate():
+            return len(bytearray(2 * 1024 ** 3))
+    """)
+    with SandboxSession(hog, limits=FAST_LIMITS) as session:
+        with pytest.raises(StudentRaised) as raised:
+            session.call("allocate")
+    assert raised.value.type == "MemoryError"
+
+
+def test_two_sessions_open_at_once_each_keep_their_worker(warm: None) -> None:
+    with SandboxSession(LOOKS_AROUND, limits=FAST_LIMITS) as first, \
+            SandboxSession(LOOKS_AROUND, limits=FAST_LIMITS) as second:
+        one, two = first.call("look"), second.call("look")
+        assert first.call("look")["pid"] == one["pid"]  # the second did not end the first's worker
+    assert one["namespace"] != two["namespace"]  # the second started cold, in a sandbox of its own
+
+
+def test_a_dead_server_means_cold_workers_not_failures(warm: None) -> None:
+    sandbox = warm_sandbox_for(FAST_LIMITS)
+    assert sandbox is not None
+    os.killpg(sandbox._popen.pid, signal.SIGKILL)
+    sandbox._popen.wait()
+    assert warm_sandbox_for(FAST_LIMITS) is None
+    seen = _look()
+    assert seen["files"] == [] and seen["env"] is None
+
+
+def test_a_stale_worker_is_ended_before_the_next_is_forked(warm: None) -> None:
+    """A grading fork that was killed leaves its worker running; the next spawn ends it first."""
+    sandbox = warm_sandbox_for(FAST_LIMITS)
+    assert sandbox is not None
+    abandoned = SandboxSession(LOOKS_AROUND, limits=FAST_LIMITS)
+    abandoned.start()
+    stale_pid = abandoned.worker_pids()[0]
+    sandbox._latest = None  # as in a new grading fork, which knows nothing of that worker
+    _look()
+    assert not os.path.exists(f"/proc/{stale_pid}") or open(f"/proc/{stale_pid}/stat").read().split()[2] in "ZX"
+    abandoned.close()

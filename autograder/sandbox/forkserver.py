@@ -176,6 +176,8 @@ def main(argv: list[str]) -> None:
     import worker
 
     worker.prepare_imports(config)
+    import numpy.random  # noqa: F401  (each child reseeds it; imported here, not in every child)
+
     ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_DUMPABLE, 0)
     control = socket.socket(fileno=int(config["control_fd"]))
     ForkServer(control).serve()

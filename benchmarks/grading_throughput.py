@@ -12,13 +12,16 @@ What it does, on the bundled ``activations`` assignment:
    released stub untouched, and hostile ones (builtins replaced at import, an array
    whose ``==`` always agrees, reading ``/etc/passwd``);
 2. (b) times plain ``nbgrader autograde`` on the first ``--nbgrader`` notebooks of
-   the course (nbgrader runs each notebook in its own kernel; the course's test cells
-   call the same hidden checks, in that kernel, one cell per skill);
+   the course, and on a fifth of them (nbgrader runs each notebook in its own kernel,
+   one after the other; the course's test cells call the same hidden checks, in that
+   kernel, one cell per skill): from the two runs, its time to start and its time per
+   notebook;
 3. (a) times ``autograder grade --jobs J`` (a fresh process, as an instructor runs it)
    on the same notebooks, then on N = each of ``--sizes`` notebooks of the same mix;
-4. prints submissions per second of each, the ratio (a)/(b), the per-submission
-   latency p50 and p95, the peak memory (max RSS) of the grading processes, and
-   seconds per submission at each N;
+4. prints submissions per second of each, the ratio (a)/(b) on the same notebooks and
+   at each N (there against nbgrader's start plus N times its time per notebook), the
+   per-submission latency p50 and p95, the peak memory (max RSS) of the grading
+   processes, and seconds per submission at each N;
 5. times ``autograder check`` on the solution (a fresh process each time, median of 5).
 
 Both sides grade the same notebooks with the same hidden checks and the same points;
@@ -32,12 +35,15 @@ import copy
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from nbformat import NotebookNode
@@ -131,20 +137,37 @@ def write_notebooks(folder: Path, count: int, solution: NotebookNode, stub: Note
 
 
 def nbgrader_seconds(root: Path, notebooks: list[Path], env: dict[str, str]) -> float:
-    """``nbgrader autograde`` of every notebook placed in ``root``."""
+    """``nbgrader autograde`` of exactly ``notebooks``, placed in ``root`` (earlier ones removed)."""
+    submitted = root / "submitted"
+    if submitted.exists():
+        shutil.rmtree(submitted)
     for path in notebooks:
-        target = root / "submitted" / path.stem / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+        target = submitted / path.stem / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(path.read_bytes())
     return run([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT, "--force"], cwd=root, env=env,
                graded=True)
 
 
+@dataclass(frozen=True)
+class NbgraderCost:
+    """nbgrader's time for n notebooks, from two runs: a fixed start plus the same cost per notebook
+    (it runs each notebook in a kernel of its own, one after the other)."""
+
+    fixed_s: float
+    per_notebook_s: float
+
+    @classmethod
+    def measured(cls, small: tuple[int, float], large: tuple[int, float]) -> NbgraderCost:
+        per_notebook = (large[1] - small[1]) / (large[0] - small[0])
+        return cls(max(0.0, small[1] - small[0] * per_notebook), per_notebook)
+
+    def seconds(self, n: int) -> float:
+        return self.fixed_s + n * self.per_notebook_s
+
+
 MEASURE = """
-import json, os, sys, threading, time
-from pathlib import Path
-from autograder.assignment import get_assignment
-from autograder.grading.batch import grade_batch
+import json, os, sys, threading
 
 def tree_rss():
     # Resident MiB of every process below this one (the pool, its forks, the sandboxes).
@@ -167,28 +190,44 @@ def sample():
     while True:
         sizes = tree_rss() or [0.0]
         peak["largest"], peak["total"] = max(peak["largest"], max(sizes)), max(peak["total"], sum(sizes))
-        time.sleep(0.1)
+        threading.Event().wait(0.1)
 threading.Thread(target=sample, daemon=True).start()
-paths = [Path(p) for p in Path(sys.argv[1]).read_text().split()]
-started = time.perf_counter()
-report = grade_batch(get_assignment(sys.argv[2]), paths, Path(sys.argv[3]), jobs=int(sys.argv[4]))
-seconds = time.perf_counter() - started
+
+from autograder.cli import main
+listing, assignment, out, jobs = sys.argv[1:]
+try:
+    main(["grade", "--assignment", assignment, "--out", out, "--jobs", jobs,
+          *open(listing).read().split()])
+except SystemExit as done:
+    status = done.code
 import resource
-print(json.dumps({"seconds": seconds, "latencies": [r.execution_time for r in report.results],
-                  "graded": sum(r.graded for r in report.results),
-                  "self_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+print(json.dumps({"status": status, "self_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "largest_mib": peak["largest"], "total_mib": peak["total"]}))
 """
 
 
-def kit_run(scratch: Path, notebooks: list[Path], jobs: int, env: dict[str, str]) -> dict[str, float]:
-    """``grade_batch`` of ``notebooks`` in a fresh process: its wall time, latencies and memory."""
+def kit_run(scratch: Path, notebooks: list[Path], jobs: int, env: dict[str, str]) -> dict[str, Any]:
+    """``autograder grade`` of ``notebooks`` in a fresh process, as an instructor runs it (grading,
+    every student's files, then the batch report): its wall time, with the latencies each
+    ``results.json`` records and the peak memory sampled meanwhile."""
     listing = scratch / f"list-{len(notebooks)}.txt"
     listing.write_text("\n".join(map(str, notebooks)), encoding="utf-8")
     out = scratch / f"graded-{len(notebooks)}"
+    started = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", MEASURE, str(listing), ASSIGNMENT, str(out), str(jobs)],
                           cwd=REPO, env=env, capture_output=True, text=True, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    seconds = time.perf_counter() - started
+    measured: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    results = [json.loads((out / path.stem / "results.json").read_text(encoding="utf-8")) for path in notebooks]
+    return {**measured, "seconds": seconds, "latencies": [r["execution_time"] for r in results],
+            "graded": sum(_graded(r) for r in results)}
+
+
+def _graded(results: dict[str, Any]) -> bool:
+    """Graded as ``GradeResult.graded`` says: no grader error, no case the grader failed to run."""
+    cases = [case for test in results["tests"] for case in test["extra_data"]["cases"]]
+    return results["extra_data"]["error_kind"] != "grader" and all(
+        case.get("failure_kind") != "grader" for case in cases)
 
 
 def check_seconds(scratch: Path, solution: NotebookNode, env: dict[str, str]) -> float:
@@ -224,14 +263,17 @@ def main() -> None:
         notebooks = write_notebooks(scratch / "handed-in", max([options.nbgrader, *sizes]), solution, stub)
         print(f"mix of {len(MIX)}: {', '.join(MIX)}")
 
+        small = max(1, options.nbgrader // 5)
+        small_run = nbgrader_seconds(root, notebooks[:small], env)
         baseline = nbgrader_seconds(root, notebooks[:options.nbgrader], env)
+        cost = NbgraderCost.measured((small, small_run), (options.nbgrader, baseline))
         same = kit_run(scratch, notebooks[:options.nbgrader], options.jobs, env)
-        nb_rate, kit_rate = options.nbgrader / baseline, options.nbgrader / same["seconds"]
-        print(f"(b) nbgrader autograde, {options.nbgrader} notebooks: {baseline:.1f} s, "
-              f"{nb_rate:.2f} submissions/s")
-        print(f"(a) autograder grade --jobs {options.jobs}, the same notebooks: {same['seconds']:.1f} s, "
-              f"{kit_rate:.2f} submissions/s")
-        print(f"ratio (a)/(b): {kit_rate / nb_rate:.1f}x")
+        print(f"(b) nbgrader autograde: {small} notebooks {small_run:.1f} s, {options.nbgrader} notebooks "
+              f"{baseline:.1f} s ({options.nbgrader / baseline:.2f} submissions/s): "
+              f"{cost.fixed_s:.1f} s to start, then {cost.per_notebook_s:.2f} s per notebook")
+        print(f"(a) autograder grade --jobs {options.jobs}, the same {options.nbgrader} notebooks: "
+              f"{same['seconds']:.1f} s, {options.nbgrader / same['seconds']:.2f} submissions/s")
+        print(f"ratio (a)/(b), the same {options.nbgrader} notebooks: {baseline / same['seconds']:.1f}x")
 
         for n in sizes:
             measured = kit_run(scratch, notebooks[:n], options.jobs, env)
@@ -241,7 +283,8 @@ def main() -> None:
                   f"p95 {percentile(latencies, 0.95):.2f} s; peak RSS: batch process "
                   f"{measured['self_mib']:.0f} MiB, largest process below it {measured['largest_mib']:.0f} MiB, "
                   f"all together {measured['total_mib']:.0f} MiB; "
-                  f"{measured['graded']}/{n} graded")
+                  f"{measured['graded']}/{n} graded; ratio (a)/(b) {cost.seconds(n) / measured['seconds']:.1f}x "
+                  f"(nbgrader's {cost.seconds(n):.0f} s for {n} from its two runs)")
         check = check_seconds(scratch, solution, env)
         print(f"autograder check on the solution notebook (fresh process): median {check:.2f} s")
 

@@ -29,12 +29,14 @@ import os
 import resource
 import socket
 import sys
+import time
 from typing import Any
 
 _PR_SET_DUMPABLE = 4
 _WORK_DIR = "/tmp"
 _MAX_REQUEST_BYTES = 1 << 16
 _SPAWN_FDS = 4
+_EMPTYING_S = 2.0
 
 
 def _own_state() -> tuple[object, ...]:
@@ -44,32 +46,29 @@ def _own_state() -> tuple[object, ...]:
     return limits, os.getpriority(os.PRIO_PROCESS, 0), os.getcwd()
 
 
-def _empty(folder: str, mode: int) -> None:
+def _empty(folder: str, mode: int, seconds: float) -> None:
     """Remove everything in ``folder`` and give it back ``mode``, no extended attributes and the
-    same times for every child; raise if anything is left (the server then ends)."""
-    import shutil
-
+    same times for every child. Raises if that fails or takes longer than ``seconds`` (a million
+    empty files): the server then ends, and its sandbox's memory goes with it."""
+    deadline = time.monotonic() + seconds
     os.chmod(folder, mode)
-
-    def writable_then_retry(function: Any, path: str, _: Any) -> None:
-        os.chmod(os.path.dirname(path), 0o700)  # a child may have made a folder unwritable
-        if os.path.isdir(path) and not os.path.islink(path):
-            os.chmod(path, 0o700)
-            shutil.rmtree(path)
-        else:
-            function(path)
-
-    for entry in os.scandir(folder):
-        if entry.is_dir(follow_symlinks=False):
-            os.chmod(entry.path, 0o700)
-            shutil.rmtree(entry.path, onerror=writable_then_retry)
-        else:
-            os.unlink(entry.path)
-    if os.listdir(folder):
-        raise RuntimeError(f"{folder} could not be emptied")
+    pending, folders = [folder], []
+    while pending:
+        with os.scandir(pending.pop()) as entries:
+            for count, entry in enumerate(entries):
+                if count % 256 == 0 and time.monotonic() > deadline:
+                    raise RuntimeError(f"emptying {folder} took longer than {seconds:g} s")
+                if entry.is_dir(follow_symlinks=False):
+                    os.chmod(entry.path, 0o700)  # a child may have made it unreadable or unwritable
+                    pending.append(entry.path)
+                    folders.append(entry.path)
+                else:
+                    os.unlink(entry.path)
+    for path in reversed(folders):
+        os.rmdir(path)
     for name in os.listxattr(folder):
         os.removexattr(folder, name)
-    os.utime(folder, (0, 0))  # what it says is the same for every child
+    os.utime(folder, (0, 0))
 
 
 class ForkServer:
@@ -109,7 +108,7 @@ class ForkServer:
 
     def _spawn(self, config: dict[str, Any], fds: list[int]) -> int:
         self._end_child()
-        _empty(_WORK_DIR, self.work_mode)
+        _empty(_WORK_DIR, self.work_mode, _EMPTYING_S)
         if _own_state() != self.state:
             raise RuntimeError("the server's limits or priority changed")
         server = os.getpid()

@@ -157,3 +157,21 @@ def test_a_stale_worker_is_ended_before_the_next_is_forked(warm: None) -> None:
     _look()
     assert not os.path.exists(f"/proc/{stale_pid}") or open(f"/proc/{stale_pid}/stat").read().split()[2] in "ZX"
     abandoned.close()
+
+
+def test_emptying_tmp_removes_what_a_child_locked_and_gives_up_when_slow(tmp_path) -> None:
+    from autograder.sandbox.forkserver import _empty
+
+    (tmp_path / "deep" / "er").mkdir(parents=True)
+    (tmp_path / "deep" / "er" / "file").write_text("x")
+    (tmp_path / "deep" / "er").chmod(0)
+    (tmp_path / "deep").chmod(0)
+    os.setxattr(tmp_path, "user.note", b"left")
+    _empty(str(tmp_path), 0o755, seconds=5.0)
+    assert list(tmp_path.iterdir()) == [] and os.listxattr(tmp_path) == []
+    assert tmp_path.stat().st_mtime == 0 and tmp_path.stat().st_mode & 0o7777 == 0o755
+
+    for index in range(300):
+        (tmp_path / f"f{index}").touch()
+    with pytest.raises(RuntimeError, match="took longer"):
+        _empty(str(tmp_path), 0o755, seconds=0.0)

@@ -26,6 +26,7 @@ from autograder.catalog import Misconception
 from autograder.curves import curve_of
 from autograder.grading.diagnose import CaseDiagnosis, explained
 from autograder.grading.forked import in_fork_child
+from autograder.grading.lean import Plan, SharedFixtureFailed, plan, run_planned
 from autograder.grading.outcomes import CaseOutcome, FailureKind, SuiteRun, exception_name
 from autograder.sandbox import StudentCallError, StudentRaised
 from autograder.suite.consistency import CONSISTENT_WITH
@@ -286,6 +287,9 @@ class CollectedSuite:
     config: pytest.Config
     items: list[pytest.Item]
     errors: tuple[str, ...]
+    plan: Plan | None = None
+    """How the items run without pytest's per-case protocol (``autograder.grading.lean``); None:
+    the suite is outside that subset, and each item runs the full protocol."""
 
 
 _COLLECTED: dict[str, CollectedSuite] = {}
@@ -304,16 +308,19 @@ def collect_suite(suite_dir: Path) -> tuple[str, ...]:
         _COLLECTED.pop(key).config._ensure_unconfigure()
     purge_modules_under(suite_dir)
     collector = _Collector(lambda: contextlib.nullcontext(None))
+    plain_reports = _PlainFailureReports()
     sink = io.StringIO()
     with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), _no_plugin_autoload():
         config = _prepareconfig([*PYTEST_ARGS, "--rootdir", str(suite_dir), str(suite_dir)],
-                                plugins=[collector, _PlainFailureReports()])
+                                plugins=[collector, plain_reports])
         config._do_configure()
         session = pytest.Session.from_config(config)
         config.hook.pytest_sessionstart(session=session)
         session.perform_collect()
     config.pluginmanager.unregister(collector)
-    _COLLECTED[key] = CollectedSuite(config, list(session.items), tuple(collector.errors))
+    items = list(session.items)
+    _COLLECTED[key] = CollectedSuite(config, items, tuple(collector.errors),
+                                     plan(config, items, own_plugins=[plain_reports]))
     return tuple(collector.errors)
 
 
@@ -328,18 +335,38 @@ def _run_collected(suite: CollectedSuite, factory: StudentFactory, diagnosis: Ca
     sink = io.StringIO()
     try:
         with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-            for index, item in enumerate(items):
-                following = items[index + 1] if index + 1 < len(items) else None
-                # The protocol without its logging hooks (no terminal listens); the collector
-                # reads the reports it returns, as pytest_runtest_logreport would hand them over.
-                for report in runtestprotocol(item, log=False, nextitem=following):
-                    collector.pytest_runtest_logreport(report)
+            if not _ran_planned(suite.plan, skills, collector):
+                _run_protocol(items, collector)
     finally:
         # No save_expectations() here: this is a fork of a warm process, whose own run of the
         # solution saved what the reference derived; a value new to one student would only be
         # written again by every fork that meets it.
         suite.config.pluginmanager.unregister(collector)
     return SuiteRun(tuple(collector.outcomes()), (*suite.errors, *collector.errors))
+
+
+def _ran_planned(suite_plan: Plan | None, skills: frozenset[str] | None, collector: _Collector) -> bool:
+    """Whether the planned cases (those of ``skills``) ran without pytest's per-case protocol;
+    False, with nothing run, when the suite has no plan or its ``student`` could not be set up.
+    The collector's hooks are kept: it begins each case, and wraps the report of a failing one."""
+    if suite_plan is None:
+        return False
+    cases = tuple(case for case in suite_plan.cases if skills is None or _skill_of(case.item) in skills)
+    try:
+        run_planned(replace(suite_plan, cases=cases), collector.pytest_runtest_setup,
+                    collector.pytest_runtest_logreport)
+    except SharedFixtureFailed:
+        return False
+    return True
+
+
+def _run_protocol(items: Sequence[pytest.Item], collector: _Collector) -> None:
+    """Each item through pytest's protocol without its logging hooks (no terminal listens); the
+    collector reads the reports it returns, as pytest_runtest_logreport would hand them over."""
+    for index, item in enumerate(items):
+        following = items[index + 1] if index + 1 < len(items) else None
+        for report in runtestprotocol(item, log=False, nextitem=following):
+            collector.pytest_runtest_logreport(report)
 
 
 def run_suite(suite_dir: Path, factory: StudentFactory, *, keyword: str | None = None,

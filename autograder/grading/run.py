@@ -13,8 +13,8 @@ import io
 import math
 import os
 import sys
-from collections.abc import Collection, Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from inspect import CO_ASYNC_GENERATOR, CO_COROUTINE, CO_GENERATOR
 from pathlib import Path
 from typing import Any
@@ -118,10 +118,12 @@ class _Collector:
     """A pytest plugin recording each graded item and its outcome."""
 
     def __init__(self, factory: StudentFactory, diagnosis: CaseDiagnosis | None = None,
-                 skills: frozenset[str] | None = None) -> None:
+                 skills: frozenset[str] | None = None, marks: Mapping[str, CaseMarks | None] | None = None) -> None:
         self.factory = factory
         self.diagnosis = diagnosis
         self.skills = skills
+        self.marks = marks or {}
+        """The items' marks by node id, where they were read before (``marks_of``)."""
         self.items: list[pytest.Item] = []
         self.reports: dict[str, pytest.TestReport] = {}
         self.misconceptions: dict[str, Misconception] = {}
@@ -183,26 +185,31 @@ class _Collector:
 
     def _outcome(self, item: pytest.Item) -> CaseOutcome:
         name = readable_name(item)
-        marks = marks_of(item)
+        marks = self.marks[item.nodeid] if item.nodeid in self.marks else marks_of(item)
         if marks is None:
             self.errors.append(f"{name} has no valid skill marker (exactly one skill(name, weight=w > 0))")
             marks = CaseMarks(UNMARKED, 1.0, False)
-        case = CaseOutcome(name, marks.skill, 0.0, False, contract=marks.contract, weight=marks.weight)
-        report = self.reports.get(item.nodeid)
-        if report is None:
-            return replace(case, message=GRADER_FAILURE, kind="grader", detail="the test did not run")
-        if report.passed:
-            upstream = dict(report.user_properties).get(CONSISTENT_WITH, "")
-            return replace(case, passed=True, consistent_with=str(upstream))
-        if report.skipped:
-            return replace(case, message=GRADER_FAILURE, kind="grader", detail="the test was skipped")
-        message, kind, detail = getattr(report, "_autograder_failure", None) or _failure(report, None)
-        case = replace(case, curve=getattr(report, "_autograder_curve", None) if kind == "assertion" else None)
-        found = self.misconceptions.get(item.nodeid)
-        if found is not None and kind != "grader":
-            return replace(case, message=explained(message, found), kind=kind, misconception=found.id)
-        return replace(case, message=message, kind=kind, detail=detail,
-                       raised=getattr(report, "_autograder_raised", ""))
+        ending = _ending(self.reports.get(item.nodeid), self.misconceptions.get(item.nodeid))
+        return CaseOutcome(name, marks.skill, 0.0, contract=marks.contract, weight=marks.weight, **ending)
+
+
+def _ending(report: pytest.TestReport | None, found: Misconception | None) -> dict[str, Any]:
+    """The fields of a case's outcome that its report (None: it never ran) and the misconception
+    its failure shows set."""
+    if report is None:
+        return {"passed": False, "message": GRADER_FAILURE, "kind": "grader", "detail": "the test did not run"}
+    if report.passed:
+        upstream = dict(report.user_properties).get(CONSISTENT_WITH, "")
+        return {"passed": True, "consistent_with": str(upstream)}
+    if report.skipped:
+        return {"passed": False, "message": GRADER_FAILURE, "kind": "grader", "detail": "the test was skipped"}
+    message, kind, detail = getattr(report, "_autograder_failure", None) or _failure(report, None)
+    curve = getattr(report, "_autograder_curve", None) if kind == "assertion" else None
+    if found is not None and kind != "grader":
+        return {"passed": False, "message": explained(message, found), "kind": kind, "misconception": found.id,
+                "curve": curve}
+    return {"passed": False, "message": message, "kind": kind, "detail": detail, "curve": curve,
+            "raised": getattr(report, "_autograder_raised", "")}
 
 
 class _PlainFailureReports:
@@ -290,6 +297,12 @@ class CollectedSuite:
     plan: Plan | None = None
     """How the items run without pytest's per-case protocol (``autograder.grading.lean``); None:
     the suite is outside that subset, and each item runs the full protocol."""
+    marks: dict[str, CaseMarks | None] = field(default_factory=dict)
+    """Each item's marks by node id, read once here rather than in every fork."""
+
+    def skill_of(self, item: pytest.Item) -> str:
+        marks = self.marks[item.nodeid] if item.nodeid in self.marks else marks_of(item)
+        return UNMARKED if marks is None else marks.skill
 
 
 _COLLECTED: dict[str, CollectedSuite] = {}
@@ -320,22 +333,23 @@ def collect_suite(suite_dir: Path) -> tuple[str, ...]:
     config.pluginmanager.unregister(collector)
     items = list(session.items)
     _COLLECTED[key] = CollectedSuite(config, items, tuple(collector.errors),
-                                     plan(config, items, own_plugins=[plain_reports]))
+                                     plan(config, items, own_plugins=[plain_reports]),
+                                     {item.nodeid: marks_of(item) for item in items})
     return tuple(collector.errors)
 
 
 def _run_collected(suite: CollectedSuite, factory: StudentFactory, diagnosis: CaseDiagnosis | None,
                    skills: frozenset[str] | None) -> SuiteRun:
     """Run the live ``suite``'s items for one student: what ``pytest.main`` would do after collection."""
-    collector = _Collector(factory, diagnosis, skills)
+    collector = _Collector(factory, diagnosis, skills, suite.marks)
     suite.config.stash[STUDENT_FACTORY] = factory
-    items = [item for item in suite.items if skills is None or _skill_of(item) in skills]
+    items = [item for item in suite.items if skills is None or suite.skill_of(item) in skills]
     collector.items = items
     suite.config.pluginmanager.register(collector)
     sink = io.StringIO()
     try:
         with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-            if not _ran_planned(suite.plan, skills, collector):
+            if not _ran_planned(suite, skills, collector):
                 _run_protocol(items, collector)
     finally:
         # No save_expectations() here: this is a fork of a warm process, whose own run of the
@@ -345,15 +359,15 @@ def _run_collected(suite: CollectedSuite, factory: StudentFactory, diagnosis: Ca
     return SuiteRun(tuple(collector.outcomes()), (*suite.errors, *collector.errors))
 
 
-def _ran_planned(suite_plan: Plan | None, skills: frozenset[str] | None, collector: _Collector) -> bool:
+def _ran_planned(suite: CollectedSuite, skills: frozenset[str] | None, collector: _Collector) -> bool:
     """Whether the planned cases (those of ``skills``) ran without pytest's per-case protocol;
     False, with nothing run, when the suite has no plan or its ``student`` could not be set up.
     The collector's hooks are kept: it begins each case, and wraps the report of a failing one."""
-    if suite_plan is None:
+    if suite.plan is None:
         return False
-    cases = tuple(case for case in suite_plan.cases if skills is None or _skill_of(case.item) in skills)
+    cases = tuple(case for case in suite.plan.cases if skills is None or suite.skill_of(case.item) in skills)
     try:
-        run_planned(replace(suite_plan, cases=cases), collector.pytest_runtest_setup,
+        run_planned(replace(suite.plan, cases=cases), collector.pytest_runtest_setup,
                     collector.pytest_runtest_logreport)
     except SharedFixtureFailed:
         return False

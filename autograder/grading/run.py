@@ -119,6 +119,11 @@ class _Collector:
 
     def __init__(self, factory: StudentFactory, diagnosis: CaseDiagnosis | None = None,
                  skills: frozenset[str] | None = None, marks: Mapping[str, CaseMarks | None] | None = None) -> None:
+        self.start(factory, diagnosis, skills, marks)
+
+    def start(self, factory: StudentFactory, diagnosis: CaseDiagnosis | None = None,
+              skills: frozenset[str] | None = None, marks: Mapping[str, CaseMarks | None] | None = None) -> None:
+        """Record a new run, forgetting any earlier one (a fork reuses the collector that collected)."""
         self.factory = factory
         self.diagnosis = diagnosis
         self.skills = skills
@@ -294,6 +299,8 @@ class CollectedSuite:
     config: pytest.Config
     items: list[pytest.Item]
     errors: tuple[str, ...]
+    collector: _Collector
+    """The plugin that collected the items, still registered: a fork's run records through it."""
     plan: Plan | None = None
     """How the items run without pytest's per-case protocol (``autograder.grading.lean``); None:
     the suite is outside that subset, and each item runs the full protocol."""
@@ -330,10 +337,9 @@ def collect_suite(suite_dir: Path) -> tuple[str, ...]:
         session = pytest.Session.from_config(config)
         config.hook.pytest_sessionstart(session=session)
         session.perform_collect()
-    config.pluginmanager.unregister(collector)
     items = list(session.items)
-    _COLLECTED[key] = CollectedSuite(config, items, tuple(collector.errors),
-                                     plan(config, items, own_plugins=[plain_reports]),
+    _COLLECTED[key] = CollectedSuite(config, items, tuple(collector.errors), collector,
+                                     plan(config, items, own_plugins=[plain_reports, collector]),
                                      {item.nodeid: marks_of(item) for item in items})
     return tuple(collector.errors)
 
@@ -341,21 +347,18 @@ def collect_suite(suite_dir: Path) -> tuple[str, ...]:
 def _run_collected(suite: CollectedSuite, factory: StudentFactory, diagnosis: CaseDiagnosis | None,
                    skills: frozenset[str] | None) -> SuiteRun:
     """Run the live ``suite``'s items for one student: what ``pytest.main`` would do after collection."""
-    collector = _Collector(factory, diagnosis, skills, suite.marks)
+    collector = suite.collector
+    collector.start(factory, diagnosis, skills, suite.marks)
     suite.config.stash[STUDENT_FACTORY] = factory
     items = [item for item in suite.items if skills is None or suite.skill_of(item) in skills]
     collector.items = items
-    suite.config.pluginmanager.register(collector)
     sink = io.StringIO()
-    try:
-        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-            if not _ran_planned(suite, skills, collector):
-                _run_protocol(items, collector)
-    finally:
-        # No save_expectations() here: this is a fork of a warm process, whose own run of the
-        # solution saved what the reference derived; a value new to one student would only be
-        # written again by every fork that meets it.
-        suite.config.pluginmanager.unregister(collector)
+    # No save_expectations() here: this is a fork of a warm process, whose own run of the
+    # solution saved what the reference derived; a value new to one student would only be
+    # written again by every fork that meets it.
+    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+        if not _ran_planned(suite, skills, collector):
+            _run_protocol(items, collector)
     return SuiteRun(tuple(collector.outcomes()), (*suite.errors, *collector.errors))
 
 

@@ -13,8 +13,8 @@ import io
 import math
 import os
 import sys
-from collections.abc import Collection, Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from inspect import CO_ASYNC_GENERATOR, CO_COROUTINE, CO_GENERATOR
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from autograder.catalog import Misconception
 from autograder.curves import curve_of
 from autograder.grading.diagnose import CaseDiagnosis, explained
 from autograder.grading.forked import in_fork_child
+from autograder.grading.lean import Plan, SharedFixtureFailed, plan, run_planned
 from autograder.grading.outcomes import CaseOutcome, FailureKind, SuiteRun, exception_name
 from autograder.sandbox import StudentCallError, StudentRaised
 from autograder.suite.consistency import CONSISTENT_WITH
@@ -117,10 +118,17 @@ class _Collector:
     """A pytest plugin recording each graded item and its outcome."""
 
     def __init__(self, factory: StudentFactory, diagnosis: CaseDiagnosis | None = None,
-                 skills: frozenset[str] | None = None) -> None:
+                 skills: frozenset[str] | None = None, marks: Mapping[str, CaseMarks | None] | None = None) -> None:
+        self.start(factory, diagnosis, skills, marks)
+
+    def start(self, factory: StudentFactory, diagnosis: CaseDiagnosis | None = None,
+              skills: frozenset[str] | None = None, marks: Mapping[str, CaseMarks | None] | None = None) -> None:
+        """Record a new run, forgetting any earlier one (a fork reuses the collector that collected)."""
         self.factory = factory
         self.diagnosis = diagnosis
         self.skills = skills
+        self.marks = marks or {}
+        """The items' marks by node id, where they were read before (``marks_of``)."""
         self.items: list[pytest.Item] = []
         self.reports: dict[str, pytest.TestReport] = {}
         self.misconceptions: dict[str, Misconception] = {}
@@ -182,26 +190,31 @@ class _Collector:
 
     def _outcome(self, item: pytest.Item) -> CaseOutcome:
         name = readable_name(item)
-        marks = marks_of(item)
+        marks = self.marks[item.nodeid] if item.nodeid in self.marks else marks_of(item)
         if marks is None:
             self.errors.append(f"{name} has no valid skill marker (exactly one skill(name, weight=w > 0))")
             marks = CaseMarks(UNMARKED, 1.0, False)
-        case = CaseOutcome(name, marks.skill, 0.0, False, contract=marks.contract, weight=marks.weight)
-        report = self.reports.get(item.nodeid)
-        if report is None:
-            return replace(case, message=GRADER_FAILURE, kind="grader", detail="the test did not run")
-        if report.passed:
-            upstream = dict(report.user_properties).get(CONSISTENT_WITH, "")
-            return replace(case, passed=True, consistent_with=str(upstream))
-        if report.skipped:
-            return replace(case, message=GRADER_FAILURE, kind="grader", detail="the test was skipped")
-        message, kind, detail = getattr(report, "_autograder_failure", None) or _failure(report, None)
-        case = replace(case, curve=getattr(report, "_autograder_curve", None) if kind == "assertion" else None)
-        found = self.misconceptions.get(item.nodeid)
-        if found is not None and kind != "grader":
-            return replace(case, message=explained(message, found), kind=kind, misconception=found.id)
-        return replace(case, message=message, kind=kind, detail=detail,
-                       raised=getattr(report, "_autograder_raised", ""))
+        ending = _ending(self.reports.get(item.nodeid), self.misconceptions.get(item.nodeid))
+        return CaseOutcome(name, marks.skill, 0.0, contract=marks.contract, weight=marks.weight, **ending)
+
+
+def _ending(report: pytest.TestReport | None, found: Misconception | None) -> dict[str, Any]:
+    """The fields of a case's outcome that its report (None: it never ran) and the misconception
+    its failure shows set."""
+    if report is None:
+        return {"passed": False, "message": GRADER_FAILURE, "kind": "grader", "detail": "the test did not run"}
+    if report.passed:
+        upstream = dict(report.user_properties).get(CONSISTENT_WITH, "")
+        return {"passed": True, "consistent_with": str(upstream)}
+    if report.skipped:
+        return {"passed": False, "message": GRADER_FAILURE, "kind": "grader", "detail": "the test was skipped"}
+    message, kind, detail = getattr(report, "_autograder_failure", None) or _failure(report, None)
+    curve = getattr(report, "_autograder_curve", None) if kind == "assertion" else None
+    if found is not None and kind != "grader":
+        return {"passed": False, "message": explained(message, found), "kind": kind, "misconception": found.id,
+                "curve": curve}
+    return {"passed": False, "message": message, "kind": kind, "detail": detail, "curve": curve,
+            "raised": getattr(report, "_autograder_raised", "")}
 
 
 class _PlainFailureReports:
@@ -286,6 +299,17 @@ class CollectedSuite:
     config: pytest.Config
     items: list[pytest.Item]
     errors: tuple[str, ...]
+    collector: _Collector
+    """The plugin that collected the items, still registered: a fork's run records through it."""
+    plan: Plan | None = None
+    """How the items run without pytest's per-case protocol (``autograder.grading.lean``); None:
+    the suite is outside that subset, and each item runs the full protocol."""
+    marks: dict[str, CaseMarks | None] = field(default_factory=dict)
+    """Each item's marks by node id, read once here rather than in every fork."""
+
+    def skill_of(self, item: pytest.Item) -> str:
+        marks = self.marks[item.nodeid] if item.nodeid in self.marks else marks_of(item)
+        return UNMARKED if marks is None else marks.skill
 
 
 _COLLECTED: dict[str, CollectedSuite] = {}
@@ -304,42 +328,62 @@ def collect_suite(suite_dir: Path) -> tuple[str, ...]:
         _COLLECTED.pop(key).config._ensure_unconfigure()
     purge_modules_under(suite_dir)
     collector = _Collector(lambda: contextlib.nullcontext(None))
+    plain_reports = _PlainFailureReports()
     sink = io.StringIO()
     with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), _no_plugin_autoload():
         config = _prepareconfig([*PYTEST_ARGS, "--rootdir", str(suite_dir), str(suite_dir)],
-                                plugins=[collector, _PlainFailureReports()])
+                                plugins=[collector, plain_reports])
         config._do_configure()
         session = pytest.Session.from_config(config)
         config.hook.pytest_sessionstart(session=session)
         session.perform_collect()
-    config.pluginmanager.unregister(collector)
-    _COLLECTED[key] = CollectedSuite(config, list(session.items), tuple(collector.errors))
+    items = list(session.items)
+    _COLLECTED[key] = CollectedSuite(config, items, tuple(collector.errors), collector,
+                                     plan(config, items, own_plugins=[plain_reports, collector]),
+                                     {item.nodeid: marks_of(item) for item in items})
     return tuple(collector.errors)
 
 
 def _run_collected(suite: CollectedSuite, factory: StudentFactory, diagnosis: CaseDiagnosis | None,
                    skills: frozenset[str] | None) -> SuiteRun:
     """Run the live ``suite``'s items for one student: what ``pytest.main`` would do after collection."""
-    collector = _Collector(factory, diagnosis, skills)
+    collector = suite.collector
+    collector.start(factory, diagnosis, skills, suite.marks)
     suite.config.stash[STUDENT_FACTORY] = factory
-    items = [item for item in suite.items if skills is None or _skill_of(item) in skills]
+    items = [item for item in suite.items if skills is None or suite.skill_of(item) in skills]
     collector.items = items
-    suite.config.pluginmanager.register(collector)
     sink = io.StringIO()
-    try:
-        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-            for index, item in enumerate(items):
-                following = items[index + 1] if index + 1 < len(items) else None
-                # The protocol without its logging hooks (no terminal listens); the collector
-                # reads the reports it returns, as pytest_runtest_logreport would hand them over.
-                for report in runtestprotocol(item, log=False, nextitem=following):
-                    collector.pytest_runtest_logreport(report)
-    finally:
-        # No save_expectations() here: this is a fork of a warm process, whose own run of the
-        # solution saved what the reference derived; a value new to one student would only be
-        # written again by every fork that meets it.
-        suite.config.pluginmanager.unregister(collector)
+    # No save_expectations() here: this is a fork of a warm process, whose own run of the
+    # solution saved what the reference derived; a value new to one student would only be
+    # written again by every fork that meets it.
+    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+        if not _ran_planned(suite, skills, collector):
+            _run_protocol(items, collector)
     return SuiteRun(tuple(collector.outcomes()), (*suite.errors, *collector.errors))
+
+
+def _ran_planned(suite: CollectedSuite, skills: frozenset[str] | None, collector: _Collector) -> bool:
+    """Whether the planned cases (those of ``skills``) ran without pytest's per-case protocol;
+    False, with nothing run, when the suite has no plan or its ``student`` could not be set up.
+    The collector's hooks are kept: it begins each case, and wraps the report of a failing one."""
+    if suite.plan is None:
+        return False
+    cases = tuple(case for case in suite.plan.cases if skills is None or suite.skill_of(case.item) in skills)
+    try:
+        run_planned(replace(suite.plan, cases=cases), collector.pytest_runtest_setup,
+                    collector.pytest_runtest_logreport)
+    except SharedFixtureFailed:
+        return False
+    return True
+
+
+def _run_protocol(items: Sequence[pytest.Item], collector: _Collector) -> None:
+    """Each item through pytest's protocol without its logging hooks (no terminal listens); the
+    collector reads the reports it returns, as pytest_runtest_logreport would hand them over."""
+    for index, item in enumerate(items):
+        following = items[index + 1] if index + 1 < len(items) else None
+        for report in runtestprotocol(item, log=False, nextitem=following):
+            collector.pytest_runtest_logreport(report)
 
 
 def run_suite(suite_dir: Path, factory: StudentFactory, *, keyword: str | None = None,

@@ -68,14 +68,22 @@ class DeadlineProxy(FunctionsByName):
         self._budget_s = budget_s
         self._call_timeout_s = call_timeout_s
         self._log = log
+        self._with_call_timeout: Student | None = None
+
+    def _bounded(self, remaining: float) -> Student:
+        """The proxy whose calls may take the call timeout, or ``remaining`` when that is less."""
+        if remaining < self._call_timeout_s:
+            return self._proxy.with_options(timeout=remaining)
+        if self._with_call_timeout is None:
+            self._with_call_timeout = self._proxy.with_options(timeout=self._call_timeout_s)
+        return self._with_call_timeout
 
     def _call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         remaining = self._deadline - time.monotonic()
         if remaining <= 0:
             raise SubmissionTimeUp(name, self._budget_s)
-        timeout = min(self._call_timeout_s, remaining)
         try:
-            result = self._proxy.with_options(timeout=timeout).function(name)(*args, **kwargs)
+            result = self._bounded(remaining).function(name)(*args, **kwargs)
         except StudentRaised as err:
             self._record(name, args, kwargs, raised=err.type)
             raise

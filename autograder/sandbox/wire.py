@@ -86,7 +86,10 @@ _DTYPES = tuple(np.dtype(code) for code in
                 ("|b1", "|i1", "<i2", "<i4", "<i8", "|u1", "<u2", "<u4", "<u8", "<f2", "<f4", "<f8"))
 """Every dtype that may cross, by its one-byte code: bool, integers and floats, little-endian."""
 _DTYPE_CODES = {dtype: code for code, dtype in enumerate(_DTYPES)}
+_NATIVE_DTYPES = tuple(dtype.newbyteorder("=") for dtype in _DTYPES)
 MAX_NDIM = 64
+_DIMS = tuple(struct.Struct(f"<{ndim}q") for ndim in range(MAX_NDIM + 1))
+"""The dimensions of an array of each number of dimensions."""
 
 
 def _array_blob(array: np.ndarray) -> bytes:
@@ -105,8 +108,8 @@ def _array_blob(array: np.ndarray) -> bytes:
     if code is None or base.ndim > MAX_NDIM:
         raise UnsupportedValue(f"cannot send an array of dtype {dtype} and {base.ndim} dimensions")
     data = np.ascontiguousarray(base, dtype=_DTYPES[code])
-    return b"".join([_ARRAY_HEAD.pack(_ARRAY_MAGIC, code, base.ndim),
-                     *(_DIM.pack(n) for n in base.shape), data.tobytes()])
+    return b"".join([_ARRAY_HEAD.pack(_ARRAY_MAGIC, code, base.ndim), _DIMS[base.ndim].pack(*base.shape),
+                     data.tobytes()])
 
 
 def _float_tree(number: float) -> Any:
@@ -122,8 +125,19 @@ def _to_tree(value: Any, blobs: list[bytes], depth: int) -> Any:
     """The JSON tree for ``value``, appending array blobs; raises UnsupportedValue."""
     if depth > MAX_DEPTH:
         raise UnsupportedValue(f"value is nested deeper than {MAX_DEPTH} levels")
-    if value is None:
-        return None
+    kind = type(value)
+    # The exact types first (nearly every value): what the checks below make of them.
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is float:
+        return _float_tree(value)
+    if kind is np.ndarray:
+        blobs.append(_array_blob(value))
+        return {"ndarray": len(blobs) - 1}
+    if kind is list or kind is tuple:
+        return [_to_tree(item, blobs, depth + 1) for item in value]
+    if kind is dict:
+        return {"dict": _dict_tree(value, blobs, depth)}
     # bool first: it is a subclass of int. Exact-type conversions strip subclasses.
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
@@ -154,6 +168,10 @@ def _dict_tree(value: dict[Any, Any], blobs: list[bytes], depth: int) -> dict[st
     return tree
 
 
+_ENCODER = json.JSONEncoder(allow_nan=False, separators=(",", ":"))
+"""``json.dumps`` with these options, made once (``dumps`` makes an encoder per call)."""
+
+
 def pack_message(message: Any) -> bytes:
     """A complete frame (length prefix included) carrying ``message``.
 
@@ -164,8 +182,7 @@ def pack_message(message: Any) -> bytes:
         tree = _to_tree(message, blobs, 0)
     except RecursionError:
         raise UnsupportedValue("value is nested too deeply") from None
-    header = json.dumps({"value": tree, "blobs": [len(b) for b in blobs]},
-                        allow_nan=False, separators=(",", ":")).encode("ascii")
+    header = _ENCODER.encode({"value": tree, "blobs": [len(b) for b in blobs]}).encode("ascii")
     if len(header) > MAX_HEADER_BYTES:
         raise UnsupportedValue(f"the non-array part of the value is larger than {MAX_HEADER_BYTES} "
                                "bytes of JSON; send large data as numpy arrays")
@@ -189,6 +206,10 @@ def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
+_DECODER = json.JSONDecoder(object_pairs_hook=_unique_object, parse_constant=_reject_constant)
+"""``json.loads`` with these options, made once (``loads`` makes a decoder per call)."""
+
+
 def _decode_array(blob: bytes) -> np.ndarray:
     """A base ndarray from its blob, every length checked before anything is allocated."""
     if len(blob) < _ARRAY_HEAD.size:
@@ -199,15 +220,15 @@ def _decode_array(blob: bytes) -> np.ndarray:
     start = _ARRAY_HEAD.size + ndim * _DIM.size
     if len(blob) < start:
         raise ProtocolError("array header shorter than its dimensions")
-    shape = tuple(_DIM.unpack_from(blob, _ARRAY_HEAD.size + i * _DIM.size)[0] for i in range(ndim))
+    shape = _DIMS[ndim].unpack_from(blob, _ARRAY_HEAD.size)
     dtype = _DTYPES[code]
     count = math.prod(shape)
     if any(n < 0 for n in shape) or count * dtype.itemsize != len(blob) - start:
         raise ProtocolError("array data length does not match its header")
     if count == 0:
-        return np.zeros(shape, dtype=dtype.newbyteorder("="))
+        return np.zeros(shape, dtype=_NATIVE_DTYPES[code])
     flat = np.frombuffer(blob, dtype=dtype, count=count, offset=start)
-    return flat.reshape(shape).astype(dtype.newbyteorder("="), copy=True)  # owned, writable, native
+    return flat.reshape(shape).astype(_NATIVE_DTYPES[code], copy=True)  # owned, writable, native
 
 
 def _from_tree(tree: Any, arrays: list[np.ndarray | None], depth: int) -> Any:
@@ -244,8 +265,7 @@ def _split_payload(payload: bytes) -> tuple[Any, list[bytes]]:
     if body_start > len(payload):
         raise ProtocolError("header length exceeds payload")
     try:
-        header = json.loads(payload[_HEADER_LEN.size:body_start].decode("utf-8"),
-                            object_pairs_hook=_unique_object, parse_constant=_reject_constant)
+        header = _DECODER.decode(payload[_HEADER_LEN.size:body_start].decode("utf-8"))
     except ProtocolError:
         raise
     except (ValueError, RecursionError) as err:  # bad UTF-8/JSON, too many digits, too deep

@@ -24,6 +24,7 @@ disk cache. Configuration: ``AUTOGRADER_CACHE=DIR`` puts the cache in DIR
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -87,7 +88,12 @@ def _calling_suite() -> Path | None:
     frame = sys._getframe(1)
     while frame.f_back is not None and frame.f_code.co_filename == __file__:
         frame = frame.f_back
-    filename = frame.f_code.co_filename
+    return _folder_of(frame.f_code.co_filename)
+
+
+@functools.lru_cache(maxsize=64)
+def _folder_of(filename: str) -> Path | None:
+    """The folder of a module's file (a suite calls ``derive`` from a handful of files, many times)."""
     if filename.startswith("<") or not filename.endswith(".py"):
         return None
     return Path(filename).parent

@@ -291,15 +291,26 @@ class WarmSandbox:
 
 
 _current: WarmSandbox | None = None
+_failed_starts = 0
+MAX_FAILED_STARTS = 2
+"""A process whose warm sandbox failed to start this often stops trying: its workers start cold."""
 
 
 def start_warm_sandbox(limits: SandboxLimits) -> None:
-    """Give this process a warm sandbox (again, if its last one ended); ``start_worker`` uses it."""
-    global _current
+    """Give this process a warm sandbox (again, if its last one ended); ``start_worker`` uses it.
+    Raises SandboxUnavailable if it cannot start (and, after ``MAX_FAILED_STARTS`` such failures,
+    at once)."""
+    global _current, _failed_starts
     if _current is not None and _current.alive() and _current.scratch_bytes == limits.scratch_bytes:
         return
     stop_warm_sandbox()
-    _current = WarmSandbox.start(limits)
+    if _failed_starts >= MAX_FAILED_STARTS:
+        raise SandboxUnavailable(f"the warm sandbox failed to start {_failed_starts} times in this process")
+    try:
+        _current = WarmSandbox.start(limits)
+    except SandboxUnavailable:
+        _failed_starts += 1
+        raise
 
 
 def warm_sandbox_for(limits: SandboxLimits) -> WarmSandbox | None:

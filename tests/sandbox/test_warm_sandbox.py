@@ -175,3 +175,22 @@ def test_emptying_tmp_removes_what_a_child_locked_and_gives_up_when_slow(tmp_pat
         (tmp_path / f"f{index}").touch()
     with pytest.raises(RuntimeError, match="took longer"):
         _empty(str(tmp_path), 0o755, seconds=0.0)
+
+
+def test_a_warm_sandbox_that_cannot_start_leaves_workers_cold(monkeypatch) -> None:
+    from autograder.sandbox import SandboxUnavailable, warm_sandbox
+
+    starts: list[int] = []
+
+    def failing_argv(*args: object) -> list[str]:
+        starts.append(1)
+        return ["/bin/false"]
+
+    monkeypatch.setattr(warm_sandbox, "bwrap_argv", failing_argv)
+    monkeypatch.setattr(warm_sandbox, "_failed_starts", 0)
+    for _ in range(warm_sandbox.MAX_FAILED_STARTS + 2):
+        with pytest.raises(SandboxUnavailable):
+            start_warm_sandbox(FAST_LIMITS)
+    assert len(starts) == warm_sandbox.MAX_FAILED_STARTS  # then it stops trying
+    assert warm_sandbox_for(FAST_LIMITS) is None
+    assert _look()["files"] == []  # a cold worker

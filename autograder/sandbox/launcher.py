@@ -50,6 +50,10 @@ creation, io_uring, ptrace and namespace/mount syscalls in both kinds, and
 memfd_create and SysV shared memory and message queues, whose memory would
 otherwise stay allocated outside RLIMIT_AS.
 
+A process that grades many submissions may keep one bwrap sandbox warm
+(``warm_sandbox``): ``start_worker`` then has its fork server fork each worker,
+with the same limits and seccomp filter, instead of starting a sandbox.
+
 Notes: bwrap's --die-with-parent (and the fallback's PR_SET_PDEATHSIG) fire
 when the *thread* that started the worker exits, so start sessions from a
 long-lived thread. Each worker has a scratch dir /tmp/autograder-sandbox-*

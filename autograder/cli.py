@@ -121,9 +121,13 @@ def report(assignment_id: str | None, folder: Path) -> None:
 @click.argument("file", type=click.Path(path_type=Path))
 def check(assignment_id: str | None, file: Path) -> None:
     """Run the public tests on FILE in the sandbox and show a friendly report."""
+    from autograder.shortlived import no_collections_at_exit, rare_collections
     from autograder.views import check_with_report
 
-    sys.exit(check_with_report(file, assignment_id, course=_course()))
+    no_collections_at_exit()
+    with rare_collections():
+        status = check_with_report(file, assignment_id, course=_course())
+    sys.exit(status)
 
 
 @main.command()

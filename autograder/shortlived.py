@@ -1,0 +1,39 @@
+"""Garbage collection for a command that lives under a second (``autograder check``).
+
+Python's cyclic collector is tuned for long-lived processes. A command that
+imports numpy and pytest, runs one suite and exits pays for it twice: young
+collections while the imports build hundreds of thousands of objects that all
+stay alive, and full collections at exit over everything still loaded (about
+60 ms, more than the suite's own run). Nothing is left uncollected that a
+long-lived process would need: the collector still runs, only less often, and
+what is alive at exit is handed back to the operating system with the process.
+"""
+
+from __future__ import annotations
+
+import atexit
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+YOUNG_THRESHOLD = 100_000
+"""Allocations between two young collections while ``rare_collections`` holds (Python's default: 700)."""
+
+
+@contextmanager
+def rare_collections() -> Iterator[None]:
+    """Collect young objects every ``YOUNG_THRESHOLD`` allocations inside the block; the previous
+    thresholds come back after it."""
+    previous = gc.get_threshold()
+    gc.set_threshold(YOUNG_THRESHOLD, *previous[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
+
+
+def no_collections_at_exit() -> None:
+    """At interpreter exit, move every object still alive out of the collector's reach
+    (``gc.freeze``): the interpreter's final collections then skip them. Every ``atexit`` handler
+    and flush still runs, and objects are still released by reference counting."""
+    atexit.register(gc.freeze)

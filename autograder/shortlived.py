@@ -23,12 +23,19 @@ YOUNG_THRESHOLD = 100_000
 @contextmanager
 def rare_collections() -> Iterator[None]:
     """Collect young objects every ``YOUNG_THRESHOLD`` allocations inside the block; the previous
-    thresholds come back after it."""
+    thresholds come back after it.
+
+    What the block leaves young joins the oldest generation uncollected (``gc.freeze`` then
+    ``gc.unfreeze``, which also unfreezes what was frozen before): restoring the small threshold
+    would otherwise collect tens of thousands of young objects at once (~13 ms), just before a
+    command exits. Garbage among them goes with the next full collection."""
     previous = gc.get_threshold()
     gc.set_threshold(YOUNG_THRESHOLD, *previous[1:])
     try:
         yield
     finally:
+        gc.freeze()
+        gc.unfreeze()
         gc.set_threshold(*previous)
 
 

@@ -159,8 +159,8 @@ def check_with_report(file: Path, assignment_id: str | None, *, course: Path | N
     from autograder.grading.grade import grade_loaded
     from autograder.grading.results import format_points, skill_cases
 
+    out = _out()  # rich loads while the worker may still be starting
     result = grade_loaded(assignment, submission, suite=assignment.public_tests, sandbox=sandbox)
-    out = _out()
     for warning in result.warnings:
         out.print(f"[yellow]note:[/yellow] {terminal_text(warning)}")
     if result.error:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import closing, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -152,17 +152,18 @@ def sandbox_session(submission: Submission, limits: Limits) -> SandboxSession:
 
 @contextmanager
 def open_session(submission: Submission, limits: Limits, budget_s: float | None = None, *,
-                 session: SandboxSession | None = None) -> Iterator[GradingSession]:
+                 session: SandboxSession | None = None, wait: bool = True) -> Iterator[GradingSession]:
     """Start ``submission`` in a fresh sandboxed worker (or finish starting ``session``, made by
     ``sandbox_session``); every process is gone on exit.
 
     It runs as a notebook does: statement by statement, a failing one costing only itself
     (``Submission.program``). Its calls share ``budget_s`` seconds in all (default: the
-    limits' ``submission_timeout_s``)."""
+    limits' ``submission_timeout_s``). With ``wait`` False the block begins before the worker
+    has loaded the submission: the first use of the session (``load_error``, a call) waits for it."""
     budget_s = limits.submission_timeout_s if budget_s is None else budget_s
     deadline = time.monotonic() + budget_s
     session = session or sandbox_session(submission, limits)
-    with session:
+    with session if wait else closing(session):
         log = CallLog()
         proxy = DeadlineProxy(StudentProxy(session), deadline=deadline,
                               budget_s=budget_s,

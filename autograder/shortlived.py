@@ -26,16 +26,17 @@ def rare_collections() -> Iterator[None]:
     thresholds come back after it.
 
     What the block leaves young joins the oldest generation uncollected (``gc.freeze`` then
-    ``gc.unfreeze``, which also unfreezes what was frozen before): restoring the small threshold
-    would otherwise collect tens of thousands of young objects at once (~13 ms), just before a
-    command exits. Garbage among them goes with the next full collection."""
+    ``gc.unfreeze``, unless something else has frozen objects, which stay frozen): restoring the
+    small threshold would otherwise collect tens of thousands of young objects at once (~13 ms),
+    just before a command exits. Garbage among them goes with the next full collection."""
     previous = gc.get_threshold()
     gc.set_threshold(YOUNG_THRESHOLD, *previous[1:])
     try:
         yield
     finally:
-        gc.freeze()
-        gc.unfreeze()
+        if not gc.get_freeze_count():
+            gc.freeze()
+            gc.unfreeze()
         gc.set_threshold(*previous)
 
 

@@ -39,3 +39,14 @@ def test_thresholds_come_back_when_the_block_raises() -> None:
     except KeyError:
         pass
     assert gc.get_threshold() == before
+
+
+def test_objects_frozen_by_someone_else_stay_frozen() -> None:
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with rare_collections():
+            pass
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()

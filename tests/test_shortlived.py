@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import gc
+import os
 import weakref
 
-from autograder.shortlived import YOUNG_THRESHOLD, rare_collections
+import pytest
+
+from autograder.shortlived import BLAS_TIMEOUT_ENV, YOUNG_THRESHOLD, idle_blas_threads_sleep, rare_collections
 
 
 def test_rare_collections_raises_the_young_threshold_only_inside_the_block() -> None:
@@ -50,3 +53,15 @@ def test_objects_frozen_by_someone_else_stay_frozen() -> None:
         assert gc.get_freeze_count() == frozen
     finally:
         gc.unfreeze()
+
+
+def test_idle_blas_threads_sleep_sets_the_shortest_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(BLAS_TIMEOUT_ENV, raising=False)
+    idle_blas_threads_sleep()
+    assert os.environ[BLAS_TIMEOUT_ENV] == "4"
+
+
+def test_a_timeout_set_in_the_environment_stays(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(BLAS_TIMEOUT_ENV, "20")
+    idle_blas_threads_sleep()
+    assert os.environ[BLAS_TIMEOUT_ENV] == "20"

@@ -1,4 +1,7 @@
-"""The ``student`` a suite talks to: a proxy over one sandboxed submission."""
+"""The ``student`` a suite talks to: a proxy over one sandboxed submission.
+
+The diagnosis module (numpy, the catalog) loads with the first session, not with this one:
+``autograder check`` imports ``sandbox_session`` to start its worker before anything else."""
 
 from __future__ import annotations
 
@@ -8,10 +11,9 @@ from collections.abc import Iterator
 from contextlib import closing, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from autograder.assignment import Limits
-from autograder.grading.diagnose import CallLog, LoggedCall
 from autograder.limits import MIB
 from autograder.sandbox import (
     CapturedOutput,
@@ -26,6 +28,9 @@ from autograder.sandbox import (
 from autograder.sandbox.proxy import FunctionsByName
 from autograder.sandbox.wire import CallOptions
 from autograder.submission import Submission, load_submission
+
+if TYPE_CHECKING:
+    from autograder.grading.diagnose import CallLog
 
 
 def sandbox_limits(limits: Limits) -> SandboxLimits:
@@ -89,6 +94,8 @@ class DeadlineProxy(FunctionsByName):
                 raised: str = "") -> None:
         """Keep the call for diagnosis (``autograder.grading.diagnose``), when a log is attached."""
         if self._log is not None:
+            from autograder.grading.diagnose import LoggedCall
+
             options = self._proxy.options
             self._log.record(LoggedCall(name, args, dict(kwargs), options.readonly_inputs, options.errstate,
                                         result, raised))
@@ -164,6 +171,8 @@ def open_session(submission: Submission, limits: Limits, budget_s: float | None 
     deadline = time.monotonic() + budget_s
     session = session or sandbox_session(submission, limits)
     with session if wait else closing(session):
+        from autograder.grading.diagnose import CallLog
+
         log = CallLog()
         proxy = DeadlineProxy(StudentProxy(session), deadline=deadline,
                               budget_s=budget_s,

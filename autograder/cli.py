@@ -121,9 +121,15 @@ def report(assignment_id: str | None, folder: Path) -> None:
 @click.argument("file", type=click.Path(path_type=Path))
 def check(assignment_id: str | None, file: Path) -> None:
     """Run the public tests on FILE in the sandbox and show a friendly report."""
+    from autograder.shortlived import idle_blas_threads_sleep, no_collections_at_exit, rare_collections
+
+    idle_blas_threads_sleep()  # before views imports numpy
     from autograder.views import check_with_report
 
-    sys.exit(check_with_report(file, assignment_id, course=_course()))
+    no_collections_at_exit()
+    with rare_collections():
+        status = check_with_report(file, assignment_id, course=_course())
+    sys.exit(status)
 
 
 @main.command()

@@ -21,8 +21,6 @@ from __future__ import annotations
 import html
 import re
 
-from rich.markup import escape as _rich_escape
-
 # ANSI/VT sequences, in their 7-bit (ESC x) and 8-bit (C1) forms: CSI (ESC [ or
 # 0x9b, parameters, final byte), OSC (ESC ] or 0x9d, up to BEL or ST), the other
 # string sequences (DCS, SOS, PM, APC, up to ST), and two-character escapes.
@@ -62,7 +60,9 @@ def terminal_plain(text: str, *, one_line: bool = False) -> str:
 
 def terminal_text(text: str, *, one_line: bool = False) -> str:
     """Student text to embed in a rich markup string: controls stripped, ``[`` escaped."""
-    return _rich_escape(terminal_plain(text, one_line=one_line))
+    from rich.markup import escape
+
+    return escape(terminal_plain(text, one_line=one_line))
 
 
 # --------------------------------------------------------------------------

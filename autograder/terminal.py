@@ -9,9 +9,10 @@ no line reaches and no colour codes.
 from __future__ import annotations
 
 import sys
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-from rich.console import Console
+if TYPE_CHECKING:
+    from rich.console import Console
 
 PLAIN_WIDTH = 10_000
 """The width of a console that is not a terminal: wide enough that nothing wraps."""
@@ -26,6 +27,8 @@ def is_terminal(stream: IO[str]) -> bool:
 
 def console(*, stderr: bool = False) -> Console:
     """A console on the current stdout (or stderr): rich on a terminal, plain unwrapped lines elsewhere."""
+    from rich.console import Console
+
     stream = sys.stderr if stderr else sys.stdout
     if is_terminal(stream):
         return Console(file=stream, emoji=False)

@@ -16,22 +16,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import click
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from autograder.assignment import Assignment, ManifestError, assignment_for_file
 from autograder.escaping import terminal_plain, terminal_text
-from autograder.grading.results import GradeResult, format_points, skill_cases
 from autograder.submission import SubmissionError, load_submission
 from autograder.terminal import console as make_console
 from autograder.terminal import is_terminal
 from autograder.wording import plural
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.progress import Progress
+    from rich.table import Table
 
     from autograder.grading.batch import BatchReport, Executor
+    from autograder.grading.results import GradeResult
     from autograder.validate import ValidationReport
 
 
@@ -50,6 +49,11 @@ def fail(message: str, *, prefix: str = "error") -> NoReturn:
 
 
 def results_table(results: tuple[GradeResult, ...], title: str) -> Table:
+    from rich.table import Table
+    from rich.text import Text
+
+    from autograder.grading.results import format_points, skill_cases
+
     table = Table(title=title)
     for column in ("student", "score", "max", "status"):
         table.add_column(column, justify="right" if column in ("score", "max") else "left")
@@ -120,6 +124,7 @@ def _report_after_grading(assignment: Assignment, out_dir: Path) -> None:
 
 def report_with_summary(folder: Path, assignment_id: str | None) -> int:
     """``autograder report``: write report.html and summary.json; 2 when there is nothing to report."""
+    from autograder.grading.results import format_points
     from autograder.report import ReportError, write_report
 
     try:
@@ -152,9 +157,10 @@ def check_with_report(file: Path, assignment_id: str | None, *, course: Path | N
     sandbox = sandbox_session(submission, assignment.limits)
     sandbox.spawn()  # the worker starts while the suite's imports load (pytest, the reference)
     from autograder.grading.grade import grade_loaded
+    from autograder.grading.results import format_points, skill_cases
 
+    out = _out()  # rich loads while the worker may still be starting
     result = grade_loaded(assignment, submission, suite=assignment.public_tests, sandbox=sandbox)
-    out = _out()
     for warning in result.warnings:
         out.print(f"[yellow]note:[/yellow] {terminal_text(warning)}")
     if result.error:
@@ -196,6 +202,10 @@ def release_with_report(assignment: Assignment, out_dir: Path, *, overwrite: boo
 
 def trials_table(report: ValidationReport) -> Table:
     """One row per chaff, wheat and degenerate submission: its score and whether it behaved."""
+    from rich.table import Table
+
+    from autograder.grading.results import format_points
+
     table = Table(title=f"{report.assignment_id}: mutation score {report.mutation_score:.0%}")
     for column in ("kind", "id", "function", "score", "diagnosed", "ok"):
         table.add_column(column, justify="right" if column == "score" else "left")
@@ -208,6 +218,7 @@ def trials_table(report: ValidationReport) -> Table:
 
 def validate_with_report(assignment: Assignment, *, trials: bool = True, as_json: bool = False,
                          record_timing: bool = False) -> bool:
+    from autograder.grading.results import format_points
     from autograder.validate import validate_assignment
 
     report = validate_assignment(assignment, trials=trials, record_timing=record_timing)

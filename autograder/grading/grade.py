@@ -23,7 +23,7 @@ from autograder.grading.forked import run_in_fork
 from autograder.grading.outcomes import SuiteRun
 from autograder.grading.results import GRADER_ERROR, ErrorKind, GradeResult
 from autograder.grading.run import run_suite
-from autograder.grading.student import open_session
+from autograder.grading.student import GradingSession, open_session
 from autograder.grading.warm import forking_enabled, warm_up
 from autograder.sandbox import SandboxSession
 from autograder.sandbox.loading import in_running_order
@@ -41,21 +41,17 @@ def _failed_result(assignment: Assignment, student_id: str, started: float, *, e
 def grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path | None = None,
                  started: float | None = None, sandbox: SandboxSession | None = None) -> GradeResult:
     """Grade an already-read submission against ``suite`` (default: the hidden suite), in
-    ``sandbox`` when the caller has already spawned it (``autograder.grading.student.sandbox_session``)."""
+    ``sandbox`` when the caller has already spawned it (``autograder.grading.student.sandbox_session``):
+    pytest then configures itself and collects the suite while the worker loads the submission."""
     started = time.monotonic() if started is None else started
-    with open_session(submission, assignment.limits, time_budget_s(assignment), session=sandbox) as session:
-        if session.load_error:
-            return _failed_result(assignment, submission.student_id, started,
-                                  error=session.load_error, kind="submission",
-                                  sandbox=session.sandbox, warnings=submission.warnings)
-        warnings = in_running_order((*submission.warnings, *session.load_warnings))
-        if _own_suite(assignment, suite) and not any(session.session.has(n) for n in assignment.functions):
-            return _failed_result(assignment, submission.student_id, started, kind="submission",
-                                  error=_defines_none(assignment, submission), sandbox=session.sandbox,
-                                  warnings=warnings)
-        diagnosis = CaseDiagnosis(session.log, diagnoser_for(assignment))
-        run = _priced(run_suite(suite or assignment.hidden_tests, session.factory, diagnosis=diagnosis),
-                      assignment)
+    with open_session(submission, assignment.limits, time_budget_s(assignment), session=sandbox,
+                      wait=sandbox is None) as session:
+        run_on = _run_after_loading if sandbox is None else _run_while_loading
+        graded = run_on(assignment, submission, session, suite, started)
+        if isinstance(graded, GradeResult):
+            return graded
+        run = _priced(graded, assignment)
+        warnings = _warnings(submission, session)
         output = session.captured_output()
     return GradeResult(student_id=submission.student_id, assignment_id=assignment.id,
                        tests=run.outcomes, max_score=_max_score(assignment, run, suite),
@@ -64,6 +60,69 @@ def grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path 
                        error_kind="grader" if run.errors else "",
                        warnings=warnings, student_output=output,
                        detail="; ".join(run.errors))
+
+
+def _warnings(submission: Submission, session: GradingSession) -> tuple[str, ...]:
+    """What was skipped or failed while reading and loading the submission, in running order."""
+    return in_running_order((*submission.warnings, *session.load_warnings))
+
+
+def _refusal(assignment: Assignment, submission: Submission, session: GradingSession, suite: Path | None,
+             started: float) -> GradeResult | None:
+    """The result of a submission the suite does not run on (it did not load, or it defines none of
+    the functions its assignment's own suites test); None when the suite runs."""
+    if session.load_error:
+        return _failed_result(assignment, submission.student_id, started,
+                              error=session.load_error, kind="submission",
+                              sandbox=session.sandbox, warnings=submission.warnings)
+    if _own_suite(assignment, suite) and not any(session.session.has(n) for n in assignment.functions):
+        return _failed_result(assignment, submission.student_id, started, kind="submission",
+                              error=_defines_none(assignment, submission), sandbox=session.sandbox,
+                              warnings=_warnings(submission, session))
+    return None
+
+
+def _run_after_loading(assignment: Assignment, submission: Submission, session: GradingSession,
+                       suite: Path | None, started: float) -> GradeResult | SuiteRun:
+    """The suite's run on a loaded submission, or the result of one it does not run on."""
+    refused = _refusal(assignment, submission, session, suite, started)
+    if refused is not None:
+        return refused
+    diagnosis = CaseDiagnosis(session.log, diagnoser_for(assignment))
+    return run_suite(suite or assignment.hidden_tests, session.factory, diagnosis=diagnosis)
+
+
+def _run_while_loading(assignment: Assignment, submission: Submission, session: GradingSession,
+                       suite: Path | None, started: float) -> GradeResult | SuiteRun:
+    """``_run_after_loading`` on a session whose worker may still be loading the submission: pytest
+    configures itself and collects the suite meanwhile, and runs its cases only once the submission
+    has loaded and nothing refuses it. It returns or raises what ``_run_after_loading`` would: a
+    failure found while pytest runs is raised once pytest is done, never handed to pytest."""
+    try:
+        diagnosis: CaseDiagnosis | None = CaseDiagnosis(session.log, diagnoser_for(assignment))
+        unusable: Exception | None = None
+    except Exception as err:  # raised below, if the suite would have run
+        diagnosis, unusable = None, err
+    refusals: list[GradeResult | None] = []
+    failures: list[BaseException] = []
+
+    def ready() -> bool:
+        try:
+            refusals.append(_refusal(assignment, submission, session, suite, started))
+        except BaseException as err:  # a sandbox that cannot start, an interrupt
+            failures.append(err)
+            return False
+        return refusals[0] is None and unusable is None
+
+    run = run_suite(suite or assignment.hidden_tests, session.factory, diagnosis=diagnosis, ready=ready)
+    if failures:
+        raise failures[0]
+    refused = refusals[0] if refusals else _refusal(assignment, submission, session, suite, started)
+    if refused is not None:
+        return refused
+    if unusable is not None:
+        raise unusable
+    return run
 
 
 def _own_suite(assignment: Assignment, suite: Path | None) -> bool:

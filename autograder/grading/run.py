@@ -13,7 +13,7 @@ import io
 import math
 import os
 import sys
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from inspect import CO_ASYNC_GENERATOR, CO_COROUTINE, CO_GENERATOR
 from pathlib import Path
@@ -29,6 +29,7 @@ from autograder.grading.forked import in_fork_child
 from autograder.grading.lean import Plan, SharedFixtureFailed, plan, run_planned
 from autograder.grading.outcomes import CaseOutcome, FailureKind, SuiteRun, exception_name
 from autograder.sandbox import StudentCallError, StudentRaised
+from autograder.suite import plugin as suite_plugin
 from autograder.suite.consistency import CONSISTENT_WITH
 from autograder.suite.expect import save_expectations
 from autograder.suite.plugin import STUDENT_FACTORY, StudentFactory
@@ -44,6 +45,15 @@ own plugin (``_Collector``), never from pytest's terminal output."""
 PYTEST_ARGS = ("-p", "autograder.suite.plugin", "-p", "no:randomly",
                *(arg for name in UNUSED_BUILTIN_PLUGINS for arg in ("-p", f"no:{name}")),
                "--import-mode=importlib", "--assert=plain", "-o", "addopts=", "-o", "python_files=test_*.py")
+
+
+def with_suite_plugin(plugins: Sequence[object]) -> list[object]:
+    """``plugins``, then the suite plugin module that ``-p autograder.suite.plugin`` names.
+
+    Registered as an object, under the name ``-p`` gives it, it is already loaded when pytest
+    reads ``-p``: pytest then skips its search of every installed distribution's entry points
+    for a plugin of that name (~10 ms per run)."""
+    return [*plugins, suite_plugin]
 
 
 def readable_name(item: pytest.Item) -> str:
@@ -233,6 +243,19 @@ class _PlainFailureReports:
                                  stop=call.stop, user_properties=item.user_properties)
 
 
+class _RunWhenReady:
+    """Asks ``ready()`` once the suite is collected, before any case runs; the cases run only if it
+    answers True. pytest configures itself and collects the suite while the caller still waits for
+    something of its own (a sandboxed worker loading the submission)."""
+
+    def __init__(self, ready: Callable[[], bool]) -> None:
+        self._ready = ready
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> bool | None:
+        return None if self._ready() else True
+
+
 def _drop_exception(error: BaseException) -> None:
     """Clear the frames of ``error`` (and of its cause and context) and forget it in ``sys``."""
     seen: set[int] = set()
@@ -332,7 +355,7 @@ def collect_suite(suite_dir: Path) -> tuple[str, ...]:
     sink = io.StringIO()
     with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), _no_plugin_autoload():
         config = _prepareconfig([*PYTEST_ARGS, "--rootdir", str(suite_dir), str(suite_dir)],
-                                plugins=[collector, plain_reports])
+                                plugins=with_suite_plugin([collector, plain_reports]))
         config._do_configure()
         session = pytest.Session.from_config(config)
         config.hook.pytest_sessionstart(session=session)
@@ -345,13 +368,15 @@ def collect_suite(suite_dir: Path) -> tuple[str, ...]:
 
 
 def _run_collected(suite: CollectedSuite, factory: StudentFactory, diagnosis: CaseDiagnosis | None,
-                   skills: frozenset[str] | None) -> SuiteRun:
+                   skills: frozenset[str] | None, ready: Callable[[], bool] | None) -> SuiteRun:
     """Run the live ``suite``'s items for one student: what ``pytest.main`` would do after collection."""
     collector = suite.collector
     collector.start(factory, diagnosis, skills, suite.marks)
     suite.config.stash[STUDENT_FACTORY] = factory
     items = [item for item in suite.items if skills is None or suite.skill_of(item) in skills]
     collector.items = items
+    if ready is not None and not ready():
+        return SuiteRun((), (*suite.errors, *collector.errors))
     sink = io.StringIO()
     # No save_expectations() here: this is a fork of a warm process, whose own run of the
     # solution saved what the reference derived; a value new to one student would only be
@@ -388,24 +413,28 @@ def _run_protocol(items: Sequence[pytest.Item], collector: _Collector) -> None:
 
 def run_suite(suite_dir: Path, factory: StudentFactory, *, keyword: str | None = None,
               diagnosis: CaseDiagnosis | None = None, skills: Collection[str] | None = None,
-              plugins: Sequence[object] = ()) -> SuiteRun:
+              plugins: Sequence[object] = (), ready: Callable[[], bool] | None = None) -> SuiteRun:
     """Run the suite in ``suite_dir`` with ``student`` built by ``factory``; ``diagnosis``
     names the known misconception a failing case shows; ``skills``, when given, runs only the
     cases of those skills (the others are deselected before anything is called); ``plugins``
-    are more pytest plugins for this run."""
+    are more pytest plugins for this run. ``ready``, when given, is asked once the suite is
+    collected: its cases run only if it answers True (otherwise none of them runs). It is not
+    asked when pytest stops before (no suite folder, a usage error)."""
     if not suite_dir.is_dir():
         return SuiteRun((), (f"suite folder {suite_dir} does not exist",))
     collected = _COLLECTED.get(str(suite_dir.resolve())) if in_fork_child() else None
     if collected is not None and keyword is None and not plugins:
-        return _run_collected(collected, factory, diagnosis, None if skills is None else frozenset(skills))
+        return _run_collected(collected, factory, diagnosis, None if skills is None else frozenset(skills), ready)
     collector = _Collector(factory, diagnosis, None if skills is None else frozenset(skills))
     args = [*PYTEST_ARGS, "--rootdir", str(suite_dir), str(suite_dir)]
     if keyword:
         args += ["-k", keyword]
+    gate = [] if ready is None else [_RunWhenReady(ready)]
     sink = io.StringIO()
     try:
         with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), _no_plugin_autoload():
-            exit_code = pytest.main(args, plugins=[collector, _PlainFailureReports(), *plugins])
+            exit_code = pytest.main(args, plugins=with_suite_plugin([collector, _PlainFailureReports(), *gate,
+                                                                     *plugins]))
     finally:
         save_expectations()  # what the reference derived, for the next process (never raises)
         purge_modules_under(suite_dir)

@@ -1,17 +1,19 @@
-"""The ``student`` a suite talks to: a proxy over one sandboxed submission."""
+"""The ``student`` a suite talks to: a proxy over one sandboxed submission.
+
+The diagnosis module (numpy, the catalog) loads with the first session, not with this one:
+``autograder check`` imports ``sandbox_session`` to start its worker before anything else."""
 
 from __future__ import annotations
 
 import time
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import closing, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from autograder.assignment import Limits
-from autograder.grading.diagnose import CallLog, LoggedCall
 from autograder.limits import MIB
 from autograder.sandbox import (
     CapturedOutput,
@@ -26,6 +28,9 @@ from autograder.sandbox import (
 from autograder.sandbox.proxy import FunctionsByName
 from autograder.sandbox.wire import CallOptions
 from autograder.submission import Submission, load_submission
+
+if TYPE_CHECKING:
+    from autograder.grading.diagnose import CallLog
 
 
 def sandbox_limits(limits: Limits) -> SandboxLimits:
@@ -97,6 +102,8 @@ class DeadlineProxy(FunctionsByName):
                 raised: str = "") -> None:
         """Keep the call for diagnosis (``autograder.grading.diagnose``), when a log is attached."""
         if self._log is not None:
+            from autograder.grading.diagnose import LoggedCall
+
             options = self._proxy.options
             self._log.record(LoggedCall(name, args, dict(kwargs), options.readonly_inputs, options.errstate,
                                         result, raised))
@@ -160,17 +167,20 @@ def sandbox_session(submission: Submission, limits: Limits) -> SandboxSession:
 
 @contextmanager
 def open_session(submission: Submission, limits: Limits, budget_s: float | None = None, *,
-                 session: SandboxSession | None = None) -> Iterator[GradingSession]:
+                 session: SandboxSession | None = None, wait: bool = True) -> Iterator[GradingSession]:
     """Start ``submission`` in a fresh sandboxed worker (or finish starting ``session``, made by
     ``sandbox_session``); every process is gone on exit.
 
     It runs as a notebook does: statement by statement, a failing one costing only itself
     (``Submission.program``). Its calls share ``budget_s`` seconds in all (default: the
-    limits' ``submission_timeout_s``)."""
+    limits' ``submission_timeout_s``). With ``wait`` False the block begins before the worker
+    has loaded the submission: the first use of the session (``load_error``, a call) waits for it."""
     budget_s = limits.submission_timeout_s if budget_s is None else budget_s
     deadline = time.monotonic() + budget_s
     session = session or sandbox_session(submission, limits)
-    with session:
+    with session if wait else closing(session):
+        from autograder.grading.diagnose import CallLog
+
         log = CallLog()
         proxy = DeadlineProxy(StudentProxy(session), deadline=deadline,
                               budget_s=budget_s,

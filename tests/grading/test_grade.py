@@ -10,6 +10,7 @@ import pytest
 
 from autograder.assignment import Assignment
 from autograder.grading.grade import GRADER_ERROR, grade_loaded, grade_submission
+from autograder.grading.student import sandbox_session
 from autograder.sandbox import sandbox_kind
 from autograder.submission import Submission
 from tests.grading.builders import (
@@ -132,6 +133,20 @@ def test_a_missing_suite_is_a_grader_error_not_an_exception(tmp_path: Path, assi
 def test_grade_loaded_against_another_suite_totals_the_skills_it_checks(assignment: Assignment) -> None:
     result = grade_loaded(assignment, Submission("hugo", GOOD, Path("hugo.py")), suite=assignment.public_tests)
     assert result.max_score == pytest.approx(2.0) and result.score == pytest.approx(2.0)  # sigmoid only
+
+
+@pytest.mark.parametrize("text", [
+    GOOD, WRONG_RELU, "def sigmoid(x:\n", "x = 1\nraise SystemExit\n",
+    "import sys\nraise RuntimeError('no GPU found')\n" + GOOD,
+], ids=["good", "wrong-relu", "syntax-error", "defines-none", "raises-at-import"])
+def test_a_sandbox_spawned_beforehand_grades_as_one_started_after(assignment: Assignment, text: str) -> None:
+    submission = Submission("judy", text, Path("judy.py"))
+    sandbox = sandbox_session(submission, assignment.limits)
+    sandbox.spawn()  # pytest configures itself and collects while this worker loads
+    early = grade_loaded(assignment, submission, sandbox=sandbox)
+    after = grade_loaded(assignment, submission)
+    assert dataclasses.replace(early, execution_time=0.0) == dataclasses.replace(after, execution_time=0.0)
+    assert sandbox.leftover_pids() == []
 
 
 def test_a_case_naming_an_unknown_skill_fails_closed(tmp_path: Path, assignment: Assignment) -> None:

@@ -295,3 +295,45 @@ def test_a_failing_value_check_over_a_range_keeps_its_curve(tmp_path: Path, grad
     assert curve.wrong == (True,) * 4 + (False,) + (True,) * 4
     assert curve.function == "double(x)"
     assert cases["one_point"].curve is None and cases["raises"].curve is None
+
+
+@pytest.mark.parametrize("answer", [True, False])
+def test_ready_is_asked_once_the_suite_is_collected_and_decides_whether_it_runs(tmp_path: Path,
+                                                                             answer: bool) -> None:
+    imported = tmp_path / "imported"
+    suite = write_suite(tmp_path / "suite", test_r='''
+        from pathlib import Path
+
+        import pytest
+
+        Path(IMPORTED).touch()
+
+        @pytest.mark.skill("s")
+        @pytest.mark.parametrize("x", [1, 2])
+        def test_r(student, x):
+            pass
+    '''.replace("IMPORTED", repr(str(imported))))
+    asked: list[bool] = []
+    factories: list[bool] = []
+
+    def ready() -> bool:
+        asked.append(imported.exists())
+        return answer
+
+    def factory() -> nullcontext[object]:
+        factories.append(True)
+        return nullcontext(object())
+
+    run = run_suite(suite, factory, ready=ready)
+    assert asked == [True]  # once, after the suite's module was imported
+    assert [o.name for o in run.outcomes] == ["r[1]", "r[2]"]
+    assert [o.passed for o in run.outcomes] == [answer, answer]
+    assert factories == ([True] if answer else [])
+    if not answer:
+        assert {o.detail for o in run.outcomes} == {"the test did not run"}
+
+
+def test_ready_is_not_asked_without_a_suite(tmp_path: Path) -> None:
+    asked: list[bool] = []
+    run = run_suite(tmp_path / "nope", no_student, ready=lambda: asked.append(True) or True)
+    assert asked == [] and "does not exist" in run.errors[0]

@@ -42,12 +42,14 @@ def _top_level_links() -> list[str]:
     return args
 
 
-def _masked_dirs(bound: list[str]) -> list[str]:
+@functools.lru_cache(maxsize=4)
+def _masked_dirs(bound: tuple[str, ...]) -> tuple[str, ...]:
     """Dirs inside the bound trees that must look empty in the sandbox.
 
     Every site-packages the grader knows of (base, venv, user, Debian's
     dist-packages) and the kit itself (its packages and the project tree),
-    in case any of them lives under /usr or the Python prefix.
+    in case any of them lives under /usr or the Python prefix. Found once per process (they do
+    not move while it runs).
     """
     import site
 
@@ -61,7 +63,7 @@ def _masked_dirs(bound: list[str]) -> list[str]:
         spec = importlib.util.find_spec(package)
         paths.update(spec.submodule_search_locations or [] if spec else [])
     real = {os.path.realpath(p) for p in paths if p and os.path.isdir(p)}
-    return sorted(p for p in real if any(is_within(p, b) for b in bound))
+    return tuple(sorted(p for p in real if any(is_within(p, b) for b in bound)))
 
 
 def is_within(path: str, root: str) -> bool:
@@ -82,7 +84,7 @@ def bwrap_argv(host: HostPaths, binds: list[tuple[str, str]], limits: SandboxLim
     if not is_within(host.prefix, "/usr"):
         args += ["--ro-bind", host.prefix, host.prefix]
         bound.append(host.prefix)
-    for masked in _masked_dirs(bound):
+    for masked in _masked_dirs(tuple(bound)):
         args += ["--tmpfs", masked, "--remount-ro", masked]
     for entry in host.site_entries:
         args += ["--ro-bind", entry, f"{SITE_DIR}/{os.path.basename(entry)}"]

@@ -112,6 +112,24 @@ class GradeResult:
                       for outcome in _skill_scores(skill, cases))
         return dataclasses.replace(self, tests=tests, student_output="")
 
+    def for_report(self) -> GradeResult:
+        """The same grade with what the batch report reads, and little more: each failing case as
+        it is (its message names a timeout or a crash) but without its plot; the plain passing
+        cases of a skill pooled into one outcome holding their points, where the skill's first
+        one was; no printed output. A report over thousands of students then holds a few
+        kilobytes per student, not every case of every one."""
+        kept: list[CaseOutcome | list[CaseOutcome]] = []
+        pooled: dict[str, list[CaseOutcome]] = {}
+        for case in self.tests:
+            if case.passed and not case.misconception and case.kind != "grader":
+                if case.group not in pooled:
+                    kept.append(pooled.setdefault(case.group, []))
+                pooled[case.group].append(case)
+            else:
+                kept.append(dataclasses.replace(case, curve=None) if case.curve is not None else case)
+        tests = tuple(_pooled(entry) if isinstance(entry, list) else entry for entry in kept)
+        return dataclasses.replace(self, tests=tests, student_output="")
+
     def summary(self) -> str:
         """One student-facing line; a kit failure never shows its details here."""
         if self.error:
@@ -192,6 +210,13 @@ def _skill_scores(skill: str, cases: list[CaseOutcome]) -> list[CaseOutcome]:
                         kind="grader" if broken else "assertion", detail="; ".join(c.detail for c in broken),
                         earned=round(sum(c.earned for c in cases), 6), misconception=ids[0] if ids else "")
     return [total, *(CaseOutcome(skill, skill, 0.0, True, misconception=other) for other in ids[1:])]
+
+
+def _pooled(cases: list[CaseOutcome]) -> CaseOutcome:
+    """Passing cases of one skill as one passing outcome with their points."""
+    skill = cases[0].group
+    return CaseOutcome(f"{skill}: {len(cases)} passing checks", skill, round(sum(c.max_score for c in cases), 6),
+                       True, earned=round(sum(c.earned for c in cases), 6))
 
 
 def _skill_json(skill: str, cases: list[CaseOutcome], failed_closed: bool, detail: str) -> dict[str, Any]:

@@ -109,14 +109,14 @@ class Batch:
 
 
 def read_batch(folder: Path) -> Batch:
-    """Read every ``<student>/results.json`` under ``folder``."""
+    """Read every ``<student>/results.json`` under ``folder`` (as ``GradeResult.for_report`` keeps it)."""
     if not folder.is_dir():
         raise ReportError(f"{folder} is not a folder")
     results: dict[str, list[GradeResult]] = {}
     unreadable: list[str] = []
     for path in sorted(folder.glob("*/results.json")):
         try:
-            result = from_gradescope(json.loads(path.read_text(encoding="utf-8")))
+            result = from_gradescope(json.loads(path.read_text(encoding="utf-8"))).for_report()
         except (OSError, ValueError, KeyError, TypeError) as err:
             unreadable.append(f"{path.parent.name}: {type(err).__name__}: {err}")
             continue

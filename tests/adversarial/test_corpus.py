@@ -157,3 +157,12 @@ def test_missing_half_the_functions_earns_the_other_half(tmp_path: Path, base_so
     assert pass_vector(missing) == pass_vector(stubbed)
     messages = [t.message for t in missing.tests if not t.passed]
     assert any("does not define" in m or dropped[0] in m for m in messages)
+
+
+def test_the_batch_report_of_slim_results_is_the_report_of_full_ones(
+        assignment: Assignment, twin_results: dict[str, GradeResult]) -> None:
+    from autograder.report.summary import assignment_info, summarize
+
+    info = assignment_info(assignment.id, assignment)
+    results = list(twin_results.values())
+    assert summarize([r.for_report() for r in results], info) == summarize(results, info)

@@ -115,3 +115,12 @@ def test_read_batch_finds_results_and_refuses_what_it_cannot_report(tmp_path: Pa
     with pytest.raises(ReportError, match="no results of 'backprop'"):
         batch.pick("backprop")
     assert batch.pick(None)[0] == "activations"
+
+
+def test_the_report_reads_slim_results_and_sums_the_same() -> None:
+    results = made_up_batch()
+    slim = [result.for_report() for result in results]
+    assert summarize(slim, INFO, gradebook=render_gradebook(results)) == \
+        summarize(results, INFO, gradebook=render_gradebook(results))
+    assert sum(len(r.tests) for r in slim) < sum(len(r.tests) for r in results)  # passing cases pooled
+    assert all(case.curve is None for r in slim for case in r.tests)

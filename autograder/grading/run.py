@@ -368,7 +368,7 @@ def collect_suite(suite_dir: Path) -> tuple[str, ...]:
 
 
 def _run_collected(suite: CollectedSuite, factory: StudentFactory, diagnosis: CaseDiagnosis | None,
-                   skills: frozenset[str] | None, ready: Callable[[], bool] | None) -> SuiteRun:
+                   skills: frozenset[str] | None, ready: Callable[[], bool] | None = None) -> SuiteRun:
     """Run the live ``suite``'s items for one student: what ``pytest.main`` would do after collection."""
     collector = suite.collector
     collector.start(factory, diagnosis, skills, suite.marks)

@@ -66,10 +66,11 @@ def _keep_sandbox_warm(assignment: Assignment) -> None:
     """A warm bubblewrap sandbox for this process (``autograder.sandbox.warm_sandbox``); without
     bwrap, or if it cannot start, workers start the cold way."""
     from autograder.grading.student import sandbox_limits
-    from autograder.sandbox import SandboxUnavailable, sandbox_kind
+    from autograder.sandbox import SandboxUnavailable
+    from autograder.sandbox.bwrap import presumed_kind
     from autograder.sandbox.warm_sandbox import start_warm_sandbox
 
-    if sandbox_kind() == "bwrap":
+    if presumed_kind() == "bwrap":
         try:
             start_warm_sandbox(sandbox_limits(assignment.limits))
         except SandboxUnavailable:
@@ -82,8 +83,8 @@ def _warmed(assignment: Assignment, suite: Path, key: object) -> None:
     from autograder.grading.run import collect_suite
     from autograder.sandbox import sandbox_kind
 
-    sandbox_kind()  # the bwrap probe, once
-    _keep_sandbox_warm(assignment)
+    _keep_sandbox_warm(assignment)  # a warm sandbox that starts is proof that bwrap works here
+    sandbox_kind()  # else the bwrap probe, once
     diagnoser_for(assignment).warm()
     _run_solution(assignment, suite)
     collect_suite(suite)  # imported afresh: what every fork starts from

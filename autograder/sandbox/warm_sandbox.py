@@ -35,7 +35,7 @@ import time
 from typing import IO, Any
 
 from autograder.sandbox import wire
-from autograder.sandbox.bwrap import bwrap_argv
+from autograder.sandbox.bwrap import bwrap_argv, confirm_bwrap
 from autograder.sandbox.capture import OutputCapture
 from autograder.sandbox.host import (
     HERE,
@@ -178,6 +178,7 @@ class WarmSandbox:
         if hello != {"hello": "forkserver"}:
             sandbox.close()
             raise SandboxUnavailable("the warm sandbox sent an unexpected first message")
+        confirm_bwrap()  # bwrap ran the interpreter with numpy here: what its self-test would show
         return sandbox
 
     def alive(self) -> bool:

@@ -90,8 +90,10 @@ def bwrap_argv(host: HostPaths, binds: list[tuple[str, str]], limits: SandboxLim
         args += ["--ro-bind", entry, f"{SITE_DIR}/{os.path.basename(entry)}"]
     for source, target in binds:
         args += ["--ro-bind", source, target]
+    # /proc read-only too: when the grader is root, the sandbox's uid is root outside it, and the
+    # kernel lets root write host-wide settings under /proc/sys whatever the capabilities.
     args += ["--size", str(limits.scratch_bytes), "--tmpfs", WORK_DIR,
-             "--remount-ro", "/dev", "--remount-ro", "/", "--chdir", WORK_DIR]
+             "--remount-ro", "/dev", "--remount-ro", "/proc", "--remount-ro", "/", "--chdir", WORK_DIR]
     return args
 
 

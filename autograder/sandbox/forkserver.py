@@ -71,6 +71,18 @@ def _empty(folder: str, mode: int, seconds: float) -> None:
     os.utime(folder, (0, 0))
 
 
+_NAMESPACE_TABLES = ("/proc/sysvipc/sem", "/proc/sysvipc/msg", "/proc/sysvipc/shm", "/proc/net/unix")
+"""What a worker could leave in the sandbox's IPC and network namespaces (its seccomp filter denies
+making any): each a header line, and a line per object."""
+
+
+def _nothing_left_in_namespaces() -> None:
+    for table in _NAMESPACE_TABLES:
+        with open(table, encoding="ascii", errors="replace") as lines:
+            if len(lines.readlines()) > 1:
+                raise RuntimeError(f"{table} is not empty")
+
+
 class ForkServer:
     """The server's state: its control socket, the child of the moment and the ended ones."""
 
@@ -111,6 +123,7 @@ class ForkServer:
         _empty(_WORK_DIR, self.work_mode, _EMPTYING_S)
         if _own_state() != self.state:
             raise RuntimeError("the server's limits or priority changed")
+        _nothing_left_in_namespaces()
         server = os.getpid()
         pid = os.fork()
         if pid == 0:

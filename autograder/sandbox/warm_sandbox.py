@@ -51,6 +51,9 @@ from autograder.sandbox.program import Program
 
 MAX_ANSWER_BYTES = 4096
 KILL_WAIT_S = 5.0
+SPAWN_ANSWER_S = 5.0
+"""How long a spawn may take: a fork answers in milliseconds, and a server that was stopped must
+not cost a submission the whole start-up timeout before it falls back to a cold worker."""
 
 
 def _readable(fd: int, wait_s: float) -> bool:
@@ -204,7 +207,8 @@ class WarmSandbox:
                   "limits": {"memory_bytes": limits.memory_bytes, "cpu_seconds": limits.cpu_seconds,
                              "file_bytes": limits.file_bytes, "open_files": limits.open_files}}
         try:
-            answer, fds = self._ask({"op": "spawn", "config": config}, theirs, deadline)
+            answer, fds = self._ask({"op": "spawn", "config": config}, theirs,
+                                    min(deadline, time.monotonic() + SPAWN_ANSWER_S))
         except BaseException:
             for fd in ours:
                 _close_quietly(fd)

@@ -52,6 +52,16 @@ _DENIED_SYSCALLS = (
     # POSIX message queues outlive a process in its IPC namespace; tkill, pidfds and kcmp reach
     # other processes by a handle no filter can check.
     "mq_open", "mq_unlink", "tkill", "pidfd_open", "pidfd_send_signal", "pidfd_getfd", "kcmp",
+    # SysV semaphores and the rest of SysV IPC outlive the worker in its IPC namespace (and their
+    # memory is outside RLIMIT_AS); a socketpair can hold an abstract name alive through its own
+    # fds in flight.
+    "semget", "semop", "semtimedop", "semctl", "msgsnd", "msgrcv", "msgctl", "shmctl", "shmdt",
+    "socketpair",
+)
+_SIGNAL_OWNER_COMMANDS = (
+    # fcntl F_SETOWN, F_SETSIG, F_SETOWN_EX and ioctl FIOSETOWN, SIOCSPGRP: the kernel would send
+    # a signal of the worker's choosing to another process whenever a file of its own is ready.
+    ("fcntl", 8), ("fcntl", 10), ("fcntl", 15), ("ioctl", 0x8901), ("ioctl", 0x8902),
 )
 _OWN_PROCESS_ONLY = (
     # (syscall, argument position, its only allowed value: "pid" = this process, "self" = 0)
@@ -119,6 +129,8 @@ def _install_seccomp() -> None:
     me = os.getpid()
     for name, position, allowed in _OWN_PROCESS_ONLY:
         _add_rule(rules, deny, name, sc.Arg(position, sc.NE, me if allowed == "pid" else 0))
+    for name, command in _SIGNAL_OWNER_COMMANDS:
+        _add_rule(rules, deny, name, sc.Arg(1, sc.EQ, command))
     # clone without CLONE_THREAD is a fork; clone3 gets ENOSYS so glibc's
     # pthread_create falls back to clone, whose flags a filter can inspect.
     rules.add_rule(sc.ERRNO(errno.EPERM), "clone", sc.Arg(0, sc.MASKED_EQ, _CLONE_THREAD, 0))

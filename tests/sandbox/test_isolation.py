@@ -185,3 +185,46 @@ def test_exec_and_namespace_tricks_are_denied(make_session) -> None:
     """)
     assert _raises(session, "exec_shell").type == "PermissionError"
     assert session.call("unshare") == [-1, errno.EPERM]
+
+
+HOST_REACH = """
+    import ctypes, fcntl, os, socket
+
+    def write_sysctl():
+        path = "/proc/sys/kernel/printk_ratelimit"
+        with open(path) as handle:
+            current = handle.read()
+        with open(path, "w") as handle:  # the same value back: harmless if it were allowed
+            handle.write(current)
+
+    def write_own_proc():
+        with open("/proc/self/oom_score_adj", "w") as handle:
+            handle.write("500")
+
+    def semaphore():
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.semget(0x5EED, 1, 0o1666) == -1:
+            raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
+
+    def pair():
+        socket.socketpair()
+
+    def signal_owner():
+        read_end, _ = os.pipe()
+        fcntl.fcntl(read_end, fcntl.F_SETOWN, os.getppid())
+"""
+
+
+@requires_bwrap
+@pytest.mark.parametrize("attempt", ["write_sysctl", "write_own_proc"])
+def test_proc_is_read_only(make_session, attempt: str) -> None:
+    """The sandbox's uid is root outside it when the grader is root: /proc must not take writes
+    (host-wide settings under /proc/sys, the fork server's settings)."""
+    raised = _raises(make_session(HOST_REACH), attempt)
+    assert raised.type in ("OSError", "PermissionError"), raised
+
+
+@pytest.mark.parametrize("attempt", ["semaphore", "pair", "signal_owner"])
+def test_what_would_outlive_the_worker_or_signal_others_is_denied(make_session, attempt: str) -> None:
+    raised = _raises(make_session(HOST_REACH), attempt)
+    assert raised.type == "PermissionError" and "Operation not permitted" in raised.message, raised

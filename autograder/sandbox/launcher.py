@@ -84,6 +84,7 @@ from autograder.sandbox.fallback import prepare_fallback
 from autograder.sandbox.host import PR_SET_PDEATHSIG, Command, host_paths, sized_pipe
 from autograder.sandbox.limits import KIND_ENV, NOBODY, SandboxKind, SandboxLimits, SandboxUnavailable
 from autograder.sandbox.program import Program
+from autograder.sandbox.worker import apply_process_limits
 
 __all__ = ["KIND_ENV", "NOBODY", "CapturedOutput", "OutputCapture", "SandboxKind", "SandboxLimits",
            "SandboxUnavailable", "Worker", "WorkerProcess", "confirm_bwrap", "describe_exit", "presumed_kind",
@@ -100,14 +101,10 @@ def _rlimit_setter(limits: SandboxLimits, *, fallback: bool) -> Callable[[], Non
     change, which would otherwise clear the death signal.
     """
     prctl = ctypes.CDLL(None, use_errno=True).prctl if fallback else None  # resolved before fork
+    process_limits = limits.process_limits()
 
     def apply() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
-        # Soft limit sends SIGXCPU; the hard limit one second later is SIGKILL.
-        resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 1))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        resource.setrlimit(resource.RLIMIT_NOFILE, (limits.open_files, limits.open_files))
+        apply_process_limits(process_limits)
         if fallback:
             resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
         if prctl is not None:

@@ -43,4 +43,8 @@ class SandboxLimits:
     open_files: int = 256
     processes: int = 256
 
-
+    def process_limits(self) -> dict[str, int]:
+        """What ``worker.apply_process_limits`` sets in a worker process, as plain data (a warm
+        sandbox's server receives it over its control socket)."""
+        return {"memory_bytes": self.memory_bytes, "cpu_seconds": self.cpu_seconds,
+                "file_bytes": self.file_bytes, "open_files": self.open_files}

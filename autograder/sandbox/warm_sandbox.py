@@ -203,9 +203,7 @@ class WarmSandbox:
         theirs = [request_r, response_w, out_w, err_w]
         ours = [request_w, response_r, out_r, err_r]
         config = {"filename": filename, "max_frame_bytes": limits.max_frame_bytes,
-                  "processes": limits.processes,
-                  "limits": {"memory_bytes": limits.memory_bytes, "cpu_seconds": limits.cpu_seconds,
-                             "file_bytes": limits.file_bytes, "open_files": limits.open_files}}
+                  "processes": limits.processes, "limits": limits.process_limits()}
         try:
             answer, fds = self._ask({"op": "spawn", "config": config}, theirs,
                                     min(deadline, time.monotonic() + SPAWN_ANSWER_S))

@@ -1,13 +1,15 @@
 """The sandboxed worker: imports one submission and serves calls to it.
 
-Run as ``python -I -S worker.py CONFIG_JSON`` by the launcher, never imported
-by the grader. It uses only the standard library, numpy, pyseccomp and the
-modules that sit next to it: ``wire`` (the protocol), ``statements`` (runs the
-cells statement by statement) and ``standins`` (plotting and display modules
-that do nothing). CONFIG_JSON holds ``submission`` (path of the program file:
-the cells and the mode, see ``program``), ``filename`` (name shown in
-tracebacks), ``site`` (dir holding numpy and pyseccomp),
-``request_fd``/``response_fd`` (protocol pipes) and ``max_frame_bytes``.
+Run as ``python -I -S worker.py CONFIG_JSON`` by the launcher, or forked by a
+warm sandbox's server (``run_forked``). The grader imports only
+``apply_process_limits`` from it: the limits a worker it starts gets before
+exec. It uses only the standard library, numpy, pyseccomp and the modules that
+sit next to it: ``wire`` (the protocol), ``statements`` (runs the cells
+statement by statement) and ``standins`` (plotting and display modules that do
+nothing). CONFIG_JSON holds ``submission`` (path of the program file: the cells
+and the mode, see ``program``), ``filename`` (name shown in tracebacks),
+``site`` (dir holding numpy and pyseccomp), ``request_fd``/``response_fd``
+(protocol pipes) and ``max_frame_bytes``.
 
 Order matters: everything the worker itself needs (numpy, wire, statements,
 standins, pyseccomp) is imported and the seccomp filter is installed BEFORE
@@ -355,7 +357,6 @@ def run_forked(config: Config, fds: list[int], server: int) -> None:
     grader; the program arrives as the first frame on the request pipe.
     """
     import ctypes
-    import resource
 
     import numpy
     import wire
@@ -368,17 +369,25 @@ def run_forked(config: Config, fds: list[int], server: int) -> None:
     os.dup2(out_fd, 1)
     os.dup2(err_fd, 2)
     _close_fds_except({0, 1, 2, request_fd, response_fd})
-    limits = config["limits"]
+    apply_process_limits(config["limits"])
+    numpy.random.seed()  # as a freshly started interpreter would be, not as the server's copy
+    config = {**config, "request_fd": request_fd, "response_fd": response_fd}
+    sys.argv = [os.path.abspath(__file__), json.dumps(config)]  # as a worker started on its own has it
+    run_submission(config, lambda: wire.read_frame(request_fd, max_bytes=config["max_frame_bytes"]))
+
+
+def apply_process_limits(limits: dict[str, int]) -> None:
+    """The rlimits of one worker process (``SandboxLimits.process_limits``): address space, CPU
+    time (the soft limit sends SIGXCPU, the hard one a second later is SIGKILL), file size, no
+    core files, open files."""
+    import resource
+
     for name, soft, hard in (("RLIMIT_AS", limits["memory_bytes"], limits["memory_bytes"]),
                              ("RLIMIT_CPU", limits["cpu_seconds"], limits["cpu_seconds"] + 1),
                              ("RLIMIT_FSIZE", limits["file_bytes"], limits["file_bytes"]),
                              ("RLIMIT_CORE", 0, 0),
                              ("RLIMIT_NOFILE", limits["open_files"], limits["open_files"])):
         resource.setrlimit(getattr(resource, name), (int(soft), int(hard)))
-    numpy.random.seed()  # as a freshly started interpreter would be, not as the server's copy
-    config = {**config, "request_fd": request_fd, "response_fd": response_fd}
-    sys.argv = [os.path.abspath(__file__), json.dumps(config)]  # as a worker started on its own has it
-    run_submission(config, lambda: wire.read_frame(request_fd, max_bytes=config["max_frame_bytes"]))
 
 
 def _close_fds_except(keep: set[int]) -> None:

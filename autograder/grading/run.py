@@ -92,9 +92,14 @@ def marks_of(item: pytest.Item) -> CaseMarks | None:
     return CaseMarks(marker.args[0], float(weight), item.get_closest_marker("contract") is not None)
 
 
-def _skill_of(item: pytest.Item) -> str:
+def _marks(item: pytest.Item, known: Mapping[str, CaseMarks | None]) -> CaseMarks | None:
+    """``marks_of(item)``, or what was read for it before (``known``, by node id)."""
+    return known[item.nodeid] if item.nodeid in known else marks_of(item)
+
+
+def _skill_of(item: pytest.Item, known: Mapping[str, CaseMarks | None] | None = None) -> str:
     """The skill an item measures; ``UNMARKED`` when its marker is missing or malformed."""
-    marks = marks_of(item)
+    marks = _marks(item, known or {})
     return UNMARKED if marks is None else marks.skill
 
 
@@ -200,7 +205,7 @@ class _Collector:
 
     def _outcome(self, item: pytest.Item) -> CaseOutcome:
         name = readable_name(item)
-        marks = self.marks[item.nodeid] if item.nodeid in self.marks else marks_of(item)
+        marks = _marks(item, self.marks)
         if marks is None:
             self.errors.append(f"{name} has no valid skill marker (exactly one skill(name, weight=w > 0))")
             marks = CaseMarks(UNMARKED, 1.0, False)
@@ -331,8 +336,7 @@ class CollectedSuite:
     """Each item's marks by node id, read once here rather than in every fork."""
 
     def skill_of(self, item: pytest.Item) -> str:
-        marks = self.marks[item.nodeid] if item.nodeid in self.marks else marks_of(item)
-        return UNMARKED if marks is None else marks.skill
+        return _skill_of(item, self.marks)
 
 
 _COLLECTED: dict[str, CollectedSuite] = {}

@@ -10,11 +10,10 @@ of it (``autograder.grading.forked``), which starts with all of that done and wi
 modules exactly as imported, never as a previous student left them.
 
 Warming also starts one bubblewrap sandbox whose fork server hands each submission a fresh worker
-(``autograder.sandbox.warm_sandbox``). Warming runs the suite once on the instructor solution,
-in the sandbox like any submission,
-so the reference computes (and caches) every expected value the suite asks for, then collects
-the suite afresh and keeps it live (``run.collect_suite``): a fork runs its items without
-configuring or collecting pytest again. Without a solution (a student's release folder), only
+(``autograder.sandbox.warm_sandbox``). Warming runs the suite once on the instructor solution, in
+the sandbox like any submission, so the reference computes (and caches) every expected value the
+suite asks for, then collects the suite afresh and keeps it live (``run.collect_suite``): a fork
+runs its items without configuring or collecting pytest again. Without a solution (a student's release folder), only
 the imports and the collection are warmed.
 """
 
@@ -58,8 +57,8 @@ def suite_key(suite: Path) -> tuple[tuple[str, int, int], ...]:
 def warm_up(assignment: Assignment, suite: Path) -> None:
     """Prepare this process to grade ``assignment`` against ``suite`` (once per suite content),
     and keep its warm sandbox running (started again if it has ended)."""
+    _keep_sandbox_warm(assignment)  # first: a warm sandbox that starts is proof that bwrap works here
     _warmed(assignment, suite, suite_key(suite))
-    _keep_sandbox_warm(assignment)
 
 
 def _keep_sandbox_warm(assignment: Assignment) -> None:
@@ -83,8 +82,7 @@ def _warmed(assignment: Assignment, suite: Path, key: object) -> None:
     from autograder.grading.run import collect_suite
     from autograder.sandbox import sandbox_kind
 
-    _keep_sandbox_warm(assignment)  # a warm sandbox that starts is proof that bwrap works here
-    sandbox_kind()  # else the bwrap probe, once
+    sandbox_kind()  # the bwrap probe, unless the warm sandbox has shown that bwrap works
     diagnoser_for(assignment).warm()
     _run_solution(assignment, suite)
     collect_suite(suite)  # imported afresh: what every fork starts from

@@ -96,3 +96,11 @@ def sized_pipe(size: int = PIPE_BYTES) -> tuple[int, int]:
     except OSError:
         pass
     return read_fd, write_fd
+
+
+def close_quietly(fd: int) -> None:
+    """Close ``fd``; one already closed (or never valid) is no error."""
+    try:
+        os.close(fd)
+    except OSError:
+        pass

@@ -81,7 +81,7 @@ from typing import Protocol
 from autograder.sandbox.bwrap import confirm_bwrap, prepare_bwrap, presumed_kind, sandbox_kind, sandbox_kind_reason
 from autograder.sandbox.capture import CapturedOutput, OutputCapture
 from autograder.sandbox.fallback import prepare_fallback
-from autograder.sandbox.host import PR_SET_PDEATHSIG, Command, host_paths, sized_pipe
+from autograder.sandbox.host import PR_SET_PDEATHSIG, Command, close_quietly, host_paths, sized_pipe
 from autograder.sandbox.limits import KIND_ENV, NOBODY, SandboxKind, SandboxLimits, SandboxUnavailable
 from autograder.sandbox.program import Program
 from autograder.sandbox.worker import apply_process_limits
@@ -257,7 +257,7 @@ class WorkerProcess:
             self._kill_round()
             time.sleep(0.01)
         for fd in (self.request_fd, self.response_fd):
-            _close_quietly(fd)
+            close_quietly(fd)
         for thread in self._drainers:
             thread.join(timeout=2.0)
         shutil.rmtree(self._scratch, ignore_errors=True)
@@ -277,13 +277,6 @@ class WorkerProcess:
 def _signal_quietly(pid: int, signum: int) -> None:
     try:
         os.kill(pid, signum)
-    except OSError:
-        pass
-
-
-def _close_quietly(fd: int) -> None:
-    try:
-        os.close(fd)
     except OSError:
         pass
 
@@ -335,7 +328,7 @@ def start_worker(program: Program, filename: str, limits: SandboxLimits, capture
         return _spawn(kind, command, limits, fds, scratch, capture)
     except BaseException:
         for fd in fds:
-            _close_quietly(fd)
+            close_quietly(fd)
         shutil.rmtree(scratch, ignore_errors=True)
         raise
 
@@ -358,8 +351,8 @@ def _spawn(kind: SandboxKind, command: Command, limits: SandboxLimits, fds: list
             extra_groups=[] if drop else None)
     except OSError as err:
         raise SandboxUnavailable(f"cannot start the worker: {err}") from err
-    _close_quietly(req_r)
-    _close_quietly(resp_w)
+    close_quietly(req_r)
+    close_quietly(resp_w)
     fds.clear()  # nothing left for the caller to close on failure
     os.set_blocking(req_w, False)  # writes must honour the call deadline
     assert popen.stdout is not None and popen.stderr is not None

@@ -42,6 +42,7 @@ from autograder.sandbox.host import (
     SANDBOX_DIR,
     SITE_DIR,
     WARM_SANDBOX_MODULES,
+    close_quietly,
     host_paths,
     interpreter_argv,
     sized_pipe,
@@ -51,9 +52,10 @@ from autograder.sandbox.program import Program
 
 MAX_ANSWER_BYTES = 4096
 KILL_WAIT_S = 5.0
-SPAWN_ANSWER_S = 5.0
-"""How long a spawn may take: a fork answers in milliseconds, and a server that was stopped must
-not cost a submission the whole start-up timeout before it falls back to a cold worker."""
+ANSWER_S = 5.0
+"""How long the server may take to answer a request (a spawn, a status): a fork answers in
+milliseconds, and a server that was stopped must not cost a submission the whole start-up
+timeout before it falls back to a cold worker."""
 
 
 def _readable(fd: int, wait_s: float) -> bool:
@@ -67,13 +69,6 @@ def _host_pid(pidfd: int) -> int:
             if line.startswith("Pid:"):
                 return int(line.split()[1])
     raise SandboxUnavailable("this kernel does not say which process a pidfd refers to")
-
-
-def _close_quietly(fd: int) -> None:
-    try:
-        os.close(fd)
-    except OSError:
-        pass
 
 
 class ForkedWorker:
@@ -109,7 +104,7 @@ class ForkedWorker:
         return not self._killed and not self._has_ended()
 
     def is_quiet(self) -> bool:
-        return not self._killed and not self._has_ended() and not _readable(self.response_fd, 0.0)
+        return self.running() and not _readable(self.response_fd, 0.0)
 
     def exit_status(self, wait_s: float) -> int | None:
         """How the worker ended (``Popen.returncode`` style), waiting up to ``wait_s``; None if it runs."""
@@ -131,11 +126,11 @@ class ForkedWorker:
                 pass
             self._has_ended(KILL_WAIT_S)
         for fd in (self.request_fd, self.response_fd):
-            _close_quietly(fd)
+            close_quietly(fd)
         for thread in self._drainers:
             thread.join(timeout=2.0)
         if self._ended:
-            _close_quietly(self._pidfd)
+            close_quietly(self._pidfd)
             self._pidfd = -1
 
 
@@ -206,18 +201,18 @@ class WarmSandbox:
                   "processes": limits.processes, "limits": limits.process_limits()}
         try:
             answer, fds = self._ask({"op": "spawn", "config": config}, theirs,
-                                    min(deadline, time.monotonic() + SPAWN_ANSWER_S))
+                                    min(deadline, time.monotonic() + ANSWER_S))
         except BaseException:
             for fd in ours:
-                _close_quietly(fd)
+                close_quietly(fd)
             raise
         finally:
             for fd in theirs:
-                _close_quietly(fd)
+                close_quietly(fd)
         inner_pid = answer.get("pid")
         if type(inner_pid) is not int or len(fds) != 1:
             for fd in (*ours, *fds):
-                _close_quietly(fd)
+                close_quietly(fd)
             raise SandboxUnavailable("the warm sandbox answered a spawn without a worker")
         os.set_blocking(request_w, False)
         drainers = [capture.drain("stdout", os.fdopen(out_r, "rb", buffering=0)),
@@ -232,9 +227,9 @@ class WarmSandbox:
 
     def status(self, inner_pid: int) -> int | None:
         """How the server's child ``inner_pid`` ended (None: running, or unknown to the server)."""
-        answer, fds = self._ask({"op": "status", "pid": inner_pid}, [], time.monotonic() + 5.0)
+        answer, fds = self._ask({"op": "status", "pid": inner_pid}, [], time.monotonic() + ANSWER_S)
         for fd in fds:
-            _close_quietly(fd)
+            close_quietly(fd)
         status = answer.get("status")
         return status if type(status) is int else None
 
@@ -265,7 +260,7 @@ class WarmSandbox:
             if type(answer) is dict and answer.get("nonce") == nonce:
                 return answer, fds
             for fd in fds:  # a stale answer, meant for a grading fork that is gone
-                _close_quietly(fd)
+                close_quietly(fd)
 
     def _log_tail(self) -> str:
         try:
@@ -289,7 +284,7 @@ class WarmSandbox:
             self._popen.wait(timeout=KILL_WAIT_S)
         except subprocess.TimeoutExpired:
             pass
-        _close_quietly(self._pidfd)
+        close_quietly(self._pidfd)
         self._log.close()
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import threading
 import time
 from pathlib import Path
 
@@ -38,11 +39,27 @@ def _failed_result(assignment: Assignment, student_id: str, started: float, *, e
                        sandbox=sandbox, error=error, error_kind=kind, warnings=warnings, detail=detail)
 
 
+GRADING = threading.RLock()
+"""One grading at a time in a process, whichever thread asks (a Dask worker runs one task per thread).
+
+The trusted side keeps per-process state while it grades: pytest imports the suite's modules and
+purges them after, output is redirected, the fork server serves one worker at a time. Two gradings
+interleaved in one process would read each other's state and give silently wrong scores, so every
+entry point (``grade_submission``, ``grade_loaded``) holds this lock for the whole grading. It is
+re-entrant so that ``grade_submission`` may call ``grade_loaded``."""
+
+
 def grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path | None = None,
                  started: float | None = None, sandbox: SandboxSession | None = None) -> GradeResult:
     """Grade an already-read submission against ``suite`` (default: the hidden suite), in
     ``sandbox`` when the caller has already spawned it (``autograder.grading.student.sandbox_session``):
     pytest then configures itself and collects the suite while the worker loads the submission."""
+    with GRADING:
+        return _grade_loaded(assignment, submission, suite=suite, started=started, sandbox=sandbox)
+
+
+def _grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path | None,
+                  started: float | None, sandbox: SandboxSession | None) -> GradeResult:
     started = time.monotonic() if started is None else started
     with open_session(submission, assignment.limits, time_budget_s(assignment), session=sandbox,
                       wait=sandbox is None) as session:
@@ -164,8 +181,10 @@ def grade_submission(assignment: Assignment, path: Path, *, suite: Path | None =
 
     The result records the sha256 of the submission's content, taken before it is read: if the
     file changes meanwhile, the recorded hash is the older one and ``--resume`` grades it again."""
-    digest = content_sha256(Path(path))
-    return dataclasses.replace(_graded_here_or_in_fork(assignment, Path(path), suite), submission_sha256=digest)
+    with GRADING:
+        digest = content_sha256(Path(path))
+        graded = _graded_here_or_in_fork(assignment, Path(path), suite)
+    return dataclasses.replace(graded, submission_sha256=digest)
 
 
 FORK_MARGIN_S = 60.0
@@ -197,7 +216,7 @@ def _grade_path(assignment: Assignment, path: Path, suite: Path | None) -> Grade
         return _failed_result(assignment, student_id_of(Path(path)), started, error=GRADER_ERROR,
                               kind="grader", detail=f"reading {Path(path).name}: {type(err).__name__}: {err}")
     try:
-        return grade_loaded(assignment, submission, suite=suite, started=started)
+        return _grade_loaded(assignment, submission, suite=suite, started=started, sandbox=None)
     except Exception as err:  # fail closed: a kit failure is a 0 with a reason, never a crash
         return _failed_result(assignment, submission.student_id, started, error=GRADER_ERROR,
                               kind="grader", detail=f"{type(err).__name__}: {err}")

@@ -8,7 +8,11 @@ work as they do locally). On the cluster:
 * each submission is one task running ``grade_submission``, the same pure
   function the local pool runs. It starts the submission's sandbox session and
   ends it within the call, on the worker thread that runs the task, so the
-  sandbox's rule (a session dies with the thread that started it) holds;
+  sandbox's rule (a session dies with the thread that started it) holds. A worker
+  process grades one submission at a time whatever its thread count
+  (``autograder.grading.grade.GRADING``): the trusted side keeps per-process
+  state while it grades, so extra threads would only wait; start workers with
+  ``--nthreads 1`` and as many processes as cores (``--nworkers N``);
 * the workers need the kit (``pip install dl-gradekit[dask]``, the same
   version as the client: checked before anything is sent) and bubblewrap, but
   neither the course folder nor the submissions: each task carries the

@@ -180,3 +180,28 @@ def test_nbgrader_grade_on_the_cluster(course: tuple[Assignment, list[Path]], cl
     report = grade_course(root, assignment, executor=dask_executor(client), env=_isolated_env(tmp_path))
     assert report.all_graded, report
     assert [(s.student, s.score) for s in report.students] == [("ada", TINY_POINTS)]
+
+
+def test_a_worker_with_several_threads_gives_the_pools_results(tmp_path: Path) -> None:
+    """Dask's default worker runs one task per thread: several students graded at once in one process.
+    The trusted side keeps per-process state (pytest's modules, redirected output), so a threaded worker
+    must grade one submission at a time and give exactly what the local pool gives."""
+    from autograder.assignment import get_assignment
+    from autograder.platforms.dask_executor import dask_executor
+    from autograder.solution_cache import solution_source
+
+    assignment = get_assignment("backprop")
+    source = solution_source(assignment)
+    paths = [submission_file(tmp_path / "subs", f"twin{k}.py", source) for k in range(3)]
+    paths.append(submission_file(tmp_path / "subs", "broken.py", source.replace("def mse_loss", "def _mse")))
+    local = {r.student_id: r for r in grade_batch(assignment, paths, tmp_path / "local", jobs=2).results}
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=4, processes=True, dashboard_address=None,
+                                  silence_logs=50) as cluster, distributed.Client(cluster) as client:
+        remote = {r.student_id: r for r in grade_batch(assignment, paths, tmp_path / "dask",
+                                                         executor=dask_executor(client)).results}
+        leaked = client.run(lambda: __import__("sys").stdout is __import__("sys").__stdout__)
+    assert sorted(remote) == sorted(local)
+    for student, result in local.items():
+        assert _comparable(remote[student]) == _comparable(result), student
+    assert {remote[f"twin{k}"].score for k in range(3)} == {assignment.total_points}
+    assert all(leaked.values()), "a worker's sys.stdout was left redirected"

@@ -247,16 +247,25 @@ def _load_submission(config: Config, program: bytes) -> tuple[object | None, Mes
                     "more_failures": runner.more_failures, "inputs": runner.inputs}, labels
 
 
-def _public_functions(module: object) -> list[str]:
-    """Names of public callables defined by the submission itself (not imported)."""
+def _public_functions(module: object, *, _callable: Callable[[object], bool] = callable,
+                      _kind: type[type] = type,
+                      _subclass: Callable[[type, type], bool] = issubclass) -> list[str]:
+    """Names of the submission's public callables, however bound: a def, a lambda, an alias of an
+    imported function (``tanh = np.tanh``, ``from numpy import tanh``), a ``partial``, a callable
+    object (``np.vectorize``, ``np.frompyfunc``). A class counts only when the submission defines
+    it: an imported class (``from fractions import Fraction``) is a tool, not an answer.
+
+    The builtins it uses are bound when this module loads: the submission may replace
+    ``builtins.callable`` or ``issubclass`` before its functions are listed."""
     names = []
     for name, value in list(vars(module).items()):
         try:
-            if (isinstance(name, str) and not name.startswith("_") and callable(value)
-                    and getattr(value, "__module__", None) == _SUBMISSION):
+            if _kind(name) is str and not name.startswith("_") and _callable(value) \
+                    and (not _subclass(_kind(value), _kind)
+                         or _kind.__getattribute__(value, "__module__") == _SUBMISSION):
                 names.append(name)
         except BaseException:
-            continue  # a hostile object whose attribute lookup raises
+            continue  # a hostile class whose attribute lookup raises
     return sorted(names)
 
 

@@ -174,19 +174,34 @@ def fail(call: str, detail: str = "", hint: str = "", *, curve: Curve | None = N
 
 
 def as_float_array(got: Any, *, call: str, hint: str = "") -> FloatArray:
-    """``got`` as an exact float64 ndarray, or a failure saying what came back instead.
+    """``got``'s values as an exact float64 ndarray, or a failure saying what came back instead.
 
-    Accepts a plain ``np.ndarray`` of a real numeric dtype, or a Python
-    int/float. Subclasses and other objects never get through: their methods
-    (``__eq__``, ``__sub__``, ...) are never called.
+    Accepts a plain ``np.ndarray`` of a real numeric dtype, a Python int/float, and a
+    list or tuple (nested or not) of those: a wrong container with the right values is the
+    contract checks' business (``assert_float_array_like``), not a wrong value. Subclasses
+    and other objects never get through: their methods (``__eq__``, ``__sub__``, ...) are
+    never called.
     """
     __tracebackhide__ = True
-    if type(got) in (int, float, np.float64) or (type(got) is np.ndarray and got.dtype.kind in "iuf"):
+    if _plain_numbers(got, depth=0):
         try:
             return np.array(got, dtype=np.float64)
         except (OverflowError, TypeError, ValueError) as err:
             fail(call, f"got {_short(got)}, which is not a float64 value ({err})", hint)
     fail(call, f"got {a_type(got)}, should be a numpy array of floats", hint)
+
+
+_MAX_NESTING = 32
+"""A list deeper than this is not taken for numbers (the wire allows 64 levels)."""
+
+
+def _plain_numbers(got: Any, *, depth: int) -> bool:
+    """Whether ``got`` is a number, a real numeric ndarray, or a list/tuple of those (exact types)."""
+    if type(got) in (int, float, np.float64) or (type(got) is np.ndarray and got.dtype.kind in "iuf"):
+        return True
+    if type(got) in (list, tuple) and depth < _MAX_NESTING:
+        return all(_plain_numbers(item, depth=depth + 1) for item in got)
+    return False
 
 
 def _first_wrong(close: npt.NDArray[np.bool_], array: FloatArray, expected: FloatArray,

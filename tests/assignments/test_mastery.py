@@ -52,3 +52,30 @@ def test_backward_missing_one_path_loses_only_the_backward_share() -> None:
     result = graded("backprop", solution.replace(*ONE_PATH))
     share = assignment.credit.skill("backward").points  # type: ignore[union-attr]
     assert lost(result) == {"backward": pytest.approx(share)}  # train is judged against the student's backward
+
+
+JACOBIAN_AS_LISTS = '''
+def softmax_jacobian(z):
+    s = softmax(np.asarray(z, dtype=np.float64))
+    return (np.diag(s) - np.outer(s, s)).tolist()
+'''
+FROMPYFUNC_TANH = '''
+import math
+tanh = np.frompyfunc(math.tanh, 1, 1)
+'''
+
+
+def test_a_jacobian_as_a_list_of_lists_loses_only_the_contract_share() -> None:
+    """The right values in the wrong container: a contract failure, not wrong values."""
+    assignment = get_assignment("activations")
+    result = graded("activations", with_redefinition(solution_source(assignment), JACOBIAN_AS_LISTS))
+    share = assignment.credit.skill("softmax_jacobian").points * assignment.credit.contract_share  # type: ignore[union-attr]
+    assert set(lost(result)) == {"softmax_jacobian"}
+    assert 0 < lost(result)["softmax_jacobian"] <= share + 1e-9
+    assert all(t.passed for t in result.tests if t.group == "softmax_jacobian" and not t.contract)
+
+
+def test_a_tanh_written_through_frompyfunc_earns_full_marks() -> None:
+    assignment = get_assignment("activations")
+    result = graded("activations", with_redefinition(solution_source(assignment), FROMPYFUNC_TANH))
+    assert lost(result) == {} and result.score == pytest.approx(result.max_score)

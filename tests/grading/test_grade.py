@@ -18,6 +18,7 @@ from tests.grading.builders import (
     TINY_POINTS,
     WRONG_RELU,
     submission_file,
+    tiny_assignment,
     write_suite,
 )
 
@@ -197,3 +198,65 @@ def test_a_slow_submission_gets_a_budget_relative_to_the_solution(tmp_path: Path
     result = grade_submission(assignment, slow, suite=suite)
     assert result.execution_time < BUDGET_FLOOR_S + 5
     assert "time budget exhausted" in result.tests[-1].message
+
+
+TANH_SUITE = '''\
+"""tanh: its values, and its float64 contract (the contract share of its 4 points)."""
+
+import numpy as np
+import pytest
+
+from autograder.suite import assert_close, assert_float_array_like, derive
+from reference.activations import get_activation
+
+TANH = get_activation("tanh")
+X = np.array([-2.0, 0.0, 0.5, 3.0])
+
+
+@pytest.mark.skill("tanh")
+def test_tanh(student):
+    assert_close(student.tanh(X.copy()), derive(TANH.__call__, X), call="tanh(x)")
+
+
+@pytest.mark.skill("tanh")
+@pytest.mark.contract
+def test_tanh_returns_float_array(student):
+    assert_float_array_like(student.tanh(X.copy()), call="tanh(x)", shape=X.shape)
+'''
+
+TANH_FORMS = {
+    "numpy alias": "import numpy as np\ntanh = np.tanh\n",
+    "from numpy import": "from numpy import tanh\n",
+    "scipy-style alias": "import numpy as np\n\nclass special:\n    expit = np.tanh\n\ntanh = special.expit\n",
+    "partial": "import functools\nimport numpy as np\ntanh = functools.partial(np.tanh, dtype=np.float64)\n",
+    "lambda": "import numpy as np\ntanh = lambda x: np.tanh(np.asarray(x, dtype=np.float64))\n",
+    "callable object": "import numpy as np\n\nclass Tanh:\n    def __call__(self, x):\n"
+                       "        return np.tanh(np.asarray(x, dtype=np.float64))\n\ntanh = Tanh()\n",
+    "np.vectorize": "import math\nimport numpy as np\ntanh = np.vectorize(math.tanh, otypes=[np.float64])\n",
+    "np.frompyfunc": "import math\nimport numpy as np\ntanh = np.frompyfunc(math.tanh, 1, 1)\n",
+}
+
+
+@pytest.fixture(scope="module")
+def tanh_assignment(tmp_path_factory: pytest.TempPathFactory) -> Assignment:
+    return tiny_assignment(tmp_path_factory.mktemp("tanh"), hidden={"test_tanh": TANH_SUITE}, skills={"tanh": 4.0})
+
+
+@pytest.mark.parametrize("text", TANH_FORMS.values(), ids=TANH_FORMS.keys())
+def test_a_function_bound_in_any_way_earns_full_marks(tmp_path: Path, tanh_assignment: Assignment,
+                                                      text: str) -> None:
+    """However the name is bound, right values earn the skill, and nothing says the function is missing."""
+    result = grade_submission(tanh_assignment, submission_file(tmp_path, "alice.py", text))
+    assert (result.error, result.score) == ("", pytest.approx(4.0))
+    assert all(t.passed for t in result.tests) and len(result.tests) == 2
+    assert not any("does not define" in t.message for t in result.tests)
+
+
+def test_right_values_in_a_list_lose_only_the_contract_share(tmp_path: Path, tanh_assignment: Assignment) -> None:
+    """A list with the right values fails the float64 contract, not the values."""
+    text = "import numpy as np\n\ndef tanh(x):\n    return np.tanh(np.asarray(x, dtype=np.float64)).tolist()\n"
+    result = grade_submission(tanh_assignment, submission_file(tmp_path, "bob.py", text))
+    by_name = {t.name: t for t in result.tests}
+    assert by_name["tanh"].passed and not by_name["tanh_returns_float_array"].passed
+    share = tanh_assignment.credit.contract_share * 4.0
+    assert result.score == pytest.approx(4.0 - share) and share > 0

@@ -49,7 +49,8 @@ ECHO = """
 def test_load_report_lists_public_functions_defined_by_the_submission(make_session) -> None:
     session = make_session("""
         import numpy as np
-        from math import exp
+        import math
+        from fractions import Fraction
         def sigmoid(x): return 1 / (1 + np.exp(-x))
         class Layer: pass
         relu = lambda x: np.maximum(x, 0)
@@ -58,7 +59,63 @@ def test_load_report_lists_public_functions_defined_by_the_submission(make_sessi
     """)
     assert session.loaded.ok
     assert session.loaded.functions == ("Layer", "relu", "sigmoid")
-    assert session.has("sigmoid") and not session.has("exp") and not session.has("_helper")
+    assert session.has("sigmoid") and not session.has("_helper")
+    assert not session.has("np") and not session.has("math") and not session.has("Fraction")
+
+
+def test_a_function_counts_by_its_name_however_it_was_bound(make_session) -> None:
+    """An alias, an import, a partial, a callable object: each is the student's function."""
+    session = make_session("""
+        import functools
+        import math
+        import numpy as np
+        from numpy import tanh
+        from math import exp
+        sigmoid = np.tanh
+        relu = functools.partial(np.maximum, 0.0)
+        class Scaled:
+            def __call__(self, x): return 2.0 * x
+        double = Scaled()
+        vectorized = np.vectorize(math.tanh, otypes=[float])
+        pyfunc = np.frompyfunc(math.tanh, 1, 1)
+    """)
+    assert session.loaded.functions == ("Scaled", "double", "exp", "pyfunc", "relu", "sigmoid", "tanh",
+                                        "vectorized")
+    assert np.allclose(session.call("relu", (np.array([-1.0, 2.0]),)), [0.0, 2.0], rtol=0, atol=0)
+    assert session.call("double", (1.5,)) == pytest.approx(3.0)
+
+
+def test_a_frompyfunc_result_arrives_as_a_float_array(make_session) -> None:
+    """np.frompyfunc returns an object array of floats: its numbers cross, as float64."""
+    session = make_session("""
+        import math
+        import numpy as np
+        tanh = np.frompyfunc(math.tanh, 1, 1)
+    """)
+    got = session.call("tanh", (np.array([[0.0, 0.5], [1.0, -2.0]]),))
+    assert type(got) is np.ndarray and got.dtype == np.float64 and got.shape == (2, 2)
+    assert np.allclose(got, np.tanh(np.array([[0.0, 0.5], [1.0, -2.0]])), rtol=0, atol=1e-15)
+
+
+def test_hostile_bindings_do_not_break_the_function_list(make_session) -> None:
+    session = make_session("""
+        import builtins
+        class Meta(type):
+            def __getattribute__(cls, name): raise RuntimeError("no")
+        class Trap(metaclass=Meta): pass
+        class Lying:
+            def __getattr__(self, name): raise RuntimeError("no")
+            @property
+            def __class__(self): raise RuntimeError("no")
+            def __call__(self): return 1.0
+        lying = Lying()
+        builtins.callable = lambda value: False
+        builtins.issubclass = lambda a, b: True
+        def f(): return 2.0
+    """)
+    assert session.loaded.ok
+    assert {"Lying", "f", "lying"} <= set(session.loaded.functions)
+    assert session.call("lying") == pytest.approx(1.0)
 
 
 def test_syntax_error_is_a_load_error_with_line(make_session) -> None:

@@ -119,11 +119,26 @@ def test_matrix_becomes_plain_ndarray() -> None:
 @pytest.mark.parametrize("value", [
     {1: "int key"}, {1.5}, object(), b"bytes", 1 + 2j, np.array([1 + 2j]),
     np.array([None], dtype=object), np.zeros(2, dtype=[("a", "f8")]), np.array(["s"]),
-    print, np.datetime64("2020-01-01"),
+    print, np.datetime64("2020-01-01"), np.array([0.5, "s"], dtype=object),
+    np.array([0.5, 10 ** 400], dtype=object), np.array([0.5, 1j], dtype=object),
+    np.array([np.zeros(2), np.zeros(2)] + [None], dtype=object)[:2],
+    np.array([np.zeros(2), np.zeros(3)] + [None], dtype=object)[:2],
 ])
 def test_unsupported_values_are_refused_on_encode(value: object) -> None:
     with pytest.raises(UnsupportedValue):
         wire.pack_message(value)
+
+
+@pytest.mark.parametrize(("items", "dtype"), [([[0.5, -1.25], [2.0, 0.0]], np.float64),
+                                             ([1, 2, 3], np.int64), ([1, 0.5], np.float64),
+                                             ([[], []], np.float64)])
+def test_an_object_array_of_numbers_crosses_as_numbers(items: list[object], dtype: type) -> None:
+    """What np.frompyfunc returns: an object array of Python numbers, sent as the numbers' array."""
+    sent = np.empty(np.shape(items), dtype=object)
+    sent[...] = items
+    back = round_trip(sent)
+    assert type(back) is np.ndarray and back.dtype == dtype and back.shape == sent.shape
+    assert np.array_equal(back, np.array(items, dtype=dtype))
 
 
 def test_huge_json_part_is_refused_both_ways() -> None:

@@ -205,12 +205,14 @@ class LyingFloat(float):
     (np.array([0.5]).view(LyingArray), "LyingArray"),
     (LyingFloat(0.5), "LyingFloat"),
     (True, "bool"),
-    ([0.5], "list"),
+    ([0.5, Booby()], "list"),
+    ([["0.5"]], "list"),
     (None, "NoneType"),
     (np.array([1 + 2j]), "ndarray"),
     (np.array(["0.5"]), "ndarray"),
     (np.array([0.5], dtype=object), "ndarray"),
-], ids=["method-trap", "ndarray-subclass", "float-subclass", "bool", "list", "none", "complex",
+], ids=["method-trap", "ndarray-subclass", "float-subclass", "bool", "list-with-trap", "list-of-strings", "none",
+        "complex",
         "strings", "object-array"])
 def test_as_float_array_rejects_everything_else_without_calling_it(value: Any, type_name: str) -> None:
     Booby.calls.clear()
@@ -219,6 +221,21 @@ def test_as_float_array_rejects_everything_else_without_calling_it(value: Any, t
     assert str(err.value) == (f"sigmoid(x=0): got {with_article(type_name)}, should be a numpy array of floats"
                               "\nHint: return np.float64 values")
     assert Booby.calls == []
+
+
+@pytest.mark.parametrize("value", [[0.5, 0.25], (0.5, 0.25), [[0.5], [0.25]], [np.float64(0.5), 1],
+                                   [np.array([0.5, 0.25])], np.array(0.5)],
+                         ids=["list", "tuple", "list-of-lists", "numpy-items", "list-of-array", "0-d"])
+def test_as_float_array_takes_the_values_of_a_plain_container(value: Any) -> None:
+    """A list, tuple or 0-d array of the right numbers is a contract matter, not a wrong value."""
+    got = as_float_array(value, call="softmax(z)")
+    assert type(got) is np.ndarray and got.dtype == np.float64
+    assert np.all(VALUES.close(got.reshape(-1)[:1], np.array([0.5])))
+
+
+def test_as_float_array_names_a_ragged_list() -> None:
+    with pytest.raises(AssertionError, match="which is not a float64 value"):
+        as_float_array([[0.5], [0.25, 1.0]], call="softmax(z)")
 
 
 def test_assert_close_never_calls_a_lying_result() -> None:

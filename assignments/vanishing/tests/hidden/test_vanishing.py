@@ -195,9 +195,21 @@ def _float_list(got: object, length: int, call: str) -> np.ndarray:
 
 
 def _gradients(got: object, depth: int, call: str) -> np.ndarray:
+    """The contract's view: a float64 ndarray of shape (n,), finite."""
     __tracebackhide__ = True
-    return assert_float_array_like(got, call=call, shape=(depth,),
-                                   hint="one gradient per weight: a float64 array of shape (n,)")
+    return assert_float_array_like(got, call=call, shape=(depth,), hint=_GRADIENTS_HINT)
+
+
+def _gradient_values(got: object, depth: int, call: str) -> np.ndarray:
+    """The values' view: n numbers, in whatever container (the type is the contract's business)."""
+    __tracebackhide__ = True
+    values = as_float_array(got, call=call, hint=_GRADIENTS_HINT)
+    if values.shape != (depth,):
+        fail(call, f"got shape {values.shape}, should be ({depth},)", _GRADIENTS_HINT)
+    return values
+
+
+_GRADIENTS_HINT = "one gradient per weight: a float64 array of shape (n,)"
 
 
 def _close(got: Any, want: Any, tol: Any = VALUES) -> bool:
@@ -278,7 +290,7 @@ def _sweep(h: np.ndarray, weights: np.ndarray, slopes: np.ndarray) -> np.ndarray
 def gradients_upstream(student: Any, chain: Chain, activation: str, got: Any) -> str:
     """The upstream skill ``got`` (the student's deep_chain_gradients) is consistent with; "" if none."""
     try:
-        analytic = _gradients(got, chain.depth, "deep_chain_gradients")
+        analytic = _gradient_values(got, chain.depth, "deep_chain_gradients")
         h = _own_forward(student, chain, activation)
     except Exception:
         return ""
@@ -323,7 +335,7 @@ def gradients_verdict(student: Any, chain: Chain, activation: str, got: Any) -> 
     with the named upstream; ``failure`` is the reference comparison's message."""
     try:
         want = derive(network.deep_chain_gradients, chain.x, chain.weights, activation)
-        assert_close(_gradients(got, chain.depth, _describe("deep_chain_gradients", chain, activation)), want,
+        assert_close(got, want,
                      call=_describe("deep_chain_gradients", chain, activation), tol=TINY, hint=GRADIENT_HINT)
         return True, "", ""
     except AssertionError as wrong:
@@ -530,7 +542,7 @@ def _relu_claim(g: np.ndarray, chain: Chain, call: str) -> str:
 def _own_claim(got: Any, chain: Chain, claim: Callable[[np.ndarray, Chain, str], str], call: str) -> str:
     """Why the student's own (wrong) gradients cannot show the claim ("" when they do and are not degenerate)."""
     try:
-        g = _gradients(got, chain.depth, call)
+        g = _gradient_values(got, chain.depth, call)
     except AssertionError as wrong:
         return str(wrong)
     degenerate = degenerate_reason(np.arange(chain.depth, dtype=np.float64), g)

@@ -9,11 +9,13 @@ that shows such text uses it:
 * ``terminal_text`` / ``terminal_plain``: the instructor's terminal (rich);
 * ``markdown_text``: ``feedback.md`` and the ``output`` fields of
   ``results.json`` that Gradescope renders as Markdown;
-* ``csv_cell``: ``grades.csv`` (spreadsheet formula injection);
+* ``csv_cell``: ``grades.csv`` (spreadsheet formula injection, and ``cat``);
 * ``html_text``: ``report.html`` and ``feedback.html`` (the Jinja2 templates
   also autoescape everything else they are given).
 
 The goal is inert text: whatever the student wrote is shown, never obeyed.
+Every function here also makes the text valid Unicode (``valid_text``): a lone
+surrogate becomes U+FFFD instead of an error when the file is written.
 """
 
 from __future__ import annotations
@@ -36,13 +38,26 @@ _ANSI = re.compile(
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 
 
+# Lone surrogates: what Python makes of a file name's bytes that are not UTF-8
+# (surrogateescape), or of a JSON "\ud800". No UTF-8 file can hold them.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def valid_text(text: str) -> str:
+    """``text`` as valid Unicode: every lone surrogate becomes U+FFFD, as a UTF-8 decoder with
+    replacement would show it, so writing it anywhere cannot fail."""
+    text = str(text)
+    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
+
+
 def strip_controls(text: str) -> str:
-    """``text`` without terminal escape sequences and control characters (tab and newline stay).
+    """``text`` as valid Unicode (``valid_text``), without terminal escape sequences and control
+    characters (tab and newline stay).
 
     A carriage return is a control character too: it would let a message
     overwrite what was printed before it on the same line.
     """
-    return _CONTROL.sub("", _ANSI.sub("", str(text)))
+    return _CONTROL.sub("", _ANSI.sub("", valid_text(text)))
 
 
 # --------------------------------------------------------------------------
@@ -113,15 +128,17 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def csv_cell(text: str) -> str:
-    """A text cell a spreadsheet shows as text: one that could start a formula gets a ``'``.
+    """A text cell a spreadsheet shows as text, and ``cat`` as one plain line of the file.
 
     Spreadsheets evaluate a cell that begins with ``=``, ``+``, ``-`` or ``@``
-    (and some a tab or carriage return first), so ``=HYPERLINK(...)`` as a
-    student id would be a live link; the leading quote keeps it text. Numbers
-    the kit writes itself do not go through here.
+    (and some after a tab, a carriage return or spaces), so ``=HYPERLINK(...)`` as
+    a student id would be a live link; the leading quote keeps it text. Terminal
+    escapes, control and bidi characters are removed and tabs and newlines become
+    spaces, so ``cat grades.csv`` cannot clear the screen or show a row the kit
+    did not write. Numbers the kit writes itself do not go through here.
     """
-    text = str(text)
-    return f"'{text}" if text.startswith(_FORMULA_START) else text
+    text = strip_controls(text).replace("\t", " ").replace("\n", " ")
+    return f"'{text}" if text.lstrip(" ").startswith(_FORMULA_START) else text
 
 
 # --------------------------------------------------------------------------

@@ -9,14 +9,18 @@ paths and ``..`` are rejected, and so is an archive that unpacks past
 module is chosen, also when renamed the way students do (``activations (1).py``,
 see ``naming``).
 
-The student id is the file's stem or the directory's name. Every problem is a
-``SubmissionError`` with a message meant for the student (an empty file says
-so); nothing here runs the student's code.
+The student id is the file's stem or the directory's name, when that name can
+be one (``student_id_of``). Every problem is a ``SubmissionError`` with a
+message meant for the student (an empty file says so, a notebook nested too
+deeply to read too); nothing here runs the student's code. What a student wrote
+is data: text is made valid Unicode (``escaping.valid_text``) as it is read.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
 import zipfile
 import zlib
@@ -24,15 +28,28 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from autograder.escaping import strip_controls, valid_text
 from autograder.naming import names_module
 from autograder.sandbox.program import CodeCell, Program
 
 MAX_SOURCE_BYTES = 5 * 1024 * 1024
 SOURCE_SUFFIXES = (".py", ".ipynb")
+RESERVED_IDS = frozenset({"grades", "grades.csv", "report.html", "summary.json"})
+"""Names of the kit's own files in a batch's output folder (compared case-insensitively): a student
+named so gets a derived id, so that their folder never is, or shadows, one of them."""
+ID_MARK = "~"
+"""Joins a derived student id's readable part and its digest: ``grades.csv~1f0c...``."""
+_DERIVED_ID = re.compile(re.escape(ID_MARK) + r"[0-9a-f]{16}\Z")
+MAX_READABLE_ID = 64
+"""Characters of the name a derived id keeps (a file name's bytes may triple as U+FFFD)."""
 
 
 class SubmissionError(Exception):
-    """A submission that cannot be read; the message is shown to the student."""
+    """A submission that cannot be read; the message is shown to the student (as valid text:
+    it may quote the file's own names)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(valid_text(message))
 
 
 @dataclass(frozen=True)
@@ -60,8 +77,33 @@ class Submission:
 
 
 def student_id_of(path: Path) -> str:
-    """The student id a path stands for: a file's stem, a directory's name."""
-    return path.name if path.is_dir() else path.stem
+    """The student id a path stands for: a file's stem, a directory's name, when that name is plain
+    text that cannot be taken for one of the kit's files (``_is_plain_id``); else an id derived from
+    it (``_derived_id``), the same every time, and different for every other name."""
+    name = path.name if path.is_dir() else path.stem
+    return name if _is_plain_id(name) else _derived_id(name)
+
+
+def _is_plain_id(name: str) -> bool:
+    """Whether ``name`` can be a student id as it is: valid Unicode without control, bidi, tab or
+    newline characters (it is a folder, a CSV cell, a line of the terminal); not empty, hidden or a
+    name of the kit's own files; and not shaped like a derived id, which it could then clash with."""
+    return (bool(name) and not name.startswith(".") and name.casefold() not in RESERVED_IDS
+            and strip_controls(name) == name and "\t" not in name and "\n" not in name
+            and _DERIVED_ID.search(name) is None)
+
+
+def _derived_id(name: str) -> str:
+    """A safe id for a name that cannot be one: the name's text (bytes that are not UTF-8 shown as
+    U+FFFD, controls removed, no leading dot, at most ``MAX_READABLE_ID`` characters), then
+    ``ID_MARK`` and 16 hex digits of the sha256 of its bytes. The digest keeps two names that read
+    the same apart, and keeps the id stable, so ``--resume`` finds the student's grade again."""
+    try:
+        raw = os.fsencode(name)
+    except UnicodeEncodeError:  # a surrogate that no file name's bytes made
+        raw = name.encode("utf-8", "surrogatepass")
+    readable = " ".join(strip_controls(raw.decode("utf-8", "replace")).split()).lstrip(".")
+    return f"{readable[:MAX_READABLE_ID] or 'student'}{ID_MARK}{hashlib.sha256(raw).hexdigest()[:16]}"
 
 
 def decode_source(data: bytes, *, name: str) -> str:
@@ -169,7 +211,7 @@ def notebook_cells(text: str, *, name: str) -> tuple[list[CodeCell], list[str]]:
         _check_cell(cell, where=f"{name}: cell {index}")
         if cell.get("cell_type") != "code" or is_test_cell_to_skip(cell):
             continue
-        python, dropped = _cell_python(_cell_text(cell.get("source", "")), index)
+        python, dropped = _cell_python(_cell_text(cell.get("source", ""), where=f"{name}: cell {index}"), index)
         warnings += dropped
         if python is not None:
             cells.append(CodeCell(python, index))
@@ -182,6 +224,9 @@ def _notebook_json(text: str, *, name: str) -> dict[str, Any]:
     nbformat, and the 1.4 s its schema validator takes to import, off the grading path."""
     try:
         notebook = json.loads(text)
+    except RecursionError:
+        raise SubmissionError(f"{name} is not a readable notebook: its JSON is nested too deeply to read; "
+                              "copy your code into a fresh notebook") from None
     except ValueError as err:
         raise SubmissionError(f"{name} is not a readable notebook: {type(err).__name__}: {err}") from None
     if not isinstance(notebook, dict):
@@ -197,11 +242,16 @@ def _notebook_json(text: str, *, name: str) -> dict[str, Any]:
     return converted
 
 
-def _cell_text(source: object) -> str:
-    """A cell's source: notebook files store it as one string or as a list of lines."""
-    if isinstance(source, list):
-        return "".join(str(line) for line in source)
-    return str(source)
+def _cell_text(source: object, *, where: str) -> str:
+    """A cell's source, as valid Unicode (a JSON ``"\\ud800"`` is a lone surrogate no compiler takes):
+    notebook files store it as one string or as a list of lines. Anything else (a number, a nested
+    list, at any depth) is a ``SubmissionError``, never converted (``str`` of a deep list overflows)."""
+    if isinstance(source, list) and all(isinstance(line, str) for line in source):
+        return valid_text("".join(source))
+    if isinstance(source, str):
+        return valid_text(source)
+    raise SubmissionError(f"{where} has a malformed source (should be text or a list of lines); "
+                          "copy the cell into a fresh notebook")
 
 
 def notebook_to_source(text: str, *, name: str) -> tuple[str, list[str]]:

@@ -60,8 +60,17 @@ def test_terminal_markup_is_shown_not_applied() -> None:
 
 @pytest.mark.parametrize(("cell", "shown"), [
     ("=HYPERLINK(\"http:evil.example\",\"x\")", "'=HYPERLINK(\"http:evil.example\",\"x\")"),
-    ("+1", "'+1"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"), ("\t=1", "'\t=1"), ("\r=1", "'\r=1"),
-    ("alice", "alice"), ("o'brien", "o'brien"), ("", ""),
+    ("+1", "'+1"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"), ("\t=1", "' =1"), ("\r=1", "'=1"), ("  =1", "'  =1"),
+    ("alice", "alice"), ("o'brien", "o'brien"), ("zoë", "zoë"), ("", ""),
 ])
 def test_csv_cells_never_start_a_formula(cell: str, shown: str) -> None:
+    assert csv_cell(cell) == shown
+
+
+@pytest.mark.parametrize(("cell", "shown"), [
+    ("a\x1b[2J\x1b[Hb", "ab"), ("x\nALL STUDENTS,100,100", "x ALL STUDENTS,100,100"), ("a\tb", "a b"),
+    ("abc\u202egnp.exe", "abcgnp.exe"), ("\u2066x\u2069", "x"), ("evil\udcff", "evil\ufffd"),
+])
+def test_csv_cells_are_one_plain_line(cell: str, shown: str) -> None:
+    """``cat grades.csv`` shows the cell: no escape, bidi override, line break or lone surrogate."""
     assert csv_cell(cell) == shown

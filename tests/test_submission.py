@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -283,3 +284,30 @@ def test_a_non_python_cell_magic_drops_the_whole_cell(tmp_path: Path) -> None:
     submission = load_submission(path)
     compile(submission.source, "vic.py", "exec")
     assert "def sigmoid" in submission.source and submission.warnings
+
+
+# ------------------------------------------------------------------ student ids
+
+@pytest.mark.parametrize("name", ["alice.py", "zoë o'brien.ipynb", "activations (1).py", "grades_csv.py",
+                                  "x~short.py"])
+def test_an_ordinary_name_is_the_student_id(name: str) -> None:
+    assert student_id_of(Path("/subs") / name) == Path(name).stem
+
+
+@pytest.mark.parametrize("name", [b"evil\xff.py", b"a\x1b[2Jb.py", b"abc\xe2\x80\xaegnp.py", b"tab\tbed.py",
+                                  b"grades.csv.py", b"REPORT.html.py", b".hidden.py", b".py",
+                                  b"x~0123456789abcdef.py", b"\xff" * 200 + b".py"])
+def test_a_name_that_cannot_be_an_id_gets_a_safe_stable_one(name: bytes) -> None:
+    path = Path(os.fsdecode(b"/subs/" + name))
+    student = student_id_of(path)
+    assert student == student_id_of(Path(os.fsdecode(b"/subs/" + name)))  # stable: --resume finds it again
+    assert student.encode("utf-8") and student == " ".join(student.split())
+    assert not any(ord(c) < 32 or 0x7f <= ord(c) <= 0x9f or 0x202a <= ord(c) <= 0x202e for c in student)
+    assert not student.startswith(".") and len(student.encode("utf-8")) < 255
+    assert student_id_of(path) != student_id_of(Path(os.fsdecode(b"/subs/" + name.replace(b".py", b"_.py"))))
+    assert student_id_of(Path(student + ".py")) != student  # no file can be named into another's id
+
+
+def test_two_names_that_read_the_same_are_two_students() -> None:
+    ids = {student_id_of(Path(os.fsdecode(b"/subs/evil" + byte + b".py"))) for byte in (b"\xff", b"\xfe", b"\x80")}
+    assert len(ids) == 3 and all(i.startswith("evil\ufffd~") for i in ids)

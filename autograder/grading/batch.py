@@ -15,8 +15,10 @@ so no grade is lost.
 One submission can never stop the others: whatever goes wrong while it is
 read, graded or written (an exception, a grading process that keeps dying)
 becomes that student's result, the rest are graded, and ``grades.csv`` is
-always written. Student ids that could collide with the kit's own files in
-``OUT`` (``grades.csv``, case-insensitively) are refused before anything starts.
+always written. A file name that cannot be a student id as it is (not UTF-8,
+control or bidi characters, a name of the kit's own files in ``OUT`` such as
+``grades.csv``) gets a safe, stable id derived from it (``submission.student_id_of``),
+and is graded like any other.
 """
 
 from __future__ import annotations
@@ -43,8 +45,7 @@ from autograder.submission import student_id_of
 
 MAX_POOL_RESTARTS = 3
 GRADEBOOK = "grades.csv"
-RESERVED_IDS = frozenset({"grades", GRADEBOOK, "report.html", "summary.json"})
-"""Student ids refused (case-insensitively): their folder would be, or shadow, the kit's own output."""
+"""One of ``submission.RESERVED_IDS``: no student's folder takes its place."""
 Progress = Callable[[GradeResult], None]
 Record = Callable[[str, GradeResult], None]
 Executor = Callable[[Assignment, dict[str, Path], Record], None]
@@ -123,10 +124,6 @@ def _unique_ids(paths: Sequence[Path]) -> dict[str, Path]:
         student = student_id_of(path)
         if student in by_id:
             raise BatchError(f"{by_id[student]} and {path} are both student {student!r}")
-        if not student or student.startswith(".") or student.casefold() in RESERVED_IDS:
-            raise BatchError(f"{path}: cannot derive a student id from this name "
-                             f"({', '.join(sorted(RESERVED_IDS))} and names starting with '.' "
-                             "are reserved for the kit's own files); rename the file")
         by_id[student] = path
     return by_id
 

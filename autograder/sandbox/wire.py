@@ -34,6 +34,7 @@ import itertools
 import json
 import math
 import os
+import re
 import select
 import struct
 import time
@@ -249,11 +250,24 @@ def _decode_array(blob: bytes) -> np.ndarray:
     return flat.reshape(shape).astype(_NATIVE_DTYPES[code], copy=True)  # owned, writable, native
 
 
+# A lone surrogate: JSON carries "\ud800" as six ASCII characters, but no UTF-8 file can hold
+# the character, so a message that holds one would fail wherever the grader writes it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _text(value: str) -> str:
+    """``value`` with every lone surrogate as U+FFFD (the kit's ``escaping.valid_text``; this
+    module imports nothing of the kit)."""
+    return value if value.isascii() else _SURROGATE.sub("\ufffd", value)
+
+
 def _from_tree(tree: Any, arrays: list[np.ndarray | None], depth: int) -> Any:
-    """The value a JSON tree stands for; arrays are taken (once) from ``arrays``."""
+    """The value a JSON tree stands for, its text valid Unicode; arrays are taken (once) from ``arrays``."""
     if depth > MAX_DEPTH:
         raise ProtocolError(f"value is nested deeper than {MAX_DEPTH} levels")
-    if tree is None or type(tree) in (bool, int, str, float):
+    if type(tree) is str:
+        return _text(tree)
+    if tree is None or type(tree) in (bool, int, float):
         return tree
     if type(tree) is list:
         return [_from_tree(item, arrays, depth + 1) for item in tree]
@@ -261,7 +275,7 @@ def _from_tree(tree: Any, arrays: list[np.ndarray | None], depth: int) -> Any:
         raise ProtocolError("malformed value object")
     ((tag, body),) = tree.items()
     if tag == "dict" and type(body) is dict:
-        return {key: _from_tree(item, arrays, depth + 1) for key, item in body.items()}
+        return {_text(key): _from_tree(item, arrays, depth + 1) for key, item in body.items()}
     if tag == "float" and type(body) is str and body in _NONFINITE:
         return _NONFINITE[body]
     if tag == "ndarray" and type(body) is int and 0 <= body < len(arrays):

@@ -2,8 +2,8 @@
 
 Attacks: submit a file whose reading fails in a way the readers did not
 foresee (``corpus.MALFORMED``: odd notebook metadata, encrypted or doctored
-zips), name a file so that its student folder takes the gradebook's place
-(``grades.csv.py``), or make a student's output folder unwritable. Each time
+zips), or make a student's output folder unwritable. (A file named like the
+gradebook, ``grades.csv.py``, is graded under a derived id: ``test_student_bytes``.) Each time
 the rest of the batch must be graded and ``grades.csv`` written, and a rerun
 with ``--resume`` must not fail the same way again.
 """
@@ -19,7 +19,7 @@ from click.testing import CliRunner, Result
 
 from autograder.assignment import Assignment
 from autograder.cli import main
-from autograder.grading.batch import BatchError, grade_batch
+from autograder.grading.batch import grade_batch
 
 from .corpus import MALFORMED, write_submission
 
@@ -70,24 +70,9 @@ def test_malformed_files_are_zeros_with_reasons_and_the_batch_goes_on(tmp_path: 
     assert f"resumed {len(MALFORMED) + 1} students already graded" in again.output
 
 
-@pytest.mark.parametrize("name", ["grades.csv.py", "GRADES.CSV.py", "summary.json.py", "Report.HTML.py"])
-def test_a_student_id_cannot_take_the_gradebooks_place(tmp_path: Path, assignment: Assignment,
-                                                       base_source: str, name: str) -> None:
-    squatter = tmp_path / "subs" / name
-    squatter.parent.mkdir(parents=True)
-    squatter.write_text(base_source, encoding="utf-8")
-    out = tmp_path / "out"
-    with pytest.raises(BatchError, match="reserved"):
-        grade_batch(assignment, [squatter], out)
-    assert not out.exists()
-
-    result = _run("grade", "--assignment", "activations", "--out", str(out), str(squatter))
-    assert result.exit_code == 2 and "reserved" in result.output and "rename" in result.output
-    assert not out.exists()
-
-
 def test_a_name_like_the_gradebook_but_not_it_is_graded(tmp_path: Path, assignment: Assignment) -> None:
-    """The honest twin: ``grades_csv.py`` is an ordinary student."""
+    """The honest twin of ``grades.csv.py`` (``test_student_bytes``): ``grades_csv.py`` is an ordinary student,
+    its id its name."""
     path = write_submission(tmp_path, "grades_csv", "import numpy as np\n")
     report = grade_batch(assignment, [path], tmp_path / "out")
     assert [r.student_id for r in report.results] == ["grades_csv"]

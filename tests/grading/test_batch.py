@@ -83,12 +83,12 @@ def test_duplicate_student_ids_stop_the_batch_before_anything_is_written(
 
 
 @pytest.mark.parametrize("name", ["grades.py", ".hidden.py"])
-def test_a_name_that_cannot_be_a_student_id_stops_the_batch(tmp_path: Path, assignment: Assignment,
-                                                            name: str) -> None:
+def test_a_name_that_cannot_be_a_student_id_is_graded_under_a_derived_one(tmp_path: Path, assignment: Assignment,
+                                                                          name: str) -> None:
     path = submission_file(tmp_path / "subs", name, GOOD)
-    with pytest.raises(BatchError, match="cannot derive a student id"):
-        grade_batch(assignment, [path], tmp_path / "out")
-    assert not (tmp_path / "out").exists()
+    (result,) = grade_batch(assignment, [path], tmp_path / "out").results
+    assert result.student_id.startswith(Path(name).stem.lstrip(".") + "~") and result.graded
+    assert (tmp_path / "out" / result.student_id / "results.json").is_file()
 
 
 def test_resume_keeps_finished_students_and_grades_the_rest(tmp_path: Path, assignment: Assignment) -> None:

@@ -34,13 +34,19 @@ def blob(array: np.ndarray) -> bytes:
 # ---------------------------------------------------------------- round trips
 
 @pytest.mark.parametrize("value", [
-    None, True, False, 0, -7, 2**80, 1.5, -0.0, 1e308, 5e-324, "", "héllo \u2603 \ud800",
+    None, True, False, 0, -7, 2**80, 1.5, -0.0, 1e308, 5e-324, "", "héllo \u2603 \U0001f600",
     [], [1, [2, [3]]], {}, {"a": 1, "b": [None, {"c": "d"}]}, {"dict": 1, "ndarray": 2, "float": 3},
 ])
 def test_plain_values_round_trip_exactly(value: object) -> None:
     back = round_trip(value)
     assert back == value
     assert type(back) is type(value)
+
+
+def test_a_lone_surrogate_arrives_as_a_replacement_character() -> None:
+    """JSON can carry "\\ud800", UTF-8 cannot: text from the other side is always writable."""
+    back = round_trip({"message": "bad \ud800 here", "keys": {"k\udcff": ["\udfff"]}})
+    assert back == {"message": "bad \ufffd here", "keys": {"k\ufffd": ["\ufffd"]}}
 
 
 def test_nonfinite_floats_round_trip() -> None:

@@ -27,6 +27,8 @@ from autograder.grading.run import run_suite
 from autograder.grading.student import GradingSession, open_session
 from autograder.grading.warm import forking_enabled, warm_up
 from autograder.sandbox import SandboxSession
+from autograder.sandbox.bwrap import presumed_kind
+from autograder.sandbox.fallback import exposed_to_fallback
 from autograder.sandbox.loading import in_running_order
 from autograder.submission import Submission, SubmissionError, load_submission, student_id_of
 
@@ -61,6 +63,10 @@ def grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path 
 def _grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path | None,
                   started: float | None, sandbox: SandboxSession | None) -> GradeResult:
     started = time.monotonic() if started is None else started
+    exposed = _secrets_exposed(assignment, suite, presumed_kind())
+    if exposed:
+        return _failed_result(assignment, submission.student_id, started, error=GRADER_ERROR, kind="grader",
+                              sandbox="fallback", detail=exposed)
     with open_session(submission, assignment.limits, time_budget_s(assignment), session=sandbox,
                       wait=sandbox is None) as session:
         run_on = _run_after_loading if sandbox is None else _run_while_loading
@@ -79,6 +85,22 @@ def _grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path
                        detail="; ".join(run.errors))
 
 
+def _secrets_exposed(assignment: Assignment, suite: Path | None, kind: str) -> str:
+    """Why grading against the hidden suite must not go on in a sandbox of ``kind``, or "": the
+    fallback sandbox (no usable bubblewrap) would let the student's code read the course's secrets.
+    Checked before the worker starts (with the kind presumed) and again once it has loaded (with
+    the kind it really got: a bubblewrap that fails its self-test falls back late)."""
+    if kind != "fallback" or not _own_suite(assignment, suite) or suite == assignment.public_tests:
+        return ""
+    exposed = exposed_to_fallback((assignment.hidden_tests, assignment.source_path,
+                                   assignment.misconceptions_path))
+    if not exposed:
+        return ""
+    return (f"the fallback sandbox (no usable bubblewrap) could read {exposed[0]}: refusing to run student "
+            f"code beside the hidden tests; make the course folder readable by the grader alone "
+            f"(chmod -R go-rwx {assignment.root}, as root) or install bubblewrap")
+
+
 def _warnings(submission: Submission, session: GradingSession) -> tuple[str, ...]:
     """What was skipped or failed while reading and loading the submission, in running order."""
     return in_running_order((*submission.warnings, *session.load_warnings))
@@ -88,6 +110,10 @@ def _refusal(assignment: Assignment, submission: Submission, session: GradingSes
              started: float) -> GradeResult | None:
     """The result of a submission the suite does not run on (it did not load, or it defines none of
     the functions its assignment's own suites test); None when the suite runs."""
+    exposed = _secrets_exposed(assignment, suite, session.sandbox)
+    if exposed:
+        return _failed_result(assignment, submission.student_id, started, error=GRADER_ERROR, kind="grader",
+                              sandbox=session.sandbox, detail=exposed)
     if session.load_error:
         return _failed_result(assignment, submission.student_id, started,
                               error=session.load_error, kind="submission",

@@ -39,6 +39,7 @@ import importlib.util
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -102,8 +103,11 @@ fi
 "$python" -m venv "$venv"
 "$venv/bin/python" -m pip install -q --upgrade pip
 "$venv/bin/python" -m pip install -q {install}
-# the venv must be readable by the sandbox's unprivileged user
+# the venv must be readable by the sandbox's unprivileged user; the course (hidden tests,
+# the solution) by root alone, so that even the fallback sandbox's uid 65534 cannot read it
 chmod -R a+rX "$venv"
+if [ "$(id -u)" = 0 ]; then chown -R 0:0 "$here/{course}"; fi
+chmod -R go-rwx "$here/{course}"
 
 "$venv/bin/autograder" --version
 "$venv/bin/python" -c 'from autograder.sandbox.launcher import sandbox_kind_reason as r; print("sandbox:", r())'
@@ -232,7 +236,8 @@ def build_bundle(assignment: Assignment, out: Path, *, wheel: Path | None = None
         out.parent.mkdir(parents=True, exist_ok=True)
         partial = Path(scratch) / "autograder.zip"
         with zipfile.ZipFile(partial, "w") as bundle:
-            _add(bundle, "setup.sh", SETUP_SH.format(venv=VENV, install=install).encode(), executable=True)
+            setup = SETUP_SH.format(venv=VENV, install=install, course=COURSE_DIR)
+            _add(bundle, "setup.sh", setup.encode(), executable=True)
             _add(bundle, "run_autograder", RUN_AUTOGRADER.format(root=DEFAULT_ROOT, venv=VENV,
                                                                  assignment=assignment.id).encode(),
                  executable=True)
@@ -252,6 +257,22 @@ def build_bundle(assignment: Assignment, out: Path, *, wheel: Path | None = None
 
 # -- inside the container ------------------------------------------------------------------------------
 
+def seal_course(course: Path) -> None:
+    """Make ``course`` (hidden suites, the instructor's solution) the grader's alone: mode 0700
+    folders and 0600 files, owned by the grader, whatever modes the zip was unpacked with. Raises
+    PermissionError when that cannot be made so (the grader does not own it and is not root)."""
+    for path in (course, *course.rglob("*")):
+        if path.is_symlink():
+            raise PermissionError(f"{path} is a symbolic link: the course must be plain files")
+        info = path.stat()
+        if info.st_uid != os.geteuid() and os.geteuid() == 0:
+            os.chown(path, 0, 0)
+        path.chmod(stat.S_IMODE(info.st_mode) & 0o700)
+        left = path.stat()
+        if left.st_uid != os.geteuid() or stat.S_IMODE(left.st_mode) & 0o077:
+            raise PermissionError(f"{path} stays readable by others: the course must be the grader's alone")
+
+
 def run(root: Path, assignment_id: str) -> int:
     """Grade ``root/submission`` into ``root/results/results.json``; 0, unless even that failed."""
     from autograder.files import write_atomically
@@ -262,6 +283,7 @@ def run(root: Path, assignment_id: str) -> int:
     results = root / "results" / "results.json"
     assignment: Assignment | None = None
     try:
+        seal_course(root / "source" / COURSE_DIR)
         assignment = load_manifest(root / "source" / COURSE_DIR / assignment_id)
         result = grade_submission(assignment, root / "submission")
     except Exception as err:  # fail closed: Gradescope must always find a results.json

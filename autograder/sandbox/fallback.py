@@ -30,6 +30,25 @@ def reachable_by_nobody(path: str) -> bool:
     return True
 
 
+def readable_by_fallback_worker(path: Path) -> bool:
+    """Whether a fallback worker could read ``path``: as uid 65534 when the grader is root, else as
+    the grader's own user (the fallback then changes no uid at all). A path that does not exist
+    cannot be read."""
+    if not path.exists():
+        return False
+    if os.geteuid() != 0:
+        return os.access(path, os.R_OK)
+    try:
+        return reachable_by_nobody(str(path.resolve()))
+    except OSError:
+        return False
+
+
+def exposed_to_fallback(secrets: tuple[Path, ...]) -> tuple[Path, ...]:
+    """Those of ``secrets`` (hidden suites, instructor sources) a fallback worker could read."""
+    return tuple(path for path in secrets if readable_by_fallback_worker(path))
+
+
 def _fallback_dirs(scratch: Path, host: HostPaths) -> tuple[Path, Path]:
     """(code dir, work dir) inside ``scratch``: a symlinked site dir and a private cwd."""
     code, work, site = scratch / "code", scratch / "work", scratch / "code" / "site"

@@ -260,3 +260,34 @@ def test_right_values_in_a_list_lose_only_the_contract_share(tmp_path: Path, tan
     assert by_name["tanh"].passed and not by_name["tanh_returns_float_array"].passed
     share = tanh_assignment.credit.contract_share * 4.0
     assert result.score == pytest.approx(4.0 - share) and share > 0
+
+
+def test_the_fallback_sandbox_refuses_to_grade_beside_a_course_it_could_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without bubblewrap the worker runs as uid 65534 (as root) or as the grader's own user: a course
+    folder that uid can read would hand it the hidden tests, so nothing runs and the reason is named."""
+    import os
+    import shutil
+    import tempfile
+
+    from autograder.sandbox.limits import KIND_ENV
+
+    monkeypatch.setenv(KIND_ENV, "fallback")
+    public = Path(tempfile.mkdtemp(prefix="readable-course-", dir="/tmp"))
+    try:
+        public.chmod(0o755)
+        assignment = tiny_assignment(public / "course")
+        for path in (public, *public.rglob("*")):
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        submission = submission_file(tmp_path, "alice.py", GOOD)
+        refused = grade_submission(assignment, submission)
+        assert (refused.error_kind, refused.score, refused.tests) == ("grader", 0.0, ())
+        assert "could read" in refused.detail and "chmod -R go-rwx" in refused.detail
+        (public / "course").chmod(0o700 if os.geteuid() == 0 else 0o000)
+        if os.geteuid() == 0:  # sealed: grading goes on (when the fallback can start at all)
+            graded = grade_submission(assignment, submission)
+            assert "could read" not in graded.detail
+            assert graded.graded or "cannot read" in graded.detail, graded.detail
+    finally:
+        (public / "course").chmod(0o700)
+        shutil.rmtree(public, ignore_errors=True)

@@ -151,3 +151,44 @@ def test_run_autograder_equals_autograder_grade(tmp_path: Path) -> None:
     assert sandbox in ("bwrap", "fallback")
     if sandbox == "bwrap" or os.getuid() == 0:  # student code ran as the unprivileged uid 65534
         assert "uid=65534" in bundle_result["extra_data"]["student_output"]
+
+
+READS_THE_COURSE = '''
+
+try:
+    with open({path!r}, encoding="utf-8") as _secret:
+        print("LEAKED:" + _secret.read(2000))
+except OSError as _err:
+    print(f"DENIED: {{type(_err).__name__}}")
+'''
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="Gradescope runs run_autograder as root")
+def test_the_fallback_sandbox_cannot_read_the_bundles_course(tmp_path: Path) -> None:
+    """Docker without user namespaces: the sandbox falls back to uid 65534. The bundle unpacked
+    world-readable (as zips are) must not hand the instructor's solution to that uid: run_autograder
+    makes the course the grader's alone before grading."""
+    import tempfile
+
+    bundle = build_bundle(ASSIGNMENT, tmp_path / "autograder.zip", pip_spec="dl-gradekit")
+    public = Path(tempfile.mkdtemp(prefix="gradescope-root-", dir="/tmp"))
+    try:
+        public.chmod(0o755)  # as /autograder is: every folder above the course traversable
+        secret = public / "autograder" / "source" / "course" / "activations" / "source.py"
+        submission = tmp_path / "attack--activations.py"
+        submission.write_text(solution_source(ASSIGNMENT) + READS_THE_COURSE.format(path=str(secret)))
+        root = _layout(bundle.path, public / "autograder", submission)
+        for path in (root, *root.rglob("*")):
+            path.chmod(0o755 if path.is_dir() or path.name == "run_autograder" else 0o644)
+        env = {**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": sys.executable,
+               "AUTOGRADER_SANDBOX": "fallback"}
+        ran = subprocess.run([str(root / "run_autograder")], cwd=public, env=env, capture_output=True,
+                             text=True, timeout=600, check=False)
+        assert ran.returncode == 0, ran.stdout + ran.stderr
+        document = json.loads((root / "results" / "results.json").read_text())
+        output = document["extra_data"].get("student_output", "")
+        assert "LEAKED" not in output and "DENIED" in output, output
+        assert document["extra_data"]["sandbox"] == "fallback" and document["score"] == ASSIGNMENT.total_points
+        assert stat.S_IMODE((root / "source" / "course").stat().st_mode) == 0o700
+    finally:
+        shutil.rmtree(public, ignore_errors=True)

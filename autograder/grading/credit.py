@@ -21,6 +21,12 @@ Written down once, here, and checked by ``autograder validate``:
   charged there, once. Where the upstream skill is right, the downstream one
   must match the reference, so a submission cannot trade a function that
   behaves differently in another check for points.
+* **Per setting.** A consistency pass that names the upstream's own case in the
+  same setting (``consistent_on``: ``elu[values-alpha=0.5]`` for
+  ``elu_derivative``'s alpha = 0.5 case) earns only when that very case is
+  wrong: failing one cheap setting of a forward on purpose buys no credit in
+  another (the suite decides per point within the setting, see
+  ``autograder/suite/consistency.py``).
 """
 
 from __future__ import annotations
@@ -45,16 +51,19 @@ UPSTREAM_IS_RIGHT = ("agrees only with your own {upstream}, which is right in it
                      "so this must match the correct values")
 
 
-def _upstream_wrong(outcomes: Sequence[CaseOutcome], skill: str) -> bool:
-    """Whether ``skill`` failed a value check of its own, or passed one only by consistency."""
-    return any(not o.passed or o.consistent_with for o in outcomes if o.group == skill and not o.contract)
+def _upstream_wrong(outcomes: Sequence[CaseOutcome], skill: str, case: str = "") -> bool:
+    """Whether ``skill`` failed a value check of its own, or passed one only by consistency;
+    with ``case``, whether that one value check did (a case the run does not hold is not wrong)."""
+    return any(not o.passed or o.consistent_with for o in outcomes
+               if o.group == skill and not o.contract and (not case or o.name == case))
 
 
 def _settle_consistency(outcomes: Sequence[CaseOutcome]) -> tuple[CaseOutcome, ...]:
     """Consistency passes stand only where their upstream skill is wrong (see the module doc)."""
-    return tuple(replace(o, passed=False, kind="assertion",
-                         message=f"{o.name}: " + UPSTREAM_IS_RIGHT.format(upstream=o.consistent_with))
-                 if o.passed and o.consistent_with and not _upstream_wrong(outcomes, o.consistent_with)
+    return tuple(replace(o, passed=False, kind="assertion", message=f"{o.name}: " + UPSTREAM_IS_RIGHT.format(
+                             upstream=o.consistent_on or o.consistent_with))
+                 if o.passed and o.consistent_with
+                 and not _upstream_wrong(outcomes, o.consistent_with, o.consistent_on)
                  else o for o in outcomes)
 
 

@@ -50,6 +50,9 @@ class CaseOutcome:
     """Set when the case passed only because it agrees with the student's own
     upstream skill (``backward`` with their own ``forward``): it earns its points
     only if that skill is itself wrong in its own checks."""
+    consistent_on: str = ""
+    """With ``consistent_with``: the upstream's own case in the same setting (``elu[values-alpha=0.5]``).
+    Then that case must fail on its own: a forward failing one cheap setting buys nothing in another."""
     curve: Curve | None = None
     """A failing value check over a 1-D range: the tested x, the values returned and the
     reference's (plain floats). Shown only where the manifest's ``feedback`` is ``full``."""

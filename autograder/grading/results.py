@@ -170,7 +170,7 @@ def _case_json(test: CaseOutcome, detail: str = "full") -> dict[str, Any]:
                             "passed": test.passed}
     optional = {"output": "" if test.passed else test.message, "failure_kind": "" if test.passed else test.kind,
                 "grader_detail": test.detail, "contract": test.contract, "misconception": test.misconception,
-                "consistent_with": test.consistent_with}
+                "consistent_with": test.consistent_with, "consistent_on": test.consistent_on}
     case.update({key: value for key, value in optional.items() if value})
     if test.weight != 1.0:
         case["weight"] = test.weight
@@ -276,7 +276,7 @@ def _case_from_json(skill: str, case: dict[str, Any]) -> CaseOutcome:
                        kind=case.get("failure_kind") or "assertion", detail=case.get("grader_detail", ""),
                        contract=bool(case.get("contract")), weight=float(case.get("weight", 1.0)),
                        earned=float(case["earned"]), misconception=case.get("misconception", ""),
-                       consistent_with=case.get("consistent_with", ""),
+                       consistent_with=case.get("consistent_with", ""), consistent_on=case.get("consistent_on", ""),
                        curve=curve_from_json(case["curve"]) if "curve" in case else None)
 
 

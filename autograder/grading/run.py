@@ -30,7 +30,7 @@ from autograder.grading.lean import Plan, SharedFixtureFailed, plan, run_planned
 from autograder.grading.outcomes import CaseOutcome, FailureKind, SuiteRun, exception_name
 from autograder.sandbox import StudentCallError, StudentRaised
 from autograder.suite import plugin as suite_plugin
-from autograder.suite.consistency import CONSISTENT_WITH
+from autograder.suite.consistency import CONSISTENT_ON, CONSISTENT_WITH
 from autograder.suite.expect import save_expectations
 from autograder.suite.plugin import STUDENT_FACTORY, StudentFactory
 
@@ -219,8 +219,9 @@ def _ending(report: pytest.TestReport | None, found: Misconception | None) -> di
     if report is None:
         return {"passed": False, "message": GRADER_FAILURE, "kind": "grader", "detail": "the test did not run"}
     if report.passed:
-        upstream = dict(report.user_properties).get(CONSISTENT_WITH, "")
-        return {"passed": True, "consistent_with": str(upstream)}
+        properties = dict(report.user_properties)
+        return {"passed": True, "consistent_with": str(properties.get(CONSISTENT_WITH, "")),
+                "consistent_on": str(properties.get(CONSISTENT_ON, ""))}
     if report.skipped:
         return {"passed": False, "message": GRADER_FAILURE, "kind": "grader", "detail": "the test was skipped"}
     message, kind, detail = getattr(report, "_autograder_failure", None) or _failure(report, None)

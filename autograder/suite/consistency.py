@@ -13,6 +13,15 @@ finite, constant (zeros, ones, any constant), or affine in its input (returns
 its input, or a line). Against those, every "derivative" would be trivially
 consistent.
 
+Consistency is decided per setting and per point, never bought elsewhere
+(``derivative_reason``): a derivative's case names the forward's own case in
+the same setting (``consistent_on``), which must fail; every point where the
+derivative is wrong must be a point where the forward, as its own value check
+sees it, is wrong too; there the derivative must be the forward's slope, from
+probes at x +- h that agree with the forward at x (a forward that answers
+probes differently gains nothing), and between neighbouring points the
+forward's own values must rise as the derivative says.
+
 The pieces the suites share:
 
 * ``reference_or_consistent(record_property, check, upstream)``: a check that
@@ -27,19 +36,24 @@ The pieces the suites share:
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from autograder.suite.expect import as_float_array
-from autograder.tolerances import KINK_MARGIN, VALUES
+from autograder.tolerances import GRADCHECK, KINK_MARGIN, VALUES
 from reference import losses
 
 FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 
 CONSISTENT_WITH = "consistent_with"
 """The ``record_property`` key a consistency pass is reported under."""
+
+CONSISTENT_ON = "consistent_on"
+"""The ``record_property`` key naming the upstream's own case in the same setting, which must fail."""
 
 DEGENERATE_SPREAD = 1e-9
 """Outputs whose range is below this (times their scale) are constant."""
@@ -68,13 +82,16 @@ def depends_on(value_at: Callable[[float], float], point: float, step: float = 1
         1.0, float(np.max(np.abs(values))))
 
 
-def credit_consistency(record_property: Callable[[str, Any], None], upstream: str) -> None:
-    """Report that the current check passed by agreeing with the student's own ``upstream``."""
+def credit_consistency(record_property: Callable[[str, Any], None], upstream: str, on: str = "") -> None:
+    """Report that the current check passed by agreeing with the student's own ``upstream``
+    (with ``on``: by agreeing with its case ``on``, in the same setting, which must then fail)."""
     record_property(CONSISTENT_WITH, upstream)
+    if on:
+        record_property(CONSISTENT_ON, on)
 
 
 def reference_or_consistent(record_property: Callable[[str, Any], None], check: Callable[[], object],
-                            upstream: Callable[[], str]) -> None:
+                            upstream: Callable[[], str], on: str = "") -> None:
     """Match the reference, or earn consistency credit from the student's own wrong upstream.
 
     ``check()`` compares the student's result with the reference (``assert_close`` and the like; its
@@ -90,7 +107,7 @@ def reference_or_consistent(record_property: Callable[[str, Any], None], check: 
         named = upstream()
         if not named:
             raise
-    credit_consistency(record_property, named)
+    credit_consistency(record_property, named, on)
 
 
 def _close(got: Any, want: Any) -> bool:
@@ -149,3 +166,81 @@ def chain_rule_upstream(student: Any, paths: list[list[Any]], got: Any,
         return "chain_rule" if _close(as_float_array(got, call="sum_over_paths"), sum(products)) else ""
     except Exception:  # anything the student's chain_rule does wrong here just means: not consistent
         return ""
+
+
+def wrong_near(points: FloatArray, own: FloatArray, want: FloatArray) -> BoolArray:
+    """Where a student's function is wrong, as its own value check sees it (``own`` at ``points``
+    against the reference's ``want``): its value, or its rise to a neighbouring point (the slope of
+    the line between them; at x = 0 a sign-flipped sigmoid has the right value but not the right rise)."""
+    order = np.argsort(points, kind="stable")
+    x, got, ref = points[order], own[order], want[order]
+    wrong = ~VALUES.close(got, ref)
+    with np.errstate(all="ignore"):
+        rises = ~GRADCHECK.close(np.diff(got) / np.diff(x), np.diff(ref) / np.diff(x))
+    wrong[:-1] |= rises
+    wrong[1:] |= rises
+    unsorted = np.empty_like(wrong)
+    unsorted[order] = wrong
+    return unsorted
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A student's forward at the points where a derivative is judged, and a step either side."""
+
+    at: FloatArray
+    """The forward at the points, in the probing call."""
+    ahead: FloatArray
+    behind: FloatArray
+    step: float
+    side: npt.NDArray[np.int8]
+    """Per point: 0 for central differences, +1 or -1 for the one side away from a kink within a step."""
+
+    def halves(self) -> tuple[FloatArray, FloatArray]:
+        """The slopes of the steps behind and ahead."""
+        with np.errstate(all="ignore"):
+            return (self.at - self.behind) / self.step, (self.ahead - self.at) / self.step
+
+    def slope(self) -> FloatArray:
+        behind, ahead = self.halves()
+        return np.where(self.side > 0, ahead, np.where(self.side < 0, behind, (behind + ahead) / 2.0))
+
+    def smooth(self) -> BoolArray:
+        """Where both steps agree (a forward that answers x +- h differently from x does not)."""
+        behind, ahead = self.halves()
+        smooth: BoolArray = (self.side != 0) | GRADCHECK.close(behind, ahead)
+        return smooth
+
+
+def _rises_as_said(points: FloatArray, own: FloatArray, got: FloatArray, wrong: BoolArray) -> bool:
+    """Between neighbouring points where the derivative is wrong at either end, the forward's own rise
+    lies between the derivative's two values (the mean of a derivative over an interval where it is
+    monotone does): a forward cannot claim one slope at its probes and rise at another in its values."""
+    order = np.argsort(points, kind="stable")
+    x, f, d, bad = points[order], own[order], got[order], wrong[order]
+    with np.errstate(all="ignore"):
+        rise = np.diff(f) / np.diff(x)
+    low, high = np.minimum(d[:-1], d[1:]), np.maximum(d[:-1], d[1:])
+    inside = (rise >= low - GRADCHECK.allowed_error(low)) & (rise <= high + GRADCHECK.allowed_error(high))
+    judged = bad[:-1] | bad[1:]
+    return bool(np.all(inside[judged]))
+
+
+def derivative_reason(points: FloatArray, got: FloatArray, want: FloatArray, own: FloatArray,
+                      own_want: FloatArray, probe: Probe) -> str:
+    """Why a derivative wrong against the reference cannot earn consistency credit ("" when it can),
+    point by point (see the module doc). ``got`` and ``want``: the student's derivative and the
+    reference's at ``points``; ``own`` and ``own_want``: the student's forward there, from a call like
+    its own value check's, and the reference's; ``probe``: the forward probed around the points."""
+    wrong = ~VALUES.close(got, want)
+    if not np.any(wrong):
+        return "it is right"
+    if not np.all(VALUES.close(probe.at, own)):
+        return "your forward gives other values when probed than in its own check"
+    if not np.all(wrong_near(points, own, own_want)[wrong]):
+        return "it is wrong where your forward is right"
+    if not np.all(probe.smooth()[wrong]) or not np.all(GRADCHECK.close(got, probe.slope())[wrong]):
+        return "it is not the slope of your forward where it is wrong"
+    if not _rises_as_said(points, own, got, wrong):
+        return "your forward's own values do not rise as it says"
+    return ""

@@ -12,9 +12,9 @@ MODEL = CreditModel((Skill("sigmoid", 10.0, "sigmoid"), Skill("relu", 5.0, "relu
 
 
 def case(name: str, skill: str = "sigmoid", passed: bool = True, *, contract: bool = False,
-         weight: float = 1.0, consistent_with: str = "") -> CaseOutcome:
+         weight: float = 1.0, consistent_with: str = "", consistent_on: str = "") -> CaseOutcome:
     return CaseOutcome(name, skill, 0.0, passed, contract=contract, weight=weight,
-                       consistent_with=consistent_with)
+                       consistent_with=consistent_with, consistent_on=consistent_on)
 
 
 def earned(outcomes: tuple[CaseOutcome, ...]) -> dict[str, float]:
@@ -48,6 +48,17 @@ def test_a_consistency_pass_stands_only_when_its_upstream_is_wrong() -> None:
     settled = {o.name: o for o in upstream_right}["sigmoid[values]"]
     assert not settled.passed and settled.earned == 0.0
     assert "agrees only with your own relu, which is right" in settled.message
+
+
+def test_a_consistency_pass_needs_the_upstream_wrong_in_the_same_setting() -> None:
+    """A forward failing one cheap setting buys no consistency credit in another."""
+    cases = [case("relu[values]", "relu"), case("relu[values-alpha=0.2]", "relu", passed=False),
+             case("sigmoid[values]", consistent_with="relu", consistent_on="relu[values]"),
+             case("sigmoid[values-alpha=0.2]", consistent_with="relu", consistent_on="relu[values-alpha=0.2]")]
+    settled = {o.name: o for o in price(cases, MODEL)}
+    assert not settled["sigmoid[values]"].passed and settled["sigmoid[values]"].earned == 0.0
+    assert "agrees only with your own relu[values]" in settled["sigmoid[values]"].message
+    assert settled["sigmoid[values-alpha=0.2]"].earned == pytest.approx(5.0)
 
 
 def test_a_consistency_pass_upstream_counts_as_wrong_downstream() -> None:

@@ -8,8 +8,11 @@ import numpy as np
 import pytest
 
 from autograder.suite.consistency import (
+    CONSISTENT_ON,
     CONSISTENT_WITH,
+    Probe,
     chain_rule_upstream,
+    derivative_reason,
     elementwise_reason,
     probe_reason,
     reference_or_consistent,
@@ -30,6 +33,66 @@ def test_a_wrong_check_passes_by_consistency_with_the_named_upstream() -> None:
     recorded: list[tuple[str, Any]] = []
     reference_or_consistent(lambda k, v: recorded.append((k, v)), _wrong, lambda: "activations")
     assert recorded == [(CONSISTENT_WITH, "activations")]
+
+
+def test_a_pass_by_consistency_names_the_upstream_case_of_its_setting() -> None:
+    recorded: list[tuple[str, Any]] = []
+    reference_or_consistent(lambda k, v: recorded.append((k, v)), _wrong, lambda: "elu", on="elu[values-alpha=0.5]")
+    assert recorded == [(CONSISTENT_WITH, "elu"), (CONSISTENT_ON, "elu[values-alpha=0.5]")]
+
+
+POINTS = np.array([-3.0, -2.0, -1.0, -0.5, 0.5, 1.0, 2.0, 3.0])
+STEP = 1e-6
+
+
+def _probe(forward: Any, points: np.ndarray = POINTS) -> Probe:
+    return Probe(forward(points), forward(points + STEP), forward(points - STEP), STEP,
+                 np.zeros(points.size, dtype=np.int8))
+
+
+def _leaky(slope: float) -> Any:
+    return lambda x: np.where(x > 0, x, slope * x)
+
+
+def test_derivative_reason_credits_the_slope_of_a_forward_wrong_where_it_is() -> None:
+    forward, right = _leaky(0.01), _leaky(0.2)  # alpha ignored: wrong on every negative point
+    got, want = np.where(POINTS > 0, 1.0, 0.01), np.where(POINTS > 0, 1.0, 0.2)
+    assert derivative_reason(POINTS, got, want, forward(POINTS), right(POINTS), _probe(forward)) == ""
+
+
+def test_derivative_reason_denies_a_derivative_wrong_where_the_forward_is_right() -> None:
+    right = _leaky(0.2)
+    got, want = np.where(POINTS > 0, 1.0, 0.0), np.where(POINTS > 0, 1.0, 0.2)
+
+    def along_the_wrong_slope(x: np.ndarray) -> np.ndarray:  # right at the points, flat just beside them
+        nearest = POINTS[np.argmin(np.abs(x[:, None] - POINTS[None, :]), axis=1)]
+        return right(nearest) + (x - nearest) * np.where(nearest > 0, 1.0, 0.0)
+    assert derivative_reason(POINTS, got, want, right(POINTS), right(POINTS), _probe(along_the_wrong_slope)) \
+        == "it is wrong where your forward is right"
+
+
+def test_derivative_reason_denies_a_forward_whose_values_do_not_rise_as_probed() -> None:
+    """Wrong in its values (alpha ignored), and flat at its probes to fit a wrong derivative."""
+    forward, right = _leaky(0.01), _leaky(0.2)
+    got, want = np.where(POINTS > 0, 1.0, 0.0), np.where(POINTS > 0, 1.0, 0.2)
+
+    def flat_beside(x: np.ndarray) -> np.ndarray:
+        nearest = POINTS[np.argmin(np.abs(x[:, None] - POINTS[None, :]), axis=1)]
+        return forward(nearest) + (x - nearest) * np.where(nearest > 0, 1.0, 0.0)
+    assert derivative_reason(POINTS, got, want, forward(POINTS), right(POINTS), _probe(flat_beside)) \
+        == "your forward's own values do not rise as it says"
+
+
+def test_derivative_reason_denies_a_forward_that_answers_probes_differently() -> None:
+    forward, right = _leaky(0.01), _leaky(0.2)
+    got, want = np.where(POINTS > 0, 1.0, 0.01), np.where(POINTS > 0, 1.0, 0.2)
+    probe = _probe(forward)
+    moved = Probe(probe.at + 1.0, probe.ahead, probe.behind, STEP, probe.side)
+    assert derivative_reason(POINTS, got, want, forward(POINTS), right(POINTS), moved) \
+        == "your forward gives other values when probed than in its own check"
+    jumpy = Probe(probe.at, probe.ahead + 1e-3, probe.behind, STEP, probe.side)
+    assert derivative_reason(POINTS, got, want, forward(POINTS), right(POINTS), jumpy) \
+        == "it is not the slope of your forward where it is wrong"
 
 
 def test_without_an_upstream_the_reference_failure_stands_as_it_is() -> None:

@@ -9,10 +9,13 @@ prices it:
   points in one array (the edge points 0, +-1e-9, +-30, +-1000 and seeded
   random points in +-20), so returning zeros cannot collect the cases whose
   true value happens to be 0. A derivative also passes when it is the
-  derivative of the student's OWN forward function, by central differences at
-  seeded points at least ``KINK_MARGIN`` from the kink, while that forward is
-  wrong and not degenerate (``autograder/suite/consistency.py``): a wrong
-  sigmoid is charged to sigmoid, once.
+  derivative of the student's OWN forward function in the same setting, point
+  by point: wherever it is wrong, the forward (called as its own value check
+  calls it) is wrong too, and the derivative is the forward's slope there, by
+  differences at x +- h (one-sided beside a kink)
+  (``autograder/suite/consistency.py``, ``derivative_reason``): a wrong
+  sigmoid is charged to sigmoid, once, and a forward failing one cheap setting
+  buys nothing in another.
 * ``kink_convention``: the derivative at x = 0 (relu'(0) = 0, leaky'(0) = alpha,
   prelu'(0) = a, elu'(0) = alpha), with x = -1 and 1 beside it so a constant
   cannot pass; a value check of weight 0.5.
@@ -41,11 +44,7 @@ from typing import Any, Literal
 import numpy as np
 import pytest
 
-from autograder.gradcheck import (
-    central_difference,
-    compare_gradients,
-    sample_away_from_kinks,
-)
+from autograder.gradcheck import sample_away_from_kinks
 from autograder.suite import (
     Expected,
     as_float_array,
@@ -54,8 +53,8 @@ from autograder.suite import (
     derive,
     fail,
 )
-from autograder.suite.consistency import degenerate_reason, reference_or_consistent
-from autograder.tolerances import VALUES
+from autograder.suite.consistency import Probe, degenerate_reason, derivative_reason, reference_or_consistent
+from autograder.tolerances import GRADCHECK_EPS, VALUES
 from reference.activations import get_activation
 
 EDGE = (0.0, 1e-9, -1e-9, 30.0, -30.0, 1000.0, -1000.0)
@@ -196,9 +195,14 @@ def base_setting(functions: list[Function]) -> list[Any]:
     return [pytest.param(fn, fn.base, id=fn.name, marks=pytest.mark.skill(fn.name)) for fn in functions]
 
 
+def value_kept(fn: Function) -> np.ndarray:
+    """Which of ``VALUE_X`` ``fn``'s values are checked at: the kink itself is left to ``kink_convention``."""
+    return VALUE_X != 0.0 if fn.kind != "value" and fn.kinks else np.ones(VALUE_X.shape, dtype=bool)
+
+
 def value_points(fn: Function) -> np.ndarray:
-    """Where ``fn``'s values are checked: the kink itself is left to ``kink_convention``."""
-    return VALUE_X[VALUE_X != 0.0] if fn.kind != "value" and fn.kinks else VALUE_X
+    """Where ``fn``'s values are checked."""
+    return VALUE_X[value_kept(fn)]
 
 
 def same_as_float_input(student: Any, fn: Function, x: Any, params: dict[str, float], got: Any,
@@ -217,26 +221,53 @@ def same_as_float_input(student: Any, fn: Function, x: Any, params: dict[str, fl
 # Values against the reference: one pointed test per function
 
 
-def own_derivative(student: Any, fn: Function, params: dict[str, float]) -> tuple[np.ndarray, str]:
-    """Central differences of the student's own forward at ``GRADCHECK_X`` (in a for d/da), and
-    why they cannot earn consistency credit ("" when they can: the forward is wrong and not degenerate).
-    The credit model grants such credit only if the forward also fails its own value check."""
-    x = GRADCHECK_X[fn.activation]
-    forward = as_float_array(call(student, fn.forward, x.copy(), params), call=describe(fn.forward, x, params))
-    reason = degenerate_reason(x, forward)
-    if not reason and np.all(VALUES.close(forward, expected(FUNCTIONS[fn.forward], x, params).value)):
-        reason = f"your {fn.forward} is right"
-    if reason:
-        return np.empty(0), reason
+def probe_forward(student: Any, fn: Function, params: dict[str, float], x: np.ndarray) -> Probe:
+    """The student's forward of ``fn`` at ``x`` and a step either side, in x (one call, so the probes
+    cannot be told apart from the points) or in a (PReLU's slope); one-sided beside a kink."""
+    step = GRADCHECK_EPS
     if fn.kind == "dx":
-        def forward_at(v: np.ndarray) -> np.ndarray:
-            return as_float_array(call(student, fn.forward, v, params), call=describe(fn.forward, v, params))
-        return central_difference(forward_at, x), reason
+        both = np.concatenate([x, x + step, x - step])
+        values = as_float_array(call(student, fn.forward, both.copy(), params), call=describe(fn.forward, both, params))
+        at, ahead, behind = np.split(values.reshape(-1), 3) if values.shape == both.shape else (x * np.nan,) * 3
+        kinks = np.asarray(fn.kinks, dtype=np.float64).reshape(1, -1)
+        beside = np.abs(x.reshape(-1, 1) - kinks) <= step if fn.kinks else np.zeros((x.size, 1), dtype=bool)
+        nearest = kinks[0, np.argmax(beside, axis=1)] if fn.kinks else np.zeros(x.size)
+        side = np.where(np.any(beside, axis=1), np.sign(x - nearest), 0.0).astype(np.int8)
+        return Probe(at, ahead, behind, step, side)
 
-    def forward_in_a(a: np.ndarray) -> np.ndarray:
-        moved = {**params, "a": float(a)}
+    def in_a(a: float) -> np.ndarray:
+        moved = {**params, "a": a}
         return as_float_array(call(student, fn.forward, x.copy(), moved), call=describe(fn.forward, x, moved))
-    return central_difference(forward_in_a, np.float64(params["a"])), reason
+    return Probe(in_a(params["a"]), in_a(params["a"] + step), in_a(params["a"] - step), step,
+                 np.zeros(x.size, dtype=np.int8))
+
+
+def own_consistency(student: Any, fn: Function, params: dict[str, float], got: Any) -> str:
+    """Why the derivative ``got`` (at ``value_points(fn)``) cannot earn consistency credit with the
+    student's own forward in this setting ("" when it can): a degenerate forward, or the point-by-point
+    rule of ``derivative_reason``. The credit model grants it only if the forward's own case in the
+    same setting fails too."""
+    forward = FUNCTIONS[fn.forward]
+    x = value_points(fn)
+    try:
+        own_all = as_float_array(call(student, fn.forward, value_points(forward).copy(), params),
+                                 call=describe(fn.forward, VALUE_X, params))
+        derivative = as_float_array(got, call="")
+        if own_all.shape != VALUE_X.shape or derivative.shape != x.shape:
+            return "its values are not of the input's shape"
+        reason = degenerate_reason(RANDOM_X, own_all[len(EDGE):])
+        if reason:
+            return reason
+        own = own_all[value_kept(fn)]
+        return derivative_reason(x, derivative, expected(fn, x, params).value, own,
+                                 expected(forward, x, params).value, probe_forward(student, fn, params, x))
+    except AssertionError:  # a forward that returns no float array here is not one to be consistent with
+        return "your forward returns no float array"
+
+
+def forward_case(fn: Function, params: dict[str, float]) -> str:
+    """The name of the forward's own value case in this setting (``elu[values-alpha=0.5]``)."""
+    return f"{fn.forward}[{setting_id('values', params, FUNCTIONS[fn.forward])}]"
 
 
 def assert_derivative_values(student: Any, fn: Function, params: dict[str, float],
@@ -246,21 +277,9 @@ def assert_derivative_values(student: Any, fn: Function, params: dict[str, float
     x = value_points(fn)
     text = describe(fn.name, x, params)
     got = call(student, fn.name, x.copy(), params)
-
-    def upstream() -> str:
-        numeric, reason = own_derivative(student, fn, params)
-        if reason:
-            return ""
-        points = GRADCHECK_X[fn.activation]
-        analytic = as_float_array(call(student, fn.name, points.copy(), params), call=text, hint=fn.hint)
-        labels = [f"x={v:.6g}" for v in points]
-        if analytic.shape != points.shape or not compare_gradients(analytic, numeric, labels).passed:
-            return ""
-        return fn.forward
-
     reference_or_consistent(
         record_property, lambda: assert_close(got, expected(fn, x, params), call=text, hint=fn.hint, inputs=x),
-        upstream)
+        lambda: "" if own_consistency(student, fn, params, got) else fn.forward, on=forward_case(fn, params))
 
 
 def values_test(name: str) -> Any:

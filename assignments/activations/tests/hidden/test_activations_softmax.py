@@ -37,7 +37,7 @@ from autograder.suite import (
     fail,
 )
 from autograder.suite.consistency import credit_consistency, degenerate_reason
-from autograder.tolerances import GRADCHECK_EPS, VALUES
+from autograder.tolerances import GRADCHECK, GRADCHECK_EPS, VALUES
 from reference.softmax import jacobian as reference_jacobian
 from reference.softmax import softmax as reference_softmax
 
@@ -131,6 +131,16 @@ def test_softmax_sums_to_one(student: Any, shape: tuple[int, int], axis: int) ->
     assert_close(np.sum(got, axis=axis), want, call=f"sum of {text} over axis {axis}", hint=SOFTMAX_HINT)
 
 
+@pytest.mark.skill("softmax")
+@pytest.mark.parametrize("name", list(JACOBIAN_LOGITS))
+def test_softmax_at_jacobian_logits(student: Any, name: str) -> None:
+    """softmax where its Jacobian is checked: the Jacobian earns consistency credit at these logits
+    only when this case fails (per setting: a softmax failing elsewhere buys nothing here)."""
+    z = JACOBIAN_LOGITS[name]
+    assert_close(call_softmax(student, z.copy()), derive(reference_softmax, z), call=describe("softmax", z),
+                 hint=SOFTMAX_HINT)
+
+
 # --------------------------------------------------------------------------
 # softmax_jacobian
 
@@ -148,7 +158,7 @@ def test_softmax_jacobian(student: Any, name: str, record_property: Any) -> None
     except AssertionError as wrong:
         if not jacobian_of_own_softmax_agrees(student, z, got):
             raise wrong
-    credit_consistency(record_property, "softmax")
+    credit_consistency(record_property, "softmax", on=f"softmax_at_jacobian_logits[{name}]")
 
 
 def own_softmax_reason(student: Any, z: np.ndarray) -> str:
@@ -162,19 +172,25 @@ def own_softmax_reason(student: Any, z: np.ndarray) -> str:
 
 def jacobian_of_own_softmax_agrees(student: Any, z: np.ndarray, got: Any) -> bool:
     """``got`` is the Jacobian of the student's own softmax at ``z`` (by central differences),
-    and that softmax is wrong but not degenerate."""
+    and that softmax is wrong but not degenerate; probed, it gives at ``z`` what its own check got,
+    and its steps ahead and behind agree (a softmax that answers probes differently gains nothing)."""
     n = z.size
     if own_softmax_reason(student, z) or type(got) is not np.ndarray or got.shape != (n, n):
         return False
     analytic = as_float_array(got, call=describe("softmax_jacobian", z), hint=JACOBIAN_HINT)
+    own = as_float_array(call_softmax(student, z.copy()), call=describe("softmax", z), hint=SOFTMAX_HINT)
     rows = []
-    for shifted in np.concatenate([z + GRADCHECK_EPS * np.eye(n), z - GRADCHECK_EPS * np.eye(n)]):
+    for shifted in np.concatenate([z + GRADCHECK_EPS * np.eye(n), z - GRADCHECK_EPS * np.eye(n), z[None, :]]):
         out = as_float_array(call_softmax(student, shifted), call=describe("softmax", shifted), hint=SOFTMAX_HINT)
         if out.shape != (n,):
             return False
         rows.append(out)
-    moved = np.array(rows)  # row j: softmax(z + eps e_j); row n + j: softmax(z - eps e_j)
-    numeric = ((moved[:n] - moved[n:]) / (2.0 * GRADCHECK_EPS)).T  # [i, j] = d s_i / d z_j
+    moved = np.array(rows)  # row j: softmax(z + eps e_j); row n + j: softmax(z - eps e_j); row 2n: at z
+    ahead, behind, at = moved[:n], moved[n:2 * n], moved[2 * n]
+    if not np.all(VALUES.close(at, own)) or not np.all(
+            GRADCHECK.close((at - behind) / GRADCHECK_EPS, (ahead - at) / GRADCHECK_EPS)):
+        return False
+    numeric = ((ahead - behind) / (2.0 * GRADCHECK_EPS)).T  # [i, j] = d s_i / d z_j
     labels = [f"d s_{i} / d z_{j}" for i in range(n) for j in range(n)]
     return compare_gradients(analytic, numeric, labels).passed
 

@@ -15,7 +15,8 @@ end, stdout and stderr write ends)
     Answer: ``{"nonce": N, "pid": PID}`` with a pidfd of the child.
 ``{"op": "status", "nonce": N, "pid": PID}``
     Answer: ``{"nonce": N, "status": S}``, the child's exit as ``Popen.returncode`` (a negative
-    signal number), or null while it runs.
+    signal number), or null while it runs. Only the child of the moment has a status: the server
+    forgets a child and how it ended before it forks the next, which is forked from its memory.
 
 At most one child lives at a time, so two submissions never share /tmp nor meet in /proc. A
 request it cannot honour ends the server (the grader then starts a fresh sandbox): nothing a
@@ -84,12 +85,12 @@ def _nothing_left_in_namespaces() -> None:
 
 
 class ForkServer:
-    """The server's state: its control socket, the child of the moment and the ended ones."""
+    """The server's state: its control socket, and the child of the moment with how it ended."""
 
     def __init__(self, control: socket.socket) -> None:
         self.control = control
         self.child: int | None = None
-        self.ended: dict[int, int] = {}
+        self.child_status: int | None = None
         self.work_mode = os.stat(_WORK_DIR).st_mode & 0o7777
         os.utime(_WORK_DIR, (0, 0))
         self.state = _own_state()
@@ -147,17 +148,19 @@ class ForkServer:
             os._exit(status)  # never back into the server's loop; no student atexit hook runs
 
     def _end_child(self) -> None:
+        """Kill and reap the child of the moment, then forget it and how it ended: the next child is
+        forked from this memory, and an earlier worker's exit status is a channel it chose."""
         if self.child is not None:
             try:
                 os.kill(self.child, 9)
             except ProcessLookupError:
                 pass
             self._reap(self.child, block=True)
-            self.child = None
         self._reap(-1, block=False)
+        self.child, self.child_status = None, None
 
     def _reap(self, pid: int, *, block: bool) -> None:
-        """Collect ended children (``pid`` -1: any), remembering how the last few ended."""
+        """Collect ended children (``pid`` -1: any), keeping only how the child of the moment ended."""
         while True:
             try:
                 done, status = os.waitpid(pid, 0 if block else os.WNOHANG)
@@ -165,16 +168,18 @@ class ForkServer:
                 return
             if not done:
                 return
-            self.ended[done] = os.waitstatus_to_exitcode(status)
-            while len(self.ended) > 16:
-                del self.ended[next(iter(self.ended))]
+            if done == self.child:
+                self.child_status = os.waitstatus_to_exitcode(status)
             if pid != -1:
                 return
 
     def _status(self, pid: int) -> int | None:
-        if pid not in self.ended:
+        """How the child of the moment ended (None while it runs); an earlier child is forgotten."""
+        if pid != self.child:
+            return None
+        if self.child_status is None:
             self._reap(-1, block=False)
-        return self.ended.get(pid)
+        return self.child_status
 
     def _send(self, message: dict[str, Any], fds: list[int]) -> None:
         socket.send_fds(self.control, [json.dumps(message).encode("ascii")], fds)

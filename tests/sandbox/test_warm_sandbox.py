@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from autograder.sandbox import SandboxSession, StudentRaised
+from autograder.sandbox import SandboxSession, StudentRaised, WorkerDied
 from autograder.sandbox.warm_sandbox import start_warm_sandbox, stop_warm_sandbox, warm_sandbox_for
 
 from .conftest import FAST_LIMITS, requires_bwrap, source
@@ -194,3 +194,41 @@ def test_a_warm_sandbox_that_cannot_start_leaves_workers_cold(monkeypatch) -> No
     assert len(starts) == warm_sandbox.MAX_FAILED_STARTS  # then it stops trying
     assert warm_sandbox_for(FAST_LIMITS) is None
     assert _look()["files"] == []  # a cold worker
+
+
+SIGNALS_BY_EXIT = source("""
+    import os
+
+    def crash(code):
+        os._exit(code)
+""")
+
+READS_THE_SERVERS_MEMORY = source("""
+    import gc
+
+    def earlier_exits():
+        found = []
+        for obj in gc.get_objects():
+            try:
+                if type(obj).__name__ == "ForkServer":
+                    found.append(sorted(v for v in vars(obj).get("ended", {}).values()))
+                elif isinstance(obj, dict) and obj and all(type(k) is int and type(v) is int
+                                                           for k, v in obj.items()):
+                    found.append(sorted(obj.values()))
+            except Exception:
+                continue
+        return found
+""")
+
+
+def test_a_worker_finds_nothing_of_the_earlier_workers_exits(warm: None) -> None:
+    """Exit statuses are a channel: a submission that crashes its worker on purpose with chosen codes
+    must not leave them where the next submission's worker, forked from the same server, can read."""
+    message = [ord(c) for c in "HI!"]
+    with SandboxSession(SIGNALS_BY_EXIT, limits=FAST_LIMITS) as session:
+        for code in message:
+            with pytest.raises(WorkerDied, match=f"status {code}"):
+                session.call("crash", [code])
+    with SandboxSession(READS_THE_SERVERS_MEMORY, limits=FAST_LIMITS) as session:
+        found = session.call("earlier_exits")
+    assert not any(set(message) <= set(values) for values in found), found

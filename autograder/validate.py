@@ -1,7 +1,9 @@
 """Build-time self-checks of an assignment's suites: the suite as a measuring instrument.
 
 The hidden suite must: collect at least one test; give every case a manifest
-skill, and every skill at least one value check; score 100% on the
+skill, and every skill at least one value check; cite, in every contract check,
+the rule it enforces, and cite only rules the student material states
+(``autograder.suite.rules``: the release README or a docstring of the stub); score 100% on the
 instructor's solution and 0 on the generated stub; and compare only against
 values derived from the reference (a typed-in expectation raises
 ``UnderivedExpectation``, which shows up here). The public suite must pass on
@@ -16,6 +18,7 @@ caught (losing points).
 
 from __future__ import annotations
 
+import contextlib
 import math
 import multiprocessing
 import os
@@ -24,6 +27,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from autograder.assignment import Assignment
 from autograder.catalog import CatalogError, load_catalog, with_redefinition
 from autograder.degenerate import FLOOR, degenerate_submissions
@@ -31,9 +36,12 @@ from autograder.grading.budget import record_solution_seconds, time_budget_s
 from autograder.grading.grade import grade_loaded
 from autograder.grading.outcomes import CaseOutcome, exception_name
 from autograder.grading.results import GradeResult
+from autograder.grading.run import readable_name, run_suite
 from autograder.release import solution_source, stub_source
+from autograder.release.readme import student_readme
 from autograder.submission import Submission
 from autograder.suite.expect import UnderivedExpectation
+from autograder.suite.rules import cite, malformed, rules_of, stated_in
 
 UNDERIVED = exception_name(UnderivedExpectation)
 """What a case that compared against a value typed by hand raised (``CaseOutcome.raised``)."""
@@ -134,6 +142,65 @@ def _skill_problems(assignment: Assignment, solution: GradeResult) -> list[str]:
     return [f"skills with no value check in the hidden suite: {', '.join(missing)}"] if missing else []
 
 
+@dataclass(frozen=True)
+class CitedRules:
+    """A hidden case's rule ids, and whether it is a contract check."""
+
+    name: str
+    contract: bool
+    rules: tuple[str, ...]
+
+
+class _RuleReader:
+    """A pytest plugin that reads each collected case's rule markers (no case runs)."""
+
+    def __init__(self) -> None:
+        self.cases: list[CitedRules] = []
+
+    def pytest_itemcollected(self, item: pytest.Item) -> None:
+        self.cases.append(CitedRules(readable_name(item), item.get_closest_marker("contract") is not None,
+                                     rules_of(item)))
+
+
+def cited_rules(assignment: Assignment) -> tuple[list[CitedRules], tuple[str, ...]]:
+    """Every hidden case's cited rules, collected without running a case; and collection errors."""
+    reader = _RuleReader()
+    run = run_suite(assignment.hidden_tests, lambda: contextlib.nullcontext(None), skills=(), plugins=[reader])
+    return reader.cases, run.errors
+
+
+def stated_rules(assignment: Assignment) -> frozenset[str]:
+    """The rule ids the student material states: the release README and the stub's docstrings."""
+    return stated_in(student_readme(assignment)) | stated_in(stub_source(assignment))
+
+
+def _rule_problems(assignment: Assignment) -> list[str]:
+    """A hidden check that cites a rule the students cannot read, or a contract check that cites none."""
+    cases, errors = cited_rules(assignment)
+    if errors:
+        return [f"hidden suite: {e}" for e in errors]
+    stated = stated_rules(assignment)
+    problems = []
+    bad = sorted({i for case in cases for i in malformed(case.rules)})
+    if bad:
+        problems.append(f"malformed rule ids in the hidden suite: {', '.join(bad)}")
+    unstated: dict[str, list[str]] = {}
+    for case in cases:
+        for rule in case.rules:
+            if rule not in stated:
+                unstated.setdefault(rule, []).append(case.name)
+    for rule, names in sorted(unstated.items()):
+        more = f" (+{len(names) - 3} more)" if len(names) > 3 else ""
+        problems.append(f"hidden checks cite rule {rule!r}, which neither the release README nor a docstring "
+                        f"of the stub states (add {cite(rule)} to the sentence that says it): "
+                        f"{', '.join(names[:3])}{more}")
+    bare = [case.name for case in cases if case.contract and not case.rules]
+    if bare:
+        more = f" (+{len(bare) - 5} more)" if len(bare) > 5 else ""
+        problems.append(f"contract checks citing no rule (@pytest.mark.rule): {', '.join(bare[:5])}{more}")
+    return problems
+
+
 def _diagnoses(result: GradeResult) -> tuple[str, ...]:
     return tuple(dict.fromkeys(t.misconception for t in result.tests if t.misconception))
 
@@ -215,7 +282,8 @@ def validate_assignment(assignment: Assignment, *, trials: bool = True, record_t
     notes = (f"hidden suite: {len(solution.tests)} cases, {len(assignment.credit.skills)} skills, "
              f"{solution.max_score:g} points", f"public suite: {len(public.tests)} cases",
              f"sandbox: {solution.sandbox}", _timing_note(assignment, solution, record_timing))
-    problems = _problems(assignment, solution, stub, public) + _skill_problems(assignment, solution)
+    problems = (_problems(assignment, solution, stub, public) + _skill_problems(assignment, solution)
+                + _rule_problems(assignment))
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     done, trial_problems = _trials(assignment, solution_text, stub_text, workers) if trials else ([], [])
     return ValidationReport(assignment.id, tuple(problems + trial_problems), solution, stub, public,

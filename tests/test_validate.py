@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from autograder.assignment import available_assignments, get_assignment
-from autograder.validate import ValidationReport, validate_assignment
+from autograder.validate import ValidationReport, cited_rules, stated_rules, validate_assignment
 from tests.grading.builders import TINY_POINTS, TINY_SUITE, tiny_assignment
 
 HEADER = '''
@@ -96,6 +96,50 @@ def test_public_sigmoid(student):
     report = validate_assignment(tiny_assignment(tmp_path, public=public), trials=False)
     assert any(p.startswith("the solution fails public tests: public_sigmoid") for p in report.problems), \
         report.problems
+
+
+RELU_CONTRACT = '''
+@pytest.mark.skill("relu")
+@pytest.mark.contract{rule}
+def test_relu_keeps_its_input(student):
+    student.with_options(readonly_inputs=True).relu(np.array([-1.0, 2.0]))
+'''
+
+
+@pytest.mark.parametrize(("rule", "problem"), [
+    pytest.param('\n@pytest.mark.rule("no-input-mutation")', "", id="stated-in-the-readme"),
+    pytest.param('\n@pytest.mark.rule("kink-takes-the-left-branch")', "", id="stated-in-a-docstring"),
+    pytest.param('\n@pytest.mark.rule("relu-of-nan-is-zero")',
+                 "hidden checks cite rule 'relu-of-nan-is-zero', which neither the release README nor a "
+                 "docstring of the stub states", id="stated-nowhere"),
+    pytest.param("", "contract checks citing no rule (@pytest.mark.rule): relu_keeps_its_input", id="no-rule"),
+    pytest.param('\n@pytest.mark.rule("No Input Mutation")', "malformed rule ids in the hidden suite: "
+                 "'No Input Mutation'", id="malformed"),
+])
+def test_every_contract_check_cites_a_rule_the_release_states(tmp_path: Path, rule: str, problem: str) -> None:
+    report = validate_copy(tmp_path, hidden={"test_tiny": TINY_SUITE + RELU_CONTRACT.format(rule=rule)})
+    if not problem:
+        assert report.ok, report.problems
+    else:
+        assert any(p.startswith(problem) for p in report.problems), report.problems
+
+
+@pytest.mark.parametrize("assignment_id", available_assignments())
+def test_each_bundled_hidden_check_cites_only_stated_rules(assignment_id: str) -> None:
+    """Every contract check names its rule, and the release (README or docstring) states it."""
+    assignment = get_assignment(assignment_id)
+    cases, errors = cited_rules(assignment)
+    assert errors == ()
+    assert all(case.rules for case in cases if case.contract)
+    cited = {rule for case in cases for rule in case.rules}
+    assert cited and cited <= stated_rules(assignment)
+
+
+def test_choose_activation_s_unknown_names_are_a_stated_rule() -> None:
+    assignment = get_assignment("vanishing")
+    cases, _ = cited_rules(assignment)
+    assert any("raises-on-unknown-name" in case.rules for case in cases if case.name.startswith("choose_activation"))
+    assert "raises-on-unknown-name" in stated_rules(assignment)
 
 
 @pytest.mark.slow

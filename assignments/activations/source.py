@@ -204,7 +204,8 @@ def relu(x):
 
 # %%
 def relu_derivative(x):
-    """d relu / dx: 1.0 where x > 0, else 0.0. At the kink, relu_derivative(0) = 0.
+    """d relu / dx: 1.0 where x > 0, else 0.0. At the kink, relu_derivative(0) = 0
+    (rule `kink-takes-the-left-branch`).
 
     Returns a float64 array of x's shape. The input is not modified.
     """
@@ -241,7 +242,8 @@ def leaky_relu(x, alpha=0.01):
 
 # %%
 def leaky_relu_derivative(x, alpha=0.01):
-    """d leaky_relu / dx: 1.0 where x > 0, else alpha. At the kink the value is alpha.
+    """d leaky_relu / dx: 1.0 where x > 0, else alpha. At the kink the value is alpha
+    (rule `kink-takes-the-left-branch`).
 
     Returns a float64 array of x's shape. The input is not modified.
     """
@@ -298,7 +300,8 @@ def prelu(x, a):
 
 # %%
 def prelu_derivative(x, a):
-    """d prelu / dx: 1.0 where x > 0, else a. At the kink the value is a.
+    """d prelu / dx: 1.0 where x > 0, else a. At the kink the value is a
+    (rule `kink-takes-the-left-branch`).
 
     Returns a float64 array of x's shape. The input is not modified.
     """
@@ -310,7 +313,8 @@ def prelu_derivative(x, a):
 
 # %%
 def prelu_grad_a(x, a):
-    """d prelu / da, elementwise: x where x <= 0, else 0.0.
+    """d prelu / da, elementwise: x where x <= 0 (the kink too), else 0.0
+    (rule `kink-takes-the-left-branch`).
 
     Returns a float64 array of x's shape. The input is not modified.
     """
@@ -355,7 +359,8 @@ def elu(x, alpha=1.0):
 
 # %%
 def elu_derivative(x, alpha=1.0):
-    """d elu / dx: 1.0 where x > 0, else alpha * exp(x). At the kink the value is alpha.
+    """d elu / dx: 1.0 where x > 0, else alpha * exp(x). At the kink the value is alpha
+    (rule `kink-takes-the-left-branch`).
 
     Returns a float64 array of x's shape; finite and free of overflow for
     |x| <= 1000. The input is not modified.
@@ -408,7 +413,8 @@ def softmax(z, axis=-1):
 
     Args:
         z: numpy array with at least one dimension (int or float).
-        axis: the axis that sums to 1 (default: the last one).
+        axis: the axis that sums to 1 (default: the last one); every slice of the
+            result along it sums to 1 (rule `softmax-sums-to-one`).
 
     Returns:
         float64 array of z's shape; finite and free of overflow for

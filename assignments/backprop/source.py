@@ -88,7 +88,8 @@ def activate(z, activation="sigmoid"):
 def activate_derivative(z, activation="sigmoid"):
     """d activation / dz elementwise at ``z`` (same names and shapes as ``activate``).
 
-    Kink conventions at z = 0: relu'(0) = 0, leaky_relu'(0) = 0.01, elu'(0) = 1.
+    Kink conventions at z = 0: relu'(0) = 0, leaky_relu'(0) = 0.01, elu'(0) = 1
+    (rule `kink-takes-the-left-branch`).
     """
     ### BEGIN SOLUTION
     z = np.asarray(z, dtype=np.float64)

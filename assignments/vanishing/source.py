@@ -90,7 +90,8 @@ def activate(z, activation="sigmoid"):
 def activate_derivative(z, activation="sigmoid"):
     """d activation / dz elementwise at ``z`` (same names and shapes as ``activate``).
 
-    Kink conventions at z = 0: relu'(0) = 0, leaky_relu'(0) = 0.01, elu'(0) = 1.
+    Kink conventions at z = 0: relu'(0) = 0, leaky_relu'(0) = 0.01, elu'(0) = 1
+    (rule `kink-takes-the-left-branch`).
     """
     ### BEGIN SOLUTION
     z = np.asarray(z, dtype=np.float64)
@@ -311,6 +312,8 @@ def choose_activation(task, layer):
 
     Returns "relu" for a hidden layer, and for the output layer "sigmoid"
     (task "binary"), "softmax" ("multiclass") or "linear" ("regression").
+    Raises ValueError for any other task, and for a layer other than "hidden"
+    and "output" (rule `raises-on-unknown-name`).
     """
     ### BEGIN SOLUTION
     outputs = {"binary": "sigmoid", "multiclass": "softmax", "regression": "linear"}

@@ -3,7 +3,8 @@ when the kit is missing.
 
 The README says, in this order: what is in the folder, the one command that
 installs the kit, how to run ``autograder check`` on the ``.py`` or the notebook
-(and the same tests with plain ``pytest``), the rules every function follows,
+(and the same tests with plain ``pytest``), the rules every function follows (each rule a
+hidden check enforces by its id, ``autograder.suite.rules.GENERAL_RULES``),
 what is graded (``autograder.grading.credit.point_scheme``, also written as
 ``POINTS.md``) and what to hand in. Everything in it comes from the manifest
 and the kit, never from the instructor's source, so it cannot leak a solution
@@ -17,6 +18,7 @@ import shlex
 from autograder import __version__
 from autograder.assignment import RELEASE_MANIFEST_NAME, Assignment
 from autograder.grading.credit import point_scheme
+from autograder.suite.rules import GENERAL_RULES
 
 KIT_DISTRIBUTION = "dl-gradekit"
 """The kit's name on PyPI: what students install (the course's answers are not in it)."""
@@ -96,12 +98,10 @@ def student_readme(assignment: Assignment, install: str | None = None) -> str:
         "",
         "## Rules every function follows",
         "",
-        "- Accept numpy arrays of any shape and Python scalars (ints too); convert with "
-        "`np.asarray(x, dtype=np.float64)` and return **float64** results of the right shape.",
-        "- **Never modify an input**: build and return new arrays (and new dicts).",
-        "- Stay finite and warning-free for every **|x| <= 1000**: the grader runs your code under "
-        "`np.errstate(over=\"raise\", invalid=\"raise\", divide=\"raise\")`, so an overflow in "
-        "`np.exp` is an error even when the final value would be right.",
+        "Beyond the values, the hidden tests check only rules marked `(rule ...)`: those below, "
+        "and those a function's docstring marks the same way.",
+        "",
+        *(f"- {rule.stated()}" for rule in GENERAL_RULES),
         "- Use only numpy and Python's standard library: nothing else is installed in the sandbox, "
         "and your code may not start processes or open network connections.",
         f"- Each call may take at most {_seconds(limits.call_timeout_s)} and importing your file "

@@ -1,7 +1,7 @@
 """The pytest plugin every assignment suite runs under.
 
 It gives suites a ``student`` fixture standing for the submission, registers
-the ``skill`` and ``contract`` markers, and adds ``--submission PATH`` so an instructor can run
+the ``skill``, ``contract`` and ``rule`` markers, and adds ``--submission PATH`` so an instructor can run
 a suite directly::
 
     pytest --submission alice.py assignments/activations/tests/hidden
@@ -40,6 +40,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "contract: a contract check (dtype, shape, no mutation, stability); it earns "
                    "only as far as its skill's value checks pass")
+    config.addinivalue_line(
+        "markers", "rule(id): the stated rule a contract or edge check enforces; the release states "
+                   "it (see autograder/suite/rules.py) and `autograder validate` checks that it does")
 
 
 class _Hooks:

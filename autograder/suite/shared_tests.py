@@ -96,6 +96,7 @@ def activate_kink_test(skill: str = "activations", weight: float = 0.5) -> TestF
     """The kink convention of activate_derivative at z = 0, with z = -1 and 1 beside it."""
 
     @pytest.mark.skill(skill, weight=weight)
+    @pytest.mark.rule("kink-takes-the-left-branch")
     @pytest.mark.parametrize("activation", KINKED_BY_NAME)
     def test(student: Any, activation: str) -> None:
         """The kink convention at z = 0, with z = -1 and 1 beside it (a constant cannot pass)."""
@@ -116,6 +117,7 @@ def stable_test(skill: str, check: Callable[[Any, str], object]) -> TestFunction
 
     @pytest.mark.skill(skill)
     @pytest.mark.contract
+    @pytest.mark.rule("finite-for-abs-x-le-1000", "no-floating-point-errors")
     @pytest.mark.parametrize("activation", ACTIVATIONS_BY_NAME)
     def test(strict_student: Any, activation: str) -> None:
         with np.errstate(over="raise", invalid="raise", divide="raise"):
@@ -167,6 +169,7 @@ def int_input_test(cases: ContractCases) -> TestFunction:
     numbers as floats (a contract check of each case's skill)."""
 
     @pytest.mark.contract
+    @pytest.mark.rule("accepts-int-input")
     @pytest.mark.parametrize("case", _params(cases))
     def test(student: Any, case: str) -> None:
         """Int arrays give a float64 array of their shape, equal to the result for the same numbers as floats."""
@@ -186,6 +189,7 @@ def readonly_input_test(cases: ContractCases) -> TestFunction:
     """The arrays are handed over read-only: an in-place write raises in the sandbox and fails the case."""
 
     @pytest.mark.contract
+    @pytest.mark.rule("no-input-mutation")
     @pytest.mark.parametrize("case", _params(cases))
     def test(student: Any, case: str) -> None:
         """The arrays are handed over read-only: writing into them raises in the sandbox."""

@@ -321,6 +321,7 @@ test_elu_derivative = values_test("elu_derivative")
 # Kinks and gradients
 
 
+@pytest.mark.rule("kink-takes-the-left-branch")
 @pytest.mark.parametrize(("fn", "params"), every_setting(KINKED_DERIVATIVES, weight=0.5))
 def test_kink_convention(student: Any, fn: Function, params: dict[str, float]) -> None:
     """At x = 0 the derivative takes its x <= 0 value: relu'(0) = 0, leaky'(0) = alpha, ..."""
@@ -334,6 +335,7 @@ def test_kink_convention(student: Any, fn: Function, params: dict[str, float]) -
 
 
 @pytest.mark.contract
+@pytest.mark.rule("accepts-int-input")
 @pytest.mark.parametrize("kind", ["array", "scalar"])
 @pytest.mark.parametrize(("fn", "params"), base_setting(list(FUNCTIONS.values())))
 def test_accepts_int_input(student: Any, fn: Function, params: dict[str, float], kind: str) -> None:
@@ -347,6 +349,7 @@ def test_accepts_int_input(student: Any, fn: Function, params: dict[str, float],
 
 
 @pytest.mark.contract
+@pytest.mark.rule("returns-float64-array")
 @pytest.mark.parametrize("shape", SHAPES, ids=lambda s: f"shape={s}".replace(" ", ""))
 @pytest.mark.parametrize(("fn", "params"), base_setting(list(FUNCTIONS.values())))
 def test_returns_array_of_input_shape(student: Any, fn: Function, params: dict[str, float],
@@ -359,6 +362,7 @@ def test_returns_array_of_input_shape(student: Any, fn: Function, params: dict[s
 
 
 @pytest.mark.contract
+@pytest.mark.rule("no-input-mutation")
 @pytest.mark.parametrize(("fn", "params"), base_setting(list(FUNCTIONS.values())))
 def test_does_not_modify_input(student: Any, fn: Function, params: dict[str, float]) -> None:
     """The input comes back unchanged after the call (see the module docstring)."""
@@ -374,6 +378,7 @@ def test_does_not_modify_input(student: Any, fn: Function, params: dict[str, flo
 
 
 @pytest.mark.contract
+@pytest.mark.rule("finite-for-abs-x-le-1000")
 @pytest.mark.parametrize(("fn", "params"), base_setting(list(FUNCTIONS.values())))
 def test_finite_at_large_inputs(student: Any, fn: Function, params: dict[str, float]) -> None:
     """No NaN or inf for |x| up to 1000."""
@@ -383,6 +388,7 @@ def test_finite_at_large_inputs(student: Any, fn: Function, params: dict[str, fl
 
 
 @pytest.mark.contract
+@pytest.mark.rule("no-floating-point-errors")
 @pytest.mark.parametrize(("fn", "params"), base_setting(list(FUNCTIONS.values())))
 def test_no_floating_point_errors(strict_student: Any, fn: Function, params: dict[str, float]) -> None:
     """No overflow, invalid operation or division by zero for |x| up to 1000 (underflow is fine)."""

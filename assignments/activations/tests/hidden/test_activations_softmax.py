@@ -117,6 +117,7 @@ def test_softmax_axis(student: Any, shape: tuple[int, int], axis: int | None) ->
 
 @pytest.mark.skill("softmax")
 @pytest.mark.contract
+@pytest.mark.rule("softmax-sums-to-one")
 @pytest.mark.parametrize(("shape", "axis"), [((2, 3), 0), ((2, 3), -1), ((3, 2), 0), ((3, 2), -1)],
                          ids=lambda v: f"shape=({v[0]},{v[1]})" if isinstance(v, tuple) else f"axis={v}")
 def test_softmax_sums_to_one(student: Any, shape: tuple[int, int], axis: int) -> None:
@@ -200,6 +201,7 @@ def jacobian_of_own_softmax_agrees(student: Any, z: np.ndarray, got: Any) -> boo
 
 
 @pytest.mark.contract
+@pytest.mark.rule("accepts-int-input")
 @pytest.mark.parametrize("name", SOFTMAX_SKILLS)
 def test_softmax_accepts_int_input(student: Any, name: str) -> None:
     """Integer logits give float64 results with the values of the same logits as floats."""
@@ -215,6 +217,7 @@ def test_softmax_accepts_int_input(student: Any, name: str) -> None:
 
 
 @pytest.mark.contract
+@pytest.mark.rule("returns-float64-array")
 @pytest.mark.parametrize(("name", "shape"), [
     pytest.param("softmax", (5,), id="softmax-shape=(5,)", marks=pytest.mark.skill("softmax")),
     pytest.param("softmax", (2, 3), id="softmax-shape=(2,3)", marks=pytest.mark.skill("softmax")),
@@ -227,6 +230,7 @@ def test_softmax_returns_float_array(student: Any, name: str, shape: tuple[int, 
 
 
 @pytest.mark.contract
+@pytest.mark.rule("no-input-mutation")
 @pytest.mark.parametrize(("name", "axis"), [
     pytest.param("softmax", None, id="softmax", marks=pytest.mark.skill("softmax")),
     pytest.param("softmax", 0, id="softmax-axis=0", marks=pytest.mark.skill("softmax")),
@@ -246,6 +250,7 @@ def test_softmax_does_not_modify_input(student: Any, name: str, axis: int | None
 
 
 @pytest.mark.contract
+@pytest.mark.rule("finite-for-abs-x-le-1000")
 @pytest.mark.parametrize("name", SOFTMAX_SKILLS)
 def test_softmax_finite_at_large_inputs(student: Any, name: str) -> None:
     """No NaN or inf for logits up to +-1000."""
@@ -256,6 +261,7 @@ def test_softmax_finite_at_large_inputs(student: Any, name: str) -> None:
 
 
 @pytest.mark.contract
+@pytest.mark.rule("no-floating-point-errors")
 @pytest.mark.parametrize("name", SOFTMAX_SKILLS)
 def test_softmax_no_floating_point_errors(strict_student: Any, name: str) -> None:
     """No overflow, invalid operation or division by zero for logits up to +-1000 (underflow is fine)."""

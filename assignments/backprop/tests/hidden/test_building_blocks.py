@@ -210,6 +210,7 @@ FLOAT_CASES = {  # name: (function, arguments, skill)
 
 
 @pytest.mark.contract
+@pytest.mark.rule("returns-python-float")
 @pytest.mark.parametrize("case", [pytest.param(name, marks=pytest.mark.skill(skill))
                                   for name, (_, _, skill) in FLOAT_CASES.items()])
 def test_returns_python_float(student: Any, case: str) -> None:

@@ -435,6 +435,7 @@ def test_forward(student: Any, activation: str, batch: str, record_property: Any
 
 @pytest.mark.skill("forward")
 @pytest.mark.contract
+@pytest.mark.rule("accepts-int-input")
 def test_forward_int_input(student: Any) -> None:
     """An int batch gives float64 nodes of its shape, equal to those for the same numbers as floats."""
     params = dict(CASES["tanh"].params)
@@ -466,6 +467,7 @@ test_forward_stable = stable_test("forward", _forward_stable)
 
 @pytest.mark.skill("forward")
 @pytest.mark.contract
+@pytest.mark.rule("no-input-mutation")
 def test_forward_does_not_modify_input(student: Any) -> None:
     """x is handed over read-only: writing into it raises in the sandbox."""
     params, x, _ = _inputs("elu", "batch")
@@ -510,6 +512,7 @@ def test_backward_scalar_x(student: Any, activation: str, record_property: Any) 
 
 @pytest.mark.skill("backward")
 @pytest.mark.contract
+@pytest.mark.rule("accepts-int-input")
 def test_backward_int_input(student: Any) -> None:
     """Int x and y give Python floats equal to those for the same numbers as floats."""
     params = dict(CASES["tanh"].params)
@@ -541,6 +544,7 @@ test_backward_stable = stable_test("backward", _backward_stable)
 
 @pytest.mark.skill("backward")
 @pytest.mark.contract
+@pytest.mark.rule("no-input-mutation")
 def test_backward_does_not_modify_input(student: Any) -> None:
     """x and y are handed over read-only: writing into them raises in the sandbox."""
     params, x, y = _inputs("sigmoid", "batch")
@@ -735,6 +739,7 @@ def test_train_defaults(student: Any, record_property: Any) -> None:
 
 @pytest.mark.skill("train")
 @pytest.mark.contract
+@pytest.mark.rule("returns-python-float")
 @pytest.mark.parametrize("steps", [1, 4, 9], ids=lambda steps: f"steps={steps}")
 def test_train_returns(student: Any, steps: int) -> None:
     """A pair (dict of Python floats with the keys of params, list of ``steps`` Python floats)."""
@@ -754,6 +759,7 @@ def test_train_returns(student: Any, steps: int) -> None:
 
 @pytest.mark.skill("train")
 @pytest.mark.contract
+@pytest.mark.rule("no-input-mutation", "no-state-between-calls")
 def test_train_does_not_mutate(student: Any) -> None:
     """Read-only params, x and y (writing into them raises in the sandbox); a second call with the
     same input gives the same result (no state kept between calls)."""

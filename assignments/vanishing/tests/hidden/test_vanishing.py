@@ -383,6 +383,7 @@ def test_deep_chain_forward(student: Any, case: str, record_property: Any) -> No
 
 @pytest.mark.skill("deep_chain_forward")
 @pytest.mark.contract
+@pytest.mark.rule("accepts-int-input")
 def test_deep_chain_forward_int_input(student: Any) -> None:
     """int x and a list of int weights give a list of floats equal to those for the same numbers as floats."""
     x, weights = 2, [1, -1, 2]
@@ -416,6 +417,7 @@ test_deep_chain_forward_stable = stable_test("deep_chain_forward", _deep_chain_f
 
 @pytest.mark.skill("deep_chain_forward")
 @pytest.mark.contract
+@pytest.mark.rule("no-input-mutation")
 def test_deep_chain_forward_does_not_modify_weights(student: Any) -> None:
     """The weights are handed over read-only: writing into them raises in the sandbox."""
     activation, chain = CHAINS["elu-depth=5"]
@@ -444,6 +446,7 @@ def test_deep_chain_gradients(student: Any, case: str, record_property: Any) -> 
 
 @pytest.mark.skill("deep_chain_gradients")
 @pytest.mark.contract
+@pytest.mark.rule("accepts-int-input")
 def test_deep_chain_gradients_int_input(student: Any) -> None:
     """int x and a list of int weights give a float64 array equal to that for the same numbers as floats."""
     x, weights = 2, [1, -1, 2]
@@ -467,6 +470,7 @@ test_deep_chain_gradients_stable = stable_test("deep_chain_gradients", _deep_cha
 
 @pytest.mark.skill("deep_chain_gradients")
 @pytest.mark.contract
+@pytest.mark.rule("no-input-mutation")
 def test_deep_chain_gradients_does_not_modify_weights(student: Any) -> None:
     """The weights are handed over read-only: writing into them raises in the sandbox."""
     activation, chain = CHAINS["elu-depth=5"]
@@ -491,6 +495,7 @@ def test_vanishing_bound(student: Any, case: str) -> None:
 
 @pytest.mark.skill("vanishing_bound")
 @pytest.mark.contract
+@pytest.mark.rule("accepts-int-input", "returns-python-float")
 def test_vanishing_bound_int_input(student: Any) -> None:
     """int x and a list of int weights give a Python float equal to that for the same numbers as floats."""
     call = "vanishing_bound(x=-2, weights=[3, -1, 2])"
@@ -505,6 +510,7 @@ def test_vanishing_bound_int_input(student: Any) -> None:
 
 @pytest.mark.skill("vanishing_bound")
 @pytest.mark.contract
+@pytest.mark.rule("no-input-mutation")
 def test_vanishing_bound_does_not_modify_weights(student: Any) -> None:
     """The weights are handed over read-only: writing into them raises in the sandbox."""
     chain = BOUND_CHAINS["depth=5"]
@@ -590,6 +596,7 @@ def test_choose_activation(student: Any, task: str) -> None:
 
 @pytest.mark.skill("choose_activation")
 @pytest.mark.contract
+@pytest.mark.rule("raises-on-unknown-name")
 @pytest.mark.parametrize(("task", "layer"), [("ranking", "output"), ("binary", "input")],
                          ids=["unknown task", "unknown layer"])
 def test_choose_activation_rejects_unknown(student: Any, task: str, layer: str) -> None:

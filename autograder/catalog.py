@@ -38,6 +38,20 @@ class Misconception:
     explanation: str
     source: str
     chaff: str
+    parts: tuple[Misconception, ...] = ()
+    """The mistakes a combined diagnosis names (``combined``); empty for a single one."""
+
+
+SEPARATOR = " + "
+"""Between the ids of the mistakes one diagnosis names."""
+
+
+def combined(found: tuple[Misconception, ...]) -> Misconception | None:
+    """One diagnosis naming every mistake found (None for none, the mistake itself for one)."""
+    if len(found) <= 1:
+        return found[0] if found else None
+    return Misconception(SEPARATOR.join(m.id for m in found), found[0].function,
+                         " ".join(m.explanation for m in found), "", "", found)
 
 
 @dataclass(frozen=True)

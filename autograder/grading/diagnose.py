@@ -1,13 +1,20 @@
-"""Naming the mistake: match a failing case's calls against the catalog's chaffs.
+"""Naming the mistake: match a failing case's calls against the catalog's chaffs, then
+against the mistakes derived from the reference's expressions.
 
 While a case runs, ``CallLog`` keeps the calls the suite made to the student's
 functions (arguments, and the decoded result or the exception's type), up to
 ``MAX_LOGGED_BYTES`` of results: nothing large is kept past its case. When
-the case fails, ``Diagnoser`` evaluates each chaff of each function called, in
-this trusted process, on the same arguments. A chaff is the diagnosis when it
-reproduces every logged call of its function (the same values within
-``VALUES``, or the same exception) while the solution disagrees with at least
-one returned value (or one write refused on read-only input).
+the case fails, ``Diagnoser`` splits each function's calls by setting (the
+arguments' dtypes and option strings, the errstate and read-only options), so
+two mistakes of one function (relu'(0) = 1 on floats, an int dtype on ints) are
+both named. For each setting it evaluates each chaff, in this trusted process,
+on the same arguments. A chaff is the diagnosis when it reproduces every logged
+call of the setting (the same values within ``VALUES``, or the same exception)
+while the solution disagrees with at least one returned value (or one write
+refused on read-only input). When no chaff does, the candidates of
+``autograder.mutants`` (the reference with one symbolic change) are tried the
+same way, and a setting where every call raised while the solution returns is
+named as a crash on those inputs.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ from typing import Any, Literal
 import numpy as np
 
 from autograder.assignment import Assignment
-from autograder.catalog import Catalog, Misconception, load_catalog, with_redefinition
+from autograder.catalog import Catalog, Misconception, combined, load_catalog, with_redefinition
 from autograder.sandbox import InputChanged
 from autograder.sandbox.wire import changed_inputs
 from autograder.tolerances import VALUES
@@ -194,20 +201,60 @@ class Diagnoser:
             return False
         return any(not _agrees(solution, c) for c in calls if _is_evidence(c))
 
+    def _from_catalog(self, function: str, calls: list[LoggedCall]) -> Misconception | None:
+        return next((m for m in self._catalog.for_function(function) if self._shows(m, calls)), None)
+
     def diagnose(self, calls: list[LoggedCall]) -> Misconception | None:
-        """The first catalog entry that every logged call of its function reproduces."""
+        """What the calls show: per function and setting, the first catalog entry that reproduces
+        them, else the first derived mistake; several at once are combined (each one named)."""
+        found: dict[str, Misconception] = {}
         functions = list(dict.fromkeys(c.function for c in calls))
         for function in functions:
             mine = [c for c in calls if c.function == function][-MAX_CALLS_PER_FUNCTION:]
-            for misconception in self._catalog.for_function(function):
-                if self._shows(misconception, mine):
-                    return misconception
+            groups: dict[tuple[Any, ...], list[LoggedCall]] = {}
+            for call in mine:
+                groups.setdefault(setting(call), []).append(call)
+            for group in groups.values():
+                named = self._from_catalog(function, group) if self._catalog.misconceptions else None
+                if named is None:
+                    named = derived_mistake(function, group)
+                if named is not None:
+                    found.setdefault(named.id, named)
+        return combined(tuple(found.values()))
+
+
+def _kind_of(value: Any) -> Any:
+    """What of an argument makes a setting: an option's text, or a value's dtype kind and whether it
+    is a Python number, a list or an array."""
+    if isinstance(value, str) or value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, dict):
+        return ("dict", tuple(sorted(value)))
+    container = "list" if isinstance(value, (list, tuple)) else ("array" if isinstance(value, np.ndarray) else "number")
+    return container, _kind(value)
+
+
+def setting(call: LoggedCall) -> tuple[Any, ...]:
+    """The calls of one function that one mistake must explain together."""
+    return (call.errstate, call.readonly, tuple(_kind_of(a) for a in call.args),
+            tuple(sorted((k, _kind_of(v)) for k, v in call.kwargs.items())))
+
+
+def derived_mistake(function: str, calls: list[LoggedCall]) -> Misconception | None:
+    """The first mistake derived from the reference (``autograder.mutants``) that reproduces every
+    call while the reference does not, or a crash on these inputs; None when neither."""
+    from autograder.mutants import crash, mutant_of
+
+    try:
+        return mutant_of(function, calls) or crash(function, calls)
+    except Exception:  # a candidate the kit cannot build for these arguments names nothing
         return None
 
 
 def explained(message: str, misconception: Misconception) -> str:
-    """The failure message with the misconception's explanation after it."""
-    return f"{message}\nLikely mistake ({misconception.id}): {misconception.explanation}"
+    """The failure message with each named mistake's explanation after it, one line each."""
+    lines = [f"Likely mistake ({m.id}): {m.explanation}" for m in misconception.parts or (misconception,)]
+    return "\n".join([message, *lines])
 
 
 @dataclass

@@ -47,8 +47,13 @@ class Outcome:
     def named_as_expected(self) -> bool:
         """The line names the mistake the bug was written to make (every one, for ``expect_all``)."""
         if self.bug.expect_all:
-            return all(t in self.tags for t in self.bug.expect_all)
-        return bool(self.tags & set(self.bug.expect))
+            return all(_matches(want, self.tags) for want in self.bug.expect_all)
+        return any(_matches(want, self.tags) for want in self.bug.expect)
+
+
+def _matches(want: str, tags: set[str]) -> bool:
+    """A tag names the expected mistake when it is that family or a narrower one ("lr" -> "lr-twice")."""
+    return any(tag == want or tag.startswith(f"{want}-") for tag in tags)
 
 
 def bugs(set_name: str) -> list[Bug]:

@@ -1,0 +1,294 @@
+"""Candidate mistakes of one student function, derived from the reference's own expressions.
+
+``candidates(function, args, kwargs)`` gives callables with the student function's signature,
+each the reference with one ``rewrites`` change (or the whole result transformed: int dtype,
+summed into one number, the defining form evaluated without its stable rewrite). The diagnosis
+runs them in the trusted process on the logged arguments, exactly as it runs catalogued chaffs.
+
+Three shapes of function are known:
+
+* elementwise activations (``sigmoid_derivative``, ``prelu_grad_a``, ``activate(z, name)``):
+  the activation's expression, its ``sympy.diff``, and the derivative written through the
+  function (``sigma (1 - sigma)``, solved for by SymPy) applied to x in place of f(x);
+* formulas with a reduction (``mse_loss``, ``mse_loss_derivative``, ``gradient_descent_step``,
+  ``vanishing_bound``): the reference's expression with its symbols bound from the arguments;
+* the reference's graphs (``forward``, ``backward``, ``deep_chain_forward``,
+  ``deep_chain_gradients``, ``train``): one node or one local derivative rewritten in every
+  layer that shares it, the pre-activation in place of a layer's input, the loop a layer short.
+
+Every candidate is built and compiled once per process (``functools.cache``).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from autograder.mutants.rewrites import Rewrite, rewrites, show
+
+Function = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    tag: str
+    """The change's family; "" for the reference itself."""
+    text: str
+    function: Function
+    also: tuple[tuple[str, str], ...] = ()
+    """A second mistake made together with this one: (tag, text)."""
+
+
+def _quiet(evaluate: Function) -> Function:
+    """``evaluate`` with float64 errors ignored: a value candidate is judged by its values, and
+    only the unstable-form candidate may raise where the student's code raised."""
+    def run(*args: Any) -> Any:
+        with np.errstate(all="ignore"):
+            return evaluate(*args)
+    return run
+
+
+def _compiled(expr: sp.Expr, symbols: Sequence[sp.Symbol]) -> Function:
+    from reference.compile import compile_expression
+
+    return _quiet(compile_expression(expr, symbols))
+
+
+def _as_int(result: Any) -> Any:
+    return np.asarray(result).astype(np.int64)
+
+
+def _int_variants(tag: str, text: str, function: Function) -> list[Candidate]:
+    """The candidate itself, and with its result in an integer dtype (a mask's ``.astype(int)`` or
+    ``* 1``): two mistakes of one function, both named."""
+    def as_int(*args: Any, **kwargs: Any) -> Any:
+        return _as_int(function(*args, **kwargs))
+    words = "the result is an integer array (a mask turned into numbers keeps an int dtype)"
+    if not tag:
+        return [Candidate(tag, text, function), Candidate("int", words, as_int)]
+    return [Candidate(tag, text, function), Candidate(tag, text, as_int, (("int", words),))]
+
+
+# --------------------------------------------------------------------------- elementwise
+
+def _activation_of(function: str) -> tuple[str, str] | None:
+    """(activation, "f" | "df" | "d<param>") that a function of the activations assignment computes."""
+    from reference.activations import ACTIVATIONS
+
+    for name, act in ACTIVATIONS.items():
+        if function == name:
+            return name, "f"
+        if function == f"{name}_derivative":
+            return name, "df"
+        for param in act.param_names:
+            if function == f"{name}_grad_{param}":
+                return name, f"d{param}"
+    return None
+
+
+def _through_function(f: sp.Expr, df: sp.Expr, x: sp.Symbol) -> sp.Expr | None:
+    """P with df = P(f), P a polynomial of degree <= 2 solved for by SymPy (sigma' = s (1 - s),
+    tanh' = 1 - t^2), or None when the derivative is no such polynomial of the function."""
+    if f.has(sp.Piecewise):
+        return None
+    s = sp.Symbol("s")
+    c = sp.symbols("c0:3")
+    residual = df - (c[0] + c[1] * f + c[2] * f ** 2)
+    points = [sp.Rational(k, 3) for k in (-2, 1, 4)]
+    solution = sp.solve([residual.subs(x, p) for p in points], c, dict=True)
+    if not solution:
+        return None
+    poly = sum((solution[0].get(ci, ci) * s ** i for i, ci in enumerate(c)), sp.S.Zero)
+    if poly.free_symbols - {s} or sp.simplify((df - poly.subs(s, f)).rewrite(sp.exp)) != 0:
+        return None
+    return sp.expand(poly)
+
+
+@functools.cache
+def _elementwise(activation: str, which: str, bound: bool) -> tuple[tuple[sp.Symbol, ...], tuple[Candidate, ...]]:
+    """The candidates of one activation form, as functions of (x, *params) (``bound``: the defaults
+    substituted, as in ``activate(z, name)``)."""
+    from reference.activations import get_activation
+    from reference.symbols import x
+
+    act = get_activation(activation)
+    forms = {"f": act.expr, "df": act.derivative}
+    forms.update({f"d{p}": act.param_derivative(p) for p in act.param_names})
+    prepare = act.bind if bound else (lambda e: e)
+    target = prepare(forms[which])
+    symbols = (x,) if bound else act.symbols
+    found: list[tuple[str, str, sp.Expr]] = [("", "", target)]
+    found += [(r.tag, r.text, r.expr) for r in rewrites(target)]
+    other = "df" if which == "f" else "f"
+    found.append(("forward" if which != "f" else "derivative",
+                  f"{'the function itself' if which != 'f' else 'the derivative'} is computed in place of "
+                  f"{'its derivative' if which != 'f' else 'the function'}: {show(prepare(forms[other]))}",
+                  prepare(forms[other])))
+    if which == "df":
+        poly = _through_function(prepare(act.expr), target, x)
+        if poly is not None:
+            s = sp.Symbol("s")
+            on_input = poly.subs(s, x)
+            found.append(("input", f"the derivative written through the function, {show(poly)} with "
+                          f"s = {activation}(x), is applied to x itself: {show(on_input)}", on_input))
+            through = poly.subs(s, prepare(act.expr))
+            found += [(r.tag, f"{r.text} in {show(poly)} (s = {activation}(x))", r.expr.subs(s, prepare(act.expr)))
+                      for r in rewrites(poly) if r.expr.subs(s, prepare(act.expr)) != through]
+    candidates: list[Candidate] = []
+    stable = act.stable if which == "f" else None
+    if stable is not None:
+        naive = sp.lambdify(symbols, prepare(act.expr), modules="numpy")
+        candidates.append(Candidate("overflow", f"the defining formula {show(prepare(act.expr))} is computed "
+                                    "as written, so exp overflows for large |x| (rewrite it so every "
+                                    "exponent is <= 0)", naive))
+    seen: set[sp.Expr] = set()
+    for tag, text, expr in found:
+        if expr in seen:
+            continue
+        seen.add(expr)
+        candidates += _int_variants(tag, text, _compiled(expr, symbols))
+    return symbols, tuple(candidates)
+
+
+def _elementwise_candidates(function: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> list[Candidate]:
+    from reference.activations import ACTIVATIONS
+
+    if function in ("activate", "activate_derivative"):
+        name = kwargs.get("activation", args[1] if len(args) > 1 else "sigmoid")
+        if not isinstance(name, str) or name not in ACTIVATIONS:
+            return []
+        _, found = _elementwise(name, "f" if function == "activate" else "df", True)
+
+        def bound(candidate: Candidate) -> Candidate:
+            inner = candidate.function
+            return Candidate(candidate.tag, candidate.text,
+                             lambda z, activation="sigmoid": inner(np.asarray(z, dtype=np.float64)), candidate.also)
+        return [bound(c) for c in found]
+    which = _activation_of(function)
+    if which is None:
+        return []
+    activation, form = which
+    act = ACTIVATIONS[activation]
+    symbols, found = _elementwise(activation, form, False)
+
+    def with_params(candidate: Candidate) -> Candidate:
+        inner = candidate.function
+
+        def call(x: Any, *rest: Any, **named: Any) -> Any:
+            values = dict(zip(act.param_names, rest))
+            values.update(named)
+            params = [float(values.get(p, act.defaults.get(p, np.nan))) for p in act.param_names]
+            return inner(np.asarray(x, dtype=np.float64), *params)
+        return Candidate(candidate.tag, candidate.text, call, candidate.also)
+    return [with_params(c) for c in found]
+
+
+# --------------------------------------------------------------------------- formulas
+
+def _floats(value: Any) -> Any:
+    return np.asarray(value, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A reference expression over named symbols, the function binding them from a call, and how
+    its value is returned (``reduce``: the mean of the elementwise values, or ``None``)."""
+
+    expr: sp.Expr
+    symbols: tuple[sp.Symbol, ...]
+    bind: Callable[..., tuple[Any, ...]]
+    reduce: str | None = None
+    parameters: tuple[sp.Symbol, ...] = ()
+    counts: tuple[sp.Symbol, ...] = ()
+
+
+def _mse_values(y: Any, y_hat: Any) -> tuple[Any, ...]:
+    a, b = np.broadcast_arrays(_floats(y), _floats(y_hat))
+    return a, b, float(a.size)
+
+
+def _bound_values(x: Any, weights: Any) -> tuple[Any, ...]:
+    w = _floats(weights).reshape(-1)
+    return abs(float(x)), float(w.size), float(np.prod(np.abs(w[1:])))
+
+
+@functools.cache
+def _formula(function: str) -> Formula | None:
+    from reference.loss_expressions import SQUARED_ERROR, y, y_hat
+
+    n = sp.Symbol("n", positive=True)
+    if function == "mse_loss":
+        return Formula(SQUARED_ERROR, (y, y_hat, n), _mse_values, "mean")
+    if function == "mse_loss_derivative":
+        return Formula(sp.diff(SQUARED_ERROR, y_hat) / n, (y, y_hat, n), _mse_values)
+    if function == "gradient_descent_step":
+        w, grad, lr = sp.symbols("w grad lr", real=True)
+        # reference.losses.gradient_descent_step's rule w - lr dL/dw (its numeric form converts to float64)
+        update = w - lr * grad
+        return Formula(update, (w, grad, lr), lambda w_, g_, lr_: (_floats(w_), _floats(g_), float(lr_)),
+                       parameters=(lr,))
+    if function == "vanishing_bound":
+        from reference.chain_bound import chain_derivative_bound
+
+        x_abs, product = sp.symbols("abs_x prod_w", nonnegative=True)
+        factor = chain_derivative_bound("sigmoid", 1).factor_bound
+        return Formula(x_abs * factor ** n * product, (x_abs, n, product), _bound_values, counts=(n,))
+    return None
+
+
+def _reduced(evaluate: Function, reduce: str | None) -> Function:
+    if reduce == "mean":
+        return lambda *values: float(np.mean(evaluate(*values)))
+    if reduce == "sum":
+        return lambda *values: float(np.sum(evaluate(*values)))
+    return evaluate
+
+
+@functools.cache
+def _formula_candidates(function: str) -> tuple[Candidate, ...]:
+    formula = _formula(function)
+    if formula is None:
+        return ()
+    found: list[tuple[str, str, Function]] = []
+    options: list[Rewrite] = [Rewrite(formula.expr, "", "")]
+    options += rewrites(formula.expr, formula.parameters, formula.counts)
+    for rewrite in options:
+        evaluate = _compiled(rewrite.expr, formula.symbols)
+        found.append((rewrite.tag, rewrite.text, _reduced(evaluate, formula.reduce)))
+        if formula.reduce == "mean" and not rewrite.tag:
+            found.append(("sum", "the values are summed, not averaged", _reduced(evaluate, "sum")))
+        if formula.reduce is None and not rewrite.tag:
+            found.append(("sum", "the values are summed into one number", _reduced(evaluate, "sum")))
+            found.append(("mean", "the values are averaged into one number", _reduced(evaluate, "mean")))
+    if formula.reduce == "mean" and isinstance(formula.expr, sp.Pow):
+        base, power = formula.expr.args
+        inner = _compiled(base, formula.symbols)
+        found.append(("power", f"the power {show(power)} is applied after averaging: mean({show(base)})^{show(power)}"
+                      f" in place of mean({show(formula.expr)})",
+                      lambda *values: float(np.mean(inner(*values)) ** float(power))))
+    bind = formula.bind
+    return tuple(Candidate(tag, text, functools.partial(_bound_call, bind, evaluate))
+                 for tag, text, evaluate in found)
+
+
+def _bound_call(bind: Function, evaluate: Function, *args: Any, **kwargs: Any) -> Any:
+    return evaluate(*bind(*args, **kwargs))
+
+
+# --------------------------------------------------------------------------- entry point
+
+def candidates(function: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> list[Candidate]:
+    """Every candidate mistake of ``function`` for calls like this one (same activation name)."""
+    from autograder.mutants.graphs import graph_candidates
+
+    found = _elementwise_candidates(function, args, kwargs)
+    if not found:
+        found = list(_formula_candidates(function))
+    if not found:
+        found = graph_candidates(function, args, kwargs)
+    return found

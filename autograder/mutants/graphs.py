@@ -1,0 +1,233 @@
+"""Candidate mistakes of the functions the reference computes on its graphs.
+
+The lecture network and the deep chain are ``reference.graph.Graph`` s written with the
+opaque activation (``sigmoid(z)``, ``sigmoid_prime(z)``), so every local derivative reads as
+the lecture writes it (``w4*sigmoid_prime(w4*o2_1 + w5*o2_2 + b4)``). A candidate rewrites one
+local derivative's template (every layer sharing it gets the same change, as a student's loop
+does), puts a layer's pre-activation where its output belongs, uses the derivative in place of
+the activation in the forward pass, stops a loop one layer early, or replaces a weight by its
+neighbour. Gradients are accumulated backwards from the output, as ``Graph`` does.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from autograder.mutants.candidates import Candidate, _compiled
+from autograder.mutants.rewrites import rewrites, show
+
+Edges = Mapping[tuple[str, str], sp.Expr]
+EDGE_FAMILIES = ("sign", "factor", "drop-factor", "power")
+"""The rewrites tried on a local derivative (dropping a term of f'(z) itself is the activation's own
+mistake, named by its own function)."""
+
+
+@dataclass(frozen=True)
+class Change:
+    tag: str
+    text: str
+    edges: Edges
+    """The local derivatives that differ from the reference's (child, parent) -> expression."""
+
+
+def _graph(function: str, n: int, activation: str) -> Any:
+    from reference.network import deep_chain, lecture_network
+
+    return lecture_network(activation) if function in ("forward", "backward", "train") else deep_chain(n, activation)
+
+
+def _concrete(expr: sp.Expr) -> sp.Expr:
+    from reference.network import concretize
+
+    return concretize(expr)
+
+
+@functools.cache
+def _edge(expr: sp.Expr) -> tuple[tuple[str, ...], Callable[..., Any]]:
+    symbols = tuple(sorted(expr.free_symbols, key=lambda s: s.name))
+    return tuple(s.name for s in symbols), _compiled(_concrete(expr), symbols)
+
+
+def _pre_activation(graph: Any, node: str) -> sp.Expr | None:
+    expr = graph.expressions.get(node)
+    return expr.args[0] if expr is not None and len(expr.args) == 1 else None
+
+
+def _edge_changes(graph: Any) -> list[Change]:
+    from reference.graph import canonical_form
+
+    edges = {(child, parent): graph.local_derivative(child, parent)
+             for child, _ in graph.nodes for parent in graph.node_parents(child)}
+    by_template: dict[sp.Expr, list[tuple[str, str]]] = {}
+    for key, expr in edges.items():
+        by_template.setdefault(canonical_form(expr)[0], []).append(key)
+    changes: list[Change] = []
+    for keys in by_template.values():
+        first = edges[keys[0]]
+        for rewrite in rewrites(first):
+            if rewrite.tag not in EDGE_FAMILIES:
+                continue
+            args = canonical_form(first)[1]
+            changed = {}
+            for key in keys:
+                mapping = dict(zip(args, canonical_form(edges[key])[1]))
+                changed[key] = rewrite.expr.xreplace(mapping)
+            where = f"d{keys[0][0]}/d{keys[0][1]}" + (f" (and {len(keys) - 1} more like it)" if len(keys) > 1 else "")
+            changes.append(Change(rewrite.tag, f"in the local derivative {where} = {show(first)}: {rewrite.text}",
+                                  changed))
+    parameters = set(graph.parameters)
+    for which in ("parent", "child"):
+        changed = {}
+        for (child, parent), expr in edges.items():
+            if parent not in parameters:
+                continue
+            factors = sp.Mul.make_args(expr)
+            for factor in factors:
+                if isinstance(factor, sp.Symbol) and factor.name in graph.expressions:
+                    pre = _pre_activation(graph, factor.name if which == "parent" else child)
+                    if pre is not None:  # only this factor: the same symbol inside f'(z) stays
+                        changed[(child, parent)] = sp.Mul(*(pre if f is factor else f for f in factors))
+        if changed:
+            whose = "its own layer's" if which == "child" else "that layer's"
+            changes.append(Change("pre-activation", f"a layer's pre-activation ({whose} z = w·h) is used where "
+                                  "the layer's input h, the activation of the layer below, belongs in dL/dw",
+                                  changed))
+    return changes
+
+
+@functools.cache
+def _changes(function: str, n: int, activation: str) -> tuple[Change, ...]:
+    return (Change("", "", {}), *_edge_changes(_graph(function, n, activation)))
+
+
+def _gradients(graph: Any, values: Mapping[str, Any], edges: Edges) -> dict[str, Any]:
+    """d output / d name for every input and parameter, by reverse accumulation with ``edges`` in
+    place of the reference's local derivatives."""
+    with np.errstate(all="ignore"):
+        forward = graph.evaluate(values)
+        shape = np.broadcast_shapes(*(np.shape(v) for v in forward.values()))
+        adjoint: dict[str, Any] = {graph.output: np.ones(shape)}
+        for name, _ in reversed(graph.nodes):
+            if name not in adjoint:
+                continue
+            for parent in graph.node_parents(name):
+                expr = edges.get((name, parent))
+                if expr is None:
+                    expr = graph.local_derivative(name, parent)
+                names, evaluate = _edge(expr)
+                term = adjoint[name] * evaluate(*(forward[a] for a in names))
+                adjoint[parent] = adjoint.get(parent, np.zeros(shape)) + term
+    return {p: adjoint.get(p, np.zeros(shape)) for p in graph.inputs + graph.parameters}
+
+
+def _activation(args: tuple[Any, ...], kwargs: Mapping[str, Any], position: int) -> str:
+    name = kwargs.get("activation", args[position] if len(args) > position else "sigmoid")
+    return name if isinstance(name, str) else "sigmoid"
+
+
+def _chain_gradients(index: int, activation: str) -> Callable[..., Any]:
+    """The ``index``-th change of a chain as deep as each call's weights (the changes of chains of
+    every depth come in the same order: one per local-derivative template)."""
+    def run(x: Any, weights: Any, activation: str = activation) -> Any:
+        w = np.asarray(weights, dtype=np.float64).reshape(-1)
+        graph = _graph("deep_chain_gradients", w.size, activation)
+        edges = _changes("deep_chain_gradients", w.size, activation)[index].edges
+        values = {"h0": np.asarray(x, dtype=np.float64), **{f"w{k}": float(v) for k, v in enumerate(w, 1)}}
+        grads = _gradients(graph, values, edges)
+        return np.stack([grads[f"w{k}"] for k in range(1, w.size + 1)])
+    return run
+
+
+def _backward(change: Change) -> Callable[..., Any]:
+    from reference.network import PARAMETERS
+
+    def run(params: Mapping[str, Any], x: Any, y: Any, activation: str = "sigmoid") -> Any:
+        graph = _graph("backward", 0, activation)
+        values = {**{k: float(params[k]) for k in PARAMETERS}, "x": np.asarray(x, dtype=np.float64),
+                  "y": np.asarray(y, dtype=np.float64)}
+        grads = _gradients(graph, values, change.edges)
+        return {p: float(np.mean(grads[p])) for p in PARAMETERS}
+    return run
+
+
+def _train(lr_power: int) -> Callable[..., Any]:
+    from reference.network import PARAMETERS, loss_and_gradients
+
+    def run(params: Mapping[str, Any], x: Any, y: Any, lr: float = 0.5, steps: int = 100,
+            activation: str = "sigmoid") -> Any:
+        current = {p: float(params[p]) for p in PARAMETERS}
+        losses = []
+        with np.errstate(all="ignore"):
+            for _ in range(int(steps)):
+                value, grads = loss_and_gradients(current, x, y, activation)
+                losses.append(value)
+                current = {p: current[p] - float(lr) ** lr_power * grads[p] for p in PARAMETERS}
+        return current, losses
+    return run
+
+
+def _chain_forward(skip_last: bool, derivative: bool) -> Callable[..., Any]:
+    from reference.network import deep_chain_forward
+    from reference.network_graphs import activation_function
+
+    def run(x: Any, weights: Any, activation: str = "sigmoid") -> Any:
+        w = list(np.asarray(weights, dtype=np.float64).reshape(-1))
+        if skip_last:
+            w = w[:-1]
+        if not derivative:
+            return [float(v) for v in deep_chain_forward(x, w, activation)] if w else [float(x)]
+        prime = activation_function(activation)(sp.Symbol("z")).fdiff()
+        names, evaluate = _edge(prime)
+        values = [float(x)]
+        for weight in w:
+            values.append(float(evaluate(weight * values[-1])))
+        return values
+    return run
+
+
+def _network_forward(swap: tuple[str, str]) -> Callable[..., Any]:
+    from reference.network import forward
+
+    def run(params: Mapping[str, Any], x: Any, activation: str = "sigmoid") -> Any:
+        changed = dict(params)
+        changed[swap[1]] = params[swap[0]]
+        return forward(changed, x, activation)
+    return run
+
+
+def graph_candidates(function: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> list[Candidate]:
+    if function == "deep_chain_gradients" and len(args) >= 2:
+        n = int(np.asarray(args[1]).size)
+        activation = _activation(args, kwargs, 2)
+        return [Candidate(c.tag, c.text, _chain_gradients(i, activation))
+                for i, c in enumerate(_changes(function, n, activation))]
+    if function == "backward":
+        activation = _activation(args, kwargs, 3)
+        return [Candidate(c.tag, c.text, _backward(c)) for c in _changes(function, 0, activation)]
+    if function == "train":
+        return [Candidate("", "", _train(1)),
+                Candidate("lr-twice", "the learning rate is applied twice (the step lr·dL/dw is multiplied by lr "
+                          "again)", _train(2))]
+    if function == "deep_chain_forward":
+        return [Candidate("", "", _chain_forward(False, False)),
+                Candidate("index", "the loop stops one layer early: h_n is missing", _chain_forward(True, False)),
+                Candidate("forward", "each layer applies the activation's derivative in place of the activation",
+                          _chain_forward(False, True))]
+    if function == "forward":
+        from reference.network import PARAMETERS
+
+        found = [Candidate("", "", _network_forward((PARAMETERS[0], PARAMETERS[0])))]
+        for a, b in zip(PARAMETERS, PARAMETERS[1:]):
+            if a[0] == b[0]:
+                found.append(Candidate("index", f"{a} is used where {b} belongs (an index off by one)",
+                                       _network_forward((a, b))))
+                found.append(Candidate("index", f"{b} is used where {a} belongs (an index off by one)",
+                                       _network_forward((b, a))))
+        return found
+    return []

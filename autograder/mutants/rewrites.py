@@ -1,0 +1,168 @@
+"""One-step rewrites of a SymPy expression tree: the slips students make in a formula.
+
+Each ``Rewrite`` is the reference expression with one change (a sign flipped, a
+factor 2 or 1/2, a term or a factor dropped, a power lost or moved, a branch on
+the wrong side of a kink, a parameter applied twice or inverted, a count off by
+one) and a sentence that says which change, in the expression's own terms.
+Nothing here knows a function of the unit: every candidate comes from the tree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import sympy as sp
+
+MAX_REWRITES = 400
+"""More rewrites of one expression than this are not kept (every unit expression has far fewer)."""
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    expr: sp.Expr
+    tag: str
+    """The family of the change ("sign", "factor", "drop-term", ...), for reports and tests."""
+    text: str
+    """What the change is, said to a student ("the sign of exp(-x) is flipped")."""
+
+
+def show(expr: sp.Basic) -> str:
+    """An expression as a student reads it: ``**`` as ``^``."""
+    return sp.sstr(expr).replace("**", "^")
+
+
+def _subterms(expr: sp.Expr) -> list[sp.Expr]:
+    """Every distinct non-numeric subexpression, the whole first (conditions of branches excluded)."""
+    seen: dict[sp.Expr, None] = {}
+
+    def walk(e: sp.Basic) -> None:
+        if isinstance(e, sp.Piecewise):
+            seen.setdefault(e, None)
+            for value, _ in e.args:
+                walk(value)
+            return
+        if isinstance(e, sp.Expr) and not e.is_number:
+            seen.setdefault(e, None)
+            for arg in e.args:
+                walk(arg)
+    walk(expr)
+    return list(seen)
+
+
+def _signs(expr: sp.Expr, sub: sp.Expr) -> Iterator[Rewrite]:
+    what = "the whole result" if sub == expr else show(sub)
+    yield Rewrite(expr.xreplace({sub: -sub}), "sign", f"the sign of {what} is flipped")
+
+
+def _factors(expr: sp.Expr, sub: sp.Expr) -> Iterator[Rewrite]:
+    yield Rewrite(expr.xreplace({sub: 2 * sub}), "factor", f"{show(sub)} is doubled (an extra factor 2)")
+    yield Rewrite(expr.xreplace({sub: sub / 2}), "factor", f"{show(sub)} is halved (a factor 2 is missing)")
+
+
+def _drops(expr: sp.Expr, sub: sp.Expr) -> Iterator[Rewrite]:
+    if isinstance(sub, sp.Add):
+        for term in sub.args:
+            rest = sp.Add(*(t for t in sub.args if t is not term))
+            yield Rewrite(expr.xreplace({sub: rest}), "drop-term",
+                          f"the term {show(term)} is missing from {show(sub)}")
+    if isinstance(sub, sp.Mul):
+        for factor in sub.args:
+            if factor == -1:
+                continue
+            rest = sp.Mul(*(f for f in sub.args if f is not factor))
+            yield Rewrite(expr.xreplace({sub: rest}), "drop-factor",
+                          f"the factor {show(factor)} is missing from {show(sub)}")
+
+
+def _powers(expr: sp.Expr, sub: sp.Expr) -> Iterator[Rewrite]:
+    if isinstance(sub, sp.Pow):
+        base, exponent = sub.args
+        if exponent.is_Integer and abs(int(exponent)) >= 2:
+            lost = base if exponent > 0 else 1 / base
+            yield Rewrite(expr.xreplace({sub: lost}), "power",
+                          f"the power {show(exponent)} is missing: {show(lost)} in place of {show(sub)}")
+        elif not exponent.is_number:
+            if exponent.could_extract_minus_sign():  # 4^(-n) is (1/4)^n
+                base, exponent = 1 / base, -exponent
+            yield Rewrite(expr.xreplace({sub: base * exponent}), "power",
+                          f"{show(base)}·{show(exponent)} in place of the power {show(base)}^{show(exponent)}")
+    if isinstance(sub, sp.Add):
+        for term in sub.args:
+            coefficient, power = term.as_coeff_Mul()
+            if isinstance(power, sp.Pow) and power.exp.is_Integer and int(power.exp) >= 2:
+                inner = sp.Add(*(t for t in sub.args if t is not term), coefficient * power.base)
+                moved = inner ** power.exp
+                yield Rewrite(expr.xreplace({sub: moved}), "power",
+                              f"the power {show(power.exp)} is applied to all of {show(inner)}: "
+                              f"{show(moved)} in place of {show(sub)}")
+
+
+def _mirrored(condition: sp.Basic) -> sp.Basic | None:
+    """The condition on the other side of its kink (x > 0 -> x < 0), or None."""
+    flips = {sp.StrictGreaterThan: sp.StrictLessThan, sp.StrictLessThan: sp.StrictGreaterThan,
+             sp.GreaterThan: sp.LessThan, sp.LessThan: sp.GreaterThan}
+    kind = flips.get(type(condition))
+    return None if kind is None else kind(*condition.args)
+
+
+def _kink_moved(condition: sp.Basic) -> sp.Basic | None:
+    """The condition with the kink given to the other branch (x <= 0 -> x < 0), or None."""
+    moves = {sp.StrictGreaterThan: sp.GreaterThan, sp.GreaterThan: sp.StrictGreaterThan,
+             sp.StrictLessThan: sp.LessThan, sp.LessThan: sp.StrictLessThan}
+    kind = moves.get(type(condition))
+    return None if kind is None else kind(*condition.args)
+
+
+def _branches(expr: sp.Expr, sub: sp.Expr) -> Iterator[Rewrite]:
+    if not isinstance(sub, sp.Piecewise) or len(sub.args) != 2:
+        return
+    (first, condition), (second, rest) = sub.args
+    if rest is not sp.true:
+        return
+    swapped = sp.Piecewise((second, condition), (first, True))
+    yield Rewrite(expr.xreplace({sub: swapped}), "side",
+                  f"the branches are on the wrong side: {show(second)} where {show(condition)}, "
+                  f"{show(first)} elsewhere")
+    mirrored = _mirrored(condition)
+    if mirrored is not None:
+        yield Rewrite(expr.xreplace({sub: sp.Piecewise((first, mirrored), (second, True))}), "side",
+                      f"the condition is on the wrong side of the kink: {show(first)} where "
+                      f"{show(mirrored)}, {show(second)} elsewhere")
+    moved = _kink_moved(condition)
+    if moved is not None:
+        yield Rewrite(expr.xreplace({sub: sp.Piecewise((first, moved), (second, True))}), "kink",
+                      f"the kink belongs to the wrong branch: {show(first)} where {show(moved)} "
+                      f"(the reference's condition is {show(condition)})")
+
+
+def _symbols(expr: sp.Expr, parameters: tuple[sp.Symbol, ...], counts: tuple[sp.Symbol, ...]) -> Iterator[Rewrite]:
+    free = expr.free_symbols
+    for p in parameters:
+        if p in free:
+            yield Rewrite(expr.xreplace({p: p * p}), f"{p.name}-twice", f"{p.name} is applied twice")
+            yield Rewrite(expr.xreplace({p: 1 / p}), f"{p.name}-inverted", f"divided by {p.name} in place of "
+                          f"multiplied by it")
+    for n in counts:
+        if n in free:
+            for shift, word in ((1, "one too many"), (-1, "one too few")):
+                yield Rewrite(expr.xreplace({n: n + shift}), "index",
+                              f"{n.name} is off by one ({show(n + shift)}: {word})")
+
+
+def rewrites(expr: sp.Expr, parameters: tuple[sp.Symbol, ...] = (),
+             counts: tuple[sp.Symbol, ...] = ()) -> tuple[Rewrite, ...]:
+    """Every one-step rewrite of ``expr`` that changes it, each once (the first wording kept).
+
+    ``parameters`` may be applied twice or inverted (a learning rate); ``counts`` may be off by one
+    (a number of layers)."""
+    found: dict[sp.Expr, Rewrite] = {}
+    # A parameter or a count changed is the more telling name when another change gives the same value.
+    for rewrite in _symbols(expr, parameters, counts):
+        found.setdefault(rewrite.expr, rewrite)
+    for sub in _subterms(expr):
+        for rule in (_branches, _powers, _drops, _signs, _factors):
+            for rewrite in rule(expr, sub):
+                if rewrite.expr != expr:
+                    found.setdefault(rewrite.expr, rewrite)
+    return tuple(found.values())[:MAX_REWRITES]

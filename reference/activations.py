@@ -151,6 +151,49 @@ class Activation:
         return forms
 
     @cached_property
+    def output_derivative(self) -> sp.Expr | None:
+        """g(y, params) with f'(x) = g(f(x)): the lecture's identities (sigmoid' = s (1 - s),
+        tanh' = 1 - t^2), derived: y = f(x) solved for x and put into df/dx, kept only when every
+        inverse gives one g free of x and g(f(x)) - f'(x) simplifies to 0. None for an activation
+        with a kink (its output does not say which branch) or without such an inverse."""
+        import sympy as sp
+
+        from reference.symbols import x
+
+        if self.kinks:
+            return None
+        y = sp.Symbol("y")
+        forward = self.expr.rewrite(sp.exp)
+        slope = sp.diff(forward, x)
+        try:
+            found = {sp.factor(sp.simplify(slope.subs(x, inverse))) for inverse in sp.solve(sp.Eq(y, forward), x)}
+        except NotImplementedError:
+            return None
+        if len(found) != 1:
+            return None
+        identity = found.pop()
+        if x in identity.free_symbols or sp.simplify(identity.subs(y, forward) - slope) != 0:
+            return None
+        return identity
+
+    def grad_from_output(self, outputs: Any, **params: float) -> FloatArray:
+        """``output_derivative`` at ``outputs`` (values of some forward function), in float64:
+        the derivative a student's identity gives on their own forward's values."""
+        args = [float(params.get(k, self.defaults.get(k, float("nan")))) for k in self.param_names]
+        return self._output_evaluator(outputs, *args)
+
+    @cached_property
+    def _output_evaluator(self) -> Evaluator:
+        import sympy as sp
+
+        from reference.compile import compile_expression
+
+        identity = self.output_derivative
+        if identity is None:
+            raise ValueError(f"{self.name}'s derivative is no function of its output")
+        return compile_expression(identity, (sp.Symbol("y"), *self.params.values()))
+
+    @cached_property
     def _evaluators(self) -> dict[str, Evaluator]:
         from reference.compile import compile_expression
 

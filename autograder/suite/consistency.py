@@ -20,7 +20,11 @@ derivative is wrong must be a point where the forward, as its own value check
 sees it, is wrong too; there the derivative must be the forward's slope, from
 probes at x +- h that agree with the forward at x (a forward that answers
 probes differently gains nothing), and between neighbouring points the
-forward's own values must rise as the derivative says.
+forward's own values must rise as the derivative says. A derivative written
+through the lecture's identity on the student's own forward (sigmoid' =
+s (1 - s) with their own s; ``identity_reason``) earns the same way: the
+identity is the reference's, derived by SymPy
+(``reference.activations.Activation.output_derivative``).
 
 The pieces the suites share:
 
@@ -243,4 +247,20 @@ def derivative_reason(points: FloatArray, got: FloatArray, want: FloatArray, own
         return "it is not the slope of your forward where it is wrong"
     if not _rises_as_said(points, own, got, wrong):
         return "your forward's own values do not rise as it says"
+    return ""
+
+
+def identity_reason(got: FloatArray, want: FloatArray, by_identity: FloatArray) -> str:
+    """Why a derivative wrong against the reference cannot earn consistency credit as the lecture's
+    identity on the student's own forward ("" when it can): wherever it is wrong, it must equal
+    ``by_identity`` (the reference's identity, sigmoid' = s (1 - s) and the like, applied to ``own``,
+    the student's forward as its own check sees it). The identity on the right values is the right
+    derivative, so a derivative wrong there by the identity is wrong because the forward's value at
+    that very point is: no test of the forward's values is needed (near saturation an error of the
+    forward within its tolerance still shows in the derivative's)."""
+    wrong = ~VALUES.close(got, want)
+    if not np.any(wrong):
+        return "it is right"
+    if not np.all(VALUES.close(got, by_identity)[wrong]):
+        return "it is not the derivative's identity on your forward's values"
     return ""

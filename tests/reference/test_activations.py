@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
+from autograder.tolerances import VALUES
 from reference.activations import ACTIVATIONS, LECTURE_ACTIVATIONS, get_activation
 from reference.analysis import branches
 from reference.numeric import elementary, expm1
@@ -168,3 +169,15 @@ def test_get_activation_lists_known_names():
 
 def test_lecture_activations_are_registered():
     assert set(LECTURE_ACTIVATIONS) <= set(ACTIVATIONS)
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh"])
+def test_the_derivative_as_a_function_of_the_output_is_derived(name: str) -> None:
+    """sigmoid' = s (1 - s) and tanh' = 1 - t^2, found by SymPy and equal to the reference's derivative."""
+    act = get_activation(name)
+    x = np.linspace(-6.0, 6.0, 25)
+    assert np.all(VALUES.close(act.grad_from_output(act(x)), act.grad(x)))
+
+
+def test_a_kinked_activation_has_no_output_identity() -> None:
+    assert get_activation("relu").output_derivative is None

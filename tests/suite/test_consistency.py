@@ -14,6 +14,7 @@ from autograder.suite.consistency import (
     chain_rule_upstream,
     derivative_reason,
     elementwise_reason,
+    identity_reason,
     probe_reason,
     reference_or_consistent,
 )
@@ -93,6 +94,17 @@ def test_derivative_reason_denies_a_forward_that_answers_probes_differently() ->
     jumpy = Probe(probe.at, probe.ahead + 1e-3, probe.behind, STEP, probe.side)
     assert derivative_reason(POINTS, got, want, forward(POINTS), right(POINTS), jumpy) \
         == "it is not the slope of your forward where it is wrong"
+
+
+def test_identity_reason_credits_the_identity_on_the_students_own_forward() -> None:
+    from reference.activations import get_activation
+
+    sigmoid = get_activation("sigmoid")
+    own = 1.0 + np.exp(-POINTS)  # 1 / 1 + np.exp(-x)
+    want = sigmoid.grad(POINTS)
+    assert identity_reason(own * (1.0 - own), want, sigmoid.grad_from_output(own)) == ""
+    assert identity_reason(-own, want, sigmoid.grad_from_output(own)) \
+        == "it is not the derivative's identity on your forward's values"
 
 
 def test_without_an_upstream_the_reference_failure_stands_as_it_is() -> None:

@@ -53,7 +53,13 @@ from autograder.suite import (
     derive,
     fail,
 )
-from autograder.suite.consistency import Probe, degenerate_reason, derivative_reason, reference_or_consistent
+from autograder.suite.consistency import (
+    Probe,
+    degenerate_reason,
+    derivative_reason,
+    identity_reason,
+    reference_or_consistent,
+)
 from autograder.tolerances import GRADCHECK_EPS, VALUES
 from reference.activations import get_activation
 
@@ -258,9 +264,12 @@ def own_consistency(student: Any, fn: Function, params: dict[str, float], got: A
         reason = degenerate_reason(RANDOM_X, own_all[len(EDGE):])
         if reason:
             return reason
-        own = own_all[value_kept(fn)]
-        return derivative_reason(x, derivative, expected(fn, x, params).value, own,
-                                 expected(forward, x, params).value, probe_forward(student, fn, params, x))
+        own, want, own_want = own_all[value_kept(fn)], expected(fn, x, params).value, expected(forward, x, params).value
+        reason = derivative_reason(x, derivative, want, own, own_want, probe_forward(student, fn, params, x))
+        activation = get_activation(fn.activation)
+        if reason and fn.kind == "dx" and activation.output_derivative is not None:
+            return identity_reason(derivative, want, activation.grad_from_output(own, **params))
+        return reason
     except AssertionError:  # a forward that returns no float array here is not one to be consistent with
         return "your forward returns no float array"
 

@@ -79,3 +79,31 @@ def test_a_tanh_written_through_frompyfunc_earns_full_marks() -> None:
     assignment = get_assignment("activations")
     result = graded("activations", with_redefinition(solution_source(assignment), FROMPYFUNC_TANH))
     assert lost(result) == {} and result.score == pytest.approx(result.max_score)
+
+
+IDENTITY_SIGMOID_DERIVATIVE = PRECEDENCE_SIGMOID + '''
+
+def sigmoid_derivative(x):
+    s = sigmoid(x)
+    return s * (1 - s)
+'''
+
+
+def test_a_derivative_through_the_identity_on_a_wrong_forward_costs_only_the_forward() -> None:
+    """1 / 1 + e^-x with sigmoid' = s (1 - s): every value check of sigmoid' earns (its own sigmoid
+    overflows at -1000, which only the finite-values contract of sigmoid' may still see)."""
+    assignment = get_assignment("activations")
+    result = graded("activations", with_redefinition(solution_source(assignment), IDENTITY_SIGMOID_DERIVATIVE))
+    skill = assignment.credit.skill("sigmoid_derivative")
+    assert skill is not None
+    assert set(lost(result)) <= {"sigmoid", "sigmoid_derivative"}
+    assert lost(result).get("sigmoid_derivative", 0.0) <= skill.points * assignment.credit.contract_share / 2
+
+
+def test_reversed_deep_chain_gradients_cost_only_deep_chain_gradients() -> None:
+    from autograder.catalog import load_catalog
+
+    assignment = get_assignment("vanishing")
+    chaff = next(m.chaff for m in load_catalog(assignment).misconceptions if m.id == "gradients-reversed")
+    result = graded("vanishing", with_redefinition(solution_source(assignment), chaff))
+    assert set(lost(result)) == {"deep_chain_gradients"}

@@ -46,11 +46,13 @@ VALUE checks:
   reference) and lie at least ``ORDERS_OF_MAGNITUDE`` orders below |g[-1]|,
   and for a deep ReLU chain (positive weights) they do not. The gradients must
   be right (as in ``deep_chain_gradients``, consistency with a wrong upstream
-  included); where the student's deep_chain_gradients is itself wrong, the
-  claims may still hold on its non-degenerate values, credited to
-  ``deep_chain_gradients`` (a gradient off by a factor still vanishes; one
-  reversed, first layer last, puts the vanishing at the wrong end and fails).
-  Zeros "vanish", which is why the property is never checked on its own.
+  included); where the student's deep_chain_gradients is itself wrong (yet
+  implemented: finite, non-degenerate gradients of the chain's shape), the
+  claims are judged on the reference chain's gradients instead, credited to
+  ``deep_chain_gradients``: one mistake costs once (reversed gradients,
+  first layer last, cost deep_chain_gradients alone). A stub, a crash or
+  degenerate gradients earn nothing here. Zeros "vanish", which is why the
+  property is never checked on the student's values alone.
   The module checks at import that the reference shows both claims by a wide margin.
 * ``choose_activation[<task>]``: the hidden AND the output layer of a task in
   one case, so a constant "relu" passes none.
@@ -545,8 +547,11 @@ def _relu_claim(g: np.ndarray, chain: Chain, call: str) -> str:
     return ""
 
 
-def _own_claim(got: Any, chain: Chain, claim: Callable[[np.ndarray, Chain, str], str], call: str) -> str:
-    """Why the student's own (wrong) gradients cannot show the claim ("" when they do and are not degenerate)."""
+def _own_claim(got: Any, chain: Chain, activation: str, claim: Callable[[np.ndarray, Chain, str], str],
+               call: str) -> str:
+    """Why the claim cannot be credited where the student's gradients are wrong ("" when it can): they
+    must be implemented (finite, non-degenerate, of the chain's shape); the claim is then judged on the
+    reference chain's gradients, so the gradients' own mistake is charged to deep_chain_gradients alone."""
     try:
         g = _gradient_values(got, chain.depth, call)
     except AssertionError as wrong:
@@ -554,7 +559,7 @@ def _own_claim(got: Any, chain: Chain, claim: Callable[[np.ndarray, Chain, str],
     degenerate = degenerate_reason(np.arange(chain.depth, dtype=np.float64), g)
     if degenerate:
         return f"{call}: your gradients are degenerate ({degenerate})"
-    return claim(g, chain, call)
+    return claim(derive(network.deep_chain_gradients, chain.x, chain.weights, activation).value, chain, call)
 
 
 @pytest.mark.skill("vanishing_property")
@@ -570,7 +575,7 @@ def test_vanishing_property(student: Any, depth: int, record_property: Any) -> N
         if right:
             upstreams.append(upstream)
             continue
-        reason = _own_claim(got, chain, claim, call)
+        reason = _own_claim(got, chain, activation, claim, call)
         if reason:
             raise AssertionError(reason + ("" if "Hint:" in reason else "\n" + failure.split("\n")[0]))
         upstreams.append("deep_chain_gradients")

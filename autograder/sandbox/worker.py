@@ -96,6 +96,8 @@ def prepare_imports(config: Config) -> None:
         import standins
         import statements  # noqa: F401
         import wire  # noqa: F401
+
+        _hold_errors_raised()
     finally:
         ctypes.util.find_library = original
     standins.install()
@@ -269,6 +271,35 @@ def _public_functions(module: object, *, _callable: Callable[[object], bool] = c
     return sorted(names)
 
 
+_ERRORS_HELD = [False]
+"""True during a call the grader asked to run under np.errstate(over/invalid/divide="raise")."""
+
+
+def _hold_errors_raised() -> None:
+    """Make numpy's error state of a watched call stay "raise" for overflow, invalid values and
+    division by zero, even where the function itself enters ``np.errstate(all="ignore")`` or calls
+    ``np.seterr``: both build their state through ``_make_extobj``, wrapped here before any student
+    code runs. A numpy without that internal keeps the plain behaviour (the function may silence)."""
+    try:
+        from numpy._core import _ufunc_config
+    except ImportError:
+        return
+    original = getattr(_ufunc_config, "_make_extobj", None)
+    if original is None:
+        return
+
+    def held(**modes: Any) -> Any:
+        if _ERRORS_HELD[0]:
+            every = modes.pop("all", None)
+            for kind in ("divide", "over", "under", "invalid"):
+                if modes.get(kind) is None and every is not None:
+                    modes[kind] = every
+            modes.update(over="raise", invalid="raise", divide="raise")
+        return original(**modes)
+
+    _ufunc_config._make_extobj = held
+
+
 def _run_call(module: object, request: Message, filenames: Container[str]) -> Message:
     """Run one requested call; the response message without its id.
 
@@ -285,15 +316,17 @@ def _run_call(module: object, request: Message, filenames: Container[str]) -> Me
         error = {"type": "AttributeError", "traceback": "",
                  "message": f"the submission no longer defines {request['function']!r}"}
         return {"ok": False, "error": error}
-    errstate = np.errstate(over="raise", invalid="raise", divide="raise") \
-        if request.get("errstate") == "raise" else contextlib.nullcontext()
+    raising = request.get("errstate") == "raise"
+    errstate = np.errstate(over="raise", invalid="raise", divide="raise") if raising else contextlib.nullcontext()
     args, kwargs = request["args"], request["kwargs"]
     try:
+        _ERRORS_HELD[0] = raising
         with errstate:
             value = function(*args, **kwargs)
     except BaseException as err:  # a SystemExit inside a call is the student's error too
         return {"ok": False, "error": _error_info(err, filenames)}
     finally:
+        _ERRORS_HELD[0] = False
         _flush_output()
     if request.get("readonly") is True:
         return {"ok": True, "value": value, "inputs_after": [args, kwargs]}

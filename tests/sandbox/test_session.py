@@ -236,6 +236,35 @@ def test_errstate_raise_only_when_requested(make_session) -> None:
     assert StudentProxy(session).with_options(errstate=True) is not None
 
 
+def test_errors_silenced_inside_the_function_are_still_seen(make_session) -> None:
+    """A function that wraps its overflow in ``np.errstate(all="ignore")`` (or calls ``np.seterr``) is
+    judged as its honest twin: a watched call's errors stay raised whatever the function sets. Underflow
+    (a stable sigmoid's exp(-1000)) is no error, and an unwatched call may silence what it likes."""
+    session = make_session("""
+        import numpy as np
+        def hidden(x):
+            with np.errstate(all="ignore"):
+                return 1.0 / (1.0 + np.exp(-x))
+        def honest(x):
+            return 1.0 / (1.0 + np.exp(-x))
+        def stable(x):
+            e = np.exp(-np.abs(x))
+            return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+        def hides_and_divides(x):
+            np.seterr(all="ignore")
+            return np.log(x - x) * 0.0 + np.sqrt(-np.abs(x))
+    """)
+    large = np.array([-1000.0, 0.0, 1000.0])
+    for name in ("hidden", "honest"):
+        with pytest.raises(StudentRaised) as info:
+            session.call(name, (large,), errstate=True)
+        assert info.value.type == "FloatingPointError" and "overflow" in info.value.message, name
+    assert np.allclose(session.call("stable", (large,), errstate=True), [0.0, 0.5, 1.0])
+    with pytest.raises(StudentRaised, match="divide by zero"):
+        session.call("hides_and_divides", (np.array([1.0]),), errstate=True)
+    assert np.allclose(session.call("hidden", (large,)), [0.0, 0.5, 1.0])
+
+
 def test_sys_exit_inside_a_call_is_the_students_exception(make_session) -> None:
     session = make_session("import sys\ndef quit():\n    sys.exit(2)\ndef ok():\n    return 1\n")
     with pytest.raises(StudentRaised) as info:

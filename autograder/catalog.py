@@ -38,6 +38,9 @@ class Misconception:
     explanation: str
     source: str
     chaff: str
+    hidden_only: bool = False
+    """The instructor keeps this mistake out of the public tests (``validate`` does not ask for a
+    public case that catches it)."""
     parts: tuple[Misconception, ...] = ()
     """The mistakes a combined diagnosis names (``combined``); empty for a single one."""
 
@@ -51,7 +54,7 @@ def combined(found: tuple[Misconception, ...]) -> Misconception | None:
     if len(found) <= 1:
         return found[0] if found else None
     return Misconception(SEPARATOR.join(m.id for m in found), found[0].function,
-                         " ".join(m.explanation for m in found), "", "", found)
+                         " ".join(m.explanation for m in found), "", "", parts=found)
 
 
 @dataclass(frozen=True)
@@ -88,10 +91,17 @@ def _defined_functions(code: str, where: str) -> set[str]:
     return {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
 
 
-def _entry(raw: Any, keys: tuple[str, ...], code_key: str, assignment: Assignment, path: Path) -> dict[str, str]:
-    if not isinstance(raw, dict) or set(raw) != set(keys) or not all(isinstance(raw[k], str) and raw[k]
-                                                                     for k in keys):
-        raise CatalogError(f"{path}: every entry needs exactly the text keys {list(keys)}, got {raw!r}")
+OPTIONAL_FLAGS = ("hidden_only",)
+"""A misconception's optional true/false keys."""
+
+
+def _entry(raw: Any, keys: tuple[str, ...], code_key: str, assignment: Assignment, path: Path) -> dict[str, Any]:
+    flags = OPTIONAL_FLAGS if code_key == "chaff" else ()
+    if (not isinstance(raw, dict) or not set(keys) <= set(raw) <= set(keys) | set(flags)
+            or not all(isinstance(raw[k], str) and raw[k] for k in keys)
+            or not all(isinstance(raw[f], bool) for f in flags if f in raw)):
+        raise CatalogError(f"{path}: every entry needs exactly the text keys {list(keys)} "
+                           f"(optional true/false: {list(flags)}), got {raw!r}")
     where = f"{path}: {raw['id']}"
     if raw["function"] not in assignment.functions:
         raise CatalogError(f"{where}: {raw['function']!r} is not a function of {assignment.id}")

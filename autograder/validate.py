@@ -30,7 +30,7 @@ from typing import Any
 import pytest
 
 from autograder.assignment import Assignment
-from autograder.catalog import CatalogError, load_catalog, with_redefinition
+from autograder.catalog import SEPARATOR, CatalogError, load_catalog, with_redefinition
 from autograder.degenerate import FLOOR, degenerate_submissions
 from autograder.grading.budget import record_solution_seconds, time_budget_s
 from autograder.grading.grade import grade_loaded
@@ -202,7 +202,8 @@ def _rule_problems(assignment: Assignment) -> list[str]:
 
 
 def _diagnoses(result: GradeResult) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(t.misconception for t in result.tests if t.misconception))
+    return tuple(dict.fromkeys(part for t in result.tests if t.misconception
+                               for part in t.misconception.split(SEPARATOR)))
 
 
 def _chaff_trial(result: GradeResult, misconception_id: str, function: str) -> Trial:
@@ -279,12 +280,16 @@ def validate_assignment(assignment: Assignment, *, trials: bool = True, record_t
     solution = _grade_source(assignment, solution_text, "solution", None)
     stub = _grade_source(assignment, stub_text, "stub", None)
     public = _grade_source(assignment, solution_text, "solution", assignment.public_tests)
-    notes = (f"hidden suite: {len(solution.tests)} cases, {len(assignment.credit.skills)} skills, "
+    notes: tuple[str, ...] = (f"hidden suite: {len(solution.tests)} cases, {len(assignment.credit.skills)} skills, "
              f"{solution.max_score:g} points", f"public suite: {len(public.tests)} cases",
              f"sandbox: {solution.sandbox}", _timing_note(assignment, solution, record_timing))
     problems = (_problems(assignment, solution, stub, public) + _skill_problems(assignment, solution)
                 + _rule_problems(assignment))
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     done, trial_problems = _trials(assignment, solution_text, stub_text, workers) if trials else ([], [])
+    if trials:  # what `check` would let through, for the instructor to close or mark hidden-only
+        from autograder.public_gaps import public_gaps
+
+        notes += tuple(public_gaps(assignment, solution_text, load_catalog(assignment)))
     return ValidationReport(assignment.id, tuple(problems + trial_problems), solution, stub, public,
                             notes, tuple(done))

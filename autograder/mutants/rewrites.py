@@ -29,7 +29,7 @@ class Rewrite:
 
 def show(expr: sp.Basic) -> str:
     """An expression as a student reads it: ``**`` as ``^``."""
-    return sp.sstr(expr).replace("**", "^")
+    return str(sp.sstr(expr)).replace("**", "^")
 
 
 def _subterms(expr: sp.Expr) -> list[sp.Expr]:

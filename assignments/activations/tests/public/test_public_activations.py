@@ -48,7 +48,8 @@ def _call(student: Any, name: str, x: Any, params: dict[str, float]) -> Any:
 def test_values(student: Any, name: str, activation: str, kind: str, params: dict[str, float]) -> None:
     act = get_activation(activation)
     want = derive(act.__call__ if kind == "value" else act.grad, X, **params)
-    assert_close(_call(student, name, X.copy(), params), want, call=f"{name}(x=<9 points in [-6, 6]>)")
+    assert_close(_call(student, name, X.copy(), params), want, call=f"{name}(x=<9 points in [-6, 6]>)",
+                 inputs=X)
 
 
 @pytest.mark.skill("sigmoid_derivative")
@@ -78,6 +79,17 @@ def test_prelu_grad_a(student: Any) -> None:
 def test_softmax_batch(student: Any, axis: int) -> None:
     want = derive(softmax, Z, axis=axis)
     assert_close(student.softmax(Z.copy(), axis=axis), want, call=f"softmax(z=<(2, 3) batch>, axis={axis})")
+
+
+LARGE_LOGITS = np.array([1000.0, 0.0, -1000.0])
+"""The cheapest case that catches a softmax without the max shift: e^1000 overflows."""
+
+
+@pytest.mark.skill("softmax")
+def test_softmax_large_logits(student: Any) -> None:
+    want = derive(softmax, LARGE_LOGITS)
+    assert_close(student.softmax(LARGE_LOGITS.copy()), want, call="softmax(z=[1000, 0, -1000])",
+                 hint="subtract the max first: np.exp(z - np.max(z, axis=axis, keepdims=True))")
 
 
 @pytest.mark.skill("softmax_jacobian")

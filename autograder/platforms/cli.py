@@ -194,6 +194,10 @@ def grade(course_dir: Path, assignment_id: str, students: tuple[str, ...], jobs:
     sys.exit(0 if report.all_graded else 1)
 
 
+KEEP_TIMESTAMPS_HELP = ("keep a timestamp.txt found among a student's files (default: ignored, since a student "
+                        "could write any time there)")
+
+
 def _print_placed(placed) -> None:  # type: ignore[no-untyped-def]
     for item in placed:
         notes = f" ({'; '.join(item.notes)})" if item.notes else ""
@@ -207,16 +211,17 @@ def _print_placed(placed) -> None:  # type: ignore[no-untyped-def]
 @click.option("--student", default=None, metavar="S", help="the student of the one PATH (default: its name)")
 @click.option("--timestamp", default=None, metavar="TIME",
               help='when it was handed in, for late penalties, e.g. "2025-05-01 17:03:00 UTC"')
+@click.option("--keep-timestamps", is_flag=True, help=KEEP_TIMESTAMPS_HELP)
 @click.option("--force", is_flag=True, help="replace a student's different submission")
 def place(course_dir: Path, paths: tuple[Path, ...], assignment_id: str, student: str | None,
-          timestamp: str | None, force: bool) -> None:
+          timestamp: str | None, keep_timestamps: bool, force: bool) -> None:
     """Put PATHS (notebooks, or one folder per student) into COURSE_DIR/submitted/<student>/ID/."""
     from autograder.nbgrader_course import CourseError
     from autograder.platforms import nbgrader_place
 
     try:
         placed = nbgrader_place.place(course_dir, _assignment(assignment_id), list(paths), student=student,
-                                      timestamp=timestamp, overwrite=force)
+                                      timestamp=timestamp, keep_timestamps=keep_timestamps, overwrite=force)
     except CourseError as err:
         raise _course_error(err) from None
     _print_placed(placed)
@@ -230,16 +235,17 @@ def place(course_dir: Path, paths: tuple[Path, ...], assignment_id: str, student
               help="picks the student from each member's path with a group (?P<student>...), "
                    r"e.g. '(?P<student>[a-z0-9]+)_\d+_assignsubmission' (default: the top folder or file name)")
 @click.option("--timestamp", default=None, metavar="TIME", help="when they were handed in, for late penalties")
+@click.option("--keep-timestamps", is_flag=True, help=KEEP_TIMESTAMPS_HELP)
 @click.option("--force", is_flag=True, help="replace students' different submissions")
 def collect(course_dir: Path, archive: Path, assignment_id: str, pattern: str | None, timestamp: str | None,
-            force: bool) -> None:
+            keep_timestamps: bool, force: bool) -> None:
     """Put every student of ARCHIVE (a zip or a folder of many students) into COURSE_DIR/submitted/."""
     from autograder.nbgrader_course import CourseError
     from autograder.platforms import nbgrader_place
 
     try:
         placed = nbgrader_place.collect(course_dir, _assignment(assignment_id), archive, pattern=pattern,
-                                        timestamp=timestamp, overwrite=force)
+                                        timestamp=timestamp, keep_timestamps=keep_timestamps, overwrite=force)
     except CourseError as err:
         raise _course_error(err) from None
     _print_placed(placed)

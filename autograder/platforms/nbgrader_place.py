@@ -13,8 +13,11 @@ course that collects by e-mail, LMS download or USB stick has:
 
 Either way the student's one notebook is stored as ``<module>.ipynb``, the name
 nbgrader's gradebook knows (``Activations (1).ipynb`` becomes
-``activations.ipynb``); a ``timestamp.txt`` the submission carries is kept, or
-``--timestamp`` writes one for nbgrader's late-submission rules. A student
+``activations.ipynb``); ``--timestamp`` writes nbgrader's ``timestamp.txt`` for its
+late-submission rules. A ``timestamp.txt`` found among a student's own files is
+dropped (a student could write any time there) unless the instructor keeps it
+with ``keep_timestamps`` (``--keep-timestamps``: the files came from a system that
+wrote it, as nbgrader's exchange does). A student
 already in ``submitted/`` with different files is left alone unless ``force``.
 Zip members that are links, absolute paths or climb out (``../``) are refused,
 and sizes are bounded.
@@ -113,10 +116,16 @@ def _target(course_root: Path, assignment: Assignment, student: str) -> Path:
     return Path(course_root) / SUBMITTED_STEP / _student(student) / assignment.id
 
 
-def _with_timestamp(files: dict[PurePosixPath, bytes], timestamp: str | None) -> dict[PurePosixPath, bytes]:
-    if timestamp is None:
-        return files
-    return {**files, PurePosixPath(TIMESTAMP_NAME): (check_timestamp(timestamp) + "\n").encode("utf-8")}
+def _with_timestamp(files: dict[PurePosixPath, bytes], notes: list[str], timestamp: str | None,
+                    keep_timestamps: bool) -> tuple[dict[PurePosixPath, bytes], list[str]]:
+    """The files as stored: with the instructor's ``timestamp``, and without a student's own one."""
+    stamp = PurePosixPath(TIMESTAMP_NAME)
+    if timestamp is not None:
+        return {**files, stamp: (check_timestamp(timestamp) + "\n").encode("utf-8")}, notes
+    if stamp in files and not keep_timestamps:
+        kept = {path: data for path, data in files.items() if path != stamp}
+        return kept, [*notes, f"its own {TIMESTAMP_NAME} ignored (--keep-timestamps keeps it)"]
+    return files, notes
 
 
 def _current(folder: Path) -> dict[PurePosixPath, bytes] | None:
@@ -125,9 +134,9 @@ def _current(folder: Path) -> dict[PurePosixPath, bytes] | None:
 
 def _write_all(course_root: Path, assignment: Assignment,
                planned: list[tuple[str, dict[PurePosixPath, bytes], list[str]]], *,
-               timestamp: str | None, overwrite: bool) -> list[Placed]:
+               timestamp: str | None, keep_timestamps: bool, overwrite: bool) -> list[Placed]:
     """Check every student first (nothing is written if one cannot be), then write each."""
-    final = [(who, _with_timestamp(files, timestamp), notes) for who, files, notes in planned]
+    final = [(who, *_with_timestamp(files, notes, timestamp, keep_timestamps)) for who, files, notes in planned]
     taken = [str(_target(course_root, assignment, who)) for who, files, _ in final
              if _target(course_root, assignment, who).exists()
              and _current(_target(course_root, assignment, who)) != files]
@@ -162,7 +171,7 @@ def _write_student(folder: Path, student: str, files: dict[PurePosixPath, bytes]
 
 
 def place(course_root: Path, assignment: Assignment, sources: list[Path], *, student: str | None = None,
-          timestamp: str | None = None, overwrite: bool = False) -> list[Placed]:
+          timestamp: str | None = None, keep_timestamps: bool = False, overwrite: bool = False) -> list[Placed]:
     """Put each of ``sources`` (a notebook, or a folder of one student's files) into ``submitted/``."""
     if student is not None and len(sources) != 1:
         raise CourseError("--student names the student of one PATH only")
@@ -183,7 +192,8 @@ def place(course_root: Path, assignment: Assignment, sources: list[Path], *, stu
     duplicates = sorted({who for who, _, _ in planned if [w for w, _, _ in planned].count(who) > 1})
     if duplicates:
         raise CourseError(f"more than one submission for {duplicates}")
-    return _write_all(course_root, assignment, planned, timestamp=timestamp, overwrite=overwrite)
+    return _write_all(course_root, assignment, planned, timestamp=timestamp, keep_timestamps=keep_timestamps,
+                      overwrite=overwrite)
 
 
 def _safe_member(info: zipfile.ZipInfo) -> PurePosixPath | None:
@@ -225,7 +235,7 @@ def _archive_files(archive: Path) -> dict[PurePosixPath, bytes]:
 
 
 def collect(course_root: Path, assignment: Assignment, archive: Path, *, pattern: str | None = None,
-            timestamp: str | None = None, overwrite: bool = False) -> list[Placed]:
+            timestamp: str | None = None, keep_timestamps: bool = False, overwrite: bool = False) -> list[Placed]:
     """Place every student of ``archive`` (a zip or a folder); see the module's docstring.
 
     Nothing is written unless every student's files can be placed.
@@ -254,4 +264,5 @@ def collect(course_root: Path, assignment: Assignment, archive: Path, *, pattern
     for who, files in sorted(by_student.items()):
         files, notes = _normalised(assignment, files, where=f"{archive}: {who}")
         planned.append((_student(who), files, notes))
-    return _write_all(course_root, assignment, planned, timestamp=timestamp, overwrite=overwrite)
+    return _write_all(course_root, assignment, planned, timestamp=timestamp, keep_timestamps=keep_timestamps,
+                      overwrite=overwrite)

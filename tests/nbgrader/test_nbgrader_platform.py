@@ -267,6 +267,9 @@ def test_place_stores_each_notebook_under_the_gradebooks_name(tmp_path: Path, ac
     if nbgrader_available():
         with pytest.raises(CourseError, match="timestamp"):
             place(course, activations, [folder], timestamp="next tuesday-ish", overwrite=True)
+    (folder / "timestamp.txt").write_text("2020-01-01 00:00:00 UTC\n")  # the student's own: ignored
+    place(course, activations, [folder], overwrite=True)
+    assert not (bob / "timestamp.txt").exists()
 
 
 def test_collect_unpacks_a_zip_of_students_and_refuses_what_could_escape(tmp_path: Path,
@@ -282,6 +285,10 @@ def test_collect_unpacks_a_zip_of_students_and_refuses_what_could_escape(tmp_pat
     course = tmp_path / "course"
     placed = collect(course, activations, archive)
     assert [p.student for p in placed] == ["carol", "dave"]
+    # dave's own timestamp.txt could say any time (dodging the late penalty): ignored unless kept
+    assert not (course / "submitted" / "dave" / "activations" / "timestamp.txt").exists()
+    assert any("timestamp.txt ignored" in note for note in placed[1].notes)
+    collect(course, activations, archive, keep_timestamps=True, overwrite=True)
     assert (course / "submitted" / "dave" / "activations" / "timestamp.txt").read_text().startswith("2025-01-09")
     assert not (tmp_path / "evil").exists() and sorted(p.name for p in (course / "submitted").iterdir()) == \
         ["carol", "dave"]

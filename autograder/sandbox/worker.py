@@ -297,7 +297,7 @@ def _hold_errors_raised() -> None:
             modes.update(over="raise", invalid="raise", divide="raise")
         return original(**modes)
 
-    _ufunc_config._make_extobj = held
+    setattr(_ufunc_config, "_make_extobj", held)  # noqa: B010  (a module attribute mypy cannot see)
 
 
 def _run_call(module: object, request: Message, filenames: Container[str]) -> Message:

@@ -38,25 +38,35 @@ def _load_assignment(assignment_id: str):  # type: ignore[no-untyped-def]
         raise click.BadParameter(str(err), param_hint="--assignment") from None
 
 
+def _one_line_error(text: str) -> None:
+    from autograder.escaping import terminal_plain
+
+    click.echo(terminal_plain(f"error: {text}", one_line=True), err=True)
+
+
 class _LazyGroup(click.Group):
     """A group whose heavy subcommands are imported only when used (SymPy costs ~0.5 s).
 
     A file-system problem no command foresaw (a folder that cannot be written, a
-    file that vanished) ends as one ``error:`` line and exit status 2, not a traceback.
+    file that vanished) or a sandbox that cannot start (a component missing) ends as
+    one ``error:`` line and exit status 2, not a traceback.
     """
 
     lazy_commands = {"reference": "autograder.cli_reference", "nbgrader": "autograder.platforms.cli",
                      "gradescope": "autograder.platforms.cli"}
 
     def invoke(self, ctx: click.Context) -> object:
+        from autograder.sandbox.limits import SandboxUnavailable
+
         try:
             return super().invoke(ctx)
         except OSError as err:
-            from autograder.escaping import terminal_plain
-
             where = f": {err.filename}" if err.filename else ""
-            click.echo(terminal_plain(f"error: {err.strerror or err}{where}", one_line=True), err=True)
-            ctx.exit(2)
+            _one_line_error(f"{err.strerror or err}{where}")
+        except SandboxUnavailable as err:  # a missing component, not a bug: say what to install
+            _one_line_error(f"the sandbox cannot start: {err} (install bubblewrap with your package manager, "
+                            "and the kit with its dependencies: pip install dl-gradekit)")
+        ctx.exit(2)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy_commands})

@@ -146,3 +146,27 @@ def test_output_to_a_pipe_is_plain_lines_that_never_wrap(tmp_path: Path) -> None
                for line in lines)
     assert "\x1b[" not in completed.stdout
     assert "1 submission" in completed.stdout and "1 submissions" not in completed.stdout
+
+
+def test_check_without_a_sandbox_component_says_what_to_install(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A kit installed without pyseccomp (or any sandbox component): one line naming what is missing
+    and what to install, never the 14-frame traceback ending in SandboxUnavailable."""
+    import importlib.util
+
+    from autograder.sandbox import host
+    from autograder.solution_cache import solution_source
+    from tests.grading.builders import BUNDLED
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *rest: None if name == "pyseccomp" else real(name, *rest))
+    host.host_paths.cache_clear()
+    monkeypatch.setenv("AUTOGRADER_SANDBOX", "fallback")
+    submission = tmp_path / "activations.py"
+    submission.write_text(solution_source(BUNDLED), encoding="utf-8")
+    try:
+        assert_one_line_error(run("check", str(submission)), "sandbox cannot start", "lacks 'pyseccomp'",
+                              "pip install")
+    finally:
+        host.host_paths.cache_clear()

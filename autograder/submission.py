@@ -77,10 +77,15 @@ class Submission:
 
 
 def student_id_of(path: Path) -> str:
-    """The student id a path stands for: a file's stem, a directory's name, when that name is plain
-    text that cannot be taken for one of the kit's files (``_is_plain_id``); else an id derived from
-    it (``_derived_id``), the same every time, and different for every other name."""
-    name = path.name if path.is_dir() else path.stem
+    """The student id a path stands for: ``safe_student_id`` of a file's stem, a directory's name."""
+    return safe_student_id(path.name if path.is_dir() else path.stem)
+
+
+def safe_student_id(name: str) -> str:
+    """``name`` as a student id: itself when it is plain text that cannot be taken for one of the
+    kit's files (``_is_plain_id``), else an id derived from it (``_derived_id``), the same every
+    time, and different for every other name. Any id that comes from outside the kit (a file
+    name, an LMS export) goes through here before it names a folder or a row."""
     return name if _is_plain_id(name) else _derived_id(name)
 
 

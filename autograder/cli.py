@@ -104,12 +104,22 @@ def main(course: Path | None) -> None:
 @click.argument("submissions", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 def grade(assignment_id: str, out_dir: Path, jobs: int, resume: bool, executor: str | None,
           scheduler: str | None, submissions: tuple[Path, ...]) -> None:
-    """Grade SUBMISSIONS (.py, .ipynb, folders or .zip) in the sandbox."""
+    """Grade SUBMISSIONS (.py, .ipynb, folders or .zip) in the sandbox; a folder of students (one
+    sub-folder or file each, or a Canvas, Moodle or Blackboard download) grades each of them."""
+    from autograder.lms.download_layout import LayoutError, submissions_to_grade
     from autograder.platforms.cli import make_executor
-    from autograder.views import grade_with_progress
+    from autograder.views import fail, grade_with_progress
 
     assignment = _load_assignment(assignment_id)
-    report = grade_with_progress(assignment, list(submissions), out_dir, jobs=jobs, resume=resume,
+    try:
+        todo, notes = submissions_to_grade(list(submissions), assignment.module)
+    except LayoutError as err:
+        fail(str(err))
+    from autograder.escaping import terminal_plain
+
+    for note in notes:  # a folder read as a batch says how it was read: never a silent guess
+        click.echo(terminal_plain(f"reading {note}", one_line=True), err=True)
+    report = grade_with_progress(assignment, todo, out_dir, jobs=jobs, resume=resume,
                                  executor=make_executor(executor, scheduler, jobs))
     sys.exit(0 if report.all_graded else 1)
 

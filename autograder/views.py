@@ -83,7 +83,7 @@ def _progress(errors: Console) -> Progress | None:
     return Progress(*columns, console=errors, transient=True)
 
 
-def grade_with_progress(assignment: Assignment, paths: list[Path], out_dir: Path, *,
+def grade_with_progress(assignment: Assignment, paths: list[Path] | dict[str, Path], out_dir: Path, *,
                         jobs: int, resume: bool, executor: Executor | None = None) -> BatchReport:
     from autograder.grading.batch import BatchError, grade_batch
 

@@ -23,10 +23,11 @@ and is graded like any other.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import multiprocessing
 import tempfile
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -209,15 +210,18 @@ def local_executor(jobs: int = DEFAULT_JOBS) -> Executor:
     return run
 
 
-def grade_batch(assignment: Assignment, paths: Sequence[Path], out_dir: Path, *, jobs: int = DEFAULT_JOBS,
+def grade_batch(assignment: Assignment, paths: Sequence[Path] | Mapping[str, Path], out_dir: Path, *,
+                jobs: int = DEFAULT_JOBS,
                 resume: bool = False, on_result: Progress | None = None,
                 executor: Executor | None = None) -> BatchReport:
     """Grade ``paths`` into ``out_dir``; see the module docstring for what is written.
 
     ``executor`` grades them (default: ``local_executor(jobs)``); whatever it is,
-    results are written here, as they come back, by this process.
+    results are written here, as they come back, by this process. ``paths`` given as
+    ``{student id: path}`` (an LMS download's ids, ``autograder.lms.download_layout``) names each
+    student; given as paths, each is the student ``student_id_of`` names.
     """
-    by_id = _unique_ids([Path(p) for p in paths])
+    by_id = dict(paths) if isinstance(paths, Mapping) else _unique_ids([Path(p) for p in paths])
     prepare_out_dir(out_dir)
     results: dict[str, GradeResult] = {}
     resumed, changed = [], []
@@ -231,6 +235,8 @@ def grade_batch(assignment: Assignment, paths: Sequence[Path], out_dir: Path, *,
             changed.append(student)
 
     def record(student: str, result: GradeResult) -> None:
+        # The grade is filed under the batch's id: the path alone names an LMS download's student wrongly.
+        result = dataclasses.replace(result, student_id=student) if result.student_id != student else result
         try:
             write_student(result, out_dir, assignment)
         except Exception as err:  # this student's files only; the batch goes on

@@ -1,0 +1,201 @@
+"""Which students a folder given to ``grade`` holds: one submission, or a batch laid out the way an
+LMS download (or a hand-made folder) lays it out.
+
+Layouts recognised, from the names each system gives (every entry of the folder must fit one):
+
+* Canvas, "Download Submissions": loose files ``<lastfirst>[_LATE]_<user id>_<submission id>_<file>``;
+  the student is ``<lastfirst>_<user id>`` (Canvas's user id is the roster's ``ID``);
+* Moodle, "Download all submissions": a folder ``<Full Name>_<participant id>_assignsubmission_<plugin>_``
+  per student and plugin (or loose files ``..._assignsubmission_file_<file>``); the student is
+  ``<Full Name>_<participant id>`` (the grading worksheet's ``Identifier`` is ``Participant <id>``);
+* Blackboard, "Download Assignment": loose files ``<assignment>_<username>_attempt_<YYYY-MM-DD-hh-mm-ss>[_<file>]``
+  next to a ``.txt`` receipt per attempt; the student is ``<username>``, graded on the latest attempt;
+* by hand: one sub-folder per student, or one ``.py``/``.ipynb``/``.zip`` per student, named by student.
+
+A folder that is one student's own work stays one student: it holds the assignment's module file
+(``activations.py``/``.ipynb``) itself, or a single source file anywhere, or one notebook beside
+helper ``.py`` files. Anything else that does not fit (loose source files beside sub-folders, a
+student whose several files none names the module) is a ``LayoutError`` saying how to name the
+submissions: nothing is guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder.naming import names_module
+from autograder.submission import student_id_of
+
+GRADEABLE_SUFFIXES = (".py", ".ipynb", ".zip")
+SOURCE_SUFFIXES = (".py", ".ipynb")
+
+_CANVAS = re.compile(r"(?P<name>[^_]+)(?:_LATE)?_(?P<user>\d+)_(?P<attachment>\d+)_(?P<file>.+)\Z")
+_MOODLE_FOLDER = re.compile(r"(?P<name>.+)_(?P<user>\d+)_assignsubmission_(?P<plugin>[a-z]+)_?\Z")
+_MOODLE_FILE = re.compile(r"(?P<name>.+)_(?P<user>\d+)_assignsubmission_file_(?P<file>.+)\Z")
+_BLACKBOARD = re.compile(r"(?P<assignment>.+)_(?P<user>[^_]+)_attempt_"
+                         r"(?P<when>\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2})(?:_(?P<file>.+))?\Z")
+
+
+class LayoutError(ValueError):
+    """A folder whose students cannot be told without guessing; the message says how to name them."""
+
+
+@dataclass(frozen=True)
+class Students:
+    """What a folder holds: ``{student id: submission path}`` and the layout it was read as."""
+
+    by_id: dict[str, Path]
+    layout: str
+
+
+def _safe_id(name: str) -> str:
+    # The one sanitiser of student ids is submission.student_id_of, which reads a file's stem:
+    # handing it the name as a stem keeps LMS-derived ids under the same rules as file names.
+    return student_id_of(Path(f"{name}.id"))
+
+
+def _entries(folder: Path) -> list[Path]:
+    """The folder's entries a student could have made: hidden and tool folders (``.DS_Store``,
+    ``__MACOSX``) are the download's or the OS's, never a student's."""
+    return sorted(p for p in folder.iterdir() if not p.name.startswith((".", "__")))
+
+
+def _sources_below(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.suffix in SOURCE_SUFFIXES and p.is_file()
+            and not any(part.startswith((".", "__")) for part in p.relative_to(folder).parts)]
+
+
+def _is_own_module(folder: Path, module: str) -> bool:
+    """Whether ``folder`` is one student's work for certain: it holds the module file itself, or a
+    single source file in all."""
+    if any((folder / f"{module}{suffix}").is_file() for suffix in SOURCE_SUFFIXES):
+        return True
+    return len(_sources_below(folder)) == 1
+
+
+def _is_notebook_with_helpers(entries: Sequence[Path]) -> bool:
+    """One notebook beside ``.py`` files and no sub-folder: a student's notebook and its helpers."""
+    files = [p for p in entries if p.is_file() and p.suffix in GRADEABLE_SUFFIXES]
+    notebooks = [p for p in files if p.suffix == ".ipynb"]
+    return (not any(p.is_dir() for p in entries) and len(notebooks) == 1 and len(files) > 1
+            and all(p.suffix == ".py" for p in files if p not in notebooks))
+
+
+def _chosen(student: str, paths: list[tuple[str, Path]], module: str, folder: Path) -> Path:
+    """The one submission of a student the download holds several files of: the one whose own
+    name (``file``, the part the student chose) is the module's, else the only one naming it."""
+    if len(paths) == 1:
+        return paths[0][1]
+    exact = [p for name, p in paths if Path(name).stem == module]
+    named = exact or [p for name, p in paths if names_module(name, module)]
+    if len(named) == 1:
+        return named[0]
+    listed = ", ".join(p.name for _, p in paths)
+    raise LayoutError(f"{folder} holds several files of student {student} ({listed}) and not one "
+                      f"named {module}.py or .ipynb; move the ones not to grade out of {folder}, then grade it again")
+
+
+def _grouped(matches: Iterable[tuple[str, str, Path]], module: str, folder: Path) -> dict[str, Path]:
+    """``{student id: path}`` from ``(student id, file name the student gave, path)``."""
+    groups: dict[str, list[tuple[str, Path]]] = {}
+    for student, name, path in matches:
+        groups.setdefault(student, []).append((name, path))
+    return {student: _chosen(student, paths, module, folder) for student, paths in groups.items()}
+
+
+def _canvas(folder: Path, entries: Sequence[Path], module: str) -> dict[str, Path] | None:
+    found = [(m, p) for p in entries if p.is_file() and (m := _CANVAS.match(p.name))]
+    if len(found) != len(entries):
+        return None
+    return _grouped(((_safe_id(f"{m['name']}_{m['user']}"), m["file"], p) for m, p in found
+                     if p.suffix in GRADEABLE_SUFFIXES), module, folder)
+
+
+def _moodle(folder: Path, entries: Sequence[Path], module: str) -> dict[str, Path] | None:
+    folders = [(m, p) for p in entries if p.is_dir() and (m := _MOODLE_FOLDER.match(p.name))]
+    files = [(m, p) for p in entries if p.is_file() and (m := _MOODLE_FILE.match(p.name))]
+    if not entries or len(folders) + len(files) != len(entries):
+        return None
+    # Only the file plugin's folders hold code; an onlinetext folder holds the student's typed text.
+    matches = [(_safe_id(f"{m['name']}_{m['user']}"), p.name, p) for m, p in folders if m["plugin"] == "file"]
+    matches += [(_safe_id(f"{m['name']}_{m['user']}"), m["file"], p) for m, p in files
+                if p.suffix in GRADEABLE_SUFFIXES]
+    return _grouped(matches, module, folder)
+
+
+def _blackboard(folder: Path, entries: Sequence[Path], module: str) -> dict[str, Path] | None:
+    found = [(m, p) for p in entries
+             if p.is_file() and (m := _BLACKBOARD.match(p.name.removesuffix(p.suffix) if p.suffix == ".txt"
+                                                       else p.name))]
+    if not entries or len(found) != len(entries):
+        return None
+    latest: dict[str, str] = {}
+    for m, _ in found:
+        latest[m["user"]] = max(latest.get(m["user"], ""), m["when"])
+    # Each attempt is downloaded; a student's grade is that of their last one (the timestamps sort).
+    return _grouped(((_safe_id(m["user"]), m["file"] or p.name, p) for m, p in found
+                     if m["when"] == latest[m["user"]] and p.suffix in GRADEABLE_SUFFIXES), module, folder)
+
+
+def _by_hand(folder: Path, entries: Sequence[Path], module: str) -> Students:
+    dirs = [p for p in entries if p.is_dir()]
+    files = [p for p in entries if p.is_file() and p.suffix in GRADEABLE_SUFFIXES]
+    if dirs and files:
+        raise LayoutError(f"{folder} holds both sub-folders and loose source files, so its students "
+                          f"cannot be told apart; pass {folder}/* to grade each entry as a student, "
+                          "or name the submissions to grade")
+    if not dirs and not files:
+        raise LayoutError(f"{folder} holds no submission (.py, .ipynb, .zip or a folder per student)")
+    if files and len({p.suffix for p in files} & set(SOURCE_SUFFIXES)) > 1:
+        raise LayoutError(f"{folder} holds .py and .ipynb files and none named {module}.py, so one "
+                          f"student's helpers cannot be told from other students; pass {folder}/* to "
+                          "grade each file as a student, or the one file to grade")
+    entries_of = dirs or files
+    return Students({student_id_of(p): p for p in entries_of},
+                    "one sub-folder per student" if dirs else "one file per student")
+
+
+def students_in(folder: Path, module: str) -> Students | None:
+    """The students ``folder`` holds, or ``None`` when it is one student's submission (grade it as it is).
+
+    ``module`` is the assignment's module name (``activations``). A ``LayoutError`` when the layout
+    is ambiguous."""
+    entries = _entries(folder)
+    if _is_own_module(folder, module):
+        return None
+    for layout, read in (("Canvas", _canvas), ("Moodle", _moodle), ("Blackboard", _blackboard)):
+        found = read(folder, entries, module)
+        if found is not None:
+            if not found:
+                raise LayoutError(f"{folder} is a {layout} download with no .py, .ipynb or .zip submission")
+            return Students(found, layout)
+    # After the LMS layouts: a Canvas download of one notebook and others' .py files is not one student.
+    if _is_notebook_with_helpers(entries):
+        return None
+    return _by_hand(folder, entries, module)
+
+
+def submissions_to_grade(paths: Sequence[Path], module: str) -> tuple[dict[str, Path] | list[Path], list[str]]:
+    """What ``grade PATHS`` grades: ``paths`` as given (each one student), unless one is a folder of
+    students, in which case ``{student id: path}`` over all of them. Also one note per folder read
+    as a batch, so the reading is never silent. A ``LayoutError`` as ``students_in``; two entries
+    that are the same student is one too."""
+    batches = {path: students_in(path, module) if path.is_dir() else None for path in paths}
+    if all(found is None for found in batches.values()):
+        return list(paths), []
+    by_id: dict[str, Path] = {}
+    notes = []
+    for path, found in batches.items():
+        pairs = found.by_id.items() if found is not None else [(student_id_of(path), path)]
+        if found is not None:
+            notes.append(f"{path}: {found.layout}, {len(found.by_id)} "
+                         f"student{'s' if len(found.by_id) != 1 else ''}")
+        for student, submission in pairs:
+            if student in by_id:
+                raise LayoutError(f"{by_id[student]} and {submission} are both student {student!r}; "
+                                  "pass one of them")
+            by_id[student] = submission
+    return by_id, notes

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.naming import names_module
-from autograder.submission import student_id_of
+from autograder.submission import safe_student_id, student_id_of
 
 GRADEABLE_SUFFIXES = (".py", ".ipynb", ".zip")
 SOURCE_SUFFIXES = (".py", ".ipynb")
@@ -49,12 +49,6 @@ class Students:
 
     by_id: dict[str, Path]
     layout: str
-
-
-def _safe_id(name: str) -> str:
-    # The one sanitiser of student ids is submission.student_id_of, which reads a file's stem:
-    # handing it the name as a stem keeps LMS-derived ids under the same rules as file names.
-    return student_id_of(Path(f"{name}.id"))
 
 
 def _entries(folder: Path) -> list[Path]:
@@ -110,7 +104,7 @@ def _canvas(folder: Path, entries: Sequence[Path], module: str) -> dict[str, Pat
     found = [(m, p) for p in entries if p.is_file() and (m := _CANVAS.match(p.name))]
     if len(found) != len(entries):
         return None
-    return _grouped(((_safe_id(f"{m['name']}_{m['user']}"), m["file"], p) for m, p in found
+    return _grouped(((safe_student_id(f"{m['name']}_{m['user']}"), m["file"], p) for m, p in found
                      if p.suffix in GRADEABLE_SUFFIXES), module, folder)
 
 
@@ -120,8 +114,8 @@ def _moodle(folder: Path, entries: Sequence[Path], module: str) -> dict[str, Pat
     if not entries or len(folders) + len(files) != len(entries):
         return None
     # Only the file plugin's folders hold code; an onlinetext folder holds the student's typed text.
-    matches = [(_safe_id(f"{m['name']}_{m['user']}"), p.name, p) for m, p in folders if m["plugin"] == "file"]
-    matches += [(_safe_id(f"{m['name']}_{m['user']}"), m["file"], p) for m, p in files
+    matches = [(safe_student_id(f"{m['name']}_{m['user']}"), p.name, p) for m, p in folders if m["plugin"] == "file"]
+    matches += [(safe_student_id(f"{m['name']}_{m['user']}"), m["file"], p) for m, p in files
                 if p.suffix in GRADEABLE_SUFFIXES]
     return _grouped(matches, module, folder)
 
@@ -136,7 +130,7 @@ def _blackboard(folder: Path, entries: Sequence[Path], module: str) -> dict[str,
     for m, _ in found:
         latest[m["user"]] = max(latest.get(m["user"], ""), m["when"])
     # Each attempt is downloaded; a student's grade is that of their last one (the timestamps sort).
-    return _grouped(((_safe_id(m["user"]), m["file"] or p.name, p) for m, p in found
+    return _grouped(((safe_student_id(m["user"]), m["file"] or p.name, p) for m, p in found
                      if m["when"] == latest[m["user"]] and p.suffix in GRADEABLE_SUFFIXES), module, folder)
 
 

@@ -1,0 +1,145 @@
+"""``autograder.lms.download_layout``: which students a folder given to ``grade`` holds.
+
+The layouts are those of the LMS downloads (names documented in the module); each is also graded
+end to end through ``autograder grade DIR`` on the tiny assignment (about a second per student).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from autograder.cli import main
+from autograder.lms.download_layout import LayoutError, students_in
+from tests.grading.builders import GOOD, WRONG_RELU, submission_file, tiny_assignment
+
+CANVAS = {"doejane_12345_67890_activations.py": GOOD,
+          "smithbob_LATE_222_333_activations (1).py": WRONG_RELU}
+MOODLE = {"Jane Doe_12345_assignsubmission_file_/activations.py": GOOD,
+          "Bob Smith_222_assignsubmission_file_/activations.py": WRONG_RELU,
+          "Bob Smith_222_assignsubmission_onlinetext_/onlinetext.html": "<p>see my file</p>"}
+BLACKBOARD = {"A1_jdoe_attempt_2025-09-01-10-11-12_activations.py": "x = 1\n",
+              "A1_jdoe_attempt_2025-09-01-10-11-12.txt": "Name: Jane Doe\n",
+              "A1_jdoe_attempt_2025-09-02-10-11-12_activations.py": GOOD,
+              "A1_jdoe_attempt_2025-09-02-10-11-12.txt": "Name: Jane Doe\n",
+              "A1_bsmith_attempt_2025-09-01-09-00-00_activations.py": WRONG_RELU}
+BY_FOLDER = {"alice/activations.py": GOOD, "bob/work/activations.py": WRONG_RELU}
+BY_FILE = {"alice.py": GOOD, "bob.py": WRONG_RELU}
+
+
+def folder_of(base: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        submission_file(base, name, text)
+    return base
+
+
+def run(*args: str) -> Result:
+    return CliRunner(env={"COLUMNS": "400"}).invoke(main, list(args), catch_exceptions=True)
+
+
+def ids(folder: Path) -> dict[str, str]:
+    found = students_in(folder, "activations")
+    assert found is not None
+    return {student: path.name for student, path in found.by_id.items()}
+
+
+def test_canvas_students_are_name_and_user_id_late_or_not(tmp_path: Path) -> None:
+    assert ids(folder_of(tmp_path, CANVAS)) == {"doejane_12345": "doejane_12345_67890_activations.py",
+                                                 "smithbob_222": "smithbob_LATE_222_333_activations (1).py"}
+
+
+def test_canvas_student_with_helpers_is_graded_on_the_module_file(tmp_path: Path) -> None:
+    folder = folder_of(tmp_path, {**CANVAS, "doejane_12345_67891_helpers.py": "x = 1\n"})
+    assert ids(folder)["doejane_12345"] == "doejane_12345_67890_activations.py"
+
+
+def test_canvas_student_with_two_files_none_the_module_is_an_error(tmp_path: Path) -> None:
+    folder = folder_of(tmp_path, {"doejane_12345_67890_a.py": GOOD, "doejane_12345_67891_b.py": GOOD})
+    with pytest.raises(LayoutError, match="several files of student doejane_12345"):
+        students_in(folder, "activations")
+
+
+def test_moodle_students_are_full_name_and_participant_id_file_folders_only(tmp_path: Path) -> None:
+    assert ids(folder_of(tmp_path, MOODLE)) == {"Jane Doe_12345": "Jane Doe_12345_assignsubmission_file_",
+                                                 "Bob Smith_222": "Bob Smith_222_assignsubmission_file_"}
+
+
+def test_blackboard_students_are_usernames_graded_on_their_last_attempt(tmp_path: Path) -> None:
+    assert ids(folder_of(tmp_path, BLACKBOARD)) == {
+        "jdoe": "A1_jdoe_attempt_2025-09-02-10-11-12_activations.py",
+        "bsmith": "A1_bsmith_attempt_2025-09-01-09-00-00_activations.py"}
+
+
+def test_hand_made_folders_and_files_are_one_student_each(tmp_path: Path) -> None:
+    assert ids(folder_of(tmp_path / "a", BY_FOLDER)) == {"alice": "alice", "bob": "bob"}
+    assert ids(folder_of(tmp_path / "b", BY_FILE)) == {"alice": "alice.py", "bob": "bob.py"}
+
+
+@pytest.mark.parametrize("files", [
+    {"activations.py": GOOD, "helpers.py": "x = 1\n", "extra/notes.py": "y = 2\n"},
+    {"work.ipynb": "{}", "helpers.py": "x = 1\n", "plots.py": "y = 2\n"},
+    {"src/deep/mine.py": GOOD, "README.txt": "hi"},
+], ids=["module-file", "notebook-and-helpers", "one-source-file"])
+def test_one_students_multi_file_folder_stays_one_student(tmp_path: Path, files: dict[str, str]) -> None:
+    assert students_in(folder_of(tmp_path, files), "activations") is None
+
+
+def test_a_hostile_name_in_an_lms_layout_gets_a_safe_id(tmp_path: Path) -> None:
+    folder = folder_of(tmp_path, {"evil\x1b[2J_1_2_activations.py": GOOD, "ok_3_4_activations.py": GOOD})
+    found = ids(folder)
+    assert "ok_3" in found and len(found) == 2
+    hostile = next(student for student in found if student != "ok_3")
+    assert "\x1b" not in hostile and "~" in hostile  # derived by submission.safe_student_id
+
+
+@pytest.mark.parametrize("files, says", [
+    ({"alice/activations.py": GOOD, "bob.py": GOOD}, "both sub-folders and loose source files"),
+    ({"a.ipynb": "{}", "b.ipynb": "{}", "c.py": GOOD}, ".py and .ipynb files"),
+    ({"notes.txt": "hi", "data.csv": "1"}, "holds no submission"),
+])
+def test_an_ambiguous_folder_is_one_error_line_and_exit_2(tmp_path: Path, files: dict[str, str],
+                                                         says: str) -> None:
+    tiny_assignment(tmp_path / "course")
+    subs = folder_of(tmp_path / "subs", files)
+    result = run("--course", str(tmp_path / "course"), "grade", "--assignment", "activations",
+                 "--out", str(tmp_path / "out"), "--jobs", "1", str(subs))
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and says in lines[0], result.output
+    assert "pass" in lines[0] or "no submission" in lines[0]
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("layout, files, expected", [
+    ("Canvas", CANVAS, {"doejane_12345": "3", "smithbob_222": "2"}),
+    ("Moodle", MOODLE, {"Jane Doe_12345": "3", "Bob Smith_222": "2"}),
+    ("Blackboard", BLACKBOARD, {"jdoe": "3", "bsmith": "2"}),
+    ("one sub-folder per student", BY_FOLDER, {"alice": "3", "bob": "2"}),
+])
+def test_grade_dir_grades_each_student_of_the_layout(tmp_path: Path, layout: str, files: dict[str, str],
+                                                    expected: dict[str, str]) -> None:
+    tiny_assignment(tmp_path / "course")
+    subs = folder_of(tmp_path / "subs", files)
+    out = tmp_path / "out"
+    result = run("--course", str(tmp_path / "course"), "grade", "--assignment", "activations",
+                 "--out", str(out), "--jobs", "1", str(subs))
+    assert result.exit_code == 0, result.output
+    assert f"{layout}, 2 students" in result.output
+    rows = csv.DictReader(io.StringIO((out / "grades.csv").read_text(encoding="utf-8")))
+    assert {row["student_id"]: row["score"] for row in rows} == expected
+    assert all((out / student / "results.json").is_file() for student in expected)
+
+
+def test_grade_dir_of_one_students_files_grades_one_student(tmp_path: Path) -> None:
+    tiny_assignment(tmp_path / "course")
+    alice = folder_of(tmp_path / "alice", {"activations.py": GOOD, "helpers.py": "x = 1\n"})
+    out = tmp_path / "out"
+    result = run("--course", str(tmp_path / "course"), "grade", "--assignment", "activations",
+                 "--out", str(out), "--jobs", "1", str(alice))
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO((out / "grades.csv").read_text(encoding="utf-8"))))
+    assert [(row["student_id"], row["score"]) for row in rows] == [("alice", "3")]

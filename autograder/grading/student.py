@@ -26,6 +26,7 @@ from autograder.sandbox import (
     StudentRaised,
 )
 from autograder.sandbox.proxy import FunctionsByName
+from autograder.sandbox.session import Substitutes
 from autograder.sandbox.wire import CallOptions
 from autograder.submission import Submission, load_submission
 
@@ -105,6 +106,8 @@ class DeadlineProxy(FunctionsByName):
             from autograder.grading.diagnose import LoggedCall
 
             options = self._proxy.options
+            if options.substitute:  # values of the grader's functions took part: not the student's own
+                return
             self._log.record(LoggedCall(name, args, dict(kwargs), options.readonly_inputs, options.errstate,
                                         result, raised))
 
@@ -119,9 +122,10 @@ class DeadlineProxy(FunctionsByName):
         return self._proxy.options
 
     def with_options(self, *, timeout: float | None = None, errstate: bool | None = None,
-                     readonly_inputs: bool | None = None) -> DeadlineProxy:
+                     readonly_inputs: bool | None = None, substitute: Substitutes | None = None) -> DeadlineProxy:
         """Other call options; ``timeout`` still never runs past the deadline."""
-        return DeadlineProxy(self._proxy.with_options(errstate=errstate, readonly_inputs=readonly_inputs),
+        return DeadlineProxy(self._proxy.with_options(errstate=errstate, readonly_inputs=readonly_inputs,
+                                                      substitute=substitute),
                              deadline=self._deadline,
                              budget_s=self._budget_s,
                              call_timeout_s=self._call_timeout_s if timeout is None else timeout,

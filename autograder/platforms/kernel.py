@@ -36,7 +36,7 @@ import contextlib
 import os
 import time
 import traceback
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +53,7 @@ from autograder.grading.outcomes import CaseOutcome
 from autograder.grading.results import format_points
 from autograder.sandbox import InputChanged, StudentRaised, wire
 from autograder.sandbox.proxy import FunctionsByName
-from autograder.sandbox.session import BadResult, MissingFunction
+from autograder.sandbox.session import BadResult, MissingFunction, Substitutes
 from autograder.sandbox.wire import CallOptions
 
 EXECUTION_ENV = "NBGRADER_EXECUTION"
@@ -88,6 +88,39 @@ def _student_frames(err: BaseException) -> str:
     return "Traceback (most recent call last):\n" + "".join(lines)
 
 
+def _stand_in(answer: Callable[..., Any]) -> Callable[..., Any]:
+    """A substituted function as the kernel's code sees it: plain-data copies in and out, as the
+    sandbox's stand-in gives (``SandboxSession.call``); a refusal raises ``SubstituteRefused``."""
+    def stand_in(*args: Any, **kwargs: Any) -> Any:
+        sent_args, sent_kwargs = _plain([list(args), dict(kwargs)])
+        try:
+            return _plain(answer(*sent_args, **sent_kwargs))
+        except Exception:
+            raise wire.SubstituteRefused("no value for these arguments") from None
+    return stand_in
+
+
+@contextlib.contextmanager
+def _substituted(namespace: Mapping[str, Any], substitutes: Substitutes) -> Iterator[None]:
+    """The namespace's functions named in ``substitutes`` bound to their stand-ins, then back."""
+    if not substitutes:
+        yield
+        return
+    if not isinstance(namespace, MutableMapping):
+        raise BadResult("this kernel's functions cannot be substituted")
+    unbound = object()
+    before = {name: namespace.get(name, unbound) for name in substitutes}
+    try:
+        namespace.update({name: _stand_in(answer) for name, answer in substitutes.items()})
+        yield
+    finally:
+        for name, value in before.items():
+            if value is unbound:
+                namespace.pop(name, None)
+            else:
+                namespace[name] = value
+
+
 class KernelStudent(FunctionsByName):
     """The ``student`` a suite talks to, over the functions of a namespace in this process.
 
@@ -99,9 +132,10 @@ class KernelStudent(FunctionsByName):
     """
 
     def __init__(self, namespace: Mapping[str, Any], *, options: CallOptions | None = None,
-                 on_call: Callable[[str], None] | None = None) -> None:
+                 on_call: Callable[[str], None] | None = None, substitute: Substitutes | None = None) -> None:
         self._namespace = namespace
-        self._options = options or CallOptions()
+        self._substitutes = dict(substitute or {})
+        self._options = (options or CallOptions()).updated(substitute=tuple(self._substitutes))
         self._on_call = on_call
 
     def has(self, name: str) -> bool:
@@ -112,10 +146,11 @@ class KernelStudent(FunctionsByName):
         return self._options
 
     def with_options(self, *, timeout: float | None = None, errstate: bool | None = None,
-                     readonly_inputs: bool | None = None) -> KernelStudent:
+                     readonly_inputs: bool | None = None, substitute: Substitutes | None = None) -> KernelStudent:
         """Other call options; ``timeout`` is accepted and ignored (nbgrader times the cell)."""
         return KernelStudent(self._namespace, on_call=self._on_call,
-                             options=self._options.updated(errstate=errstate, readonly_inputs=readonly_inputs))
+                             options=self._options.updated(errstate=errstate, readonly_inputs=readonly_inputs),
+                             substitute=self._substitutes if substitute is None else substitute)
 
     def _call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         function = self._namespace.get(name)
@@ -123,6 +158,10 @@ class KernelStudent(FunctionsByName):
             raise MissingFunction(name)
         if self._on_call is not None:
             self._on_call(name)
+        with _substituted(self._namespace, self._substitutes):
+            return self._run(name, function, args, kwargs)
+
+    def _run(self, name: str, function: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         sent_args, sent_kwargs = _plain([list(args), dict(kwargs)])
         errstate = np.errstate(over="raise", invalid="raise", divide="raise") if self._options.errstate \
             else contextlib.nullcontext()

@@ -9,10 +9,10 @@ never reach the worker.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from autograder.sandbox.session import SandboxSession
+from autograder.sandbox.session import SandboxSession, Substitutes
 from autograder.sandbox.wire import CallOptions
 
 Call = Callable[[str, tuple[Any, ...], dict[str, Any]], Any]
@@ -40,8 +40,10 @@ class Student(Protocol):
         ...
 
     def with_options(self, *, timeout: float | None = None, errstate: bool | None = None,
-                     readonly_inputs: bool | None = None) -> Student:
-        """The same student with other call options (None keeps the current one)."""
+                     readonly_inputs: bool | None = None, substitute: Substitutes | None = None) -> Student:
+        """The same student with other call options (None keeps the current one). ``substitute``
+        (function name -> the grader's callable): in its calls, the submission's functions of those
+        names answer with the grader's values (``SandboxSession.call``)."""
         ...
 
 
@@ -92,14 +94,18 @@ class StudentProxy(FunctionsByName):
     """
 
     def __init__(self, session: SandboxSession, timeout: float | None = None, *,
-                 errstate: bool = False, readonly_inputs: bool = False) -> None:
+                 errstate: bool = False, readonly_inputs: bool = False,
+                 substitute: Substitutes | None = None) -> None:
         self._session = session
         self._timeout = timeout
-        self._options = CallOptions(errstate=errstate, readonly_inputs=readonly_inputs)
+        self._substitutes: Mapping[str, Callable[..., Any]] = dict(substitute or {})
+        self._options = CallOptions(errstate=errstate, readonly_inputs=readonly_inputs,
+                                    substitute=tuple(self._substitutes))
 
     def _call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """Run the student's function in the sandbox; see ``SandboxSession.call``."""
-        return self._session.call(name, args, kwargs, timeout=self._timeout, options=self._options)
+        return self._session.call(name, args, kwargs, timeout=self._timeout, options=self._options,
+                                  substitutes=self._substitutes)
 
     def has(self, name: str) -> bool:
         """Whether the submission defines a public function ``name``."""
@@ -111,11 +117,12 @@ class StudentProxy(FunctionsByName):
         return self._options
 
     def with_options(self, *, timeout: float | None = None, errstate: bool | None = None,
-                     readonly_inputs: bool | None = None) -> StudentProxy:
+                     readonly_inputs: bool | None = None, substitute: Substitutes | None = None) -> StudentProxy:
         """A proxy over the same session with other call options (None keeps the current one)."""
         options = self._options.updated(errstate=errstate, readonly_inputs=readonly_inputs)
         return StudentProxy(self._session, self._timeout if timeout is None else timeout,
-                            errstate=options.errstate, readonly_inputs=options.readonly_inputs)
+                            errstate=options.errstate, readonly_inputs=options.readonly_inputs,
+                            substitute=self._substitutes if substitute is None else substitute)
 
     def __dir__(self) -> list[str]:
         report = self._session.loaded

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -46,6 +47,10 @@ from autograder.sandbox.loading import LoadReport, Location, parse_load_report, 
 from autograder.sandbox.program import Program
 
 MAX_RESTARTS = 50  # every restart re-imports the submission; past this the session gives up
+MAX_SUBSTITUTES = 16  # functions one call may substitute (the suites name two or three)
+
+Substitutes = Mapping[str, Callable[..., Any]]
+"""Per substituted function name, the grader's callable that answers for it (see ``SandboxSession.call``)."""
 BREAKS_BEFORE_DISABLE = 3  # a function that kills or garbles the worker this often is not called again
 
 
@@ -118,6 +123,20 @@ class BadResult(StudentCallError):
         self.reason = reason
 
 
+def _checked_substitutes(function: str, substitutes: Substitutes) -> dict[str, Callable[..., Any]]:
+    """``substitutes`` as a dict, after checking it names public functions other than ``function``
+    (a suite's mistake otherwise: ValueError)."""
+    answers = dict(substitutes)
+    if len(answers) > MAX_SUBSTITUTES:
+        raise ValueError(f"a call may substitute at most {MAX_SUBSTITUTES} functions")
+    for name, answer in answers.items():
+        if not isinstance(name, str) or not name.isidentifier() or name.startswith("_") or name == function:
+            raise ValueError(f"cannot substitute {name!r} in a call of {function}()")
+        if not callable(answer):
+            raise ValueError(f"the substitute for {name!r} is not callable")
+    return answers
+
+
 def _while(running: list[Location]) -> str:
     """``while running cell 3, line 2 (`train()`)``: the statement the worker last announced."""
     return f"while running {running[-1].quoted()}" if running else "while importing"
@@ -148,6 +167,7 @@ class SandboxSession:
         self._ids = itertools.count(1)
         self._restarts = 0
         self._restart_failure: str | None = None
+        self._renew = False  # the next worker replaces one retired after a substituted call
         self._closed = False
 
     @classmethod
@@ -282,7 +302,7 @@ class SandboxSession:
 
     def call(self, function: str, args: Any = (), kwargs: dict[str, Any] | None = None, *,
              timeout: float | None = None, errstate: bool = False,
-             options: wire.CallOptions | None = None) -> Any:
+             options: wire.CallOptions | None = None, substitutes: Substitutes | None = None) -> Any:
         """``function(*args, **kwargs)`` inside the sandbox, returning a plain value.
 
         Arguments are copied over the wire, so the student can never mutate the
@@ -291,17 +311,31 @@ class SandboxSession:
         ``CallOptions(errstate=True)``. Raises a
         ``StudentCallError`` subclass for anything the student caused, and
         ``wire.UnsupportedValue`` (a TypeError) if the arguments cannot be sent.
+
+        ``substitutes`` (function name -> the grader's callable): for this call, the submission's
+        functions of those names answer with the grader's values. Their stand-ins in the worker send
+        their arguments back (plain data); the callable runs here, in the grader, and only its value
+        (plain data) goes back; a callable that raises, or a value that cannot be sent, is refused and
+        the stand-in raises in the student's code. At most ``wire.MAX_CALLBACKS`` per call, all within
+        the call's timeout. The worker that ran such a call is retired after it, so nothing it learnt
+        of those values outlives the call; a timeout then does not disable ``function`` (the answers
+        took part of the time).
         """
         self._check_callable(function)
         seconds = self.limits.call_timeout_s if timeout is None else float(timeout)
+        answers = _checked_substitutes(function, substitutes or {})
         request_id = next(self._ids)
-        options = options or wire.CallOptions(errstate=errstate)
+        options = (options or wire.CallOptions(errstate=errstate)).updated(substitute=tuple(answers))
         frame = wire.pack_message(wire.call_request(request_id, function, args, kwargs or {},
                                                     options=options))
         if len(frame) - 8 > self.limits.max_frame_bytes:
             raise ValueError(f"the arguments of {function}() exceed the frame limit")
         worker = self._live_worker()
-        ok, result, after = self._exchange(worker, function, request_id, frame, seconds)
+        try:
+            ok, result, after = self._exchange(worker, function, request_id, frame, seconds, answers)
+        finally:
+            if answers:
+                self._renew_worker()
         if ok and options.readonly_inputs:
             if after is None:  # fail closed: an unwatched answer to a watched call
                 raise BadResult(f"the result of {function}() came without its inputs")
@@ -336,11 +370,13 @@ class SandboxSession:
         if self._worker is not None and self._worker.is_quiet():
             return self._worker
         self._discard_worker()
-        if self._restart_failure is None and self._restarts >= MAX_RESTARTS:
+        # a worker retired after a substituted call is the grader's doing: it costs no restart
+        counted, self._renew = not self._renew, False
+        if counted and self._restart_failure is None and self._restarts >= MAX_RESTARTS:
             self._restart_failure = f"the worker crashed {MAX_RESTARTS} times; it is not restarted again"
         if self._restart_failure is not None:
             raise WorkerDied(self._restart_failure)
-        self._restarts += 1
+        self._restarts += counted
         worker, report = self._launch()
         if worker is None:
             self._restart_failure = f"the worker could not be restarted: {report.describe()}"
@@ -349,20 +385,22 @@ class SandboxSession:
         return worker
 
     def _exchange(self, worker: Worker, function: str, request_id: int, frame: bytes,
-                  seconds: float) -> tuple[bool, Any, tuple[list[Any], dict[str, Any]] | None]:
-        """Send one request and read its response under one deadline; maps failures.
+                  seconds: float, answers: Substitutes) -> tuple[bool, Any, tuple[list[Any], dict[str, Any]] | None]:
+        """Send one request and read its response under one deadline, answering the callbacks of
+        ``answers``' stand-ins on the way; maps failures.
 
         The third item is what a watched call sent back of its inputs (None otherwise)."""
         deadline = time.monotonic() + seconds
         try:
             wire.write_all(worker.request_fd, frame, deadline)
-            message = self._read(worker, deadline)
+            message = self._answer_callbacks(worker, request_id, answers, deadline)
             ok, result = wire.parse_response(message, request_id)
             watched = ok and type(message) is dict and "inputs_after" in message
             return ok, result, wire.inputs_after(message) if watched else None
         except wire.ChannelTimeout:
             self._discard_worker()
-            self._disabled[function] = f"it did not return within {seconds:g} s earlier"
+            if not answers:
+                self._disabled[function] = f"it did not return within {seconds:g} s earlier"
             raise CallTimedOut(function, seconds) from None
         except (wire.ChannelClosed, BrokenPipeError):
             status = worker.exit_status(1.0)
@@ -371,6 +409,31 @@ class SandboxSession:
         except wire.ProtocolError as err:
             self._worker_broken_by(function, "garbled the result channel of")
             raise BadResult(f"the result of {function}() could not be read: {err}") from None
+
+    def _answer_callbacks(self, worker: Worker, request_id: int, answers: Substitutes, deadline: float) -> Any:
+        """The call's response, after answering every callback before it (at most
+        ``wire.MAX_CALLBACKS``; a callback for anything ``answers`` does not hold is a ProtocolError)."""
+        allowed = frozenset(answers)
+        for _ in range(wire.MAX_CALLBACKS + 1):
+            message = self._read(worker, deadline)
+            callback = wire.parse_callback(message, request_id, allowed)
+            if callback is None:
+                return message
+            wire.write_all(worker.request_fd, self._callback_answer(request_id, answers, *callback), deadline)
+        raise wire.ProtocolError(f"more than {wire.MAX_CALLBACKS} callbacks in one call")
+
+    def _callback_answer(self, request_id: int, answers: Substitutes, function: str, args: list[Any],
+                         kwargs: dict[str, Any]) -> bytes:
+        """The frame answering one callback: the grader's value, or a refusal when its callable
+        raises or the value cannot be sent. The arguments are plain data decoded by ``wire``; the
+        callable never sees a student object."""
+        try:
+            frame = wire.pack_message(wire.callback_answer(request_id, function, answers[function](*args, **kwargs)))
+            if len(frame) - 8 <= self.limits.max_frame_bytes:
+                return frame
+        except Exception:  # noqa: BLE001 - arguments the grader's function cannot take: refused
+            pass
+        return wire.pack_message(wire.callback_answer(request_id, function, ok=False))
 
     def _worker_broken_by(self, function: str, how: str) -> None:
         """Discard the worker; disable ``function`` once it has done this repeatedly.
@@ -391,6 +454,13 @@ class SandboxSession:
         worker.kill()
         if worker not in self._retired:
             self._retired.append(worker)
+
+    def _renew_worker(self) -> None:
+        """Retire the worker after a substituted call; the next call starts a fresh one, at no
+        restart's cost."""
+        if self._worker is not None:
+            self._discard_worker()
+            self._renew = True
 
     def _discard_worker(self) -> None:
         if self._worker is not None:

@@ -430,15 +430,23 @@ class CallOptions:
     the call if any changed (``InputChanged``). The check is made outside the
     student's code, so no flag or switch inside the worker can turn it off, and
     ``if not x.flags.writeable: x = x.copy()`` is seen for what it is.
+    ``substitute``: names of the submission's functions that, for this call
+    only, answer with the grader's values: the worker binds each name to a
+    stand-in that sends its arguments back as a ``callback`` frame and returns
+    the value the grader answers (``callback_request``, ``callback_answer``).
+    Only plain values cross; whatever computes them stays in the grader.
     """
 
     errstate: bool = False
     readonly_inputs: bool = False
+    substitute: tuple[str, ...] = ()
 
-    def updated(self, *, errstate: bool | None = None, readonly_inputs: bool | None = None) -> CallOptions:
+    def updated(self, *, errstate: bool | None = None, readonly_inputs: bool | None = None,
+                substitute: tuple[str, ...] | None = None) -> CallOptions:
         """These options with those given changed (None keeps the current one)."""
         return CallOptions(errstate=self.errstate if errstate is None else errstate,
-                           readonly_inputs=self.readonly_inputs if readonly_inputs is None else readonly_inputs)
+                           readonly_inputs=self.readonly_inputs if readonly_inputs is None else readonly_inputs,
+                           substitute=self.substitute if substitute is None else substitute)
 
 
 def call_request(request_id: int, function: str, args: Any, kwargs: dict[str, Any], *,
@@ -455,7 +463,62 @@ def call_request(request_id: int, function: str, args: Any, kwargs: dict[str, An
         message["errstate"] = "raise"
     if options.readonly_inputs:
         message["readonly"] = True
+    if options.substitute:
+        message["substitute"] = list(options.substitute)
     return message
+
+
+# --------------------------------------------------------------------------
+# Callbacks: a substituted function asks the grader for its value during a call
+
+MAX_CALLBACKS = 10_000
+"""Callbacks the grader answers in one call; one more fails the call (a flood is the student's)."""
+
+
+class SubstituteRefused(Exception):
+    """The grader did not answer a substituted function's arguments with a value (raised in the
+    worker, inside the call that used the stand-in)."""
+
+
+def callback_request(request_id: int, function: str, args: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The frame a stand-in sends: the call ``request_id`` asks for ``function(*args, **kwargs)``."""
+    return {"id": request_id, "callback": function, "args": list(args), "kwargs": dict(kwargs)}
+
+
+def parse_callback(message: Any, expected_id: int,
+                   allowed: frozenset[str]) -> tuple[str, list[Any], dict[str, Any]] | None:
+    """(function, args, kwargs) of a callback frame of call ``expected_id``; None for any other
+    message. ProtocolError for a callback that is malformed, of another call, or names a function
+    this call does not substitute."""
+    if type(message) is not dict or "callback" not in message:
+        return None
+    if set(message) != {"id", "callback", "args", "kwargs"} or message["id"] != expected_id \
+            or not _is_int(message["id"]):
+        raise ProtocolError("malformed callback")
+    function, args, kwargs = message["callback"], message["args"], message["kwargs"]
+    if type(function) is not str or function not in allowed:
+        raise ProtocolError("a callback for a function this call does not substitute")
+    if type(args) is not list or type(kwargs) is not dict:
+        raise ProtocolError("a callback's args must be a list and its kwargs a dict")
+    return function, args, kwargs
+
+
+def callback_answer(request_id: int, function: str, value: Any = None, *, ok: bool = True) -> dict[str, Any]:
+    """The grader's answer to a callback: the value, or (``ok`` False) a refusal."""
+    answer: dict[str, Any] = {"id": request_id, "callback": function, "ok": ok}
+    if ok:
+        answer["value"] = value
+    return answer
+
+
+def callback_value(answer: Any, request_id: int, function: str) -> Any:
+    """The value in the grader's answer to a callback; SubstituteRefused for a refusal or anything
+    that is not the answer to this very callback."""
+    if type(answer) is not dict or answer.get("id") != request_id or answer.get("callback") != function:
+        raise SubstituteRefused(f"no answer for {function}()")
+    if answer.get("ok") is not True or "value" not in answer:
+        raise SubstituteRefused(f"{function}() has no value for these arguments")
+    return answer["value"]
 
 
 def inputs_after(message: Any) -> tuple[list[Any], dict[str, Any]]:

@@ -300,18 +300,60 @@ def _hold_errors_raised() -> None:
     setattr(_ufunc_config, "_make_extobj", held)  # noqa: B010  (a module attribute mypy cannot see)
 
 
-def _run_call(module: object, request: Message, filenames: Container[str]) -> Message:
+_UNBOUND = object()
+"""A substituted name the submission did not define (removed again after the call)."""
+
+
+def _stand_in(name: str, request_id: int, config: Config) -> Callable[..., Any]:
+    """What ``name`` is bound to during a call that substitutes it: it sends its arguments to the
+    grader (a callback frame) and returns the value answered, so the grader's own function never
+    enters this process, only the values it computes."""
+    import wire
+
+    request_fd, response_fd, max_bytes = config["request_fd"], config["response_fd"], config["max_frame_bytes"]
+
+    def stand_in(*args: Any, **kwargs: Any) -> Any:
+        wire.write_all(response_fd, wire.pack_message(wire.callback_request(request_id, name, args, kwargs)))
+        answer = wire.unpack_payload(wire.read_frame(request_fd, max_bytes=max_bytes))
+        return wire.callback_value(answer, request_id, name)
+
+    stand_in.__name__ = stand_in.__qualname__ = name
+    return stand_in
+
+
+def _substitute(namespace: dict[str, Any], request: Message, config: Config) -> dict[str, Any]:
+    """Bind every name the request substitutes to its stand-in; what each was bound to before."""
+    names = request.get("substitute") or []
+    before = {name: namespace.get(name, _UNBOUND) for name in names}
+    for name in names:
+        namespace[name] = _stand_in(name, request["id"], config)
+    return before
+
+
+def _restore(namespace: dict[str, Any], before: dict[str, Any]) -> None:
+    """Give the substituted names back what they were bound to (a name that was unbound goes)."""
+    for name, value in before.items():
+        if value is _UNBOUND:
+            namespace.pop(name, None)
+        else:
+            namespace[name] = value
+
+
+def _run_call(module: object, request: Message, filenames: Container[str], config: Config) -> Message:
     """Run one requested call; the response message without its id.
 
     A watched call (``readonly``) gets its inputs back in the response
     (``inputs_after``), as they are after the call: the grader compares them
     with what it sent, outside the student's reach (see ``wire.CallOptions``).
+    A call that substitutes functions (``substitute``) runs with their names
+    bound to stand-ins that ask the grader (``_stand_in``), and bound back after.
     """
     import contextlib
 
     import numpy as np
 
-    function = vars(module).get(request["function"])
+    namespace = vars(module)
+    function = namespace.get(request["function"])
     if not callable(function):
         error = {"type": "AttributeError", "traceback": "",
                  "message": f"the submission no longer defines {request['function']!r}"}
@@ -319,6 +361,7 @@ def _run_call(module: object, request: Message, filenames: Container[str]) -> Me
     raising = request.get("errstate") == "raise"
     errstate = np.errstate(over="raise", invalid="raise", divide="raise") if raising else contextlib.nullcontext()
     args, kwargs = request["args"], request["kwargs"]
+    before = _substitute(namespace, request, config)
     try:
         _ERRORS_HELD[0] = raising
         with errstate:
@@ -327,6 +370,7 @@ def _run_call(module: object, request: Message, filenames: Container[str]) -> Me
         return {"ok": False, "error": _error_info(err, filenames)}
     finally:
         _ERRORS_HELD[0] = False
+        _restore(namespace, before)
         _flush_output()
     if request.get("readonly") is True:
         return {"ok": True, "value": value, "inputs_after": [args, kwargs]}
@@ -359,7 +403,7 @@ def _serve(module: object, config: Config, filenames: Container[str]) -> None:
             request = wire.unpack_payload(wire.read_frame(request_fd))
         except wire.ChannelClosed:
             return
-        response = _run_call(module, request, filenames)
+        response = _run_call(module, request, filenames, config)
         wire.write_all(response_fd, _pack_response(request["id"], response, config["max_frame_bytes"]))
 
 

@@ -717,3 +717,175 @@ def test_a_failed_restart_is_final(make_session) -> None:
     with pytest.raises(WorkerDied, match="could not be restarted"):
         session.call("fine")
     assert time.monotonic() - started < 5
+
+
+# ---------------------------------------------------------------- substituted functions
+
+UPSTREAM = """
+    import json, sys, wire
+    import numpy as np
+    FD = json.loads(sys.argv[1])["response_fd"]
+    seen = []
+
+    def mse_loss(y, y_hat):
+        raise TypeError("mse_loss is broken")
+
+    def train(ys):
+        return [mse_loss(y, 2.0 * y) for y in ys]
+
+    def uses_helper(x):
+        return helper(x) + 1.0
+
+    def remember(x):
+        seen.append(mse_loss(x, 0.0))
+        return len(seen)
+
+    def recall():
+        return seen
+
+    def catches(x):
+        try:
+            return mse_loss(x, 0.0)
+        except Exception as err:
+            return type(err).__name__
+
+    def flood(n):
+        for _ in range(n):
+            mse_loss(1.0, 0.0)
+        return n
+
+    def forge(name):
+        wire.write_all(FD, wire.pack_message({"id": 1, "callback": name, "args": [], "kwargs": {}}))
+        return mse_loss(1.0, 0.0)
+"""
+
+
+def _squared_error(y: object, y_hat: object) -> float:
+    """The grader's mse_loss for the tests: plain numbers or arrays, as the worker sends them."""
+    return float(np.mean((np.asarray(y, dtype=np.float64) - np.asarray(y_hat, dtype=np.float64)) ** 2))
+
+
+def test_a_substituted_function_answers_with_the_graders_values(make_session) -> None:
+    session = make_session(UPSTREAM)
+    received: list[tuple[type, ...]] = []
+
+    def answer(y: object, y_hat: object) -> float:
+        received.append((type(y), type(y_hat)))
+        return _squared_error(y, y_hat)
+
+    got = session.call("train", [[1.0, np.array([1.0, 3.0])]], substitutes={"mse_loss": answer})
+    assert got == pytest.approx([1.0, 5.0])
+    assert received == [(float, float), (np.ndarray, np.ndarray)]  # plain data, decoded by the grader
+    with pytest.raises(StudentRaised, match="mse_loss is broken"):  # bound back after the call
+        session.call("train", [[1.0]])
+
+
+def test_a_name_the_submission_does_not_define_can_be_substituted(make_session) -> None:
+    session = make_session(UPSTREAM)
+    assert session.call("uses_helper", [2.0], substitutes={"helper": lambda x: x * 10.0}) == pytest.approx(21.0)
+    with pytest.raises(StudentRaised, match="NameError|helper"):
+        session.call("uses_helper", [2.0])
+
+
+def test_nothing_learnt_through_a_substitute_outlives_its_call(make_session, monkeypatch) -> None:
+    from autograder.sandbox import session as session_module
+
+    monkeypatch.setattr(session_module, "MAX_RESTARTS", 1)  # the fresh workers cost no restart
+    session = make_session(UPSTREAM)
+    for _ in range(3):
+        assert session.call("remember", [2.0], substitutes={"mse_loss": _squared_error}) == 1
+        assert session.call("recall") == []
+
+
+def test_a_refused_callback_raises_inside_the_students_code(make_session) -> None:
+    session = make_session(UPSTREAM)
+
+    def raising(y: object, y_hat: object) -> float:
+        raise KeyError("the grader's own detail")
+
+    assert session.call("catches", [1.0], substitutes={"mse_loss": raising}) == "SubstituteRefused"
+    assert session.call("catches", [1.0], substitutes={"mse_loss": lambda y, y_hat: object()}) == \
+        "SubstituteRefused"  # a value that cannot be sent is refused too
+    with pytest.raises(StudentRaised, match="SubstituteRefused") as raised:
+        session.call("train", [[1.0]], substitutes={"mse_loss": raising})
+    assert "the grader's own detail" not in str(raised.value)
+
+
+def test_a_callback_flood_fails_the_call(make_session, monkeypatch) -> None:
+    from autograder.sandbox import wire
+
+    monkeypatch.setattr(wire, "MAX_CALLBACKS", 20)
+    session = make_session(UPSTREAM)
+    assert session.call("flood", [20], substitutes={"mse_loss": _squared_error}) == 20
+    with pytest.raises(BadResult, match="more than 20 callbacks"):
+        session.call("flood", [10_000], substitutes={"mse_loss": _squared_error})
+
+
+def test_a_forged_callback_fails_closed(make_session) -> None:
+    session = make_session(UPSTREAM)
+    with pytest.raises(BadResult, match="callback"):  # a call that substitutes nothing
+        session.call("forge", ["mse_loss"])
+    with pytest.raises(BadResult, match="callback"):  # a name this call does not substitute
+        session.call("forge", ["train"], substitutes={"mse_loss": _squared_error})
+
+
+def test_substitutes_must_be_public_names_other_than_the_called_function(make_session) -> None:
+    session = make_session(UPSTREAM)
+    for name in ("train", "_private", "not a name"):
+        with pytest.raises(ValueError, match="cannot substitute"):
+            session.call("train", [[1.0]], substitutes={name: _squared_error})
+
+
+def test_the_graders_function_never_enters_the_worker(make_session) -> None:
+    """Only values cross: no code object, constant, name or closure of the grader's callable can be
+    found anywhere in the worker's memory while its stand-in answers."""
+    session = make_session("""
+        import gc
+
+        def upstream(x):
+            raise NotImplementedError
+
+        def probe(x):
+            value = upstream(x)
+            needle = "".join(["reference_", "only_marker"])  # built when run: this code holds no copy
+            found = []
+            for obj in gc.get_objects():
+                try:
+                    if hasattr(obj, "__code__") and needle in repr(obj.__code__.co_consts) + obj.__code__.co_name:
+                        found.append("code")
+                    if type(obj) in (tuple, list) and any(type(i) is str and needle in i for i in obj):
+                        found.append("constant")
+                    if type(obj) is dict and any(type(k) is str and needle in k for k in obj):
+                        found.append("name")
+                except Exception:
+                    pass
+            cells = [type(c.cell_contents).__name__ for c in (upstream.__closure__ or ())]
+            return {"value": value, "found": found, "file": upstream.__code__.co_filename, "cells": cells}
+    """)
+    reference_only_marker_scale = 3.0
+
+    def reference_only_marker_answer(x: float) -> float:
+        note = "reference_only_marker: the grader's constant"
+        return reference_only_marker_scale * x if note else 0.0
+
+    got = session.call("probe", [2.0], substitutes={"upstream": reference_only_marker_answer})
+    assert got["value"] == pytest.approx(6.0)
+    assert got["found"] == []
+    assert got["file"].endswith("worker.py")
+    assert "function" not in got["cells"]
+
+
+def test_a_substituted_call_that_times_out_does_not_disable_its_function(make_session) -> None:
+    session = make_session("""
+        def upstream(x):
+            raise NotImplementedError
+
+        def spin(x):
+            upstream(x)
+            while True:
+                pass
+    """, call_timeout_s=0.5)
+    with pytest.raises(CallTimedOut):
+        session.call("spin", [1.0], substitutes={"upstream": float})
+    with pytest.raises(StudentRaised, match="NotImplementedError"):  # called again, not disabled
+        session.call("spin", [1.0])

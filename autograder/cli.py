@@ -159,7 +159,7 @@ def check(assignment_id: str | None, file: Path) -> None:
 @click.option("--overwrite", is_flag=True, help="replace an existing release folder")
 @click.option("--install", "install", default=None, metavar="SPEC",
               help="what the release's README.md tells students to pip install: a requirement, or the "
-                   "wheel or sdist you hand out (default: dl-gradekit==<this kit's version>)")
+                   "wheel or sdist you hand out (default: the kit's own wheel, written into OUT/ID/wheels/)")
 def release(assignment_id: str, out_dir: Path, overwrite: bool, install: str | None) -> None:
     """Build the student release: stub .py, notebook, public tests, README.md and assignment.toml."""
     from autograder.views import release_with_report

@@ -35,6 +35,7 @@ import nbformat
 import pytest
 
 from autograder.assignment import COURSE_ENV, Assignment, find_course
+from autograder.kit_wheel import CACHE_ENV, wheel_name
 from autograder.release import instructor_notebook, solution_source
 from autograder.release.nbgrader_cells import is_source_test_cell
 from autograder.release.readme import missing_kit_message
@@ -265,6 +266,7 @@ def fresh_venv(built: Built, tmp_path_factory: pytest.TempPathFactory) -> FreshV
     (Path(purelib) / "dependencies.pth").write_text(f"{deps}\n", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k not in (COURSE_ENV, "PYTHONPATH", "VIRTUAL_ENV")}
     env.update(PATH=f"{root / 'bin'}{os.pathsep}{env.get('PATH', '')}", PYTHONDONTWRITEBYTECODE="1")
+    env[CACHE_ENV] = str(base / "cache")  # the installed kit packs its own wheel, not this clone's cached one
 
     # Before the kit: pytest in a release folder says what to install, in one line.
     without_kit: dict[str, Path] = {}
@@ -300,8 +302,10 @@ def test_a_student_checks_a_release_with_the_wheel_alone(fresh_venv: FreshVenv, 
     folder = tmp_path / "release" / assignment.id
     figures = {"activations": {"activations.png"}, "vanishing": {"vanishing_gradient.png"}}.get(assignment.id, set())
     assert {p.name for p in folder.iterdir()} == {f"{module}.py", f"{module}.ipynb", "README.md", "POINTS.md",
-                                                   "assignment.toml", "tests"} | figures
-    assert _files(folder) == _files(fresh_venv.without_kit[assignment.id])  # the same release either way
+                                                   "assignment.toml", "tests", "wheels"} | figures
+    # the same release either way; the wheel is the installed kit packed again, so only its name is equal
+    assert _files(folder, wheels=False) == _files(fresh_venv.without_kit[assignment.id], wheels=False)
+    assert _names(folder / "wheels") == _names(fresh_venv.without_kit[assignment.id] / "wheels") == [wheel_name()]
 
     stub = _run([kit, "check", f"{module}.ipynb"], cwd=folder, env=env, check=False)
     assert stub.returncode == 1 and "some public tests fail" in stub.stdout, stub.stdout + stub.stderr
@@ -314,6 +318,66 @@ def test_a_student_checks_a_release_with_the_wheel_alone(fresh_venv: FreshVenv, 
     assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-2000:]
 
 
-def _files(folder: Path) -> dict[str, bytes]:
+def _files(folder: Path, *, wheels: bool = True) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and "__pycache__" not in p.parts}
+            if p.is_file() and "__pycache__" not in p.parts and (wheels or p.suffix != ".whl")}
+
+
+def _names(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def _wheel_files(wheel: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(wheel) as archive:
+        return {i.filename: archive.read(i) for i in archive.infolist()
+                if not i.is_dir() and ".dist-info/" not in i.filename}
+
+
+@pytest.fixture(scope="module")
+def student_venv(fresh_venv: FreshVenv, tmp_path_factory: pytest.TempPathFactory) -> tuple[FreshVenv, Path]:
+    """A student's machine: the release made by the installed kit (no clone anywhere), its README's
+    command run in the release folder with no package index (the dependencies are this machine's)."""
+    base = tmp_path_factory.mktemp("student")
+    _run([str(fresh_venv.autograder), "--course", str(COURSE.root), "release", "--assignment", "activations",
+          "--out", "release"], cwd=base, env=fresh_venv.env)
+    folder = base / "release" / "activations"
+    readme = (folder / "README.md").read_text(encoding="utf-8")
+    command = re.search(r"```bash\n(python3 -m pip install \S+)\n```", readme)
+    assert command and command.group(1) == f"python3 -m pip install wheels/{wheel_name()}", readme[:2000]
+    root = base / "venv"
+    _run([sys.executable, "-m", "venv", "--without-pip", str(root)], cwd=base)
+    python = root / "bin" / "python"
+    purelib = _run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                   cwd=base).stdout.strip()
+    (Path(purelib) / "dependencies.pth").write_text(f"{_kit_free_site(base / 'deps')}\n", encoding="utf-8")
+    env = {**fresh_venv.env, "PATH": f"{root / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"}
+    _run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-index", "-q",
+          *command.group(1).split()[4:]], cwd=folder, env=env)
+    where = _run([str(python), "-c", "import autograder; print(autograder.__file__)"], cwd=base,
+                 env=env).stdout.strip()
+    assert Path(where).resolve().is_relative_to(root.resolve()), where
+    student = FreshVenv(root, python, root / "bin" / "autograder", env, {})
+    return student, folder
+
+
+def test_the_wheel_a_release_carries_is_the_installed_kit(built: Built, student_venv: tuple[FreshVenv, Path],
+                                                          secrets: Secrets) -> None:
+    """Packed again from the installed kit: the same package files as the wheel built from the sdist,
+    no answers, and its entry points (the ``autograder`` command, the pytest plugins)."""
+    _, folder = student_venv
+    carried = folder / "wheels" / wheel_name()
+    assert _wheel_files(carried) == _wheel_files(built.wheel)
+    unpacked = {PurePosixPath(name): data for name, data in _wheel_files(carried).items()}
+    assert not leaks(unpacked, secrets)
+    with zipfile.ZipFile(carried) as archive:
+        entry_points = next(n for n in archive.namelist() if n.endswith(".dist-info/entry_points.txt"))
+        assert "autograder = autograder.cli:main" in archive.read(entry_points).decode()
+
+
+def test_a_student_installs_the_release_wheel_and_checks(student_venv: tuple[FreshVenv, Path]) -> None:
+    student, folder = student_venv
+    stub = _run([str(student.autograder), "check", "activations.py"], cwd=folder, env=student.env, check=False)
+    assert stub.returncode == 1 and "some public tests fail" in stub.stdout, stub.stdout + stub.stderr
+    (folder / "activations.py").write_text(solution_source(COURSE.assignment("activations")), encoding="utf-8")
+    passing = _run([str(student.autograder), "check", "activations.py"], cwd=folder, env=student.env, check=False)
+    assert passing.returncode == 0 and "all public tests pass" in passing.stdout, passing.stdout + passing.stderr

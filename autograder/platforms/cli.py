@@ -263,22 +263,26 @@ def gradescope() -> None:
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="the zip to write, e.g. autograder.zip")
 @click.option("--wheel", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="install the kit from this wheel (default: a wheel built from the clone the kit runs "
-                   "from, else dl-gradekit==<this version> from PyPI)")
-@click.option("--pip", "pip_spec", default=None, metavar="SPEC",
-              help="install the kit with `pip install SPEC` in setup.sh instead, e.g. dl-gradekit==0.4.0")
+              help="the kit's wheel to bundle (default: the running kit's own, built and cached)")
+@click.option("--python-version", "python_versions", multiple=True, metavar="X.Y",
+              help="a CPython the bundled wheels are for (repeatable; default: 3.11 and 3.12, the Pythons "
+                   "of Gradescope's Ubuntu 22.04 and 24.04 images); fewer versions, a smaller bundle")
 @click.option("--overwrite", is_flag=True, help="replace an existing OUT")
-def build(assignment_id: str, out: Path, wheel: Path | None, pip_spec: str | None, overwrite: bool) -> None:
-    """Write OUT: setup.sh, run_autograder, the kit and the assignment's course folder (hidden tests
-    included: upload it to Gradescope, never give it to students)."""
-    from autograder.platforms.gradescope import BundleError, build_bundle
+def build(assignment_id: str, out: Path, wheel: Path | None, python_versions: tuple[str, ...],
+          overwrite: bool) -> None:
+    """Write OUT: setup.sh, run_autograder, the kit and its dependencies as wheels (installed with no
+    package index) and the assignment's course folder (hidden tests included: upload it to Gradescope,
+    never give it to students)."""
+    from autograder.platforms.gradescope import PYTHON_VERSIONS, BundleError, build_bundle
 
     assignment = _assignment(assignment_id)
     try:
-        bundle = build_bundle(assignment, out, wheel=wheel, pip_spec=pip_spec, overwrite=overwrite)
+        bundle = build_bundle(assignment, out, wheel=wheel, overwrite=overwrite,
+                              python_versions=python_versions or PYTHON_VERSIONS)
     except BundleError as err:
         raise click.ClickException(str(err)) from None
-    click.echo(f"wrote {terminal_text(str(bundle.path))}: setup.sh, run_autograder, "
-               f"{len(bundle.members) - 4} more files; the kit: {terminal_text(bundle.install)}")
+    wheels = sum(1 for name in bundle.members if name.startswith("wheels/"))
+    click.echo(f"wrote {terminal_text(str(bundle.path))} ({bundle.size / 1e6:.1f} MB): setup.sh, run_autograder, "
+               f"the kit ({terminal_text(bundle.install)}) and {wheels - 1} dependency wheels, the course folder")
     click.echo("upload it as the assignment's autograder on Gradescope; it holds the hidden tests, "
                "so keep it from students")

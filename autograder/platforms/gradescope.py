@@ -7,10 +7,11 @@ submission puts the student's files in ``/autograder/submission``, runs
 ``/autograder/run_autograder`` (a copy of ours) as root, and reads
 ``/autograder/results/results.json``. The bundle::
 
-    setup.sh              apt: bubblewrap, libseccomp2, a Python >= 3.11 and its venv;
-                          a venv in /opt/dl-gradekit with the kit (the wheel below, or pip)
+    setup.sh              apt: bubblewrap, libseccomp2, a CPython 3.11 or 3.12 and its venv;
+                          a venv in /opt/dl-gradekit with the kit, from wheels/ with no package index
     run_autograder        grades /autograder/submission into /autograder/results/results.json
-    dist/<wheel>          the kit, built from this clone (or --wheel; absent with --pip)
+    wheels/               the kit's wheel (built from the kit that runs the build, or --wheel) and the
+                          wheels of its dependencies for x86_64 manylinux, CPython 3.11 and 3.12
     course/<id>/          the assignment's course folder: manifest, source, public AND hidden
                           suites, misconceptions (the bundle goes to Gradescope, not to students)
     bundle.json           what was bundled: assignment, kit version, how the kit is installed
@@ -38,7 +39,6 @@ import importlib.metadata
 import importlib.util
 import json
 import os
-import shutil
 import stat
 import subprocess
 import sys
@@ -57,52 +57,64 @@ PYTHON_ENV = "AUTOGRADER_PYTHON"
 DEFAULT_ROOT = "/autograder"
 VENV = "/opt/dl-gradekit"
 COURSE_DIR = "course"
-DIST_DIR = "dist"
+WHEELS_DIR = "wheels"
 SKIPPED = frozenset({"__pycache__", "samples", ".pytest_cache", ".ipynb_checkpoints"})
 TIMEOUT_S = 900
 
 
 class BundleError(RuntimeError):
-    """The bundle cannot be built as asked (no wheel, no build tool, an unsafe course folder...)."""
+    """The bundle cannot be built as asked (no wheel, no dependency wheels, an unsafe course folder...)."""
 
 
-SETUP_SH = r'''#!/usr/bin/env bash
+PYTHON_VERSIONS = ("3.11", "3.12")
+"""The CPython versions the bundle's wheels are for: Gradescope's Ubuntu 22.04 images install 3.11
+(setup.sh does it), its 24.04 images have 3.12. Each version adds its own binary wheels (numpy,
+matplotlib, pillow...), about 25 MB."""
+PLATFORMS = ("manylinux_2_28_x86_64", "manylinux_2_27_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64")
+"""Gradescope's images are x86_64 Linux with glibc >= 2.31; manylinux up to 2.28 runs on all of them."""
+KEPT_DOWNLOADS = 2
+
+
+SETUP_SH = r"""#!/usr/bin/env bash
 # Gradescope runs this once, as root, in /autograder/source, while it builds the image.
-# It installs bubblewrap (the kit's sandbox), libseccomp, a Python >= 3.11 with venv, and
-# dl-gradekit into the venv {venv} (AUTOGRADER_VENV to put it elsewhere).
+# It installs bubblewrap (the kit's sandbox), libseccomp, a CPython {versions_text} with venv, and
+# dl-gradekit into the venv {venv} (AUTOGRADER_VENV to put it elsewhere) from the wheels in
+# {wheels}/, with no package index. AUTOGRADER_NO_APT=1 skips apt-get (the system packages are there).
 set -euo pipefail
 here="$(cd "$(dirname "${{BASH_SOURCE[0]}}")" && pwd)"
 venv="${{AUTOGRADER_VENV:-{venv}}}"
 export DEBIAN_FRONTEND=noninteractive
+apt=""
+if [ "$(id -u)" = 0 ] && [ -z "${{AUTOGRADER_NO_APT:-}}" ] && command -v apt-get >/dev/null 2>&1; then apt=yes; fi
 
-if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+if [ -n "$apt" ]; then
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends bubblewrap libseccomp2 ca-certificates python3 >/dev/null
 fi
 
+# only a Python the bundled wheels are built for: the kit is installed with no package index
+wanted='import sys; sys.exit("%d.%d" % sys.version_info[:2] not in {versions_tuple})'
 python=""
-for candidate in python3.13 python3.12 python3.11 python3; do
-    if command -v "$candidate" >/dev/null 2>&1 && \
-       "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+for candidate in {candidates} python3; do
+    if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c "$wanted" 2>/dev/null; then
         python="$candidate"; break
     fi
 done
-if [ -z "$python" ] && [ "$(id -u)" = 0 ]; then
-    apt-get install -y -qq --no-install-recommends python3.11 >/dev/null   # Ubuntu 22.04: universe
-    python=python3.11
+if [ -z "$python" ] && [ -n "$apt" ]; then
+    apt-get install -y -qq --no-install-recommends python{fallback} >/dev/null   # Ubuntu 22.04: universe
+    python=python{fallback}
 fi
 if [ -z "$python" ]; then
-    echo "setup.sh: dl-gradekit needs Python >= 3.11 and none was found" >&2; exit 1
+    echo "setup.sh: the bundled wheels need CPython {versions_text} and none was found" >&2; exit 1
 fi
 version="$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
-if ! "$python" -c 'import ensurepip' >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+if ! "$python" -c 'import ensurepip' >/dev/null 2>&1 && [ -n "$apt" ]; then
     apt-get install -y -qq --no-install-recommends "python$version-venv" >/dev/null \
         || apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
 fi
 
 "$python" -m venv "$venv"
-"$venv/bin/python" -m pip install -q --upgrade pip
-"$venv/bin/python" -m pip install -q {install}
+"$venv/bin/python" -m pip install -q --no-index --find-links "$here/{wheels}" "$here/{wheels}/{kit_wheel}"
 # the venv must be readable by the sandbox's unprivileged user; the course (hidden tests,
 # the solution) by root alone, so that even the fallback sandbox's uid 65534 cannot read it
 chmod -R a+rX "$venv"
@@ -111,9 +123,9 @@ chmod -R go-rwx "$here/{course}"
 
 "$venv/bin/autograder" --version
 "$venv/bin/python" -c 'from autograder.sandbox.launcher import sandbox_kind_reason as r; print("sandbox:", r())'
-'''
+"""
 
-RUN_AUTOGRADER = r'''#!/usr/bin/env bash
+RUN_AUTOGRADER = r"""#!/usr/bin/env bash
 # Gradescope runs this for every submission, as root: dl-gradekit grades the files in
 # $root/submission into $root/results/results.json. Student code runs only in the kit's
 # sandbox, as an unprivileged user (uid 65534). AUTOGRADER_ROOT runs it against another
@@ -122,25 +134,32 @@ set -uo pipefail
 root="${{AUTOGRADER_ROOT:-{root}}}"
 python="${{AUTOGRADER_PYTHON:-{venv}/bin/python}}"
 exec "$python" -I -m autograder.platforms.gradescope run --root "$root" --assignment {assignment}
-'''
+"""
 
-BUNDLE_MD = '''# Gradescope autograder: {title} (`{assignment}`)
+BUNDLE_MD = """# Gradescope autograder: {title} (`{assignment}`)
 
 Built by `autograder gradescope build` (dl-gradekit {version}). Upload this zip as the
 assignment's autograder ("Zip file upload", any Ubuntu base image with apt).
 
-- `setup.sh` (run once by Gradescope, as root): bubblewrap, libseccomp2, a Python >= 3.11
-  and a venv in `{venv}` with the kit: {install_text}.
+- `setup.sh` (run once by Gradescope, as root): bubblewrap, libseccomp2, a CPython {versions_text}
+  and a venv in `{venv}` with the kit, `{wheels}/{kit_wheel}`, installed with
+  `pip install --no-index --find-links {wheels}/`: no package index is needed, and nothing has to be
+  published for the course to run.
+- `{wheels}/`: the kit's wheel and the wheels of everything it depends on, for x86_64 Linux
+  (manylinux) and CPython {versions_text}: {wheel_count} wheels, {wheel_mb:.1f} MB. They are nearly
+  all of the bundle's {bundle_mb:.1f} MB (numpy, matplotlib, pillow, SymPy...); each CPython version
+  adds its own binary wheels (`--python-version` chooses which).
 - `run_autograder` (run for every submission): grades `/autograder/submission` (the student's
   `{module}.py` or `{module}.ipynb`) into `/autograder/results/results.json`, one Gradescope test
   per skill, {points:g} points. Student code runs only in the kit's sandbox as uid 65534.
 - `{course}/{assignment}/`: the assignment's course folder, hidden tests included. Do not give
   this zip to students.
 
-Try it without Gradescope: unzip into `ROOT/source`, copy `run_autograder` to `ROOT/`, put a
-submission in `ROOT/submission/`, then
-`AUTOGRADER_ROOT=ROOT AUTOGRADER_PYTHON=$(which python) ROOT/run_autograder` (a Python with the kit).
-'''
+Try it without Gradescope: unzip into `ROOT/source`, run
+`AUTOGRADER_NO_APT=1 AUTOGRADER_VENV=ROOT/venv ROOT/source/setup.sh` (on x86_64 Linux with one of those
+Pythons), copy `run_autograder` to `ROOT/`, put a submission in `ROOT/submission/`, then
+`AUTOGRADER_ROOT=ROOT AUTOGRADER_PYTHON=ROOT/venv/bin/python ROOT/run_autograder`.
+"""
 
 
 @dataclass(frozen=True)
@@ -149,32 +168,44 @@ class Bundle:
     members: tuple[str, ...]
     install: str
 
-
-def _kit_clone() -> Path | None:
-    """The clone this kit runs from (an editable install or a checkout), if it is one."""
-    clone = Path(__file__).resolve().parents[2]
-    return clone if (clone / "pyproject.toml").is_file() and (clone / "autograder").is_dir() else None
-
-
-def _setuptools_is_recent() -> bool:
-    try:
-        return int(importlib.metadata.version("setuptools").split(".")[0]) >= 77
-    except (importlib.metadata.PackageNotFoundError, ValueError):
-        return False
+    @property
+    def size(self) -> int:
+        """The zip's size in bytes."""
+        return self.path.stat().st_size
 
 
-def build_wheel(clone: Path, out_dir: Path) -> Path:
-    """The kit's wheel built from ``clone`` with ``python -m build`` (sdist, then the wheel from it)."""
-    if importlib.util.find_spec("build") is None:
-        raise BundleError("building the kit's wheel needs the `build` package (pip install build); "
-                          "or pass --wheel FILE or --pip SPEC")
-    isolation = ["--no-isolation"] if _setuptools_is_recent() else []
-    done = subprocess.run([sys.executable, "-m", "build", *isolation, "--outdir", str(out_dir), str(clone)],
-                          capture_output=True, text=True, timeout=TIMEOUT_S, stdin=subprocess.DEVNULL, check=False)
-    wheels = sorted(out_dir.glob("dl_gradekit-*.whl"))
-    if done.returncode != 0 or len(wheels) != 1:
-        raise BundleError(f"building the wheel of {clone} failed:\n{(done.stdout + done.stderr)[-3000:]}")
-    return wheels[0]
+def dependency_wheels(kit: Path, versions: tuple[str, ...] = PYTHON_VERSIONS) -> list[Path]:
+    """The kit's wheel and every wheel it needs on Gradescope's platform for each of ``versions``
+    (``pip download --only-binary=:all:``), cached beside the kit's wheel (``autograder.kit_wheel``)."""
+    import hashlib
+
+    from autograder.kit_wheel import cache_folder, prune_cache
+
+    key = hashlib.sha256(kit.read_bytes() + repr((versions, PLATFORMS)).encode()).hexdigest()[:20]
+    folder = cache_folder("dependencies", key)
+    done_marker = folder / ".complete"
+    if not done_marker.is_file():
+        _download(kit, versions, folder)
+        done_marker.write_text("\n".join(versions) + "\n", encoding="utf-8")
+        prune_cache(folder.parent, keep=folder, count=KEPT_DOWNLOADS)  # each holds tens of MB
+    return sorted(folder.glob("*.whl"))
+
+
+def _download(kit: Path, versions: tuple[str, ...], folder: Path) -> None:
+    if importlib.util.find_spec("pip") is None:
+        raise BundleError("vendoring the kit's dependencies needs pip in this Python (python -m ensurepip)")
+    folder.mkdir(parents=True, exist_ok=True)
+    platforms = [arg for platform in PLATFORMS for arg in ("--platform", platform)]
+    for version in versions:
+        command = [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
+                   "--dest", str(folder), "--only-binary=:all:", "--implementation", "cp",
+                   "--python-version", version, "--abi", f"cp{version.replace('.', '')}", *platforms, str(kit)]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_S, stdin=subprocess.DEVNULL,
+                              check=False)
+        if done.returncode != 0:
+            said = [line for line in (done.stderr + done.stdout).splitlines() if line.startswith("ERROR")]
+            raise BundleError(f"pip could not download the kit's dependencies as wheels for CPython {version} on "
+                              f"x86_64 manylinux: {(said or ['exit code ' + str(done.returncode)])[0]}")
 
 
 def _course_files(assignment: Assignment) -> dict[PurePosixPath, Path]:
@@ -192,67 +223,86 @@ def _course_files(assignment: Assignment) -> dict[PurePosixPath, Path]:
 
 def _add(bundle: zipfile.ZipFile, name: str, data: bytes, *, executable: bool = False) -> None:
     info = zipfile.ZipInfo(name, date_time=time.localtime(time.time())[:6])
-    info.compress_type = zipfile.ZIP_DEFLATED
+    # a wheel is a zip already: deflating it again costs time and saves nothing
+    info.compress_type = zipfile.ZIP_STORED if name.endswith(".whl") else zipfile.ZIP_DEFLATED
     info.external_attr = (0o100755 if executable else 0o100644) << 16
     bundle.writestr(info, data)
 
 
-def build_bundle(assignment: Assignment, out: Path, *, wheel: Path | None = None, pip_spec: str | None = None,
-                 overwrite: bool = False) -> Bundle:
+def _python_tuple(versions: tuple[str, ...]) -> str:
+    """``("3.11", "3.12", )``: a Python tuple in double quotes, since setup.sh holds it in single ones."""
+    return "(" + "".join(f'"{v}", ' for v in versions) + ")"
+
+
+def _kit_wheel(wheel: Path | None) -> Path:
+    """``wheel`` if given, checked; else the running kit's own (``autograder.kit_wheel``)."""
+    from autograder.kit_wheel import KitWheelError, kit_wheel
+
+    if wheel is None:
+        try:
+            return kit_wheel()
+        except KitWheelError as err:
+            raise BundleError(f"{err}; or pass --wheel FILE") from None
+    wheel = Path(wheel)
+    if not wheel.is_file() or not wheel.name.startswith("dl_gradekit-") or wheel.suffix != ".whl":
+        raise BundleError(f"{wheel} is not a dl-gradekit wheel file (dl_gradekit-<version>-py3-none-any.whl)")
+    return wheel
+
+
+def build_bundle(assignment: Assignment, out: Path, *, wheel: Path | None = None, overwrite: bool = False,
+                 python_versions: tuple[str, ...] = PYTHON_VERSIONS) -> Bundle:
     """Write the Gradescope bundle of ``assignment`` to ``out`` (a ``.zip``); see the module's docstring.
 
-    The kit is installed from ``wheel``, else by ``pip install pip_spec``, else
-    from a wheel built from the clone the kit runs from, else from PyPI at this
-    version (``dl-gradekit==<version>``).
+    The kit is ``wheel``, else the running kit's own wheel; it and its dependencies' wheels for
+    ``python_versions`` go into ``wheels/``, and ``setup.sh`` installs from there with no package index.
     """
     if assignment.released:
         raise BundleError(f"{assignment.root} is a student release: bundle from the course folder")
-    if wheel is not None and pip_spec is not None:
-        raise BundleError("--wheel and --pip name two ways to install the kit: pass one")
+    bad = [v for v in python_versions if v not in ("3.11", "3.12", "3.13")]
+    if bad or not python_versions:
+        raise BundleError(f"--python-version {', '.join(bad) or '(none)'}: the kit runs on CPython 3.11, 3.12 "
+                          "or 3.13")
     out = Path(out)
     if out.exists() and not overwrite:
         raise BundleError(f"{out} exists; pass --overwrite to replace it")
-    with tempfile.TemporaryDirectory(prefix="gradescope-bundle-") as scratch:
-        clone = _kit_clone()
-        if wheel is None and pip_spec is None and clone is not None:
-            wheel = build_wheel(clone, Path(scratch))
-        if wheel is not None:
-            wheel = Path(wheel)
-            if not wheel.is_file() or wheel.suffix != ".whl":
-                raise BundleError(f"{wheel} is not a wheel file")
-            install = f'"$here/{DIST_DIR}/{wheel.name}"'
-            install_text = f"`{DIST_DIR}/{wheel.name}`"
-        else:
-            spec = pip_spec or f"dl-gradekit=={__version__}"
-            if any(c in spec for c in "\"'`$\\\n;&|<>"):
-                raise BundleError(f"--pip {spec!r}: one requirement, no shell characters")
-            install = f'"{spec}"'
-            install_text = f"`pip install {spec}`"
-        description: dict[str, Any] = {
-                       "assignment": assignment.id, "title": assignment.title, "module": assignment.module,
-                       "points": assignment.total_points, "kit_version": __version__,
-                       "install": wheel.name if wheel is not None else pip_spec or f"dl-gradekit=={__version__}",
-                       "course_folder": f"{COURSE_DIR}/{assignment.id}"}
-        out.parent.mkdir(parents=True, exist_ok=True)
+    kit = _kit_wheel(wheel)
+    wheels = dependency_wheels(kit, python_versions)
+    if kit.name not in {w.name for w in wheels}:
+        raise BundleError(f"pip did not download {kit.name} beside its dependencies")
+    course = _course_files(assignment)
+    wheel_bytes = sum(w.stat().st_size for w in wheels)
+    approximate = wheel_bytes + sum(p.stat().st_size for p in course.values())
+    versions_text = " or ".join(python_versions)
+    description: dict[str, Any] = {
+        "assignment": assignment.id, "title": assignment.title, "module": assignment.module,
+        "points": assignment.total_points, "kit_version": __version__, "install": kit.name,
+        "python_versions": list(python_versions), "wheels": [w.name for w in wheels],
+        "course_folder": f"{COURSE_DIR}/{assignment.id}"}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="gradescope-bundle-", dir=out.parent) as scratch:
         partial = Path(scratch) / "autograder.zip"
         with zipfile.ZipFile(partial, "w") as bundle:
-            setup = SETUP_SH.format(venv=VENV, install=install, course=COURSE_DIR)
+            setup = SETUP_SH.format(venv=VENV, wheels=WHEELS_DIR, kit_wheel=kit.name, course=COURSE_DIR,
+                                    versions_text=versions_text, versions_tuple=_python_tuple(python_versions),
+                                    candidates=" ".join(f"python{v}" for v in reversed(python_versions)),
+                                    fallback=python_versions[0])
             _add(bundle, "setup.sh", setup.encode(), executable=True)
             _add(bundle, "run_autograder", RUN_AUTOGRADER.format(root=DEFAULT_ROOT, venv=VENV,
                                                                  assignment=assignment.id).encode(),
                  executable=True)
-            if wheel is not None:
-                _add(bundle, f"{DIST_DIR}/{wheel.name}", wheel.read_bytes())
-            for name, path in _course_files(assignment).items():
+            for path in wheels:
+                _add(bundle, f"{WHEELS_DIR}/{path.name}", path.read_bytes())
+            for name, path in course.items():
                 _add(bundle, str(name), path.read_bytes())
             _add(bundle, "bundle.json", (json.dumps(description, indent=2) + "\n").encode())
             _add(bundle, "BUNDLE.md", BUNDLE_MD.format(
                 title=assignment.title, assignment=assignment.id, version=__version__, venv=VENV,
-                install_text=install_text, module=assignment.module, points=assignment.total_points,
-                course=COURSE_DIR).encode())
+                wheels=WHEELS_DIR, kit_wheel=kit.name, versions_text=versions_text, wheel_count=len(wheels),
+                wheel_mb=wheel_bytes / 1e6, bundle_mb=approximate / 1e6, module=assignment.module,
+                points=assignment.total_points, course=COURSE_DIR).encode())
             members = tuple(bundle.namelist())
-        shutil.move(partial, out)
-    return Bundle(out, members, description["install"])
+        os.replace(partial, out)
+    return Bundle(out, members, kit.name)
 
 
 # -- inside the container ------------------------------------------------------------------------------

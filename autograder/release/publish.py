@@ -13,7 +13,10 @@ A release of assignment ``ID`` is the folder ``OUT/ID/`` holding
   finds the assignment in the folder with no course folder
   (``autograder.assignment.load_release``).
 * the lecture figures the notebook's markdown shows (``![...](activations.png)``),
-  drawn from the reference by ``autograder.report.lecture``.
+  drawn from the reference by ``autograder.report.lecture``;
+* ``wheels/dl_gradekit-<version>-py3-none-any.whl``: the kit's wheel, built from
+  the kit that runs the release (``autograder.kit_wheel``), which the README
+  installs, unless ``install`` names something else for students to install.
 
 Every file is built in memory first and scanned by ``find_leaks``: marker words,
 hidden test file names, and the distinctive lines of every solution region and
@@ -37,10 +40,11 @@ import nbformat
 from autograder.assignment import RELEASE_MANIFEST_NAME, Assignment, release_manifest
 from autograder.files import umask
 from autograder.grading.credit import point_scheme
+from autograder.kit_wheel import KitWheelError, kit_wheel
 from autograder.release.build import instructor_notebook, stub_source, student_notebook
 from autograder.release.errors import LeakError, ReleaseError, ReleaseExistsError
 from autograder.release.nbgrader_cells import is_source_test_cell
-from autograder.release.readme import release_conftest, student_readme
+from autograder.release.readme import WHEELS_DIR, release_conftest, student_readme
 from autograder.release.regions import HIDDEN_TESTS, SOLUTION, mentions_marker, regions, remove_regions
 
 MIN_DISTINCTIVE_CHARS = 12
@@ -165,6 +169,21 @@ def find_leaks(assignment: Assignment, files: Mapping[PurePosixPath, bytes]) -> 
     return leaks
 
 
+def kit_files(install: str | None) -> dict[PurePosixPath, bytes]:
+    """``wheels/<the kit's wheel>`` when the README installs the kit from the release (``install`` None).
+
+    The wheel is not scanned by ``find_leaks``: it is the kit alone by construction (the sdist route,
+    ``autograder.kit_wheel``), and its compressed bytes say nothing to a line scan.
+    """
+    if install is not None:
+        return {}
+    try:
+        wheel = kit_wheel()
+    except KitWheelError as err:
+        raise ReleaseError(f"{err}; or pass --install SPEC to say what students install") from None
+    return {PurePosixPath(WHEELS_DIR, wheel.name): wheel.read_bytes()}
+
+
 def _is_empty_dir(path: Path) -> bool:
     return path.is_dir() and not any(path.iterdir())
 
@@ -180,9 +199,9 @@ def release_assignment(assignment: Assignment, out_dir: Path, *, overwrite: bool
                        install: str | None = None) -> ReleaseReport:
     """Build the student release of ``assignment`` into ``out_dir/<id>/`` and report its files.
 
-    ``install`` is what the release's README tells students to pip install.
-    Raises ``ReleaseExistsError`` if that folder exists and is not empty (unless
-    ``overwrite``), ``LeakError`` if anything hidden would be released, and
+    ``install`` is what the release's README tells students to pip install (default: the kit's
+    wheel, written into the release's ``wheels/``). Raises ``ReleaseExistsError`` if that folder
+    exists and is not empty (unless ``overwrite``), ``LeakError`` if anything hidden would be released, and
     another ``ReleaseError`` for a broken source; in every case nothing is written.
     """
     out_dir = Path(out_dir)
@@ -196,6 +215,7 @@ def release_assignment(assignment: Assignment, out_dir: Path, *, overwrite: bool
     leaks = find_leaks(assignment, files)
     if leaks:
         raise LeakError(f"refusing to release {assignment.id}:\n  " + "\n  ".join(leaks))
+    files = {**files, **kit_files(install)}
 
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{assignment.id}.release-", dir=out_dir))

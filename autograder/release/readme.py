@@ -15,18 +15,24 @@ from __future__ import annotations
 
 import shlex
 
-from autograder import __version__
 from autograder.assignment import RELEASE_MANIFEST_NAME, Assignment
 from autograder.grading.credit import point_scheme
+from autograder.kit_wheel import wheel_name
 from autograder.suite.rules import GENERAL_RULES
 
-KIT_DISTRIBUTION = "dl-gradekit"
-"""The kit's name on PyPI: what students install (the course's answers are not in it)."""
+WHEELS_DIR = "wheels"
+"""The release's folder holding the kit's wheel (``autograder.kit_wheel``)."""
+
+
+def bundled_wheel() -> str:
+    """The path, in the release folder, of the kit's wheel the release carries."""
+    return f"{WHEELS_DIR}/{wheel_name()}"
 
 
 def default_install() -> str:
-    """The kit at the instructor's version, so the public tests run on the kit they were written for."""
-    return f"{KIT_DISTRIBUTION}=={__version__}"
+    """The kit's wheel in the release: the kit the public tests were written for, installable with no
+    package index holding the kit."""
+    return bundled_wheel()
 
 
 def install_command(install: str | None = None) -> str:
@@ -44,10 +50,21 @@ def _seconds(value: float) -> str:
     return f"{value:g} s"
 
 
+def _install_notes(install: str | None) -> list[str]:
+    """What the README says about the kit's wheel in the release, when that is what it installs."""
+    if (install or default_install()) != bundled_wheel():
+        return []
+    return [f"Run it in this folder: it installs the kit from `{bundled_wheel()}`, which comes with the "
+            "assignment, so no package index needs to hold the kit. pip still fetches the kit's "
+            "dependencies from the package index (PyPI) as it always does; offline, put their wheels in "
+            f"a folder `DEPS` and add `--no-index --find-links DEPS`.", ""]
+
+
 def student_readme(assignment: Assignment, install: str | None = None) -> str:
     """The release's ``README.md``."""
     module = assignment.module
     command = install_command(install)
+    bundled = (install or default_install()) == bundled_wheel()
     functions = ", ".join(f"`{name}`" for name in assignment.functions)
     limits = assignment.limits
     return "\n".join([
@@ -62,7 +79,8 @@ def student_readme(assignment: Assignment, install: str | None = None) -> str:
         "every `raise NotImplementedError()` is yours to replace;",
         "- `tests/`: the public tests, a few basic checks per function;",
         f"- `{RELEASE_MANIFEST_NAME}`: what `autograder check` needs to know about the assignment;",
-        "- `POINTS.md`: the points, as below.",
+        "- `POINTS.md`: the points, as below;" if bundled else "- `POINTS.md`: the points, as below.",
+        *([f"- `{WHEELS_DIR}/`: the kit, which step 1 installs."] if bundled else []),
         "",
         "## 1. Install the kit (once)",
         "",
@@ -72,6 +90,7 @@ def student_readme(assignment: Assignment, install: str | None = None) -> str:
         command,
         "```",
         "",
+        *_install_notes(install),
         "That installs the `autograder` command and the tests' helpers (numpy, SymPy, pytest...); "
         "it holds no answers. If pip refuses with `externally-managed-environment`, make a virtual "
         "environment first: `python3 -m venv ~/venvs/dl && source ~/venvs/dl/bin/activate`, then "

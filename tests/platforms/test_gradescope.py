@@ -1,14 +1,17 @@
 """``autograder gradescope build``: the bundle's layout, and its ``run_autograder`` against a folder
 laid out like Gradescope's ``/autograder`` (``AUTOGRADER_ROOT``), compared with ``autograder grade``.
 
-``setup.sh`` is checked for syntax only here (it runs apt-get as root); ``run_autograder`` runs for
-real, with ``AUTOGRADER_PYTHON`` naming this interpreter in place of the venv ``setup.sh`` makes.
+``setup.sh`` runs for real once (``AUTOGRADER_NO_APT=1``: the system packages are here already), making
+a fresh venv from the bundle's wheels with no package index at all; ``run_autograder`` then grades
+with that venv. The other tests name this interpreter (``AUTOGRADER_PYTHON``) instead.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -19,8 +22,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from autograder import __version__ as ASSIGNMENT_KIT_VERSION
 from autograder.assignment import get_assignment
 from autograder.cli import main as cli
+from autograder.kit_wheel import wheel_name
 from autograder.platforms.gradescope import BundleError, build_bundle
 from autograder.release import solution_source
 
@@ -55,15 +60,21 @@ def _layout(bundle: Path, root: Path, submission: Path) -> Path:
     return root
 
 
-def _run_autograder(root: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": sys.executable}
+def _run_autograder(root: Path, python: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": str(python or sys.executable)}
     return subprocess.run([str(root / "run_autograder")], cwd=root.parent, env=env, capture_output=True,
                           text=True, timeout=600, check=False)
 
 
-def test_the_bundle_has_gradescopes_layout(tmp_path: Path) -> None:
-    bundle = build_bundle(ASSIGNMENT, tmp_path / "autograder.zip", pip_spec="dl-gradekit==9.9.9")
-    members = _members(bundle.path)
+@pytest.fixture(scope="module")
+def bundle_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One bundle as an instructor builds it (the running kit's wheel and its dependencies'), for the
+    tests that only read it or run it with this interpreter."""
+    return build_bundle(ASSIGNMENT, tmp_path_factory.mktemp("bundle") / "autograder.zip").path
+
+
+def test_the_bundle_has_gradescopes_layout(bundle_zip: Path, tmp_path: Path) -> None:
+    members = _members(bundle_zip)
     for script in ("setup.sh", "run_autograder"):
         assert stat.S_IMODE(members[script].external_attr >> 16) == 0o755
     assert "course/activations/manifest.toml" in members
@@ -71,14 +82,26 @@ def test_the_bundle_has_gradescopes_layout(tmp_path: Path) -> None:
             "course/activations/tests/public/test_public_activations.py",
             "course/activations/misconceptions.toml", "course/activations/source.py"} <= set(members)
     assert not any("/samples/" in name or "__pycache__" in name for name in members)
-    assert not any(name.startswith("dist/") for name in members)
-    with zipfile.ZipFile(bundle.path) as archive:
+    with zipfile.ZipFile(bundle_zip) as archive:
         setup = archive.read("setup.sh").decode()
         runner = archive.read("run_autograder").decode()
         described = json.loads(archive.read("bundle.json"))
-    assert 'pip install -q "dl-gradekit==9.9.9"' in setup and "bubblewrap" in setup
+        about = archive.read("BUNDLE.md").decode()
+    kit = wheel_name()
+    wheels = {name.removeprefix("wheels/") for name in members if name.startswith("wheels/")}
+    assert kit in wheels and described["install"] == kit and set(described["wheels"]) == wheels
+    for dependency, abi in itertools.product(("numpy", "matplotlib", "sympy", "pytest", "nbformat"), ("311", "312")):
+        assert any(w.startswith(f"{dependency}-") and (f"cp{abi}" in w or "py3-none" in w) for w in wheels), \
+            (dependency, abi)
+    assert all("manylinux" in w or w.endswith("-none-any.whl") for w in wheels), wheels
+    assert f'pip install -q --no-index --find-links "$here/wheels" "$here/wheels/{kit}"' in setup
+    assert "pypi" not in setup.lower() and "bubblewrap" in setup and "upgrade pip" not in setup
     assert "--assignment activations" in runner and "AUTOGRADER_ROOT" in runner
-    assert described["install"] == "dl-gradekit==9.9.9" and described["points"] == ASSIGNMENT.total_points
+    assert described["points"] == ASSIGNMENT.total_points and described["python_versions"] == ["3.11", "3.12"]
+    size_mb = bundle_zip.stat().st_size / 1e6
+    assert size_mb < 150, size_mb  # each CPython version adds ~30 MB of binary wheels
+    stated = float(re.search(r"bundle's ([\d.]+) MB", about).group(1))  # type: ignore[union-attr]
+    assert abs(stated - size_mb) < 1, (stated, size_mb)
     for name, text in (("setup.sh", setup), ("run_autograder", runner)):
         (tmp_path / name).write_text(text)
         assert subprocess.run(["bash", "-n", str(tmp_path / name)], check=False).returncode == 0, name
@@ -88,22 +111,33 @@ def test_build_refuses_what_it_should(tmp_path: Path) -> None:
     out = tmp_path / "autograder.zip"
     out.write_text("mine")
     with pytest.raises(BundleError, match="--overwrite"):
-        build_bundle(ASSIGNMENT, out, pip_spec="dl-gradekit")
-    with pytest.raises(BundleError, match="shell"):
-        build_bundle(ASSIGNMENT, out, pip_spec="dl-gradekit; rm -rf /", overwrite=True)
-    with pytest.raises(BundleError, match="one"):
-        build_bundle(ASSIGNMENT, out, pip_spec="dl-gradekit", wheel=out, overwrite=True)
+        build_bundle(ASSIGNMENT, out)
+    with pytest.raises(BundleError, match="not a dl-gradekit wheel"):
+        build_bundle(ASSIGNMENT, out, wheel=out, overwrite=True)
+    with pytest.raises(BundleError, match="CPython 3.11"):
+        build_bundle(ASSIGNMENT, out, python_versions=("2.7",), overwrite=True)
     assert out.read_text() == "mine"
-    done = CliRunner().invoke(cli, ["gradescope", "build", "--assignment", "activations", "--out", str(out),
-                                    "--pip", "dl-gradekit"])
+    done = CliRunner().invoke(cli, ["gradescope", "build", "--assignment", "activations", "--out", str(out)])
     assert done.exit_code == 1 and "--overwrite" in done.output
 
 
-def test_run_autograder_always_leaves_a_results_json(tmp_path: Path) -> None:
-    bundle = build_bundle(ASSIGNMENT, tmp_path / "autograder.zip", pip_spec="dl-gradekit")
+def test_a_dependency_pip_cannot_fetch_as_a_wheel_fails_in_one_line(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """An sdist-only dependency (or no network) ends the build, saying why; no half bundle is left."""
+    import autograder.platforms.gradescope as gradescope
+
+    monkeypatch.setenv("AUTOGRADER_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(gradescope, "PLATFORMS", ("no_such_platform",))
+    with pytest.raises(BundleError) as raised:
+        build_bundle(ASSIGNMENT, tmp_path / "autograder.zip")
+    assert "\n" not in str(raised.value) and "CPython 3.11" in str(raised.value)
+    assert not (tmp_path / "autograder.zip").exists()
+
+
+def test_run_autograder_always_leaves_a_results_json(bundle_zip: Path, tmp_path: Path) -> None:
     empty = tmp_path / "nothing.txt"
     empty.write_text("no code here\n")
-    root = _layout(bundle.path, tmp_path / "autograder", empty)
+    root = _layout(bundle_zip, tmp_path / "autograder", empty)
     done = _run_autograder(root)
     assert done.returncode == 0, done.stdout + done.stderr
     document = json.loads((root / "results" / "results.json").read_text())
@@ -114,22 +148,40 @@ def test_run_autograder_always_leaves_a_results_json(tmp_path: Path) -> None:
     assert json.loads((root / "results" / "results.json").read_text())["score"] == 0.0
 
 
+def _setup(root: Path) -> Path:
+    """Run the bundle's setup.sh as Gradescope would, but without apt-get, into ``root/venv``; pip gets no
+    index at all (``PIP_NO_INDEX``), so every wheel must come from the bundle."""
+    bin_dir = root / "python-bin"  # this machine's CPython 3.11 under the name setup.sh looks for first
+    bin_dir.mkdir()
+    (bin_dir / "python3.11").symlink_to(getattr(sys, "_base_executable", sys.executable))
+    venv = root / "venv"
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "AUTOGRADER_COURSE")}
+    env.update(PATH=f"{bin_dir}{os.pathsep}{env['PATH']}", AUTOGRADER_NO_APT="1", AUTOGRADER_VENV=str(venv),
+               PIP_NO_INDEX="1", PIP_FIND_LINKS="", PIP_CONFIG_FILE=os.devnull)
+    done = subprocess.run(["bash", str(root / "source" / "setup.sh")], cwd=root / "source", env=env,
+                          capture_output=True, text=True, timeout=900, check=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert f"autograder, version {ASSIGNMENT_KIT_VERSION}" in done.stdout, done.stdout
+    where = subprocess.run([str(venv / "bin" / "python"), "-I", "-c", "import autograder; print(autograder.__file__)"],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    assert Path(where).resolve().is_relative_to(venv.resolve()), where  # the bundle's kit, not this clone
+    return venv
+
+
 @pytest.mark.slow
 def test_run_autograder_equals_autograder_grade(tmp_path: Path) -> None:
-    """The bundle built as an instructor would (the kit's wheel built from this clone), run on a
-    partly wrong submission: the same score per skill as ``autograder grade`` on the same file."""
+    """The bundle built as an instructor would, its setup.sh run into a fresh venv with no package index
+    (the kit and every dependency from the bundle's wheels), then run on a partly wrong submission:
+    the same score per skill as ``autograder grade`` on the same file."""
     done = CliRunner().invoke(cli, ["gradescope", "build", "--assignment", "activations", "--out",
                                     str(tmp_path / "autograder.zip")])
     assert done.exit_code == 0, done.output
-    members = _members(tmp_path / "autograder.zip")
-    (wheel,) = [name for name in members if name.startswith("dist/dl_gradekit-") and name.endswith(".whl")]
-    with zipfile.ZipFile(tmp_path / "autograder.zip") as archive:
-        assert wheel in archive.read("setup.sh").decode()
 
     submission = tmp_path / "partly--activations.py"
     submission.write_text(solution_source(ASSIGNMENT) + WRONG_DERIVATIVE, encoding="utf-8")
     root = _layout(tmp_path / "autograder.zip", tmp_path / "container" / "autograder", submission)
-    ran = _run_autograder(root)
+    venv = _setup(root)
+    ran = _run_autograder(root, venv / "bin" / "python")
     assert ran.returncode == 0, ran.stdout + ran.stderr
     bundle_result = json.loads((root / "results" / "results.json").read_text())
 
@@ -170,7 +222,7 @@ def test_the_fallback_sandbox_cannot_read_the_bundles_course(tmp_path: Path) -> 
     makes the course the grader's alone before grading."""
     import tempfile
 
-    bundle = build_bundle(ASSIGNMENT, tmp_path / "autograder.zip", pip_spec="dl-gradekit")
+    bundle = build_bundle(ASSIGNMENT, tmp_path / "autograder.zip")
     public = Path(tempfile.mkdtemp(prefix="gradescope-root-", dir="/tmp"))
     try:
         public.chmod(0o755)  # as /autograder is: every folder above the course traversable

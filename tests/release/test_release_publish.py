@@ -13,6 +13,7 @@ import pytest
 
 import autograder.release.publish as publish
 from autograder.assignment import Assignment, load_manifest
+from autograder.kit_wheel import wheel_name
 from autograder.release import (
     LeakError,
     ReleaseExistsError,
@@ -38,7 +39,7 @@ def _files_on_disk(folder: Path) -> set[PurePosixPath]:
 
 def _texts(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): p.read_text(encoding="utf-8") for p in folder.rglob("*")
-            if p.is_file() and p.suffix != ".png"}
+            if p.is_file() and p.suffix not in (".png", ".whl")}
 
 
 def _hidden_files(assignment: Assignment) -> set[str]:
@@ -57,7 +58,7 @@ def test_release_holds_stub_notebook_and_public_tests(assignment: Assignment, re
               for p in assignment.public_tests.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
     expected = {PurePosixPath(f"{assignment.module}.py"), PurePosixPath(f"{assignment.module}.ipynb"),
                 PurePosixPath("POINTS.md"), PurePosixPath("README.md"), PurePosixPath("assignment.toml"),
-                PurePosixPath("tests/conftest.py")} | public
+                PurePosixPath("tests/conftest.py"), PurePosixPath("wheels", wheel_name())} | public
     expected |= FIGURES.get(assignment.id, set())
     assert set(released.files) == expected
     assert _files_on_disk(folder) == expected

@@ -34,7 +34,9 @@ def test_readme_says_how_to_install_check_and_what_is_graded(assignment: Assignm
     readme = (released.folder / "README.md").read_text(encoding="utf-8")
     module = assignment.module
     assert readme.startswith(f"# {assignment.title}\n")
-    assert f"```bash\npython3 -m pip install dl-gradekit=={__version__}\n```" in readme  # one command
+    wheel = f"wheels/dl_gradekit-{__version__}-py3-none-any.whl"
+    assert f"```bash\npython3 -m pip install {wheel}\n```" in readme  # one command: the wheel it carries
+    assert (released.folder / wheel).is_file() and "no package index needs to hold the kit" in readme
     assert f"autograder check {module}.py" in readme and f"autograder check {module}.ipynb" in readme
     assert "pytest tests/" in readme and f"--submission {module}.ipynb" in readme
     for rule in ("float64", "Never modify an input", "|x| <= 1000", "numpy"):
@@ -48,6 +50,7 @@ def test_the_install_command_is_the_instructor_s_choice(toy_assignment: Assignme
     wheel = "dl_gradekit-0.1.0-py3-none-any.whl"
     folder = release_assignment(toy_assignment, tmp_path / "out", install=wheel).folder
     assert f"```bash\npython3 -m pip install {wheel}\n```" in (folder / "README.md").read_text()
+    assert not (folder / "wheels").exists()  # --install SPEC: the instructor hands the kit out another way
     assert missing_kit_message(wheel) in (folder / "tests" / "conftest.py").read_text()
     assert install_command("dl-gradekit @ https://example.org/kit.whl") == \
         "python3 -m pip install 'dl-gradekit @ https://example.org/kit.whl'"
@@ -96,7 +99,7 @@ def test_pytest_without_the_kit_says_in_one_line_what_to_install(toy_assignment:
     assert done.returncode == pytest.ExitCode.USAGE_ERROR, done.stdout + done.stderr
     lines = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
     assert lines == [f"ERROR: {missing_kit_message()}"]
-    assert "python3 -m pip install dl-gradekit==" in lines[0]
+    assert f"python3 -m pip install wheels/dl_gradekit-{__version__}-py3-none-any.whl" in lines[0]
 
 
 def test_check_in_a_release_folder_needs_no_course(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

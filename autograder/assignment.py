@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -77,6 +78,12 @@ class Skill:
     title: str
 
 
+SEVERE_RULES = frozenset({"no-input-mutation"})
+"""Rules whose breaking costs at least the skill's contract share unless the manifest's ``[rules]``
+says otherwise: modifying an input is a bold rule of every release README, and one contract check
+among many would otherwise cost a sliver of a point."""
+
+
 @dataclass(frozen=True)
 class CreditModel:
     """How an assignment's points are shared (see ``autograder/grading/credit.py``).
@@ -89,9 +96,21 @@ class CreditModel:
 
     skills: tuple[Skill, ...]
     contract_share: float = 0.2
+    rule_costs: tuple[tuple[str, float], ...] = ()
+    """The manifest's ``[rules]``: rule id and the share of a skill's points that a failing check
+    of the rule costs at least (``rule_cost``)."""
 
     def skill(self, name: str) -> Skill | None:
         return next((s for s in self.skills if s.name == name), None)
+
+    def rule_cost(self, rule_id: str) -> float:
+        """The least share of its skill's points a failing check of ``rule_id`` costs (where the
+        skill's values are right): the manifest's ``[rules]`` entry, else ``contract_share`` for
+        the rules of ``SEVERE_RULES``, else 0 (the check costs only its own share)."""
+        given = dict(self.rule_costs)
+        if rule_id in given:
+            return given[rule_id]
+        return self.contract_share if rule_id in SEVERE_RULES else 0.0
 
     @property
     def total(self) -> float:
@@ -146,6 +165,9 @@ MANIFEST_KEYS: dict[str, tuple[type, str]] = {
     "contract_share": (float, "share (0 to 0.5) of each skill's points carried by its contract checks"),
     "skill": (list, "the graded skills, [[skill]] tables of name, points and title; "
                     "their points add up to total_points"),
+    "rules": (dict, "rule id = the least share (0 to 1) of its skill's points that failing a check of the "
+                    "rule (@pytest.mark.rule) costs where the values are right; default: contract_share for "
+                    "no-input-mutation, 0 for any other rule (the check costs only its own share)"),
     "feedback": (str, "what students see of the hidden checks: \"full\" (default: inputs, expected and "
                       "returned values, hints) or \"names\" (each check's name and pass/fail only)"),
 }
@@ -155,7 +177,7 @@ SKILL_KEYS: dict[str, tuple[type, str]] = {
     "points": (float, "the skill's share of total_points"),
     "title": (str, "what the skill is, as students read it"),
 }
-OPTIONAL_KEYS = frozenset({"limits", "contract_share", "feedback"})
+OPTIONAL_KEYS = frozenset({"limits", "contract_share", "feedback", "rules"})
 
 
 def _checked(raw: dict[str, Any], path: Path) -> dict[str, Any]:
@@ -210,6 +232,25 @@ def _skill(raw: Any, path: Path) -> Skill:
     return Skill(raw["name"], float(points), raw["title"])
 
 
+_RULE_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+"""A rule id as ``autograder.suite.rules`` writes them (that package imports numpy; a manifest is read
+without it)."""
+
+
+def _rule_costs(raw: dict[str, Any], path: Path) -> tuple[tuple[str, float], ...]:
+    """The ``[rules]`` table: rule ids (lower-case words joined by hyphens) to shares in [0, 1]."""
+    costs = []
+    for rule_id, cost in raw.items():
+        if not _RULE_ID.match(rule_id):
+            raise ManifestError(f"{path}: [rules] key {rule_id!r} is not a rule id "
+                                "(lower-case words joined by hyphens, as in @pytest.mark.rule)")
+        if isinstance(cost, bool) or not isinstance(cost, (int, float)) or not 0 <= cost <= 1:
+            raise ManifestError(f"{path}: rules.{rule_id} must be a share of the skill's points in [0, 1], "
+                                f"got {cost!r}")
+        costs.append((rule_id, float(cost)))
+    return tuple(costs)
+
+
 def _credit(raw: dict[str, Any], path: Path) -> CreditModel:
     skills = tuple(_skill(entry, path) for entry in raw["skill"])
     names = [s.name for s in skills]
@@ -218,7 +259,7 @@ def _credit(raw: dict[str, Any], path: Path) -> CreditModel:
     share = raw.get("contract_share", CreditModel(()).contract_share)
     if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 0.5:
         raise ManifestError(f"{path}: contract_share must be a number in [0, 0.5], got {share!r}")
-    model = CreditModel(skills, float(share))
+    model = CreditModel(skills, float(share), _rule_costs(raw.get("rules", {}), path))
     if not math.isclose(model.total, float(raw["total_points"]), rel_tol=0, abs_tol=1e-9):
         raise ManifestError(f"{path}: skills add up to {model.total:g} points, "
                             f"total_points says {raw['total_points']:g}")
@@ -287,6 +328,9 @@ def release_manifest(assignment: Assignment) -> str:
         "[limits]",
         *(f"{f.name} = {_toml_value(getattr(limits, f.name))}" for f in fields(Limits)),
     ]
+    if assignment.credit.rule_costs:
+        lines += ["", "[rules]",
+                  *(f"{rule_id} = {_toml_value(cost)}" for rule_id, cost in assignment.credit.rule_costs)]
     for skill in assignment.credit.skills:
         lines += ["", "[[skill]]", f"name = {_toml_value(skill.name)}",
                   f"points = {_toml_value(skill.points)}", f"title = {_toml_value(skill.title)}"]

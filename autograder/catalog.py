@@ -5,6 +5,8 @@
 * ``[[misconception]]``: ``id``, ``function``, ``explanation`` (student-facing,
   tied to the lecture), ``source`` (where students write it) and ``chaff``
   (Python that redefines ``function`` wrongly, appended to the solution);
+  optionally ``hidden_only`` and ``cost = [low, high]``, the points it is
+  expected to cost;
 * ``[[wheat]]``: ``id``, ``function``, ``description`` and ``code`` (a correct
   redefinition written differently).
 
@@ -41,6 +43,9 @@ class Misconception:
     hidden_only: bool = False
     """The instructor keeps this mistake out of the public tests (``validate`` does not ask for a
     public case that catches it)."""
+    cost: tuple[float, float] | None = None
+    """The points this mistake is expected to cost, low and high (``cost = [10, 20]``); ``validate``
+    fails when the chaff's grade falls outside, so the severity ordering is a tested property."""
     parts: tuple[Misconception, ...] = ()
     """The mistakes a combined diagnosis names (``combined``); empty for a single one."""
 
@@ -95,20 +100,39 @@ OPTIONAL_FLAGS = ("hidden_only",)
 """A misconception's optional true/false keys."""
 
 
+COST_KEY = "cost"
+"""A misconception's optional expected cost in points: ``[low, high]``."""
+
+
+def _cost(raw: dict[str, Any], where: str) -> tuple[float, float] | None:
+    """The entry's ``cost = [low, high]`` (None without one): two numbers, 0 <= low <= high. No bound
+    by the total: a catalog copied beside a smaller suite must still load (validate then says)."""
+    if COST_KEY not in raw:
+        return None
+    cost = raw[COST_KEY]
+    numbers = isinstance(cost, list) and len(cost) == 2 and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in cost)
+    if not numbers or not 0 <= cost[0] <= cost[1]:
+        raise CatalogError(f"{where}: cost should be [low, high] points with 0 <= low <= high, got {cost!r}")
+    return float(cost[0]), float(cost[1])
+
+
 def _entry(raw: Any, keys: tuple[str, ...], code_key: str, assignment: Assignment, path: Path) -> dict[str, Any]:
     flags = OPTIONAL_FLAGS if code_key == "chaff" else ()
-    if (not isinstance(raw, dict) or not set(keys) <= set(raw) <= set(keys) | set(flags)
+    extra = (COST_KEY,) if code_key == "chaff" else ()
+    if (not isinstance(raw, dict) or not set(keys) <= set(raw) <= set(keys) | set(flags) | set(extra)
             or not all(isinstance(raw[k], str) and raw[k] for k in keys)
             or not all(isinstance(raw[f], bool) for f in flags if f in raw)):
         raise CatalogError(f"{path}: every entry needs exactly the text keys {list(keys)} "
-                           f"(optional true/false: {list(flags)}), got {raw!r}")
+                           f"(optional true/false: {list(flags)}; optional: {list(extra)}), got {raw!r}")
     where = f"{path}: {raw['id']}"
+    entry: dict[str, Any] = {**raw, COST_KEY: _cost(raw, where)} if extra else dict(raw)
     if raw["function"] not in assignment.functions:
         raise CatalogError(f"{where}: {raw['function']!r} is not a function of {assignment.id}")
     defined = _defined_functions(raw[code_key], where)
     if defined != {raw["function"]}:
         raise CatalogError(f"{where}: the code must define exactly {raw['function']}, defines {sorted(defined)}")
-    return raw
+    return entry
 
 
 def load_catalog(assignment: Assignment) -> Catalog:

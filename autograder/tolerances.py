@@ -65,3 +65,6 @@ GRADCHECK_EPS = 1e-6
 KINK_MARGIN = 1e-3
 REFERENCE = Tolerance(rtol=1e-13, atol=0.0)
 REFERENCE_UNDERFLOW = 1e-300
+POINTS = 1e-9
+"""Points compared for a catalog's expected cost range: sums of shares of the manifest's points carry
+rounding of that size, which must not push a cost just past a bound the instructor wrote."""

@@ -42,6 +42,7 @@ from autograder.release.readme import student_readme
 from autograder.submission import Submission
 from autograder.suite.expect import UnderivedExpectation
 from autograder.suite.rules import cite, malformed, rules_of, stated_in
+from autograder.tolerances import POINTS
 
 UNDERIVED = exception_name(UnderivedExpectation)
 """What a case that compared against a value typed by hand raised (``CaseOutcome.raised``)."""
@@ -194,6 +195,10 @@ def _rule_problems(assignment: Assignment) -> list[str]:
         problems.append(f"hidden checks cite rule {rule!r}, which neither the release README nor a docstring "
                         f"of the stub states (add {cite(rule)} to the sentence that says it): "
                         f"{', '.join(names[:3])}{more}")
+    cited = {rule for case in cases for rule in case.rules}
+    priced = [rule for rule, _ in assignment.credit.rule_costs if rule not in cited]
+    if priced:  # a misspelt rule id would otherwise price nothing, silently
+        problems.append(f"the manifest's [rules] prices rules no hidden check cites: {', '.join(priced)}")
     bare = [case.name for case in cases if case.contract and not case.rules]
     if bare:
         more = f" (+{len(bare) - 5} more)" if len(bare) > 5 else ""
@@ -206,12 +211,24 @@ def _diagnoses(result: GradeResult) -> tuple[str, ...]:
                                for part in t.misconception.split(SEPARATOR)))
 
 
-def _chaff_trial(result: GradeResult, misconception_id: str, function: str) -> Trial:
+def _cost_problem(result: GradeResult, cost: tuple[float, float] | None) -> str:
+    """Why the chaff's cost falls outside its catalog range ("" when it has none or is inside)."""
+    if cost is None:
+        return ""
+    lost = result.max_score - result.score
+    if cost[0] - POINTS <= lost <= cost[1] + POINTS:
+        return ""
+    return f"costs {lost:.4g} points, outside its expected cost [{cost[0]:g}, {cost[1]:g}]"
+
+
+def _chaff_trial(result: GradeResult, misconception_id: str, function: str,
+                 cost: tuple[float, float] | None = None) -> Trial:
     found = _diagnoses(result)
     lost = result.score < result.max_score - 1e-9
     why = "" if lost else "scores full marks: the suite does not catch it"
     if lost and misconception_id not in found:
         why = f"not diagnosed as {misconception_id} (diagnosed: {', '.join(found) or 'nothing'})"
+    why = "; ".join(w for w in (why, _cost_problem(result, cost)) if w)
     return Trial("chaff", misconception_id, function, result.score, result.max_score, found, not why, why)
 
 
@@ -253,7 +270,7 @@ def _trials(assignment: Assignment, solution: str, stub: str, jobs: int) -> tupl
              + [(w.id, with_redefinition(solution, w.code)) for w in catalog.wheats]
              + [(d.name, d.source) for d in degenerates])
     results = iter(_grade_sources(assignment, named, jobs))
-    trials = [_chaff_trial(next(results), m.id, m.function) for m in catalog.misconceptions]
+    trials = [_chaff_trial(next(results), m.id, m.function, m.cost) for m in catalog.misconceptions]
     trials += [_wheat_trial(next(results), w.id, w.function) for w in catalog.wheats]
     trials += [_degenerate_trial(next(results), d.name) for d in degenerates]
     return trials, [f"{t.kind} {t.id}: {t.why}" for t in trials if not t.ok]

@@ -166,7 +166,7 @@ def test_an_id_is_a_folder_name_never_a_path(bad_id: str) -> None:
 def test_schema_describes_every_manifest_key() -> None:
     keys = set(MANIFEST_KEYS)
     text = (ASSIGNMENTS_ROOT / "activations" / "manifest.toml").read_text(encoding="utf-8")
-    assert keys == set(re.findall(r"(?m)^(\w+) = ", text.split("[limits]")[0])) | {"limits", "skill"}
+    assert keys == set(re.findall(r"(?m)^(\w+) = ", text.split("[limits]")[0])) | {"limits", "skill", "rules"}
     assert all(description for _, description in MANIFEST_KEYS.values())
 
 
@@ -343,3 +343,46 @@ def test_a_file_is_matched_to_the_course_assignment_of_its_name(tmp_path: Path) 
                                             "mentions activations, backprop, vanishing.; pass --assignment "
                                             "activations, --assignment backprop or --assignment vanishing"):
         assignment_for_file(tmp_path / "homework.py")
+
+
+# --------------------------------------------------------------------------
+# [rules]: what breaking a stated rule costs
+
+
+def test_rule_costs_default_to_the_contract_share_for_modifying_an_input() -> None:
+    credit = get_assignment("activations").credit
+    assert credit.rule_costs == ()
+    assert credit.rule_cost("no-input-mutation") == pytest.approx(credit.contract_share)
+    assert credit.rule_cost("accepts-int-input") == 0.0  # its check costs only its own share
+    assert "default" in MANIFEST_KEYS["rules"][1]
+
+
+def test_rule_costs_are_read_from_the_manifest_and_released(tmp_path: Path) -> None:
+    root = manifest_copy(tmp_path, replace=(r"^\[limits\]$", "[rules]\nno-input-mutation = 0.5\n"
+                                                               "accepts-int-input = 0\n\n[limits]"))
+    assignment = load_manifest(root)
+    assert assignment.credit.rule_cost("no-input-mutation") == pytest.approx(0.5)
+    assert assignment.credit.rule_cost("accepts-int-input") == 0.0
+    release = tmp_path / "release"
+    release.mkdir()
+    (release / "assignment.toml").write_text(release_manifest(assignment), encoding="utf-8")
+    assert load_release(release).credit.rule_costs == assignment.credit.rule_costs
+
+
+@pytest.mark.parametrize(("table", "message"), [
+    ("no-input-mutation = 1.5", "rules.no-input-mutation must be a share of the skill's points in [0, 1], got 1.5"),
+    ("no-input-mutation = -0.1", "must be a share of the skill's points in [0, 1]"),
+    ('no-input-mutation = "high"', "must be a share of the skill's points in [0, 1], got 'high'"),
+    ("no-input-mutation = true", "must be a share of the skill's points in [0, 1], got True"),
+    ("No_Mutation = 0.2", "[rules] key 'No_Mutation' is not a rule id"),
+], ids=["above-one", "negative", "text", "bool", "not-an-id"])
+def test_a_bad_rule_cost_is_refused_with_a_clear_error(tmp_path: Path, table: str, message: str) -> None:
+    root = manifest_copy(tmp_path, replace=(r"^\[limits\]$", f"[rules]\n{table}\n\n[limits]"))
+    with pytest.raises(ManifestError, match=re.escape(message)):
+        load_manifest(root)
+
+
+def test_rules_must_be_a_table(tmp_path: Path) -> None:
+    root = manifest_copy(tmp_path, "rules = 0.2")
+    with pytest.raises(ManifestError, match="'rules' should be dict"):
+        load_manifest(root)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.assignment import available_assignments, get_assignment
+from autograder.assignment import Assignment, available_assignments, get_assignment, load_manifest
 from autograder.validate import ValidationReport, cited_rules, stated_rules, validate_assignment
 from tests.grading.builders import TINY_POINTS, TINY_SUITE, tiny_assignment
 
@@ -161,3 +161,58 @@ def test_the_catalogs_hold_enough_chaffs_and_wheats() -> None:
     catalogs = [load_catalog(get_assignment(a)) for a in available_assignments()]
     assert sum(len(c.misconceptions) for c in catalogs) >= 25
     assert sum(len(c.wheats) for c in catalogs) >= 10
+
+
+# --------------------------------------------------------------------------
+# A chaff's expected cost (misconceptions.toml `cost = [low, high]`)
+
+SIGMOID_CHAFF = """
+[[misconception]]
+id = "{id}"
+function = "sigmoid"
+explanation = "You wrote 1 / 1 + np.exp(-x), which is 1 + e^(-x)."
+source = "operator precedence"
+cost = {cost}
+chaff = '''
+def sigmoid(x):
+    x = np.asarray(x, dtype=np.float64)
+    return 1 / 1 + np.exp(-x)
+'''
+"""
+
+
+def test_a_chaff_outside_its_cost_range_fails_validate(tmp_path: Path) -> None:
+    """The tiny sigmoid is worth 2 points over two cases; the precedence chaff fails both."""
+    assignment = tiny_assignment(tmp_path)
+    assignment.misconceptions_path.write_text(
+        SIGMOID_CHAFF.format(id="sigmoid-precedence-one-over-one", cost="[0.5, 1.0]"), encoding="utf-8")
+    report = validate_assignment(assignment, jobs=1)
+    assert any(p.startswith("chaff sigmoid-precedence-one-over-one:") and
+               "costs 2 points, outside its expected cost [0.5, 1]" in p for p in report.problems), report.problems
+    assignment.misconceptions_path.write_text(
+        SIGMOID_CHAFF.format(id="sigmoid-precedence-one-over-one", cost="[1.5, 2]"), encoding="utf-8")
+    report = validate_assignment(assignment, jobs=1)
+    assert not any("expected cost" in p for p in report.problems), report.problems
+
+
+@pytest.mark.parametrize("cost", ["[2, 1]", "[-1, 1]", "[1]", "[0, 1, 2]", '["a", "b"]', "1", "[true, 2]"])
+def test_a_malformed_cost_range_is_a_catalog_error(tmp_path: Path, cost: str) -> None:
+    from autograder.catalog import CatalogError, load_catalog
+
+    assignment = tiny_assignment(tmp_path)
+    assignment.misconceptions_path.write_text(SIGMOID_CHAFF.format(id="c", cost=cost), encoding="utf-8")
+    with pytest.raises(CatalogError, match=r"cost should be \[low, high\] points with 0 <= low <= high, got "):
+        load_catalog(assignment)
+
+
+def test_a_rule_cost_no_hidden_check_cites_is_reported(tmp_path: Path) -> None:
+    assignment = tiny_assignment(tmp_path)
+    text = assignment.root.joinpath("manifest.toml").read_text(encoding="utf-8")
+    assignment.root.joinpath("manifest.toml").write_text(
+        text.replace("[limits]", "[rules]\nno-input-mutaton = 0.3\n\n[limits]", 1), encoding="utf-8")
+    report = validate_copy_of(assignment)
+    assert "the manifest's [rules] prices rules no hidden check cites: no-input-mutaton" in report.problems
+
+
+def validate_copy_of(assignment: Assignment) -> ValidationReport:
+    return validate_assignment(load_manifest(assignment.root), trials=False)

@@ -14,6 +14,15 @@ Written down once, here, and checked by ``autograder validate``:
   points times the skill's **mastery**, the fraction of the value checks'
   points earned: a function that returns the wrong values earns nothing for
   being finite, float64, of the right shape or non-mutating.
+* A value check that compares several values in one case (``backward``'s nine
+  gradients) records the share of them that was right
+  (``autograder/suite/share.py``); failing, it earns that share of its points,
+  so a mistake that makes more of a skill's values wrong never costs less.
+* **Rules have a price.** A contract check cites the stated rules it enforces
+  (``@pytest.mark.rule``). When one fails, the skill earns at most
+  ``mastery * points * (1 - cost)`` for the costliest rule broken, its cost from
+  the manifest's ``[rules]`` (``CreditModel.rule_cost``; by default the
+  contract share for modifying an input), every case's earnings scaled alike.
 * **One mistake costs once.** A downstream value check (a derivative,
   ``backward``, ``train``) may pass by agreeing with the student's own upstream
   functions instead of the reference (``consistent_with``). Such a pass earns
@@ -67,17 +76,47 @@ def _settle_consistency(outcomes: Sequence[CaseOutcome]) -> tuple[CaseOutcome, .
                  else o for o in outcomes)
 
 
-def _price_skill(cases: list[CaseOutcome], points: float, contract_share: float) -> list[CaseOutcome]:
+def _value_earned(case: CaseOutcome, max_score: float) -> float:
+    """A passing value check earns its points; a failing one the share of its values that was right."""
+    return max_score if case.passed else max_score * case.right_share
+
+
+def _rule_cost(case: CaseOutcome, model: CreditModel) -> tuple[float, str]:
+    """The largest manifest cost among the rules a failing case enforces, and that rule ("" for none)."""
+    if case.passed or not case.rules:
+        return 0.0, ""
+    return max((model.rule_cost(rule), rule) for rule in case.rules)
+
+
+def _charge_rules(priced: list[CaseOutcome], points: float, mastery: float,
+                  model: CreditModel) -> list[CaseOutcome]:
+    """Cap the skill at ``mastery * points * (1 - cost)`` for the costliest rule broken, scaling every
+    case's earnings alike: breaking a rule costs at least its manifest share however many other
+    contract checks the skill has, and still only as far as the values are right."""
+    cost, rule = max((_rule_cost(c, model) for c in priced), default=(0.0, ""))
+    earned = sum(c.earned for c in priced)
+    cap = mastery * points * (1.0 - cost)
+    if cost <= 0 or earned <= cap:
+        return priced
+    scale = cap / earned
+    note = f" (breaking rule `{rule}` costs at least {cost:.0%} of this skill's points)"
+    return [replace(c, earned=c.earned * scale,
+                    message=c.message + note if not c.passed and rule in c.rules else c.message)
+            for c in priced]
+
+
+def _price_skill(cases: list[CaseOutcome], points: float, model: CreditModel) -> list[CaseOutcome]:
     values = [c for c in cases if not c.contract]
     contracts = [c for c in cases if c.contract]
-    contract_points = points * contract_share if contracts and values else (points if contracts else 0.0)
-    priced_values = [replace(c, max_score=m, earned=m if c.passed else 0.0)
+    contract_points = points * model.contract_share if contracts and values else (points if contracts else 0.0)
+    priced_values = [replace(c, max_score=m, earned=_value_earned(c, m))
                      for c, m in zip(values, _shares(values, points - contract_points))]
     value_points = sum(c.max_score for c in priced_values)
     mastery = sum(c.earned for c in priced_values) / value_points if value_points > 0 else 1.0
     priced_contracts = [replace(c, max_score=m, earned=m * mastery if c.passed else 0.0)
                         for c, m in zip(contracts, _shares(contracts, contract_points))]
-    by_identity = {id(c): p for c, p in zip(values + contracts, priced_values + priced_contracts)}
+    charged = _charge_rules(priced_values + priced_contracts, points, mastery, model)
+    by_identity = {id(c): p for c, p in zip(values + contracts, charged)}
     return [by_identity[id(c)] for c in cases]
 
 
@@ -93,7 +132,7 @@ def price(outcomes: Sequence[CaseOutcome], model: CreditModel) -> tuple[CaseOutc
     priced: dict[int, CaseOutcome] = {}
     for skill in model.skills:
         indices = [i for i, o in enumerate(outcomes) if o.group == skill.name]
-        cases = _price_skill([outcomes[i] for i in indices], skill.points, model.contract_share)
+        cases = _price_skill([outcomes[i] for i in indices], skill.points, model)
         priced.update(zip(indices, cases))
     return tuple(priced[i] for i in range(len(outcomes)))
 

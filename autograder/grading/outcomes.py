@@ -56,6 +56,13 @@ class CaseOutcome:
     curve: Curve | None = None
     """A failing value check over a 1-D range: the tested x, the values returned and the
     reference's (plain floats). Shown only where the manifest's ``feedback`` is ``full``."""
+    right_share: float = 0.0
+    """For a failing value check that compares several values in one case (``backward``'s nine
+    gradients): the share of them that were right (``autograder.suite.share``). It earns that share
+    of its points, so a mistake that makes more values wrong never costs less."""
+    rules: tuple[str, ...] = ()
+    """The stated rules the case enforces (``@pytest.mark.rule``): a failing one costs at least the
+    rule's cost in the manifest (``CreditModel.rule_cost``)."""
     raised: str = ""
     """For a failing case, the exception the test raised, as ``exception_name`` writes it
     (``autograder.suite.expect.UnderivedExpectation``): what ``validate`` looks for, never the text.

@@ -33,6 +33,8 @@ from autograder.suite import plugin as suite_plugin
 from autograder.suite.consistency import CONSISTENT_ON, CONSISTENT_WITH
 from autograder.suite.expect import save_expectations
 from autograder.suite.plugin import STUDENT_FACTORY, StudentFactory
+from autograder.suite.rules import rules_of
+from autograder.suite.share import right_share
 
 UNUSED_BUILTIN_PLUGINS = ("cacheprovider", "unraisableexception", "threadexception", "logging", "faulthandler",
                           "stepwise", "pastebin", "doctest", "setuponly", "setupplan", "legacypath", "tmpdir",
@@ -210,7 +212,8 @@ class _Collector:
             self.errors.append(f"{name} has no valid skill marker (exactly one skill(name, weight=w > 0))")
             marks = CaseMarks(UNMARKED, 1.0, False)
         ending = _ending(self.reports.get(item.nodeid), self.misconceptions.get(item.nodeid))
-        return CaseOutcome(name, marks.skill, 0.0, contract=marks.contract, weight=marks.weight, **ending)
+        return CaseOutcome(name, marks.skill, 0.0, contract=marks.contract, weight=marks.weight,
+                           rules=rules_of(item), **ending)
 
 
 def _ending(report: pytest.TestReport | None, found: Misconception | None) -> dict[str, Any]:
@@ -226,11 +229,13 @@ def _ending(report: pytest.TestReport | None, found: Misconception | None) -> di
         return {"passed": False, "message": GRADER_FAILURE, "kind": "grader", "detail": "the test was skipped"}
     message, kind, detail = getattr(report, "_autograder_failure", None) or _failure(report, None)
     curve = getattr(report, "_autograder_curve", None) if kind == "assertion" else None
+    # only a wrong answer keeps the values it got right; a crash or a suite fault keeps nothing
+    share = right_share(dict(report.user_properties)) if kind == "assertion" else 0.0
     if found is not None and kind != "grader":
         return {"passed": False, "message": explained(message, found), "kind": kind, "misconception": found.id,
-                "curve": curve}
+                "curve": curve, "right_share": share}
     return {"passed": False, "message": message, "kind": kind, "detail": detail, "curve": curve,
-            "raised": getattr(report, "_autograder_raised", "")}
+            "raised": getattr(report, "_autograder_raised", ""), "right_share": share}
 
 
 class _PlainFailureReports:

@@ -74,7 +74,7 @@ BACKPROP: dict[str, Mistake] = {
         {f"gradient_descent_step[{case}]" for case in _STEP_CASES},
     ),
     # dL/dw1 (and dL/db1) through o2_1 only: the lecture's second path is dropped. Each backward
-    # case holds all nine gradients, so every one fails (the backward skill is lost, exactly);
+    # case holds all nine gradients, so every one fails, keeping the 7/9 of them that are right;
     # the two-path test gives sum_over_paths its own paths, and train agrees with the student's
     # own backward (consistency, charged to backward), so neither is affected.
     "one_path_only": Mistake.replace(

@@ -45,13 +45,15 @@ def test_a_wrong_sigmoid_loses_at_least_sigmoids_share() -> None:
     assert result.max_score - result.score >= share
 
 
-def test_backward_missing_one_path_loses_only_the_backward_share() -> None:
+def test_backward_missing_one_path_loses_only_its_wrong_gradients_of_backward() -> None:
+    """2 of the 9 gradients are wrong: it costs 2/9 of backward, less than a mistake that makes all
+    nine wrong (averaging over the batch twice, half of backward)."""
     assignment = get_assignment("backprop")
     solution = solution_source(assignment)
     assert solution.count(ONE_PATH[0]) == 1
     result = graded("backprop", solution.replace(*ONE_PATH))
     share = assignment.credit.skill("backward").points  # type: ignore[union-attr]
-    assert lost(result) == {"backward": pytest.approx(share)}  # train is judged against the student's backward
+    assert lost(result) == {"backward": pytest.approx(share * 2 / 9)}  # train is judged against the student's backward
 
 
 JACOBIAN_AS_LISTS = '''

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from autograder.assignment import CreditModel, Skill
@@ -12,9 +14,11 @@ MODEL = CreditModel((Skill("sigmoid", 10.0, "sigmoid"), Skill("relu", 5.0, "relu
 
 
 def case(name: str, skill: str = "sigmoid", passed: bool = True, *, contract: bool = False,
-         weight: float = 1.0, consistent_with: str = "", consistent_on: str = "") -> CaseOutcome:
+         weight: float = 1.0, consistent_with: str = "", consistent_on: str = "",
+         right_share: float = 0.0, rules: tuple[str, ...] = ()) -> CaseOutcome:
     return CaseOutcome(name, skill, 0.0, passed, contract=contract, weight=weight,
-                       consistent_with=consistent_with, consistent_on=consistent_on)
+                       consistent_with=consistent_with, consistent_on=consistent_on,
+                       right_share=right_share, rules=rules)
 
 
 def earned(outcomes: tuple[CaseOutcome, ...]) -> dict[str, float]:
@@ -72,3 +76,61 @@ def test_a_consistency_pass_upstream_counts_as_wrong_downstream() -> None:
 def test_an_unknown_skill_is_an_error() -> None:
     with pytest.raises(CreditError, match="sigmoid_typo"):
         price([case("x", "sigmoid_typo")], MODEL)
+
+
+def lost(outcomes: tuple[CaseOutcome, ...]) -> float:
+    return sum(o.max_score - o.earned for o in outcomes)
+
+
+BACKWARD = CreditModel((Skill("backward", 28.0, "backward"),), contract_share=0.2)
+
+
+def backward_cases(right: list[float]) -> list[CaseOutcome]:
+    """One batch and one scalar case per entry of ``right`` (the share of its 9 gradients right),
+    plus a passing int-input and a passing read-only contract check."""
+    values = [case(f"backward[{i}]", "backward", share >= 1.0, right_share=share) for i, share in enumerate(right)]
+    return values + [case("backward_int_input", "backward", contract=True, rules=("accepts-int-input",)),
+                     case("backward_does_not_modify_input", "backward", contract=True,
+                          rules=("no-input-mutation",))]
+
+
+def test_a_mistake_that_makes_more_values_wrong_never_costs_less() -> None:
+    """One path forgotten: 2 of 9 gradients wrong in every case. Averaged twice over the batch: all
+    9 wrong in the batch cases, right in the scalar ones (a batch of one)."""
+    one_path = lost(price(backward_cases([7 / 9] * 10), BACKWARD))
+    mean_twice = lost(price(backward_cases([0.0] * 5 + [1.0] * 5), BACKWARD))
+    assert one_path == pytest.approx(28.0 * 2 / 9)
+    assert mean_twice == pytest.approx(14.0)
+    costs = [lost(price(backward_cases([(9 - wrong) / 9] * 10), BACKWARD)) for wrong in range(10)]
+    assert costs == sorted(costs) and costs[-1] == pytest.approx(28.0)
+
+
+def test_a_crash_keeps_no_share_of_its_values() -> None:
+    crashed = replace(case("v", right_share=0.5, passed=False), kind="student", right_share=0.0)
+    assert earned(price([crashed, case("w")], MODEL))["v"] == 0.0
+
+
+def test_modifying_an_input_costs_at_least_the_contract_share_by_default() -> None:
+    """Among many contract checks, the read-only one alone would cost a sliver of a point."""
+    many = [case(f"c{i}", contract=True, rules=("returns-float64-array",)) for i in range(20)]
+    mutating = [case("v1"), case("v2"), *many,
+                case("readonly", passed=False, contract=True, rules=("no-input-mutation",))]
+    priced = price(mutating, MODEL)
+    assert lost(priced) == pytest.approx(10.0 * 0.2)
+    assert "breaking rule `no-input-mutation` costs at least 20%" in {o.name: o for o in priced}["readonly"].message
+    other = [case("v1"), case("v2"), *many[1:], case("c0", passed=False, contract=True,
+                                                   rules=("returns-float64-array",))]
+    assert lost(price(other, MODEL)) == pytest.approx(10.0 * 0.2 / 20)  # no manifest cost: its own share
+
+
+def test_rule_costs_come_from_the_manifest_and_scale_with_mastery() -> None:
+    model = CreditModel(MODEL.skills, contract_share=0.2,
+                        rule_costs=(("no-input-mutation", 0.0), ("returns-float64-array", 0.5)))
+    float64 = [case("v1"), case("v2"), case("c", passed=False, contract=True, rules=("returns-float64-array",)),
+               case("readonly", contract=True, rules=("no-input-mutation",))]
+    assert lost(price(float64, model)) == pytest.approx(5.0)
+    half_right = [case("v1"), case("v2", passed=False), *float64[2:]]
+    assert sum(earned(price(half_right, model)).values()) == pytest.approx(0.5 * 10.0 * 0.5)
+    readonly = [case("v1"), case("v2"), case("c", contract=True, rules=("returns-float64-array",)),
+                case("readonly", passed=False, contract=True, rules=("no-input-mutation",))]
+    assert lost(price(readonly, model)) == pytest.approx(10.0 * 0.2 / 2)  # lowered to its own share

@@ -22,9 +22,10 @@ VALUE checks:
   network composed of the student's OWN ``activate`` while that is wrong here
   and not degenerate (credited to ``activations``).
 * ``backward[<act>]`` (a batch of 8) and ``backward_scalar_x[<act>]`` (skill
-  ``backward``): all nine gradients in ONE case, so a missing path (dL/dw1 and
-  dL/db1 wrong) fails every case of the skill and costs exactly its points.
-  They pass against the reference; or by consistency (credited only if the
+  ``backward``): all nine gradients in ONE case, which keeps the share of them
+  that is right (``autograder/suite/share.py``): a missing path (dL/dw1 and
+  dL/db1 wrong) costs 2/9 of the skill, less than a mistake that makes every
+  gradient wrong. They pass against the reference; or by consistency (credited only if the
   named upstream skill is wrong in its own checks):
   - with central differences of the student's own ``forward`` + ``mse_loss``,
     while one of them is wrong here (upstream ``forward``, else ``mse``) and
@@ -81,6 +82,7 @@ from autograder.suite.consistency import (
     probe_reason,
     reference_or_consistent,
 )
+from autograder.suite.share import assert_each
 from autograder.suite.shared_tests import ACTIVATIONS_BY_NAME, stable_test
 from autograder.tolerances import KINK_MARGIN, VALUES
 from autograder.wording import a_type
@@ -489,8 +491,11 @@ def check_backward(student: Any, activation: str, batch: str, record_property: A
     def check() -> None:
         grads = _checked_dict(got, PARAMETERS, call)
         want = derive(network.backward, params, x, y, activation)
-        for param in PARAMETERS:
-            assert_close(grads[param], want.part(param), call=f"{call}[{param!r}]", hint=BACKWARD_HINT)
+        # each gradient counts: the case keeps the share that is right (autograder/suite/share.py)
+        assert_each(record_property, [
+            lambda param=param: assert_close(grads[param], want.part(param), call=f"{call}[{param!r}]",
+                                             hint=BACKWARD_HINT)
+            for param in PARAMETERS])
 
     reference_or_consistent(record_property, check,
                             lambda: backward_upstream(student, params, x, y, activation, got))

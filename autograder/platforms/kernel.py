@@ -153,6 +153,8 @@ class KernelStudent(FunctionsByName):
                              substitute=self._substitutes if substitute is None else substitute)
 
     def _call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        if name in self._substitutes:  # as in the sandbox: a call substitutes other functions only
+            raise ValueError(f"cannot substitute {name!r} in a call of {name}()")
         function = self._namespace.get(name)
         if not callable(function):
             raise MissingFunction(name)

@@ -167,7 +167,8 @@ class SandboxSession:
         self._ids = itertools.count(1)
         self._restarts = 0
         self._restart_failure: str | None = None
-        self._renew = False  # the next worker replaces one retired after a substituted call
+        self._renew = False  # the next worker replaces one retired after substituted calls
+        self._served: frozenset[str] | None = None  # what the current worker's calls substituted
         self._closed = False
 
     @classmethod
@@ -317,9 +318,10 @@ class SandboxSession:
         their arguments back (plain data); the callable runs here, in the grader, and only its value
         (plain data) goes back; a callable that raises, or a value that cannot be sent, is refused and
         the stand-in raises in the student's code. At most ``wire.MAX_CALLBACKS`` per call, all within
-        the call's timeout. The worker that ran such a call is retired after it, so nothing it learnt
-        of those values outlives the call; a timeout then does not disable ``function`` (the answers
-        took part of the time).
+        the call's timeout. A worker that has run such calls serves only calls that substitute the
+        same functions; any other call gets a fresh worker, so nothing learnt of the grader's values
+        reaches a call judged without them. A timeout of a substituted call does not disable
+        ``function`` (the answers took part of the time).
         """
         self._check_callable(function)
         seconds = self.limits.call_timeout_s if timeout is None else float(timeout)
@@ -330,12 +332,12 @@ class SandboxSession:
                                                     options=options))
         if len(frame) - 8 > self.limits.max_frame_bytes:
             raise ValueError(f"the arguments of {function}() exceed the frame limit")
+        if self._served is not None and self._served != frozenset(answers):
+            self._renew_worker()
         worker = self._live_worker()
-        try:
-            ok, result, after = self._exchange(worker, function, request_id, frame, seconds, answers)
-        finally:
-            if answers:
-                self._renew_worker()
+        if answers:
+            self._served = frozenset(answers)
+        ok, result, after = self._exchange(worker, function, request_id, frame, seconds, answers)
         if ok and options.readonly_inputs:
             if after is None:  # fail closed: an unwatched answer to a watched call
                 raise BadResult(f"the result of {function}() came without its inputs")
@@ -371,7 +373,7 @@ class SandboxSession:
             return self._worker
         self._discard_worker()
         # a worker retired after a substituted call is the grader's doing: it costs no restart
-        counted, self._renew = not self._renew, False
+        counted, self._renew, self._served = not self._renew, False, None
         if counted and self._restart_failure is None and self._restarts >= MAX_RESTARTS:
             self._restart_failure = f"the worker crashed {MAX_RESTARTS} times; it is not restarted again"
         if self._restart_failure is not None:
@@ -456,8 +458,9 @@ class SandboxSession:
             self._retired.append(worker)
 
     def _renew_worker(self) -> None:
-        """Retire the worker after a substituted call; the next call starts a fresh one, at no
+        """Retire a worker that served substituted calls; the next call starts a fresh one, at no
         restart's cost."""
+        self._served = None
         if self._worker is not None:
             self._discard_worker()
             self._renew = True

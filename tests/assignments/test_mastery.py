@@ -109,3 +109,48 @@ def test_reversed_deep_chain_gradients_cost_only_deep_chain_gradients() -> None:
     chaff = next(m.chaff for m in load_catalog(assignment).misconceptions if m.id == "gradients-reversed")
     result = graded("vanishing", with_redefinition(solution_source(assignment), chaff))
     assert set(lost(result)) == {"deep_chain_gradients"}
+
+
+#: mse_loss that works on numbers and raises on arrays (float() of an array of several values).
+MSE_RAISES_ON_ARRAYS = '''
+def mse_loss(y, y_hat):
+    return float((y - y_hat) ** 2)
+'''
+ELU_BRANCH = ('''    if activation == "elu":
+        return np.where(z > 0, z, np.expm1(np.minimum(z, 0.0)))
+    raise ValueError''', '''    raise ValueError''')
+
+
+def test_an_mse_loss_that_raises_on_arrays_costs_only_mse() -> None:
+    """train calls the crashing mse_loss at every step; judged again with the reference's mse_loss
+    in its place, it is right, so only mse pays."""
+    result = graded("backprop", with_redefinition(solution_source(get_assignment("backprop")), MSE_RAISES_ON_ARRAYS))
+    assert set(lost(result)) == {"mse"}
+    assert any(t.consistent_with == "mse" for t in result.tests if t.group == "train")
+
+
+def test_an_activate_without_elu_costs_only_activations() -> None:
+    solution = solution_source(get_assignment("backprop"))
+    assert solution.count(ELU_BRANCH[0]) == 1
+    result = graded("backprop", solution.replace(*ELU_BRANCH))
+    assert set(lost(result)) == {"activations"}
+
+
+def test_a_downstream_wrong_by_itself_still_pays_beside_a_crashing_upstream() -> None:
+    """The losses recorded after each step instead of before: substituting mse_loss does not make
+    train right, so train loses its losses cases as well."""
+    solution = with_redefinition(solution_source(get_assignment("backprop")), MSE_RAISES_ON_ARRAYS)
+    before = '''        losses.append(mse_loss(y, forward(current, x, activation)["o3"]))
+        grads = backward(current, x, y, activation)
+        current = {name: float(gradient_descent_step(current[name], grads[name], lr))
+                   for name in current}
+'''
+    after = '''        grads = backward(current, x, y, activation)
+        current = {name: float(gradient_descent_step(current[name], grads[name], lr))
+                   for name in current}
+        losses.append(mse_loss(y, forward(current, x, activation)["o3"]))
+'''
+    assert solution.count(before) == 1
+    result = graded("backprop", solution.replace(before, after))
+    assert set(lost(result)) == {"mse", "train"}
+    assert not any(t.passed for t in result.tests if t.name.startswith("train_losses"))

@@ -794,7 +794,12 @@ def test_nothing_learnt_through_a_substitute_outlives_its_call(make_session, mon
     session = make_session(UPSTREAM)
     for _ in range(3):
         assert session.call("remember", [2.0], substitutes={"mse_loss": _squared_error}) == 1
-        assert session.call("recall") == []
+        assert session.call("remember", [2.0], substitutes={"mse_loss": _squared_error}) == 2  # same functions
+        assert session.call("uses_helper", [2.0], substitutes={"helper": float}) == pytest.approx(3.0)
+        assert session.call("recall") == []  # a call judged without them: a fresh worker
+    session.call("remember", [2.0], substitutes={"mse_loss": _squared_error})
+    session.call("uses_helper", [2.0], substitutes={"helper": float})  # other functions: fresh too
+    assert session.call("remember", [2.0], substitutes={"mse_loss": _squared_error}) == 1
 
 
 def test_a_refused_callback_raises_inside_the_students_code(make_session) -> None:

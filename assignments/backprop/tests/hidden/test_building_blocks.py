@@ -22,7 +22,8 @@ VALUE checks (the skill's points, less its contract share, split by weight):
   is wrong on the paths and not degenerate (chain_rule([t, t]) not finite,
   constant, t itself or not a function of t alone), the sum of THEIR products
   also passes, credited to ``chain_rule`` (only if chain_rule fails its own
-  checks, ``autograder/suite/consistency.py``).
+  checks, ``autograder/suite/consistency.py``); a chain_rule that raises is
+  substituted by the reference's (``judged_again_with``) and the case judged again.
 * ``update``: ``gradient_descent_step[...]``: the sign (grad > 0 lowers w),
   learning rates 0.01 to 3.5 (never 0: returning ``w`` cannot pass), a scalar
   and a 2-D weight.
@@ -53,6 +54,7 @@ import pytest
 
 from autograder.suite import assert_close, derive, fail
 from autograder.suite.consistency import chain_rule_upstream, reference_or_consistent
+from autograder.suite.network_upstreams import CHAIN_RULE
 from autograder.suite.shared_tests import (
     INT_POINTS,
     activate_kink_test,
@@ -62,6 +64,7 @@ from autograder.suite.shared_tests import (
     int_input_test,
     readonly_input_test,
 )
+from autograder.suite.substitution import judged_again_with
 from autograder.wording import a_type
 from reference import losses
 
@@ -143,6 +146,7 @@ PATH_CASES: dict[str, list[list[Any]]] = {
 }
 
 
+@judged_again_with(CHAIN_RULE)
 @pytest.mark.skill("two_paths")
 @pytest.mark.parametrize("case", PATH_CASES)
 def test_sum_over_paths(student: Any, case: str, record_property: Any) -> None:

@@ -53,6 +53,14 @@ VALUE checks:
   signature only when train(params, x, y) differs from the same call with
   lr=0.5, steps=100, activation='sigmoid' spelled out.
 
+One mistake costs once, for crashes too: every case of ``two_path_dL_dw1``,
+``forward``, ``backward`` and ``train`` that fails is judged once more with the
+student's upstream functions substituted by the reference's values
+(``judged_again_with``, ``autograder/suite/substitution.py``): passing then, it
+is credited to the first upstream skill whose own function raises or is wrong
+where the case used it (an ``activate`` that raises on "elu", an ``mse_loss``
+that raises on arrays), and earns only while that skill fails its own checks.
+
 CONTRACT checks (``@pytest.mark.contract``, 20 % of their skill, earning only
 as far as the skill's value checks pass): int input (float64 results equal to
 the student's own results for the same numbers as floats), stability under
@@ -82,8 +90,10 @@ from autograder.suite.consistency import (
     probe_reason,
     reference_or_consistent,
 )
+from autograder.suite.network_upstreams import BACKWARD_UPSTREAMS, CHAIN_RULE, FORWARD_UPSTREAMS, TRAIN_UPSTREAMS
 from autograder.suite.share import assert_each
 from autograder.suite.shared_tests import ACTIVATIONS_BY_NAME, stable_test
+from autograder.suite.substitution import judged_again_with
 from autograder.tolerances import KINK_MARGIN, VALUES
 from autograder.wording import a_type
 from reference import losses, network
@@ -397,6 +407,7 @@ def _lecture_paths(activation: str) -> list[list[float]]:
     return [through_o2_1, through_o2_2]
 
 
+@judged_again_with(CHAIN_RULE)
 @pytest.mark.skill("two_paths")
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_two_path_dL_dw1(student: Any, activation: str, record_property: Any) -> None:
@@ -417,6 +428,7 @@ def test_two_path_dL_dw1(student: Any, activation: str, record_property: Any) ->
 # forward (skill: forward)
 
 
+@judged_again_with(*FORWARD_UPSTREAMS)
 @pytest.mark.skill("forward")
 @pytest.mark.parametrize("batch", ["scalar", "batch"])
 @pytest.mark.parametrize("activation", ACTIVATIONS)
@@ -435,6 +447,7 @@ def test_forward(student: Any, activation: str, batch: str, record_property: Any
     reference_or_consistent(record_property, check, lambda: forward_upstream(student, params, x, activation, got))
 
 
+@judged_again_with(*FORWARD_UPSTREAMS)
 @pytest.mark.skill("forward")
 @pytest.mark.contract
 @pytest.mark.rule("accepts-int-input")
@@ -464,9 +477,10 @@ def _forward_stable(strict_student: Any, activation: str) -> None:
                                 hint="use a stable activate (never exponentiate a large positive number)")
 
 
-test_forward_stable = stable_test("forward", _forward_stable)
+test_forward_stable = judged_again_with(*FORWARD_UPSTREAMS)(stable_test("forward", _forward_stable))
 
 
+@judged_again_with(*FORWARD_UPSTREAMS)
 @pytest.mark.skill("forward")
 @pytest.mark.contract
 @pytest.mark.rule("no-input-mutation")
@@ -501,6 +515,7 @@ def check_backward(student: Any, activation: str, batch: str, record_property: A
                             lambda: backward_upstream(student, params, x, y, activation, got))
 
 
+@judged_again_with(*BACKWARD_UPSTREAMS)
 @pytest.mark.skill("backward")
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_backward(student: Any, activation: str, record_property: Any) -> None:
@@ -508,6 +523,7 @@ def test_backward(student: Any, activation: str, record_property: Any) -> None:
     check_backward(student, activation, "batch", record_property)
 
 
+@judged_again_with(*BACKWARD_UPSTREAMS)
 @pytest.mark.skill("backward")
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_backward_scalar_x(student: Any, activation: str, record_property: Any) -> None:
@@ -515,6 +531,7 @@ def test_backward_scalar_x(student: Any, activation: str, record_property: Any) 
     check_backward(student, activation, "scalar", record_property)
 
 
+@judged_again_with(*BACKWARD_UPSTREAMS)
 @pytest.mark.skill("backward")
 @pytest.mark.contract
 @pytest.mark.rule("accepts-int-input")
@@ -544,9 +561,10 @@ def _backward_stable(strict_student: Any, activation: str) -> None:
         fail(call, f"got non-finite gradients {vector}", "use a stable activate_derivative")
 
 
-test_backward_stable = stable_test("backward", _backward_stable)
+test_backward_stable = judged_again_with(*BACKWARD_UPSTREAMS)(stable_test("backward", _backward_stable))
 
 
+@judged_again_with(*BACKWARD_UPSTREAMS)
 @pytest.mark.skill("backward")
 @pytest.mark.contract
 @pytest.mark.rule("no-input-mutation")
@@ -722,6 +740,7 @@ def defaults_hint(student: Any, params: dict[str, float], x: Any, y: Any, got: A
             "keep the signature train(params, x, y, lr=0.5, steps=100, activation='sigmoid')")
 
 
+@judged_again_with(*TRAIN_UPSTREAMS)
 @pytest.mark.skill("train")
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_train_losses(student: Any, activation: str, record_property: Any) -> None:
@@ -729,6 +748,7 @@ def test_train_losses(student: Any, activation: str, record_property: Any) -> No
     check_training(student, activation, "losses", record_property)
 
 
+@judged_again_with(*TRAIN_UPSTREAMS)
 @pytest.mark.skill("train")
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_train_params(student: Any, activation: str, record_property: Any) -> None:
@@ -736,12 +756,14 @@ def test_train_params(student: Any, activation: str, record_property: Any) -> No
     check_training(student, activation, "params", record_property)
 
 
+@judged_again_with(*TRAIN_UPSTREAMS)
 @pytest.mark.skill("train")
 def test_train_defaults(student: Any, record_property: Any) -> None:
     """train(params, x, y): lr=0.5, steps=100, activation='sigmoid' by default; losses and parameters."""
     check_training(student, "sigmoid", "both", record_property, defaults=True)
 
 
+@judged_again_with(*TRAIN_UPSTREAMS)
 @pytest.mark.skill("train")
 @pytest.mark.contract
 @pytest.mark.rule("returns-python-float")
@@ -762,6 +784,7 @@ def test_train_returns(student: Any, steps: int) -> None:
             fail(call, f"{name} is a {type(value).__name__}, should be a Python float", "use float(...)")
 
 
+@judged_again_with(*TRAIN_UPSTREAMS)
 @pytest.mark.skill("train")
 @pytest.mark.contract
 @pytest.mark.rule("no-input-mutation", "no-state-between-calls")

@@ -1,0 +1,166 @@
+"""One mistake costs once, for crashes too: a downstream case judged again with its upstream right.
+
+A downstream function (``forward``, ``backward``, ``train``) that fails only
+because the student's own upstream (``activate``, ``mse_loss``) raises or is
+wrong would otherwise lose its points too. ``judged_again_with(*upstreams)``
+wraps such a case: when it fails, it runs once more on a ``student`` whose
+upstream functions are substituted (``Student.with_options(substitute=...)``):
+in the worker, their names answer with the reference's values, computed here
+in the grader and sent back as plain data; the reference's code never enters
+the sandbox (``autograder/sandbox/session.py``). The case then passes as a
+consistency pass (``credit_consistency``) credited to the upstream skill, when:
+
+* it passes against the reference alone (``REFERENCE_ONLY``: no consistency
+  with the student's own upstream is sought in the second run); a stub, or a
+  downstream that is wrong by itself, fails again and earns nothing;
+* the student's own upstream is wrong, or raises, at arguments the downstream
+  actually passed to it in that run (its first ``MAX_WITNESSES`` calls of each
+  substituted function are replayed on the student's own function): that
+  upstream's skill is the one credited, the first in the order given.
+
+The credit model (``autograder/grading/credit.py``) then grants the pass only
+while that upstream skill fails its own checks, so the mistake is charged
+there, once.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from autograder.sandbox.session import StudentCallError
+from autograder.suite.consistency import REFERENCE_ONLY, credit_consistency
+from autograder.tolerances import VALUES
+
+TestFunction = Callable[..., None]
+STUDENT_FIXTURES = ("student", "strict_student")
+"""The fixtures that stand for the submission; the second run gets them with the upstream substituted."""
+RECORD_PROPERTY = "record_property"
+MAX_WITNESSES = 3
+"""Calls of each substituted function replayed on the student's own, to find the wrong upstream."""
+
+
+MAX_ELEMENTS = 1_000_000
+"""The most numbers a reference answer may work on: the arguments come from the student's code, and
+two arrays that broadcast ((n, 1) and (1, n)) could otherwise make the grader allocate n squared."""
+
+
+def floats(*values: Any) -> list[np.ndarray]:
+    """The arguments of a reference answer as float64 arrays; ValueError when they are not numbers or
+    their broadcast holds more than ``MAX_ELEMENTS`` (the stand-in is then refused)."""
+    arrays = [np.asarray(value, dtype=np.float64) for value in values]
+    shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    if int(np.prod(shape, dtype=np.float64)) > MAX_ELEMENTS or any(a.size > MAX_ELEMENTS for a in arrays):
+        raise ValueError("too many numbers for a substituted function")
+    return arrays
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """A student function a downstream case may have substituted, and its skill."""
+
+    function: str
+    skill: str
+    answer: Callable[..., Any]
+    """The reference's value for the same arguments (runs in the grader, never in the worker)."""
+
+
+@dataclass
+class _Witnesses:
+    """The substitute for one upstream function: answers with the reference's values and keeps the
+    first calls' arguments and values."""
+
+    upstream: Upstream
+    calls: list[tuple[list[Any], dict[str, Any], Any]] = field(default_factory=list)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        with np.errstate(all="ignore"):  # the reference's value as it is, whatever the case's errstate
+            value = self.upstream.answer(*args, **kwargs)
+        if len(self.calls) < MAX_WITNESSES:
+            self.calls.append((copy.deepcopy(list(args)), copy.deepcopy(kwargs), value))
+        return value
+
+    def wrong_in(self, student: Any) -> bool:
+        """Whether the student's own function raises, or differs from the reference, at a kept call."""
+        own = student.function(self.upstream.function)
+        for args, kwargs, want in self.calls:
+            try:
+                if not same_values(own(*args, **kwargs), want):
+                    return True
+            except StudentCallError:
+                return True
+        return False
+
+
+def same_values(got: Any, want: Any) -> bool:
+    """Whether plain data ``got`` has ``want``'s structure and values within ``VALUES`` (NaN where
+    the reference has NaN); a value that is not numbers is not the same."""
+    if isinstance(want, dict):
+        return type(got) is dict and set(got) == set(want) and all(same_values(got[k], want[k]) for k in want)
+    try:
+        a, b = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        return False
+    return a.shape == b.shape and bool(np.all(VALUES.close(a, b) | (np.isnan(a) & np.isnan(b))))
+
+
+def _discard(name: str, value: Any) -> None:
+    """``record_property`` of the second run: the first run's properties are the case's."""
+
+
+def _credited_skill(test: TestFunction, fixtures: dict[str, Any], upstreams: tuple[Upstream, ...]) -> str:
+    """The upstream skill to credit when ``test`` passes with ``upstreams`` substituted; "" otherwise."""
+    witnesses = [_Witnesses(upstream) for upstream in upstreams]
+    substitute = {w.upstream.function: w for w in witnesses}
+    again = {name: value.with_options(substitute=substitute) if name in STUDENT_FIXTURES else value
+             for name, value in fixtures.items()}
+    if RECORD_PROPERTY in again:
+        again[RECORD_PROPERTY] = _discard
+    token = REFERENCE_ONLY.set(True)
+    try:
+        test(**again)
+    except Exception:  # noqa: BLE001 - any failure of the second run: the first one's stands
+        return ""
+    finally:
+        REFERENCE_ONLY.reset(token)
+    student = next(fixtures[name] for name in STUDENT_FIXTURES if name in fixtures)
+    return next((w.upstream.skill for w in witnesses if w.calls and w.wrong_in(student)), "")
+
+
+def judged_again_with(*upstreams: Upstream) -> Callable[[TestFunction], TestFunction]:
+    """Wrap a downstream case so that a failure is judged again with ``upstreams`` substituted
+    (see the module doc). The case must take ``student`` or ``strict_student``; it gets
+    ``record_property`` whether it asks for it or not."""
+    def wrap(test: TestFunction) -> TestFunction:
+        signature = inspect.signature(test)
+        own = set(signature.parameters)
+        if not own & set(STUDENT_FIXTURES):
+            raise TypeError(f"{test.__name__} takes no student fixture to substitute in")
+        parameters = list(signature.parameters.values())
+        if RECORD_PROPERTY not in own:
+            parameters.append(inspect.Parameter(RECORD_PROPERTY, inspect.Parameter.KEYWORD_ONLY))
+
+        @functools.wraps(test)
+        def judged(**fixtures: Any) -> None:
+            __tracebackhide__ = True
+            given = {name: value for name, value in fixtures.items() if name in own}
+            try:
+                test(**given)
+                return
+            except (AssertionError, StudentCallError) as failure:
+                first = failure
+            skill = _credited_skill(test, given, upstreams)
+            if not skill:
+                raise first
+            credit_consistency(fixtures[RECORD_PROPERTY], skill)
+
+        judged.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+        return judged
+
+    return wrap

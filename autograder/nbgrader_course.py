@@ -160,6 +160,26 @@ def config_text(kit_course: Path | None = None) -> str:
     return CONFIG_TEXT.format(gradebook=GRADEBOOK_NAME, kit_course=kit)
 
 
+RECORDED_COURSE = re.compile(r'^os\.environ\["AUTOGRADER_COURSE"\] = ("(?:[^"\\]|\\.)*")\s*$', re.MULTILINE)
+"""The line ``config_text`` writes for the kit's course folder (read back, never executed: the config is code)."""
+
+
+def recorded_kit_course(course_root: Path) -> Path | None:
+    """The kit's course folder ``init`` recorded in ``<course_root>/nbgrader_config.py``, if it did."""
+    try:
+        text = (Path(course_root) / CONFIG_NAME).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    match = RECORDED_COURSE.search(text)
+    if match is None:
+        return None
+    try:
+        value = json.loads(match.group(1))
+    except ValueError:
+        return None
+    return Path(value) if isinstance(value, str) and value else None
+
+
 def write_course_config(course_root: Path, kit_course: Path | None = None, *, overwrite: bool = False) -> Path:
     """Write ``<root>/nbgrader_config.py`` unless it exists; return its path.
 

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
-from autograder.assignment import COURSE_ENV, Course, ManifestError, find_course
+from autograder.assignment import COURSE_ENV, Course, CourseError, ManifestError, find_course
 from autograder.escaping import terminal_text
 from autograder.limits import DEFAULT_JOBS
 
@@ -34,6 +34,25 @@ def _assignment(assignment_id: str):  # type: ignore[no-untyped-def]
     from autograder.cli import _load_assignment
 
     return _load_assignment(assignment_id)
+
+
+def _course_assignment(course_dir: Path, assignment_id: str):  # type: ignore[no-untyped-def]
+    """The assignment of the kit's course folder that ``nbgrader init`` recorded in COURSE_DIR's
+    nbgrader_config.py, unless --course names one; without a record, the usual lookup."""
+    from autograder.assignment import get_assignment
+    from autograder.cli import _course
+    from autograder.nbgrader_course import CONFIG_NAME, recorded_kit_course
+
+    recorded = None if _course() is not None else recorded_kit_course(course_dir)
+    if recorded is None:
+        return _assignment(assignment_id)
+    where = f"recorded in {course_dir / CONFIG_NAME} by `autograder nbgrader init`"
+    try:
+        return get_assignment(assignment_id, recorded)
+    except CourseError as err:
+        raise click.UsageError(f"{err}; {where} (pass --course DIR before `nbgrader` to name another)") from None
+    except ManifestError as err:
+        raise click.BadParameter(f"{err} ({where})", param_hint="--assignment") from None
 
 
 def _course_error(err: Exception) -> click.ClickException:
@@ -150,7 +169,7 @@ def grade(course_dir: Path, assignment_id: str, students: tuple[str, ...], jobs:
     from autograder.nbgrader_course import CourseError
     from autograder.platforms.nbgrader_grade import grade_course
 
-    assignment = _assignment(assignment_id)
+    assignment = _course_assignment(course_dir, assignment_id)
     run = make_executor(executor, scheduler, jobs)
     columns = (TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:
@@ -181,13 +200,20 @@ def grade(course_dir: Path, assignment_id: str, students: tuple[str, ...], jobs:
             notes.append("manual grade kept: " + ", ".join(row.nbgrader["manual"]))
         if row.nbgrader.get("error"):
             notes.append(str(row.nbgrader["error"]))
+        notes.extend(str(note) for note in row.nbgrader.get("notes", []))
         if float(row.nbgrader.get("seconds_late") or 0) > 0:
             notes.append(f"late by {float(row.nbgrader['seconds_late']) / 3600:.1f} h")
         table.add_row(terminal_text(row.student), kit, book, format_points(row.late_penalty),
                       terminal_text("; ".join(notes)))
     console.print(table)
+    for row in report.students:  # nbgrader's whole error, not the first line of its traceback
+        if row.nbgrader.get("rejected"):
+            console.print(f"nbgrader rejected the notebook of {terminal_text(row.student)}:", markup=False,
+                          highlight=False)
+            console.print(terminal_text(str(row.nbgrader["rejected"])), markup=False, highlight=False)
     for line in report.log.splitlines():
-        if "| WARNING]" in line or "| ERROR]" in line:
+        bare_traceback = line.rstrip().endswith("Traceback (most recent call last):")  # its rest is above
+        if ("| WARNING]" in line or "| ERROR]" in line) and not bare_traceback:
             console.print(terminal_text(line), markup=False, highlight=False)
     console.print(f"wrote the gradebook of {terminal_text(str(course_dir))}: now `nbgrader export`, "
                   f"`nbgrader generate_feedback {assignment.id}`")
@@ -219,8 +245,9 @@ def place(course_dir: Path, paths: tuple[Path, ...], assignment_id: str, student
     from autograder.nbgrader_course import CourseError
     from autograder.platforms import nbgrader_place
 
+    assignment = _course_assignment(course_dir, assignment_id)
     try:
-        placed = nbgrader_place.place(course_dir, _assignment(assignment_id), list(paths), student=student,
+        placed = nbgrader_place.place(course_dir, assignment, list(paths), student=student,
                                       timestamp=timestamp, keep_timestamps=keep_timestamps, overwrite=force)
     except CourseError as err:
         raise _course_error(err) from None
@@ -243,8 +270,9 @@ def collect(course_dir: Path, archive: Path, assignment_id: str, pattern: str | 
     from autograder.nbgrader_course import CourseError
     from autograder.platforms import nbgrader_place
 
+    assignment = _course_assignment(course_dir, assignment_id)
     try:
-        placed = nbgrader_place.collect(course_dir, _assignment(assignment_id), archive, pattern=pattern,
+        placed = nbgrader_place.collect(course_dir, assignment, archive, pattern=pattern,
                                         timestamp=timestamp, keep_timestamps=keep_timestamps, overwrite=force)
     except CourseError as err:
         raise _course_error(err) from None

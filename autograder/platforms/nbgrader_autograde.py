@@ -34,18 +34,21 @@ score: its test cells are left for manual grading (``auto_score`` None,
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from nbconvert.exporters.exporter import ResourcesDict
 from nbformat import NotebookNode
+from nbformat.v4 import new_notebook as _new_notebook
 from nbformat.v4 import new_output as _new_output
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.apps.autogradeapp import AutogradeApp
 from nbgrader.converters import Autograde, GenerateAssignment
-from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from nbgrader.preprocessors import AssignLatePenalties, Execute, NbGraderPreprocessor
 
 from autograder.assignment import Assignment, load_manifest
 from autograder.grading.results import GRADER_ERROR, GradeResult, from_gradescope, skill_cases
@@ -199,10 +202,15 @@ class KitAutogradeApp(AutogradeApp):
         steps = list(converter.autograde_preprocessors)
         converter.autograde_preprocessors = ([KitResults if step is Execute else step for step in steps]
                                              if Execute in steps else [KitResults, *steps])
+        errors = _ErrorRecords()
+        self.log.addHandler(errors)  # nbgrader logs the real error and raises only "see the above traceback"
         try:
             converter.start()
         except BaseException as err:  # noqa: BLE001 (one student's failure is reported, the rest go on)
-            return {"ok": False, "error": f"{type(err).__name__}: {err}"}
+            rejected = errors.text() or f"{type(err).__name__}: {err}"
+            return self._rejected(assignment, student, result, rejected)
+        finally:
+            self.log.removeHandler(errors)
         with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
             if not result.graded:
                 submitted = gb.find_submission_notebook(assignment.module, assignment.id, student)
@@ -211,6 +219,18 @@ class KitAutogradeApp(AutogradeApp):
                         grade.auto_score = None
                         grade.needs_manual_grade = True
                 gb.db.commit()
+            filled = _fill_missing_cells(gb, assignment, student, result) if result.graded else []
+        if filled:  # the notebook lost test cells: their grades would be nbgrader's 0, not the kit's
+            self._late_penalty(assignment, student)
+        outcome = self._outcome(assignment, student, result)
+        if filled:
+            outcome["notes"] = [f"test cells missing from the notebook ({', '.join(filled)}): the kit's scores "
+                                "written to them, flagged for review"]
+        return outcome
+
+    def _outcome(self, assignment: Assignment, student: str, result: GradeResult) -> dict[str, Any]:
+        """What the gradebook now says of ``student``'s submission."""
+        with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
             submission = gb.find_submission(assignment.id, student)
             manual = [g.name for g in gb.find_submission_notebook(assignment.module, assignment.id, student).grades
                       if g.manual_score is not None]
@@ -221,6 +241,117 @@ class KitAutogradeApp(AutogradeApp):
                     "manual": manual, "needs_manual_grade": submission.needs_manual_grade,
                     "kit_failed": not result.graded, "detail": result.detail if not result.graded else "",
                     "error": GRADER_ERROR if not result.graded else ""}
+
+    def _rejected(self, assignment: Assignment, student: str, result: GradeResult, rejected: str) -> dict[str, Any]:
+        """nbgrader's autograde refused the notebook (duplicate or renamed cells, broken metadata): the
+        kit's scores go into the gradebook through its API, flagged for review, so that nbgrader never
+        shows a 0 the student did not get. Without a kit score, the row is left ungraded, and says why."""
+        if not result.graded:
+            return {"ok": False, "rejected": rejected,
+                    "error": f"nbgrader rejected the notebook and the kit could not grade it: {_last_line(rejected)}"}
+        try:
+            with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
+                _record_kit_scores(gb, assignment, student, result, self._timestamp(assignment, student))
+            self._late_penalty(assignment, student)
+            outcome = self._outcome(assignment, student, result)
+        except Exception as err:  # noqa: BLE001 (reported; the row stays as nbgrader left it)
+            return {"ok": False, "rejected": rejected,
+                    "error": f"nbgrader rejected the notebook ({_last_line(rejected)}) and the kit's scores "
+                             f"could not be written either: {type(err).__name__}: {err}"}
+        outcome["rejected"] = rejected
+        outcome["notes"] = [f"nbgrader rejected the notebook ({_last_line(rejected)}): the kit's scores written "
+                            "through the gradebook, flagged for review; no autograded/ copy, so no feedback file"]
+        return outcome
+
+    def _timestamp(self, assignment: Assignment, student: str) -> datetime | None:
+        """``submitted/<student>/<id>/timestamp.txt`` as nbgrader reads it, or None."""
+        from nbgrader.utils import parse_utc
+
+        path = Path(self.coursedir.format_path(self.coursedir.submitted_directory, student, assignment.id))
+        try:
+            text = (path / "timestamp.txt").read_text(encoding="utf-8").strip()
+        except OSError:
+            return None
+        timestamp: datetime = parse_utc(text)
+        return timestamp
+
+    def _late_penalty(self, assignment: Assignment, student: str) -> None:
+        """nbgrader's own late-penalty step (the course's plugin), run on the gradebook alone."""
+        resources = ResourcesDict()
+        resources["nbgrader"] = {"notebook": assignment.module, "assignment": assignment.id, "student": student,
+                                 "db_url": self.coursedir.db_url}
+        empty: NotebookNode = _new_notebook()  # type: ignore[no-untyped-call]
+        AssignLatePenalties(parent=self).preprocess(empty, resources)
+
+
+class _ErrorRecords(logging.Handler):
+    """The ERROR records logged while one student is autograded, tracebacks whole."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record.getMessage())
+
+    def text(self) -> str:
+        """Every message, a traceback cut to its exception (the frames are nbgrader's, not the student's)."""
+        return "\n".join(_without_frames(r).strip() for r in self.records if r.strip())
+
+
+def _without_frames(message: str) -> str:
+    """A traceback's exception lines (after its last indented frame line); any other message whole."""
+    lines = message.rstrip().splitlines()
+    if not lines or not lines[0].startswith("Traceback"):
+        return message
+    frames = [i for i, line in enumerate(lines) if line.startswith("  File ")]
+    end = frames[-1] + 1 if frames else 1
+    while end < len(lines) and lines[end].startswith("    "):  # the frame's code line and its ^^^ marks
+        end += 1
+    return "\n".join(lines[end:]) or message
+
+
+def _last_line(text: str) -> str:
+    """The first line of what went wrong (``text`` holds no traceback frames, ``_without_frames``)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[0] if lines else "no error was logged"
+
+
+def kit_points(result: GradeResult, skill: str, points: float) -> float:
+    """The kit's score of ``skill`` scaled to a cell worth ``points`` (0 when the skill has no cases)."""
+    cases = skill_cases(result.tests).get(skill, [])
+    possible = sum(t.max_score for t in cases)
+    return 0.0 if possible <= 0 else min(points, sum(t.earned for t in cases) / possible * points)
+
+
+def _record_kit_scores(gb: Gradebook, assignment: Assignment, student: str, result: GradeResult,
+                       timestamp: datetime | None) -> None:
+    """The submission (made if nbgrader did not get that far) and each skill cell's ``auto_score`` the
+    kit's, every one flagged for review; a manual score already entered is kept, as nbgrader keeps it."""
+    gb.update_or_create_student(student)
+    gb.update_or_create_submission(assignment.id, student, timestamp=timestamp)
+    submitted = gb.find_submission_notebook(assignment.module, assignment.id, student)
+    for grade in submitted.grades:
+        skill = skill_of_grade_id(assignment, grade.name)
+        if skill is not None:
+            grade.auto_score = kit_points(result, skill, float(grade.max_score))
+            grade.needs_manual_grade = True
+    gb.db.commit()
+
+
+def _fill_missing_cells(gb: Gradebook, assignment: Assignment, student: str, result: GradeResult) -> list[str]:
+    """Skill cells nbgrader left without a score (the student deleted or renamed them): the kit's score,
+    flagged for review. Returns their names."""
+    submitted = gb.find_submission_notebook(assignment.module, assignment.id, student)
+    filled = []
+    for grade in submitted.grades:
+        skill = skill_of_grade_id(assignment, grade.name)
+        if skill is not None and grade.auto_score is None and grade.manual_score is None:
+            grade.auto_score = kit_points(result, skill, float(grade.max_score))
+            grade.needs_manual_grade = True
+            filled.append(grade.name)
+    gb.db.commit()
+    return filled
 
 
 def _write_summary(summary: dict[str, Any]) -> None:

@@ -407,8 +407,11 @@ def find_course(course: Path | str | None = None, *, cwd: Path | None = None) ->
     clone = _kit_clone_course()
     if clone is not None:
         return Course(clone, "the kit's clone")
-    raise CourseError(f"no course folder found from {here}: pass --course DIR or set {COURSE_ENV} "
-                      f"(a folder of <id>/{MANIFEST_NAME}), or run in a clone of the kit")
+    # an installed (not editable) kit cannot know its clone: say how to name the course instead
+    raise CourseError(f"no course folder found from {here}: name it before the command, `autograder --course "
+                      f"DIR ...`, or set {COURSE_ENV}=DIR (a folder of <id>/{MANIFEST_NAME}, such as a clone's "
+                      f"{COURSE_FOLDER_NAME}/); a kit installed with `pip install .` or from a wheel does not "
+                      "know where its clone is")
 
 
 def available_assignments(course: Path | str | None = None) -> list[str]:

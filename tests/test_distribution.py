@@ -297,6 +297,8 @@ def test_a_student_checks_a_release_with_the_wheel_alone(fresh_venv: FreshVenv, 
     done = _run([kit, "release", "--assignment", assignment.id, "--out", "release"], cwd=tmp_path, env=env,
                 check=False)
     assert done.returncode == 2 and "no course folder found" in done.stderr, done.stdout + done.stderr
+    said = [line for line in done.stderr.splitlines() if "no course folder found" in line]
+    assert len(said) == 1 and "autograder --course DIR" in said[0] and COURSE_ENV in said[0], said  # how to name it
     _run([kit, "--course", str(COURSE.root), "release", "--assignment", assignment.id, "--out", "release"],
          cwd=tmp_path, env=env)
     folder = tmp_path / "release" / assignment.id

@@ -2,8 +2,10 @@
 
 Its ``bash`` block under "Grading on nbgrader" is run with ``bash -e`` (this
 interpreter's scripts first on PATH, HOME and Jupyter's folders in the test's
-temporary folder, ``AUTOGRADER_COURSE`` the clone's course folder); then ``grades.csv``
-holds ``demo`` at the full marks of the manifest, and nbgrader wrote the feedback.
+temporary folder, the clone at ``~/dl-gradekit`` as the README assumes, no
+``AUTOGRADER_COURSE``: ``init --course`` records the course, ``place`` and ``grade``
+read it); then ``grades.csv`` holds ``demo`` at the full marks of the manifest,
+and nbgrader wrote the feedback.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.assignment import get_assignment
+from autograder.assignment import COURSE_ENV, get_assignment
 from autograder.nbgrader_course import nbgrader_available, nbgrader_environment, read_grades
 from tests.nbgrader.test_nbgrader_course import _isolated_env
 
@@ -30,7 +32,8 @@ def nbgrader_block() -> str:
 
 def test_the_block_uses_the_commands_in_order() -> None:
     lines = [line for line in nbgrader_block().splitlines() if line.strip()]
-    order = ["autograder nbgrader init", "nbgrader generate_assignment", "autograder nbgrader place",
+    order = ["autograder --course ~/dl-gradekit/assignments nbgrader init", "nbgrader generate_assignment",
+             "autograder nbgrader place",
              "autograder nbgrader grade", "nbgrader export", "nbgrader generate_feedback"]
     positions = [next(i for i, line in enumerate(lines) if line.startswith(step)) for step in order]
     assert positions == sorted(positions)
@@ -43,9 +46,12 @@ def test_the_readme_block_ends_with_the_kits_scores(tmp_path: Path) -> None:
     work = tmp_path / "fresh"
     work.mkdir()
     env = nbgrader_environment(_isolated_env(tmp_path))
-    # "from a clone": the kit may be installed into site-packages (as CI does), so name the clone's
-    # course folder the way the README's set-up does for any other course folder
-    env["AUTOGRADER_COURSE"] = str(README.parent / "assignments")
+    # as the README says: the clone in ~/dl-gradekit, no AUTOGRADER_COURSE, a fresh folder outside the clone
+    env.pop(COURSE_ENV, None)
+    home = Path(env["HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "dl-gradekit").symlink_to(README.parent)
+    assert not work.resolve().is_relative_to(README.parent.resolve())
     done = subprocess.run(["bash", "-e", "-c", nbgrader_block()], cwd=work, env=env, capture_output=True,
                           text=True, timeout=900, check=False)
     assert done.returncode == 0, done.stdout + done.stderr

@@ -42,7 +42,7 @@ SHARED_FIXTURE = ("student", "autograder.suite.plugin", "student")
 """The session fixture every case shares (its name, module and function)."""
 PER_CASE_FIXTURES = frozenset({("autograder.suite.plugin", "strict_student"), ("_pytest.junitxml", "record_property")})
 """Function fixtures without teardown, called for each case that uses them."""
-PLAIN_MARKERS = frozenset({"skill", "contract", "parametrize"})
+PLAIN_MARKERS = frozenset({"skill", "contract", "rule", "parametrize"})
 """Markers no plugin acts on while a case runs."""
 PLAIN_COLLECTORS = (pytest.Session, pytest.Dir, pytest.Module)
 """Collectors whose setup and teardown do nothing (for a ``Package``, see ``_plain_package``)."""

@@ -328,9 +328,8 @@ def release_manifest(assignment: Assignment) -> str:
         "[limits]",
         *(f"{f.name} = {_toml_value(getattr(limits, f.name))}" for f in fields(Limits)),
     ]
-    if assignment.credit.rule_costs:
-        lines += ["", "[rules]",
-                  *(f"{rule_id} = {_toml_value(cost)}" for rule_id, cost in assignment.credit.rule_costs)]
+    lines += ["", "[rules]",  # always written: every manifest key is in the release, even when empty
+              *(f"{rule_id} = {_toml_value(cost)}" for rule_id, cost in assignment.credit.rule_costs)]
     for skill in assignment.credit.skills:
         lines += ["", "[[skill]]", f"name = {_toml_value(skill.name)}",
                   f"points = {_toml_value(skill.points)}", f"title = {_toml_value(skill.title)}"]

@@ -559,7 +559,12 @@ def _own_claim(got: Any, chain: Chain, activation: str, claim: Callable[[np.ndar
     degenerate = degenerate_reason(np.arange(chain.depth, dtype=np.float64), g)
     if degenerate:
         return f"{call}: your gradients are degenerate ({degenerate})"
-    return claim(derive(network.deep_chain_gradients, chain.x, chain.weights, activation).value, chain, call)
+    reference = np.asarray(derive(network.deep_chain_gradients, chain.x, chain.weights, activation).value)
+    # Only a mistake in where the right values go (reversed, shifted) is the gradients' alone; values
+    # that are not the chain's at all (noise, a constant) earn nothing here.
+    if not np.allclose(np.sort(np.abs(g)), np.sort(np.abs(reference)), rtol=VALUES.rtol, atol=VALUES.atol):
+        return f"{call}: your gradients are not the chain's values in any order"
+    return claim(reference, chain, call)
 
 
 @pytest.mark.skill("vanishing_property")

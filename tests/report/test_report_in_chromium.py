@@ -76,6 +76,11 @@ def test_grade_writes_the_report_and_says_where(graded: tuple[Path, str]) -> Non
         assert (out / sample.stem / "feedback.html").is_file()
 
 
+def _ids(cell: str) -> list[str]:
+    """grades.csv's misconception ids, space-separated; a combined diagnosis ("a + b") is one id."""
+    return [m.replace("+", " + ") for m in cell.replace(" + ", "+").split()]
+
+
 def test_summary_agrees_with_the_gradebook(graded: tuple[Path, str]) -> None:
     out, _ = graded
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
@@ -88,14 +93,14 @@ def test_summary_agrees_with_the_gradebook(graded: tuple[Path, str]) -> None:
         assert row["score"] == f"{mine['score']:g}"  # grades.csv writes 6 significant digits
         assert float(row["max_score"]) == mine["max_score"]
         assert row["status"] == mine["status"]
-        assert row["misconceptions"].split() == mine["misconceptions"]
+        assert _ids(row["misconceptions"]) == mine["misconceptions"]
         for skill, points in mine["skills"].items():
             assert row[skill] == f"{points:g}"
     counted = [float(r["score"]) for r in rows.values() if r["status"] != "grader-error"]
     assert summary["scores"]["count"] == len(counted) == sum(summary["scores"]["histogram"]["counts"])
     assert summary["scores"]["mean"] == pytest.approx(np.mean(counted), rel=1e-5)
     assert summary["scores"]["median"] == pytest.approx(np.median(counted), rel=1e-5)
-    diagnosed = [m for r in rows.values() for m in r["misconceptions"].split()]
+    diagnosed = [m for r in rows.values() for m in _ids(r["misconceptions"])]
     assert {m["id"]: m["submissions"] for m in summary["misconceptions"]} == \
         {m: diagnosed.count(m) for m in set(diagnosed)}
     assert summary["gradebook"]["agrees"]

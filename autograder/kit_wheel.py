@@ -39,12 +39,12 @@ from pathlib import Path, PurePosixPath
 
 import autograder
 from autograder import __version__
+from autograder.suite import expectation_cache
 
 DISTRIBUTION = "dl-gradekit"
 """The kit's distribution name (``pip install dl-gradekit``)."""
 PACKAGES = ("autograder", "reference")
 """The top-level packages of the distribution: the kit and the reference, never the course."""
-CACHE_ENV = "AUTOGRADER_CACHE"
 BUILD_FILES = ("pyproject.toml", "MANIFEST.in", "README.md", "SECURITY.md")
 """A clone's files outside the packages that shape its sdist and wheel."""
 BUILD_TIMEOUT_S = 600
@@ -88,23 +88,10 @@ def _digest(root: Path, files: Iterable[Path]) -> str:
     return digest.hexdigest()[:20]
 
 
-def cache_root() -> Path | None:
-    """Where built wheels are kept: ``$AUTOGRADER_CACHE``, else ``$XDG_CACHE_HOME/dl-gradekit``, else
-    ``~/.cache/dl-gradekit`` (the expected values' cache, ``autograder.suite.expectation_cache``, shares
-    it); None when ``AUTOGRADER_CACHE=off``."""
-    setting = os.environ.get(CACHE_ENV, "").strip()
-    if setting.lower() == "off":
-        return None
-    if setting:
-        return Path(setting).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
-    return (Path(xdg) if xdg else Path.home() / ".cache") / DISTRIBUTION
-
-
 def cache_folder(kind: str, key: str) -> Path:
     """``<cache>/<kind>/<key>/``, made; a new folder of this process's temporary files when there is no
     cache (``AUTOGRADER_CACHE=off``) or it cannot be written, so that a build still works, uncached."""
-    root = cache_root()
+    root = expectation_cache.cache_folder()  # one cache folder for the kit: wheels beside expected values
     if root is not None:
         try:
             folder = root / kind / key

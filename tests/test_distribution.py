@@ -35,11 +35,12 @@ import nbformat
 import pytest
 
 from autograder.assignment import COURSE_ENV, Assignment, find_course
-from autograder.kit_wheel import CACHE_ENV, wheel_name
+from autograder.kit_wheel import wheel_name
 from autograder.release import instructor_notebook, solution_source
 from autograder.release.nbgrader_cells import is_source_test_cell
 from autograder.release.readme import missing_kit_message
 from autograder.release.regions import HIDDEN_TESTS, SOLUTION, regions
+from autograder.suite.expectation_cache import CACHE_ENV
 
 pytestmark = pytest.mark.slow
 

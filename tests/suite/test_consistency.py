@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -61,13 +62,21 @@ def test_derivative_reason_credits_the_slope_of_a_forward_wrong_where_it_is() ->
     assert derivative_reason(POINTS, got, want, forward(POINTS), right(POINTS), _probe(forward)) == ""
 
 
+def _flat_beside_the_negative_points(values_at: Callable[[np.ndarray], np.ndarray]
+                                     ) -> Callable[[np.ndarray], np.ndarray]:
+    """A forward equal to ``values_at`` at POINTS whose probes beside them rise with slope 1 for
+    positive points and 0 for the others (a leaky slope of 0 as the probes see it)."""
+    def forward(x: np.ndarray) -> np.ndarray:
+        nearest = POINTS[np.argmin(np.abs(x[:, None] - POINTS[None, :]), axis=1)]
+        return values_at(nearest) + (x - nearest) * np.where(nearest > 0, 1.0, 0.0)
+    return forward
+
+
 def test_derivative_reason_denies_a_derivative_wrong_where_the_forward_is_right() -> None:
     right = _leaky(0.2)
     got, want = np.where(POINTS > 0, 1.0, 0.0), np.where(POINTS > 0, 1.0, 0.2)
 
-    def along_the_wrong_slope(x: np.ndarray) -> np.ndarray:  # right at the points, flat just beside them
-        nearest = POINTS[np.argmin(np.abs(x[:, None] - POINTS[None, :]), axis=1)]
-        return right(nearest) + (x - nearest) * np.where(nearest > 0, 1.0, 0.0)
+    along_the_wrong_slope = _flat_beside_the_negative_points(right)  # right at the points, flat beside them
     assert derivative_reason(POINTS, got, want, right(POINTS), right(POINTS), _probe(along_the_wrong_slope)) \
         == "it is wrong where your forward is right"
 
@@ -77,9 +86,7 @@ def test_derivative_reason_denies_a_forward_whose_values_do_not_rise_as_probed()
     forward, right = _leaky(0.01), _leaky(0.2)
     got, want = np.where(POINTS > 0, 1.0, 0.0), np.where(POINTS > 0, 1.0, 0.2)
 
-    def flat_beside(x: np.ndarray) -> np.ndarray:
-        nearest = POINTS[np.argmin(np.abs(x[:, None] - POINTS[None, :]), axis=1)]
-        return forward(nearest) + (x - nearest) * np.where(nearest > 0, 1.0, 0.0)
+    flat_beside = _flat_beside_the_negative_points(forward)
     assert derivative_reason(POINTS, got, want, forward(POINTS), right(POINTS), _probe(flat_beside)) \
         == "your forward's own values do not rise as it says"
 

@@ -136,6 +136,52 @@ def report(assignment_id: str | None, folder: Path) -> None:
 
 
 @main.command()
+@click.option("--format", "fmt", type=click.Choice(["canvas", "moodle", "csv"]), required=True,
+              help="canvas: Canvas's gradebook import CSV; moodle: Moodle's offline grading worksheet; "
+                   "csv: a plain table (roster columns, score, status, one column per skill)")
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="the course's students, a UTF-8 CSV with some of the columns id (Canvas ID, Moodle "
+                   "Identifier), name (Student, Full name), sis_id (SIS User ID), login (SIS Login ID, "
+                   "username), email, section, submission (the id the batch gave the student); Canvas's "
+                   "gradebook export and Moodle's grading worksheet are rosters as downloaded (needed for "
+                   "canvas and moodle)")
+@click.option("--assignment", "assignment_id", default=None, metavar="ID",
+              help="the assignment to export, when FOLDER holds results of several")
+@click.option("--title", default=None, help="the Canvas column's assignment name (default: the assignment's title)")
+@click.option("--lms-id", "lms_id", default=None, metavar="N",
+              help="Canvas's id of the assignment: the column is 'TITLE (N)', as Canvas's export names it "
+                   "(without it Canvas imports the column as a new assignment)")
+@click.option("--long", "long_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              metavar="FILE", help="also write the long per-skill CSV (student_id, skill, points, max_points)")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="the CSV file to write")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def export(fmt: str, roster: Path | None, assignment_id: str | None, title: str | None, lms_id: str | None,
+           long_out: Path | None, out: Path, folder: Path) -> None:
+    """Write the grades of FOLDER (a batch graded with --out FOLDER) for an LMS to import, one row per
+    roster student; students without a submission are rows marked missing, and graded students not on
+    the roster are named on stderr."""
+    from typing import cast
+
+    from autograder.escaping import terminal_plain
+    from autograder.lms.grade_export import ExportError, Format, export_grades
+    from autograder.views import fail
+    from autograder.wording import plural
+
+    try:
+        done = export_grades(folder, cast("Format", fmt), out, roster=roster, assignment_id=assignment_id,
+                             title=title, lms_assignment=lms_id, long_out=long_out)
+    except ExportError as err:
+        fail(str(err))
+    for student, why in done.matched.unknown:  # graded, but no row of the roster: never dropped silently
+        click.echo(terminal_plain(f"warning: {student} is graded but {why}", one_line=True), err=True)
+    missing = done.matched.missing
+    click.echo(f"wrote {terminal_plain(str(out), one_line=True)}: {plural(len(done.matched.rows), 'student')}, "
+               f"{len(missing)} missing (no submission), {len(done.matched.unknown)} graded but not on the roster")
+    if done.long_out is not None:
+        click.echo(f"wrote {terminal_plain(str(done.long_out), one_line=True)}: one row per student and skill")
+
+
+@main.command()
 @click.option("--assignment", "assignment_id", default=None, metavar="ID",
               help="assignment id; by default, the one whose module matches FILE's name")
 @click.argument("file", type=click.Path(path_type=Path))

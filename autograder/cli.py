@@ -8,40 +8,15 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
 from autograder import __version__
-from autograder.assignment import COURSE_ENV, CourseError, ManifestError, get_assignment
+from autograder.assignment import COURSE_ENV
+from autograder.cli_common import assignment_option, click_error_line, given_course, load_assignment, one_line_error
 from autograder.limits import DEFAULT_JOBS
-
-
-def _assignment_option() -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    return click.option("--assignment", "assignment_id", required=True, metavar="ID",
-                        help="assignment id: a folder of the course (see --course)")
-
-
-def _course() -> Path | None:
-    """The ``--course`` given before the command, if any."""
-    return click.get_current_context().find_root().params.get("course")
-
-
-def _load_assignment(assignment_id: str):  # type: ignore[no-untyped-def]
-    try:
-        return get_assignment(assignment_id, _course())
-    except CourseError as err:
-        raise click.UsageError(str(err)) from None
-    except ManifestError as err:
-        raise click.BadParameter(str(err), param_hint="--assignment") from None
-
-
-def _one_line_error(text: str) -> None:
-    from autograder.escaping import terminal_plain
-
-    click.echo(terminal_plain(f"error: {text}", one_line=True), err=True)
 
 
 class _LazyGroup(click.Group):
@@ -55,6 +30,24 @@ class _LazyGroup(click.Group):
     lazy_commands = {"reference": "autograder.cli_reference", "nbgrader": "autograder.platforms.cli",
                      "gradescope": "autograder.platforms.cli"}
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """click's ``main``, with click's own errors (a missing option, a bad value, an unknown command)
+        as one ``error:`` line and click's exit status (2 for a usage error), not its usage block."""
+        if not kwargs.get("standalone_mode", True):
+            return super().main(*args, **kwargs)
+        try:
+            code = super().main(*args, **{**kwargs, "standalone_mode": False})
+        except click.exceptions.NoArgsIsHelpError as err:  # no command at all: the help is the answer
+            err.show()
+            sys.exit(err.exit_code)
+        except click.ClickException as err:
+            one_line_error(click_error_line(err))
+            sys.exit(err.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
     def invoke(self, ctx: click.Context) -> object:
         from autograder.sandbox.limits import SandboxUnavailable
 
@@ -62,10 +55,10 @@ class _LazyGroup(click.Group):
             return super().invoke(ctx)
         except OSError as err:
             where = f": {err.filename}" if err.filename else ""
-            _one_line_error(f"{err.strerror or err}{where}")
+            one_line_error(f"{err.strerror or err}{where}")
         except SandboxUnavailable as err:  # a missing component, not a bug: say what to install
-            _one_line_error(f"the sandbox cannot start: {err} (install bubblewrap with your package manager, "
-                            "and the kit with its dependencies: pip install dl-gradekit)")
+            one_line_error(f"the sandbox cannot start: {err} (install bubblewrap with your package manager, "
+                           "and the kit with its dependencies: pip install dl-gradekit)")
         ctx.exit(2)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -88,7 +81,7 @@ def main(course: Path | None) -> None:
 
 
 @main.command()
-@_assignment_option()
+@assignment_option()
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
               help="folder to write the grading results into")
 @click.option("--jobs", type=click.IntRange(min=1), default=DEFAULT_JOBS, show_default=True,
@@ -101,16 +94,20 @@ def main(course: Path | None) -> None:
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="grade on an existing Dask cluster through its scheduler, e.g. tcp://10.0.0.5:8786 "
                    "(pip install 'dl-gradekit[dask]'); results are written here")
+@click.option("--isolation", type=click.Choice(["sandbox", "none"]), default="sandbox", show_default=True,
+              help="none: run the submissions without a sandbox, as you, with nothing confined (only for "
+                   "files you trust, where no sandbox can run)")
 @click.argument("submissions", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 def grade(assignment_id: str, out_dir: Path, jobs: int, resume: bool, executor: str | None,
-          scheduler: str | None, submissions: tuple[Path, ...]) -> None:
+          scheduler: str | None, isolation: str, submissions: tuple[Path, ...]) -> None:
     """Grade SUBMISSIONS (.py, .ipynb, folders or .zip) in the sandbox; a folder of students (one
     sub-folder or file each, or a Canvas, Moodle or Blackboard download) grades each of them."""
+    from autograder.cli_common import make_executor
     from autograder.lms.download_layout import LayoutError, submissions_to_grade
-    from autograder.platforms.cli import make_executor
-    from autograder.views import fail, grade_with_progress
+    from autograder.views import fail, grade_with_progress, grading_isolation
 
-    assignment = _load_assignment(assignment_id)
+    grading_isolation("none" if isolation == "none" else "sandbox")
+    assignment = load_assignment(assignment_id)
     try:
         todo, notes = submissions_to_grade(list(submissions), assignment.module)
     except LayoutError as err:
@@ -184,9 +181,13 @@ def export(fmt: str, roster: Path | None, assignment_id: str | None, title: str 
 @main.command()
 @click.option("--assignment", "assignment_id", default=None, metavar="ID",
               help="assignment id; by default, the one whose module matches FILE's name")
+@click.option("--isolation", type=click.Choice(["auto", "sandbox", "none"]), default="auto", show_default=True,
+              help="auto: the sandbox where one can run (Linux), else none: your file runs as a plain "
+                   "process of your own machine, with the same tests and time limits")
 @click.argument("file", type=click.Path(path_type=Path))
-def check(assignment_id: str | None, file: Path) -> None:
-    """Run the public tests on FILE in the sandbox and show a friendly report."""
+def check(assignment_id: str | None, isolation: str, file: Path) -> None:
+    """Run the public tests on FILE in the sandbox (where none can run, on your own machine) and
+    show a friendly report."""
     from autograder.shortlived import idle_blas_threads_sleep, no_collections_at_exit, rare_collections
 
     idle_blas_threads_sleep()  # before views imports numpy
@@ -194,12 +195,14 @@ def check(assignment_id: str | None, file: Path) -> None:
 
     no_collections_at_exit()
     with rare_collections():
-        status = check_with_report(file, assignment_id, course=_course())
+        status = check_with_report(file, assignment_id, course=given_course(),
+                                   isolation="none" if isolation == "none" else "sandbox" if isolation == "sandbox"
+                                   else None)
     sys.exit(status)
 
 
 @main.command()
-@_assignment_option()
+@assignment_option()
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
               help="folder to write the student release into (OUT/ID/)")
 @click.option("--overwrite", is_flag=True, help="replace an existing release folder")
@@ -210,11 +213,11 @@ def release(assignment_id: str, out_dir: Path, overwrite: bool, install: str | N
     """Build the student release: stub .py, notebook, public tests, README.md and assignment.toml."""
     from autograder.views import release_with_report
 
-    release_with_report(_load_assignment(assignment_id), out_dir, overwrite=overwrite, install=install)
+    release_with_report(load_assignment(assignment_id), out_dir, overwrite=overwrite, install=install)
 
 
 @main.command()
-@_assignment_option()
+@assignment_option()
 @click.option("--quick", is_flag=True,
               help="only the solution, the stub and the public suite (no chaffs, wheats or floor)")
 @click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
@@ -225,7 +228,7 @@ def validate(assignment_id: str, quick: bool, as_json: bool, record_timing: bool
     diagnosed, every wheat scores 100%, every submission that does nothing stays under the floor."""
     from autograder.views import validate_with_report
 
-    ok = validate_with_report(_load_assignment(assignment_id), trials=not quick, as_json=as_json,
+    ok = validate_with_report(load_assignment(assignment_id), trials=not quick, as_json=as_json,
                               record_timing=record_timing)
     sys.exit(0 if ok else 1)
 

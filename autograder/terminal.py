@@ -13,6 +13,7 @@ from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.progress import Progress
 
 PLAIN_WIDTH = 10_000
 """The width of a console that is not a terminal: wide enough that nothing wraps."""
@@ -34,3 +35,13 @@ def console(*, stderr: bool = False) -> Console:
         return Console(file=stream, emoji=False)
     return Console(file=stream, emoji=False, soft_wrap=True, width=PLAIN_WIDTH, no_color=True,
                    highlight=False, force_terminal=False)
+
+
+def progress_bar(errors: Console) -> Progress | None:
+    """A grading progress bar on ``errors`` when it is a terminal; none in a log, where it would only add noise."""
+    if not is_terminal(errors.file):
+        return None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    return Progress(*columns, console=errors, transient=True)

@@ -11,6 +11,7 @@ Every mistake of the user is one ``error:`` line on stderr and exit status 2
 from __future__ import annotations
 
 import json
+import os
 from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -21,16 +22,17 @@ from autograder.assignment import Assignment, ManifestError, assignment_for_file
 from autograder.escaping import terminal_plain, terminal_text
 from autograder.submission import SubmissionError, load_submission
 from autograder.terminal import console as make_console
-from autograder.terminal import is_terminal
+from autograder.terminal import progress_bar
 from autograder.wording import plural
 
 if TYPE_CHECKING:
     from rich.console import Console
-    from rich.progress import Progress
     from rich.table import Table
 
     from autograder.grading.batch import BatchReport, Executor
     from autograder.grading.results import GradeResult
+    from autograder.sandbox.isolation import Isolation
+    from autograder.sandbox.launcher import WorkerKind
     from autograder.validate import ValidationReport
 
 
@@ -55,7 +57,9 @@ def results_table(results: tuple[GradeResult, ...], title: str) -> Table:
     from autograder.grading.results import format_points, skill_cases
 
     table = Table(title=title)
-    for column in ("student", "score", "max", "status"):
+    from autograder.grading.needs_look import reasons
+
+    for column in ("student", "score", "max", "status", "needs a look"):
         table.add_column(column, justify="right" if column in ("score", "max") else "left")
     for result in results:
         status = result.detail if result.error_kind == "grader" else result.error
@@ -69,25 +73,16 @@ def results_table(results: tuple[GradeResult, ...], title: str) -> Table:
         if result.warnings:
             status += f"; {plural(len(result.warnings), 'note')} on how it ran (see feedback.md)"
         table.add_row(Text(terminal_plain(result.student_id, one_line=True)), format_points(result.score),
-                      format_points(result.max_score), Text(terminal_plain(status, one_line=True)[:120]))
+                      format_points(result.max_score), Text(terminal_plain(status, one_line=True)[:120]),
+                      Text(terminal_plain("; ".join(reasons(result)), one_line=True)))
     return table
-
-
-def _progress(errors: Console) -> Progress | None:
-    """A progress bar on a terminal; none in a log, where it would only add noise."""
-    if not is_terminal(errors.file):
-        return None
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    columns = (TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    return Progress(*columns, console=errors, transient=True)
 
 
 def grade_with_progress(assignment: Assignment, paths: list[Path] | dict[str, Path], out_dir: Path, *,
                         jobs: int, resume: bool, executor: Executor | None = None) -> BatchReport:
     from autograder.grading.batch import BatchError, grade_batch
 
-    progress = _progress(_err())
+    progress = progress_bar(_err())
     with progress or nullcontext():
         task = progress.add_task("grade", total=len(paths)) if progress else None
         advance = (lambda _: progress.advance(task)) if progress and task is not None else None
@@ -143,8 +138,43 @@ def report_with_summary(folder: Path, assignment_id: str | None) -> int:
     return 0
 
 
-def check_with_report(file: Path, assignment_id: str | None, *, course: Path | None = None) -> int:
-    """Run the public suite on ``file``; 0 when every public test passes."""
+def grading_isolation(isolation: Isolation) -> None:
+    """Where ``grade``'s workers run: in the sandbox, refused in one line where none can run; or,
+    asked for (``--isolation none``, files the instructor trusts), without one, said in one line.
+    The choice goes to the grading processes in ``ISOLATION_ENV``, set either way, so that one
+    left in the environment never chooses for ``grade``."""
+    from autograder.sandbox.isolation import ISOLATION_ENV, grading_refusal, sandbox_missing
+
+    os.environ[ISOLATION_ENV] = isolation
+    if isolation == "none":
+        _err().print("isolation: none (--isolation none: the submissions run as you, with nothing confined)",
+                     markup=False, highlight=False)
+        return
+    missing = sandbox_missing()
+    if missing:
+        fail(grading_refusal(missing))
+
+
+def check_isolation(isolation: Isolation | None) -> WorkerKind | None:
+    """The worker ``check`` runs the file in: the sandbox (None), or, where none can run or
+    ``isolation`` is "none", the own-machine worker, announced in one line (``OWN_MACHINE_NOTE``).
+    ``isolation`` "sandbox" where none can run is one error line naming what is missing."""
+    from autograder.sandbox.isolation import OWN_MACHINE_NOTE, sandbox_missing
+
+    missing = "" if isolation == "none" else sandbox_missing()
+    if isolation == "sandbox" and missing:
+        fail(f"{missing}; to run your file without a sandbox: autograder check --isolation none FILE",
+             prefix="cannot check")
+    if isolation == "none" or missing:
+        _out().print(OWN_MACHINE_NOTE, markup=False, highlight=False)
+        return "none"
+    return None
+
+
+def check_with_report(file: Path, assignment_id: str | None, *, course: Path | None = None,
+                      isolation: Isolation | None = None) -> int:
+    """Run the public suite on ``file``; 0 when every public test passes. ``isolation`` None:
+    the sandbox where one can run, else none (``check_isolation``)."""
     if not file.exists():
         fail(f"no such file: {file}", prefix="cannot check")
     try:
@@ -154,7 +184,7 @@ def check_with_report(file: Path, assignment_id: str | None, *, course: Path | N
         fail(str(err), prefix="cannot check")
     from autograder.grading.student import sandbox_session
 
-    sandbox = sandbox_session(submission, assignment.limits)
+    sandbox = sandbox_session(submission, assignment.limits, check_isolation(isolation))
     sandbox.spawn()  # the worker starts while the suite's imports load (pytest, the reference)
     from autograder.grading.grade import grade_loaded
     from autograder.grading.results import format_points, skill_cases
@@ -189,7 +219,7 @@ def release_with_report(assignment: Assignment, out_dir: Path, *, overwrite: boo
     try:
         report = release_assignment(assignment, out_dir, overwrite=overwrite, install=install)
     except ReleaseExistsError as err:
-        fail(f"{err} (pass --overwrite to replace it)")
+        fail(f"{err.folder} exists and is not empty; pass --overwrite to replace it")
     except ReleaseError as err:
         fail(str(err))
     except OSError as err:

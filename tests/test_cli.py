@@ -61,7 +61,7 @@ def test_unknown_assignment_is_a_usage_error_listing_known_ids(tmp_path: Path, c
              "release": ["--out", str(tmp_path / "out")], "validate": []}[command]
     result = run(command, "--assignment", "nope", *extra)
     assert result.exit_code == 2
-    assert "Invalid value for --assignment" in result.output
+    assert "error: invalid value for --assignment" in result.output
     assert f"no assignment 'nope' in course {COURSE}; known: {KNOWN}" in result.output
     assert not (tmp_path / "out").exists()
 

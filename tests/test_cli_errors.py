@@ -73,8 +73,10 @@ def test_release_out_in_a_place_that_cannot_be_written() -> None:
 
 def test_release_into_an_existing_release(tmp_path: Path) -> None:
     assert run("release", "--assignment", "vanishing", "--out", str(tmp_path)).exit_code == 0
-    assert_one_line_error(run("release", "--assignment", "vanishing", "--out", str(tmp_path)),
-                          "error:", "--overwrite")
+    result = run("release", "--assignment", "vanishing", "--out", str(tmp_path))
+    assert_one_line_error(result, "error:")
+    assert result.output.strip() == (f"error: {tmp_path / 'vanishing'} exists and is not empty; "
+                                     "pass --overwrite to replace it")
 
 
 @pytest.mark.parametrize("extra", [[], ["--assignment", "activations"]], ids=["guessed", "named"])
@@ -170,3 +172,73 @@ def test_check_without_a_sandbox_component_says_what_to_install(tmp_path: Path,
                               "pip install")
     finally:
         host.host_paths.cache_clear()
+
+
+GRADE = ["grade", "--assignment", "activations", "--out", "{tmp}/out"]
+NB_GRADE = ["nbgrader", "grade", "{tmp}/course", "--assignment", "activations"]
+MISSING = "{tmp}/missing"
+PARSER_ERRORS = [
+    pytest.param(["grade", "--out", "{tmp}/out", "{tmp}/alice.py"], "missing option '--assignment'",
+                 id="grade-missing-option"),
+    pytest.param(["release", "--assignment", "vanishing"], "missing option '--out'", id="release-missing-option"),
+    pytest.param(["nbgrader", "grade", "{tmp}/course"], "missing option '--assignment'",
+                 id="nbgrader-grade-missing-option"),
+    pytest.param(["gradescope", "build", "--out", "{tmp}/a.zip"], "missing option '--assignment'",
+                 id="gradescope-build-missing-option"),
+    pytest.param(GRADE, "missing argument 'SUBMISSIONS...'", id="grade-missing-argument"),
+    pytest.param(["nbgrader", "place", "{tmp}/course", "--assignment", "activations"],
+                 "missing argument 'PATHS...'", id="nbgrader-place-missing-argument"),
+    pytest.param([*GRADE, "--executor", "spark", "{tmp}/alice.py"], "'spark' is not one of 'local', 'dask'",
+                 id="grade-bad-choice"),
+    pytest.param([*NB_GRADE, "--executor", "spark"], "'spark' is not one of 'local', 'dask'",
+                 id="nbgrader-grade-bad-choice"),
+    pytest.param([*GRADE, MISSING], f"'{MISSING}' does not exist", id="grade-no-such-file"),
+    pytest.param(["report", MISSING], f"'{MISSING}' does not exist", id="report-no-such-folder"),
+    pytest.param(["nbgrader", "collect", "{tmp}/course", MISSING, "--assignment", "activations"],
+                 f"'{MISSING}' does not exist", id="nbgrader-collect-no-such-file"),
+    pytest.param(["gradescope", "build", "--assignment", "activations", "--out", "{tmp}/a.zip", "--wheel", MISSING],
+                 f"'{MISSING}' does not exist", id="gradescope-build-no-such-wheel"),
+    pytest.param(["check", "--bogus", "{tmp}/alice.py"], "no such option '--bogus'", id="check-unknown-option"),
+    pytest.param(["--bogus", "grade"], "no such option '--bogus'", id="top-unknown-option"),
+    pytest.param(["nbgrader", "place", "--bogus"], "no such option '--bogus'", id="nbgrader-place-unknown-option"),
+    pytest.param(["gradescope", "build", "--bogus"], "no such option '--bogus'",
+                 id="gradescope-build-unknown-option"),
+    pytest.param([*GRADE, "--jobs", "many", "{tmp}/alice.py"], "'many' is not a valid integer range",
+                 id="grade-bad-int"),
+    pytest.param([*GRADE, "--jobs", "0", "{tmp}/alice.py"], "0 is not in the range x>=1",
+                 id="grade-int-out-of-range"),
+    pytest.param([*NB_GRADE, "--jobs", "two"], "'two' is not a valid integer range", id="nbgrader-grade-bad-int"),
+    pytest.param(["regrade"], "no such command 'regrade'", id="unknown-command"),
+    pytest.param(["nbgrader", "autograde"], "no such command 'autograde'", id="nbgrader-unknown-command"),
+]
+
+
+@pytest.mark.parametrize(("args", "says"), PARSER_ERRORS)
+def test_a_parser_error_is_one_error_line_and_exit_2(tmp_path: Path, args: list[str], says: str) -> None:
+    """click's own errors (missing option or argument, bad choice, no such file, unknown option or
+    command, bad int) are formatted by the kit: one ``error:`` line on stderr naming the mistake and
+    the command's --help, no usage block, exit 2."""
+    (tmp_path / "alice.py").write_text("x = 1\n", encoding="utf-8")
+    (tmp_path / "course").mkdir()
+    result = run(*(arg.format(tmp=tmp_path) for arg in args))
+    assert_one_line_error(result, says.format(tmp=tmp_path), "--help`)")
+    assert result.stderr.startswith("error: ")
+    assert result.stdout == ""
+    assert "Usage:" not in result.output
+
+
+def test_a_parser_error_from_a_real_process_is_one_line() -> None:
+    """The installed entry point formats click's errors too, not only click's test runner."""
+    completed = subprocess.run([sys.executable, "-m", "autograder", "nbgrader", "grade", "--jobs", "x"],
+                               cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
+    assert completed.returncode == 2
+    assert completed.stdout == ""
+    assert completed.stderr.splitlines() == [completed.stderr.strip()]
+    assert completed.stderr.startswith("error: ")
+
+
+def test_help_and_version_still_exit_0() -> None:
+    assert run("--help").exit_code == 0
+    assert run("nbgrader", "grade", "--help").exit_code == 0
+    version = run("--version")
+    assert version.exit_code == 0 and version.output.startswith("autograder, version")

@@ -2,6 +2,8 @@
 
 * ``kernel``: the checks a notebook's test cells call inside a Jupyter kernel
   (the public suite for students, the hidden suite under ``nbgrader autograde``);
+* ``nbgrader_course``: the nbgrader course folder (``autograder nbgrader init``), its
+  config, and nbgrader's CLI run on it;
 * ``nbgrader_source``: the course notebook ``autograder nbgrader init`` writes
   (one test cell per skill, nbgrader's locks and checksums);
 * ``nbgrader_grade`` / ``nbgrader_autograde``: ``autograder nbgrader grade``, the

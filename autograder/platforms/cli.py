@@ -6,46 +6,38 @@ function of ``autograder.platforms`` and prints what it returns.
 
 from __future__ import annotations
 
-import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING
 
 import click
 
-from autograder.assignment import COURSE_ENV, Course, CourseError, ManifestError, find_course
+from autograder.assignment import COURSE_ENV, Assignment, Course, CourseError, ManifestError, find_course
+from autograder.cli_common import executor_options, given_course, load_assignment, make_executor
 from autograder.escaping import terminal_text
-from autograder.limits import DEFAULT_JOBS
+from autograder.wording import plural
 
-F = TypeVar("F", bound=Callable[..., Any])
+if TYPE_CHECKING:
+    from rich.table import Table
 
+    from autograder.platforms.nbgrader_grade import StudentGrade
 
 def _kit_course() -> Course:
-    from autograder.cli import _course
-
     try:
-        return find_course(_course())
+        return find_course(given_course())
     except ManifestError as err:
         raise click.UsageError(str(err)) from None
 
 
-def _assignment(assignment_id: str):  # type: ignore[no-untyped-def]
-    from autograder.cli import _load_assignment
-
-    return _load_assignment(assignment_id)
-
-
-def _course_assignment(course_dir: Path, assignment_id: str):  # type: ignore[no-untyped-def]
+def _course_assignment(course_dir: Path, assignment_id: str) -> Assignment:
     """The assignment of the kit's course folder that ``nbgrader init`` recorded in COURSE_DIR's
     nbgrader_config.py, unless --course names one; without a record, the usual lookup."""
     from autograder.assignment import get_assignment
-    from autograder.cli import _course
-    from autograder.nbgrader_course import CONFIG_NAME, recorded_kit_course
+    from autograder.platforms.nbgrader_course import CONFIG_NAME, recorded_kit_course
 
-    recorded = None if _course() is not None else recorded_kit_course(course_dir)
+    recorded = None if given_course() is not None else recorded_kit_course(course_dir)
     if recorded is None:
-        return _assignment(assignment_id)
+        return load_assignment(assignment_id)
     where = f"recorded in {course_dir / CONFIG_NAME} by `autograder nbgrader init`"
     try:
         return get_assignment(assignment_id, recorded)
@@ -57,43 +49,6 @@ def _course_assignment(course_dir: Path, assignment_id: str):  # type: ignore[no
 
 def _course_error(err: Exception) -> click.ClickException:
     return click.ClickException(str(err))
-
-
-def executor_options(function: F) -> F:
-    """``--jobs``, ``--executor`` and ``--scheduler``: where submissions are graded."""
-    function = click.option("--scheduler", default=None, metavar="ADDRESS",
-                            help="grade on an existing Dask cluster: its scheduler, e.g. tcp://10.0.0.5:8786 "
-                                 "(needs `pip install dl-gradekit[dask]`); implies --executor dask")(function)
-    function = click.option("--executor", type=click.Choice(["local", "dask"]), default=None,
-                            help="local: a process pool of --jobs (default); dask: a Dask cluster, the one "
-                                 "--scheduler names or $DASK_SCHEDULER_ADDRESS")(function)
-    return click.option("--jobs", type=click.IntRange(min=1), default=DEFAULT_JOBS, show_default=True,
-                        help="submissions graded at once on this machine (local executor)")(function)
-
-
-def make_executor(executor: str | None, scheduler: str | None, jobs: int):  # type: ignore[no-untyped-def]
-    """The batch executor the options ask for (None: the local default)."""
-    if scheduler is None and executor != "dask":
-        return None
-    address = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS")
-    if not address:
-        raise click.UsageError("--executor dask needs --scheduler ADDRESS (or $DASK_SCHEDULER_ADDRESS)")
-    try:
-        from autograder.platforms.dask_executor import DaskUnavailable, dask_executor
-    except ImportError as err:  # pragma: no cover (the module itself imports nothing optional)
-        raise click.ClickException(str(err)) from None
-    try:
-        inner = dask_executor(address)
-    except DaskUnavailable as err:
-        raise click.ClickException(str(err)) from None
-
-    def run(assignment, todo, record):  # type: ignore[no-untyped-def]
-        try:
-            inner(assignment, todo, record)
-        except DaskUnavailable as err:  # the scheduler went away, or its workers run another kit
-            raise click.ClickException(str(err)) from None
-
-    return run
 
 
 # -- nbgrader ----------------------------------------------------------------------------------------
@@ -124,7 +79,7 @@ def init(course_dir: Path, assignment_ids: tuple[str, ...], force: bool) -> None
     points) calling the kit's checks, beside assignment.toml and the public tests; nbgrader_config.py
     points nbgrader at COURSE_DIR and its kernels at the kit's course folder.
     """
-    from autograder.nbgrader_course import CONFIG_MARKER, CONFIG_NAME, CourseError, write_course
+    from autograder.platforms.nbgrader_course import CONFIG_MARKER, CONFIG_NAME, CourseError, write_course
     from autograder.release import ReleaseError
 
     course = _kit_course()
@@ -147,6 +102,41 @@ def init(course_dir: Path, assignment_ids: tuple[str, ...], force: bool) -> None
                f"--assignment {first}, nbgrader export")
 
 
+def _grade_notes(row: StudentGrade) -> str:
+    """What the notes column says of one student of ``nbgrader grade``."""
+    notes: list[str] = []
+    if row.problem:
+        notes.append(row.problem)
+    if row.kit is not None and not row.kit.graded:
+        notes.append("the kit could not grade it: left for manual grading")
+    elif row.kit is not None and row.kit.error:
+        notes.append(row.kit.error)
+    if row.nbgrader.get("manual"):
+        notes.append("manual grade kept: " + ", ".join(row.nbgrader["manual"]))
+    if row.nbgrader.get("error"):
+        notes.append(str(row.nbgrader["error"]))
+    notes.extend(str(note) for note in row.nbgrader.get("notes", []))
+    if float(row.nbgrader.get("seconds_late") or 0) > 0:
+        notes.append(f"late by {float(row.nbgrader['seconds_late']) / 3600:.1f} h")
+    return terminal_text("; ".join(notes))
+
+
+def _grade_table(title: str, students: tuple[StudentGrade, ...]) -> Table:
+    """One row per student of ``nbgrader grade``: the kit's score, the gradebook's, the late penalty, notes."""
+    from rich.table import Table
+
+    from autograder.grading.results import format_points
+
+    table = Table(title=title)
+    for column in ("student", "kit", "gradebook", "late penalty", "notes"):
+        table.add_column(column, justify="left" if column in ("student", "notes") else "right")
+    for row in students:
+        kit = "-" if row.kit is None else f"{format_points(row.kit.score)}/{format_points(row.kit.max_score)}"
+        book = "-" if row.score is None else format_points(row.score)
+        table.add_row(terminal_text(row.student), kit, book, format_points(row.late_penalty), _grade_notes(row))
+    return table
+
+
 @nbgrader.command()
 @click.argument("course_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--assignment", "assignment_id", required=True, metavar="ID", help="the assignment to grade")
@@ -161,50 +151,29 @@ def grade(course_dir: Path, assignment_id: str, students: tuple[str, ...], jobs:
     autograded/ for generate_feedback), with the kit's results in place of a kernel. Manual grades
     and comments already entered are kept. Exits 1 if a submission could not be graded.
     """
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-    from rich.table import Table
+    from contextlib import nullcontext
 
-    from autograder.grading.results import format_points
-    from autograder.nbgrader_course import CourseError
+    from autograder.platforms.nbgrader_course import CourseError
     from autograder.platforms.nbgrader_grade import grade_course
+    from autograder.terminal import console as make_console
+    from autograder.terminal import progress_bar
 
     assignment = _course_assignment(course_dir, assignment_id)
     run = make_executor(executor, scheduler, jobs)
-    columns = (TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    progress = progress_bar(make_console(stderr=True))
     try:
-        with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
-            task = progress.add_task("grade", total=None)
+        with progress or nullcontext():
+            task = progress.add_task("grade", total=None) if progress else None
+            advance = (lambda _: progress.advance(task)) if progress and task is not None else None
             report = grade_course(course_dir, assignment, students=list(students) or None, jobs=jobs,
-                                  executor=run, on_result=lambda _: progress.advance(task))
+                                  executor=run, on_result=advance)
     except CourseError as err:
         raise _course_error(err) from None
-    console = Console()
+    console = make_console()
     if report.problem:
         console.print(f"[red]error:[/red] {terminal_text(report.problem)}")
         sys.exit(1)
-    table = Table(title=f"{assignment.title}: {len(report.students)} submissions")
-    for column in ("student", "kit", "gradebook", "late penalty", "notes"):
-        table.add_column(column, justify="left" if column in ("student", "notes") else "right")
-    for row in report.students:
-        kit = "-" if row.kit is None else f"{format_points(row.kit.score)}/{format_points(row.kit.max_score)}"
-        book = "-" if row.score is None else format_points(row.score)
-        notes = []
-        if row.problem:
-            notes.append(row.problem)
-        if row.kit is not None and not row.kit.graded:
-            notes.append("the kit could not grade it: left for manual grading")
-        elif row.kit is not None and row.kit.error:
-            notes.append(row.kit.error)
-        if row.nbgrader.get("manual"):
-            notes.append("manual grade kept: " + ", ".join(row.nbgrader["manual"]))
-        if row.nbgrader.get("error"):
-            notes.append(str(row.nbgrader["error"]))
-        notes.extend(str(note) for note in row.nbgrader.get("notes", []))
-        if float(row.nbgrader.get("seconds_late") or 0) > 0:
-            notes.append(f"late by {float(row.nbgrader['seconds_late']) / 3600:.1f} h")
-        table.add_row(terminal_text(row.student), kit, book, format_points(row.late_penalty),
-                      terminal_text("; ".join(notes)))
+    table = _grade_table(f"{assignment.title}: {plural(len(report.students), 'submission')}", report.students)
     console.print(table)
     for row in report.students:  # nbgrader's whole error, not the first line of its traceback
         if row.nbgrader.get("rejected"):
@@ -242,8 +211,8 @@ def _print_placed(placed) -> None:  # type: ignore[no-untyped-def]
 def place(course_dir: Path, paths: tuple[Path, ...], assignment_id: str, student: str | None,
           timestamp: str | None, keep_timestamps: bool, force: bool) -> None:
     """Put PATHS (notebooks, or one folder per student) into COURSE_DIR/submitted/<student>/ID/."""
-    from autograder.nbgrader_course import CourseError
     from autograder.platforms import nbgrader_place
+    from autograder.platforms.nbgrader_course import CourseError
 
     assignment = _course_assignment(course_dir, assignment_id)
     try:
@@ -267,8 +236,8 @@ def place(course_dir: Path, paths: tuple[Path, ...], assignment_id: str, student
 def collect(course_dir: Path, archive: Path, assignment_id: str, pattern: str | None, timestamp: str | None,
             keep_timestamps: bool, force: bool) -> None:
     """Put every student of ARCHIVE (a zip or a folder of many students) into COURSE_DIR/submitted/."""
-    from autograder.nbgrader_course import CourseError
     from autograder.platforms import nbgrader_place
+    from autograder.platforms.nbgrader_course import CourseError
 
     assignment = _course_assignment(course_dir, assignment_id)
     try:
@@ -303,7 +272,7 @@ def build(assignment_id: str, out: Path, wheel: Path | None, python_versions: tu
     never give it to students)."""
     from autograder.platforms.gradescope import PYTHON_VERSIONS, BundleError, build_bundle
 
-    assignment = _assignment(assignment_id)
+    assignment = load_assignment(assignment_id)
     try:
         bundle = build_bundle(assignment, out, wheel=wheel, overwrite=overwrite,
                               python_versions=python_versions or PYTHON_VERSIONS)

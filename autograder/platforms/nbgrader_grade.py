@@ -30,7 +30,7 @@ from typing import Any
 from autograder.assignment import Assignment
 from autograder.grading.batch import Executor, local_executor
 from autograder.grading.results import GradeResult, to_gradescope
-from autograder.nbgrader_course import CONFIG_NAME, SUBMITTED_STEP, CourseError, nbgrader_environment
+from autograder.platforms.nbgrader_course import CONFIG_NAME, SUBMITTED_STEP, CourseError, nbgrader_environment
 
 DEFAULT_TIMEOUT_S = 3600.0
 

@@ -36,7 +36,7 @@ from pathlib import Path, PurePosixPath
 
 from autograder.assignment import Assignment
 from autograder.files import umask
-from autograder.nbgrader_course import STUDENT_ID_PATTERN, SUBMITTED_STEP, CourseError
+from autograder.platforms.nbgrader_course import STUDENT_ID_PATTERN, SUBMITTED_STEP, CourseError
 
 TIMESTAMP_NAME = "timestamp.txt"
 MAX_MEMBER_BYTES = 64 * 1024 * 1024

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class ReleaseError(ValueError):
     """A release that cannot be built or written."""
@@ -17,3 +19,7 @@ class LeakError(ReleaseError):
 
 class ReleaseExistsError(ReleaseError):
     """The release folder exists and is not empty, and overwriting was not asked for."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(f"{folder} exists and is not empty; pass overwrite=True to replace it")
+        self.folder = folder

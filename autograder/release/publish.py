@@ -207,10 +207,9 @@ def release_assignment(assignment: Assignment, out_dir: Path, *, overwrite: bool
     out_dir = Path(out_dir)
     folder = out_dir / assignment.id
     if folder.exists() and not _is_empty_dir(folder) and not overwrite:
-        raise ReleaseExistsError(f"{folder} exists and is not empty; pass overwrite=True "
-                                 "(--overwrite) to replace it")
+        raise ReleaseExistsError(folder)
     if folder.exists() and not folder.is_dir():
-        raise ReleaseExistsError(f"{folder} exists and is not a folder")
+        raise ReleaseError(f"{folder} exists and is not a folder")
     files = release_files(assignment, install=install)
     leaks = find_leaks(assignment, files)
     if leaks:

@@ -32,7 +32,7 @@ from nbformat import NotebookNode
 from traitlets.config import Config
 
 from autograder.assignment import Assignment, available_assignments, get_assignment
-from autograder.nbgrader_course import (
+from autograder.platforms.nbgrader_course import (
     CONFIG_NAME,
     GRADEBOOK_NAME,
     GRADES_CSV_NAME,

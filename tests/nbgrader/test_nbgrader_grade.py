@@ -35,7 +35,7 @@ from nbformat import NotebookNode
 from autograder.assignment import Assignment, get_assignment
 from autograder.grading.grade import grade_submission
 from autograder.grading.results import results_json
-from autograder.nbgrader_course import (
+from autograder.platforms.nbgrader_course import (
     CONFIG_NAME,
     GRADES_CSV_NAME,
     nbgrader_available,

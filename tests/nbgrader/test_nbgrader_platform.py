@@ -23,8 +23,8 @@ from click.testing import CliRunner
 
 from autograder.assignment import Assignment, available_assignments, get_assignment
 from autograder.cli import main as cli
-from autograder.nbgrader_course import CourseError, nbgrader_available
 from autograder.platforms.kernel import AUTOGRADE, EXECUTION_ENV, ChecksFailed, check_skill
+from autograder.platforms.nbgrader_course import CourseError, nbgrader_available
 from autograder.platforms.nbgrader_place import collect, place
 from autograder.platforms.nbgrader_source import (
     CHECK_IMPORT,
@@ -328,7 +328,7 @@ def test_grade_creates_the_assignment_and_leaves_kit_failures_to_people(tmp_path
     submission the kit cannot grade gets no automatic score: its cells wait for a manual grade."""
     from nbgrader.api import Gradebook
 
-    from autograder.nbgrader_course import read_grades, run_nbgrader, write_course
+    from autograder.platforms.nbgrader_course import read_grades, run_nbgrader, write_course
     from autograder.platforms.nbgrader_grade import grade_course
     from autograder.platforms.nbgrader_source import course_notebook as build
     from tests.grading.builders import TINY_POINTS, TINY_SUITE, tiny_assignment

@@ -28,7 +28,7 @@ import pytest
 
 from autograder.assignment import COURSE_ENV, get_assignment
 from autograder.grading.grade import grade_submission
-from autograder.nbgrader_course import GRADES_CSV_NAME, read_grades, recorded_kit_course, source_notebook_path
+from autograder.platforms.nbgrader_course import GRADES_CSV_NAME, read_grades, recorded_kit_course, source_notebook_path
 from tests.nbgrader.test_nbgrader_course import _isolated_env
 from tests.nbgrader.test_nbgrader_grade import WRONG_DERIVATIVE, Course, _cell, _variant, needs_nbgrader
 

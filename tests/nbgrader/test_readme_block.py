@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from autograder.assignment import COURSE_ENV, get_assignment
-from autograder.nbgrader_course import nbgrader_available, nbgrader_environment, read_grades
+from autograder.platforms.nbgrader_course import nbgrader_available, nbgrader_environment, read_grades
 from tests.nbgrader.test_nbgrader_course import _isolated_env
 
 README = Path(__file__).resolve().parents[2] / "README.md"

@@ -19,7 +19,7 @@ import pytest
 from autograder.assignment import Assignment
 from autograder.grading.batch import grade_batch, local_executor
 from autograder.grading.results import GradeResult, to_gradescope
-from autograder.nbgrader_course import nbgrader_available
+from autograder.platforms.nbgrader_course import nbgrader_available
 from tests.grading.builders import GOOD, submission_file, tiny_assignment
 
 distributed = pytest.importorskip("distributed", reason="dask is not installed: pip install -e '.[test]'")
@@ -162,8 +162,8 @@ def test_nbgrader_grade_on_the_cluster(course: tuple[Assignment, list[Path]], cl
     nbgrader writes them into the gradebook."""
     import nbformat
 
-    from autograder.nbgrader_course import write_course
     from autograder.platforms.dask_executor import dask_executor
+    from autograder.platforms.nbgrader_course import write_course
     from autograder.platforms.nbgrader_grade import grade_course
     from autograder.platforms.nbgrader_place import place
     from autograder.platforms.nbgrader_source import course_notebook

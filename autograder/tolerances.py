@@ -29,6 +29,14 @@ All comparisons are done on float64 arrays.
   |got - exact| <= ``REFERENCE_UNDERFLOW`` is asked, because the evaluators
   clamp exp's argument at -700 so that no subnormal is ever produced
   (exp(-700) ~ 1e-304, times at most |x| <= 1000).
+* ``HAND``: a number a student worked out by hand or with a calculator (the
+  worked-number questions of ``autograder.questions``) against the reference's
+  30-digit value. Four significant digits carried through the lecture's two-path
+  sum keep ~1e-3 relatively (each path is a product of four rounded factors), so
+  ``rtol = 5e-3`` accepts them; purely relative, because the point of a vanishing
+  product (~1e-7) is its size. A variant's numbers are drawn so that no two
+  answers of the same question fall this close (``autograder.questions.variant``
+  rejects draws whose paths nearly cancel).
 """
 
 from __future__ import annotations
@@ -65,6 +73,7 @@ GRADCHECK_EPS = 1e-6
 KINK_MARGIN = 1e-3
 REFERENCE = Tolerance(rtol=1e-13, atol=0.0)
 REFERENCE_UNDERFLOW = 1e-300
+HAND = Tolerance(rtol=5e-3, atol=0.0)
 POINTS = 1e-9
 """Points compared for a catalog's expected cost range: sums of shares of the manifest's points carry
 rounding of that size, which must not push a cost just past a bound the instructor wrote."""

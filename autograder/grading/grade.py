@@ -21,6 +21,7 @@ from autograder.grading.budget import time_budget_s
 from autograder.grading.credit import CreditError, price
 from autograder.grading.diagnose import CaseDiagnosis, Diagnoser
 from autograder.grading.forked import run_in_fork
+from autograder.grading.needs_look import graded_reasons
 from autograder.grading.outcomes import SuiteRun
 from autograder.grading.results import GRADER_ERROR, ErrorKind, GradeResult
 from autograder.grading.run import run_suite
@@ -242,7 +243,8 @@ def _grade_path(assignment: Assignment, path: Path, suite: Path | None) -> Grade
         return _failed_result(assignment, student_id_of(Path(path)), started, error=GRADER_ERROR,
                               kind="grader", detail=f"reading {Path(path).name}: {type(err).__name__}: {err}")
     try:
-        return _grade_loaded(assignment, submission, suite=suite, started=started, sandbox=None)
+        result = _grade_loaded(assignment, submission, suite=suite, started=started, sandbox=None)
+        return dataclasses.replace(result, needs_look=graded_reasons(assignment, submission, result))
     except Exception as err:  # fail closed: a kit failure is a 0 with a reason, never a crash
         return _failed_result(assignment, submission.student_id, started, error=GRADER_ERROR,
                               kind="grader", detail=f"{type(err).__name__}: {err}")

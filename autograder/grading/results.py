@@ -72,6 +72,8 @@ class GradeResult:
     """For the instructor: what went wrong inside the kit (never shown in feedback)."""
     submission_sha256: str = ""
     """The submission's content hash when it was graded (``autograder.fingerprint``); "" if unknown."""
+    needs_look: tuple[str, ...] = field(default=())
+    """Why an instructor should look at it, as grading found (``autograder.grading.needs_look``)."""
 
     @property
     def score(self) -> float:
@@ -262,6 +264,7 @@ def to_gradescope(result: GradeResult, detail: str = "full") -> dict[str, Any]:
             "student_output": result.student_output,
             "grader_detail": result.detail,
             "submission_sha256": result.submission_sha256,
+            "needs_look": list(result.needs_look),
         },
     }
 
@@ -293,4 +296,5 @@ def from_gradescope(document: dict[str, Any]) -> GradeResult:
                        error=extra["error"], error_kind=extra["error_kind"],
                        warnings=tuple(extra["warnings"]), student_output=extra["student_output"],
                        detail=extra.get("grader_detail", ""),
-                       submission_sha256=str(extra.get("submission_sha256", "")))
+                       submission_sha256=str(extra.get("submission_sha256", "")),
+                       needs_look=tuple(str(reason) for reason in extra.get("needs_look", [])))

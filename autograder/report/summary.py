@@ -13,7 +13,8 @@ cannot disagree:
 * ``misconceptions``: how many submissions each known misconception was
   diagnosed in; ``failed_checks``: how many submissions failed each check;
 * ``troubles``: submissions that timed out, crashed the worker, could not be
-  loaded, or that the kit failed to grade;
+  loaded, or that the kit failed to grade; ``needs_look``: every submission to look at
+  with its reasons (also untouched stubs, what the sandbox refused, full marks with notes);
 * ``timing``: the slowest submissions; ``sandbox``: which sandbox graded them;
 * ``students``: one row per student, as in ``grades.csv``; ``gradebook``:
   whether ``grades.csv`` agrees with the results.
@@ -236,6 +237,15 @@ def _troubles(results: Sequence[GradeResult]) -> dict[str, list[dict[str, Any]]]
     return found
 
 
+def _needs_look(results: Sequence[GradeResult]) -> list[dict[str, Any]]:
+    """Every submission an instructor should look at, with its reasons (``grading.needs_look``)."""
+    from autograder.grading.needs_look import reasons
+
+    rows = [{"student": r.student_id, "score": _num(r.score), "status": status_of(r), "reasons": list(found)}
+            for r in results if (found := reasons(r))]
+    return rows
+
+
 def _timing(results: Sequence[GradeResult], info: AssignmentInfo) -> dict[str, Any]:
     timed = [r for r in results if status_of(r) != "grader-error"]
     slowest = sorted(timed, key=lambda r: (-r.execution_time, r.student_id))[:SLOWEST_SHOWN]
@@ -293,6 +303,7 @@ def summarize(results: Sequence[GradeResult], info: AssignmentInfo, *, gradebook
         "misconceptions": _misconceptions(ran, info) if ran else [],
         "failed_checks": _failed_checks(ran) if ran else [],
         "troubles": _troubles(results),
+        "needs_look": _needs_look(results),
         "timing": _timing(results, info),
         "sandbox": dict(sandboxes.most_common()),
         "students": [_student_row(r) for r in results],

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import sysconfig
 from pathlib import Path
+from typing import Literal
 
 from autograder.sandbox.host import (
     HERE,
@@ -70,10 +71,29 @@ def is_within(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip("/") + "/")
 
 
-def bwrap_argv(host: HostPaths, binds: list[tuple[str, str]], limits: SandboxLimits) -> list[str]:
+ScratchMode = Literal["confined", "plain"]
+_scratch_mode: ScratchMode = "confined"
+"""How bwrap workers get their /tmp: "confined", each sets up its own with an inode limit
+(``scratch.py``, which needs nested user namespaces); "plain", bwrap's tmpfs with a size only.
+Presumed "confined" until the self-test finds that nested namespaces are forbidden here."""
+
+
+def scratch_mode() -> ScratchMode:
+    return _scratch_mode
+
+
+def scratch_config(limits: SandboxLimits) -> dict[str, int] | None:
+    """What a bwrap worker's config carries under "scratch": its /tmp limits, or None (plain mode)."""
+    return limits.scratch() if _scratch_mode == "confined" else None
+
+
+def bwrap_argv(host: HostPaths, binds: list[tuple[str, str]], limits: SandboxLimits,
+               mode: ScratchMode | None = None) -> list[str]:
     """The bwrap command up to (not including) the program to run.
 
-    ``binds`` are extra (host path, sandbox path) read-only binds.
+    ``binds`` are extra (host path, sandbox path) read-only binds. In the "confined" mode (default:
+    ``scratch_mode()``) the program must call ``scratch.confine_scratch`` first: it mounts /tmp
+    with an inode limit and makes /proc read-only itself, which needs /proc writable until then.
     """
     args = ["bwrap", "--unshare-all", "--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY),
             "--die-with-parent", "--new-session", "--hostname", "sandbox", "--clearenv"]
@@ -92,26 +112,44 @@ def bwrap_argv(host: HostPaths, binds: list[tuple[str, str]], limits: SandboxLim
         args += ["--ro-bind", source, target]
     # /proc read-only too: when the grader is root, the sandbox's uid is root outside it, and the
     # kernel lets root write host-wide settings under /proc/sys whatever the capabilities.
+    proc = [] if (mode or _scratch_mode) == "confined" else ["--remount-ro", "/proc"]
     args += ["--size", str(limits.scratch_bytes), "--tmpfs", WORK_DIR,
-             "--remount-ro", "/dev", "--remount-ro", "/proc", "--remount-ro", "/", "--chdir", WORK_DIR]
+             "--remount-ro", "/dev", *proc, "--remount-ro", "/", "--chdir", WORK_DIR]
     return args
 
 
-@functools.lru_cache(maxsize=1)
-def bwrap_self_test() -> str | None:
-    """None if bwrap can run the base interpreter with numpy here, else why not (cached)."""
-    if shutil.which("bwrap") is None:
-        return "bwrap is not on PATH"
+def _probe(mode: ScratchMode) -> str | None:
+    """None if bwrap can run the base interpreter with numpy here in ``mode``, else why not."""
     try:
         host = host_paths()
-        probe = f"import sys; sys.path.insert(0, {SITE_DIR!r}); import numpy"
-        argv = bwrap_argv(host, [], SandboxLimits()) + [host.interpreter, "-I", "-S", "-c", probe]
+        limits = SandboxLimits()
+        confine = (f"import scratch; scratch.confine_scratch({limits.scratch_bytes}, {limits.scratch_inodes}); "
+                   if mode == "confined" else "")
+        probe = f"import sys; sys.path[:0] = [{SANDBOX_DIR!r}, {SITE_DIR!r}]; {confine}import numpy"
+        binds = [(str(HERE / "scratch.py"), f"{SANDBOX_DIR}/scratch.py")]
+        argv = bwrap_argv(host, binds, limits, mode) + [host.interpreter, "-I", "-S", "-c", probe]
         done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=20)
     except (OSError, subprocess.SubprocessError, SandboxUnavailable) as err:
         return f"bwrap self-test failed: {err}"
     if done.returncode != 0:
         return f"bwrap self-test exited {done.returncode}: {done.stderr.decode(errors='replace')[:300]}"
     return None
+
+
+@functools.lru_cache(maxsize=1)
+def bwrap_self_test() -> str | None:
+    """None if bwrap can run the base interpreter with numpy here, else why not (cached). Decides
+    ``scratch_mode()`` too: "plain" when only the confined /tmp fails (nested namespaces denied)."""
+    global _scratch_mode
+    if shutil.which("bwrap") is None:
+        return "bwrap is not on PATH"
+    if _probe("confined") is None:
+        _scratch_mode = "confined"
+        return None
+    problem = _probe("plain")
+    if problem is None:
+        _scratch_mode = "plain"
+    return problem
 
 
 _bwrap_started = False
@@ -172,7 +210,7 @@ def prepare_bwrap(host: HostPaths, scratch: Path, program: bytes, config: dict[s
     private.write_bytes(program)
     binds = [(str(HERE / name), f"{SANDBOX_DIR}/{name}") for name in SANDBOX_MODULES]
     binds.append((str(private), f"{SANDBOX_DIR}/{PROGRAM_FILE}"))
-    config.update(submission=f"{SANDBOX_DIR}/{PROGRAM_FILE}", site=SITE_DIR)
+    config.update(submission=f"{SANDBOX_DIR}/{PROGRAM_FILE}", site=SITE_DIR, scratch=scratch_config(limits))
     argv = bwrap_argv(host, binds, limits) + interpreter_argv(
         host.interpreter, f"{SANDBOX_DIR}/worker.py", config)
     # bwrap itself needs only PATH; it clears the environment of the worker.

@@ -192,6 +192,7 @@ def main(argv: list[str]) -> None:
 
     import worker
 
+    worker.confine_scratch(config)
     worker.prepare_imports(config)
     import numpy.random  # noqa: F401  (each child reseeds it; imported here, not in every child)
 

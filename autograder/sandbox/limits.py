@@ -29,6 +29,10 @@ class SandboxLimits:
     OpenBLAS need about 250 MiB of it); ``cpu_seconds`` is the CPU time a
     single worker process may burn before SIGXCPU; ``output_bytes`` is how much
     of stdout and of stderr is kept; ``max_frame_bytes`` bounds one message.
+
+    ``scratch_bytes`` and ``scratch_inodes`` bound the worker's /tmp (a tmpfs): its size, and how
+    many files and folders it may hold, which also bounds the time a warm sandbox takes to empty
+    it between submissions. bubblewrap alone cannot limit inodes: see ``scratch.py``.
     """
 
     call_timeout_s: float = CALL_TIMEOUT_S
@@ -40,8 +44,13 @@ class SandboxLimits:
     max_frame_bytes: int = 64 * 1024 * 1024
     file_bytes: int = 8 * 1024 * 1024
     scratch_bytes: int = 32 * 1024 * 1024
+    scratch_inodes: int = 4096
     open_files: int = 256
     processes: int = 256
+
+    def scratch(self) -> dict[str, int]:
+        """The /tmp a bubblewrap worker sets up for itself (``scratch.confine_scratch``), as plain data."""
+        return {"bytes": self.scratch_bytes, "inodes": self.scratch_inodes}
 
     def process_limits(self) -> dict[str, int]:
         """What ``worker.apply_process_limits`` sets in a worker process, as plain data (a warm

@@ -35,7 +35,7 @@ import time
 from typing import IO, Any
 
 from autograder.sandbox import wire
-from autograder.sandbox.bwrap import bwrap_argv, confirm_bwrap
+from autograder.sandbox.bwrap import bwrap_argv, confirm_bwrap, scratch_config
 from autograder.sandbox.capture import OutputCapture
 from autograder.sandbox.host import (
     HERE,
@@ -137,13 +137,13 @@ class ForkedWorker:
 class WarmSandbox:
     """The grader's end of one fork server (``forkserver``) running in a bubblewrap sandbox."""
 
-    def __init__(self, popen: subprocess.Popen[bytes], control: socket.socket, scratch_bytes: int,
+    def __init__(self, popen: subprocess.Popen[bytes], control: socket.socket, scratch: dict[str, int],
                  log: IO[bytes]) -> None:
         self._popen = popen
         self._pidfd = os.pidfd_open(popen.pid)
         self._control = control
         self._owner = os.getpid()
-        self.scratch_bytes = scratch_bytes
+        self.scratch = scratch
         self._log = log
         self._latest: ForkedWorker | None = None
 
@@ -154,7 +154,7 @@ class WarmSandbox:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         log = tempfile.TemporaryFile(prefix="autograder-forkserver-")  # what the server prints; no name left behind
         binds = [(str(HERE / name), f"{SANDBOX_DIR}/{name}") for name in WARM_SANDBOX_MODULES]
-        config = {"site": SITE_DIR, "control_fd": theirs.fileno()}
+        config = {"site": SITE_DIR, "control_fd": theirs.fileno(), "scratch": scratch_config(limits)}
         argv = bwrap_argv(host, binds, limits) + interpreter_argv(
             host.interpreter, f"{SANDBOX_DIR}/forkserver.py", config)
         try:
@@ -167,7 +167,7 @@ class WarmSandbox:
             raise SandboxUnavailable(f"cannot start the warm sandbox: {err}") from err
         finally:
             theirs.close()
-        sandbox = cls(popen, ours, limits.scratch_bytes, log)
+        sandbox = cls(popen, ours, limits.scratch(), log)
         try:
             hello, _ = sandbox._receive(None, time.monotonic() + limits.startup_timeout_s)
         except SandboxUnavailable:
@@ -299,7 +299,7 @@ def start_warm_sandbox(limits: SandboxLimits) -> None:
     Raises SandboxUnavailable if it cannot start (and, after ``MAX_FAILED_STARTS`` such failures,
     at once)."""
     global _current, _failed_starts
-    if _current is not None and _current.alive() and _current.scratch_bytes == limits.scratch_bytes:
+    if _current is not None and _current.alive() and _current.scratch == limits.scratch():
         return
     stop_warm_sandbox()
     if _failed_starts >= MAX_FAILED_STARTS:
@@ -313,7 +313,7 @@ def start_warm_sandbox(limits: SandboxLimits) -> None:
 
 def warm_sandbox_for(limits: SandboxLimits) -> WarmSandbox | None:
     """This process's warm sandbox, when it has a live one that suits ``limits`` and is free."""
-    if (_current is not None and _current.scratch_bytes == limits.scratch_bytes and _current.alive()
+    if (_current is not None and _current.scratch == limits.scratch() and _current.alive()
             and not _current.busy()):
         return _current
     return None

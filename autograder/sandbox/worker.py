@@ -485,9 +485,20 @@ def _close_fds_except(keep: set[int]) -> None:
                 pass  # the listing's own fd, already gone
 
 
+def confine_scratch(config: Config) -> None:
+    """A bubblewrap sandbox's /tmp with an inode limit, when the grader asks for one (``scratch``)."""
+    limits = config.get("scratch")
+    if limits is not None:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import scratch
+
+        scratch.confine_scratch(int(limits["bytes"]), int(limits["inodes"]))
+
+
 def main(argv: list[str]) -> None:
     """Entry point of a worker started on its own: set up, then ``run_submission``."""
     config = json.loads(argv[1])
+    confine_scratch(config)
     prepare_imports(config)
     run_submission(config, lambda: _read_file(config["submission"]))
 

@@ -28,7 +28,7 @@ class _LazyGroup(click.Group):
     """
 
     lazy_commands = {"reference": "autograder.cli_reference", "nbgrader": "autograder.platforms.cli",
-                     "gradescope": "autograder.platforms.cli"}
+                     "gradescope": "autograder.platforms.cli", "questions": "autograder.questions.cli"}
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         """click's ``main``, with click's own errors (a missing option, a bad value, an unknown command)
@@ -97,9 +97,12 @@ def main(course: Path | None) -> None:
 @click.option("--isolation", type=click.Choice(["sandbox", "none"]), default="sandbox", show_default=True,
               help="none: run the submissions without a sandbox, as you, with nothing confined (only for "
                    "files you trust, where no sandbox can run)")
+@click.option("--similarity", is_flag=True,
+              help="also compare the submissions with each other for copied code: OUT/similarity.html, and the "
+                   "pairs under \"needs a look\" in the report (see: autograder similarity --help)")
 @click.argument("submissions", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 def grade(assignment_id: str, out_dir: Path, jobs: int, resume: bool, executor: str | None,
-          scheduler: str | None, isolation: str, submissions: tuple[Path, ...]) -> None:
+          scheduler: str | None, isolation: str, similarity: bool, submissions: tuple[Path, ...]) -> None:
     """Grade SUBMISSIONS (.py, .ipynb, folders or .zip) in the sandbox; a folder of students (one
     sub-folder or file each, or a Canvas, Moodle or Blackboard download) grades each of them."""
     from autograder.cli_common import make_executor
@@ -118,7 +121,39 @@ def grade(assignment_id: str, out_dir: Path, jobs: int, resume: bool, executor: 
         click.echo(terminal_plain(f"reading {note}", one_line=True), err=True)
     report = grade_with_progress(assignment, todo, out_dir, jobs=jobs, resume=resume,
                                  executor=make_executor(executor, scheduler, jobs))
+    if similarity:
+        from autograder.integrity.view import similarity_with_report
+
+        similarity_with_report(assignment, todo, out_dir)
     sys.exit(0 if report.all_graded else 1)
+
+
+@main.command()
+@assignment_option()
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
+              help="folder to write similarity.html and similarity.json into; when it holds the graded batch "
+                   "(grade --out), its report lists the pairs too")
+@click.option("--threshold", type=click.FloatRange(0.0, 1.0), default=None, metavar="X",
+              help="list pairs whose score (the larger share of matched code) is at least X "
+                   "[default: 0.8, see autograder.integrity.settings]")
+@click.option("--against", "against", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              metavar="ARCHIVE", help="also compare with the submissions kept in ARCHIVE (earlier terms, known "
+                                      "public solutions): each .py, .ipynb, .zip or module folder in it")
+@click.argument("submissions", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+def similarity(assignment_id: str, out_dir: Path, threshold: float | None, against: Path | None,
+               submissions: tuple[Path, ...]) -> None:
+    """Compare SUBMISSIONS (.py, .ipynb, folders, .zip, or a folder of students) for copied code,
+    beyond the released stub and public tests; nothing is run."""
+    from autograder.integrity.view import similarity_with_report
+    from autograder.lms.download_layout import LayoutError, submissions_to_grade
+    from autograder.views import fail
+
+    assignment = load_assignment(assignment_id)
+    try:
+        todo, _ = submissions_to_grade(list(submissions), assignment.module)
+    except LayoutError as err:
+        fail(str(err))
+    similarity_with_report(assignment, todo, out_dir, threshold=threshold, against=against)
 
 
 @main.command()
@@ -209,11 +244,23 @@ def check(assignment_id: str | None, isolation: str, file: Path) -> None:
 @click.option("--install", "install", default=None, metavar="SPEC",
               help="what the release's README.md tells students to pip install: a requirement, or the "
                    "wheel or sdist you hand out (default: the kit's own wheel, written into OUT/ID/wheels/)")
-def release(assignment_id: str, out_dir: Path, overwrite: bool, install: str | None) -> None:
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="CSV of student ids: also write each one's question sheet (questions.toml) to OUT/ID-sheets/")
+@click.option("--student", "student_ids", multiple=True, metavar="ID",
+              help="also write this student's question sheet (repeatable)")
+def release(assignment_id: str, out_dir: Path, overwrite: bool, install: str | None, roster: Path | None,
+            student_ids: tuple[str, ...]) -> None:
     """Build the student release: stub .py, notebook, public tests, README.md and assignment.toml."""
+    from autograder.questions.cli import preflight_sheets, release_student_sheets, students_of
     from autograder.views import release_with_report
 
-    release_with_report(load_assignment(assignment_id), out_dir, overwrite=overwrite, install=install)
+    assignment = load_assignment(assignment_id)
+    students = students_of(roster, student_ids)
+    if students:
+        preflight_sheets(assignment)
+    release_with_report(assignment, out_dir, overwrite=overwrite, install=install)
+    if students:
+        release_student_sheets(assignment, out_dir, students)
 
 
 @main.command()
@@ -228,9 +275,11 @@ def validate(assignment_id: str, quick: bool, as_json: bool, record_timing: bool
     diagnosed, every wheat scores 100%, every submission that does nothing stays under the floor."""
     from autograder.views import validate_with_report
 
-    ok = validate_with_report(load_assignment(assignment_id), trials=not quick, as_json=as_json,
-                              record_timing=record_timing)
-    sys.exit(0 if ok else 1)
+    assignment = load_assignment(assignment_id)
+    ok = validate_with_report(assignment, trials=not quick, as_json=as_json, record_timing=record_timing)
+    from autograder.questions.cli import validate_sheet
+
+    sys.exit(0 if validate_sheet(assignment, as_json=as_json) and ok else 1)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,108 @@
+"""``autograder questions grade`` and the question parts of ``release`` and ``validate``.
+
+Thin: each helper calls one function of ``autograder.questions.api`` and prints
+what it returns; a missing secret, a bad ``questions.toml`` or roster is one
+``error:`` line and exit status 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from autograder.assignment import Assignment
+
+
+def _fail(message: str) -> None:
+    from autograder.views import fail
+
+    fail(message)
+
+
+def students_of(roster: Path | None, student_ids: Sequence[str]) -> list[str]:
+    """The students named by ``--roster`` and ``--student``, in order, each once."""
+    from autograder.questions.api import read_roster
+    from autograder.questions.config import QuestionsError
+
+    try:
+        listed = read_roster(roster) if roster is not None else []
+    except QuestionsError as err:
+        _fail(str(err))
+    return list(dict.fromkeys([*listed, *student_ids]))
+
+
+def preflight_sheets(assignment: Assignment) -> None:
+    """Fail before anything is written when the sheets could not be: no ``questions.toml``, no secret."""
+    from autograder.questions.api import course_secret, load_config
+    from autograder.questions.config import QuestionsError
+    from autograder.questions.variant import VariantError
+
+    try:
+        course_secret(load_config(assignment))
+    except (QuestionsError, VariantError) as err:
+        _fail(str(err))
+
+
+def release_student_sheets(assignment: Assignment, out_dir: Path, students: Sequence[str]) -> None:
+    """Write each student's sheet and say where."""
+    from autograder.questions.api import release_sheets
+    from autograder.questions.config import QuestionsError
+    from autograder.questions.variant import VariantError
+
+    try:
+        root = release_sheets(assignment, out_dir, students)
+    except (QuestionsError, VariantError) as err:
+        _fail(str(err))
+    click.echo(f"wrote {len(students)} question sheet(s) to {root}/<student>/ (questions.md, answers.toml)")
+
+
+def validate_sheet(assignment: Assignment, *, as_json: bool = False) -> bool:
+    """``validate_questions`` of an assignment with a ``questions.toml``; True when there is none.
+    Printed on stderr under ``--json``, so stdout stays one JSON document."""
+    from autograder.questions.api import validate_questions
+    from autograder.questions.config import questions_path
+
+    if not questions_path(assignment.root).is_file():
+        return True
+    check = validate_questions(assignment)
+    out = sys.stderr if as_json else sys.stdout
+    print(f"questions: {check.questions} questions over {check.variants} sample variants; another variant's "
+          f"worked numbers score at most {check.copy_share_max:.0%} of that part", file=out)
+    for problem in check.problems:
+        print(f"questions: {problem}", file=out)
+    return not check.problems
+
+
+@click.group()
+def questions() -> None:
+    """Question sheets (an assignment's questions.toml): grade each student's answers.toml."""
+
+
+@questions.command("grade")
+@click.option("--assignment", "assignment_id", required=True, metavar="ID",
+              help="assignment id: a folder of the course holding questions.toml")
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
+              help="folder to write OUT/<student>/questions.json, questions.md and OUT/questions.csv into")
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="CSV of student ids: flags a sheet that holds another rostered student's worked numbers")
+@click.argument("submissions", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+def grade(assignment_id: str, out_dir: Path, roster: Path | None, submissions: tuple[Path, ...]) -> None:
+    """Grade SUBMISSIONS: a student's folder holding answers.toml, or a <student>.toml file, each
+    against the student's own variant (the course secret from the variable questions.toml names)."""
+    from autograder.cli_common import load_assignment
+    from autograder.questions.api import grade_sheets
+    from autograder.questions.config import QuestionsError
+    from autograder.questions.variant import VariantError
+
+    assignment = load_assignment(assignment_id)
+    try:
+        results = grade_sheets(assignment, out_dir, submissions, students_of(roster, ()))
+    except (QuestionsError, VariantError) as err:
+        _fail(str(err))
+    for r in results:
+        note = f" (needs a look: worked numbers of {r.copied_from}'s variant)" if r.copied_from else ""
+        note += f" ({r.problem})" if r.problem else ""
+        click.echo(f"{r.student_id}: {r.score:.4g} / {sum(m.points for m in r.marks):g}{note}")

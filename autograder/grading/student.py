@@ -25,6 +25,8 @@ from autograder.sandbox import (
     StudentProxy,
     StudentRaised,
 )
+from autograder.sandbox.isolation import OWN_MACHINE_NOTE, sandbox_missing
+from autograder.sandbox.launcher import WorkerKind
 from autograder.sandbox.proxy import FunctionsByName
 from autograder.sandbox.session import Substitutes
 from autograder.sandbox.wire import CallOptions
@@ -163,10 +165,11 @@ class GradingSession:
         return _render_output(self.session.captured_output())
 
 
-def sandbox_session(submission: Submission, limits: Limits) -> SandboxSession:
+def sandbox_session(submission: Submission, limits: Limits, kind: WorkerKind | None = None) -> SandboxSession:
     """The (not yet started) sandbox session of ``submission``: call ``spawn()`` on it to start its
-    worker early, and hand it to ``open_session``."""
-    return SandboxSession(submission.program(), filename=submission.filename, limits=sandbox_limits(limits))
+    worker early, and hand it to ``open_session``. ``kind`` "none": the own-machine worker, no sandbox."""
+    return SandboxSession(submission.program(), filename=submission.filename, limits=sandbox_limits(limits),
+                          kind=kind)
 
 
 @contextmanager
@@ -198,11 +201,16 @@ class SubmissionWarning(UserWarning):
 
 @contextmanager
 def sandboxed_student(path: Path) -> Iterator[DeadlineProxy]:
-    """The proxy for the submission at ``path`` with default limits (direct pytest runs).
+    """The proxy for the submission at ``path`` with default limits (direct pytest runs), in the
+    sandbox, or where none can run (``sandbox_missing``) in the own-machine worker, as ``check`` does.
 
     What was skipped or failed while loading it becomes a ``SubmissionWarning`` each."""
     submission = load_submission(path)
-    with open_session(submission, Limits()) as grading:
+    missing = sandbox_missing()
+    if missing:  # a student's own machine: what check does there (autograder.sandbox.own_machine)
+        warnings.warn(f"{OWN_MACHINE_NOTE}: {missing}", SubmissionWarning, stacklevel=1)
+    session = sandbox_session(submission, Limits(), "none" if missing else None)
+    with open_session(submission, Limits(), session=session) as grading:
         if grading.load_error:
             raise RuntimeError(grading.load_error)
         for text in (*submission.warnings, *grading.load_warnings):

@@ -67,9 +67,10 @@ def _keep_sandbox_warm(assignment: Assignment) -> None:
     from autograder.grading.student import sandbox_limits
     from autograder.sandbox import SandboxUnavailable
     from autograder.sandbox.bwrap import presumed_kind
+    from autograder.sandbox.isolation import own_machine_requested
     from autograder.sandbox.warm_sandbox import start_warm_sandbox
 
-    if presumed_kind() == "bwrap":
+    if presumed_kind() == "bwrap" and not own_machine_requested():
         try:
             start_warm_sandbox(sandbox_limits(assignment.limits))
         except SandboxUnavailable:

@@ -11,6 +11,7 @@ from typing import Any
 from autograder import __version__
 from autograder.files import write_atomically
 from autograder.grading.batch import GRADEBOOK
+from autograder.integrity.run import read_similarity
 from autograder.report import figures
 from autograder.report.render import render
 from autograder.report.summary import assignment_info, read_batch, summarize
@@ -63,6 +64,9 @@ def write_report(folder: Path, *, assignment_id: str | None = None, assignment: 
     gradebook = gradebook_path.read_text(encoding="utf-8") if gradebook_path.is_file() else None
     summary = summarize(results, assignment_info(chosen, assignment), gradebook=gradebook,
                         unreadable=batch.unreadable)
+    similarity = read_similarity(folder)
+    if similarity is not None and similarity.get("assignment") == chosen:
+        summary["similarity"] = similarity
     write_atomically(folder / SUMMARY, json.dumps(summary, indent=2, allow_nan=False) + "\n")
     write_atomically(folder / REPORT, render_report(summary))
     return WrittenReport(folder / REPORT, folder / SUMMARY, summary)

@@ -1,12 +1,12 @@
-"""What a worker prints: drained from its pipes by threads, the first bytes kept."""
+"""What a worker prints: drained from its pipes (or, on the own machine, sockets) by threads, the first bytes kept."""
 
 from __future__ import annotations
 
-import fcntl
 import os
 import select
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO
 
@@ -46,6 +46,22 @@ class OutputCapture:
         thread.start()
         return thread
 
+    def drain_blocking(self, name: str, fd: int, read: Callable[[int], bytes]) -> threading.Thread:
+        """``drain`` for a channel that cannot be polled (a socket on Windows): ``read(n)`` blocks
+        until some bytes (or b"" at the end) arrive. ``fd`` is only what ``settle`` asks about."""
+        with self._lock:
+            self._pending.append(fd)
+        thread = threading.Thread(target=self._pump_blocking, args=(name, fd, read), daemon=True,
+                                  name=f"sandbox-{name}")
+        thread.start()
+        return thread
+
+    def _keep(self, name: str, chunk: bytes) -> None:
+        """Keep what fits of ``chunk`` under the limit; count the rest as dropped. Hold the lock."""
+        room = max(0, self._limit - len(self._kept[name]))
+        self._kept[name] += chunk[:room]
+        self._dropped[name] += max(0, len(chunk) - room)
+
     def _pump(self, name: str, stream: IO[bytes], fd: int) -> None:
         waiting = select.poll()
         waiting.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
@@ -57,9 +73,7 @@ class OutputCapture:
                 try:
                     chunk = os.read(fd, 65536)
                     with self._lock:
-                        room = max(0, self._limit - len(self._kept[name]))
-                        self._kept[name] += chunk[:room]
-                        self._dropped[name] += max(0, len(chunk) - room)
+                        self._keep(name, chunk)
                 finally:
                     with self._lock:
                         self._busy.discard(fd)
@@ -71,6 +85,17 @@ class OutputCapture:
             with self._lock:
                 self._pending.remove(fd)
             stream.close()
+
+    def _pump_blocking(self, name: str, fd: int, read: Callable[[int], bytes]) -> None:
+        try:
+            while chunk := read(65536):
+                with self._lock:
+                    self._keep(name, chunk)
+        except OSError:
+            pass
+        finally:
+            with self._lock:
+                self._pending.remove(fd)
 
     def settle(self, timeout: float = 0.5) -> None:
         """Wait (briefly) until the pipes hold no unread bytes and no read is being kept, so a
@@ -95,10 +120,15 @@ class OutputCapture:
 
 
 def _unread_bytes(fd: int) -> int:
-    """Bytes waiting in a pipe (FIONREAD); 0 once the fd is closed."""
+    """Bytes waiting in a pipe or socket (FIONREAD); 0 once the fd is closed, or where there is
+    no FIONREAD (Windows: ``settle`` then waits only for reads in progress)."""
     import array
-    import termios
 
+    try:
+        import fcntl
+        import termios
+    except ImportError:
+        return 0
     count = array.array("i", [0])
     try:
         fcntl.ioctl(fd, termios.FIONREAD, count)

@@ -3,7 +3,6 @@ and the command that starts it."""
 
 from __future__ import annotations
 
-import fcntl
 import functools
 import importlib.util
 import json
@@ -90,6 +89,8 @@ def worker_env(home: str) -> dict[str, str]:
 
 def sized_pipe(size: int = PIPE_BYTES) -> tuple[int, int]:
     """An O_CLOEXEC pipe, enlarged so big arrays need fewer wake-ups."""
+    import fcntl  # Linux only, as the sandbox is: the own machine's check path never imports it
+
     read_fd, write_fd = os.pipe()
     try:
         fcntl.fcntl(write_fd, fcntl.F_SETPIPE_SZ, size)

@@ -34,10 +34,10 @@ from autograder.sandbox import wire
 from autograder.sandbox.launcher import (
     CapturedOutput,
     OutputCapture,
-    SandboxKind,
     SandboxLimits,
     SandboxUnavailable,
     Worker,
+    WorkerKind,
     confirm_bwrap,
     describe_exit,
     sandbox_kind,
@@ -148,11 +148,12 @@ class SandboxSession:
     ``source`` is the submission's Python source (run as a module: the first
     exception fails the load), or a ``Program`` of cells (see ``program``);
     ``filename`` is the name its frames carry in tracebacks. ``kind`` forces a
-    sandbox kind (default: the best available, see ``sandbox_kind()``).
+    sandbox kind (default: the best available, see ``sandbox_kind()``), or ``"none"``: no
+    sandbox, the own-machine worker (``own_machine``), driven the same way.
     """
 
     def __init__(self, source: str | Program, *, filename: str = "submission.py",
-                 limits: SandboxLimits | None = None, kind: SandboxKind | None = None) -> None:
+                 limits: SandboxLimits | None = None, kind: WorkerKind | None = None) -> None:
         self.limits = limits or SandboxLimits()
         self._program = source if isinstance(source, Program) else Program.script(source)
         self._filename = Path(filename).name or "submission.py"
@@ -208,7 +209,7 @@ class SandboxSession:
         return self.start()
 
     @property
-    def kind(self) -> SandboxKind | None:
+    def kind(self) -> WorkerKind | None:
         """The sandbox kind of the current (or last) worker."""
         workers = [self._worker] if self._worker else self._retired[-1:]
         return workers[0].kind if workers else self._kind
@@ -226,7 +227,7 @@ class SandboxSession:
             return
         self._spawned = self._start(self._kind)
 
-    def _start(self, kind: SandboxKind | None) -> Worker:
+    def _start(self, kind: WorkerKind | None) -> Worker:
         """A new worker for the program (``kind`` None: the presumed one, see ``start_worker``)."""
         return start_worker(self._program, self._filename, self.limits, self._capture, kind)
 

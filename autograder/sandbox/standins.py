@@ -254,6 +254,11 @@ class _StandInFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         module.__path__ = []  # a package, so ``import matplotlib.pyplot`` finds the submodule here too
 
 
-def install() -> None:
-    """Answer imports of ``STAND_IN_PACKAGES`` with stand-ins (after the real finders)."""
-    sys.meta_path.append(_StandInFinder())
+def install(*, first: bool = False) -> None:
+    """Answer imports of ``STAND_IN_PACKAGES`` with stand-ins: after the real finders (the sandbox,
+    where none of them is installed), or ``first``, before them (the own-machine worker, whose
+    Python may have the real matplotlib: a window would open and wait, where the sandbox draws nothing)."""
+    if first:
+        sys.meta_path.insert(0, _StandInFinder())
+    else:
+        sys.meta_path.append(_StandInFinder())

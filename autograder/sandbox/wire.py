@@ -36,10 +36,13 @@ import math
 import os
 import re
 import select
+import socket
 import struct
+import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -55,6 +58,7 @@ _HEADER_LEN = struct.Struct(">I")
 _ARRAY_KINDS = frozenset("biuf")
 _NONFINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 _READ_CHUNK = 1 << 20
+_T = TypeVar("_T")
 
 
 class ProtocolError(Exception):
@@ -358,17 +362,63 @@ def unpack_frame(frame: bytes, max_bytes: int = MAX_FRAME_BYTES) -> Any:
 # Pipe I/O with deadlines
 
 
-def _wait(fd: int, events: int, deadline: float | None) -> None:
-    """Block until ``fd`` is ready for ``events``; ChannelTimeout at ``deadline``."""
+_SOCKETS_ONLY = sys.platform == "win32" or not hasattr(select, "poll")
+"""Windows has no ``select.poll`` and cannot ``select`` or ``os.read`` a pipe: there the channel is a
+socket (the own-machine worker's, ``own_machine``), waited on with ``select.select`` and read with
+``recv``. Everywhere else pipes and sockets alike are polled and read as file descriptors."""
+
+
+def _remaining(deadline: float | None) -> float | None:
+    """Seconds left before ``deadline`` (None: no deadline); ChannelTimeout once it has passed."""
+    if deadline is None:
+        return None
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise ChannelTimeout("deadline passed")
+    return remaining
+
+
+def _wait(fd: int, writing: bool, deadline: float | None) -> None:
+    """Block until ``fd`` is ready to be read (or written); ChannelTimeout at ``deadline``."""
+    if _SOCKETS_ONLY:
+        return _wait_select(fd, writing, deadline)
     poller = select.poll()
-    poller.register(fd, events)
+    poller.register(fd, select.POLLOUT if writing else select.POLLIN)
     while True:
-        remaining = None if deadline is None else deadline - time.monotonic()
-        if remaining is not None and remaining <= 0:
-            raise ChannelTimeout("deadline passed")
+        remaining = _remaining(deadline)
         timeout_ms = None if remaining is None else max(1, math.ceil(remaining * 1000))
         if poller.poll(timeout_ms):
             return
+
+
+def _wait_select(fd: int, writing: bool, deadline: float | None) -> None:
+    """``_wait`` for a socket, with ``select.select`` (the only readiness call Windows has)."""
+    while True:
+        remaining = _remaining(deadline)
+        ready = select.select([], [fd], [fd], remaining) if writing else select.select([fd], [], [fd], remaining)
+        if any(ready):
+            return
+
+
+def _with_socket(fd: int, use: Callable[[socket.socket], _T]) -> _T:
+    """``use`` applied to the socket whose handle is ``fd``, which stays open afterwards."""
+    sock = socket.socket(fileno=fd)
+    try:
+        return use(sock)
+    finally:
+        sock.detach()
+
+
+def _read_some(fd: int, count: int) -> bytes:
+    if _SOCKETS_ONLY:
+        return _with_socket(fd, lambda sock: sock.recv(count))
+    return os.read(fd, count)
+
+
+def _write_some(fd: int, data: memoryview) -> int:
+    if _SOCKETS_ONLY:
+        return _with_socket(fd, lambda sock: sock.send(data))
+    return os.write(fd, data)
 
 
 def read_exact(fd: int, count: int, deadline: float | None = None) -> bytes:
@@ -376,8 +426,13 @@ def read_exact(fd: int, count: int, deadline: float | None = None) -> bytes:
     chunks: list[bytes] = []
     remaining = count
     while remaining:
-        _wait(fd, select.POLLIN, deadline)
-        chunk = os.read(fd, min(remaining, _READ_CHUNK))
+        _wait(fd, False, deadline)
+        try:
+            chunk = _read_some(fd, min(remaining, _READ_CHUNK))
+        except BlockingIOError:
+            continue
+        except ConnectionResetError:
+            chunk = b""  # a socket whose other end died: the end of the channel
         if not chunk:
             raise ChannelClosed("the other side closed the pipe")
         chunks.append(chunk)
@@ -394,15 +449,17 @@ def read_frame(fd: int, *, max_bytes: int = MAX_FRAME_BYTES, deadline: float | N
 def write_all(fd: int, data: bytes, deadline: float | None = None) -> None:
     """Write all of ``data`` to ``fd`` (ideally non-blocking); ChannelTimeout at deadline.
 
-    BrokenPipeError propagates when the reader is gone.
+    BrokenPipeError propagates when the reader is gone (a socket's reset too).
     """
     view = memoryview(data)
     while view:
-        _wait(fd, select.POLLOUT, deadline)
+        _wait(fd, True, deadline)
         try:
-            written = os.write(fd, view)
+            written = _write_some(fd, view)
         except BlockingIOError:
             continue
+        except ConnectionResetError as err:
+            raise BrokenPipeError(str(err)) from None
         view = view[written:]
 
 

@@ -93,14 +93,24 @@ def prepare_imports(config: Config) -> None:
     try:
         import numpy  # noqa: F401  (loaded now so student code cannot pre-empt it)
         import pyseccomp  # noqa: F401
-        import standins
-        import statements  # noqa: F401
-        import wire  # noqa: F401
 
-        _hold_errors_raised()
+        import_worker_modules()
     finally:
         ctypes.util.find_library = original
+    import standins
+
     standins.install()
+
+
+def import_worker_modules() -> None:
+    """Import what serving a submission needs (numpy, ``standins``, ``statements``, ``wire``, as
+    top-level modules) and hold numpy's error state in watched calls, before any student code runs."""
+    import numpy  # noqa: F401
+    import standins  # noqa: F401
+    import statements  # noqa: F401
+    import wire  # noqa: F401
+
+    _hold_errors_raised()
 
 
 def _lower_process_limit(config: Config) -> None:
@@ -149,7 +159,7 @@ def _add_rule(rules: Any, action: Any, name: str, *conditions: Any) -> None:
         pass  # syscall unknown on this architecture
 
 
-def _redirect_output() -> None:
+def redirect_output() -> None:
     """Point sys.stdout/stderr at fds 1/2 (the capture pipes) and stdin at nothing."""
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
@@ -407,23 +417,30 @@ def _serve(module: object, config: Config, filenames: Container[str]) -> None:
         wire.write_all(response_fd, _pack_response(request["id"], response, config["max_frame_bytes"]))
 
 
-def run_submission(config: Config, program: Callable[[], bytes]) -> None:
+def run_submission(config: Config, program: Callable[[], bytes],
+                   confine: Callable[[Config], None] | None = None) -> None:
     """Confine this process, then report hello and load status and serve calls.
 
     ``program`` gives the submission's program file (``Program.to_json``); it is read after the
-    seccomp filter is in place and before the hello frame.
+    seccomp filter is in place and before the hello frame. ``confine`` replaces the sandbox's
+    confinement (``confine_in_sandbox``): the own-machine worker's caps and output (``own_machine``).
     """
     import wire
 
-    _lower_process_limit(config)
-    _install_seccomp()
-    _redirect_output()
+    (confine or confine_in_sandbox)(config)
     source = program()
     wire.write_all(config["response_fd"], wire.pack_message({"hello": "worker", "pid": os.getpid()}))
     module, report, filenames = _load_submission(config, source)
     wire.write_all(config["response_fd"], wire.pack_message(report))
     if module is not None:
         _serve(module, config, filenames)
+
+
+def confine_in_sandbox(config: Config) -> None:
+    """The sandbox's confinement: the process limit, the seccomp filter, output to fds 1 and 2."""
+    _lower_process_limit(config)
+    _install_seccomp()
+    redirect_output()
 
 
 def _read_file(path: str) -> bytes:
@@ -462,18 +479,26 @@ def run_forked(config: Config, fds: list[int], server: int) -> None:
     run_submission(config, lambda: wire.read_frame(request_fd, max_bytes=config["max_frame_bytes"]))
 
 
-def apply_process_limits(limits: dict[str, int]) -> None:
+def apply_process_limits(limits: dict[str, int], *, strict: bool = True) -> list[str]:
     """The rlimits of one worker process (``SandboxLimits.process_limits``): address space, CPU
     time (the soft limit sends SIGXCPU, the hard one a second later is SIGKILL), file size, no
-    core files, open files."""
+    core files, open files. Not ``strict`` (the own machine's worker), a limit the system refuses
+    is left as it was; the names of those are returned."""
     import resource
 
+    refused = []
     for name, soft, hard in (("RLIMIT_AS", limits["memory_bytes"], limits["memory_bytes"]),
                              ("RLIMIT_CPU", limits["cpu_seconds"], limits["cpu_seconds"] + 1),
                              ("RLIMIT_FSIZE", limits["file_bytes"], limits["file_bytes"]),
                              ("RLIMIT_CORE", 0, 0),
                              ("RLIMIT_NOFILE", limits["open_files"], limits["open_files"])):
-        resource.setrlimit(getattr(resource, name), (int(soft), int(hard)))
+        try:
+            resource.setrlimit(getattr(resource, name), (int(soft), int(hard)))
+        except (ValueError, OSError, AttributeError):
+            if strict:
+                raise
+            refused.append(name)
+    return refused
 
 
 def _close_fds_except(keep: set[int]) -> None:

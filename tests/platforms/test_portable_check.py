@@ -1,0 +1,204 @@
+"""``check`` where no sandbox can run: macOS, Windows, a Linux without pyseccomp or bubblewrap.
+
+CI runs on Linux, so these tests stand in for the other systems: ``sys.platform`` reported as
+``darwin`` and ``win32`` where the kit branches on it, the own-machine worker started with
+multiprocessing's ``spawn`` (never ``fork``), Windows' socket-only channel and unpolled output
+drains forced on, and whole ``autograder check`` and ``pytest`` runs in a release folder with
+``bwrap`` off the PATH and pyseccomp (and fcntl, resource, termios, ``select.poll``: what Windows
+lacks) made unimportable by a ``sitecustomize``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograder.assignment import get_assignment
+from autograder.release import release_assignment
+from autograder.sandbox import CallTimedOut, FunctionDisabled, SandboxLimits, SandboxSession, StudentRaised, wire
+from autograder.sandbox import own_machine
+from autograder.sandbox.isolation import OWN_MACHINE_NOTE, sandbox_missing
+
+SAMPLES = Path(__file__).resolve().parents[2] / "assignments" / "activations" / "samples"
+FAST = SandboxLimits(call_timeout_s=2.0, import_timeout_s=10.0)
+SOURCE = """
+import numpy as np
+import matplotlib.pyplot as plt
+print("loading")
+def double(x):
+    plt.plot(x)
+    plt.show()
+    return np.asarray(x, dtype=float) * 2
+def hang():
+    while True:
+        pass
+def grow(n):
+    return np.ones(int(n)).sum()
+"""
+NO_SANDBOX_SHIM = 'import sys\nsys.modules["pyseccomp"] = None\n'
+WINDOWS_LIKE_SHIM = ('import select, sys\nfor name in ("fcntl", "resource", "termios", "pyseccomp"):\n'
+                     '    sys.modules[name] = None\ndel select.poll\n')
+
+
+# ------------------------------------------------------------------ which isolation
+
+
+@pytest.mark.parametrize(("platform", "name"), [("darwin", "macOS"), ("win32", "Windows")])
+def test_no_sandbox_off_linux(monkeypatch: pytest.MonkeyPatch, platform: str, name: str) -> None:
+    monkeypatch.setattr(sys, "platform", platform)
+    assert sandbox_missing() == f"the sandbox needs Linux, and this is {name}"
+
+
+def test_no_sandbox_without_pyseccomp(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setitem(sys.modules, "pyseccomp", None)
+    assert "pip install pyseccomp" in sandbox_missing()
+
+
+# ------------------------------------------------------------------ the own-machine worker
+
+
+@pytest.fixture
+def no_fork(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Starting the worker must not fork this process (spawn only, as on macOS and Windows)."""
+    def refuse() -> int:
+        raise AssertionError("the own-machine worker forked the grader")
+    monkeypatch.setattr(os, "fork", refuse)
+
+
+@pytest.fixture
+def session(no_fork: None) -> Iterator[SandboxSession]:
+    with SandboxSession(SOURCE, filename="student.py", kind="none", limits=FAST) as started:
+        yield started
+    assert started.leftover_pids() == []
+
+
+def test_calls_cross_the_same_wire(session: SandboxSession) -> None:
+    value = session.call("double", (np.arange(3),))
+    assert type(value) is np.ndarray
+    np.testing.assert_allclose(value, np.arange(3) * 2.0)
+    assert session.kind == "none"
+
+
+def test_a_hang_costs_that_call_only(session: SandboxSession) -> None:
+    with pytest.raises(CallTimedOut):
+        session.call("hang")
+    with pytest.raises(FunctionDisabled):
+        session.call("hang")
+    np.testing.assert_allclose(session.call("double", (1.5,)), 3.0)  # a fresh worker took over
+
+
+def test_prints_are_kept_not_shown(session: SandboxSession) -> None:
+    session.call("double", (1.0,))
+    assert session.captured_output().stdout == "loading\n"
+
+
+def test_memory_is_capped_where_the_system_allows(no_fork: None) -> None:
+    limits = SandboxLimits(call_timeout_s=10.0, memory_bytes=600 * 1024 * 1024)
+    with SandboxSession(SOURCE, kind="none", limits=limits) as capped:
+        assert capped.call("grow", (1e6,)) > 0
+        with pytest.raises(StudentRaised, match="MemoryError"):
+            capped.call("grow", (2e8,))  # 1.6 GB
+
+
+@pytest.fixture
+def windows_like(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What differs on Windows: sockets waited on with select and read with recv, output drained
+    without polling, Python's streams redirected instead of fds 1 and 2, no rlimits."""
+    monkeypatch.setattr(wire, "_SOCKETS_ONLY", True)
+    monkeypatch.setattr(own_machine, "_on_windows", lambda: True)
+
+
+def test_windows_channel_and_streams(windows_like: None, session: SandboxSession) -> None:
+    np.testing.assert_allclose(session.call("double", ([1.0, 2.0],)), [2.0, 4.0])
+    with pytest.raises(CallTimedOut):
+        session.call("hang")
+    np.testing.assert_allclose(session.call("double", (0.5,)), 1.0)
+    assert session.captured_output().stdout.startswith("loading\n")
+
+
+def test_windows_has_no_memory_cap(windows_like: None, no_fork: None) -> None:
+    limits = SandboxLimits(call_timeout_s=10.0, memory_bytes=600 * 1024 * 1024)
+    with SandboxSession(SOURCE, kind="none", limits=limits) as uncapped:
+        assert uncapped.call("grow", (1e8,)) == pytest.approx(1e8)  # 800 MB: past the cap it does not have
+
+
+# ------------------------------------------------------------------ whole runs, no sandbox on the machine
+
+
+@pytest.fixture(scope="module")
+def release_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return release_assignment(get_assignment("activations"), tmp_path_factory.mktemp("release")).folder
+
+
+@pytest.fixture(scope="module")
+def submissions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A correct file, a partly wrong one and one whose relu hangs, each as activations.py."""
+    correct = (SAMPLES / "correct.py").read_text()
+    hanging = correct.replace("def relu(x):\n", "def relu(x):\n    while True:\n        pass\n", 1)
+    assert hanging != correct
+    files = {"correct": correct, "partial": (SAMPLES / "partial.py").read_text(), "hanging": hanging}
+    paths = {}
+    for name, text in files.items():
+        folder = tmp_path_factory.mktemp(name)
+        (folder / "activations.py").write_text(text)
+        paths[name] = folder / "activations.py"
+    return paths
+
+
+def _run(args: list[str], cwd: Path, shim: str | None, tmp: Path) -> subprocess.CompletedProcess[str]:
+    """``args`` in a fresh process: with ``shim``, as ``sitecustomize``, and a PATH without bwrap."""
+    env = {key: value for key, value in os.environ.items() if key not in ("AUTOGRADER_ISOLATION", "PYTHONPATH")}
+    if shim is not None:
+        (tmp / "shim").mkdir(exist_ok=True)
+        (tmp / "shim" / "sitecustomize.py").write_text(shim)
+        env["PYTHONPATH"] = str(tmp / "shim")
+        env["PATH"] = os.path.dirname(sys.executable)
+    return subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+
+
+def _check(file: Path, cwd: Path, shim: str | None, tmp: Path) -> tuple[int, list[str]]:
+    done = _run(["-m", "autograder", "check", str(file)], cwd, shim, tmp)
+    assert "Traceback" not in done.stderr, done.stderr
+    return done.returncode, done.stdout.splitlines()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("shim", [NO_SANDBOX_SHIM, WINDOWS_LIKE_SHIM], ids=["no-pyseccomp", "windows-like"])
+def test_check_without_a_sandbox_matches_the_sandbox(release_folder: Path, submissions: dict[str, Path],
+                                                     shim: str, tmp_path: Path) -> None:
+    if sandbox_missing():
+        pytest.skip(f"no sandbox here to compare with: {sandbox_missing()}")
+    for name, file in submissions.items():
+        status, lines = _check(file, release_folder, None, tmp_path)
+        own_status, own_lines = _check(file, release_folder, shim, tmp_path)
+        assert OWN_MACHINE_NOTE not in lines
+        assert own_lines.count(OWN_MACHINE_NOTE) == 1, own_lines
+        assert [line for line in own_lines if line != OWN_MACHINE_NOTE] == lines, name
+        assert own_status == status == (0 if name == "correct" else 1), name
+    assert any("did not return within" in line for line in lines)  # the hanging file's last run
+
+
+@pytest.mark.slow
+def test_grade_without_a_sandbox_refuses_in_one_line(tmp_path: Path) -> None:
+    done = _run(["-m", "autograder", "grade", "--assignment", "activations", "--out", str(tmp_path / "graded"),
+                 str(SAMPLES / "correct.py")], Path.cwd(), NO_SANDBOX_SHIM, tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: "), done.stderr
+    assert "pyseccomp" in done.stderr and "--isolation none" in done.stderr
+    assert not (tmp_path / "graded").exists()
+
+
+@pytest.mark.slow
+def test_release_pytest_route_without_a_sandbox(release_folder: Path, submissions: dict[str, Path],
+                                               tmp_path: Path) -> None:
+    done = _run(["-m", "pytest", "-q", "-p", "no:cacheprovider", "--submission", str(submissions["correct"]),
+                 "tests"], release_folder, NO_SANDBOX_SHIM, tmp_path)
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert OWN_MACHINE_NOTE in done.stdout

@@ -65,7 +65,6 @@ from __future__ import annotations
 
 import ctypes
 import os
-import resource
 import select
 import shutil
 import signal
@@ -76,19 +75,20 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 from autograder.sandbox.bwrap import confirm_bwrap, prepare_bwrap, presumed_kind, sandbox_kind, sandbox_kind_reason
 from autograder.sandbox.capture import CapturedOutput, OutputCapture
 from autograder.sandbox.fallback import prepare_fallback
 from autograder.sandbox.host import PR_SET_PDEATHSIG, Command, close_quietly, host_paths, sized_pipe
+from autograder.sandbox.isolation import own_machine_requested
 from autograder.sandbox.limits import KIND_ENV, NOBODY, SandboxKind, SandboxLimits, SandboxUnavailable
 from autograder.sandbox.program import Program
 from autograder.sandbox.worker import apply_process_limits
 
 __all__ = ["KIND_ENV", "NOBODY", "CapturedOutput", "OutputCapture", "SandboxKind", "SandboxLimits",
-           "SandboxUnavailable", "Worker", "WorkerProcess", "confirm_bwrap", "describe_exit", "presumed_kind",
-           "sandbox_kind", "sandbox_kind_reason", "start_worker"]
+           "SandboxUnavailable", "Worker", "WorkerKind", "WorkerProcess", "confirm_bwrap", "describe_exit",
+           "presumed_kind", "sandbox_kind", "sandbox_kind_reason", "start_worker"]
 
 
 
@@ -100,6 +100,8 @@ def _rlimit_setter(limits: SandboxLimits, *, fallback: bool) -> Callable[[], Non
     under bwrap's --die-with-parent. Popen runs preexec_fn after the uid
     change, which would otherwise clear the death signal.
     """
+    import resource  # Linux only, as the sandbox is: the own machine's check path never imports it
+
     prctl = ctypes.CDLL(None, use_errno=True).prctl if fallback else None  # resolved before fork
     process_limits = limits.process_limits()
 
@@ -147,11 +149,18 @@ class _Tracked:
     start: int
 
 
+WorkerKind = SandboxKind | Literal["none"]
+"""How a worker is isolated: a sandbox's kind, or ``"none"``, the own-machine worker (``own_machine``)."""
+
+
 class Worker(Protocol):
     """One running worker, started on its own (``WorkerProcess``) or forked by a warm sandbox
-    (``warm_sandbox.ForkedWorker``). The grader writes ``request_fd`` and reads ``response_fd``."""
+    (``warm_sandbox.ForkedWorker``), or without a sandbox (``own_machine.OwnMachineWorker``). The
+    grader writes ``request_fd`` and reads ``response_fd``."""
 
-    kind: SandboxKind
+    @property
+    def kind(self) -> WorkerKind: ...
+
     request_fd: int
     response_fd: int
 
@@ -281,7 +290,7 @@ def _signal_quietly(pid: int, signum: int) -> None:
         pass
 
 
-def describe_exit(status: int | None, kind: SandboxKind, limits: SandboxLimits) -> str:
+def describe_exit(status: int | None, kind: WorkerKind, limits: SandboxLimits) -> str:
     """A student-facing description of how the worker ended."""
     if status is None:
         return "the worker stopped answering and closed its result channel"
@@ -300,12 +309,17 @@ def describe_exit(status: int | None, kind: SandboxKind, limits: SandboxLimits) 
 
 
 def start_worker(program: Program, filename: str, limits: SandboxLimits, capture: OutputCapture,
-                 kind: SandboxKind | None = None) -> Worker:
+                 kind: WorkerKind | None = None) -> Worker:
     """Start a worker for ``program`` (its frames shown in tracebacks as ``filename``).
 
-    The caller reads the hello frame, then the load report, from ``response_fd``.
+    The caller reads the hello frame, then the load report, from ``response_fd``. ``kind`` None:
+    the presumed sandbox, or no sandbox where this process was told so (``isolation.ISOLATION_ENV``).
     Raises SandboxUnavailable if the sandbox cannot be set up.
     """
+    if kind == "none" or (kind is None and own_machine_requested()):
+        from autograder.sandbox.own_machine import start_own_worker
+
+        return start_own_worker(program, filename, limits, capture)
     kind = kind or presumed_kind()
     if kind == "bwrap":
         from autograder.sandbox.warm_sandbox import stop_warm_sandbox, warm_sandbox_for

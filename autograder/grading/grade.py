@@ -30,6 +30,7 @@ from autograder.grading.warm import forking_enabled, warm_up
 from autograder.sandbox import SandboxSession
 from autograder.sandbox.bwrap import presumed_kind
 from autograder.sandbox.fallback import exposed_to_fallback
+from autograder.sandbox.isolation import own_machine_requested
 from autograder.sandbox.loading import in_running_order
 from autograder.submission import Submission, SubmissionError, load_submission, student_id_of
 
@@ -64,7 +65,7 @@ def grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path 
 def _grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path | None,
                   started: float | None, sandbox: SandboxSession | None) -> GradeResult:
     started = time.monotonic() if started is None else started
-    exposed = _secrets_exposed(assignment, suite, presumed_kind())
+    exposed = _secrets_exposed(assignment, suite, "none" if own_machine_requested() else presumed_kind())
     if exposed:
         return _failed_result(assignment, submission.student_id, started, error=GRADER_ERROR, kind="grader",
                               sandbox="fallback", detail=exposed)
@@ -90,7 +91,8 @@ def _secrets_exposed(assignment: Assignment, suite: Path | None, kind: str) -> s
     """Why grading against the hidden suite must not go on in a sandbox of ``kind``, or "": the
     fallback sandbox (no usable bubblewrap) would let the student's code read the course's secrets.
     Checked before the worker starts (with the kind presumed) and again once it has loaded (with
-    the kind it really got: a bubblewrap that fails its self-test falls back late)."""
+    the kind it really got: a bubblewrap that fails its self-test falls back late). No sandbox at
+    all ("none", ``grade --isolation none``) is the instructor's choice for files they trust."""
     if kind != "fallback" or not _own_suite(assignment, suite) or suite == assignment.public_tests:
         return ""
     exposed = exposed_to_fallback((assignment.hidden_tests, assignment.source_path,

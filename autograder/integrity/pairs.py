@@ -12,6 +12,7 @@ batch of hundreds is compared in seconds.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -20,6 +21,8 @@ from dataclasses import dataclass
 from autograder.integrity.documents import Document
 from autograder.integrity.fingerprints import copied_slices, covered_tokens
 from autograder.integrity.settings import Settings
+
+_LAST = 1 << 62
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,31 @@ def _regions(document: Document, slices: list[tuple[int, int]], colors: list[int
 
 
 def _slice_of(slices: list[tuple[int, int]], position: int) -> int:
-    return next(n for n, (s, e) in enumerate(slices) if s <= position < e)
+    """The index of the slice holding token ``position`` (slices are sorted and disjoint)."""
+    return bisect.bisect_right(slices, (position, _LAST)) - 1
+
+
+def _colors(shared: set[int], pa: Distinct, pb: Distinct, slices_a: list[tuple[int, int]],
+            slices_b: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    """One colour per group of regions linked by a shared fingerprint, on both sides: a region and
+    every region of the other side it matches are coloured alike."""
+    parent = list(range(len(slices_a) + len(slices_b)))
+
+    def root(node: int) -> int:
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for h in shared:
+        left = root(_slice_of(slices_a, pa.positions[h][0]))
+        for position in [*pa.positions[h][1:]]:
+            parent[root(_slice_of(slices_a, position))] = left
+        for position in pb.positions[h]:
+            parent[root(len(slices_a) + _slice_of(slices_b, position))] = left
+    numbered: dict[int, int] = {}
+    colors = [numbered.setdefault(root(node), len(numbered)) for node in range(len(parent))]
+    return colors[:len(slices_a)], colors[len(slices_a):]
 
 
 def compare(a: Document, b: Document, pa: Distinct, pb: Distinct, settings: Settings) -> Pair:
@@ -105,17 +132,11 @@ def compare(a: Document, b: Document, pa: Distinct, pb: Distinct, settings: Sett
     shared = pa.positions.keys() & pb.positions.keys()
     slices_a = copied_slices(sorted(p for h in shared for p in pa.positions[h]), settings.k)
     slices_b = copied_slices(sorted(p for h in shared for p in pb.positions[h]), settings.k)
-    colors_b = [-1] * len(slices_b)
-    for h in shared:
-        left = _slice_of(slices_a, pa.positions[h][0])
-        for position in pb.positions[h]:
-            right = _slice_of(slices_b, position)
-            colors_b[right] = left if colors_b[right] < 0 else colors_b[right]
+    colors_a, colors_b = _colors(shared, pa, pb, slices_a, slices_b)
     matched_a = sum(e - s for s, e in slices_a)
     matched_b = sum(e - s for s, e in slices_b)
     return Pair(a, b, matched_a / pa.covered if pa.covered else 0.0, matched_b / pb.covered if pb.covered else 0.0,
-                min(matched_a, matched_b), _regions(a, slices_a, list(range(len(slices_a)))),
-                _regions(b, slices_b, colors_b))
+                min(matched_a, matched_b), _regions(a, slices_a, colors_a), _regions(b, slices_b, colors_b))
 
 
 def similar_pairs(documents: Sequence[Document], settings: Settings, *, expected: set[int] | None = None) -> list[Pair]:

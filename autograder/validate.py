@@ -43,6 +43,7 @@ from autograder.submission import Submission
 from autograder.suite.expect import UnderivedExpectation
 from autograder.suite.rules import cite, malformed, rules_of, stated_in
 from autograder.tolerances import POINTS
+from autograder.wording import plural
 
 UNDERIVED = exception_name(UnderivedExpectation)
 """What a case that compared against a value typed by hand raised (``CaseOutcome.raised``)."""
@@ -297,8 +298,9 @@ def validate_assignment(assignment: Assignment, *, trials: bool = True, record_t
     solution = _grade_source(assignment, solution_text, "solution", None)
     stub = _grade_source(assignment, stub_text, "stub", None)
     public = _grade_source(assignment, solution_text, "solution", assignment.public_tests)
-    notes: tuple[str, ...] = (f"hidden suite: {len(solution.tests)} cases, {len(assignment.credit.skills)} skills, "
-             f"{solution.max_score:g} points", f"public suite: {len(public.tests)} cases",
+    notes: tuple[str, ...] = (f"hidden suite: {plural(len(solution.tests), 'case')}, "
+             f"{plural(len(assignment.credit.skills), 'skill')}, {plural(solution.max_score, 'point')}",
+             f"public suite: {plural(len(public.tests), 'case')}",
              f"sandbox: {solution.sandbox}", _timing_note(assignment, solution, record_timing))
     problems = (_problems(assignment, solution, stub, public) + _skill_problems(assignment, solution)
                 + _rule_problems(assignment))

@@ -23,7 +23,7 @@ from autograder.escaping import terminal_plain, terminal_text
 from autograder.submission import SubmissionError, load_submission
 from autograder.terminal import console as make_console
 from autograder.terminal import progress_bar
-from autograder.wording import plural
+from autograder.wording import plural, shortened
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -34,6 +34,11 @@ if TYPE_CHECKING:
     from autograder.sandbox.isolation import Isolation
     from autograder.sandbox.launcher import WorkerKind
     from autograder.validate import ValidationReport
+
+
+STATUS_WIDTH = 120
+"""The most characters of a status in the grade table; a longer one is cut at a word, its whole
+text stays in the student's results.json."""
 
 
 def _out() -> Console:
@@ -67,13 +72,14 @@ def results_table(results: tuple[GradeResult, ...], title: str) -> Table:
         full = sum(all(t.earned >= t.max_score - 1e-9 for t in cases) for cases in skills.values())
         status = status or f"{full}/{len(skills)} skills full marks"
         if result.grader_failures:
-            status += f"; {result.grader_failures} tests could not run (see results.json)"
+            status += f"; {plural(result.grader_failures, 'test')} could not run (see results.json)"
         if result.misconceptions:
             status += "; likely: " + ", ".join(result.misconceptions)
         if result.warnings:
             status += f"; {plural(len(result.warnings), 'note')} on how it ran (see feedback.md)"
+        status = shortened(terminal_plain(status, one_line=True), STATUS_WIDTH)
         table.add_row(Text(terminal_plain(result.student_id, one_line=True)), format_points(result.score),
-                      format_points(result.max_score), Text(terminal_plain(status, one_line=True)[:120]),
+                      format_points(result.max_score), Text(status),
                       Text(terminal_plain("; ".join(reasons(result)), one_line=True)))
     return table
 
@@ -130,7 +136,8 @@ def report_with_summary(folder: Path, assignment_id: str | None) -> int:
     summary = written.summary
     scores = summary["scores"]
     if scores.get("count"):
-        _out().print(f"{terminal_text(summary['assignment']['title'])}: {summary['submissions']} submissions, "
+        count = plural(int(summary["submissions"]), "submission")
+        _out().print(f"{terminal_text(summary['assignment']['title'])}: {count}, "
                       f"mean {format_points(scores['mean'])}, median {format_points(scores['median'])} "
                       f"of {format_points(scores['max_score'])}")
     _out().print(f"report written to {terminal_text(str(written.html))}")

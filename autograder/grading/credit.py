@@ -45,6 +45,7 @@ from dataclasses import replace
 
 from autograder.assignment import Assignment, CreditModel
 from autograder.grading.outcomes import CaseOutcome
+from autograder.wording import plural
 
 
 class CreditError(ValueError):
@@ -143,7 +144,7 @@ def point_scheme(assignment: Assignment) -> str:
     rows = [f"| `{s.name}` | {s.title.replace('|', chr(92) + '|')} | {s.points:g} |"
             for s in assignment.credit.skills]
     return "\n".join([
-        f"### {assignment.title} (`{assignment.id}`, {assignment.total_points:g} points)", "",
+        f"### {assignment.title} (`{assignment.id}`, {plural(assignment.total_points, 'point')})", "",
         "| skill | what it means | points |", "| --- | --- | ---: |", *rows, "",
         f"Within a skill, {share:.0%} of the points go to contract checks (int input, shapes, no "
         "mutation, stability), earned only as far as the values are right. A function judged "

@@ -15,6 +15,7 @@ from autograder.grading.results import (
     notes_markdown,
     skill_cases,
 )
+from autograder.wording import plural
 
 MAX_CASES_SHOWN = 5
 MAX_PLOTS = 8
@@ -41,7 +42,7 @@ def _skill_section(skill: str, tests: list[CaseOutcome], detail: str, drawn: fro
     earned = sum(t.earned for t in tests)
     possible = sum(t.max_score for t in tests)
     lines = [f"### `{skill}`: {format_points(earned)} / {format_points(possible)} "
-             f"({len(failed)} of {len(tests)} checks failed)", ""]
+             f"({len(failed)} of {plural(len(tests), 'check')} failed)", ""]
     for test in failed[:MAX_CASES_SHOWN]:
         if detail != "full":
             lines.append(f"- `{test.name}`: failed")

@@ -278,8 +278,8 @@ def build(assignment_id: str, out: Path, wheel: Path | None, python_versions: tu
                               python_versions=python_versions or PYTHON_VERSIONS)
     except BundleError as err:
         raise click.ClickException(str(err)) from None
-    wheels = sum(1 for name in bundle.members if name.startswith("wheels/"))
+    wheels = plural(sum(1 for name in bundle.members if name.startswith("wheels/")) - 1, "dependency wheel")
     click.echo(f"wrote {terminal_text(str(bundle.path))} ({bundle.size / 1e6:.1f} MB): setup.sh, run_autograder, "
-               f"the kit ({terminal_text(bundle.install)}) and {wheels - 1} dependency wheels, the course folder")
+               f"the kit ({terminal_text(bundle.install)}) and {wheels}, the course folder")
     click.echo("upload it as the assignment's autograder on Gradescope; it holds the hidden tests, "
                "so keep it from students")

@@ -46,6 +46,7 @@ from autograder import __version__
 from autograder.assignment import Assignment, load_manifest
 from autograder.grading.batch import Executor, Record, kit_failure
 from autograder.grading.results import GradeResult
+from autograder.wording import plural
 
 MAX_ATTEMPTS = 3
 """Times one submission is sent to the cluster before a dying worker counts as its kit failure."""
@@ -224,7 +225,7 @@ def _grade_all(distributed: Any, client: Any, assignment: Assignment, todo: dict
                     queue.add(again)
                 continue
             result = kit_failure(assignment, student, f"the Dask workers grading this submission died "
-                                                      f"every time it was tried ({attempts[student]} times)")
+                                                      f"every time it was tried ({plural(attempts[student], 'time')})")
         except Exception as err:  # a task that raised, or a result that could not come back
             result = kit_failure(assignment, student, err)
         finally:

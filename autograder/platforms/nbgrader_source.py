@@ -42,6 +42,7 @@ from nbformat import NotebookNode
 from autograder.assignment import RELEASE_MANIFEST_NAME, Assignment
 from autograder.release import instructor_notebook, solution_source
 from autograder.release.nbgrader_cells import SCHEMA_VERSION, is_source_test_cell
+from autograder.wording import plural
 
 TEST_ID_PREFIX = "test_"
 CHECK_IMPORT = "from autograder.platforms.kernel import check_skill"
@@ -169,7 +170,7 @@ def test_cell_source(assignment: Assignment, skill: str) -> str:
     entry = assignment.credit.skill(skill)
     assert entry is not None
     return "\n".join([
-        f"# Checks of `{skill}` ({entry.points:g} points): {entry.title}",
+        f"# Checks of `{skill}` ({plural(entry.points, 'point')}): {entry.title}",
         "# Here they are the public tests (the same as `autograder check`); graded, the hidden ones.",
         CHECK_IMPORT,
         f"check_skill({json.dumps(assignment.id)}, {json.dumps(skill)}, globals())",

@@ -19,6 +19,7 @@ from autograder.assignment import RELEASE_MANIFEST_NAME, Assignment
 from autograder.grading.credit import point_scheme
 from autograder.kit_wheel import wheel_name
 from autograder.suite.rules import GENERAL_RULES
+from autograder.wording import plural
 
 WHEELS_DIR = "wheels"
 """The release's folder holding the kit's wheel (``autograder.kit_wheel``)."""
@@ -129,7 +130,7 @@ def student_readme(assignment: Assignment, install: str | None = None) -> str:
         "",
         "## What is graded",
         "",
-        f"The hidden tests share {assignment.total_points:g} points among the skills below (the "
+        f"The hidden tests share {plural(assignment.total_points, 'point')} among the skills below (the "
         "same table is in `POINTS.md`); your grade report lists them the same way.",
         "",
         point_scheme(assignment).rstrip("\n"),

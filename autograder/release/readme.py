@@ -18,6 +18,7 @@ import shlex
 from autograder.assignment import RELEASE_MANIFEST_NAME, Assignment
 from autograder.grading.credit import point_scheme
 from autograder.kit_wheel import wheel_name
+from autograder.sandbox.isolation import OWN_MACHINE_NOTE
 from autograder.suite.rules import GENERAL_RULES
 from autograder.wording import plural
 
@@ -39,6 +40,57 @@ def default_install() -> str:
 def install_command(install: str | None = None) -> str:
     """The one command that installs the kit: ``python3 -m pip install <spec>``."""
     return f"python3 -m pip install {shlex.quote(install or default_install())}"
+
+
+def windows_install_command(install: str | None = None) -> str:
+    """The same command for Windows: the ``py`` launcher, and the release's wheel by a Windows path."""
+    spec = install or default_install()
+    if spec == bundled_wheel():
+        spec = spec.replace("/", "\\")
+    return f"py -m pip install {spec if spec.isprintable() and ' ' not in spec else repr(spec)}"
+
+
+def _install_section(install: str | None) -> list[str]:
+    """Step 1 of the README, per system."""
+    return [
+        "With Python 3.11 or newer, in this folder. On **Linux** or **macOS**, in a terminal:",
+        "",
+        "```bash",
+        install_command(install),
+        "```",
+        "",
+        "On **Windows**, in PowerShell or the Command Prompt (`py` is the launcher python.org's "
+        "installer puts in place):",
+        "",
+        "```",
+        windows_install_command(install),
+        "```",
+        "",
+    ]
+
+
+def _check_section(module: str) -> list[str]:
+    """Step 2 of the README: the commands, and what ``check`` does on each system."""
+    return [
+        "In this folder:",
+        "",
+        "```bash",
+        f"autograder check {module}.py",
+        f"autograder check {module}.ipynb",
+        "```",
+        "",
+        "(On Windows, if `autograder` is not found, `py -m autograder check "
+        f"{module}.py` does the same.)",
+        "",
+        "`check` runs the public tests on your file and prints ✓ or ✗ per function, and for each "
+        "failing test the input, the expected and the returned value. It exits with status 0 once "
+        "every public test passes. On Linux it runs your file in the same sandbox the grader uses. "
+        "On macOS and Windows (and on a Linux without the sandbox's parts) it first prints "
+        f"`{OWN_MACHINE_NOTE}` and runs your file as a plain process of your own machine: the same "
+        "tests, messages and time limits, with the memory limit on macOS and Linux only. The same "
+        f"tests run under plain pytest: `pytest tests/` (on `{module}.py`) or "
+        f"`pytest --submission {module}.ipynb tests/`.",
+    ]
 
 
 def missing_kit_message(install: str | None = None) -> str:
@@ -64,7 +116,6 @@ def _install_notes(install: str | None) -> list[str]:
 def student_readme(assignment: Assignment, install: str | None = None) -> str:
     """The release's ``README.md``."""
     module = assignment.module
-    command = install_command(install)
     bundled = (install or default_install()) == bundled_wheel()
     functions = ", ".join(f"`{name}`" for name in assignment.functions)
     limits = assignment.limits
@@ -85,32 +136,17 @@ def student_readme(assignment: Assignment, install: str | None = None) -> str:
         "",
         "## 1. Install the kit (once)",
         "",
-        "With Python 3.11 or newer, on Linux (on Windows, inside WSL):",
-        "",
-        "```bash",
-        command,
-        "```",
-        "",
+        *_install_section(install),
         *_install_notes(install),
         "That installs the `autograder` command and the tests' helpers (numpy, SymPy, pytest...); "
         "it holds no answers. If pip refuses with `externally-managed-environment`, make a virtual "
-        "environment first: `python3 -m venv ~/venvs/dl && source ~/venvs/dl/bin/activate`, then "
-        "run the command above.",
+        "environment first: `python3 -m venv ~/venvs/dl && source ~/venvs/dl/bin/activate` "
+        "(Windows: `py -m venv %USERPROFILE%\\venvs\\dl` and `%USERPROFILE%\\venvs\\dl\\Scripts\\activate`), "
+        "then run the command above.",
         "",
         "## 2. Check your work",
         "",
-        "In this folder:",
-        "",
-        "```bash",
-        f"autograder check {module}.py",
-        f"autograder check {module}.ipynb",
-        "```",
-        "",
-        "`check` runs the public tests on your file in the same sandbox the grader uses and prints "
-        "✓ or ✗ per function, and for each failing test the input, the expected and the returned "
-        "value. It exits with status 0 once every public test passes. The same tests run under "
-        f"plain pytest: `pytest tests/` (on `{module}.py`) or "
-        f"`pytest --submission {module}.ipynb tests/`.",
+        *_check_section(module),
         "",
         "Passing the public tests is a good sign, not a guarantee: the grader's hidden tests check "
         "more inputs (edge points, large values, integer input, other parameters) and compare with "

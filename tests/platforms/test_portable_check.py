@@ -202,3 +202,15 @@ def test_release_pytest_route_without_a_sandbox(release_folder: Path, submission
                  "tests"], release_folder, NO_SANDBOX_SHIM, tmp_path)
     assert done.returncode == 0, done.stdout[-3000:]
     assert OWN_MACHINE_NOTE in done.stdout
+
+
+def test_release_readme_says_how_on_each_system(release_folder: Path) -> None:
+    readme = (release_folder / "README.md").read_text()
+    wheel = next((release_folder / "wheels").glob("*.whl")).name
+    assert "WSL" not in readme
+    for system in ("**Linux**", "**macOS**", "**Windows**"):
+        assert system in readme
+    assert f"python3 -m pip install wheels/{wheel}\n" in readme
+    assert f"py -m pip install wheels\\{wheel}\n" in readme  # a Windows path, the py launcher
+    assert "py -m autograder check activations.py" in readme
+    assert OWN_MACHINE_NOTE in readme

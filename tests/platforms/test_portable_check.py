@@ -21,8 +21,15 @@ import pytest
 
 from autograder.assignment import get_assignment
 from autograder.release import release_assignment
-from autograder.sandbox import CallTimedOut, FunctionDisabled, SandboxLimits, SandboxSession, StudentRaised, wire
-from autograder.sandbox import own_machine
+from autograder.sandbox import (
+    CallTimedOut,
+    FunctionDisabled,
+    SandboxLimits,
+    SandboxSession,
+    StudentRaised,
+    own_machine,
+    wire,
+)
 from autograder.sandbox.isolation import OWN_MACHINE_NOTE, sandbox_missing
 
 SAMPLES = Path(__file__).resolve().parents[2] / "assignments" / "activations" / "samples"

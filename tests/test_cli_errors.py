@@ -152,11 +152,13 @@ def test_output_to_a_pipe_is_plain_lines_that_never_wrap(tmp_path: Path) -> None
 
 def test_check_without_a_sandbox_component_says_what_to_install(tmp_path: Path,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    """A kit installed without pyseccomp (or any sandbox component): one line naming what is missing
-    and what to install, never the 14-frame traceback ending in SandboxUnavailable."""
+    """A kit installed without pyseccomp (or any sandbox component): ``check`` runs the file on
+    the student's own machine and says so in one line; asked to insist on the sandbox, one line
+    naming what is missing, what to install and which mode to use, never a traceback."""
     import importlib.util
 
     from autograder.sandbox import host
+    from autograder.sandbox.isolation import OWN_MACHINE_NOTE
     from autograder.solution_cache import solution_source
     from tests.grading.builders import BUNDLED
 
@@ -168,8 +170,11 @@ def test_check_without_a_sandbox_component_says_what_to_install(tmp_path: Path,
     submission = tmp_path / "activations.py"
     submission.write_text(solution_source(BUNDLED), encoding="utf-8")
     try:
-        assert_one_line_error(run("check", str(submission)), "sandbox cannot start", "lacks 'pyseccomp'",
-                              "pip install")
+        assert_one_line_error(run("check", "--isolation", "sandbox", str(submission)), "pyseccomp",
+                              "pip install pyseccomp", "--isolation none")
+        own = run("check", str(submission))
+        assert own.exit_code == 0, own.output
+        assert own.output.splitlines().count(OWN_MACHINE_NOTE) == 1
     finally:
         host.host_paths.cache_clear()
 

@@ -19,8 +19,8 @@ manifest**:
 
 Every nbgrader cell gets what nbgrader's own release gives it: ``schema_version``
 3, the ``checksum`` nbgrader computes (``nbgrader.utils.compute_checksum``,
-written out here so the kit needs no nbgrader to build it) and the locks of its
-``LockCells`` preprocessor (``editable``/``deletable`` false on test and
+written out in ``autograder.release.nbgrader_cells`` so the kit needs no nbgrader
+to build it) and the locks of its ``LockCells`` preprocessor (``editable``/``deletable`` false on test and
 read-only cells, ``deletable`` false on solution cells).
 """
 
@@ -29,7 +29,6 @@ from __future__ import annotations
 import ast
 import copy
 import functools
-import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import PurePosixPath
@@ -41,7 +40,13 @@ from nbformat import NotebookNode
 
 from autograder.assignment import RELEASE_MANIFEST_NAME, Assignment
 from autograder.release import instructor_notebook, solution_source
-from autograder.release.nbgrader_cells import SCHEMA_VERSION, is_source_test_cell
+from autograder.release.nbgrader_cells import (
+    SCHEMA_VERSION,
+    is_grade,
+    is_source_test_cell,
+    lock_and_checksum,
+    nbgrader_metadata,
+)
 from autograder.wording import plural
 
 TEST_ID_PREFIX = "test_"
@@ -61,54 +66,6 @@ def skill_of_grade_id(assignment: Assignment, grade_id: str) -> str | None:
     """The skill whose test cell ``grade_id`` is, or None."""
     skill = grade_id.removeprefix(TEST_ID_PREFIX) if grade_id.startswith(TEST_ID_PREFIX) else ""
     return skill if skill and assignment.credit.skill(skill) is not None else None
-
-
-# -- nbgrader's metadata rules, written out ------------------------------------------------------------
-
-def _nbgrader(cell: NotebookNode) -> dict[str, Any]:
-    metadata: dict[str, Any] = cell.get("metadata", {}).get("nbgrader", {})
-    return metadata
-
-
-def is_grade(cell: NotebookNode) -> bool:
-    return bool(_nbgrader(cell).get("grade", False))
-
-
-def is_solution(cell: NotebookNode) -> bool:
-    return bool(_nbgrader(cell).get("solution", False))
-
-
-def is_locked(cell: NotebookNode) -> bool:
-    """nbgrader's ``is_locked``: grade cells are locked, solution cells never, others as marked."""
-    if "nbgrader" not in cell.get("metadata", {}) or is_solution(cell):
-        return False
-    return is_grade(cell) or bool(_nbgrader(cell).get("locked", False))
-
-
-def nbgrader_checksum(cell: NotebookNode) -> str:
-    """nbgrader's ``compute_checksum`` of a cell with nbgrader metadata."""
-    digest = hashlib.md5()  # noqa: S324 (nbgrader's checksum, not a security measure)
-    for part in (cell.source, cell.cell_type, str(is_grade(cell)), str(is_solution(cell)),
-                 str(is_locked(cell)), _nbgrader(cell)["grade_id"]):
-        digest.update(part.encode("utf-8"))
-    if is_grade(cell):
-        digest.update(str(float(_nbgrader(cell)["points"])).encode("utf-8"))
-    return digest.hexdigest()
-
-
-def lock_and_checksum(notebook: NotebookNode) -> NotebookNode:
-    """nbgrader's ``LockCells`` (default settings) and ``ComputeChecksums``, on every nbgrader cell."""
-    for cell in notebook.cells:
-        if "nbgrader" not in cell.metadata:
-            continue
-        if is_solution(cell):
-            cell.metadata["deletable"] = False
-        elif is_grade(cell) or is_locked(cell):
-            cell.metadata["deletable"] = False
-            cell.metadata["editable"] = False
-        if is_grade(cell) or is_solution(cell) or is_locked(cell):
-            cell.metadata["nbgrader"]["checksum"] = nbgrader_checksum(cell)
-    return notebook
 
 
 # -- where each skill's checks go -------------------------------------------------------------------------
@@ -226,7 +183,7 @@ def course_notebook(assignment: Assignment) -> NotebookNode:
 
 def course_points(notebook: NotebookNode) -> float:
     """The sum of the points of the notebook's grade cells (nbgrader's full marks)."""
-    return sum(float(_nbgrader(c).get("points", 0.0)) for c in notebook.cells if is_grade(c))
+    return sum(float(nbgrader_metadata(c).get("points", 0.0)) for c in notebook.cells if is_grade(c))
 
 
 def released_files(assignment: Assignment) -> dict[PurePosixPath, bytes]:

@@ -2,8 +2,9 @@
 
 ``INSTRUCTOR`` turns the notebook read from ``source.py`` into the instructor
 notebook (nbgrader metadata, solutions in place); ``STUDENT`` continues it to
-the student notebook. Both are ``Pipeline`` objects, so their order is checked
-when this module is imported.
+the student notebook, locked and checksummed as nbgrader's ``generate_assignment``
+does. Both are ``Pipeline`` objects, so their order is checked when this module
+is imported.
 
 The ``.py`` files follow from the notebooks: ``solution_source`` is the
 instructor notebook's code (what ``validate`` grades as the 100% submission)
@@ -22,7 +23,7 @@ from autograder.release.clearing import (
     clear_solutions,
     verify_student_notebook,
 )
-from autograder.release.nbgrader_cells import mark_nbgrader_cells
+from autograder.release.nbgrader_cells import lock_and_checksum, mark_nbgrader_cells
 from autograder.release.pipeline import Pipeline, Transform
 from autograder.release.reading import normalize, read_source
 from autograder.release.script import notebook_to_script, solution_header, stub_header
@@ -42,15 +43,19 @@ CLEAR_HIDDEN_TESTS = Transform("clear_hidden_tests", clear_hidden_tests,
                                provides=frozenset({"hidden-tests-cleared"}))
 CLEAR_OUTPUTS = Transform("clear_outputs", clear_outputs, requires=frozenset({"normalized"}),
                           provides=frozenset({"outputs-cleared"}))
+# nbgrader's checksums are of the cells as students get them: after every clearing step.
+LOCK_AND_CHECKSUM = Transform("lock_and_checksum", lock_and_checksum,
+                              requires=frozenset({"solutions-cleared", "hidden-tests-cleared", "outputs-cleared"}),
+                              provides=frozenset({"locked-and-checksummed"}))
 VERIFY_STUDENT_NOTEBOOK = Transform(
     "verify_student_notebook", verify_student_notebook,
-    requires=frozenset({"solutions-cleared", "hidden-tests-cleared", "outputs-cleared"}),
+    requires=frozenset({"solutions-cleared", "hidden-tests-cleared", "outputs-cleared", "locked-and-checksummed"}),
     provides=frozenset({"verified"}))
 
 INSTRUCTOR = Pipeline("instructor", (NORMALIZE, MARK_NBGRADER_CELLS), start=frozenset({"notebook"}),
                       delivers=frozenset({"nbgrader-metadata"}))
-STUDENT = INSTRUCTOR.then("student", CLEAR_SOLUTIONS, CLEAR_HIDDEN_TESTS, CLEAR_OUTPUTS,
-                          VERIFY_STUDENT_NOTEBOOK, delivers=frozenset({"verified"}))
+STUDENT = INSTRUCTOR.then("student", CLEAR_SOLUTIONS, CLEAR_HIDDEN_TESTS, CLEAR_OUTPUTS, LOCK_AND_CHECKSUM,
+                          VERIFY_STUDENT_NOTEBOOK, delivers=frozenset({"locked-and-checksummed", "verified"}))
 
 
 def instructor_notebook(assignment: Assignment) -> NotebookNode:

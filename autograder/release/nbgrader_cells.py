@@ -16,11 +16,18 @@ cell's own ``grade_id=`` metadata, or ``tests-<k>`` / ``md-<k>``; ids are
 unique or the build fails. Solution markers outside a solution cell, hidden
 test markers outside a test cell and test cells that hold solutions are
 errors: each would otherwise leak or be lost.
+
+``lock_and_checksum`` then gives the released notebook what nbgrader's own
+``generate_assignment`` gives it: the locks of its ``LockCells`` preprocessor and
+the checksums of ``ComputeChecksums`` (``nbgrader.utils.compute_checksum``,
+written out so the kit needs no nbgrader to build a release), so ``nbgrader
+validate`` and ``autograde`` see which locked cells a student changed.
 """
 
 from __future__ import annotations
 
 import ast
+import hashlib
 import re
 from typing import Any
 
@@ -125,4 +132,47 @@ def mark_nbgrader_cells(notebook: NotebookNode) -> NotebookNode:
             raise SourceError(f"{_where(cell)}: grade_id {grade_id!r} is already used by {seen[grade_id]}")
         seen[grade_id] = cell["id"]
         cell.metadata["nbgrader"] = meta
+    return notebook
+
+
+# -- nbgrader's own rules, written out: locks and checksums ---------------------------------------------
+
+def is_grade(cell: NotebookNode) -> bool:
+    return bool(nbgrader_metadata(cell).get("grade", False))
+
+
+def is_solution(cell: NotebookNode) -> bool:
+    return bool(nbgrader_metadata(cell).get("solution", False))
+
+
+def is_locked(cell: NotebookNode) -> bool:
+    """nbgrader's ``is_locked``: grade cells are locked, solution cells never, others as marked."""
+    if "nbgrader" not in cell.get("metadata", {}) or is_solution(cell):
+        return False
+    return is_grade(cell) or bool(nbgrader_metadata(cell).get("locked", False))
+
+
+def nbgrader_checksum(cell: NotebookNode) -> str:
+    """nbgrader's ``compute_checksum`` of a cell with nbgrader metadata."""
+    digest = hashlib.md5()  # noqa: S324 (nbgrader's checksum, not a security measure)
+    for part in (cell.source, cell.cell_type, str(is_grade(cell)), str(is_solution(cell)),
+                 str(is_locked(cell)), nbgrader_metadata(cell)["grade_id"]):
+        digest.update(part.encode("utf-8"))
+    if is_grade(cell):
+        digest.update(str(float(nbgrader_metadata(cell)["points"])).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def lock_and_checksum(notebook: NotebookNode) -> NotebookNode:
+    """nbgrader's ``LockCells`` (default settings) and ``ComputeChecksums``, on every nbgrader cell."""
+    for cell in notebook.cells:
+        if "nbgrader" not in cell.metadata:
+            continue
+        if is_solution(cell):
+            cell.metadata["deletable"] = False
+        elif is_grade(cell) or is_locked(cell):
+            cell.metadata["deletable"] = False
+            cell.metadata["editable"] = False
+        if is_grade(cell) or is_solution(cell) or is_locked(cell):
+            cell.metadata["nbgrader"]["checksum"] = nbgrader_checksum(cell)
     return notebook

@@ -26,13 +26,9 @@ from autograder.cli import main as cli
 from autograder.platforms.kernel import AUTOGRADE, EXECUTION_ENV, ChecksFailed, check_skill
 from autograder.platforms.nbgrader_course import CourseError, nbgrader_available
 from autograder.platforms.nbgrader_place import collect, place
-from autograder.platforms.nbgrader_source import (
-    CHECK_IMPORT,
-    course_notebook,
-    nbgrader_checksum,
-    skill_grade_id,
-)
+from autograder.platforms.nbgrader_source import CHECK_IMPORT, course_notebook, skill_grade_id
 from autograder.release import release_assignment, solution_source
+from autograder.release.nbgrader_cells import nbgrader_checksum
 from autograder.release.regions import HIDDEN_TESTS
 from tests.grading.builders import outcome, result
 

@@ -64,7 +64,7 @@ def test_the_builtin_pipelines_run_in_the_documented_order() -> None:
     assert [s.name for s in build.INSTRUCTOR.steps] == ["normalize", "mark_nbgrader_cells"]
     assert [s.name for s in build.STUDENT.steps] == [
         "normalize", "mark_nbgrader_cells", "clear_solutions", "clear_hidden_tests", "clear_outputs",
-        "verify_student_notebook"]
+        "lock_and_checksum", "verify_student_notebook"]
     assert build.STUDENT.steps[:2] == build.INSTRUCTOR.steps
 
 

@@ -122,6 +122,27 @@ def test_released_notebook_is_valid_nbformat(assignment: Assignment, released: R
     assert notebook.metadata["kernelspec"]["language"] == "python"
 
 
+def test_released_notebook_carries_nbgraders_checksums_and_locks(assignment: Assignment,
+                                                                released: ReleaseReport) -> None:
+    """As nbgrader's generate_assignment writes it: every grade, solution and locked cell has the
+    checksum nbgrader's own compute_checksum gives, and its LockCells would change nothing."""
+    import copy
+
+    pytest.importorskip("nbgrader", reason="nbgrader is not installed")
+    from nbgrader.preprocessors import LockCells
+    from nbgrader.utils import compute_checksum, is_grade, is_locked, is_solution
+
+    notebook = nbformat.read(released.folder / f"{assignment.module}.ipynb", as_version=4)
+    tracked = [c for c in notebook.cells if is_grade(c) or is_solution(c) or is_locked(c)]
+    assert any(is_grade(c) for c in tracked) and any(is_locked(c) and not is_grade(c) for c in tracked)
+    for cell in tracked:
+        assert cell.metadata["nbgrader"]["checksum"] == compute_checksum(cell), cell.metadata["nbgrader"]["grade_id"]
+    locked, _ = LockCells().preprocess(copy.deepcopy(notebook), {})
+    assert [c.metadata for c in locked.cells] == [c.metadata for c in notebook.cells]
+    assert all(c.metadata["editable"] is False and c.metadata["deletable"] is False
+               for c in tracked if is_locked(c))
+
+
 # --------------------------------------------------------------------------
 # Leak detection on doctored sources
 

@@ -96,7 +96,8 @@ def isolated_env(scratch: Path) -> dict[str, str]:
     """HOME and Jupyter's folders inside ``scratch``; the kit's course folder for the kernels."""
     home = scratch / "home"
     (scratch / "tmp").mkdir(parents=True, exist_ok=True)
-    return {**os.environ, "HOME": str(home), "JUPYTER_CONFIG_DIR": str(home / ".jupyter"),
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])  # nbgrader runs alembic
+    return {**os.environ, "PATH": path, "HOME": str(home), "JUPYTER_CONFIG_DIR": str(home / ".jupyter"),
             "JUPYTER_DATA_DIR": str(home / ".local" / "share" / "jupyter"),
             "JUPYTER_RUNTIME_DIR": str(scratch / "runtime"), "IPYTHONDIR": str(home / ".ipython"),
             "JUPYTER_NO_CONFIG": "1", "TMPDIR": str(scratch / "tmp"), "PYTHONWARNINGS": "ignore",

@@ -77,7 +77,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
 
-from autograder.sandbox.bwrap import confirm_bwrap, prepare_bwrap, presumed_kind, sandbox_kind, sandbox_kind_reason
+from autograder.sandbox.bwrap import (
+    confirm_bwrap,
+    prepare_bwrap,
+    presumed_kind,
+    sandbox_kind,
+    sandbox_kind_reason,
+    scratch_mode,
+)
 from autograder.sandbox.capture import CapturedOutput, OutputCapture
 from autograder.sandbox.fallback import prepare_fallback
 from autograder.sandbox.host import PR_SET_PDEATHSIG, Command, close_quietly, host_paths, sized_pipe
@@ -88,7 +95,7 @@ from autograder.sandbox.worker import apply_process_limits
 
 __all__ = ["KIND_ENV", "NOBODY", "CapturedOutput", "OutputCapture", "SandboxKind", "SandboxLimits",
            "SandboxUnavailable", "Worker", "WorkerKind", "WorkerProcess", "confirm_bwrap", "describe_exit",
-           "presumed_kind", "sandbox_kind", "sandbox_kind_reason", "start_worker"]
+           "presumed_kind", "sandbox_kind", "sandbox_kind_reason", "scratch_mode", "start_worker"]
 
 
 

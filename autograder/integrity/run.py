@@ -36,6 +36,8 @@ from autograder.submission import student_id_of
 SIMILARITY_HTML = "similarity.html"
 SIMILARITY_JSON = "similarity.json"
 FORMAT_VERSION = 1
+MAX_PAIRS_DRAWN = 200
+"""Pairs whose code the page shows side by side, highest score first; the table lists them all."""
 
 
 class SimilarityError(ValueError):
@@ -116,7 +118,7 @@ def check_similarity(assignment: Any, submissions: Mapping[str, Path] | Sequence
     content = _content(assignment.id, rows, documents, unread, settings, len(diagnoses.by_student))
     out_dir.mkdir(parents=True, exist_ok=True)
     shown = [(row, shown_lines(pair.a, pair.regions_a), shown_lines(pair.b, pair.regions_b))
-             for row, pair in zip(rows, pairs)]
+             for row, pair in zip(rows[:MAX_PAIRS_DRAWN], pairs)]
     write_atomically(out_dir / SIMILARITY_JSON, json.dumps(content, indent=2) + "\n")
     write_atomically(out_dir / SIMILARITY_HTML, render_page({"c": content, "shown": shown,
                                                              "title": getattr(assignment, "title", assignment.id)}))

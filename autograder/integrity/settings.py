@@ -16,7 +16,7 @@ class Settings:
     """Winnowing window: any shared run of ``k + window - 1`` tokens is sure to match."""
     threshold: float = 0.8
     """A pair is listed when its score (``Pair.score``, the larger share) is at least this. Measured
-    (``benchmarks/similarity_quality.py``, README "Similarity"): disguised copies score 0.94 and
+    (``benchmarks/similarity_quality.py``, README "Similarity"): disguised copies score 0.95 and
     up, independent solutions 0.66 at most, the two hint-following ones of the bundled samples."""
     min_matched_tokens: int = 40
     """...and it shares at least this many tokens beyond the boilerplate (a few lines at least)."""

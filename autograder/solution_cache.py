@@ -1,24 +1,27 @@
-"""The instructor solution as a script, kept on disk between processes.
+"""The instructor solution and the released stub as scripts, kept on disk between processes.
 
-``autograder.release.solution_source`` builds it from ``source.py`` through the
-notebook pipeline, which imports nbformat (about 1.5 s, mostly its schema
-validator's dependencies). Diagnosis and a warm grading process need only the
-text, so it is kept in the kit's cache folder (``AUTOGRADER_CACHE``, see
-``autograder.suite.expectation_cache``) under a key made of ``source.py``'s bytes
-and the release pipeline's own code: an edited source or a changed pipeline is
-built again. A missing, unreadable or unwritable cache only costs the build.
+``autograder.release.solution_source`` and ``stub_source`` build them from ``source.py``
+through the notebook pipeline, which imports nbformat (1.5 to 4 s, mostly its schema
+validator's dependencies). Diagnosis, a warm grading process and the untouched-stub check
+(``autograder.grading.needs_look``) need only the text, so it is kept in the kit's cache folder
+(``AUTOGRADER_CACHE``, see ``autograder.suite.expectation_cache``) under a key made of
+``source.py``'s bytes and the release pipeline's own code: an edited source or a changed
+pipeline is built again. A missing, unreadable or unwritable cache only costs the build.
 """
 
 from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Literal
 
 from autograder.assignment import Assignment
 from autograder.files import write_atomically
 from autograder.suite.expectation_cache import cache_folder
 
 _PIPELINE = Path(__file__).resolve().parent / "release"
+Script = Literal["solution", "stub"]
+_FOLDERS: dict[Script, str] = {"solution": "solutions", "stub": "stubs"}
 
 
 def _key(assignment: Assignment) -> str:
@@ -33,16 +36,23 @@ def _key(assignment: Assignment) -> str:
 
 def solution_source(assignment: Assignment) -> str:
     """``autograder.release.solution_source(assignment)``, from the cache when it holds it."""
+    return _cached(assignment, "solution")
+
+
+def stub_source(assignment: Assignment) -> str:
+    """``autograder.release.stub_source(assignment)``, from the cache when it holds it."""
+    return _cached(assignment, "stub")
+
+
+def _cached(assignment: Assignment, script: Script) -> str:
     folder = cache_folder()
-    path = None if folder is None else folder / "solutions" / f"{assignment.id}-{_key(assignment)}.py"
+    path = None if folder is None else folder / _FOLDERS[script] / f"{assignment.id}-{_key(assignment)}.py"
     if path is not None:
         try:
             return path.read_text(encoding="utf-8")
         except OSError:
             pass
-    from autograder.release import solution_source as build
-
-    text = build(assignment)
+    text = _build(assignment, script)
     if path is not None:
         try:
             write_atomically(path, text, private=True)
@@ -51,3 +61,7 @@ def solution_source(assignment: Assignment) -> str:
     return text
 
 
+def _build(assignment: Assignment, script: Script) -> str:
+    from autograder import release
+
+    return release.solution_source(assignment) if script == "solution" else release.stub_source(assignment)

@@ -9,7 +9,8 @@ import pytest
 
 from autograder.assignment import Assignment, get_assignment, load_manifest
 from autograder.release import solution_source as build
-from autograder.solution_cache import solution_source
+from autograder.release import stub_source as build_stub
+from autograder.solution_cache import solution_source, stub_source
 
 
 @pytest.fixture()
@@ -46,4 +47,15 @@ def test_without_a_usable_cache_the_solution_is_built(assignment: Assignment, mo
     blocker.write_text("not a folder", encoding="utf-8")
     monkeypatch.setenv("AUTOGRADER_CACHE", "off" if setting == "off" else str(blocker / "cache"))
     assert solution_source(assignment) == build(assignment)
+    assert solution_source(assignment) == build(assignment)
+
+
+def test_the_stub_is_cached_apart_from_the_solution(assignment: Assignment, monkeypatch: pytest.MonkeyPatch,
+                                                    tmp_path: Path) -> None:
+    monkeypatch.setenv("AUTOGRADER_CACHE", str(tmp_path / "cache"))
+    assert stub_source(assignment) == build_stub(assignment)
+    assert solution_source(assignment) == build(assignment)
+    (stored,) = (tmp_path / "cache" / "stubs").iterdir()
+    stored.write_text("# read from the cache\n", encoding="utf-8")
+    assert stub_source(assignment) == "# read from the cache\n"
     assert solution_source(assignment) == build(assignment)

@@ -86,7 +86,7 @@ def _definitions(sources: Iterable[str], names: Iterable[str]) -> dict[str, str]
 @functools.lru_cache(maxsize=8)
 def stub_definitions(assignment: Assignment) -> dict[str, str]:
     """The released stub's graded functions ({} when the assignment has no instructor source)."""
-    from autograder.release import stub_source
+    from autograder.solution_cache import stub_source
 
     try:
         return _definitions([stub_source(assignment)], assignment.functions)

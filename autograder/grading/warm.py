@@ -1,8 +1,9 @@
 """A warm grading process: what every submission needs is prepared once, then each is graded in a fork.
 
 Grading one submission from cold imports pytest, SymPy and the reference, lambdifies the
-reference's expressions, reads the instructor solution for diagnosis, probes the sandbox and
-imports the hidden suite: seconds, against a fraction of a second for the submission itself.
+reference's expressions, reads the instructor solution for diagnosis and the released stub for
+the untouched-stub check, probes the sandbox and imports the hidden suite: seconds, against a
+fraction of a second for the submission itself.
 A process that grades many submissions (a pool worker of ``grade_batch``) calls
 ``enable_forking()`` once; from then on ``grade_submission`` warms the process for the
 assignment's suite (``warm_up``, once per suite content) and grades each submission in a fork
@@ -80,11 +81,13 @@ def _keep_sandbox_warm(assignment: Assignment) -> None:
 @functools.lru_cache(maxsize=8)
 def _warmed(assignment: Assignment, suite: Path, key: object) -> None:
     from autograder.grading.grade import diagnoser_for
+    from autograder.grading.needs_look import stub_definitions
     from autograder.grading.run import collect_suite
     from autograder.sandbox import sandbox_kind
 
     sandbox_kind()  # the bwrap probe, unless the warm sandbox has shown that bwrap works
     diagnoser_for(assignment).warm()
+    stub_definitions(assignment)  # the untouched-stub check every submission makes
     _run_solution(assignment, suite)
     collect_suite(suite)  # imported afresh: what every fork starts from
     _wait_until_single_threaded()

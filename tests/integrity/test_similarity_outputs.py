@@ -106,3 +106,16 @@ def test_bad_options_are_one_error_line(tmp_path: Path, extra: list[str]) -> Non
     assert result.exit_code == 2
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error:"), result.output
+
+
+def test_hostile_sources_are_compared_or_named_as_unread(tmp_path: Path) -> None:
+    sources = {"nul.py": "x = 1\0\n", "nested.py": "(" * 500 + ")" * 500 + "\n",
+               "unclosed.py": 'def f(x:\n    return "', "bad.ipynb": '{"nbformat": 4, "cells": 5}',
+               "deep.ipynb": "[" * 100000}
+    subs = {}
+    for name, text in sources.items():
+        subs[name.split(".")[0]] = tmp_path / name
+        subs[name.split(".")[0]].write_text(text, encoding="utf-8")
+    content = check_similarity(ACTIVATIONS, subs, tmp_path / "out").content
+    assert {u["name"] for u in content["unread"]} == {"bad", "deep"}
+    assert content["compared"] == 3 and content["pairs"] == []

@@ -16,6 +16,7 @@ import click
 from autograder import __version__
 from autograder.assignment import COURSE_ENV
 from autograder.cli_common import assignment_option, click_error_line, given_course, load_assignment, one_line_error
+from autograder.integrity.settings import Settings
 from autograder.limits import DEFAULT_JOBS
 
 
@@ -133,14 +134,13 @@ def grade(assignment_id: str, out_dir: Path, jobs: int, resume: bool, executor: 
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
               help="folder to write similarity.html and similarity.json into; when it holds the graded batch "
                    "(grade --out), its report lists the pairs too")
-@click.option("--threshold", type=click.FloatRange(0.0, 1.0), default=None, metavar="X",
-              help="list pairs whose score (the larger share of matched code) is at least X "
-                   "[default: 0.8, see autograder.integrity.settings]")
+@click.option("--threshold", type=click.FloatRange(0.0, 1.0), default=Settings().threshold, show_default=True,
+              metavar="X", help="list pairs whose score (the larger share of matched code) is at least X")
 @click.option("--against", "against", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               metavar="ARCHIVE", help="also compare with the submissions kept in ARCHIVE (earlier terms, known "
                                       "public solutions): each .py, .ipynb, .zip or module folder in it")
 @click.argument("submissions", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-def similarity(assignment_id: str, out_dir: Path, threshold: float | None, against: Path | None,
+def similarity(assignment_id: str, out_dir: Path, threshold: float, against: Path | None,
                submissions: tuple[Path, ...]) -> None:
     """Compare SUBMISSIONS (.py, .ipynb, folders, .zip, or a folder of students) for copied code,
     beyond the released stub and public tests; nothing is run."""

@@ -11,7 +11,14 @@ was given, and which mistakes they share.
   ``autograder grade --similarity``; ``view``: what those commands print.
 """
 
-from autograder.integrity.run import Similarity, SimilarityError, check_similarity, read_similarity
 from autograder.integrity.settings import Settings
 
 __all__ = ["Settings", "Similarity", "SimilarityError", "check_similarity", "read_similarity"]
+
+
+def __getattr__(name: str):  # type: ignore[no-untyped-def]
+    # The check and its imports load only when used: the CLI reads ``Settings`` for its defaults.
+    if name in ("Similarity", "SimilarityError", "check_similarity", "read_similarity"):
+        from autograder.integrity import run
+        return getattr(run, name)
+    raise AttributeError(name)

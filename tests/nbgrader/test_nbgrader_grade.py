@@ -176,6 +176,10 @@ def test_export_holds_the_kits_scores(graded: Course) -> None:
     kit = {t["name"]: t["score"] for t in json.loads(results_json(untampered))["tests"]}
     assert _kit_scores(graded)["partly"] == pytest.approx({f"test_{s}": v for s, v in kit.items()}, abs=1e-6)
     assert "partly" in summary and "100/100" in summary
+    lines = summary.splitlines()  # to a pipe: plain lines, each row of the table on one, never wrapped
+    assert "\x1b[" not in summary and any(line.strip().endswith(": 6 submissions") for line in lines)
+    assert any(" correct " in line and "100/100" in line for line in lines)
+    assert any(" late " in line and "late by" in line for line in lines)
 
 
 @pytest.mark.slow

@@ -31,6 +31,7 @@ from types import TracebackType
 from typing import Any
 
 from autograder.sandbox import wire
+from autograder.sandbox.fair_time import FairDeadline
 from autograder.sandbox.launcher import (
     CapturedOutput,
     OutputCapture,
@@ -260,7 +261,7 @@ class SandboxSession:
         seconds = self.limits.import_timeout_s
         running: list[Location] = []
         try:
-            report = self._read_load_report(worker, time.monotonic() + seconds, running)
+            report = self._read_load_report(worker, FairDeadline(seconds, worker.leftover_pids), running)
         except wire.ChannelTimeout:
             report = LoadReport.failed("TimeoutError", f"timed out after {seconds:g} s {_while(running)}")
         except wire.ChannelClosed:
@@ -276,10 +277,10 @@ class SandboxSession:
             return None, report
         return worker, report
 
-    def _read_load_report(self, worker: Worker, deadline: float, running: list[Location]) -> LoadReport:
+    def _read_load_report(self, worker: Worker, deadline: FairDeadline, running: list[Location]) -> LoadReport:
         """The load report, after the statements the worker announced (the last kept in ``running``)."""
         while True:
-            message = self._read(worker, deadline)
+            message = self._read_fairly(worker, deadline)
             location = running_location(message)
             if location is None:
                 return parse_load_report(message)
@@ -299,6 +300,16 @@ class SandboxSession:
             self._retire(worker)
             raise SandboxUnavailable("the sandbox worker sent an unexpected first message")
         worker.track()  # now the sandbox's processes and PID namespace exist
+
+    def _read_fairly(self, worker: Worker, deadline: FairDeadline) -> Any:
+        """The next message, by a deadline that moves by the time the worker waited for a CPU
+        (``fair_time``): a busy machine does not turn a slow call into a timeout."""
+        if not wire.readable_by(worker.response_fd, deadline.counting_from):
+            deadline.start_counting()
+            while not wire.readable_by(worker.response_fd, deadline.end):
+                if not deadline.stretched():
+                    raise wire.ChannelTimeout("deadline passed")
+        return self._read(worker, deadline.end)
 
     def _read(self, worker: Worker, deadline: float) -> Any:
         payload = wire.read_frame(worker.response_fd, max_bytes=self.limits.max_frame_bytes,
@@ -398,9 +409,9 @@ class SandboxSession:
         ``answers``' stand-ins on the way; maps failures.
 
         The third item is what a watched call sent back of its inputs (None otherwise)."""
-        deadline = time.monotonic() + seconds
+        deadline = FairDeadline(seconds, worker.leftover_pids)
         try:
-            wire.write_all(worker.request_fd, frame, deadline)
+            wire.write_all(worker.request_fd, frame, deadline.end)
             message = self._answer_callbacks(worker, request_id, answers, deadline)
             ok, result = wire.parse_response(message, request_id)
             watched = ok and type(message) is dict and "inputs_after" in message
@@ -418,16 +429,17 @@ class SandboxSession:
             self._worker_broken_by(function, "garbled the result channel of")
             raise BadResult(f"the result of {function}() could not be read: {err}") from None
 
-    def _answer_callbacks(self, worker: Worker, request_id: int, answers: Substitutes, deadline: float) -> Any:
+    def _answer_callbacks(self, worker: Worker, request_id: int, answers: Substitutes,
+                          deadline: FairDeadline) -> Any:
         """The call's response, after answering every callback before it (at most
         ``wire.MAX_CALLBACKS``; a callback for anything ``answers`` does not hold is a ProtocolError)."""
         allowed = frozenset(answers)
         for _ in range(wire.MAX_CALLBACKS + 1):
-            message = self._read(worker, deadline)
+            message = self._read_fairly(worker, deadline)
             callback = wire.parse_callback(message, request_id, allowed)
             if callback is None:
                 return message
-            wire.write_all(worker.request_fd, self._callback_answer(request_id, answers, *callback), deadline)
+            wire.write_all(worker.request_fd, self._callback_answer(request_id, answers, *callback), deadline.end)
         raise wire.ProtocolError(f"more than {wire.MAX_CALLBACKS} callbacks in one call")
 
     def _callback_answer(self, request_id: int, answers: Substitutes, function: str, args: list[Any],

@@ -391,6 +391,15 @@ def _wait(fd: int, writing: bool, deadline: float | None) -> None:
             return
 
 
+def readable_by(fd: int, deadline: float) -> bool:
+    """Whether ``fd`` has something to read (or its end) before ``deadline``; False once it passed."""
+    try:
+        _wait(fd, False, deadline)
+    except ChannelTimeout:
+        return False
+    return True
+
+
 def _wait_select(fd: int, writing: bool, deadline: float | None) -> None:
     """``_wait`` for a socket, with ``select.select`` (the only readiness call Windows has)."""
     while True:

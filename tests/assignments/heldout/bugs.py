@@ -1,4 +1,5 @@
-"""The held-out bugs (``first/`` and ``second/``, see README.md) and how each is graded and named."""
+"""The held-out bugs and correct variants (``first/``, ``second/``, ``third/``, see README.md), and
+how each is graded: named, charged to its own skills, or (a correct variant) at full marks."""
 
 from __future__ import annotations
 
@@ -16,6 +17,10 @@ HERE = Path(__file__).parent
 ASSIGNMENTS = HERE.parents[2] / "assignments"
 TAG_MARK = "~"
 """A generated diagnosis's id is ``function~tag``; a catalogued one has no tag."""
+MISSING = "does not define a function"
+"""The message of a function the worker did not find: never right when a callable is bound to the name."""
+TOLERANCE = 1e-9
+"""Points below this are no loss (sums of float shares)."""
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,10 @@ class Bug:
     code: str
     expect: tuple[str, ...]
     expect_all: tuple[str, ...]
+    skills: tuple[str, ...] = ()
+    """The skills the bug lives in: the only ones that may lose points for it ("" when not stated)."""
+    correct: bool = False
+    """A correct variant written oddly (``[[correct]]``): full marks, nothing named, nothing missing."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +42,24 @@ class Outcome:
     bug: Bug
     lost_points: bool
     diagnoses: tuple[str, ...]
+    lost: tuple[tuple[str, float], ...] = ()
+    """(skill, points lost) for every skill that lost points."""
+    claims_missing: bool = False
+    """A message said the submission does not define a function."""
+
+    @property
+    def charged_skills(self) -> tuple[str, ...]:
+        return tuple(skill for skill, _ in self.lost)
+
+    @property
+    def charged_once(self) -> bool:
+        """The bug costs points, and only in the skills it lives in."""
+        return self.lost_points and set(self.charged_skills) <= set(self.bug.skills)
+
+    @property
+    def clean(self) -> bool:
+        """A correct variant at full marks, with no likely mistake and no "missing function" claim."""
+        return not self.lost_points and not self.diagnoses and not self.claims_missing
 
     @property
     def tags(self) -> set[str]:
@@ -56,13 +83,24 @@ def _matches(want: str, tags: set[str]) -> bool:
     return any(tag == want or tag.startswith(f"{want}-") for tag in tags)
 
 
-def bugs(set_name: str) -> list[Bug]:
+def _entries(set_name: str, table: str) -> list[Bug]:
     found = []
     for path in sorted((HERE / set_name).glob("*.toml")):
-        for raw in tomllib.loads(path.read_text(encoding="utf-8"))["bug"]:
+        for raw in tomllib.loads(path.read_text(encoding="utf-8")).get(table, []):
             found.append(Bug(set_name, path.stem, raw["id"], raw["code"], tuple(raw.get("expect", ())),
-                             tuple(raw.get("expect_all", ()))))
+                             tuple(raw.get("expect_all", ())), tuple(raw.get("skills", ())),
+                             correct=table == "correct"))
     return found
+
+
+def bugs(set_name: str) -> list[Bug]:
+    """The set's ``[[bug]]`` entries."""
+    return _entries(set_name, "bug")
+
+
+def correct_variants(set_name: str) -> list[Bug]:
+    """The set's ``[[correct]]`` entries: correct code written oddly."""
+    return _entries(set_name, "correct")
 
 
 def _assignment(name: str) -> Assignment:
@@ -75,4 +113,7 @@ def grade(bug: Bug) -> Outcome:
     result = grade_loaded(assignment, Submission(student_id=bug.id, source=source, origin=assignment.source_path))
     diagnoses = tuple(dict.fromkeys(d for t in result.tests if not t.passed and t.misconception
                                     for d in t.misconception.split(" + ")))
-    return Outcome(bug, result.score < result.max_score - 1e-9, diagnoses)
+    lost = tuple((skill, round(top - score, 6)) for skill, (score, top) in result.group_scores().items()
+                 if score < top - TOLERANCE)
+    missing = MISSING in result.error or any(MISSING in t.message for t in result.tests)
+    return Outcome(bug, result.score < result.max_score - TOLERANCE, diagnoses, lost, missing)

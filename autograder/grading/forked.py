@@ -50,8 +50,10 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and threading.active_count() == 1
 
 
-def run_in_fork(work: Callable[[], T], *, timeout_s: float) -> T:
-    """``work()`` run in a forked child; its return value, or ``ForkFailed``."""
+def run_in_fork(work: Callable[[], T], *, timeout_s: float, meanwhile: Callable[[], None] | None = None) -> T:
+    """``work()`` run in a forked child; its return value, or ``ForkFailed``. ``meanwhile()``
+    runs in this process while the child works (it must start no thread and may not raise):
+    preparation that later forks start with, off the path of this one's result."""
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns
@@ -60,6 +62,8 @@ def run_in_fork(work: Callable[[], T], *, timeout_s: float) -> T:
     os.close(write_end)
     deadline = time.monotonic() + timeout_s
     try:
+        if meanwhile is not None:
+            meanwhile()
         payload = _read_all(read_end, deadline)
     except BaseException:  # interrupted: leave no child behind
         _reap(pid, time.monotonic())

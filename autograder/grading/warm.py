@@ -15,7 +15,9 @@ Warming also starts one bubblewrap sandbox whose fork server hands each submissi
 the sandbox like any submission, so the reference computes (and caches) every expected value the
 suite asks for, then collects the suite afresh and keeps it live (``run.collect_suite``): a fork
 runs its items without configuring or collecting pytest again. Without a solution (a student's release folder), only
-the imports and the collection are warmed.
+the imports and the collection are warmed. The derived mistakes a wrong answer is diagnosed with
+(``autograder.mutants``) are compiled while the second fork grades (``while_forked``), so the
+first result does not wait for them.
 """
 
 from __future__ import annotations
@@ -23,11 +25,14 @@ from __future__ import annotations
 import functools
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from autograder.assignment import Assignment
 
 _forking = False
+_forked: set[str] = set()
+"""The assignments this process has graded a submission of in a fork."""
 
 QUIET_WAIT_S = 2.0
 """How long warming waits for the warm-up session's output threads to end before forking."""
@@ -76,6 +81,28 @@ def _keep_sandbox_warm(assignment: Assignment) -> None:
             start_warm_sandbox(sandbox_limits(assignment.limits))
         except SandboxUnavailable:
             pass
+
+
+def while_forked(assignment: Assignment) -> Callable[[], None] | None:
+    """What this process prepares while a fork grades one of ``assignment``'s submissions: nothing
+    while the first grades (its result is not kept waiting), then the derived mistakes, once."""
+    if assignment.id not in _forked:
+        _forked.add(assignment.id)
+        return None
+    return functools.partial(warm_diagnosis, assignment)
+
+
+@functools.lru_cache(maxsize=8)
+def warm_diagnosis(assignment: Assignment) -> None:
+    """Compile the derived mistakes of ``assignment``'s functions (``autograder.mutants``), once
+    per process: the first fork runs without them (it gets its result sooner), later forks start
+    with them. A failure here only leaves them to be built where a diagnosis needs them."""
+    try:
+        from autograder.mutants.candidates import warm
+
+        warm(assignment.functions)
+    except Exception:  # noqa: BLE001 - diagnosis builds what it needs on first use
+        pass
 
 
 @functools.lru_cache(maxsize=8)

@@ -292,3 +292,14 @@ def candidates(function: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) 
     if not found:
         found = graph_candidates(function, args, kwargs)
     return found
+
+
+def warm(functions: Sequence[str]) -> None:
+    """Build now the candidates that ``functions``' names alone determine (an activation's forms,
+    a formula's rewrites), so that a grading process's forks start with them compiled; those that
+    depend on a call's arguments (``activate``'s activation, a graph's depth) are built on first use."""
+    for function in functions:
+        form = _activation_of(function)
+        if form is not None:
+            _elementwise(*form, False)
+        _formula_candidates(function)

@@ -47,6 +47,18 @@ def test_what_the_child_changes_stays_in_the_child() -> None:
     assert state["count"] == 0
 
 
+def test_meanwhile_runs_here_while_the_child_works_on_what_it_had() -> None:
+    state = {"prepared": False}
+
+    def prepare() -> None:
+        state["prepared"] = True
+
+    assert run_in_fork(lambda: state["prepared"], timeout_s=30, meanwhile=prepare) is False
+    assert state["prepared"]
+    assert run_in_fork(lambda: state["prepared"], timeout_s=30) is True
+    assert _no_child_left()
+
+
 def test_an_exception_is_reported_with_its_message() -> None:
     def broken() -> None:
         raise ValueError("the suite broke")

@@ -26,13 +26,19 @@ def symbols(n: int) -> tuple[sp.Symbol, ...]:
     return logits
 
 
+def symbolic_total(n: int) -> sp.Expr:
+    """The softmax's normaliser sum_j exp(z_j)."""
+    import sympy as sp
+
+    return sp.Add(*(sp.exp(zj) for zj in symbols(n)))
+
+
 def symbolic_softmax(n: int) -> sp.Matrix:
     """softmax(z)_i = exp(z_i) / sum_j exp(z_j) as an n x 1 SymPy matrix."""
     import sympy as sp
 
-    z = symbols(n)
-    total = sum(sp.exp(zj) for zj in z)
-    return sp.Matrix([sp.exp(zi) / total for zi in z])
+    total = symbolic_total(n)
+    return sp.Matrix([sp.exp(zi) / total for zi in symbols(n)])
 
 
 @cache
@@ -111,3 +117,35 @@ def jacobian(z: Any) -> FloatArray:
     out = -np.outer(s, s)
     np.fill_diagonal(out, s * complement)
     return out
+
+
+@cache
+def output_jacobian(n: int) -> sp.Matrix:
+    """The Jacobian of a size-n softmax written through its outputs s_0 .. s_{n-1} (the lecture's
+    s_i (delta_ij - s_j), derived, not typed): softmax_i = exp(z_i) / E differentiated with the total
+    E kept whole, E's own derivative taken from the reference's total (sum_k exp(z_k)), and then
+    every exp(z_k) put as s_k E, so E cancels."""
+    import sympy as sp
+
+    z = symbols(n)
+    outputs = sp.symbols(f"s0:{n}", positive=True)
+    total = sp.Function("E")(*z)
+    jacobian = sp.Matrix([sp.exp(zi) / total for zi in z]).jacobian(sp.Matrix(z))
+    slopes = {sp.Derivative(total, zj): sp.diff(symbolic_total(n), zj) for zj in z}
+    kept = sp.Symbol("E", positive=True)
+    by_output = {zk: sp.log(sk * kept) for zk, sk in zip(z, outputs)}  # exp(z_k) = s_k E
+    return jacobian.subs(slopes).xreplace({total: kept}).subs(by_output).applyfunc(sp.expand)
+
+
+@cache
+def _output_jacobian_evaluator(n: int) -> Any:
+    import sympy as sp
+
+    return sp.lambdify([sp.symbols(f"s0:{n}", positive=True)], output_jacobian(n), modules="numpy")
+
+
+def jacobian_from_output(s: Any) -> FloatArray:
+    """``output_jacobian`` at the outputs ``s`` of some softmax (a 1-D array of n values): the
+    Jacobian a student's identity gives on their own softmax's values."""
+    values = as_float64(s).reshape(-1)
+    return np.asarray(_output_jacobian_evaluator(values.size)(values), dtype=np.float64)

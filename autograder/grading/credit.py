@@ -29,7 +29,10 @@ Written down once, here, and checked by ``autograder validate``:
   only when that upstream skill is wrong in its own checks: the mistake is
   charged there, once. Where the upstream skill is right, the downstream one
   must match the reference, so a submission cannot trade a function that
-  behaves differently in another check for points.
+  behaves differently in another check for points. A contract check passing
+  this way (a derivative's stability check, failing only because the forward
+  it calls overflows) also stands where the upstream skill broke the same rule
+  in its own contract checks.
 * **Per setting.** A consistency pass that names the upstream's own case in the
   same setting (``consistent_on``: ``elu[values-alpha=0.5]`` for
   ``elu_derivative``'s alpha = 0.5 case) earns only when that very case is
@@ -68,12 +71,24 @@ def _upstream_wrong(outcomes: Sequence[CaseOutcome], skill: str, case: str = "")
                if o.group == skill and not o.contract and (not case or o.name == case))
 
 
+def _upstream_broke_rule(outcomes: Sequence[CaseOutcome], skill: str, rules: tuple[str, ...]) -> bool:
+    """Whether ``skill`` failed a contract check of its own that enforces one of ``rules``."""
+    return any(not o.passed and o.contract and set(o.rules) & set(rules) for o in outcomes if o.group == skill)
+
+
+def _stands(o: CaseOutcome, outcomes: Sequence[CaseOutcome]) -> bool:
+    """A consistency pass stands where its upstream is wrong in its own value checks; a contract
+    check's also where the upstream broke the same rule (an overflowing forward is charged to the
+    forward's stability check, not to every derivative built on it)."""
+    return _upstream_wrong(outcomes, o.consistent_with, o.consistent_on) or (
+        o.contract and _upstream_broke_rule(outcomes, o.consistent_with, o.rules))
+
+
 def _settle_consistency(outcomes: Sequence[CaseOutcome]) -> tuple[CaseOutcome, ...]:
     """Consistency passes stand only where their upstream skill is wrong (see the module doc)."""
     return tuple(replace(o, passed=False, kind="assertion", message=f"{o.name}: " + UPSTREAM_IS_RIGHT.format(
                              upstream=o.consistent_on or o.consistent_with))
-                 if o.passed and o.consistent_with
-                 and not _upstream_wrong(outcomes, o.consistent_with, o.consistent_on)
+                 if o.passed and o.consistent_with and not _stands(o, outcomes)
                  else o for o in outcomes)
 
 

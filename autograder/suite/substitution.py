@@ -133,10 +133,15 @@ def _credited_skill(test: TestFunction, fixtures: dict[str, Any], upstreams: tup
     return next((w.upstream.skill for w in witnesses if w.calls and w.wrong_in(student)), "")
 
 
-def judged_again_with(*upstreams: Upstream) -> Callable[[TestFunction], TestFunction]:
+Chooser = Callable[[dict[str, Any]], tuple[Upstream, ...]]
+"""The upstreams one case of a parametrized test may substitute, from its fixtures and parameters."""
+
+
+def judged_again_with(*upstreams: Upstream, choose: Chooser | None = None) -> Callable[[TestFunction], TestFunction]:
     """Wrap a downstream case so that a failure is judged again with ``upstreams`` substituted
     (see the module doc). The case must take ``student`` or ``strict_student``; it gets
-    ``record_property`` whether it asks for it or not."""
+    ``record_property`` whether it asks for it or not. ``choose``, for a test parametrized over
+    several functions, gives each case its own upstreams (none: the failure stands)."""
     def wrap(test: TestFunction) -> TestFunction:
         signature = inspect.signature(test)
         own = set(signature.parameters)
@@ -155,7 +160,8 @@ def judged_again_with(*upstreams: Upstream) -> Callable[[TestFunction], TestFunc
                 return
             except (AssertionError, StudentCallError) as failure:
                 first = failure
-            skill = _credited_skill(test, given, upstreams)
+            chosen = upstreams if choose is None else choose(given)
+            skill = _credited_skill(test, given, chosen) if chosen else ""
             if not skill:
                 raise first
             credit_consistency(fixtures[RECORD_PROPERTY], skill)

@@ -106,3 +106,16 @@ def test_the_rounding_of_z_minus_max_is_carried_into_exp():
         gap = mpmath.mpf(float(z[1])) - mpmath.mpf(float(z[0]))
         exact = float(mpmath.exp(gap) / (1 + mpmath.exp(gap)))
     np.testing.assert_allclose(softmax(z)[1], exact, rtol=1e-15, atol=0)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4])
+def test_output_jacobian_is_the_symbolic_jacobian_through_the_outputs(n: int) -> None:
+    """diag(s) - s s^T, derived through the outputs, equals the symbolic Jacobian with s = softmax(z)."""
+    import sympy as sp
+
+    from reference.softmax import output_jacobian, symbolic_jacobian, symbolic_softmax
+
+    outputs = sp.symbols(f"s0:{n}", positive=True)
+    through = output_jacobian(n).subs(dict(zip(outputs, symbolic_softmax(n))))
+    assert (through - symbolic_jacobian(n)).applyfunc(sp.simplify) == sp.zeros(n, n)
+    assert all(z not in output_jacobian(n).free_symbols for z in sp.symbols(f"z0:{n}", real=True))

@@ -53,6 +53,7 @@ from autograder.suite import (
     derive,
     fail,
 )
+from autograder.suite.activation_upstreams import ELEMENTWISE_FORWARDS
 from autograder.suite.consistency import (
     Probe,
     degenerate_reason,
@@ -60,6 +61,7 @@ from autograder.suite.consistency import (
     identity_reason,
     reference_or_consistent,
 )
+from autograder.suite.substitution import Upstream, judged_again_with
 from autograder.tolerances import GRADCHECK_EPS, VALUES
 from reference.activations import get_activation
 
@@ -201,6 +203,12 @@ def base_setting(functions: list[Function]) -> list[Any]:
     return [pytest.param(fn, fn.base, id=fn.name, marks=pytest.mark.skill(fn.name)) for fn in functions]
 
 
+def forwards_of(fixtures: dict[str, Any]) -> tuple[Upstream, ...]:
+    """What a derivative's failing case is judged again with: every forward substituted (one that raises
+    or overflows costs the forward alone); a forward's own case is judged as it is."""
+    return ELEMENTWISE_FORWARDS if fixtures["fn"].kind != "value" else ()
+
+
 def value_kept(fn: Function) -> np.ndarray:
     """Which of ``VALUE_X`` ``fn``'s values are checked at: the kink itself is left to ``kink_convention``."""
     return VALUE_X != 0.0 if fn.kind != "value" and fn.kinks else np.ones(VALUE_X.shape, dtype=bool)
@@ -296,8 +304,6 @@ def values_test(name: str) -> Any:
     fn = FUNCTIONS[name]
     cases = [pytest.param(params, id=setting_id("values", params, fn)) for params in fn.settings]
 
-    @pytest.mark.skill(name)
-    @pytest.mark.parametrize("params", cases)
     def test(student: Any, params: dict[str, float], record_property: Any) -> None:
         if fn.kind != "value":
             assert_derivative_values(student, fn, params, record_property)
@@ -308,7 +314,9 @@ def values_test(name: str) -> Any:
 
     test.__doc__ = (f"{name} at 0, +-1e-9, +-30, +-1000 and {RANDOM_POINTS} seeded points in "
                     f"+-{RANDOM_RANGE:g}, every point in one array.")
-    return test
+    if fn.kind != "value":  # a forward that raises or overflows inside the derivative costs the forward alone
+        test = judged_again_with(*ELEMENTWISE_FORWARDS)(test)
+    return pytest.mark.skill(name)(pytest.mark.parametrize("params", cases)(test))
 
 
 test_sigmoid = values_test("sigmoid")
@@ -332,6 +340,7 @@ test_elu_derivative = values_test("elu_derivative")
 
 @pytest.mark.rule("kink-takes-the-left-branch")
 @pytest.mark.parametrize(("fn", "params"), every_setting(KINKED_DERIVATIVES, weight=0.5))
+@judged_again_with(*ELEMENTWISE_FORWARDS)
 def test_kink_convention(student: Any, fn: Function, params: dict[str, float]) -> None:
     """At x = 0 the derivative takes its x <= 0 value: relu'(0) = 0, leaky'(0) = alpha, ..."""
     want = expected(fn, KINK_X, params)
@@ -347,6 +356,7 @@ def test_kink_convention(student: Any, fn: Function, params: dict[str, float]) -
 @pytest.mark.rule("accepts-int-input")
 @pytest.mark.parametrize("kind", ["array", "scalar"])
 @pytest.mark.parametrize(("fn", "params"), base_setting(list(FUNCTIONS.values())))
+@judged_again_with(choose=forwards_of)
 def test_accepts_int_input(student: Any, fn: Function, params: dict[str, float], kind: str) -> None:
     """Integer input gives float64 output with the values of the same numbers as floats."""
     x = INT_ARRAY.copy() if kind == "array" else INT_SCALAR
@@ -361,6 +371,7 @@ def test_accepts_int_input(student: Any, fn: Function, params: dict[str, float],
 @pytest.mark.rule("returns-float64-array")
 @pytest.mark.parametrize("shape", SHAPES, ids=lambda s: f"shape={s}".replace(" ", ""))
 @pytest.mark.parametrize(("fn", "params"), base_setting(list(FUNCTIONS.values())))
+@judged_again_with(choose=forwards_of)
 def test_returns_array_of_input_shape(student: Any, fn: Function, params: dict[str, float],
                                       shape: tuple[int, ...]) -> None:
     """A float64 numpy array of the input's shape comes back (any shape, elementwise)."""
@@ -373,6 +384,7 @@ def test_returns_array_of_input_shape(student: Any, fn: Function, params: dict[s
 @pytest.mark.contract
 @pytest.mark.rule("no-input-mutation")
 @pytest.mark.parametrize(("fn", "params"), base_setting(list(FUNCTIONS.values())))
+@judged_again_with(choose=forwards_of)
 def test_does_not_modify_input(student: Any, fn: Function, params: dict[str, float]) -> None:
     """The input comes back unchanged after the call (see the module docstring)."""
     x = MUTATION_X.copy()
@@ -389,6 +401,7 @@ def test_does_not_modify_input(student: Any, fn: Function, params: dict[str, flo
 @pytest.mark.contract
 @pytest.mark.rule("finite-for-abs-x-le-1000")
 @pytest.mark.parametrize(("fn", "params"), base_setting(list(FUNCTIONS.values())))
+@judged_again_with(choose=forwards_of)
 def test_finite_at_large_inputs(student: Any, fn: Function, params: dict[str, float]) -> None:
     """No NaN or inf for |x| up to 1000."""
     text = describe(fn.name, LARGE, params)
@@ -399,6 +412,7 @@ def test_finite_at_large_inputs(student: Any, fn: Function, params: dict[str, fl
 @pytest.mark.contract
 @pytest.mark.rule("no-floating-point-errors")
 @pytest.mark.parametrize(("fn", "params"), base_setting(list(FUNCTIONS.values())))
+@judged_again_with(choose=forwards_of)
 def test_no_floating_point_errors(strict_student: Any, fn: Function, params: dict[str, float]) -> None:
     """No overflow, invalid operation or division by zero for |x| up to 1000 (underflow is fine)."""
     text = describe(fn.name, LARGE, params) + " under np.errstate(over/invalid/divide='raise')"

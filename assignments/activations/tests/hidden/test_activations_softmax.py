@@ -12,7 +12,14 @@ Value checks (skills ``softmax`` and ``softmax_jacobian``):
   default axis;
 * ``softmax_jacobian``: against the reference, or, while the student's softmax
   is wrong and not degenerate, against central differences of that softmax
-  (2 n calls on 1-D logits z +- eps e_j): a softmax mistake is charged once.
+  (2 n calls on 1-D logits z +- eps e_j), or against the lecture's identity
+  diag(s) - s s^T on that softmax's own values s (derived by SymPy from the
+  reference, ``reference.softmax.output_jacobian``): a softmax mistake is
+  charged once.
+
+A Jacobian that fails a value or contract check only because the student's
+softmax raises or overflows inside it is judged again with that softmax's
+values substituted by the reference's (``judged_again_with``).
 
 Contract checks (earning only as far as the values are right):
 ``softmax_sums_to_one`` (the outputs add up to 1 along ``axis``; a constant
@@ -36,9 +43,12 @@ from autograder.suite import (
     derive,
     fail,
 )
+from autograder.suite.activation_upstreams import FORWARDS
 from autograder.suite.consistency import credit_consistency, degenerate_reason
+from autograder.suite.substitution import Upstream, judged_again_with
 from autograder.tolerances import GRADCHECK, GRADCHECK_EPS, VALUES
 from reference.softmax import jacobian as reference_jacobian
+from reference.softmax import jacobian_from_output
 from reference.softmax import softmax as reference_softmax
 
 SOFTMAX_HINT = ("softmax(z)_i = e^z_i / sum_j e^z_j along the given axis; subtract the max along "
@@ -148,6 +158,7 @@ def test_softmax_at_jacobian_logits(student: Any, name: str) -> None:
 
 @pytest.mark.skill("softmax_jacobian")
 @pytest.mark.parametrize("name", list(JACOBIAN_LOGITS))
+@judged_again_with(FORWARDS["softmax"])
 def test_softmax_jacobian(student: Any, name: str, record_property: Any) -> None:
     """The (n, n) Jacobian diag(s) - s s^T, against the reference or the student's own wrong softmax."""
     z = JACOBIAN_LOGITS[name]
@@ -157,7 +168,7 @@ def test_softmax_jacobian(student: Any, name: str, record_property: Any) -> None
         assert_close(got, derive(reference_jacobian, z), call=text, hint=JACOBIAN_HINT)
         return
     except AssertionError as wrong:
-        if not jacobian_of_own_softmax_agrees(student, z, got):
+        if not (jacobian_of_own_softmax_agrees(student, z, got) or identity_of_own_softmax_agrees(student, z, got)):
             raise wrong
     credit_consistency(record_property, "softmax", on=f"softmax_at_jacobian_logits[{name}]")
 
@@ -169,6 +180,22 @@ def own_softmax_reason(student: Any, z: np.ndarray) -> str:
     if not reason and np.all(VALUES.close(own, derive(reference_softmax, z).value)):
         return "your softmax is right"
     return reason
+
+
+def identity_of_own_softmax_agrees(student: Any, z: np.ndarray, got: Any) -> bool:
+    """``got`` is the lecture's identity diag(s) - s s^T on the student's own softmax values s at ``z``
+    (that softmax wrong but not degenerate): the Jacobian's own formula is right."""
+    n = z.size
+    if own_softmax_reason(student, z) or type(got) is not np.ndarray or got.shape != (n, n):
+        return False
+    own = as_float_array(call_softmax(student, z.copy()), call=describe("softmax", z), hint=SOFTMAX_HINT)
+    analytic = as_float_array(got, call=describe("softmax_jacobian", z), hint=JACOBIAN_HINT)
+    return own.shape == (n,) and bool(np.all(VALUES.close(analytic, jacobian_from_output(own))))
+
+
+def of_softmax(fixtures: dict[str, Any]) -> tuple[Upstream, ...]:
+    """A Jacobian's failing contract case is judged again with the softmax substituted; softmax's own is not."""
+    return (FORWARDS["softmax"],) if fixtures["name"] == "softmax_jacobian" else ()
 
 
 def jacobian_of_own_softmax_agrees(student: Any, z: np.ndarray, got: Any) -> bool:
@@ -203,6 +230,7 @@ def jacobian_of_own_softmax_agrees(student: Any, z: np.ndarray, got: Any) -> boo
 @pytest.mark.contract
 @pytest.mark.rule("accepts-int-input")
 @pytest.mark.parametrize("name", SOFTMAX_SKILLS)
+@judged_again_with(choose=of_softmax)
 def test_softmax_accepts_int_input(student: Any, name: str) -> None:
     """Integer logits give float64 results with the values of the same logits as floats."""
     text = describe(name, INT_LOGITS)
@@ -222,6 +250,7 @@ def test_softmax_accepts_int_input(student: Any, name: str) -> None:
     pytest.param("softmax", (5,), id="softmax-shape=(5,)", marks=pytest.mark.skill("softmax")),
     pytest.param("softmax", (2, 3), id="softmax-shape=(2,3)", marks=pytest.mark.skill("softmax")),
     pytest.param("softmax_jacobian", (5,), id="softmax_jacobian-n=5", marks=pytest.mark.skill("softmax_jacobian"))])
+@judged_again_with(choose=of_softmax)
 def test_softmax_returns_float_array(student: Any, name: str, shape: tuple[int, ...]) -> None:
     """A float64 ndarray: softmax keeps the input's shape, the Jacobian is (n, n)."""
     z = SHAPE_LOGITS[shape].copy()
@@ -235,6 +264,7 @@ def test_softmax_returns_float_array(student: Any, name: str, shape: tuple[int, 
     pytest.param("softmax", None, id="softmax", marks=pytest.mark.skill("softmax")),
     pytest.param("softmax", 0, id="softmax-axis=0", marks=pytest.mark.skill("softmax")),
     pytest.param("softmax_jacobian", None, id="softmax_jacobian", marks=pytest.mark.skill("softmax_jacobian"))])
+@judged_again_with(choose=of_softmax)
 def test_softmax_does_not_modify_input(student: Any, name: str, axis: int | None) -> None:
     """The logits come back unchanged after the call (watched inputs, see the elementwise module)."""
     z = MUTATION_LOGITS[0].copy() if name == "softmax_jacobian" else MUTATION_LOGITS.copy()
@@ -252,6 +282,7 @@ def test_softmax_does_not_modify_input(student: Any, name: str, axis: int | None
 @pytest.mark.contract
 @pytest.mark.rule("finite-for-abs-x-le-1000")
 @pytest.mark.parametrize("name", SOFTMAX_SKILLS)
+@judged_again_with(choose=of_softmax)
 def test_softmax_finite_at_large_inputs(student: Any, name: str) -> None:
     """No NaN or inf for logits up to +-1000."""
     n = LARGE.size
@@ -263,6 +294,7 @@ def test_softmax_finite_at_large_inputs(student: Any, name: str) -> None:
 @pytest.mark.contract
 @pytest.mark.rule("no-floating-point-errors")
 @pytest.mark.parametrize("name", SOFTMAX_SKILLS)
+@judged_again_with(choose=of_softmax)
 def test_softmax_no_floating_point_errors(strict_student: Any, name: str) -> None:
     """No overflow, invalid operation or division by zero for logits up to +-1000 (underflow is fine)."""
     n = LARGE.size

@@ -87,7 +87,10 @@ def results_table(results: tuple[GradeResult, ...], title: str) -> Table:
 def grade_with_progress(assignment: Assignment, paths: list[Path] | dict[str, Path], out_dir: Path, *,
                         jobs: int, resume: bool, executor: Executor | None = None) -> BatchReport:
     from autograder.grading.batch import BatchError, grade_batch
+    from autograder.report import preload
 
+    # The report's imports load while other processes grade (here, they would slow the grading).
+    report_loaded = preload() if executor is not None or min(jobs, len(paths)) > 1 else None
     progress = progress_bar(_err())
     with progress or nullcontext():
         task = progress.add_task("grade", total=len(paths)) if progress else None
@@ -106,6 +109,8 @@ def grade_with_progress(assignment: Assignment, paths: list[Path] | dict[str, Pa
                   f"it was graded ({terminal_text(', '.join(report.changed))})")
     shown = terminal_text(str(out_dir))
     out.print(f"wrote {shown}/<student>/results.json, feedback.md, feedback.html and {shown}/grades.csv")
+    if report_loaded is not None:
+        report_loaded.join()
     _report_after_grading(assignment, out_dir)
     return report
 

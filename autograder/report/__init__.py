@@ -13,9 +13,31 @@ matplotlib draws with the Agg backend (no display needed); Jinja2 renders
 the pages with autoescape on.
 """
 
+import threading
+
 from autograder.report.summary import ReportError
 
-__all__ = ["ReportError", "WrittenReport", "render_feedback_html", "write_report"]
+__all__ = ["ReportError", "WrittenReport", "preload", "render_feedback_html", "write_report"]
+
+
+def preload() -> threading.Thread:
+    """Import what the pages and the report need (Jinja2, its templates, matplotlib) in a thread
+    while a batch is graded, so the report after the last result does not start with them; join
+    the thread before writing the report. Whatever fails here fails again, with its message, there."""
+    def load() -> None:
+        try:
+            from autograder.report import batch_report
+            from autograder.report.render import environment
+
+            for template in ("report.html", "feedback.html"):
+                environment().get_template(template)
+            del batch_report
+        except Exception:  # noqa: BLE001 - write_report meets it again and says why
+            pass
+
+    thread = threading.Thread(target=load, name="report-preload", daemon=True)
+    thread.start()
+    return thread
 
 
 def __getattr__(name: str):  # type: ignore[no-untyped-def]

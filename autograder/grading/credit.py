@@ -32,7 +32,8 @@ Written down once, here, and checked by ``autograder validate``:
   behaves differently in another check for points. A contract check passing
   this way (a derivative's stability check, failing only because the forward
   it calls overflows) also stands where the upstream skill broke the same rule
-  in its own contract checks.
+  in its own contract checks, and any check where the upstream wrote into its
+  inputs (``VALUE_CHANGING_RULES``).
 * **Per setting.** A consistency pass that names the upstream's own case in the
   same setting (``consistent_on``: ``elu[values-alpha=0.5]`` for
   ``elu_derivative``'s alpha = 0.5 case) earns only when that very case is
@@ -72,16 +73,25 @@ def _upstream_wrong(outcomes: Sequence[CaseOutcome], skill: str, case: str = "")
 
 
 def _upstream_broke_rule(outcomes: Sequence[CaseOutcome], skill: str, rules: tuple[str, ...]) -> bool:
-    """Whether ``skill`` failed a contract check of its own that enforces one of ``rules``."""
-    return any(not o.passed and o.contract and set(o.rules) & set(rules) for o in outcomes if o.group == skill)
+    """Whether ``skill`` failed a contract check of its own that enforces one of ``rules``, or passed one
+    only by consistency with its own upstream (the rule broken further up, charged there)."""
+    return any((not o.passed or o.consistent_with) and o.contract and set(o.rules) & set(rules)
+               for o in outcomes if o.group == skill)
+
+
+VALUE_CHANGING_RULES = ("no-input-mutation",)
+"""Rules whose breaking in an upstream changes a downstream's values (a forward writing into the
+weights it was given changes the gradients computed from them)."""
 
 
 def _stands(o: CaseOutcome, outcomes: Sequence[CaseOutcome]) -> bool:
     """A consistency pass stands where its upstream is wrong in its own value checks; a contract
     check's also where the upstream broke the same rule (an overflowing forward is charged to the
-    forward's stability check, not to every derivative built on it)."""
+    forward's stability check, not to every derivative built on it); any check's where the upstream
+    broke a rule that changes values (``VALUE_CHANGING_RULES``)."""
     return _upstream_wrong(outcomes, o.consistent_with, o.consistent_on) or (
-        o.contract and _upstream_broke_rule(outcomes, o.consistent_with, o.rules))
+        o.contract and _upstream_broke_rule(outcomes, o.consistent_with, o.rules)) or (
+        _upstream_broke_rule(outcomes, o.consistent_with, VALUE_CHANGING_RULES))
 
 
 def _settle_consistency(outcomes: Sequence[CaseOutcome]) -> tuple[CaseOutcome, ...]:

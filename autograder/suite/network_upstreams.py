@@ -1,5 +1,5 @@
-"""The lecture network's student functions as upstreams a downstream case may substitute
-(``autograder/suite/substitution.py``): each answers with the reference's values, under the
+"""The lecture network's and the deep chain's student functions as upstreams a downstream case
+may substitute (``autograder/suite/substitution.py``): each answers with the reference's values, under the
 student function's own parameter names (a stand-in is called as the student's code calls it).
 
 Every answer converts its arguments with ``floats`` first: they come from the student's code, so
@@ -75,6 +75,13 @@ def _forward(params: Any, x: Any, activation: object = "sigmoid") -> Any:
     return network.forward(_params(params), inputs, _activation(activation))
 
 
+def _deep_chain_forward(x: Any, weights: Any, activation: object = "sigmoid") -> list[float]:
+    (start,), (chain,) = floats(x), floats(weights)
+    if start.ndim != 0 or chain.ndim != 1 or chain.size < 1:
+        raise ValueError("a deep chain takes a scalar x and a 1-D sequence of weights")
+    return [float(h) for h in network.deep_chain_forward(float(start), chain.tolist(), _activation(activation))]
+
+
 def _backward(params: Any, x: Any, y: Any, activation: object = "sigmoid") -> Any:
     inputs, targets = floats(x, y)
     return network.backward(_params(params), inputs, targets, _activation(activation))
@@ -89,6 +96,7 @@ SUM_OVER_PATHS = Upstream("sum_over_paths", "two_paths", _sum_over_paths)
 GRADIENT_DESCENT_STEP = Upstream("gradient_descent_step", "update", _gradient_descent_step)
 FORWARD = Upstream("forward", "forward", _forward)
 BACKWARD = Upstream("backward", "backward", _backward)
+DEEP_CHAIN_FORWARD = Upstream("deep_chain_forward", "deep_chain_forward", _deep_chain_forward)
 
 FORWARD_UPSTREAMS = (ACTIVATE,)
 """What ``forward`` is built from."""
@@ -98,3 +106,9 @@ BACKWARD_UPSTREAMS = (ACTIVATE, ACTIVATE_DERIVATIVE, MSE_LOSS_DERIVATIVE, SUM_OV
 TRAIN_UPSTREAMS = (FORWARD, MSE_LOSS, BACKWARD, GRADIENT_DESCENT_STEP, ACTIVATE, ACTIVATE_DERIVATIVE,
                    MSE_LOSS_DERIVATIVE, SUM_OVER_PATHS, CHAIN_RULE)
 """What ``train`` is built from: the pieces of a step, and what a train that inlines them calls."""
+
+DEEP_CHAIN_FORWARD_UPSTREAMS = (ACTIVATE,)
+"""What the vanishing assignment's ``deep_chain_forward`` is built from."""
+DEEP_CHAIN_GRADIENTS_UPSTREAMS = (DEEP_CHAIN_FORWARD, ACTIVATE_DERIVATIVE, ACTIVATE)
+"""What ``deep_chain_gradients`` is built from: the chain's values (``deep_chain_forward``, or ``activate``
+in a loop of its own) and the slopes."""

@@ -13,7 +13,7 @@ consistency pass (``credit_consistency``) credited to the upstream skill, when:
 * it passes against the reference alone (``REFERENCE_ONLY``: no consistency
   with the student's own upstream is sought in the second run); a stub, or a
   downstream that is wrong by itself, fails again and earns nothing;
-* the student's own upstream is wrong, or raises, at arguments the downstream
+* the student's own upstream is wrong, raises, or writes into its inputs, at arguments the downstream
   actually passed to it in that run (its first ``MAX_WITNESSES`` calls of each
   substituted function are replayed on the student's own function): that
   upstream's skill is the one credited, the first in the order given.
@@ -87,8 +87,9 @@ class _Witnesses:
         return value
 
     def wrong_in(self, student: Any) -> bool:
-        """Whether the student's own function raises, or differs from the reference, at a kept call."""
-        own = student.function(self.upstream.function)
+        """Whether the student's own function raises, writes into its inputs (watched, read-only), or
+        differs from the reference, at a kept call."""
+        own = student.with_options(readonly_inputs=True).function(self.upstream.function)
         for args, kwargs, want in self.calls:
             try:
                 if not same_values(own(*args, **kwargs), want):

@@ -91,6 +91,7 @@ from autograder.suite.consistency import (
     elementwise_reason,
     reference_or_consistent,
 )
+from autograder.suite.network_upstreams import DEEP_CHAIN_FORWARD_UPSTREAMS, DEEP_CHAIN_GRADIENTS_UPSTREAMS
 from autograder.suite.shared_tests import (
     ACTIVATIONS_BY_NAME,
     INT_POINTS,
@@ -102,6 +103,7 @@ from autograder.suite.shared_tests import (
     readonly_input_test,
     stable_test,
 )
+from autograder.suite.substitution import judged_again_with
 from autograder.tolerances import KINK_MARGIN, TINY, VALUES
 from autograder.wording import a_type
 from reference import network
@@ -370,6 +372,7 @@ test_activate_does_not_modify_input = readonly_input_test({
 
 @pytest.mark.skill("deep_chain_forward")
 @pytest.mark.parametrize("case", CHAINS)
+@judged_again_with(*DEEP_CHAIN_FORWARD_UPSTREAMS)
 def test_deep_chain_forward(student: Any, case: str, record_property: Any) -> None:
     """[h_0, ..., h_n] against the reference (or the chain of the student's own wrong activate)."""
     activation, chain = CHAINS[case]
@@ -386,6 +389,7 @@ def test_deep_chain_forward(student: Any, case: str, record_property: Any) -> No
 @pytest.mark.skill("deep_chain_forward")
 @pytest.mark.contract
 @pytest.mark.rule("accepts-int-input")
+@judged_again_with(*DEEP_CHAIN_FORWARD_UPSTREAMS)
 def test_deep_chain_forward_int_input(student: Any) -> None:
     """int x and a list of int weights give a list of floats equal to those for the same numbers as floats."""
     x, weights = 2, [1, -1, 2]
@@ -414,12 +418,14 @@ def _deep_chain_forward_stable(strict_student: Any, activation: str) -> None:
         fail(f"{call}: got non-finite values {values}")
 
 
-test_deep_chain_forward_stable = stable_test("deep_chain_forward", _deep_chain_forward_stable)
+test_deep_chain_forward_stable = judged_again_with(*DEEP_CHAIN_FORWARD_UPSTREAMS)(
+    stable_test("deep_chain_forward", _deep_chain_forward_stable))
 
 
 @pytest.mark.skill("deep_chain_forward")
 @pytest.mark.contract
 @pytest.mark.rule("no-input-mutation")
+@judged_again_with(*DEEP_CHAIN_FORWARD_UPSTREAMS)
 def test_deep_chain_forward_does_not_modify_weights(student: Any) -> None:
     """The weights are handed over read-only: writing into them raises in the sandbox."""
     activation, chain = CHAINS["elu-depth=5"]
@@ -435,6 +441,7 @@ def test_deep_chain_forward_does_not_modify_weights(student: Any) -> None:
 @pytest.mark.parametrize("case", [pytest.param(name, marks=pytest.mark.skill("deep_chain_gradients",
                                                                              weight=0.25 if name == DEAD else 1.0))
                                   for name in GRADIENT_CHAINS])
+@judged_again_with(*DEEP_CHAIN_GRADIENTS_UPSTREAMS)
 def test_deep_chain_gradients(student: Any, case: str, record_property: Any) -> None:
     """g[k] = d h_n / d w_(k+1) against the reference (or consistent with a wrong upstream, see the module doc)."""
     activation, chain = GRADIENT_CHAINS[case]
@@ -449,6 +456,7 @@ def test_deep_chain_gradients(student: Any, case: str, record_property: Any) -> 
 @pytest.mark.skill("deep_chain_gradients")
 @pytest.mark.contract
 @pytest.mark.rule("accepts-int-input")
+@judged_again_with(*DEEP_CHAIN_GRADIENTS_UPSTREAMS)
 def test_deep_chain_gradients_int_input(student: Any) -> None:
     """int x and a list of int weights give a float64 array equal to that for the same numbers as floats."""
     x, weights = 2, [1, -1, 2]
@@ -467,12 +475,14 @@ def _deep_chain_gradients_stable(strict_student: Any, activation: str) -> None:
     _gradients(grads, 4, call)
 
 
-test_deep_chain_gradients_stable = stable_test("deep_chain_gradients", _deep_chain_gradients_stable)
+test_deep_chain_gradients_stable = judged_again_with(*DEEP_CHAIN_GRADIENTS_UPSTREAMS)(
+    stable_test("deep_chain_gradients", _deep_chain_gradients_stable))
 
 
 @pytest.mark.skill("deep_chain_gradients")
 @pytest.mark.contract
 @pytest.mark.rule("no-input-mutation")
+@judged_again_with(*DEEP_CHAIN_GRADIENTS_UPSTREAMS)
 def test_deep_chain_gradients_does_not_modify_weights(student: Any) -> None:
     """The weights are handed over read-only: writing into them raises in the sandbox."""
     activation, chain = CHAINS["elu-depth=5"]
@@ -569,6 +579,7 @@ def _own_claim(got: Any, chain: Chain, activation: str, claim: Callable[[np.ndar
 
 @pytest.mark.skill("vanishing_property")
 @pytest.mark.parametrize("depth", DEEP, ids=lambda depth: f"depth={depth}")
+@judged_again_with(*DEEP_CHAIN_GRADIENTS_UPSTREAMS)
 def test_vanishing_property(student: Any, depth: int, record_property: Any) -> None:
     """At this depth, the sigmoid chain's gradients vanish and the ReLU chain's do not (see the module doc)."""
     upstreams = []

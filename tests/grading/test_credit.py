@@ -134,3 +134,25 @@ def test_rule_costs_come_from_the_manifest_and_scale_with_mastery() -> None:
     readonly = [case("v1"), case("v2"), case("c", contract=True, rules=("returns-float64-array",)),
                 case("readonly", passed=False, contract=True, rules=("no-input-mutation",))]
     assert lost(price(readonly, model)) == pytest.approx(10.0 * 0.2 / 2)  # lowered to its own share
+
+
+def test_a_contract_consistency_pass_stands_where_the_upstream_broke_the_same_rule() -> None:
+    """An overflowing forward is charged to its own stability check, not to its derivative's too."""
+    stable = ("no-floating-point-errors",)
+    broke = price([case("relu[values]", "relu"), case("relu-stable", "relu", False, contract=True, rules=stable),
+                   case("sigmoid[values]"),
+                   case("sigmoid-stable", contract=True, consistent_with="relu", rules=stable)], MODEL)
+    assert {o.name: o.passed for o in broke}["sigmoid-stable"]
+    other_rule = price([case("relu[values]", "relu"),
+                        case("relu-int", "relu", False, contract=True, rules=("accepts-int-input",)),
+                        case("sigmoid[values]"),
+                        case("sigmoid-stable", contract=True, consistent_with="relu", rules=stable)], MODEL)
+    assert not {o.name: o.passed for o in other_rule}["sigmoid-stable"]
+
+
+def test_a_value_consistency_pass_stands_where_the_upstream_wrote_into_its_inputs() -> None:
+    """A forward writing into the weights it was given changes the downstream's values: charged there."""
+    wrote = price([case("relu[values]", "relu"),
+                   case("relu-readonly", "relu", False, contract=True, rules=("no-input-mutation",)),
+                   case("sigmoid[values]", consistent_with="relu")], MODEL)
+    assert earned(wrote)["sigmoid[values]"] == pytest.approx(10.0)

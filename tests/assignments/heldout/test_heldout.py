@@ -6,11 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from autograder.assignment import load_manifest
 from autograder.catalog import Catalog, Misconception
 from autograder.public_gaps import public_gaps
 from autograder.solution_cache import solution_source
-from tests.assignments.heldout.bugs import ASSIGNMENTS, bugs, grade
+from tests.assignments.heldout.bugs import ASSIGNMENTS, bugs, correct_variants, grade
 
 FLOOR = 0.8
 """The share of held-out bugs that must get a "Likely mistake" line (issue 19)."""
@@ -21,6 +23,35 @@ def test_first_held_out_set_is_named_at_the_floor() -> None:
     named = sum(o.named_as_expected for o in outcomes)
     print(f"held-out (first): named as expected {named}/{len(outcomes)}")
     assert named >= FLOOR * len(outcomes)
+
+
+@pytest.mark.slow
+def test_correct_variants_written_oddly_score_full_marks() -> None:
+    """Aliases, partials, np.vectorize, lambdas, callable objects, loops and identities on the student's
+    own forward: full marks, no likely mistake, never "does not define a function"."""
+    outcomes = [grade(b) for b in correct_variants("third")]
+    wrong = [(o.bug.id, o.lost, o.diagnoses, o.claims_missing) for o in outcomes if not o.clean]
+    assert outcomes and not wrong
+
+
+CHARGED_ONCE = ("sigmoid-math-exp-crashes-on-arrays", "tanh-through-overflowing-sigmoid",
+                "softmax-plus-one-in-denominator", "softmax-shift-by-mean")
+"""Held-out bugs whose mistake reached a downstream skill: a crashing or overflowing forward, a softmax
+wrong under a Jacobian written through the lecture's identity."""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("bug_id", CHARGED_ONCE)
+def test_an_upstream_mistake_is_charged_to_its_own_skill_once(bug_id: str) -> None:
+    bug = next(b for b in bugs("third") if b.id == bug_id)
+    outcome = grade(bug)
+    assert outcome.lost_points and set(outcome.charged_skills) == set(bug.skills)
+
+
+@pytest.mark.slow
+def test_a_deep_chain_forward_writing_into_its_weights_costs_only_itself() -> None:
+    bug = next(b for b in bugs("third") if b.id == "chain-forward-modifies-weights")
+    assert grade(bug).charged_skills == ("deep_chain_forward",)
 
 
 def test_two_mistakes_in_one_function_are_both_named() -> None:

@@ -1,8 +1,9 @@
 """Benchmark: the kit's batch grading against nbgrader's autograde, and ``check``. Prints figures; asserts nothing.
 
-Run from the repository root (nbgrader comes with ``pip install -e '.[test]'``)::
+Run from the repository root (nbgrader comes with ``pip install -e '.[test]'``, Dask with ``.[dask]``)::
 
-    python benchmarks/grading_throughput.py [--nbgrader 10] [--sizes 10,100,1000] [--jobs 2]
+    python benchmarks/grading_throughput.py [--sizes 1,5,20,200,1000] [--nbgrader 1,5,20] [--jobs 2]
+                                            [--dask 200] [--memory 100,10000]
 
 What it does, on the bundled ``activations`` assignment:
 
@@ -11,21 +12,28 @@ What it does, on the bundled ``activations`` assignment:
    ``MIX``: the solution, partly wrong notebooks (one or two wrong functions), the
    released stub untouched, and hostile ones (builtins replaced at import, an array
    whose ``==`` always agrees, reading ``/etc/passwd``);
-2. (b) times plain ``nbgrader autograde`` on the first ``--nbgrader`` notebooks of
-   the course, and on a fifth of them (nbgrader runs each notebook in its own kernel,
-   one after the other; the course's test cells call the same hidden checks, in that
-   kernel, one cell per skill): from the two runs, its time to start and its time per
-   notebook;
-3. (a) times ``autograder grade --jobs J`` (a fresh process, as an instructor runs it)
-   on the same notebooks, then on N = each of ``--sizes`` notebooks of the same mix;
-4. prints submissions per second of each, the ratio (a)/(b) on the same notebooks and
-   at each N (there against nbgrader's start plus N times its time per notebook), the
-   per-submission latency p50 and p95, the peak memory (max RSS) of the grading
-   processes, and seconds per submission at each N;
-5. times ``autograder check`` on the solution (a fresh process each time, median of 5).
+2. times plain ``nbgrader autograde`` on the first N notebooks for each N of ``--nbgrader``
+   (nbgrader runs each notebook in its own kernel, one after the other; the course's test
+   cells call the same hidden checks, in that kernel, one cell per skill); a size of
+   ``--sizes`` nbgrader did not run is its least-squares line through those runs (a start,
+   then the same time per notebook);
+3. grades one notebook to fill the kit's cache (the solution, the stub, the expected values,
+   kept as after an instructor's first batch), then times ``autograder grade --jobs J`` (a fresh
+   process, as an instructor runs it: grading, every student's files, the batch report) on the
+   same first N notebooks for each N of ``--sizes``: the time to the first result (the first
+   ``results.json`` on disk, from the command's start), the total time, the ratio against
+   nbgrader, the per-submission latency p50 and p95, and the peak memory (max RSS) of the batch
+   process and of the processes below it;
+4. grades the first ``--dask`` notebooks on a Dask ``LocalCluster`` of J worker processes of
+   one thread each (``grade --scheduler``) and with the local pool, one after the other;
+5. the batch process's peak memory on synthetic batches of each size of ``--memory``
+   (``autograder report`` over that many ``results.json`` folders, copies of graded ones);
+6. times ``autograder check`` on the solution (a fresh process each time, median of 5)
+   against ``python -c "import numpy"``.
 
 Both sides grade the same notebooks with the same hidden checks and the same points;
-the kit runs them in its sandbox, nbgrader in the notebook's kernel.
+the kit runs them in its sandbox, nbgrader in the notebook's kernel. Wall-clock figures
+need a quiet machine: the load average is printed before and after.
 """
 
 from __future__ import annotations
@@ -152,16 +160,20 @@ def nbgrader_seconds(root: Path, notebooks: list[Path], env: dict[str, str]) -> 
 
 @dataclass(frozen=True)
 class NbgraderCost:
-    """nbgrader's time for n notebooks, from two runs: a fixed start plus the same cost per notebook
-    (it runs each notebook in a kernel of its own, one after the other)."""
+    """nbgrader's time for n notebooks: a fixed start plus the same cost per notebook (it runs each
+    notebook in a kernel of its own, one after the other), the least-squares line through its runs."""
 
     fixed_s: float
     per_notebook_s: float
 
     @classmethod
-    def measured(cls, small: tuple[int, float], large: tuple[int, float]) -> NbgraderCost:
-        per_notebook = (large[1] - small[1]) / (large[0] - small[0])
-        return cls(max(0.0, small[1] - small[0] * per_notebook), per_notebook)
+    def measured(cls, runs: dict[int, float]) -> NbgraderCost:
+        if len(runs) < 2:
+            ((n, seconds),) = runs.items()
+            return cls(0.0, seconds / n)
+        sizes, times = list(runs), list(runs.values())
+        slope, intercept = statistics.linear_regression(sizes, times)
+        return cls(max(0.0, intercept), slope)
 
     def seconds(self, n: int) -> float:
         return self.fixed_s + n * self.per_notebook_s
@@ -192,13 +204,13 @@ def sample():
         sizes = tree_rss() or [0.0]
         peak["largest"], peak["total"] = max(peak["largest"], max(sizes)), max(peak["total"], sum(sizes))
         threading.Event().wait(0.1)
-threading.Thread(target=sample, daemon=True).start()
+if os.environ.get("BENCH_SAMPLE_TREE") == "1":
+    threading.Thread(target=sample, daemon=True).start()
 
 from autograder.cli import main
-listing, assignment, out, jobs = sys.argv[1:]
+listing, *command = sys.argv[1:]
 try:
-    main(["grade", "--assignment", assignment, "--out", out, "--jobs", jobs,
-          *open(listing).read().split()])
+    main([*command, *open(listing).read().split()])
 except SystemExit as done:
     status = done.code
 import resource
@@ -207,21 +219,38 @@ print(json.dumps({"status": status, "self_mib": resource.getrusage(resource.RUSA
 """
 
 
-def kit_run(scratch: Path, notebooks: list[Path], jobs: int, env: dict[str, str]) -> dict[str, Any]:
-    """``autograder grade`` of ``notebooks`` in a fresh process, as an instructor runs it (grading,
-    every student's files, then the batch report): its wall time, with the latencies each
-    ``results.json`` records and the peak memory sampled meanwhile."""
-    listing = scratch / f"list-{len(notebooks)}.txt"
-    listing.write_text("\n".join(map(str, notebooks)), encoding="utf-8")
-    out = scratch / f"graded-{len(notebooks)}"
-    started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", MEASURE, str(listing), ASSIGNMENT, str(out), str(jobs)],
-                          cwd=REPO, env=env, capture_output=True, text=True, check=True)
+def measured_command(listing: Path, command: list[str], env: dict[str, str], *,
+                     sample_tree: bool = True) -> tuple[float, float, dict[str, Any]]:
+    """``autograder COMMAND`` (then the paths in ``listing``) in a fresh process: when it started
+    (epoch seconds), its wall time, and what ``MEASURE`` reports (peak memory, exit status)."""
+    env = {**env, "BENCH_SAMPLE_TREE": "1" if sample_tree else "0"}
+    started_at, started = time.time(), time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", MEASURE, str(listing), *command],
+                          cwd=REPO, env=env, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started
-    measured: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    results = [json.loads((out / path.stem / "results.json").read_text(encoding="utf-8")) for path in notebooks]
-    return {**measured, "seconds": seconds, "latencies": [r["execution_time"] for r in results],
-            "graded": sum(_graded(r) for r in results)}
+    if done.returncode != 0:
+        raise SystemExit(f"autograder {' '.join(command)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return started_at, seconds, json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def kit_run(scratch: Path, notebooks: list[Path], jobs: int, env: dict[str, str], *, label: str = "",
+            scheduler: str | None = None) -> dict[str, Any]:
+    """``autograder grade`` of ``notebooks`` in a fresh process, as an instructor runs it (grading,
+    every student's files, then the batch report): its wall time and time to the first result on
+    disk, with the latencies each ``results.json`` records and the peak memory sampled meanwhile."""
+    name = f"{len(notebooks)}{label}"
+    listing = scratch / f"list-{name}.txt"
+    listing.write_text("\n".join(map(str, notebooks)), encoding="utf-8")
+    out = scratch / f"graded-{name}"
+    shutil.rmtree(out, ignore_errors=True)
+    command = ["grade", "--assignment", ASSIGNMENT, "--out", str(out), "--jobs", str(jobs)]
+    command += ["--scheduler", scheduler] if scheduler else []
+    started_at, seconds, measured = measured_command(listing, command, env)
+    files = [out / path.stem / "results.json" for path in notebooks]
+    results = [json.loads(path.read_text(encoding="utf-8")) for path in files]
+    first = min(path.stat().st_mtime for path in files) - started_at
+    return {**measured, "seconds": seconds, "first_s": first, "out": out,
+            "latencies": [r["execution_time"] for r in results], "graded": sum(_graded(r) for r in results)}
 
 
 def _graded(results: dict[str, Any]) -> bool:
@@ -231,15 +260,67 @@ def _graded(results: dict[str, Any]) -> bool:
         case.get("failure_kind") != "grader" for case in cases)
 
 
-def check_seconds(scratch: Path, solution: NotebookNode, env: dict[str, str]) -> float:
-    """``autograder check`` on the solution notebook, a fresh process each time: the median of 5."""
+def check_seconds(scratch: Path, solution: NotebookNode, env: dict[str, str]) -> tuple[float, float]:
+    """``autograder check`` on the solution notebook and ``python -c "import numpy"``, a fresh process
+    each time: the median of 5 of each, taken in turns."""
     folder = scratch / "check"
     folder.mkdir()
     path = folder / f"{ASSIGNMENT}.ipynb"
     nbformat.write(solution, path)
     command = [sys.executable, "-m", "autograder", "--course", str(COURSE), "check", str(path)]
+    numpy = [sys.executable, "-c", "import numpy"]
     run(command, cwd=folder, env=env, graded=True)  # a first run fills the caches a student's machine keeps
-    return statistics.median(run(command, cwd=folder, env=env, graded=True) for _ in range(5))
+    checks, imports = [], []
+    for _ in range(5):
+        checks.append(run(command, cwd=folder, env=env, graded=True))
+        imports.append(run(numpy, cwd=folder, env=env))
+    return statistics.median(checks), statistics.median(imports)
+
+
+def dask_versus_pool(scratch: Path, notebooks: list[Path], jobs: int, env: dict[str, str]) -> None:
+    """The same batch graded on a Dask ``LocalCluster`` of ``jobs`` processes and with the local pool."""
+    try:
+        from distributed import LocalCluster
+    except ImportError:
+        print("Dask: not installed (pip install -e '.[dask]'), skipped")
+        return
+    pool = kit_run(scratch, notebooks, jobs, env, label="-pool")
+    with LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        dask = kit_run(scratch, notebooks, jobs, env, label="-dask", scheduler=cluster.scheduler_address)
+    n = len(notebooks)
+    print(f"Dask LocalCluster of {jobs} processes, {n} notebooks: {dask['seconds']:.1f} s "
+          f"({n / dask['seconds']:.2f}/s, {dask['graded']}/{n} graded); local pool of {jobs}: "
+          f"{pool['seconds']:.1f} s ({n / pool['seconds']:.2f}/s); "
+          f"Dask at {pool['seconds'] / dask['seconds']:.0%} of the pool's throughput")
+
+
+def synthetic_batch(graded: Path, folder: Path, n: int) -> None:
+    """``n`` students' results in ``folder``: copies of the ``results.json`` files in ``graded``, each
+    under a student id of its own."""
+    sources = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(graded.glob("*/results.json"))]
+    for i in range(n):
+        result = copy.deepcopy(sources[i % len(sources)])
+        student = f"synthetic{i:05d}"
+        result["extra_data"]["student_id"] = student
+        (folder / student).mkdir(parents=True)
+        (folder / student / "results.json").write_text(json.dumps(result), encoding="utf-8")
+
+
+def report_memory(scratch: Path, graded: Path, sizes: list[int], env: dict[str, str]) -> None:
+    """The batch process's peak memory writing the report of synthetic batches of each size."""
+    peaks = {}
+    for n in sizes:
+        folder = scratch / f"synthetic-{n}"
+        synthetic_batch(graded, folder, n)
+        listing = scratch / f"report-{n}.txt"
+        listing.write_text(str(folder), encoding="utf-8")
+        _, seconds, measured = measured_command(listing, ["report"], env, sample_tree=False)
+        peaks[n] = measured["self_mib"]
+        print(f"autograder report over {n} synthetic results: {seconds:.1f} s, peak RSS {measured['self_mib']:.0f} MiB")
+        shutil.rmtree(folder)
+    low, high = min(sizes), max(sizes)
+    if low != high:
+        print(f"peak memory at N={high} is {peaks[high] / peaks[low]:.2f}x that at N={low}")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -247,47 +328,67 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def load() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path("/proc/loadavg").exists() else "?"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--nbgrader", type=int, default=10, help="notebooks nbgrader autogrades (default 10)")
-    parser.add_argument("--sizes", default="10,100,1000", help="batch sizes N the kit grades (default 10,100,1000)")
+    parser.add_argument("--nbgrader", default="1,5,20", help="sizes nbgrader autogrades (default 1,5,20)")
+    parser.add_argument("--sizes", default="1,5,20,200,1000", help="batch sizes N the kit grades")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="the kit's grading processes")
+    parser.add_argument("--dask", type=int, default=200, help="notebooks graded on Dask and the pool (0: skip)")
+    parser.add_argument("--memory", default="100,10000", help="synthetic batch sizes for the report's memory")
     options = parser.parse_args()
     sizes = [int(n) for n in options.sizes.split(",")]
+    nbgrader_sizes = [int(n) for n in options.nbgrader.split(",") if n.strip()]
     memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {memory_gib:.0f} GiB, "
-          f"Python {platform.python_version()}")
+          f"Python {platform.python_version()}; load average {load()}")
     with tempfile.TemporaryDirectory() as tmp:
         scratch = Path(tmp)
         env = isolated_env(scratch)
         root, solution, stub = build_course(scratch, env)
-        notebooks = write_notebooks(scratch / "handed-in", max([options.nbgrader, *sizes]), solution, stub)
+        notebooks = write_notebooks(scratch / "handed-in", max([*nbgrader_sizes, *sizes, options.dask]),
+                                    solution, stub)
         print(f"mix of {len(MIX)}: {', '.join(MIX)}")
 
-        small = max(1, options.nbgrader // 5)
-        small_run = nbgrader_seconds(root, notebooks[:small], env)
-        baseline = nbgrader_seconds(root, notebooks[:options.nbgrader], env)
-        cost = NbgraderCost.measured((small, small_run), (options.nbgrader, baseline))
-        same = kit_run(scratch, notebooks[:options.nbgrader], options.jobs, env)
-        print(f"(b) nbgrader autograde: {small} notebooks {small_run:.1f} s, {options.nbgrader} notebooks "
-              f"{baseline:.1f} s ({options.nbgrader / baseline:.2f} submissions/s): "
-              f"{cost.fixed_s:.1f} s to start, then {cost.per_notebook_s:.2f} s per notebook")
-        print(f"(a) autograder grade --jobs {options.jobs}, the same {options.nbgrader} notebooks: "
-              f"{same['seconds']:.1f} s, {options.nbgrader / same['seconds']:.2f} submissions/s")
-        print(f"ratio (a)/(b), the same {options.nbgrader} notebooks: {baseline / same['seconds']:.1f}x")
+        runs = {n: nbgrader_seconds(root, notebooks[:n], env) for n in nbgrader_sizes}
+        cost = NbgraderCost.measured(runs)
+        print("nbgrader autograde: " + ", ".join(f"{n} notebooks {s:.1f} s" for n, s in runs.items())
+              + f"; {cost.fixed_s:.1f} s to start, then {cost.per_notebook_s:.2f} s per notebook")
 
+        cold = kit_run(scratch, notebooks[:1], options.jobs, env, label="-cold")
+        print(f"the kit's first grade on this machine (its cache empty: the solution, the stub and the expected "
+              f"values are built): first result {cold['first_s']:.2f} s, total {cold['seconds']:.1f} s; "
+              f"the runs below find them in the cache")
+        print("| N | nbgrader autograde | the kit: first result | the kit: total | ratio |")
+        print("|---|---|---|---|---|")
+        details = []
+        largest: dict[str, Any] = {}
         for n in sizes:
             measured = kit_run(scratch, notebooks[:n], options.jobs, env)
+            largest = measured
+            theirs = runs.get(n, cost.seconds(n))
+            source = "" if n in runs else " (from its line)"
+            print(f"| {n} | {theirs:.1f} s{source} | {measured['first_s']:.2f} s | {measured['seconds']:.1f} s "
+                  f"| **{theirs / measured['seconds']:.1f}x** |")
             latencies = measured["latencies"]
-            print(f"N={n:5d}: {measured['seconds']:7.1f} s, {measured['seconds'] / n:.3f} s per submission, "
-                  f"{n / measured['seconds']:.2f}/s; latency p50 {percentile(latencies, 0.5):.2f} s, "
-                  f"p95 {percentile(latencies, 0.95):.2f} s; peak RSS: batch process "
-                  f"{measured['self_mib']:.0f} MiB, largest process below it {measured['largest_mib']:.0f} MiB, "
-                  f"all together {measured['total_mib']:.0f} MiB; "
-                  f"{measured['graded']}/{n} graded; ratio (a)/(b) {cost.seconds(n) / measured['seconds']:.1f}x "
-                  f"(nbgrader's {cost.seconds(n):.0f} s for {n} from its two runs)")
-        check = check_seconds(scratch, solution, env)
-        print(f"autograder check on the solution notebook (fresh process): median {check:.2f} s")
+            details.append(f"N={n}: {measured['seconds'] / n:.3f} s per submission, latency p50 "
+                           f"{percentile(latencies, 0.5):.2f} s, p95 {percentile(latencies, 0.95):.2f} s; peak RSS: "
+                           f"batch process {measured['self_mib']:.0f} MiB, largest process below it "
+                           f"{measured['largest_mib']:.0f} MiB, all together {measured['total_mib']:.0f} MiB; "
+                           f"{measured['graded']}/{n} graded")
+        print("\n".join(details))
+        if options.dask:
+            dask_versus_pool(scratch, notebooks[:options.dask], options.jobs, env)
+        memory_sizes = [int(n) for n in options.memory.split(",") if n.strip()]
+        if memory_sizes and largest:
+            report_memory(scratch, largest["out"], memory_sizes, env)
+        check, numpy = check_seconds(scratch, solution, env)
+        print(f"autograder check on the solution notebook (fresh process): median {check:.2f} s; "
+              f"python -c 'import numpy': {numpy:.2f} s ({check / numpy:.1f}x)")
+    print(f"load average at the end: {load()}")
 
 
 if __name__ == "__main__":

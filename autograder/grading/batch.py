@@ -45,6 +45,9 @@ from autograder.limits import DEFAULT_JOBS
 from autograder.submission import student_id_of
 
 MAX_POOL_RESTARTS = 3
+FORKSERVER_PRELOAD = ("autograder.grading.grade",)
+"""What the pool's fork server imports before forking its workers (pytest, NumPy, the sandbox's
+client): each worker would otherwise import it again. No thread of Python's runs in it."""
 GRADEBOOK = "grades.csv"
 """One of ``submission.RESERVED_IDS``: no student's folder takes its place."""
 Progress = Callable[[GradeResult], None]
@@ -154,8 +157,10 @@ def _pool(jobs: int) -> ProcessPoolExecutor:
     # forkserver, not fork: the parent runs threads (progress bar, output drains)
     # whose locks a forked child could inherit mid-use.
     # Each worker grades many submissions: warm once, then one fork per submission (grading/warm.py).
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("forkserver"),
-                               initializer=enable_forking)
+    # The fork server imports the grading code once, so every worker forked from it starts with it.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["__main__", *FORKSERVER_PRELOAD])
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=enable_forking)
 
 
 def _outcome(assignment: Assignment, student: str, future: Future[GradeResult]) -> GradeResult:

@@ -134,6 +134,8 @@ class Assignment:
     """True for a student's release folder: public suite in ``tests/``, nothing secret."""
     feedback: str = "full"
     """How much students see of the hidden checks: one of ``FEEDBACK_LEVELS``."""
+    questions_points: float = 0.0
+    """Points of the question sheet (``questions.toml``), on top of ``total_points``; 0: no sheet."""
 
     @property
     def source_path(self) -> Path:
@@ -170,6 +172,8 @@ MANIFEST_KEYS: dict[str, tuple[type, str]] = {
                     "no-input-mutation, 0 for any other rule (the check costs only its own share)"),
     "feedback": (str, "what students see of the hidden checks: \"full\" (default: inputs, expected and "
                       "returned values, hints) or \"names\" (each check's name and pass/fail only)"),
+    "questions_points": (float, "points of the question sheet (questions.toml), on top of total_points; "
+                                "must equal the sum of its questions' points (default 0: no sheet graded)"),
 }
 
 SKILL_KEYS: dict[str, tuple[type, str]] = {
@@ -177,7 +181,7 @@ SKILL_KEYS: dict[str, tuple[type, str]] = {
     "points": (float, "the skill's share of total_points"),
     "title": (str, "what the skill is, as students read it"),
 }
-OPTIONAL_KEYS = frozenset({"limits", "contract_share", "feedback", "rules"})
+OPTIONAL_KEYS = frozenset({"limits", "contract_share", "feedback", "rules", "questions_points"})
 
 
 def _checked(raw: dict[str, Any], path: Path) -> dict[str, Any]:
@@ -196,6 +200,9 @@ def _checked(raw: dict[str, Any], path: Path) -> dict[str, Any]:
         raise ManifestError(f"{path}: functions should be a non-empty list of Python names, got {names!r}")
     if not math.isfinite(float(raw["total_points"])) or raw["total_points"] <= 0:
         raise ManifestError(f"{path}: total_points must be a positive finite number, got {raw['total_points']!r}")
+    sheet = raw.get("questions_points", 0)
+    if not math.isfinite(float(sheet)) or sheet < 0:
+        raise ManifestError(f"{path}: questions_points must be a finite number, 0 or more, got {sheet!r}")
     if raw.get("feedback", "full") not in FEEDBACK_LEVELS:
         raise ManifestError(f"{path}: feedback must be one of {', '.join(map(repr, FEEDBACK_LEVELS))}, "
                             f"got {raw['feedback']!r}")
@@ -278,7 +285,8 @@ def _assignment(raw: dict[str, Any], root: Path, path: Path, *, released: bool =
                       functions=tuple(raw["functions"]), total_points=float(raw["total_points"]),
                       limits=_limits(raw.get("limits", {}), path), root=root,
                       credit=_credit(raw, path), released=released,
-                      feedback=raw.get("feedback", "full"))
+                      feedback=raw.get("feedback", "full"),
+                      questions_points=float(raw.get("questions_points", 0)))
 
 
 def load_manifest(root: Path) -> Assignment:
@@ -324,6 +332,7 @@ def release_manifest(assignment: Assignment) -> str:
         f"total_points = {_toml_value(assignment.total_points)}",
         f"contract_share = {_toml_value(assignment.credit.contract_share)}",
         f"feedback = {_toml_value(assignment.feedback)}",
+        *([f"questions_points = {_toml_value(assignment.questions_points)}"] if assignment.questions_points else []),
         "",
         "[limits]",
         *(f"{f.name} = {_toml_value(getattr(limits, f.name))}" for f in fields(Limits)),

@@ -112,6 +112,9 @@ def grade(assignment_id: str, out_dir: Path, jobs: int, resume: bool, executor: 
 
     grading_isolation("none" if isolation == "none" else "sandbox")
     assignment = load_assignment(assignment_id)
+    from autograder.questions.cli import preflight_grading
+
+    preflight_grading(assignment)
     try:
         todo, notes = submissions_to_grade(list(submissions), assignment.module)
     except LayoutError as err:

@@ -26,7 +26,7 @@ from reference.concepts import activation_facts
 from reference.graph import graph_symbol
 from reference.guidance import OUTPUT_ACTIVATIONS
 from reference.losses import chain_rule, sum_over_paths
-from reference.network import lecture_network
+from reference.network import deep_chain, lecture_network
 
 DIGITS = 30
 """Digits of every evaluated worked number (far beyond any hand calculation's)."""
@@ -73,6 +73,31 @@ def two_path_gradient(values: Mapping[str, sp.Expr], lr: sp.Expr, param: str = "
     gradient = sp.Float(sum_over_paths((p,) for p in products), DIGITS)
     updated = sp.Float(sp.N(updated_weight(subs[graph_symbol(param)], lr, gradient), DIGITS), DIGITS)
     return TwoPathGradient(param, tuple(t.nodes for t in terms), products, gradient, updated)
+
+
+@dataclass(frozen=True)
+class ChainFirstLayer:
+    """d h_n / d w_1 of the deep chain h_k = f(w_k h_(k-1)) at ``x`` and ``weights``, and its bound
+    |x| (sup|f'|)^n prod_(k>=2) |w_k| (``reference.chain_bound``; sigmoid: (1/4)^n)."""
+
+    n: int
+    gradient: sp.Float
+    bound: sp.Float
+
+
+def chain_first_layer(x_value: sp.Expr, weights: Sequence[sp.Expr], activation: str = "sigmoid") -> ChainFirstLayer:
+    """The first layer's gradient (the chain's one path, at the forward values) and its bound, to ``DIGITS``."""
+    from reference.chain_bound import chain_derivative_bound
+
+    n = len(weights)
+    graph = deep_chain(n, activation, "expr")
+    subs = {graph_symbol("h0"): sp.nsimplify(x_value),
+            **{graph_symbol(f"w{k}"): sp.nsimplify(w) for k, w in enumerate(weights, start=1)}}
+    gradient = sp.Float(sp.N(graph.gradient("w1").xreplace(subs), DIGITS), DIGITS)
+    factor = chain_derivative_bound(activation, n).bound
+    rest = sp.Mul(*(sp.Abs(sp.nsimplify(w)) for w in weights[1:]))
+    bound = sp.Float(sp.N(sp.Abs(sp.nsimplify(x_value)) * factor * rest, DIGITS), DIGITS)
+    return ChainFirstLayer(n, gradient, bound)
 
 
 def output_layer_reason(task: str) -> str:

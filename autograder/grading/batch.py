@@ -110,14 +110,17 @@ def kit_failure(assignment: Assignment, student: str, err: BaseException | str) 
     """The result of a student the kit could not grade: 0, ``grader`` kind, regraded by --resume."""
     detail = err if isinstance(err, str) else f"{type(err).__name__}: {err}"
     return GradeResult(student_id=student, assignment_id=assignment.id, tests=(),
-                       max_score=assignment.total_points, execution_time=0.0, sandbox="none",
-                       error=GRADER_ERROR, error_kind="grader", detail=detail)
+                       max_score=assignment.total_points + assignment.questions_points, execution_time=0.0,
+                       sandbox="none", error=GRADER_ERROR, error_kind="grader", detail=detail)
 
 
 def _grade_one(assignment: Assignment, student: str, path: Path) -> GradeResult:
-    """``grade_submission``, with anything it raises turned into that student's kit failure."""
+    """``grade_submission``, with anything it raises turned into that student's kit failure; the
+    question sheet, if the assignment has one, graded for ``student`` (``autograder.questions.graded``)."""
+    from autograder.questions.graded import with_sheet
+
     try:
-        return grade_submission(assignment, path)
+        return with_sheet(assignment, grade_submission(assignment, path), path, student)
     except Exception as err:  # one submission must never stop the batch
         return kit_failure(assignment, student, err)
 

@@ -131,7 +131,9 @@ def grade_on_worker(digest: str, archive: bytes, assignment_id: str, student: st
             destination.parent.mkdir(parents=True, exist_ok=True)
             destination.write_bytes(data)
         try:
-            return grade_submission(assignment, target)
+            from autograder.questions.graded import with_sheet
+
+            return with_sheet(assignment, grade_submission(assignment, target), target, student)
         except Exception as err:  # one submission must never stop the batch
             return kit_failure(assignment, student, err)
     finally:

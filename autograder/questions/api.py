@@ -21,7 +21,13 @@ from typing import Any
 
 from autograder.assignment import Assignment
 from autograder.questions.answers import ANSWERS_NAME, AnswersError, answers_template, parse_answers, read_answers
-from autograder.questions.config import QuestionsConfig, QuestionsError, parse_questions, questions_path
+from autograder.questions.config import (
+    QUESTIONS_NAME,
+    QuestionsConfig,
+    QuestionsError,
+    parse_questions,
+    questions_path,
+)
 from autograder.questions.model import Question
 from autograder.questions.scoring import Mark, mark_sheet
 from autograder.questions.sheet import render_marks, render_sheet
@@ -44,6 +50,16 @@ def load_config(assignment: Assignment) -> QuestionsConfig:
     if not path.is_file():
         raise QuestionsError(f"assignment {assignment.id!r} has no {path.name} (its question sheet)")
     return parse_questions(path.read_text(encoding="utf-8"), known_ids(), str(path))
+
+
+def points_mismatch(assignment: Assignment, config: QuestionsConfig) -> str:
+    """Why the manifest's ``questions_points`` and ``questions.toml`` disagree, or "": the manifest
+    decides the sheet's points, and each question's points must add up to them."""
+    if abs(assignment.questions_points - config.total_points) <= 1e-9:
+        return ""
+    return (f"the questions of {QUESTIONS_NAME} add up to {config.total_points:g} points, the manifest's "
+            f"questions_points says {assignment.questions_points:g}: set questions_points = {config.total_points:g} "
+            "in manifest.toml (the sheet's points count on top of total_points)")
 
 
 def course_secret(config: QuestionsConfig, environ: Mapping[str, str] | None = None) -> bytes:
@@ -239,6 +255,9 @@ def validate_questions(assignment: Assignment, samples: int = 8) -> QuestionsChe
     except QuestionsError as err:
         check.problems.append(str(err))
         return check
+    mismatch = points_mismatch(assignment, config)
+    if mismatch:
+        check.problems.append(mismatch)
     secret = os.environ.get(config.secret_env, "").encode() or VALIDATION_SECRET
     sheets: dict[str, tuple[Question, ...]] = {}
     for k in range(samples):

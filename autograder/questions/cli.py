@@ -46,6 +46,31 @@ def preflight_sheets(assignment: Assignment) -> None:
         _fail(str(err))
 
 
+def preflight_grading(assignment: Assignment) -> None:
+    """Before ``grade`` (or nbgrader's, Gradescope's) starts: an assignment whose manifest counts a
+    question sheet needs its ``questions.toml``, points that agree, and the course secret; an
+    assignment with a ``questions.toml`` but no ``questions_points`` would leave the sheets ungraded."""
+    from autograder.questions.api import course_secret, load_config, points_mismatch
+    from autograder.questions.config import QuestionsError, questions_path
+    from autograder.questions.graded import has_sheet
+    from autograder.questions.variant import VariantError
+
+    if not has_sheet(assignment):
+        if questions_path(assignment.root).is_file():
+            _fail(f"{assignment.id} has a question sheet ({questions_path(assignment.root).name}) but its manifest "
+                  "gives no questions_points: add questions_points (the sum of its questions' points) to "
+                  "manifest.toml so grade counts the sheet")
+        return
+    try:
+        config = load_config(assignment)
+        mismatch = points_mismatch(assignment, config)
+        if mismatch:
+            _fail(mismatch)
+        course_secret(config)
+    except (QuestionsError, VariantError) as err:
+        _fail(str(err))
+
+
 def release_student_sheets(assignment: Assignment, out_dir: Path, students: Sequence[str]) -> None:
     """Write each student's sheet and say where."""
     from autograder.questions.api import release_sheets

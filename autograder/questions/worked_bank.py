@@ -4,6 +4,9 @@
   drawn depth and drawn factors, sigmoid'(0) = 1/4 first;
 * ``chain_step`` and ``chain_no_change``: the weight after one step with that
   gradient, and whether it moved by less than ``NO_CHANGE`` of itself (w_new ~ w_old);
+* ``deep_first_layer`` and ``deep_bound``: a deep sigmoid chain h_k = s(w_k h_(k-1)) of
+  drawn depth, weights and input: d h_n / d w_1 by the chain rule, and the bound
+  |x| (1/4)^n prod_(k>=2) |w_k| it must stay under;
 * ``path_1``, ``path_2``, ``path_sum``, ``w1_updated``: the lecture network's
   two chain-rule paths of dL/dw1 at drawn weights, input and target, their sum
   and one update. ``path_sum`` is also right as the sum of the student's own
@@ -27,7 +30,15 @@ import sympy as sp
 from autograder.questions.model import Builder, OwnWork, Question
 from autograder.questions.variant import Variant, VariantError
 from reference.network import PARAMETERS
-from reference.worked_numbers import TwoPathGradient, chain_product, relative_change, two_path_gradient, updated_weight
+from reference.worked_numbers import (
+    ChainFirstLayer,
+    TwoPathGradient,
+    chain_first_layer,
+    chain_product,
+    relative_change,
+    two_path_gradient,
+    updated_weight,
+)
 
 NO_CHANGE = Fraction(1, 1000)
 """A step below this share of |w_old| leaves w_new ~ w_old (the lecture's "no change")."""
@@ -87,6 +98,23 @@ def network_numbers(variant: Variant) -> NetworkNumbers:
         if well_conditioned(result):
             return NetworkNumbers(tuple(values.items()), lr, result)
     raise VariantError(f"no well-conditioned network for {variant.student_id} in {MAX_REDRAWS} draws")
+
+
+@dataclass(frozen=True)
+class DeepChainNumbers:
+    x: Fraction
+    weights: tuple[Fraction, ...]
+    result: ChainFirstLayer
+
+
+@functools.lru_cache(maxsize=256)
+def deep_chain_numbers(variant: Variant) -> DeepChainNumbers:
+    """The variant's deep sigmoid chain: 3 to 5 layers, weights of magnitude 0.5 to 2, input 0.5 to 2."""
+    depth = 3 + int(variant.draw("deep:depth") * 3)
+    weights = tuple(variant.nonzero_grid(f"deep:w{k}", (F(1, 2), F(2)), F(1, 10)) for k in range(1, depth + 1))
+    x_value = variant.grid("deep:x", F(1, 2), F(2), F(1, 10))
+    result = chain_first_layer(sp.Rational(x_value), [sp.Rational(w) for w in weights])
+    return DeepChainNumbers(x_value, weights, result)
 
 
 def _fmt(v: Fraction) -> str:
@@ -159,6 +187,32 @@ def w1_updated_question(variant: Variant, points: float) -> Question:
                     f"{float(n.result.gradient):.6g}", points, own_work=own)
 
 
+def _deep_text(d: DeepChainNumbers) -> str:
+    weights = ", ".join(f"w{k} = {_fmt(w)}" for k, w in enumerate(d.weights, start=1))
+    return (f"A chain of {len(d.weights)} sigmoid layers, h_k = s(w_k h_(k-1)), takes h_0 = x = {_fmt(d.x)}, "
+            f"with {weights}")
+
+
+def deep_first_layer_question(variant: Variant, points: float) -> Question:
+    d = deep_chain_numbers(variant)
+    return Question("deep_first_layer", "number",
+                    f"{_deep_text(d)}. What is d h_{len(d.weights)} / d w1, by the chain rule at the forward values?",
+                    float(d.result.gradient),
+                    f"d h_n / d w1 = x s'(z_1) prod_(k>=2) w_k s'(z_k) with z_k = w_k h_(k-1), "
+                    f"= {float(d.result.gradient):.6g}", points)
+
+
+def deep_bound_question(variant: Variant, points: float) -> Question:
+    d = deep_chain_numbers(variant)
+    n = len(d.weights)
+    rest = " x ".join(f"|{_fmt(w)}|" for w in d.weights[1:])
+    return Question("deep_bound", "number",
+                    f"For the same chain, what is the bound |x| (1/4)^{n} prod_(k>=2) |w_k| that |d h_{n} / d w1| "
+                    "cannot exceed?", float(d.result.bound),
+                    f"every s'(z) <= 1/4 (its maximum, at z = 0), so |d h_n / d w1| <= |{_fmt(d.x)}| x (1/4)^{n} x "
+                    f"{rest} = {float(d.result.bound):.6g}", points)
+
+
 def _path(index: int) -> Builder:
     return lambda variant, points: _path_question(index, variant, points)
 
@@ -167,6 +221,8 @@ WORKED_BUILDERS: Mapping[str, Builder] = {
     "chain_product": chain_product_question,
     "chain_step": chain_step_question,
     "chain_no_change": chain_no_change_question,
+    "deep_first_layer": deep_first_layer_question,
+    "deep_bound": deep_bound_question,
     "path_1": _path(0),
     "path_2": _path(1),
     "path_sum": path_sum_question,

@@ -230,6 +230,7 @@ def grade_batch(assignment: Assignment, paths: Sequence[Path] | Mapping[str, Pat
     student; given as paths, each is the student ``student_id_of`` names.
     """
     by_id = dict(paths) if isinstance(paths, Mapping) else _unique_ids([Path(p) for p in paths])
+    every = dict(by_id)
     prepare_out_dir(out_dir)
     results: dict[str, GradeResult] = {}
     resumed, changed = [], []
@@ -258,6 +259,9 @@ def grade_batch(assignment: Assignment, paths: Sequence[Path] | Mapping[str, Pat
             on_result(result)
 
     (executor or local_executor(jobs))(assignment, dict(by_id), record)
+    from autograder.questions.copies import flag_copied_sheets
+
+    results.update(flag_copied_sheets(assignment, every, out_dir, results))  # copied question sheets
     ordered = tuple(sorted(results.values(), key=lambda r: r.student_id))
     everyone = {**_results_in(out_dir, assignment, skip=results.keys()), **results}
     write_atomically(out_dir / GRADEBOOK, render_gradebook(everyone.values()))

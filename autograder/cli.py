@@ -225,7 +225,12 @@ def export(fmt: str, roster: Path | None, assignment_id: str | None, title: str 
 @click.argument("file", type=click.Path(path_type=Path))
 def check(assignment_id: str | None, isolation: str, file: Path) -> None:
     """Run the public tests on FILE in the sandbox (where none can run, on your own machine) and
-    show a friendly report."""
+    show a friendly report; for answers.toml (a question sheet), say which questions are answered,
+    blank or written in a form the grader cannot mark."""
+    if file.suffix.casefold() == ".toml":  # a question sheet's answers: checked for form only
+        from autograder.questions.cli import check_answers_file
+
+        sys.exit(check_answers_file(file))
     from autograder.shortlived import idle_blas_threads_sleep, no_collections_at_exit, rare_collections
 
     idle_blas_threads_sleep()  # before views imports numpy

@@ -1,7 +1,8 @@
 """The question component's API: release each student's sheet, grade answers, validate the keys.
 
-``release_sheets`` writes ``OUT/<id>-sheets/<student>/questions.md`` and an
-``answers.toml`` to fill, for every student of a roster; ``grade_sheets``
+``release_sheets`` writes ``OUT/<id>-sheets/<student>/questions.md``, an
+``answers.toml`` to fill and ``sheet.json`` (the sheet's public part, for ``check``),
+for every student of a roster; ``grade_sheets``
 grades ``answers.toml`` files (a student's folder holding one, or
 ``<student>.toml``) against each student's own variant and writes
 ``OUT/<student>/questions.json``, ``questions.md`` and ``OUT/questions.csv``;
@@ -28,6 +29,7 @@ from autograder.questions.config import (
     parse_questions,
     questions_path,
 )
+from autograder.questions.form import SHEET_NAME, sheet_json
 from autograder.questions.model import Question
 from autograder.questions.scoring import Mark, mark_sheet
 from autograder.questions.sheet import render_marks, render_sheet
@@ -115,6 +117,7 @@ def release_sheets(assignment: Assignment, out_dir: Path, students: Sequence[str
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "questions.md").write_text(render_sheet(assignment.title, student, questions), encoding="utf-8")
         (folder / ANSWERS_NAME).write_text(answers_template(questions), encoding="utf-8")
+        (folder / SHEET_NAME).write_text(sheet_json(assignment.id, student, questions), encoding="utf-8")
     return root
 
 

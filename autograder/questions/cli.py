@@ -81,7 +81,7 @@ def release_student_sheets(assignment: Assignment, out_dir: Path, students: Sequ
         root = release_sheets(assignment, out_dir, students)
     except (QuestionsError, VariantError) as err:
         _fail(str(err))
-    click.echo(f"wrote {len(students)} question sheet(s) to {root}/<student>/ (questions.md, answers.toml)")
+    click.echo(f"wrote {len(students)} question sheet(s) to {root}/<student>/ (questions.md, answers.toml, sheet.json)")
 
 
 def validate_sheet(assignment: Assignment, *, as_json: bool = False) -> bool:
@@ -99,6 +99,35 @@ def validate_sheet(assignment: Assignment, *, as_json: bool = False) -> bool:
     for problem in check.problems:
         print(f"questions: {problem}", file=out)
     return not check.problems
+
+
+FORM_MARKS = {"answered": "✓", "blank": "·", "fix": "✗", "unknown": "✗"}
+
+
+def check_answers_file(path: Path) -> int:
+    """``autograder check answers.toml``: each question answered, blank or to fix; the exit status
+    (1 while a line needs fixing). Never says whether an answer is right."""
+    from autograder.escaping import terminal_plain
+    from autograder.questions.form import AnswersError, SheetFileError, check_form, read_public_sheet
+
+    if not path.is_file():
+        _fail(f"{path} does not exist or is not a file")
+    try:
+        sheet = read_public_sheet(path)
+        lines = check_form(sheet, path.read_bytes())
+    except SheetFileError as err:
+        _fail(str(err))
+    except AnswersError as err:
+        click.echo(terminal_plain(f"✗ {path.name}: {err}; fix it and check again", one_line=True))
+        return 1
+    counts = {state: sum(line.state == state for line in lines) for state in FORM_MARKS}
+    click.echo(terminal_plain(f"{path.name} for {sheet.student_id} ({sheet.assignment_id}): {len(sheet.questions)} "
+                              f"questions, {counts['answered']} answered, {counts['blank']} blank, "
+                              f"{counts['fix'] + counts['unknown']} to fix", one_line=True))
+    for line in lines:
+        click.echo(terminal_plain(f"  {FORM_MARKS[line.state]} {line.id}: {line.says}", one_line=True))
+    click.echo("Only the form is checked here: whether an answer is right is graded after you hand it in.")
+    return 1 if counts["fix"] or counts["unknown"] else 0
 
 
 @click.group()

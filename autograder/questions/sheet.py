@@ -25,7 +25,10 @@ def render_sheet(title: str, student_id: str, questions: Sequence[Question]) -> 
     total = sum(q.points for q in questions)
     lines = [f"# {title}: questions", "", f"Student: `{student_id}`. These numbers are yours alone: "
              f"your answers are graded against them. Write your answers in `{ANSWERS_NAME}` beside this "
-             f"sheet, one line per question, as its comments show. {total:g} points.", ""]
+             f"sheet, one line per question, as its comments show, and check their form with `autograder check "
+             f"{ANSWERS_NAME}` (it says what is answered, blank or written in a form the grader cannot mark; "
+             f"not whether it is right). Hand `{ANSWERS_NAME}` in with your code, in one folder or .zip. "
+             f"{total:g} points.", ""]
     for number, q in enumerate(questions, start=1):
         lines += _question_block(number, q)
     return "\n".join(lines)

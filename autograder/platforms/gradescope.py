@@ -14,6 +14,9 @@ submission puts the student's files in ``/autograder/submission``, runs
                           wheels of its dependencies for x86_64 manylinux, CPython 3.11 and 3.12
     course/<id>/          the assignment's course folder: manifest, source, public AND hidden
                           suites, misconceptions (the bundle goes to Gradescope, not to students)
+    course/variant-secret for an assignment with a question sheet: the course secret, so each
+                          submitter's sheet is graded against their own variant (the student id is
+                          ``users[0]``'s ``sid``, else ``email``, else ``id`` in submission_metadata.json)
     bundle.json           what was bundled: assignment, kit version, how the kit is installed
     BUNDLE.md             the same, for people
 
@@ -47,16 +50,26 @@ import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from autograder import __version__
 from autograder.assignment import Assignment, load_manifest
+
+if TYPE_CHECKING:
+    from autograder.grading.results import GradeResult
 
 ROOT_ENV = "AUTOGRADER_ROOT"
 PYTHON_ENV = "AUTOGRADER_PYTHON"
 DEFAULT_ROOT = "/autograder"
 VENV = "/opt/dl-gradekit"
 COURSE_DIR = "course"
+VARIANT_SECRET_FILE = "variant-secret"
+"""``course/variant-secret``: the course secret each student's question sheet is drawn from (an assignment
+with a sheet only); sealed with the course, read by ``run`` into the variable ``questions.toml`` names."""
+METADATA_NAME = "submission_metadata.json"
+ID_FIELDS = ("sid", "email", "id")
+"""Which of the submitter's fields (``users[0]`` of ``submission_metadata.json``) names the student whose
+variant is graded, the first present: the roster ``release --roster`` drew the sheets from must use it."""
 WHEELS_DIR = "wheels"
 SKIPPED = frozenset({"__pycache__", "samples", ".pytest_cache", ".ipynb_checkpoints"})
 TIMEOUT_S = 900
@@ -265,6 +278,7 @@ def build_bundle(assignment: Assignment, out: Path, *, wheel: Path | None = None
     out = Path(out)
     if out.exists() and not overwrite:
         raise BundleError(f"{out} exists; pass --overwrite to replace it")
+    secret = _variant_secret(assignment)
     kit = _kit_wheel(wheel)
     wheels = dependency_wheels(kit, python_versions)
     if kit.name not in {w.name for w in wheels}:
@@ -275,7 +289,8 @@ def build_bundle(assignment: Assignment, out: Path, *, wheel: Path | None = None
     versions_text = " or ".join(python_versions)
     description: dict[str, Any] = {
         "assignment": assignment.id, "title": assignment.title, "module": assignment.module,
-        "points": assignment.total_points, "kit_version": __version__, "install": kit.name,
+        "points": assignment.total_points + assignment.questions_points, "kit_version": __version__,
+        "install": kit.name,
         "python_versions": list(python_versions), "wheels": [w.name for w in wheels],
         "course_folder": f"{COURSE_DIR}/{assignment.id}"}
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -294,6 +309,8 @@ def build_bundle(assignment: Assignment, out: Path, *, wheel: Path | None = None
                 _add(bundle, f"{WHEELS_DIR}/{path.name}", path.read_bytes())
             for name, path in course.items():
                 _add(bundle, str(name), path.read_bytes())
+            if secret:
+                _add(bundle, f"{COURSE_DIR}/{VARIANT_SECRET_FILE}", secret)
             _add(bundle, "bundle.json", (json.dumps(description, indent=2) + "\n").encode())
             _add(bundle, "BUNDLE.md", BUNDLE_MD.format(
                 title=assignment.title, assignment=assignment.id, version=__version__, venv=VENV,
@@ -323,11 +340,70 @@ def seal_course(course: Path) -> None:
             raise PermissionError(f"{path} stays readable by others: the course must be the grader's alone")
 
 
+def _variant_secret(assignment: Assignment) -> bytes:
+    """The course secret for the bundle of an assignment with a question sheet (else b"")."""
+    from autograder.questions.api import course_secret, load_config, points_mismatch
+    from autograder.questions.config import QuestionsError
+    from autograder.questions.graded import has_sheet
+    from autograder.questions.variant import VariantError
+
+    if not has_sheet(assignment):
+        return b""
+    try:
+        config = load_config(assignment)
+        mismatch = points_mismatch(assignment, config)
+        if mismatch:
+            raise BundleError(mismatch)
+        return course_secret(config)
+    except (QuestionsError, VariantError) as err:
+        raise BundleError(f"{err} (the bundle carries it to grade each submitter's question sheet)") from None
+
+
+def submitter_id(metadata: Path) -> str:
+    """The student id of the submission's first user: ``sid``, else ``email``, else Gradescope's ``id``
+    (``ID_FIELDS``); a ``ValueError`` when the file has none."""
+    from autograder.submission import safe_student_id
+
+    try:
+        users = json.loads(metadata.read_bytes()[: 4 * 1024 * 1024]).get("users") or []
+        user = users[0] if isinstance(users, list) and users and isinstance(users[0], dict) else {}
+    except (OSError, ValueError, AttributeError) as err:
+        raise ValueError(f"cannot read {metadata}: {err}") from None
+    for key in ID_FIELDS:
+        value = user.get(key)
+        if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip():
+            return safe_student_id(str(value).strip())
+    raise ValueError(f"{metadata.name} names no submitter ({', '.join(ID_FIELDS)} of users[0])")
+
+
+def _use_bundled_secret(assignment: Assignment, course: Path) -> None:
+    """Put the bundled course secret where the sheet's grading reads it (the variable ``questions.toml`` names)."""
+    from autograder.questions.api import load_config
+    from autograder.questions.graded import has_sheet
+
+    secret = course / VARIANT_SECRET_FILE
+    if has_sheet(assignment) and secret.is_file():
+        os.environ[load_config(assignment).secret_env] = secret.read_text(encoding="utf-8")
+
+
+def _graded(root: Path, assignment: Assignment) -> GradeResult:
+    """The submission's grade, its question sheet graded for the submitter of ``submission_metadata.json``."""
+    from autograder.grading.grade import grade_submission
+    from autograder.questions.graded import with_sheet, without_student
+
+    _use_bundled_secret(assignment, root / "source" / COURSE_DIR)
+    result = grade_submission(assignment, root / "submission")
+    try:
+        student = submitter_id(root / METADATA_NAME)
+    except ValueError as err:
+        return without_student(assignment, result, str(err))
+    return with_sheet(assignment, result, root / "submission", student)
+
+
 def run(root: Path, assignment_id: str) -> int:
     """Grade ``root/submission`` into ``root/results/results.json``; 0, unless even that failed."""
     from autograder.files import write_atomically
     from autograder.grading.batch import kit_failure
-    from autograder.grading.grade import grade_submission
     from autograder.grading.results import results_json
 
     results = root / "results" / "results.json"
@@ -335,7 +411,7 @@ def run(root: Path, assignment_id: str) -> int:
     try:
         seal_course(root / "source" / COURSE_DIR)
         assignment = load_manifest(root / "source" / COURSE_DIR / assignment_id)
-        result = grade_submission(assignment, root / "submission")
+        result = _graded(root, assignment)
     except Exception as err:  # fail closed: Gradescope must always find a results.json
         if assignment is None:
             document = {"score": 0.0, "output": "The autograder could not start: " + f"{type(err).__name__}: {err}",

@@ -159,6 +159,14 @@ def sheet_cases(assignment: Assignment, path: Path, student_id: str) -> tuple[Ca
     return tuple(_case(q, m, problem) for q, m in zip(questions, marks))
 
 
+def without_student(assignment: Assignment, result: GradeResult, reason: str) -> GradeResult:
+    """``result`` with the sheet's points as the kit's failure: the student, so their variant, is unknown."""
+    if not has_sheet(assignment):
+        return result
+    return dataclasses.replace(result, tests=(*result.tests, *_kit_failure(assignment, ValueError(reason))),
+                               max_score=round(result.max_score + assignment.questions_points, 6))
+
+
 def with_sheet(assignment: Assignment, result: GradeResult, path: Path, student_id: str) -> GradeResult:
     """``result`` (the code's grade) with the question sheet's cases and points added, for an
     assignment that has a sheet; unchanged otherwise. The student's variant is ``student_id``'s."""

@@ -159,6 +159,9 @@ def grade(course_dir: Path, assignment_id: str, students: tuple[str, ...], jobs:
     from autograder.terminal import progress_bar
 
     assignment = _course_assignment(course_dir, assignment_id)
+    from autograder.questions.cli import preflight_grading
+
+    preflight_grading(assignment)
     run = make_executor(executor, scheduler, jobs)
     progress = progress_bar(make_console(stderr=True))
     try:

@@ -332,7 +332,7 @@ def release_manifest(assignment: Assignment) -> str:
         f"total_points = {_toml_value(assignment.total_points)}",
         f"contract_share = {_toml_value(assignment.credit.contract_share)}",
         f"feedback = {_toml_value(assignment.feedback)}",
-        *([f"questions_points = {_toml_value(assignment.questions_points)}"] if assignment.questions_points else []),
+        f"questions_points = {_toml_value(assignment.questions_points)}",
         "",
         "[limits]",
         *(f"{f.name} = {_toml_value(getattr(limits, f.name))}" for f in fields(Limits)),

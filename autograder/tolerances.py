@@ -36,7 +36,10 @@ All comparisons are done on float64 arrays.
   ``rtol = 5e-3`` accepts them; purely relative, because the point of a vanishing
   product (~1e-7) is its size. A variant's numbers are drawn so that no two
   answers of the same question fall this close (``autograder.questions.variant``
-  rejects draws whose paths nearly cancel).
+  rejects draws whose paths nearly cancel). An updated weight w_new = w_old - eta g is
+  ill conditioned as a test of the step: relative to w_new, a step of 1e-4 disappears in
+  the tolerance, so it is judged relative to its change from w_old instead (``Question.tolerance_base``
+  in ``autograder.questions.model``): the error allowed is ``HAND.rtol * |eta g|``.
 """
 
 from __future__ import annotations

@@ -4,6 +4,11 @@ The expectation cache (``autograder.suite.expectation_cache``) writes into the
 user's cache folder; the test run gives it a temporary folder instead, so the
 tests never read values another run left behind, nor leave files of their
 temporary suites in the user's cache. Subprocesses inherit the setting.
+
+The vanishing assignment carries a question sheet, drawn from a course secret
+that ``grade`` refuses to run without; the run sets one (unless the environment
+has one), so every test that grades it grades the sheet too. Tests of a
+missing secret remove it themselves.
 """
 
 from __future__ import annotations
@@ -28,3 +33,4 @@ def _test_cache_folder() -> str:
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ["AUTOGRADER_CACHE"] = _test_cache_folder()
+    os.environ.setdefault("AUTOGRADER_VARIANT_SECRET", "the kit's own test run")

@@ -52,6 +52,10 @@ class Question:
     option_reasons: tuple[tuple[str, str], ...] = ()
     instructor_keyed: bool = False
     own_work: OwnWork | None = None
+    tolerance_base: float | None = None
+    """For a number whose tested part is small beside it (w_new = w_old - eta g with a tiny step):
+    the old weight. ``tolerances.HAND`` is then relative to the change from it (the step, of the key
+    or of the student's own work), not to the number; None: relative to the number."""
 
     def key_text(self) -> str:
         """The key as a student would write it."""
@@ -60,7 +64,7 @@ class Question:
         if isinstance(self.key, bool):
             return "true" if self.key else "false"
         if isinstance(self.key, float):
-            return f"{self.key:.6g}"
+            return f"{self.key:.10g}" if self.tolerance_base is not None else f"{self.key:.6g}"
         return self.key
 
 

@@ -44,8 +44,12 @@ def _number(value: Any) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
-def _close(got: float, want: float) -> bool:
-    return bool(HAND.close(np.array([got]), np.array([want]))[0])
+def _close(got: float, want: float, base: float | None = None) -> bool:
+    """Within ``HAND`` of ``want``; relative to the change ``want - base`` when the question has a
+    base (an updated weight is judged by its step, ``Question.tolerance_base``)."""
+    if base is None:
+        return bool(HAND.close(np.array([got]), np.array([want]))[0])
+    return bool(abs(got - want) <= HAND.allowed_error(np.array([abs(want - base)]))[0])
 
 
 def _shown(answer: Any) -> str:
@@ -72,10 +76,10 @@ def _own_value(q: Question, answers: Mapping[str, Any], keys: Mapping[str, float
 def _mark_number(q: Question, got: float, answers: Mapping[str, Any],
                  keys: Mapping[str, float]) -> tuple[float, str]:
     assert isinstance(q.key, float)
-    if _close(got, q.key):
+    if _close(got, q.key, q.tolerance_base):
         return 1.0, "right"
     own = _own_value(q, answers, keys)
-    if own is not None and _close(got, own) and q.own_work is not None:
+    if own is not None and _close(got, own, q.tolerance_base) and q.own_work is not None:
         return 1.0, f"right for your own earlier answers ({q.own_work.says} = {own:.6g})"
     return 0.0, "wrong"
 

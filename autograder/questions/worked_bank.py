@@ -3,7 +3,10 @@
 * ``chain_product``: the lecture's vanishing product (0.25 x 0.15 x ...), with a
   drawn depth and drawn factors, sigmoid'(0) = 1/4 first;
 * ``chain_step`` and ``chain_no_change``: the weight after one step with that
-  gradient, and whether it moved by less than ``NO_CHANGE`` of itself (w_new ~ w_old);
+  gradient, and whether it moved by less than ``NO_CHANGE`` of itself (w_new ~ w_old).
+  w_new is judged to ``HAND`` of the step eta dL/dw (``Question.tolerance_base``),
+  not of w_new: relative to w_new, a step of 1e-4 would vanish in the tolerance and
+  w_old itself, or another student's w_new from the same w_old, would pass;
 * ``deep_first_layer`` and ``deep_bound``: a deep sigmoid chain h_k = s(w_k h_(k-1)) of
   drawn depth, weights and input: d h_n / d w_1 by the chain rule, and the bound
   |x| (1/4)^n prod_(k>=2) |w_k| it must stay under;
@@ -45,6 +48,8 @@ NO_CHANGE = Fraction(1, 1000)
 MIN_SUM_SHARE = Fraction(1, 5)
 """|path_1 + path_2| must be at least this share of the larger |path|: no near-cancelling sum."""
 MAX_REDRAWS = 64
+STEP_DIGITS = ("Keep every digit of the step: the answer is judged by how close its change from the old weight "
+               "is to the step eta dL/dw, within 0.5 % of that step.")
 LEARNING_RATES = (Fraction(1, 10), Fraction(1, 2), Fraction(1), Fraction(2))
 F = Fraction
 
@@ -67,13 +72,13 @@ def chain_numbers(variant: Variant) -> ChainNumbers:
     depth = 4 + int(variant.draw("chain:depth") * 3)
     factors = (F(1, 4), *(variant.grid(f"chain:factor{k}", F(1, 100), F(24, 100), F(1, 100))
                           for k in range(1, depth)))
-    return ChainNumbers(factors, variant.nonzero_grid("chain:w", (F(3, 10), F(2)), F(1, 10)),
+    return ChainNumbers(factors, variant.nonzero_grid("chain:w", (F(3, 10), F(2)), F(1, 100)),
                         variant.pick("chain:lr", LEARNING_RATES))
 
 
 def _network_draw(variant: Variant, attempt: int) -> dict[str, Fraction]:
     label = f"network:{attempt}"
-    values = {p: variant.nonzero_grid(f"{label}:{p}", (F(3, 10), F(3, 2)), F(1, 10))
+    values = {p: variant.nonzero_grid(f"{label}:{p}", (F(3, 10), F(3, 2)), F(1, 100))
               for p in PARAMETERS if p.startswith("w")}
     values.update({p: variant.grid(f"{label}:{p}", F(-1, 2), F(1, 2), F(1, 10))
                    for p in PARAMETERS if p.startswith("b")})
@@ -139,9 +144,9 @@ def chain_step_question(variant: Variant, points: float) -> Question:
                   f"w_old - {_fmt(c.lr)} x your chain_product")
     return Question("chain_step", "number",
                     f"With w_old = {_fmt(c.w_old)} and learning rate {_fmt(c.lr)}, what is w_new after one "
-                    "step with that gradient?", float(new),
+                    f"step with that gradient? {STEP_DIGITS}", float(new),
                     f"w_new = w_old - eta dL/dw = {_fmt(c.w_old)} - {_fmt(c.lr)} x {float(gradient):.6g}",
-                    points, own_work=own)
+                    points, own_work=own, tolerance_base=float(c.w_old))
 
 
 def chain_no_change_question(variant: Variant, points: float) -> Question:
@@ -182,9 +187,10 @@ def w1_updated_question(variant: Variant, points: float) -> Question:
     n = network_numbers(variant)
     w1, lr = dict(n.values)["w1"], n.lr
     own = OwnWork(("path_sum",), lambda a: float(w1) - float(lr) * a["path_sum"], f"w1 - {_fmt(lr)} x your path_sum")
-    return Question("w1_updated", "number", f"What is w1 after one gradient step with learning rate {_fmt(lr)}?",
-                    float(n.result.updated), f"w1_new = w1 - eta dL/dw1 = {_fmt(w1)} - {_fmt(lr)} x "
-                    f"{float(n.result.gradient):.6g}", points, own_work=own)
+    return Question("w1_updated", "number", f"What is w1 after one gradient step with learning rate {_fmt(lr)}? "
+                    f"{STEP_DIGITS}", float(n.result.updated), f"w1_new = w1 - eta dL/dw1 = {_fmt(w1)} - {_fmt(lr)} x "
+                    f"{float(n.result.gradient):.6g}", points, own_work=own,
+                    tolerance_base=float(w1))
 
 
 def _deep_text(d: DeepChainNumbers) -> str:

@@ -31,7 +31,8 @@ ACTIVATIONS: dict[str, Mistake] = {
             x = np.asarray(x, dtype=np.float64)
             return 1.0 / (1.0 + np.exp(-x))
         """, {
-        "no_floating_point_errors[sigmoid]", "no_floating_point_errors[sigmoid_derivative]",
+        # sigmoid_derivative's own check is judged again with sigmoid substituted: charged to sigmoid once
+        "no_floating_point_errors[sigmoid]",
     }),
     "elu_derivative_where_overflows": Mistake.redefine("""
         def elu_derivative(x, alpha=1.0):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -29,13 +30,20 @@ def write_atomically(path: Path, data: str | bytes, *, private: bool = False) ->
     kit's caches, which hold expected values) stays 0600. A failure leaves the old file and
     no temporary file behind.
     """
+    write_chunks_atomically(path, (data,), private=private)
+
+
+def write_chunks_atomically(path: Path, chunks: Iterable[str | bytes], *, private: bool = False) -> None:
+    """``write_atomically`` of the text or bytes ``chunks`` make together, written as they come (a
+    page of thousands of rows is never whole in memory)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         if not private:
             os.fchmod(fd, 0o666 & ~umask())
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+            for chunk in chunks:
+                handle.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import datetime
 import json
+import textwrap
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from autograder import __version__
-from autograder.files import write_atomically
+from autograder.files import write_chunks_atomically
 from autograder.grading.batch import GRADEBOOK
 from autograder.integrity.run import read_similarity
 from autograder.report import figures
-from autograder.report.render import render
-from autograder.report.summary import assignment_info, read_batch, summarize
+from autograder.report.render import render_chunks
+from autograder.report.summary import assignment_info, summary_of, tallied_batch
 
 REPORT = "report.html"
 SUMMARY = "summary.json"
@@ -43,9 +45,31 @@ def batch_figures(summary: dict[str, Any]) -> dict[str, str]:
 
 def render_report(summary: dict[str, Any], *, generated: str | None = None) -> str:
     """The self-contained HTML report of ``summary``."""
+    return "".join(report_chunks(summary, generated=generated))
+
+
+def report_chunks(summary: dict[str, Any], *, generated: str | None = None) -> Iterator[str]:
+    """``render_report``'s page, piece by piece (its table of students as the rows are read)."""
     stamp = generated or datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
-    return render("report.html", s=summary, figures=batch_figures(summary), generated=stamp,
-                  version=__version__, checks_shown=CHECKS_SHOWN)
+    return render_chunks("report.html", s=summary, figures=batch_figures(summary), generated=stamp,
+                         version=__version__, checks_shown=CHECKS_SHOWN)
+
+
+def summary_json_chunks(summary: dict[str, Any]) -> Iterator[str]:
+    """``json.dumps(summary, indent=2)`` and a newline, with its ``students`` (any iterable of rows,
+    such as rows spooled to disk) written one row at a time."""
+    head, tail = json.dumps({**summary, "students": _ROWS}, indent=2, allow_nan=False).split(json.dumps(_ROWS))
+    yield head
+    opening = "[\n"
+    for row in summary["students"]:
+        yield opening + textwrap.indent(json.dumps(row, indent=2, allow_nan=False), "    ")
+        opening = ",\n"
+    yield "[]" if opening == "[\n" else "\n  ]"
+    yield tail + "\n"
+
+
+_ROWS = "\0students\0"
+"""Where ``summary_json_chunks`` writes the rows (no summary holds this string: it is escaped in JSON)."""
 
 
 def write_report(folder: Path, *, assignment_id: str | None = None, assignment: Any = None) -> WrittenReport:
@@ -54,19 +78,20 @@ def write_report(folder: Path, *, assignment_id: str | None = None, assignment: 
     ``assignment`` (an ``Assignment``) gives titles, the catalog and the time
     budget; without it the bundled assignment of the results' id is used, if any.
     Raises ``ReportError`` when the folder holds no results (or several
-    assignments and no ``assignment_id``).
+    assignments and no ``assignment_id``). The results are read one at a time and the students'
+    rows kept on disk meanwhile (``summary.tallied_batch``): the returned ``summary`` holds every
+    figure but those rows, which are in ``summary.json``.
     """
     folder = Path(folder)
-    batch = read_batch(folder)
     wanted = assignment.id if assignment is not None else assignment_id
-    chosen, results = batch.pick(wanted)
     gradebook_path = folder / GRADEBOOK
     gradebook = gradebook_path.read_text(encoding="utf-8") if gradebook_path.is_file() else None
-    summary = summarize(results, assignment_info(chosen, assignment), gradebook=gradebook,
-                        unreadable=batch.unreadable)
-    similarity = read_similarity(folder)
-    if similarity is not None and similarity.get("assignment") == chosen:
-        summary["similarity"] = similarity
-    write_atomically(folder / SUMMARY, json.dumps(summary, indent=2, allow_nan=False) + "\n")
-    write_atomically(folder / REPORT, render_report(summary))
+    with tallied_batch(folder, wanted, gradebook) as (chosen, counted, unreadable):
+        summary = summary_of(counted, assignment_info(chosen, assignment), unreadable)
+        similarity = read_similarity(folder)
+        if similarity is not None and similarity.get("assignment") == chosen:
+            summary["similarity"] = similarity
+        write_chunks_atomically(folder / SUMMARY, summary_json_chunks(summary))
+        write_chunks_atomically(folder / REPORT, report_chunks(summary))
+    summary = {key: value for key, value in summary.items() if key != "students"}
     return WrittenReport(folder / REPORT, folder / SUMMARY, summary)

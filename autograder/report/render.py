@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import urllib.parse
+from collections.abc import Iterator
 from typing import Any
 
 import jinja2
@@ -55,3 +56,8 @@ def environment() -> jinja2.Environment:
 
 def render(template: str, **context: Any) -> str:
     return environment().get_template(template).render(**context)
+
+
+def render_chunks(template: str, **context: Any) -> Iterator[str]:
+    """``render``'s text, piece by piece as the template produces it."""
+    return environment().get_template(template).generate(**context)

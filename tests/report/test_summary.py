@@ -124,3 +124,40 @@ def test_the_report_reads_slim_results_and_sums_the_same() -> None:
         summarize(results, INFO, gradebook=render_gradebook(results))
     assert sum(len(r.tests) for r in slim) < sum(len(r.tests) for r in results)  # passing cases pooled
     assert all(case.curve is None for r in slim for case in r.tests)
+
+
+def test_the_streamed_report_writes_the_summary_read_whole(tmp_path: Path) -> None:
+    """write_report reads one results.json at a time and spools the students' rows: its summary.json
+    is the summary of the whole batch read at once, to the byte."""
+    from autograder.report import write_report
+
+    results = write_made_up_batch(tmp_path)
+    (tmp_path / "grades.csv").write_text(render_gradebook(results), encoding="utf-8")
+    written = write_report(tmp_path, assignment_id="activations")
+    batch = read_batch(tmp_path)
+    whole = summarize(batch.pick(None)[1], written_info(), gradebook=render_gradebook(results))
+    assert (tmp_path / "summary.json").read_text(encoding="utf-8") == json.dumps(whole, indent=2) + "\n"
+    assert len(whole["students"]) == 7 and "students" not in written.summary
+    assert {k: v for k, v in whole.items() if k != "students"} == written.summary
+    html = written.html.read_text(encoding="utf-8")
+    assert all(f'href="./{row["student_id"]}/feedback.html"' in html for row in whole["students"]
+               if row["student_id"] != HOSTILE_ID)
+
+
+def written_info() -> AssignmentInfo:
+    from autograder.report.summary import assignment_info
+
+    return assignment_info("activations")
+
+
+def test_spooled_rows_read_back_alike_every_time() -> None:
+    from autograder.report.tally import RowSpool
+
+    spool = RowSpool()
+    rows = [{"student_id": f"s{i}", "skills": {"sigmoid": i / 3}} for i in range(5)]
+    for row in rows:
+        spool.append(row)
+    assert list(spool) == rows and list(spool) == rows and len(spool) == 5
+    spool.append({"student_id": "late"})
+    assert [r["student_id"] for r in spool][-1] == "late"
+    spool.close()

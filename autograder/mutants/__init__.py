@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 SOURCE = "derived from the reference's expression by one symbolic change"
 TAG_MARK = "~"
 """A derived mistake's id is ``function~tag``: the function and the family of the change."""
+NOT_IMPLEMENTED = "NotImplementedError"
+"""What the released stub's functions raise: no candidate reproduces it, so it is never a derived mistake."""
 NOT_A_CRASH = ("InputChanged", "FloatingPointError", "TimeoutError", "SubmissionTimeUp")
 """Raised calls that say something other than "the code cannot run on these inputs"."""
 
@@ -32,8 +34,8 @@ def mutant_of(function: str, calls: list[LoggedCall]) -> Misconception | None:
     from autograder.grading.diagnose import _agrees
     from autograder.mutants.candidates import candidates
 
-    if not calls:
-        return None
+    if not calls or all(c.raised == NOT_IMPLEMENTED for c in calls):
+        return None  # a stub's calls: a candidate (the reference's expressions, compiled) never raises that
     found = candidates(function, calls[0].args, calls[0].kwargs)
     reference = next((c for c in found if not c.tag), None)
     if reference is None:

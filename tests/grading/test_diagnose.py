@@ -82,3 +82,21 @@ def test_a_shared_overflow_alone_names_no_mistake() -> None:
     overflowing = Misconception("overflows", "relu_derivative", "", "tests",
                                 "def relu_derivative(x):\n    return np.exp(np.asarray(x) * 1000.0)\n")
     assert Diagnoser(SOLUTION, Catalog((overflowing,))).diagnose([overflow]) is None
+
+
+def test_a_stubs_calls_are_a_crash_and_no_candidate_could_have_reproduced_them() -> None:
+    """mutant_of skips a group whose every call raised NotImplementedError (what the released stub's
+    functions raise): no derived candidate raises it on the inputs the suite uses."""
+    from autograder.assignment import get_assignment
+    from autograder.grading.diagnose import _run, derived_mistake
+    from autograder.mutants import mutant_of
+    from autograder.mutants.candidates import candidates
+
+    inputs = (np.array([-3.0, -0.5, 0.0, 0.5, 3.0]), np.array([[1.0, -2.0], [0.0, 4.0]]), 0.7, [1.0, -1.0])
+    for function in get_assignment("activations").functions:
+        calls = [LoggedCall(function, (x,), {}, False, False, None, "NotImplementedError") for x in inputs]
+        assert mutant_of(function, calls) is None
+        crash = derived_mistake(function, calls)
+        assert crash is not None and crash.id == f"{function}~crash"
+        for candidate in candidates(function, calls[0].args, calls[0].kwargs):
+            assert all(_run(candidate.function, c)[1] != "NotImplementedError" for c in calls), candidate.tag

@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, NamedTuple
 
 from autograder.sandbox import wire
 from autograder.sandbox.fair_time import FairDeadline
@@ -98,6 +98,14 @@ class MissingFunction(StudentCallError):
         self.reason = reason
 
 
+class CallKind(NamedTuple):
+    """A function as the grader calls it: alone, or with some of the submission's functions
+    substituted; what hangs or crashes in one kind says nothing of another."""
+
+    function: str
+    substituted: frozenset[str]
+
+
 class FunctionDisabled(StudentCallError):
     """The function hung (or kept crashing the worker) earlier and is not called again."""
 
@@ -165,8 +173,8 @@ class SandboxSession:
         self._spawned: Worker | None = None
         self._retired: list[Worker] = []
         self._loaded: LoadReport | None = None
-        self._disabled: dict[str, str] = {}
-        self._breaks: dict[str, int] = {}
+        self._disabled: dict[CallKind, str] = {}
+        self._breaks: dict[CallKind, int] = {}
         self._ids = itertools.count(1)
         self._restarts = 0
         self._restart_failure: str | None = None
@@ -337,12 +345,16 @@ class SandboxSession:
         the stand-in raises in the student's code. At most ``wire.MAX_CALLBACKS`` per call, all within
         the call's timeout. A worker that has run such calls serves only calls that substitute the
         same functions; any other call gets a fresh worker, so nothing learnt of the grader's values
-        reaches a call judged without them. A timeout of a substituted call does not disable
-        ``function`` (the answers took part of the time).
+        reaches a call judged without them.
+
+        A function that hangs, or keeps killing the worker, is not called again with the same
+        functions substituted (``CallKind``): a ``sigmoid_derivative`` that hangs only because the
+        student's ``sigmoid`` does is still judged with ``sigmoid`` substituted.
         """
-        self._check_callable(function)
-        seconds = self.limits.call_timeout_s if timeout is None else float(timeout)
         answers = _checked_substitutes(function, substitutes or {})
+        kind = CallKind(function, frozenset(answers))
+        self._check_callable(kind)
+        seconds = self.limits.call_timeout_s if timeout is None else float(timeout)
         request_id = next(self._ids)
         options = (options or wire.CallOptions(errstate=errstate)).updated(substitute=tuple(answers))
         frame = wire.pack_message(wire.call_request(request_id, function, args, kwargs or {},
@@ -354,7 +366,7 @@ class SandboxSession:
         worker = self._live_worker()
         if answers:
             self._served = frozenset(answers)
-        ok, result, after = self._exchange(worker, function, request_id, frame, seconds, answers)
+        ok, result, after = self._exchange(worker, kind, request_id, frame, seconds, answers)
         if ok and options.readonly_inputs:
             if after is None:  # fail closed: an unwatched answer to a watched call
                 raise BadResult(f"the result of {function}() came without its inputs")
@@ -367,8 +379,9 @@ class SandboxSession:
             raise BadResult(result)
         raise StudentRaised(result.type, result.message, result.traceback)
 
-    def _check_callable(self, function: str) -> None:
-        """Raise MissingFunction/FunctionDisabled unless ``function`` may be called."""
+    def _check_callable(self, kind: CallKind) -> None:
+        """Raise MissingFunction/FunctionDisabled unless ``kind``'s function may be called so."""
+        function = kind.function
         if self._closed:
             raise RuntimeError("the sandbox session is closed")
         report = self.loaded
@@ -376,8 +389,8 @@ class SandboxSession:
             raise MissingFunction(function, f"{function}() is unavailable because {report.describe()}")
         if not isinstance(function, str) or function not in report.functions:
             raise MissingFunction(str(function))
-        if function in self._disabled:
-            raise FunctionDisabled(function, self._disabled[function])
+        if kind in self._disabled:
+            raise FunctionDisabled(function, self._disabled[kind])
 
     def _live_worker(self) -> Worker:
         """The current worker, or a freshly started one after a crash, a timeout, or
@@ -403,12 +416,13 @@ class SandboxSession:
         self._worker = worker
         return worker
 
-    def _exchange(self, worker: Worker, function: str, request_id: int, frame: bytes,
+    def _exchange(self, worker: Worker, kind: CallKind, request_id: int, frame: bytes,
                   seconds: float, answers: Substitutes) -> tuple[bool, Any, tuple[list[Any], dict[str, Any]] | None]:
         """Send one request and read its response under one deadline, answering the callbacks of
         ``answers``' stand-ins on the way; maps failures.
 
         The third item is what a watched call sent back of its inputs (None otherwise)."""
+        function = kind.function
         deadline = FairDeadline(seconds, worker.leftover_pids)
         try:
             wire.write_all(worker.request_fd, frame, deadline.end)
@@ -418,15 +432,14 @@ class SandboxSession:
             return ok, result, wire.inputs_after(message) if watched else None
         except wire.ChannelTimeout:
             self._discard_worker()
-            if not answers:
-                self._disabled[function] = f"it did not return within {seconds:g} s earlier"
+            self._disabled[kind] = f"it did not return within {seconds:g} s earlier"
             raise CallTimedOut(function, seconds) from None
         except (wire.ChannelClosed, BrokenPipeError):
             status = worker.exit_status(1.0)
-            self._worker_broken_by(function, "killed")
+            self._worker_broken_by(kind, "killed")
             raise WorkerDied(describe_exit(status, worker.kind, self.limits), function) from None
         except wire.ProtocolError as err:
-            self._worker_broken_by(function, "garbled the result channel of")
+            self._worker_broken_by(kind, "garbled the result channel of")
             raise BadResult(f"the result of {function}() could not be read: {err}") from None
 
     def _answer_callbacks(self, worker: Worker, request_id: int, answers: Substitutes,
@@ -455,17 +468,17 @@ class SandboxSession:
             pass
         return wire.pack_message(wire.callback_answer(request_id, function, ok=False))
 
-    def _worker_broken_by(self, function: str, how: str) -> None:
-        """Discard the worker; disable ``function`` once it has done this repeatedly.
+    def _worker_broken_by(self, kind: CallKind, how: str) -> None:
+        """Discard the worker; disable ``kind`` once it has done this repeatedly.
 
         A few chances, because a crash may depend on the input; then no more,
         so one function crashing on every call cannot use up the restarts the
         other functions need.
         """
         self._discard_worker()
-        self._breaks[function] = self._breaks.get(function, 0) + 1
-        if self._breaks[function] >= BREAKS_BEFORE_DISABLE:
-            self._disabled[function] = f"it {how} the worker {self._breaks[function]} times"
+        self._breaks[kind] = self._breaks.get(kind, 0) + 1
+        if self._breaks[kind] >= BREAKS_BEFORE_DISABLE:
+            self._disabled[kind] = f"it {how} the worker {self._breaks[kind]} times"
 
     # ---------------------------------------------------------------- teardown
 

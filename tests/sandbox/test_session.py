@@ -894,3 +894,55 @@ def test_a_substituted_call_that_times_out_does_not_disable_its_function(make_se
         session.call("spin", [1.0], substitutes={"upstream": float})
     with pytest.raises(StudentRaised, match="NotImplementedError"):  # called again, not disabled
         session.call("spin", [1.0])
+
+
+def test_a_function_that_hangs_through_its_upstream_is_still_judged_with_it_substituted(make_session) -> None:
+    session = make_session("""
+        def upstream(x):
+            while True:
+                pass
+
+        def downstream(x):
+            return 2.0 * upstream(x)
+    """, call_timeout_s=0.5)
+    with pytest.raises(CallTimedOut):
+        session.call("downstream", [1.0])
+    with pytest.raises(FunctionDisabled):
+        session.call("downstream", [1.0])
+    assert session.call("downstream", [1.5], substitutes={"upstream": float}) == pytest.approx(3.0)
+
+
+def test_a_substituted_call_that_hangs_is_not_made_again_with_the_same_substitutes(make_session) -> None:
+    session = make_session("""
+        def upstream(x):
+            return x
+
+        def spin(x):
+            upstream(x)
+            while True:
+                pass
+    """, call_timeout_s=0.5)
+    with pytest.raises(CallTimedOut):
+        session.call("spin", [1.0], substitutes={"upstream": float})
+    started = time.monotonic()
+    with pytest.raises(FunctionDisabled, match="did not return"):
+        session.call("spin", [1.0], substitutes={"upstream": float})
+    assert time.monotonic() - started < 0.4
+
+
+def test_a_function_that_kills_the_worker_through_its_upstream_is_judged_with_it_substituted(make_session) -> None:
+    session = make_session("""
+        import os
+
+        def upstream(x):
+            os._exit(0)
+
+        def downstream(x):
+            return 2.0 * upstream(x)
+    """)
+    for _ in range(3):
+        with pytest.raises(WorkerDied):
+            session.call("downstream", [1.0])
+    with pytest.raises(FunctionDisabled, match="killed the worker 3 times"):
+        session.call("downstream", [1.0])
+    assert session.call("downstream", [1.5], substitutes={"upstream": float}) == pytest.approx(3.0)

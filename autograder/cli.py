@@ -110,6 +110,9 @@ def grade(assignment_id: str, out_dir: Path, jobs: int, resume: bool, executor: 
     from autograder.lms.download_layout import LayoutError, submissions_to_grade
     from autograder.views import fail, grade_with_progress, grading_isolation
 
+    if isolation == "none" and (scheduler is not None or executor == "dask"):
+        fail("--isolation none grades on this machine only (a Dask cluster's workers keep their sandbox); "
+             "drop --executor dask and --scheduler, or --isolation none")
     grading_isolation("none" if isolation == "none" else "sandbox")
     assignment = load_assignment(assignment_id)
     from autograder.questions.cli import preflight_grading

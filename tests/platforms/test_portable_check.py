@@ -221,3 +221,15 @@ def test_release_readme_says_how_on_each_system(release_folder: Path) -> None:
     assert f"py -m pip install wheels\\{wheel}\n" in readme  # a Windows path, the py launcher
     assert "py -m autograder check activations.py" in readme
     assert OWN_MACHINE_NOTE in readme
+
+
+@pytest.mark.parametrize("route", [["--executor", "dask"], ["--scheduler", "tcp://127.0.0.1:1"]],
+                         ids=["executor", "scheduler"])
+def test_grade_without_a_sandbox_stays_off_dask(tmp_path: Path, route: list[str]) -> None:
+    """A cluster's workers do not see this machine's ``--isolation none``: one line, nothing graded."""
+    done = _run(["-m", "autograder", "grade", "--assignment", "activations", "--out", str(tmp_path / "graded"),
+                 "--isolation", "none", *route, str(SAMPLES / "correct.py")], Path.cwd(), None, tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: "), done.stderr
+    assert "--isolation none" in done.stderr and "Dask" in done.stderr
+    assert not (tmp_path / "graded").exists()

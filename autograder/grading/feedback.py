@@ -9,6 +9,7 @@ from __future__ import annotations
 from autograder.escaping import markdown_text
 from autograder.grading.outcomes import CaseOutcome
 from autograder.grading.results import (
+    SEPARATE_SKILLS,
     UNCREDITED_CONTRACT,
     GradeResult,
     format_points,
@@ -20,6 +21,13 @@ from autograder.wording import plural
 MAX_CASES_SHOWN = 5
 MAX_PLOTS = 8
 """Failing checks drawn as a plot in ``feedback.html`` at most (~0.2 s and ~35 kB each)."""
+SHEET_ALONE = ("Your code could not be graded, so its tests score 0. Your question sheet is a file of its own "
+               "and was graded all the same:")
+
+
+def graded_apart(result: GradeResult) -> tuple[CaseOutcome, ...]:
+    """The cases that count: all of them, or for an errored result those graded apart from the code."""
+    return tuple(t for t in result.tests if not result.error or t.group in SEPARATE_SKILLS)
 PLOT_NOTE = "(feedback.html shows a plot of your values against the reference for this check)"
 
 
@@ -64,9 +72,11 @@ def render_feedback(result: GradeResult, title: str = "", detail: str = "full") 
     heading = markdown_text(f"{title or result.assignment_id} ({result.student_id})")
     lines = [f"# Feedback: {' '.join(heading.split())}", "", f"**{markdown_text(result.summary())}**", "",
              *notes_markdown(result.warnings)]
-    if result.error:
+    skills = skill_cases(graded_apart(result))
+    if result.error and not skills:
         return "\n".join([*lines, "Nothing could be graded, so every test scores 0.", ""])
-    skills = skill_cases(result.tests)
+    if result.error:
+        lines += [SHEET_ALONE, ""]
     short = {s: ts for s, ts in skills.items() if _lost(ts) > 1e-9}
     if not short:
         return "\n".join([*lines, "Every check passed. Well done.", ""])

@@ -51,6 +51,11 @@ def format_points(value: float) -> str:
     """Points as people read them: at most 2 decimals, no trailing zeros (``results.json`` keeps all)."""
     return f"{round(value, 2):g}"
 
+SEPARATE_SKILLS = frozenset({"questions", "worked_numbers"})
+"""Skills graded from a file of their own (the question sheet's ``answers.toml``), not from the code:
+a submission whose code fails to load, or that the kit failed on, still earns them; every other
+skill of an errored result fails closed."""
+
 
 @dataclass(frozen=True)
 class GradeResult:
@@ -77,9 +82,8 @@ class GradeResult:
 
     @property
     def score(self) -> float:
-        if self.error:
-            return 0.0
-        return round(sum(t.earned for t in self.tests), 6)
+        """The points earned; with an error, only those of the skills graded apart from the code."""
+        return round(sum(t.earned for t in self.tests if not self.error or t.group in SEPARATE_SKILLS), 6)
 
     @property
     def grader_failures(self) -> int:
@@ -95,7 +99,7 @@ class GradeResult:
         """(score, max_score) per test group, in suite order."""
         groups: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
         for test in self.tests:
-            groups[test.group][0] += 0.0 if self.error else test.earned
+            groups[test.group][0] += 0.0 if self.error and test.group not in SEPARATE_SKILLS else test.earned
             groups[test.group][1] += test.max_score
         return {name: (round(s, 6), round(m, 6)) for name, (s, m) in groups.items()}
 
@@ -136,7 +140,7 @@ class GradeResult:
         """One student-facing line; a kit failure never shows its details here."""
         if self.error:
             reason = GRADER_ERROR if self.error_kind == "grader" else self.error
-            return f"Score 0 / {format_points(self.max_score)}: {reason}"
+            return f"Score {format_points(self.score)} / {format_points(self.max_score)}: {reason}"
         skills = skill_cases(self.tests)
         mastered = sum(all(t.earned >= t.max_score - 1e-9 for t in cases) for cases in skills.values())
         return (f"Score {format_points(self.score)} / {format_points(self.max_score)} "
@@ -223,7 +227,7 @@ def _pooled(cases: list[CaseOutcome]) -> CaseOutcome:
 
 def _skill_json(skill: str, cases: list[CaseOutcome], failed_closed: bool, detail: str) -> dict[str, Any]:
     possible = round(sum(t.max_score for t in cases), 6)
-    earned = 0.0 if failed_closed else round(sum(t.earned for t in cases), 6)
+    earned = 0.0 if failed_closed and skill not in SEPARATE_SKILLS else round(sum(t.earned for t in cases), 6)
     full = earned >= possible - 1e-9
     misconceptions = list(dict.fromkeys(t.misconception for t in cases if t.misconception))
     return {"name": skill, "score": earned, "max_score": possible, "status": "passed" if full else "failed",
@@ -239,7 +243,6 @@ def to_gradescope(result: GradeResult, detail: str = "full") -> dict[str, Any]:
     student-facing ``output`` names failing cases only; ``extra_data`` keeps everything
     but the failing cases' curves (hidden inputs and expected values), which only ``"full"`` writes.
     """
-    failed_closed = bool(result.error)
     return {
         "score": result.score,
         "max_score": result.max_score,
@@ -249,7 +252,7 @@ def to_gradescope(result: GradeResult, detail: str = "full") -> dict[str, Any]:
         "test_output_format": "md",
         "visibility": "visible",
         "stdout_visibility": "hidden",
-        "tests": [_skill_json(skill, cases, failed_closed, detail)
+        "tests": [_skill_json(skill, cases, bool(result.error), detail)
                   for skill, cases in skill_cases(result.tests).items()],
         "extra_data": {
             "format_version": RESULTS_FORMAT_VERSION,

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from autograder.curves import Curve
-from autograder.grading.feedback import MAX_CASES_SHOWN, plotted
+from autograder.grading.feedback import MAX_CASES_SHOWN, SHEET_ALONE, graded_apart, plotted
 from autograder.grading.outcomes import CaseOutcome
 from autograder.grading.results import UNCREDITED_CONTRACT, GradeResult, skill_cases
 from autograder.report.render import render
@@ -62,11 +62,11 @@ def render_feedback_html(result: GradeResult, title: str = "", *, skills: Mappin
     """The HTML feedback page; ``skills`` maps skill names to their titles (the manifest's)."""
     titles = skills or {}
     plots = {} if result.error else _plots(result.tests, detail)
-    groups = [] if result.error else [_skill(name, tests, titles.get(name, ""), plots)
-                                      for name, tests in skill_cases(result.tests).items()]
+    groups = [_skill(name, tests, titles.get(name, ""), plots)
+              for name, tests in skill_cases(graded_apart(result)).items()]
     return render("feedback.html", title=title or result.assignment_id, assignment_id=result.assignment_id,
                   student=result.student_id, summary=result.summary(), score=result.score,
                   max_score=result.max_score, error=bool(result.error), warnings=result.warnings,
                   full_marks=not result.error and not any(g["short"] for g in groups),
                   short=[g for g in groups if g["short"]], full=[g for g in groups if not g["short"]],
-                  detail=detail, cases_shown=MAX_CASES_SHOWN, uncredited=UNCREDITED_CONTRACT)
+                  detail=detail, sheet_alone=SHEET_ALONE, cases_shown=MAX_CASES_SHOWN, uncredited=UNCREDITED_CONTRACT)

@@ -303,3 +303,37 @@ def test_the_batchs_scores_only_keep_the_sheet(vanishing: Assignment, tmp_path: 
     graded = with_sheet(vanishing, code_result(vanishing, "a"), tmp_path / "a", "a")
     kept = dataclasses.replace(graded, student_id="b").scores_only()
     assert kept.score == pytest.approx(graded.score)
+
+
+def test_code_that_does_not_load_still_earns_its_sheet(vanishing: Assignment, tmp_path: Path) -> None:
+    from autograder.grading.feedback import SHEET_ALONE, render_feedback
+    from autograder.grading.results import from_gradescope, to_gradescope
+    from autograder.report import render_feedback_html
+
+    folder = tmp_path / "s1234"
+    folder.mkdir()
+    (folder / ANSWERS_NAME).write_text(key_file(vanishing, "s1234"))
+    crashed = dataclasses.replace(code_result(vanishing, "s1234"), error="SyntaxError: invalid syntax (line 3)",
+                                  error_kind="submission")
+    graded = with_sheet(vanishing, crashed, folder, "s1234")
+    sheet_points = load_config(vanishing).total_points
+    assert graded.score == pytest.approx(sheet_points) and graded.graded
+    assert graded.max_score == pytest.approx(vanishing.total_points + sheet_points)
+    assert f"Score {sheet_points:g}" in graded.summary() and "SyntaxError" in graded.summary()
+    document = to_gradescope(graded)
+    assert document["score"] == pytest.approx(sheet_points)
+    assert sum(t["score"] for t in document["tests"]) == pytest.approx(sheet_points)
+    assert from_gradescope(json.loads(json.dumps(document))).score == pytest.approx(sheet_points)
+    feedback = render_feedback(graded, vanishing.title)
+    assert SHEET_ALONE in feedback and "Nothing could be graded" not in feedback
+    page = render_feedback_html(graded, vanishing.title)
+    assert "Nothing could be graded" not in page and CONCEPT_SKILL in page and WORKED_SKILL in page
+    alone = render_feedback(crashed, vanishing.title)  # no sheet: nothing was graded
+    assert "Nothing could be graded" in alone and crashed.score == 0
+
+
+def test_the_sheets_skills_are_the_ones_a_load_failure_leaves_standing() -> None:
+    from autograder.grading.results import SEPARATE_SKILLS
+    from autograder.questions.graded import SHEET_SKILLS
+
+    assert frozenset(SHEET_SKILLS) == SEPARATE_SKILLS

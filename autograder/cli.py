@@ -281,11 +281,18 @@ def release(assignment_id: str, out_dir: Path, overwrite: bool, install: str | N
 @click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
 @click.option("--record-timing", is_flag=True,
               help="record how long the solution took: submissions get 20x that (at least 30 s)")
-def validate(assignment_id: str, quick: bool, as_json: bool, record_timing: bool) -> None:
+@click.option("--isolation", type=click.Choice(["sandbox", "none"]), default="sandbox", show_default=True,
+              help="none: run the assignment's own files (solution, stub, chaffs, wheats) without a sandbox, "
+                   "as you, where no sandbox can run")
+def validate(assignment_id: str, quick: bool, as_json: bool, record_timing: bool, isolation: str) -> None:
     """Check an assignment: the solution scores 100%, the stub 0, every chaff loses points and is
     diagnosed, every wheat scores 100%, every submission that does nothing stays under the floor."""
-    from autograder.views import validate_with_report
+    from autograder.views import fail, grading_isolation, validate_with_report
 
+    if isolation == "none" and record_timing:
+        fail("--record-timing measures the solution in the sandbox the submissions run in: "
+             "drop --isolation none, or --record-timing")
+    grading_isolation("none" if isolation == "none" else "sandbox")
     assignment = load_assignment(assignment_id)
     ok = validate_with_report(assignment, trials=not quick, as_json=as_json, record_timing=record_timing)
     from autograder.questions.cli import validate_sheet

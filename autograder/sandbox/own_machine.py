@@ -213,9 +213,11 @@ def serve(config: Config, program: bytes, channel: socket.socket, out: socket.so
     os.chdir(config["work"])
     config = {**config, "request_fd": channel.fileno(), "response_fd": channel.fileno()}
     channel.setblocking(True)
-    from autograder.sandbox import standins, statements, wire, worker
+    from autograder.sandbox import standins, worker
+    from autograder.sandbox.host import SANDBOX_MODULES
 
-    sys.modules.update(wire=wire, statements=statements, standins=standins)  # the names worker imports
+    for name in (file.removesuffix(".py") for file in SANDBOX_MODULES):  # the names worker imports,
+        sys.modules[name] = importlib.import_module(f"autograder.sandbox.{name}")  # as in the sandbox
     worker.import_worker_modules()
     standins.install(first=True)
     worker.run_submission(config, lambda: program, confine=lambda config: _confine(config, out, err))

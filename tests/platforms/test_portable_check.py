@@ -233,3 +233,24 @@ def test_grade_without_a_sandbox_stays_off_dask(tmp_path: Path, route: list[str]
     assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: "), done.stderr
     assert "--isolation none" in done.stderr and "Dask" in done.stderr
     assert not (tmp_path / "graded").exists()
+
+
+@pytest.mark.slow
+def test_validate_without_a_sandbox_on_request(tmp_path: Path) -> None:
+    """The instructor's own files, where no sandbox can run: validated as you, said in one line."""
+    args = ["-m", "autograder", "validate", "--assignment", "activations", "--quick"]
+    refused = _run(args, Path.cwd(), NO_SANDBOX_SHIM, tmp_path)
+    assert refused.returncode == 2 and refused.stderr.startswith("error: "), refused.stderr
+    assert "--isolation none" in refused.stderr
+    done = _run([*args, "--isolation", "none"], Path.cwd(), NO_SANDBOX_SHIM, tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr and "isolation: none" in done.stderr
+    assert "solution 100/100, stub 0/100" in done.stdout
+
+
+def test_validate_without_a_sandbox_records_no_timing(tmp_path: Path) -> None:
+    done = _run(["-m", "autograder", "validate", "--assignment", "activations", "--quick", "--record-timing",
+                 "--isolation", "none"], Path.cwd(), None, tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: "), done.stderr
+    assert "--record-timing" in done.stderr

@@ -26,10 +26,12 @@ def test_first_held_out_set_is_named_at_the_floor() -> None:
 
 
 @pytest.mark.slow
-def test_correct_variants_written_oddly_score_full_marks() -> None:
-    """Aliases, partials, np.vectorize, lambdas, callable objects, loops and identities on the student's
-    own forward: full marks, no likely mistake, never "does not define a function"."""
-    outcomes = [grade(b) for b in correct_variants("third")]
+@pytest.mark.parametrize("set_name", ["third", "fourth"])
+def test_correct_variants_written_oddly_score_full_marks(set_name: str) -> None:
+    """Aliases, partials, np.vectorize, lambdas, callable objects, loops, identities on the student's
+    own forward, einsum, heaviside, accumulate: full marks, no likely mistake, never "does not define
+    a function"."""
+    outcomes = [grade(b) for b in correct_variants(set_name)]
     wrong = [(o.bug.id, o.lost, o.diagnoses, o.claims_missing) for o in outcomes if not o.clean]
     assert outcomes and not wrong
 

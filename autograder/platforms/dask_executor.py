@@ -114,7 +114,8 @@ def _course_root(digest: str, archive: bytes) -> Path:
 
 def grade_on_worker(digest: str, archive: bytes, assignment_id: str, student: str,
                     submission: dict[str, Any]) -> GradeResult:
-    """One task: rebuild the assignment and the submission here, and ``grade_submission`` them."""
+    """One task: rebuild the assignment and the submission here, and ``grade_submission`` them
+    (the code only: the client grades the question sheet, so workers never hold the course secret)."""
     from autograder.grading.grade import grade_submission
 
     assignment = load_manifest(_course_root(digest, archive) / assignment_id)
@@ -131,9 +132,7 @@ def grade_on_worker(digest: str, archive: bytes, assignment_id: str, student: st
             destination.parent.mkdir(parents=True, exist_ok=True)
             destination.write_bytes(data)
         try:
-            from autograder.questions.graded import with_sheet
-
-            return with_sheet(assignment, grade_submission(assignment, target), target, student)
+            return grade_submission(assignment, target)
         except Exception as err:  # one submission must never stop the batch
             return kit_failure(assignment, student, err)
     finally:
@@ -195,6 +194,10 @@ def dask_executor(scheduler: str | Any, *, max_attempts: int = MAX_ATTEMPTS,
 
 def _grade_all(distributed: Any, client: Any, assignment: Assignment, todo: dict[str, Path], record: Record,
                max_attempts: int, on_submit: Callable[[str], None] | None) -> None:
+    """Grade ``todo``'s code on the workers; the question sheet, plain data read here, on this machine,
+    so the course secret that derives each student's variant never leaves it."""
+    from autograder.questions.graded import with_sheet
+
     archive = course_zip(assignment)
     digest = hashlib.sha256(archive).hexdigest()
     attempts = dict.fromkeys(todo, 0)
@@ -219,7 +222,7 @@ def _grade_all(distributed: Any, client: Any, assignment: Assignment, todo: dict
     for future in queue:
         student = pending.pop(future)
         try:
-            result = future.result()
+            result = with_sheet(assignment, future.result(), todo[student], student)
         except distributed.KilledWorker:
             if attempts[student] < max_attempts:
                 again = submit(student)

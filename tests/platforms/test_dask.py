@@ -205,3 +205,42 @@ def test_a_worker_with_several_threads_gives_the_pools_results(tmp_path: Path) -
         assert _comparable(remote[student]) == _comparable(result), student
     assert {remote[f"twin{k}"].score for k in range(3)} == {assignment.total_points}
     assert all(leaked.values()), "a worker's sys.stdout was left redirected"
+
+
+def _drop_the_secret() -> None:
+    os.environ.pop("AUTOGRADER_VARIANT_SECRET", None)
+
+
+def _secret_here() -> str | None:
+    return os.environ.get("AUTOGRADER_VARIANT_SECRET")
+
+
+def test_workers_grade_the_code_and_the_client_the_sheet_so_workers_need_no_secret(cluster: Any,
+                                                                                    tmp_path: Path) -> None:
+    """The course secret stays on the instructor's machine: workers without it still give every
+    student the sheet's points of their own variant."""
+    from autograder.assignment import get_assignment
+    from autograder.platforms.dask_executor import dask_executor
+    from autograder.questions.answers import ANSWERS_NAME, key_answers
+    from autograder.questions.api import course_secret, load_config, student_sheet
+    from autograder.questions.graded import SHEET_SKILLS
+    from autograder.solution_cache import solution_source
+
+    _, client = cluster
+    client.run(_drop_the_secret)
+    assert not any(client.run(_secret_here).values())
+    vanishing = get_assignment("vanishing")
+    config = load_config(vanishing)
+    paths = []
+    for student in ("ada", "ben"):
+        folder = tmp_path / "subs" / student
+        folder.mkdir(parents=True)
+        (folder / "vanishing.py").write_text(solution_source(vanishing))
+        sheet = student_sheet(vanishing, config, student, course_secret(config))
+        (folder / ANSWERS_NAME).write_text(key_answers(sheet))
+        paths.append(folder)
+    report = grade_batch(vanishing, paths, tmp_path / "out", executor=dask_executor(client))
+    for result in report.results:
+        assert result.graded, result.detail
+        assert {t.group for t in result.tests} >= set(SHEET_SKILLS)
+        assert result.score == pytest.approx(vanishing.total_points + config.total_points)

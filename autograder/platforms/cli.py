@@ -157,7 +157,9 @@ def grade(course_dir: Path, assignment_id: str, students: tuple[str, ...], jobs:
     from autograder.platforms.nbgrader_grade import grade_course
     from autograder.terminal import console as make_console
     from autograder.terminal import progress_bar
+    from autograder.views import grading_isolation
 
+    grading_isolation("sandbox")  # students' notebooks: never without one, whatever the environment says
     assignment = _course_assignment(course_dir, assignment_id)
     from autograder.questions.cli import preflight_grading
 

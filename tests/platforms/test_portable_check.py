@@ -159,9 +159,13 @@ def submissions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return paths
 
 
-def _run(args: list[str], cwd: Path, shim: str | None, tmp: Path) -> subprocess.CompletedProcess[str]:
-    """``args`` in a fresh process: with ``shim``, as ``sitecustomize``, and a PATH without bwrap."""
+def _run(args: list[str], cwd: Path, shim: str | None, tmp: Path,
+         isolation_env: str | None = None) -> subprocess.CompletedProcess[str]:
+    """``args`` in a fresh process: with ``shim``, as ``sitecustomize``, and a PATH without bwrap;
+    ``isolation_env``: a value of AUTOGRADER_ISOLATION left in the environment."""
     env = {key: value for key, value in os.environ.items() if key not in ("AUTOGRADER_ISOLATION", "PYTHONPATH")}
+    if isolation_env is not None:
+        env["AUTOGRADER_ISOLATION"] = isolation_env
     if shim is not None:
         (tmp / "shim").mkdir(exist_ok=True)
         (tmp / "shim" / "sitecustomize.py").write_text(shim)
@@ -254,3 +258,14 @@ def test_validate_without_a_sandbox_records_no_timing(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: "), done.stderr
     assert "--record-timing" in done.stderr
+
+
+def test_nbgrader_grade_never_without_a_sandbox(tmp_path: Path) -> None:
+    """Students' notebooks through nbgrader: no sandbox here is one line, even with
+    AUTOGRADER_ISOLATION=none left in the environment."""
+    (tmp_path / "course").mkdir()
+    done = _run(["-m", "autograder", "nbgrader", "grade", str(tmp_path / "course"), "--assignment", "activations"],
+                Path.cwd(), NO_SANDBOX_SHIM, tmp_path, isolation_env="none")
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: "), done.stderr
+    assert "pyseccomp" in done.stderr

@@ -21,7 +21,7 @@ from autograder.grading.budget import time_budget_s
 from autograder.grading.credit import CreditError, price
 from autograder.grading.diagnose import CaseDiagnosis, Diagnoser
 from autograder.grading.forked import run_in_fork
-from autograder.grading.needs_look import graded_reasons
+from autograder.grading.needs_look import describe_seen, graded_reasons
 from autograder.grading.outcomes import SuiteRun
 from autograder.grading.results import GRADER_ERROR, ErrorKind, GradeResult
 from autograder.grading.run import run_suite
@@ -78,13 +78,14 @@ def _grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path
         run = _priced(graded, assignment)
         warnings = _warnings(submission, session)
         output = session.captured_output()
+        seen = describe_seen(*session.session.seen)
     return GradeResult(student_id=submission.student_id, assignment_id=assignment.id,
                        tests=run.outcomes, max_score=_max_score(assignment, run, suite),
                        execution_time=time.monotonic() - started, sandbox=session.sandbox,
                        error=GRADER_ERROR if run.errors else "",
                        error_kind="grader" if run.errors else "",
                        warnings=warnings, student_output=output,
-                       detail="; ".join(run.errors))
+                       detail="; ".join(run.errors), needs_look=(seen,) if seen else ())
 
 
 def _secrets_exposed(assignment: Assignment, suite: Path | None, kind: str) -> str:

@@ -46,6 +46,9 @@ KIND_WORDS = {"files": ("file access outside the submission", "file accesses out
               "network": ("network attempt", "network attempts"),
               "processes": ("new process", "new processes"),
               "system calls": ("denied system call", "denied system calls")}
+SEEN_WORDS = {"files": "read files outside the submission", "listing": "list folders outside the submission",
+              "network": "use the network", "processes": "start processes", "ctypes": "call C code through ctypes"}
+"""What each kind counted by the worker's audit hook (``autograder/sandbox/seen.py``) means."""
 UNTOUCHED_STUB = "untouched stub: every function is the released stub's"
 
 
@@ -66,6 +69,18 @@ def describe_refusals(counts: Counter[str]) -> str:
     """``sandbox refused: 2 file accesses outside the submission, 1 network attempt``."""
     parts = [f"{n} {KIND_WORDS[k][0] if n == 1 else KIND_WORDS[k][1]}" for k, n in counts.items()]
     return "sandbox refused: " + ", ".join(parts)
+
+
+def describe_seen(counts: dict[str, int], examples: tuple[str, ...]) -> str | None:
+    """``tried to read files outside the submission (1), use the network (2): 3 attempts, e.g. /etc/passwd``,
+    or None when the audit hook saw nothing (the worker's own word: evidence, not proof)."""
+    kinds = [kind for kind in SEEN_WORDS if counts.get(kind, 0) > 0]
+    if not kinds:
+        return None
+    what = ", ".join(f"{SEEN_WORDS[kind]} ({counts[kind]})" for kind in kinds)
+    total = sum(counts[kind] for kind in kinds)
+    where = f", e.g. {', '.join(examples)}" if examples else ""
+    return f"tried to {what}: {plural(total, 'attempt')} seen by the sandbox{where}"
 
 
 def _definitions(sources: Iterable[str], names: Iterable[str]) -> dict[str, str]:
@@ -107,6 +122,7 @@ def graded_reasons(assignment: Assignment, submission: Submission, result: Grade
     from autograder.report import troubles
 
     found = [UNTOUCHED_STUB] if is_untouched_stub(assignment, submission) else []
+    found.extend(result.needs_look)  # recorded while its session was open: what the sandbox saw
     counts = refusals(result.warnings, result.tests)
     if counts:
         found.append(describe_refusals(counts))

@@ -21,7 +21,7 @@ WORK_DIR = "/tmp"
 PIPE_BYTES = 1 << 20
 PR_SET_PDEATHSIG = 1
 KIT_PACKAGES = ("autograder", "reference", "assignments")  # must never be importable inside
-SANDBOX_MODULES = ("worker.py", "wire.py", "statements.py", "standins.py", "scratch.py")
+SANDBOX_MODULES = ("worker.py", "wire.py", "statements.py", "standins.py", "scratch.py", "seen.py")
 """The kit's only files inside the sandbox: the worker and the modules it imports (stdlib and numpy only)."""
 WARM_SANDBOX_MODULES = (*SANDBOX_MODULES, "forkserver.py")
 """A warm sandbox's: the same, and the fork server that starts the workers."""

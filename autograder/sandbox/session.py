@@ -181,6 +181,7 @@ class SandboxSession:
         self._renew = False  # the next worker replaces one retired after substituted calls
         self._served: frozenset[str] | None = None  # what the current worker's calls substituted
         self._closed = False
+        self._seen: dict[int, tuple[dict[str, int], tuple[str, ...]]] = {}  # per worker: its latest
 
     @classmethod
     def from_file(cls, path: str | Path, **options: Any) -> SandboxSession:
@@ -285,12 +286,32 @@ class SandboxSession:
             return None, report
         return worker, report
 
+    def _note_seen(self, worker: Worker, message: Any) -> None:
+        """Keep what ``worker``'s audit hook has counted so far (``seen.py``), if it sent any."""
+        if type(message) is dict and "seen" in message:
+            counts, examples = wire.parse_seen(message["seen"])
+            if counts:
+                self._seen[id(worker)] = (counts, examples)
+
+    @property
+    def seen(self) -> tuple[dict[str, int], tuple[str, ...]]:
+        """What the submission attempted, counted by the workers' audit hooks: per kind, the most
+        any one worker saw (a restarted worker loads the submission again), and a few paths."""
+        counts: dict[str, int] = {}
+        examples: list[str] = []
+        for worker_counts, worker_examples in self._seen.values():
+            for kind, n in worker_counts.items():
+                counts[kind] = max(counts.get(kind, 0), n)
+            examples.extend(e for e in worker_examples if e not in examples)
+        return counts, tuple(examples[:wire.MAX_SEEN_EXAMPLES])
+
     def _read_load_report(self, worker: Worker, deadline: FairDeadline, running: list[Location]) -> LoadReport:
         """The load report, after the statements the worker announced (the last kept in ``running``)."""
         while True:
             message = self._read_fairly(worker, deadline)
             location = running_location(message)
             if location is None:
+                self._note_seen(worker, message)
                 return parse_load_report(message)
             running[:] = [location]
 
@@ -427,6 +448,7 @@ class SandboxSession:
         try:
             wire.write_all(worker.request_fd, frame, deadline.end)
             message = self._answer_callbacks(worker, request_id, answers, deadline)
+            self._note_seen(worker, message)
             ok, result = wire.parse_response(message, request_id)
             watched = ok and type(message) is dict and "inputs_after" in message
             return ok, result, wire.inputs_after(message) if watched else None

@@ -657,3 +657,24 @@ def parse_response(message: Any, expected_id: int) -> tuple[bool, Any]:
     if type(message.get("bad_result")) is str:
         return False, _clip(message["bad_result"], MAX_TEXT_CHARS)
     return False, parse_error(message.get("error"))
+
+
+SEEN_KINDS = ("files", "listing", "network", "processes", "ctypes")
+"""The kinds of attempt the worker's audit hook counts (``seen.py``)."""
+MAX_SEEN_COUNT = 1_000_000
+MAX_SEEN_EXAMPLES = 3
+
+
+def parse_seen(raw: Any) -> tuple[dict[str, int], tuple[str, ...]]:
+    """(counts per kind, example paths) from a worker's ``seen`` field; empty when malformed.
+
+    The worker runs the student's code, which may forge or suppress these: evidence for a person
+    to look at, never an input to a grade.
+    """
+    if type(raw) is not dict or type(raw.get("counts")) is not dict or type(raw.get("examples")) is not list:
+        return {}, ()
+    counts = {kind: min(n, MAX_SEEN_COUNT) for kind, n in raw["counts"].items()
+              if kind in SEEN_KINDS and _is_int(n) and n > 0}
+    examples = tuple(_clip("".join(c if c.isprintable() else "?" for c in e), 80)
+                     for e in raw["examples"][:MAX_SEEN_EXAMPLES] if type(e) is str)
+    return counts, examples

@@ -106,6 +106,7 @@ def import_worker_modules() -> None:
     """Import what serving a submission needs (numpy, ``standins``, ``statements``, ``wire``, as
     top-level modules) and hold numpy's error state in watched calls, before any student code runs."""
     import numpy  # noqa: F401
+    import seen  # noqa: F401
     import standins  # noqa: F401
     import statements  # noqa: F401
     import wire  # noqa: F401
@@ -239,6 +240,7 @@ def _load_submission(config: Config, program: bytes) -> tuple[object | None, Mes
     """(module or None, load report, file names of its cells) after running the submission's cells."""
     import types
 
+    import seen
     import statements
     import wire
 
@@ -250,13 +252,15 @@ def _load_submission(config: Config, program: bytes) -> tuple[object | None, Mes
     runner = statements.Runner(module.__dict__, config["filename"], keep_going, announce)
     module.__dict__["__builtins__"] = _private_builtins(runner)
     sys.modules[_SUBMISSION] = module
+    seen.watch(config["filename"])
     fatal = runner.run(cells)
     _flush_output()
     labels = runner.filenames()
     if fatal is not None:
-        return None, {"ok": False, "error": _error_info(fatal, labels)}, labels
+        return None, {"ok": False, "error": _error_info(fatal, labels), "seen": seen.snapshot()}, labels
     return module, {"ok": True, "functions": _public_functions(module), "failures": runner.failures,
-                    "more_failures": runner.more_failures, "inputs": runner.inputs}, labels
+                    "more_failures": runner.more_failures, "inputs": runner.inputs,
+                    "seen": seen.snapshot()}, labels
 
 
 def _public_functions(module: object, *, _callable: Callable[[object], bool] = callable,
@@ -405,6 +409,7 @@ def _pack_response(request_id: int, response: Message, max_bytes: int) -> bytes:
 
 def _serve(module: object, config: Config, filenames: Container[str]) -> None:
     """Answer call requests until the grader closes the request pipe."""
+    import seen
     import wire
 
     request_fd, response_fd = config["request_fd"], config["response_fd"]
@@ -413,7 +418,7 @@ def _serve(module: object, config: Config, filenames: Container[str]) -> None:
             request = wire.unpack_payload(wire.read_frame(request_fd))
         except wire.ChannelClosed:
             return
-        response = _run_call(module, request, filenames, config)
+        response = {**_run_call(module, request, filenames, config), "seen": seen.snapshot()}
         wire.write_all(response_fd, _pack_response(request["id"], response, config["max_frame_bytes"]))
 
 

@@ -110,7 +110,7 @@ def test_only_the_minimal_filesystem_is_visible(make_session, sandbox_start) -> 
     assert "work" not in top and "etc" not in top and "home" not in top
     # A cold worker reads its program from a file; a warm sandbox's fork server sends it over the pipe.
     own = "submission.json" if sandbox_start == "cold" else "forkserver.py"
-    assert session.call("listdir", ("/sandbox",)) == sorted(["scratch.py", "site", "standins.py",
+    assert session.call("listdir", ("/sandbox",)) == sorted(["scratch.py", "seen.py", "site", "standins.py",
                                                               "statements.py", own, "wire.py", "worker.py"])
     site = session.call("listdir", ("/sandbox/site",))
     assert set(site) <= {"numpy", "numpy.libs", "pyseccomp.py"} and "numpy" in site

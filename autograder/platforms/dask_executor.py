@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import shutil
 import tempfile
 import threading
@@ -117,7 +118,9 @@ def grade_on_worker(digest: str, archive: bytes, assignment_id: str, student: st
     """One task: rebuild the assignment and the submission here, and ``grade_submission`` them
     (the code only: the client grades the question sheet, so workers never hold the course secret)."""
     from autograder.grading.grade import grade_submission
+    from autograder.sandbox.isolation import ISOLATION_ENV
 
+    os.environ[ISOLATION_ENV] = "sandbox"  # students' files: never the own-machine worker, whatever the worker's env
     assignment = load_manifest(_course_root(digest, archive) / assignment_id)
     scratch = Path(tempfile.mkdtemp(prefix="autograder-submission-"))
     try:

@@ -244,3 +244,22 @@ def test_workers_grade_the_code_and_the_client_the_sheet_so_workers_need_no_secr
         assert result.graded, result.detail
         assert {t.group for t in result.tests} >= set(SHEET_SKILLS)
         assert result.score == pytest.approx(vanishing.total_points + config.total_points)
+
+
+def test_a_worker_grades_in_the_sandbox_whatever_its_environment(course: tuple[Assignment, list[Path]],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """AUTOGRADER_ISOLATION=none left in a worker's environment never runs a student's file unconfined."""
+    import hashlib
+
+    from autograder.grading import grade
+    from autograder.platforms.dask_executor import course_zip, grade_on_worker, submission_payload
+    from autograder.sandbox.isolation import ISOLATION_ENV, own_machine_requested
+
+    assignment, paths = course
+    seen: list[bool] = []
+    monkeypatch.setenv(ISOLATION_ENV, "none")
+    monkeypatch.setattr(grade, "grade_submission", lambda *args: seen.append(own_machine_requested()))
+    archive = course_zip(assignment)
+    grade_on_worker(hashlib.sha256(archive).hexdigest(), archive, assignment.id, paths[0].stem,
+                    submission_payload(paths[0]))
+    assert seen == [False]

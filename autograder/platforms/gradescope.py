@@ -390,8 +390,10 @@ def _graded(root: Path, assignment: Assignment) -> GradeResult:
     """The submission's grade, its question sheet graded for the submitter of ``submission_metadata.json``."""
     from autograder.grading.grade import grade_submission
     from autograder.questions.graded import with_sheet, without_student
+    from autograder.sandbox.isolation import ISOLATION_ENV
 
     _use_bundled_secret(assignment, root / "source" / COURSE_DIR)
+    os.environ[ISOLATION_ENV] = "sandbox"  # a student's file: never the own-machine worker, whatever the image's env
     result = grade_submission(assignment, root / "submission")
     try:
         student = submitter_id(root / METADATA_NAME)

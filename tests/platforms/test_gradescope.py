@@ -249,3 +249,24 @@ def test_the_fallback_sandbox_cannot_read_the_bundles_course(tmp_path: Path) -> 
         assert stat.S_IMODE((root / "source" / "course").stat().st_mode) == 0o700
     finally:
         shutil.rmtree(public, ignore_errors=True)
+
+
+def test_a_submission_is_graded_in_the_sandbox_whatever_the_environment(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """AUTOGRADER_ISOLATION=none in the image's environment never runs the student's file unconfined."""
+    from autograder.grading import grade
+    from autograder.platforms import gradescope
+    from autograder.sandbox.isolation import ISOLATION_ENV, own_machine_requested
+
+    class Stop(Exception):
+        pass
+
+    def record(*args: object) -> None:
+        raise Stop(own_machine_requested())
+
+    monkeypatch.setenv(ISOLATION_ENV, "none")
+    monkeypatch.setattr(gradescope, "_use_bundled_secret", lambda *args: None)
+    monkeypatch.setattr(grade, "grade_submission", record)
+    with pytest.raises(Stop) as stopped:
+        gradescope._graded(tmp_path, get_assignment("activations"))
+    assert stopped.value.args == (False,)

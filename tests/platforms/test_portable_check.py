@@ -225,6 +225,7 @@ def test_release_readme_says_how_on_each_system(release_folder: Path) -> None:
     assert f"py -m pip install wheels\\{wheel}\n" in readme  # a Windows path, the py launcher
     assert "py -m autograder check activations.py" in readme
     assert OWN_MACHINE_NOTE in readme
+    assert "memory limit on macOS and Linux only" in readme  # Windows: a stated absence
 
 
 @pytest.mark.parametrize("route", [["--executor", "dask"], ["--scheduler", "tcp://127.0.0.1:1"]],

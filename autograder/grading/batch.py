@@ -40,7 +40,7 @@ from autograder.grading.feedback import render_feedback
 from autograder.grading.grade import grade_submission
 from autograder.grading.gradebook import render_gradebook
 from autograder.grading.results import GRADER_ERROR, GradeResult, from_gradescope, results_json
-from autograder.grading.warm import enable_forking
+from autograder.grading.warm import enable_forking, keep_sandbox_warm
 from autograder.limits import DEFAULT_JOBS
 from autograder.submission import student_id_of
 
@@ -211,6 +211,9 @@ def local_executor(jobs: int = DEFAULT_JOBS) -> Executor:
     this process when that is one."""
     def run(assignment: Assignment, todo: dict[str, Path], record: Record) -> None:
         if min(jobs, len(todo)) <= 1:
+            # a worker forked by a warm sandbox costs milliseconds, a cold one an interpreter and numpy:
+            # a stub's substituted re-runs start dozens of workers
+            keep_sandbox_warm(assignment)
             for student, path in todo.items():
                 record(student, _grade_one(assignment, student, path))
         else:

@@ -63,11 +63,11 @@ def suite_key(suite: Path) -> tuple[tuple[str, int, int], ...]:
 def warm_up(assignment: Assignment, suite: Path) -> None:
     """Prepare this process to grade ``assignment`` against ``suite`` (once per suite content),
     and keep its warm sandbox running (started again if it has ended)."""
-    _keep_sandbox_warm(assignment)  # first: a warm sandbox that starts is proof that bwrap works here
+    keep_sandbox_warm(assignment)  # first: a warm sandbox that starts is proof that bwrap works here
     _warmed(assignment, suite, suite_key(suite))
 
 
-def _keep_sandbox_warm(assignment: Assignment) -> None:
+def keep_sandbox_warm(assignment: Assignment) -> None:
     """A warm bubblewrap sandbox for this process (``autograder.sandbox.warm_sandbox``); without
     bwrap, or if it cannot start, workers start the cold way."""
     from autograder.grading.student import sandbox_limits

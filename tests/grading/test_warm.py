@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.grading.builders import GOOD, submission_file, tiny_assignment
+from tests.sandbox.conftest import requires_bwrap
 
 pytestmark = pytest.mark.slow
 
@@ -136,3 +137,51 @@ def test_a_warm_worker_grades_exactly_as_a_cold_one() -> None:
         assert (score, error) == (pytest.approx(cold.score), cold.error), path.name
         assert cases == [[t.name, t.passed, pytest.approx(t.earned), t.message, t.misconception]
                          for t in cold.tests], path.name
+
+
+ALONE_SCRIPT = textwrap.dedent('''
+    import json, sys
+    from pathlib import Path
+    from autograder.assignment import get_assignment
+    from autograder.grading.batch import grade_batch
+    from autograder.sandbox import launcher
+
+    cold = []
+    spawn = launcher._spawn
+
+    def counted(*args, **kwargs):
+        cold.append(1)
+        return spawn(*args, **kwargs)
+
+    launcher._spawn = counted
+    grade_batch(get_assignment("activations"), [Path(sys.argv[1])], Path(sys.argv[2]), jobs=1)
+    result = json.loads((Path(sys.argv[2]) / Path(sys.argv[1]).stem / "results.json").read_text())
+    print(json.dumps({"cold": len(cold), "score": result["score"],
+                      "skills": sorted((t["name"], t["score"]) for t in result["tests"])}))
+''')
+
+
+@requires_bwrap
+def test_one_submission_graded_alone_forks_its_workers_from_a_warm_sandbox(tmp_path: Path) -> None:
+    """The instructor regrading one student: the released stub, whose substituted re-runs need dozens
+    of fresh workers, gets them forked by a warm sandbox (none started the cold way), with the very
+    grade this process gives it with cold workers."""
+    from autograder.assignment import get_assignment
+    from autograder.grading.batch import write_student
+    from autograder.grading.grade import grade_submission
+    from autograder.release.build import stub_source
+
+    assignment = get_assignment("activations")
+    stub = tmp_path / "stub.py"
+    stub.write_text(stub_source(assignment), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-c", ALONE_SCRIPT, str(stub), str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr
+    alone = json.loads(done.stdout.splitlines()[-1])
+    assert alone["cold"] == 0, "a worker was started the cold way"
+    cold = grade_submission(assignment, stub)
+    assert alone["score"] == pytest.approx(cold.score)
+    cold_dir = tmp_path / "cold"
+    write_student(cold, cold_dir, assignment)
+    again = json.loads((cold_dir / cold.student_id / "results.json").read_text(encoding="utf-8"))
+    assert alone["skills"] == sorted([t["name"], t["score"]] for t in again["tests"])

@@ -118,6 +118,19 @@ class CreditModel:
 
 
 @dataclass(frozen=True)
+class ScoreFlag:
+    """A score range the instructor wants to look at (the manifest's ``needs_look_scores``), in points."""
+
+    reason: str
+    at_least: float | None = None
+    at_most: float | None = None
+
+    def matches(self, score: float) -> bool:
+        return ((self.at_least is None or score >= self.at_least - 1e-9)
+                and (self.at_most is None or score <= self.at_most + 1e-9))
+
+
+@dataclass(frozen=True)
 class Assignment:
     """One assignment: its source, suites, limits and credit model."""
 
@@ -136,6 +149,8 @@ class Assignment:
     """How much students see of the hidden checks: one of ``FEEDBACK_LEVELS``."""
     questions_points: float = 0.0
     """Points of the question sheet (``questions.toml``), on top of ``total_points``; 0: no sheet."""
+    needs_look_scores: tuple[ScoreFlag, ...] = ()
+    """Scores the instructor flags under "needs a look", each with the instructor's reason."""
 
     @property
     def source_path(self) -> Path:
@@ -174,6 +189,8 @@ MANIFEST_KEYS: dict[str, tuple[type, str]] = {
                       "returned values, hints) or \"names\" (each check's name and pass/fail only)"),
     "questions_points": (float, "points of the question sheet (questions.toml), on top of total_points; "
                                 "must equal the sum of its questions' points (default 0: no sheet graded)"),
+    "needs_look_scores": (list, "scores to flag under needs a look: a list of { at_least = points, "
+                                "at_most = points, reason = \"...\" } (at_least and/or at_most, and a reason)"),
 }
 
 SKILL_KEYS: dict[str, tuple[type, str]] = {
@@ -181,7 +198,7 @@ SKILL_KEYS: dict[str, tuple[type, str]] = {
     "points": (float, "the skill's share of total_points"),
     "title": (str, "what the skill is, as students read it"),
 }
-OPTIONAL_KEYS = frozenset({"limits", "contract_share", "feedback", "rules", "questions_points"})
+OPTIONAL_KEYS = frozenset({"limits", "contract_share", "feedback", "rules", "questions_points", "needs_look_scores"})
 
 
 def _checked(raw: dict[str, Any], path: Path) -> dict[str, Any]:
@@ -239,6 +256,19 @@ def _skill(raw: Any, path: Path) -> Skill:
     return Skill(raw["name"], float(points), raw["title"])
 
 
+def _score_flag(raw: Any, path: Path) -> ScoreFlag:
+    """One ``needs_look_scores`` entry: a non-empty reason and at least one finite bound in points."""
+    bounds = {key: raw.get(key) for key in ("at_least", "at_most")} if isinstance(raw, dict) else {}
+    given = {key: value for key, value in bounds.items() if value is not None}
+    if (not isinstance(raw, dict) or set(raw) - {"at_least", "at_most", "reason"} or not given
+            or not isinstance(raw.get("reason"), str) or not raw["reason"].strip()
+            or any(isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v)
+                   for v in given.values())):
+        raise ManifestError(f"{path}: each needs_look_scores entry needs a reason and at_least and/or at_most "
+                            f"(points), as in {{ at_least = 100, reason = \"full marks\" }}, got {raw!r}")
+    return ScoreFlag(raw["reason"].strip(), *(None if v is None else float(v) for v in bounds.values()))
+
+
 _RULE_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 """A rule id as ``autograder.suite.rules`` writes them (that package imports numpy; a manifest is read
 without it)."""
@@ -286,7 +316,8 @@ def _assignment(raw: dict[str, Any], root: Path, path: Path, *, released: bool =
                       limits=_limits(raw.get("limits", {}), path), root=root,
                       credit=_credit(raw, path), released=released,
                       feedback=raw.get("feedback", "full"),
-                      questions_points=float(raw.get("questions_points", 0)))
+                      questions_points=float(raw.get("questions_points", 0)),
+                      needs_look_scores=tuple(_score_flag(f, path) for f in raw.get("needs_look_scores", [])))
 
 
 def load_manifest(root: Path) -> Assignment:

@@ -10,7 +10,10 @@ A grade alone hides what a teaching assistant of 500 students wants to see first
   that raised, whose exception is the refusal (``PermissionError``/``Operation not permitted``
   from the seccomp filter, a missing ``/etc/passwd`` in bubblewrap's empty filesystem, an
   unreachable network). A submission that catches the refusal itself leaves no such trace;
-* calls that **timed out** or **crashed the worker** (``report.troubles``).
+* calls that **timed out** or **crashed the worker** (``report.troubles``);
+* what the submission **attempted**, counted by the worker's audit hook (``sandbox/seen.py``):
+  file reads and listings outside its folders, the network, processes, ctypes, caught or not;
+* scores the instructor flags in the manifest (``needs_look_scores``), with the instructor's reason.
 
 ``grade_submission`` records those reasons in the result (``GradeResult.needs_look``, kept in
 ``results.json``); ``reasons`` adds what any later reader can tell from the result alone: a
@@ -123,6 +126,9 @@ def graded_reasons(assignment: Assignment, submission: Submission, result: Grade
 
     found = [UNTOUCHED_STUB] if is_untouched_stub(assignment, submission) else []
     found.extend(result.needs_look)  # recorded while its session was open: what the sandbox saw
+    if not result.error:
+        found.extend(f"scored {format_points(result.score)}: {flag.reason}"
+                     for flag in assignment.needs_look_scores if flag.matches(result.score))
     counts = refusals(result.warnings, result.tests)
     if counts:
         found.append(describe_refusals(counts))

@@ -199,6 +199,8 @@ SKILL_KEYS: dict[str, tuple[type, str]] = {
     "title": (str, "what the skill is, as students read it"),
 }
 OPTIONAL_KEYS = frozenset({"limits", "contract_share", "feedback", "rules", "questions_points", "needs_look_scores"})
+# Keys that concern the instructor's review of grades only: never written into a release.
+GRADING_ONLY_KEYS = frozenset({"needs_look_scores"})
 
 
 def _checked(raw: dict[str, Any], path: Path) -> dict[str, Any]:
@@ -349,7 +351,7 @@ def _toml_value(value: Any) -> str:
 
 
 def release_manifest(assignment: Assignment) -> str:
-    """``assignment.toml`` of the release: every manifest key, written from the typed
+    """``assignment.toml`` of the release: every manifest key but ``GRADING_ONLY_KEYS``, written from the typed
     ``Assignment`` (no comment of the instructor's manifest is copied), read by ``load_release``."""
     limits = assignment.limits
     lines = [

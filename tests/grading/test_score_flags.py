@@ -23,8 +23,9 @@ def run(*args: str) -> Result:
 
 def _with_flags(course: Path, flags: str) -> Path:
     manifest = course / "activations" / "manifest.toml"
-    text = manifest.read_text(encoding="utf-8")
-    manifest.write_text(f"needs_look_scores = {flags}\n" + text, encoding="utf-8")  # before any table
+    kept = [line for line in manifest.read_text(encoding="utf-8").splitlines()
+            if not line.startswith("needs_look_scores")]  # the shipped manifest says none
+    manifest.write_text(f"needs_look_scores = {flags}\n" + "\n".join(kept) + "\n", encoding="utf-8")
     return manifest
 
 

@@ -87,7 +87,8 @@ def _check_section(module: str) -> list[str]:
         "every public test passes. On Linux it runs your file in the same sandbox the grader uses. "
         "On macOS and Windows (and on a Linux without the sandbox's parts) it first prints "
         f"`{OWN_MACHINE_NOTE}` and runs your file as a plain process of your own machine: the same "
-        "tests, messages and time limits, with the memory limit on macOS and Linux only. The same "
+        "tests, messages and time limits; the memory limit holds on Linux, macOS does not enforce it "
+        "and Windows gets none. The same "
         f"tests run under plain pytest: `pytest tests/` (on `{module}.py`) or "
         f"`pytest --submission {module}.ipynb tests/`.",
     ]
@@ -161,7 +162,9 @@ def student_readme(assignment: Assignment, install: str | None = None) -> str:
         "- Use only numpy and Python's standard library: nothing else is installed in the sandbox, "
         "and your code may not start processes or open network connections.",
         f"- Each call may take at most {_seconds(limits.call_timeout_s)} and importing your file "
-        f"at most {_seconds(limits.import_timeout_s)}; memory is limited to {limits.memory_mb} MB.",
+        f"at most {_seconds(limits.import_timeout_s)}; the grader limits memory to {limits.memory_mb} MB, "
+        "and so does `check` on Linux (on macOS `check` sets the limit but macOS does not enforce it; "
+        "on Windows `check` sets none).",
         "- Keep the functions' names and parameters as given.",
         "",
         "## What is graded",

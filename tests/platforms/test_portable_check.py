@@ -225,7 +225,13 @@ def test_release_readme_says_how_on_each_system(release_folder: Path) -> None:
     assert f"py -m pip install wheels\\{wheel}\n" in readme  # a Windows path, the py launcher
     assert "py -m autograder check activations.py" in readme
     assert OWN_MACHINE_NOTE in readme
-    assert "memory limit on macOS and Linux only" in readme  # Windows: a stated absence
+    # The memory limit, per system: the own-machine worker sets RLIMIT_AS where ``resource`` exists
+    # (Linux, macOS, which does not enforce it) and nothing on Windows; no sentence says otherwise.
+    assert "the memory limit holds on Linux, macOS does not enforce it and Windows gets none" in readme
+    memory_mb = get_assignment("activations").limits.memory_mb
+    assert f"the grader limits memory to {memory_mb} MB, and so does `check` on Linux" in readme
+    assert "on Windows `check` sets none" in readme
+    assert "memory is limited to" not in readme
 
 
 @pytest.mark.parametrize("route", [["--executor", "dask"], ["--scheduler", "tcp://127.0.0.1:1"]],

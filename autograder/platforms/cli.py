@@ -72,26 +72,43 @@ def nbgrader() -> None:
 @click.option("--assignment", "assignment_ids", multiple=True, metavar="ID",
               help="an assignment to write (repeatable; default: every assignment of the course folder)")
 @click.option("--force", is_flag=True, help="replace files that differ from what the kit builds")
-def init(course_dir: Path, assignment_ids: tuple[str, ...], force: bool) -> None:
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="CSV of the students' nbgrader ids: an assignment with a question sheet gets sheets.json, "
+                   "each student's own numbers (needs the course secret)")
+@click.option("--student", "student_ids", multiple=True, metavar="ID", help="a student to add (repeatable)")
+def init(course_dir: Path, assignment_ids: tuple[str, ...], force: bool, roster: Path | None,
+         student_ids: tuple[str, ...]) -> None:
     """Write an nbgrader course folder in COURSE_DIR from the kit's course folder.
 
     source/<id>/<module>.ipynb holds one test cell per skill (grade_id test_<skill>, the skill's
     points) calling the kit's checks, beside assignment.toml and the public tests; nbgrader_config.py
-    points nbgrader at COURSE_DIR and its kernels at the kit's course folder.
+    points nbgrader at COURSE_DIR and its kernels at the kit's course folder. An assignment with a
+    question sheet ends with its cells, and with --roster, sheets.json beside the notebook.
     """
     from autograder.platforms.nbgrader_course import CONFIG_MARKER, CONFIG_NAME, CourseError, write_course
+    from autograder.questions.cli import students_of
+    from autograder.questions.graded import has_sheet
     from autograder.release import ReleaseError
 
     course = _kit_course()
+    students = students_of(roster, student_ids)
     try:
         assignments = [course.assignment(i) for i in (assignment_ids or course.ids())]
-        paths = write_course(assignments, course_dir, overwrite=force, kit_course=course.root)
+        paths = write_course(assignments, course_dir, overwrite=force, kit_course=course.root, roster=students)
     except ManifestError as err:
         raise click.BadParameter(str(err), param_hint="--assignment") from None
     except (CourseError, ReleaseError, ValueError) as err:
         raise _course_error(err) from None
     for path in paths:
         click.echo(f"wrote {terminal_text(str(path))} (and the files beside it)")
+    for assignment in assignments:
+        if has_sheet(assignment) and students:
+            click.echo(f"{assignment.id}: the question sheets of {plural(len(students), 'student')} in "
+                       "sheets.json, released with the notebook")
+        elif has_sheet(assignment):
+            click.echo(f"warning: {assignment.id} has a question sheet and no student can see their numbers "
+                       f"yet: run init again with --roster roster.csv (their nbgrader ids) before "
+                       f"`nbgrader generate_assignment {assignment.id}`", err=True)
     config = course_dir / CONFIG_NAME
     if not config.read_text(encoding="utf-8", errors="replace").startswith(CONFIG_MARKER):
         click.echo(f"kept your {terminal_text(str(config))}: for `nbgrader autograde`, add to it\n"
@@ -270,17 +287,22 @@ def gradescope() -> None:
               help="a CPython the bundled wheels are for (repeatable; default: 3.11 and 3.12, the Pythons "
                    "of Gradescope's Ubuntu 22.04 and 24.04 images); fewer versions, a smaller bundle")
 @click.option("--overwrite", is_flag=True, help="replace an existing OUT")
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="CSV of the students' ids (as submission_metadata.json names them): a question sheet holding "
+                   "another rostered student's worked numbers is flagged in results.json's needs_look")
 def build(assignment_id: str, out: Path, wheel: Path | None, python_versions: tuple[str, ...],
-          overwrite: bool) -> None:
+          overwrite: bool, roster: Path | None) -> None:
     """Write OUT: setup.sh, run_autograder, the kit and its dependencies as wheels (installed with no
     package index) and the assignment's course folder (hidden tests included: upload it to Gradescope,
     never give it to students)."""
     from autograder.platforms.gradescope import PYTHON_VERSIONS, BundleError, build_bundle
+    from autograder.questions.cli import students_of
 
     assignment = load_assignment(assignment_id)
     try:
         bundle = build_bundle(assignment, out, wheel=wheel, overwrite=overwrite,
-                              python_versions=python_versions or PYTHON_VERSIONS)
+                              python_versions=python_versions or PYTHON_VERSIONS,
+                              roster=students_of(roster, ()) if roster is not None else ())
     except BundleError as err:
         raise click.ClickException(str(err)) from None
     wheels = plural(sum(1 for name in bundle.members if name.startswith("wheels/")) - 1, "dependency wheel")

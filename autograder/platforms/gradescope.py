@@ -16,7 +16,12 @@ submission puts the student's files in ``/autograder/submission``, runs
                           suites, misconceptions (the bundle goes to Gradescope, not to students)
     course/variant-secret for an assignment with a question sheet: the course secret, so each
                           submitter's sheet is graded against their own variant (the student id is
-                          ``users[0]``'s ``sid``, else ``email``, else ``id`` in submission_metadata.json)
+                          ``users[0]``'s ``sid``, else ``email``, else ``id`` in submission_metadata.json;
+                          Gradescope documents ``email``, ``id`` and ``name``, and ``sid`` is read first
+                          where an export carries it)
+    course/variant-roster.txt  with ``build --roster``: the student ids whose variants a submission's sheet
+                          is compared with; one holding another's worked numbers is flagged in
+                          ``extra_data.needs_look`` (not in the ``output`` or tests students read)
     bundle.json           what was bundled: assignment, kit version, how the kit is installed
     BUNDLE.md             the same, for people
 
@@ -48,6 +53,7 @@ import sys
 import tempfile
 import time
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -63,6 +69,9 @@ PYTHON_ENV = "AUTOGRADER_PYTHON"
 DEFAULT_ROOT = "/autograder"
 VENV = "/opt/dl-gradekit"
 COURSE_DIR = "course"
+VARIANT_ROSTER_FILE = "variant-roster.txt"
+"""``course/variant-roster.txt``: the student ids of ``build --roster``, one a line; a submission whose sheet
+holds one of their worked numbers is flagged (``needs_look``), as ``grade`` flags a batch's copies."""
 VARIANT_SECRET_FILE = "variant-secret"
 """``course/variant-secret``: the course secret each student's question sheet is drawn from (an assignment
 with a sheet only); sealed with the course, read by ``run`` into the variable ``questions.toml`` names."""
@@ -263,11 +272,12 @@ def _kit_wheel(wheel: Path | None) -> Path:
 
 
 def build_bundle(assignment: Assignment, out: Path, *, wheel: Path | None = None, overwrite: bool = False,
-                 python_versions: tuple[str, ...] = PYTHON_VERSIONS) -> Bundle:
+                 python_versions: tuple[str, ...] = PYTHON_VERSIONS, roster: Sequence[str] = ()) -> Bundle:
     """Write the Gradescope bundle of ``assignment`` to ``out`` (a ``.zip``); see the module's docstring.
 
     The kit is ``wheel``, else the running kit's own wheel; it and its dependencies' wheels for
     ``python_versions`` go into ``wheels/``, and ``setup.sh`` installs from there with no package index.
+    ``roster`` (student ids, for an assignment with a question sheet) goes to ``course/variant-roster.txt``.
     """
     if assignment.released:
         raise BundleError(f"{assignment.root} is a student release: bundle from the course folder")
@@ -311,6 +321,8 @@ def build_bundle(assignment: Assignment, out: Path, *, wheel: Path | None = None
                 _add(bundle, str(name), path.read_bytes())
             if secret:
                 _add(bundle, f"{COURSE_DIR}/{VARIANT_SECRET_FILE}", secret)
+            if secret and roster:
+                _add(bundle, f"{COURSE_DIR}/{VARIANT_ROSTER_FILE}", "".join(f"{s}\n" for s in roster).encode())
             _add(bundle, "bundle.json", (json.dumps(description, indent=2) + "\n").encode())
             _add(bundle, "BUNDLE.md", BUNDLE_MD.format(
                 title=assignment.title, assignment=assignment.id, version=__version__, venv=VENV,
@@ -399,7 +411,29 @@ def _graded(root: Path, assignment: Assignment) -> GradeResult:
         student = submitter_id(root / METADATA_NAME)
     except ValueError as err:
         return without_student(assignment, result, str(err))
-    return with_sheet(assignment, result, root / "submission", student)
+    return _flag_copy(assignment, with_sheet(assignment, result, root / "submission", student),
+                      root / "source" / COURSE_DIR / VARIANT_ROSTER_FILE, root / "submission", student)
+
+
+def _flag_copy(assignment: Assignment, result: GradeResult, roster: Path, submission: Path,
+               student: str) -> GradeResult:
+    """``result``, with ``needs_look`` saying so when its sheet holds the worked numbers of another
+    student of the bundled roster (never a change of score: the copied numbers already earn at most
+    5 % of that part). Without a roster, or when the comparison fails, ``result`` as it is."""
+    import dataclasses
+
+    from autograder.questions.copies import copied_from, copy_reason
+
+    if not roster.is_file():
+        return result
+    try:
+        others = [line.strip() for line in roster.read_text(encoding="utf-8").splitlines() if line.strip()]
+        other = copied_from(assignment, submission, student, others)
+    except Exception:  # the sheet's own cases already say what failed
+        return result
+    if other is None or copy_reason(other) in result.needs_look:
+        return result
+    return dataclasses.replace(result, needs_look=(*result.needs_look, copy_reason(other)))
 
 
 def run(root: Path, assignment_id: str) -> int:

@@ -306,3 +306,106 @@ def check_skill(assignment_id: str, skill: str, namespace: Mapping[str, Any]) ->
         raise ChecksFailed("\n".join(lines))
     print("\n".join(lines))
     return round(earned, 6)
+
+
+# -- the question sheet ---------------------------------------------------------------------------------
+
+SHEET_ELSEWHERE = ("the question sheet is graded by `autograder nbgrader grade`, in the grader, against the "
+                   "variant of the student who handed the notebook in: its course secret is never put in a "
+                   "kernel that runs a student's code. Grade this assignment with `autograder nbgrader grade`")
+
+
+def _kernel_student(namespace: Mapping[str, Any]) -> str:
+    """The student a notebook's sheet is shown for: ``my_student_id`` if the student set it, else the
+    JupyterHub user, else the login name (as nbgrader's exchange names the student)."""
+    import getpass
+
+    from autograder.platforms.nbgrader_sheet import STUDENT_VARIABLE
+
+    chosen = namespace.get(STUDENT_VARIABLE)
+    if isinstance(chosen, (str, int)) and not isinstance(chosen, bool) and str(chosen).strip():
+        return str(chosen).strip()
+    return os.environ.get("JUPYTERHUB_USER", "").strip() or getpass.getuser()
+
+
+def _released_sheet(assignment_id: str, student: str) -> list[dict[str, Any]] | None:
+    from autograder.platforms.nbgrader_sheet import SHEETS_NAME, read_released_sheet
+
+    path = Path.cwd() / SHEETS_NAME
+    if not path.is_file():
+        raise CheckSetupError(f"no {SHEETS_NAME} beside this notebook (in {Path.cwd()}): the question sheets "
+                              "were not released with it; ask your instructor")
+    try:
+        return read_released_sheet(path.read_bytes(), assignment_id, student)
+    except (OSError, ValueError) as err:
+        raise CheckSetupError(f"{SHEETS_NAME} cannot be read ({err}); ask your instructor") from None
+
+
+def show_sheet(assignment_id: str, namespace: Mapping[str, Any]) -> None:
+    """Print the student's own questions and numbers (what the sheet's first cell calls)."""
+    student = _kernel_student(namespace)
+    questions = _released_sheet(assignment_id, student)
+    if questions is None:
+        print(f"No questions were released for student id {student!r}. If that is not your id, write yours "
+              "in the cell above (my_student_id = \"...\") and run it again; if it is, ask your instructor.")
+        return
+    total = sum(float(q.get("points", 0)) for q in questions)
+    print(f"Your questions, student {student!r} ({total:g} points). Answer in the answers cell below; they are "
+          "graded against the numbers of the student you hand this notebook in as.\n")
+    for q in questions:
+        print(f"{q.get('id')} ({float(q.get('points', 0)):g} points): {q.get('prompt')}")
+        options = q.get("options") or []
+        if options:
+            print("    options: " + ", ".join(f'"{o}"' for o in options))
+        print()
+
+
+def _answers_source(namespace: Mapping[str, Any]) -> str | None:
+    """The answers cell as it was last run in this kernel (IPython's ``In``), or None."""
+    from autograder.questions.answers import PYTHON_CELL
+
+    history = namespace.get("In")
+    if not isinstance(history, list):
+        return None
+    for source in reversed(history):
+        if isinstance(source, str) and source.lstrip().startswith(PYTHON_CELL):
+            return source
+    return None
+
+
+def check_sheet(assignment_id: str, skill: str, namespace: Mapping[str, Any]) -> None:
+    """The form of the answers of one sheet skill, as ``autograder check answers.toml`` says it (never
+    whether an answer is right); raises ``ChecksFailed`` while an answer is in a form the grader cannot
+    mark. Under nbgrader's in-kernel ``autograde`` it raises ``CheckSetupError`` (``SHEET_ELSEWHERE``)."""
+    from autograder.questions.answers import AnswersError, answers_toml, python_answers
+    from autograder.questions.form import PublicQuestion, PublicSheet, check_form
+    from autograder.questions.graded import SHEET_SKILLS, WORKED_SKILL
+    from autograder.questions.worked_bank import WORKED_BUILDERS
+
+    if os.environ.get(EXECUTION_ENV) == AUTOGRADE:
+        raise CheckSetupError(SHEET_ELSEWHERE)
+    if skill not in SHEET_SKILLS:
+        raise CheckSetupError(f"{skill!r} is not a skill of a question sheet")
+    student = _kernel_student(namespace)
+    released = _released_sheet(assignment_id, student)
+    if released is None:
+        print(f"- {skill}: no questions were released for {student!r} (see the cell that shows your numbers)")
+        return
+    mine = [PublicQuestion(str(q["id"]), str(q["kind"]), float(q["points"]), tuple(q.get("options") or ()))
+            for q in released if (str(q.get("id")) in WORKED_BUILDERS) == (skill == WORKED_SKILL)]
+    source = _answers_source(namespace)
+    if source is None:
+        print(f"- {skill}: run the answers cell (it starts with '# answers:') first, then this one")
+        return
+    try:
+        lines = check_form(PublicSheet(assignment_id, student, tuple(mine)), answers_toml(python_answers(source)))
+    except AnswersError as err:
+        raise ChecksFailed(f"✗ {skill}: {err}") from None
+    lines = [line for line in lines if line.state != "unknown"]  # the other skill's questions
+    counts = {state: sum(line.state == state for line in lines) for state in ("answered", "blank", "fix")}
+    head = (f"{skill}: {counts['answered']} answered, {counts['blank']} blank, {counts['fix']} to fix "
+            f"(whether they are right is graded after you hand the notebook in)")
+    fixes = [f"    ✗ {line.id}: {line.says}" for line in lines if line.state == "fix"]
+    if fixes:
+        raise ChecksFailed("\n".join([f"✗ {head}", *fixes]))
+    print(f"{'✓' if not counts['blank'] else '·'} {head}")

@@ -51,9 +51,9 @@ from nbgrader.converters import Autograde, GenerateAssignment
 from nbgrader.preprocessors import AssignLatePenalties, Execute, NbGraderPreprocessor
 
 from autograder.assignment import Assignment, load_manifest
-from autograder.grading.results import GRADER_ERROR, GradeResult, from_gradescope, skill_cases
+from autograder.grading.results import GRADER_ERROR, SEPARATE_SKILLS, GradeResult, from_gradescope, skill_cases
 from autograder.platforms.kernel import skill_lines
-from autograder.platforms.nbgrader_source import skill_of_grade_id
+from autograder.platforms.nbgrader_source import grade_cell_skills, skill_of_grade_id
 
 ASSIGNMENT_ENV = "AUTOGRADER_NBGRADER_ASSIGNMENT"
 """The kit's assignment folder (``<course>/<id>``), as the parent process found it."""
@@ -85,7 +85,7 @@ def cell_outputs(assignment: Assignment, result: GradeResult, skill: str, points
     """
     if result.error_kind == "grader" or not result.graded:
         return [_error("NotGraded", [NOT_GRADED_BY_KIT])]
-    if result.error:
+    if result.error and skill not in SEPARATE_SKILLS:  # the question sheet is graded apart from the code
         return [_error("SubmissionError", [f"✗ {skill}: {result.error}"])]
     cases = skill_cases(result.tests).get(skill, [])
     if not cases:
@@ -151,7 +151,7 @@ def check_gradebook(gb: Gradebook, assignment: Assignment) -> str:
     notebook = gb.find_notebook(assignment.module, assignment.id)
     cells = {cell.name: cell for cell in notebook.grade_cells}
     strangers = sorted(n for n in cells if skill_of_grade_id(assignment, n) is None)
-    missing = sorted(s.name for s in assignment.credit.skills if f"test_{s.name}" not in cells)
+    missing = sorted(s for s in grade_cell_skills(assignment) if f"test_{s}" not in cells)
     if strangers or missing:
         return (f"the gradebook's notebook {assignment.module} is not the kit's course notebook "
                 f"(grade cells that are no skill: {strangers}; skills without a cell: {missing}); run "
@@ -222,10 +222,13 @@ class KitAutogradeApp(AutogradeApp):
             filled = _fill_missing_cells(gb, assignment, student, result) if result.graded else []
         if filled:  # the notebook lost test cells: their grades would be nbgrader's 0, not the kit's
             self._late_penalty(assignment, student)
+        copied = _flag_copied_sheet(self.coursedir, assignment, student, result)
         outcome = self._outcome(assignment, student, result)
         if filled:
             outcome["notes"] = [f"test cells missing from the notebook ({', '.join(filled)}): the kit's scores "
                                 "written to them, flagged for review"]
+        if copied:
+            outcome.setdefault("notes", []).append(f"{copied}: its {WORKED_CELL} cell flagged for review")
         return outcome
 
     def _outcome(self, assignment: Assignment, student: str, result: GradeResult) -> dict[str, Any]:
@@ -352,6 +355,25 @@ def _fill_missing_cells(gb: Gradebook, assignment: Assignment, student: str, res
             filled.append(grade.name)
     gb.db.commit()
     return filled
+
+
+WORKED_CELL = "test_worked_numbers"
+COPY_PREFIX = "question sheet: its worked numbers are those of "
+"""How ``autograder.questions.copies.copy_reason`` starts: a sheet holding another student's numbers."""
+
+
+def _flag_copied_sheet(coursedir: Any, assignment: Assignment, student: str, result: GradeResult) -> str:
+    """A sheet the kit found copied (``needs_look``): the worked numbers' cell flagged for review in the
+    gradebook (formgrader lists it under "needs manual grade"); its score stays the kit's. The reason, or ""."""
+    reasons = [r for r in result.needs_look if r.startswith(COPY_PREFIX)]
+    if not reasons:
+        return ""
+    with Gradebook(coursedir.db_url, coursedir.course_id) as gb:
+        for grade in gb.find_submission_notebook(assignment.module, assignment.id, student).grades:
+            if grade.name == WORKED_CELL:
+                grade.needs_manual_grade = True
+        gb.db.commit()
+    return reasons[0]
 
 
 def _write_summary(summary: dict[str, Any]) -> None:

@@ -5,6 +5,7 @@ nbgrader works on a *course folder* (``CourseDirectory.root``)::
     <root>/nbgrader_config.py                          course root and gradebook location
     <root>/gradebook.db                                nbgrader's database (SQLite)
     <root>/source/<id>/<module>.ipynb                  instructor notebook      (written here)
+    <root>/source/<id>/sheets.json                     students' question sheets (written here, --roster)
     <root>/release/<id>/<module>.ipynb                 student notebook         (generate_assignment)
     <root>/submitted/<student>/<id>/<module>.ipynb     a student's submission   (collected / placed)
     <root>/autograded/<student>/<id>/<module>.ipynb    the graded submission    (autograde)
@@ -36,7 +37,7 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -225,15 +226,29 @@ class CourseFiles:
                 if p.exists() and (not p.is_file() or p.read_bytes() != data)]
 
 
-def course_files(assignment: Assignment, course_root: Path) -> CourseFiles:
+def course_files(assignment: Assignment, course_root: Path, roster: Sequence[str] = ()) -> CourseFiles:
     """Everything ``source/<id>/`` gets: ``<module>.ipynb`` (``course_notebook``) and, beside it,
     ``assignment.toml``, ``POINTS.md`` and the public suite in ``tests/`` (nbgrader releases them
-    with the notebook; the test cells run them for students). Checked for leaks of solutions and
-    hidden tests as the kit's own release is (``autograder.release.LeakError``)."""
+    with the notebook; the test cells run them for students), and for an assignment with a question
+    sheet and a ``roster``, ``sheets.json`` (each rostered student's public sheet,
+    ``autograder.platforms.nbgrader_sheet``; the course secret from the environment). Checked for
+    leaks of solutions and hidden tests as the kit's own release is (``autograder.release.LeakError``)."""
+    from autograder.platforms.nbgrader_sheet import SHEETS_NAME, released_sheets
     from autograder.platforms.nbgrader_source import course_notebook, released_files
+    from autograder.questions.graded import has_sheet
     from autograder.release import LeakError, find_leaks
 
     beside = released_files(assignment)
+    if roster and has_sheet(assignment):
+        from autograder.questions.api import course_secret, load_config
+        from autograder.questions.config import QuestionsError
+        from autograder.questions.variant import VariantError
+
+        try:
+            secret = course_secret(load_config(assignment))
+            beside[PurePosixPath(SHEETS_NAME)] = released_sheets(assignment, roster, secret)
+        except (QuestionsError, VariantError) as err:
+            raise CourseError(f"{assignment.id}: {err}") from None
     leaks = find_leaks(assignment, beside)
     if leaks:
         raise LeakError(f"{assignment.id}: would release secrets to source/: " + "; ".join(leaks))
@@ -246,7 +261,7 @@ def course_files(assignment: Assignment, course_root: Path) -> CourseFiles:
 
 
 def write_course_source(assignment: Assignment, course_root: Path, *, overwrite: bool = False,
-                        kit_course: Path | None = None) -> Path:
+                        kit_course: Path | None = None, roster: Sequence[str] = ()) -> Path:
     """Write the course notebook of ``assignment`` where nbgrader reads it; return its path.
 
     Writes ``course_files`` (``source/<id>/<module>.ipynb`` and the files beside
@@ -255,14 +270,14 @@ def write_course_source(assignment: Assignment, course_root: Path, *, overwrite:
     raises ``CourseError`` unless ``overwrite``, and then nothing is written.
     Source errors of the assignment propagate as ``autograder.release.ReleaseError``.
     """
-    return write_course([assignment], course_root, overwrite=overwrite, kit_course=kit_course)[0]
+    return write_course([assignment], course_root, overwrite=overwrite, kit_course=kit_course, roster=roster)[0]
 
 
 def write_course(assignments: Iterable[Assignment], course_root: Path, *,
-                 overwrite: bool = False, kit_course: Path | None = None) -> list[Path]:
+                 overwrite: bool = False, kit_course: Path | None = None, roster: Sequence[str] = ()) -> list[Path]:
     """``write_course_source`` for each assignment; every file is built and checked before any
     is written. The notebooks' paths, in order."""
-    planned = [course_files(a, course_root) for a in assignments]
+    planned = [course_files(a, course_root, roster) for a in assignments]
     conflicts = [p for plan in planned for p in plan.conflicts()]
     if conflicts and not overwrite:
         listed = ", ".join(str(p) for p in conflicts[:5]) + (" ..." if len(conflicts) > 5 else "")

@@ -13,7 +13,11 @@
    ``generate_feedback`` and formgrader see the kit's grades.
 
 Each skill of the manifest is the test cell ``test_<skill>`` of the course
-notebook (``autograder nbgrader init``), worth the skill's points.
+notebook (``autograder nbgrader init``), worth the skill's points; so are the
+question sheet's ``questions`` and ``worked_numbers`` of an assignment that has
+one, graded for the student of each ``submitted/<student>/`` folder. A sheet
+holding another graded student's worked numbers gets the reason in its
+result's ``needs_look`` and its ``test_worked_numbers`` cell flagged for review.
 """
 
 from __future__ import annotations
@@ -116,6 +120,7 @@ def grade_course(course_root: Path, assignment: Assignment, *, students: list[st
 
     if todo:
         (executor or local_executor(jobs))(assignment, dict(todo), record)
+        results.update(_copied_sheets(assignment, todo, results))
     summary: dict[str, Any] = {"students": {}}
     log = ""
     if results:
@@ -123,6 +128,22 @@ def grade_course(course_root: Path, assignment: Assignment, *, students: list[st
     grades = [StudentGrade(s, results.get(s), summary.get("students", {}).get(s, {}), problems.get(s, ""))
               for s in sorted({*results, *problems})]
     return CourseGradeReport(assignment.id, tuple(grades), log, summary.get("problem", ""))
+
+
+def _copied_sheets(assignment: Assignment, notebooks: dict[str, Path],
+                   results: dict[str, GradeResult]) -> dict[str, GradeResult]:
+    """The results of the students whose question sheet holds another student's worked numbers (of
+    those graded now), with the reason in ``needs_look``; nbgrader's autograde then flags their
+    ``test_worked_numbers`` cell for review. The comparison never stops the grading."""
+    from autograder.questions.copies import copied_sheets, copy_reason
+
+    try:
+        found = copied_sheets(assignment, notebooks)
+    except Exception:  # the secret or the sheet failed: every sheet already says so, as the kit's failure
+        return {}
+    return {student: replace(results[student], needs_look=(*results[student].needs_look, copy_reason(other)))
+            for student, other in found.items()
+            if student in results and copy_reason(other) not in results[student].needs_look}
 
 
 def _write_gradebook(course_root: Path, assignment: Assignment, results: dict[str, GradeResult], *,

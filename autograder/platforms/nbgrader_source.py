@@ -13,6 +13,9 @@ manifest**:
   No hidden test is in the notebook, so clearing hidden tests changes nothing
   and the checksums nbgrader stores at ``generate_assignment`` are those it
   finds at ``autograde`` (no "checksum has changed" warnings);
+* an assignment with a question sheet ends with its cells (the student's own
+  numbers, an answers cell and the test cells ``test_questions`` and
+  ``test_worked_numbers``: ``autograder.platforms.nbgrader_sheet``);
 * each cell comes right after the last solution cell defining a function its
   hidden cases call (found by running the hidden suite on the solution once,
   in this process), so in a kernel run top to bottom everything it needs exists.
@@ -63,9 +66,23 @@ def skill_grade_id(skill: str) -> str:
 
 
 def skill_of_grade_id(assignment: Assignment, grade_id: str) -> str | None:
-    """The skill whose test cell ``grade_id`` is, or None."""
+    """The skill whose test cell ``grade_id`` is (a skill of the manifest, or of the question sheet of
+    an assignment that has one), or None."""
+    from autograder.questions.graded import SHEET_SKILLS, has_sheet
+
     skill = grade_id.removeprefix(TEST_ID_PREFIX) if grade_id.startswith(TEST_ID_PREFIX) else ""
+    if skill and skill in SHEET_SKILLS:
+        return skill if has_sheet(assignment) else None
     return skill if skill and assignment.credit.skill(skill) is not None else None
+
+
+def grade_cell_skills(assignment: Assignment) -> list[str]:
+    """Every skill that has a test cell: the manifest's, then the question sheet's (if any)."""
+    from autograder.platforms.nbgrader_sheet import sheet_points
+    from autograder.questions.graded import has_sheet
+
+    sheet = list(sheet_points(assignment)) if has_sheet(assignment) else []
+    return [s.name for s in assignment.credit.skills] + sheet
 
 
 # -- where each skill's checks go -------------------------------------------------------------------------
@@ -166,7 +183,10 @@ def _places(assignment: Assignment, cells: list[NotebookNode]) -> dict[int, list
 
 
 def course_notebook(assignment: Assignment) -> NotebookNode:
-    """The instructor notebook with one checked test cell per skill, locked and checksummed."""
+    """The instructor notebook with one checked test cell per skill, locked and checksummed, and an
+    assignment's question sheet at the end (``autograder.platforms.nbgrader_sheet``)."""
+    from autograder.platforms.nbgrader_sheet import sheet_cells
+
     source = instructor_notebook(assignment)
     kept = [cell for cell in source.cells if not is_source_test_cell(cell)]
     places = _places(assignment, kept)
@@ -174,6 +194,7 @@ def course_notebook(assignment: Assignment) -> NotebookNode:
     for index, cell in enumerate(kept):
         cells.append(cell)
         cells += [_test_cell(assignment, skill) for skill in places.get(index, [])]
+    cells += sheet_cells(assignment)
     notebook = copy.deepcopy(source)
     notebook.cells = cells
     lock_and_checksum(notebook)

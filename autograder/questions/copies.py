@@ -98,6 +98,22 @@ def copied_sheets(assignment: Assignment, paths: Mapping[str, Path]) -> dict[str
     return found
 
 
+def copied_from(assignment: Assignment, path: Path, student: str, others: list[str]) -> str | None:
+    """The student of ``others`` whose worked numbers the sheet of ``student`` at ``path`` holds, or
+    None: one submission against a roster (Gradescope grades one at a time)."""
+    if not has_sheet(assignment):
+        return None
+    config = load_config(assignment)
+    sheets = _Sheets(assignment, config, course_secret(config))
+    answers = _answers(assignment, path)
+    if not answers:
+        return None
+    wrong = [m for m in mark_sheet(sheets[student], answers) if m.status not in ("right", "blank")]
+    if len(wrong) < COPY_MATCHES:
+        return None
+    return copied_variant(answers, student, _Lazy(sorted(set(others) - {student}), sheets))
+
+
 def _note_in_results(out_dir: Path, student: str, reason: str) -> None:
     path = out_dir / student / "results.json"
     document = json.loads(path.read_text(encoding="utf-8"))

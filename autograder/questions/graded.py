@@ -12,7 +12,8 @@ the report like any skill, and count in the total.
 
 Where the answers are (``find_answers``): ``answers.toml`` in a submitted folder
 or ``.zip`` (at any depth, exactly one), else a notebook's answers cell (a raw
-or code cell whose first line is ``# answers.toml``), else ``answers.toml``
+or code cell whose first line is ``# answers.toml``, or the code cell of Python
+assignments ``autograder nbgrader init`` writes, first line ``# answers:``), else ``answers.toml``
 beside a notebook in nbgrader's ``submitted/<student>/<id>/`` folder. None: the
 sheet scores 0 and every question says why. A sheet the kit cannot grade (no
 course secret, a ``questions.toml`` that disagrees with the manifest) is the
@@ -30,7 +31,14 @@ from typing import Any
 from autograder.assignment import Assignment
 from autograder.grading.outcomes import CaseOutcome
 from autograder.grading.results import GradeResult
-from autograder.questions.answers import ANSWERS_NAME, MAX_ANSWERS_BYTES
+from autograder.questions.answers import (
+    ANSWERS_NAME,
+    MAX_ANSWERS_BYTES,
+    PYTHON_CELL,
+    AnswersError,
+    answers_toml,
+    python_answers,
+)
 from autograder.questions.model import Question
 from autograder.questions.scoring import Mark
 
@@ -87,7 +95,10 @@ def _zip_answers(path: Path) -> bytes:
 
 
 def notebook_answers(path: Path) -> bytes | None:
-    """The TOML of a notebook's answers cell (first line ``# answers.toml``), or None if it has none."""
+    """The TOML of a notebook's first answers cell, or None if it has none: a cell whose first line is
+    ``# answers.toml`` (the rest is TOML), or a code cell whose first line starts ``# answers:`` (Python
+    assignments, read as data by ``answers.python_answers``, never run: the cell ``nbgrader init``
+    writes). ``NoAnswers`` for a Python answers cell that does not parse."""
     if path.stat().st_size > MAX_NOTEBOOK_BYTES:
         return None
     try:
@@ -99,6 +110,11 @@ def notebook_answers(path: Path) -> bytes | None:
         text = "".join(source) if isinstance(source, list) and all(isinstance(s, str) for s in source) else source
         if isinstance(text, str) and text.lstrip().startswith(ANSWERS_CELL):
             return text.lstrip()[len(ANSWERS_CELL):].encode("utf-8", "replace")
+        if isinstance(text, str) and text.lstrip().startswith(PYTHON_CELL) and cell.get("cell_type") == "code":
+            try:
+                return answers_toml(python_answers(text))
+            except AnswersError as err:
+                raise NoAnswers(str(err)) from None
     return None
 
 

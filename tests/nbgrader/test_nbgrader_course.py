@@ -240,7 +240,10 @@ def test_export_gives_full_marks_to_the_solution_and_zero_to_the_stub(course: Co
     assert notebook_max_score(source) == full_marks
     a = course.assignment.id
     assert set(grades) == {(a, FULL), (a, STUB)}
-    assert (grades[a, FULL].score, grades[a, FULL].max_score) == (full_marks, full_marks)
+    # the question sheet is graded by `autograder nbgrader grade` only: in the kernel its cells raise
+    # (the course secret never enters a kernel running a student's code), nbgrader's 0
+    in_kernel = full_marks - course.assignment.questions_points
+    assert (grades[a, FULL].score, grades[a, FULL].max_score) == (in_kernel, full_marks)
     assert (grades[a, STUB].score, grades[a, STUB].max_score) == (0.0, full_marks)
 
 

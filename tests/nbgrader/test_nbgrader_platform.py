@@ -59,10 +59,19 @@ def test_course_notebook_metadata_is_valid_schema_3(built: tuple[Assignment, Any
 
 
 def test_one_test_cell_per_skill_worth_its_points(built: tuple[Assignment, Any]) -> None:
+    """A cell per skill of the manifest, and per skill of the question sheet of an assignment that has
+    one (their points add up to the manifest's questions_points)."""
+    from autograder.questions.graded import SHEET_SKILLS
+
     assignment, notebook = built
     cells = {c.metadata["nbgrader"]["grade_id"]: c for c in _graded(notebook)}
-    assert set(cells) == {skill_grade_id(s.name) for s in assignment.credit.skills}
-    assert sum(c.metadata["nbgrader"]["points"] for c in cells.values()) == assignment.total_points
+    sheet = {skill_grade_id(s) for s in SHEET_SKILLS} if assignment.questions_points else set()
+    assert set(cells) == {skill_grade_id(s.name) for s in assignment.credit.skills} | sheet
+    assert sum(c.metadata["nbgrader"]["points"] for c in cells.values()) == pytest.approx(
+        assignment.total_points + assignment.questions_points)
+    for grade_id in sheet:
+        call = f'check_sheet("{assignment.id}", "{grade_id.removeprefix("test_")}", globals())'
+        assert call in cells[grade_id].source
     for skill in assignment.credit.skills:
         cell = cells[skill_grade_id(skill.name)]
         assert cell.metadata["nbgrader"]["points"] == skill.points

@@ -365,15 +365,26 @@ def _read_file(path: Path) -> _Read:
     return _source_from_bytes(data, name=path.name)
 
 
+def _only_zip(names: list[str]) -> str | None:
+    """The one ``.zip`` of a folder holding no source file: a Moodle student folder or Gradescope's
+    ``submission/`` holding the archive the student uploaded."""
+    if any(_is_candidate(n) for n in names):
+        return None
+    zips = [n for n in names if n.endswith(".zip")
+            and not any(part.startswith((".", "__")) for part in PurePosixPath(n).parts)]
+    return zips[0] if len(zips) == 1 else None
+
+
 def _read_folder(path: Path, *, preferred: str | None) -> _Read:
-    """The chosen source of a submitted folder; symlinks are refused (they could point at
-    the grader's own files)."""
+    """The chosen source of a submitted folder (or of the one zip it holds, if it holds no source
+    file); symlinks are refused (they could point at the grader's own files)."""
     names = [p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file() or p.is_symlink()]
-    chosen = path / _pick_source(names, preferred=preferred, where=path.name)
+    archive = _only_zip(names)
+    chosen = path / (archive or _pick_source(names, preferred=preferred, where=path.name))
     if chosen.is_symlink() or not chosen.resolve().is_relative_to(path.resolve()):
         raise SubmissionError(f"{chosen.relative_to(path)} in {path.name} is a symbolic link; "
                               "submit the file itself")
-    return _read_file(chosen)
+    return _read_zip(chosen, preferred=preferred) if archive else _read_file(chosen)
 
 
 def load_submission(path: Path, *, preferred: str | None = None) -> Submission:

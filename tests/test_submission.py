@@ -236,6 +236,32 @@ def test_zip_is_read_in_memory_and_named_by_its_stem(tmp_path: Path) -> None:
     assert not (tmp_path / "pat").exists()  # nothing was extracted
 
 
+def test_a_folder_holding_only_a_zip_is_read_as_that_zip(tmp_path: Path) -> None:
+    """A Moodle student folder, or Gradescope's submission/, holding the archive the student uploaded."""
+    folder = tmp_path / "Jane Doe_12345_assignsubmission_file_"
+    folder.mkdir()
+    write_zip(folder / "my work.zip", {"hw/activations.py": CODE.encode(), "hw/notes.txt": b"hi"})
+    submission = load_submission(folder, preferred="activations")
+    assert (submission.student_id, submission.source) == ("Jane Doe_12345_assignsubmission_file_", CODE)
+
+
+def test_a_folder_with_a_source_file_and_a_zip_is_graded_on_the_source(tmp_path: Path) -> None:
+    folder = tmp_path / "kim"
+    folder.mkdir()
+    write_zip(folder / "old.zip", {"activations.py": b"x = 1\n"})
+    (folder / "activations.py").write_text(CODE, encoding="utf-8")
+    assert load_submission(folder, preferred="activations").source == CODE
+
+
+def test_a_folder_of_two_zips_and_no_source_is_not_guessed(tmp_path: Path) -> None:
+    folder = tmp_path / "lee"
+    folder.mkdir()
+    write_zip(folder / "a.zip", {"activations.py": CODE.encode()})
+    write_zip(folder / "b.zip", {"activations.py": CODE.encode()})
+    with pytest.raises(SubmissionError, match="holds no .py or .ipynb file"):
+        load_submission(folder, preferred="activations")
+
+
 def test_zip_made_on_a_mac_ignores_its_resource_forks(tmp_path: Path) -> None:
     path = write_zip(tmp_path / "rita.zip", {"rita/helpers.py": CODE.encode(),
                                              "__MACOSX/rita/._helpers.py": b"\x00\x05\x16\x07",

@@ -13,10 +13,10 @@ Layouts recognised, from the names each system gives (every entry of the folder 
 * by hand: one sub-folder per student, or one ``.py``/``.ipynb``/``.zip`` per student, named by student.
 
 A folder that is one student's own work stays one student: it holds the assignment's module file
-(``activations.py``/``.ipynb``) itself, or a single source file anywhere, or one notebook beside
-helper ``.py`` files. Anything else that does not fit (loose source files beside sub-folders, a
-student whose several files none names the module) is a ``LayoutError`` saying how to name the
-submissions: nothing is guessed.
+(``activations.py``/``.ipynb``) itself, or (when its names are no LMS download's) a single source
+file anywhere, or one notebook beside helper ``.py`` files. Anything else that does not fit (loose
+source files beside sub-folders, a student whose several files none names the module) is a
+``LayoutError`` saying how to name the submissions: nothing is guessed.
 """
 
 from __future__ import annotations
@@ -62,12 +62,9 @@ def _sources_below(folder: Path) -> list[Path]:
             and not any(part.startswith((".", "__")) for part in p.relative_to(folder).parts)]
 
 
-def _is_own_module(folder: Path, module: str) -> bool:
-    """Whether ``folder`` is one student's work for certain: it holds the module file itself, or a
-    single source file in all."""
-    if any((folder / f"{module}{suffix}").is_file() for suffix in SOURCE_SUFFIXES):
-        return True
-    return len(_sources_below(folder)) == 1
+def _holds_module(folder: Path, module: str) -> bool:
+    """Whether ``folder`` is one student's work for certain: it holds the module file itself."""
+    return any((folder / f"{module}{suffix}").is_file() for suffix in SOURCE_SUFFIXES)
 
 
 def _is_notebook_with_helpers(entries: Sequence[Path]) -> bool:
@@ -158,14 +155,18 @@ def students_in(folder: Path, module: str) -> Students | None:
     ``module`` is the assignment's module name (``activations``). A ``LayoutError`` when the layout
     is ambiguous."""
     entries = _entries(folder)
-    if _is_own_module(folder, module):
+    if _holds_module(folder, module):
         return None
+    # An LMS download before the one-source rule: one whose other students all uploaded zips holds one
+    # source file in all, and is still a batch.
     for layout, read in (("Canvas", _canvas), ("Moodle", _moodle), ("Blackboard", _blackboard)):
         found = read(folder, entries, module)
         if found is not None:
             if not found:
                 raise LayoutError(f"{folder} is a {layout} download with no .py, .ipynb or .zip submission")
             return Students(found, layout)
+    if len(_sources_below(folder)) == 1:  # a single source file in all: one student's work
+        return None
     # After the LMS layouts: a Canvas download of one notebook and others' .py files is not one student.
     if _is_notebook_with_helpers(entries):
         return None

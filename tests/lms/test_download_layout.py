@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from click.testing import CliRunner, Result
 
 from autograder.cli import main
 from autograder.lms.download_layout import LayoutError, students_in
-from tests.grading.builders import GOOD, WRONG_RELU, submission_file, tiny_assignment
+from tests.grading.builders import GOOD, WRONG_RELU, source, submission_file, tiny_assignment
 
 CANVAS = {"doejane_12345_67890_activations.py": GOOD,
           "smithbob_LATE_222_333_activations (1).py": WRONG_RELU}
@@ -29,11 +30,21 @@ BLACKBOARD = {"A1_jdoe_attempt_2025-09-01-10-11-12_activations.py": "x = 1\n",
               "A1_bsmith_attempt_2025-09-01-09-00-00_activations.py": WRONG_RELU}
 BY_FOLDER = {"alice/activations.py": GOOD, "bob/work/activations.py": WRONG_RELU}
 BY_FILE = {"alice.py": GOOD, "bob.py": WRONG_RELU}
+# A value that is a dict is a zip of those members.
+BY_ZIP = {"alice.zip": {"alice/activations.py": GOOD}, "bob.zip": {"activations.py": WRONG_RELU}}
+MOODLE_ZIPPED = {"Jane Doe_12345_assignsubmission_file_/my work.zip": {"activations.py": GOOD},
+                 "Bob Smith_222_assignsubmission_file_/activations.py": WRONG_RELU}
 
 
-def folder_of(base: Path, files: dict[str, str]) -> Path:
+def folder_of(base: Path, files: dict[str, str] | dict[str, str | dict[str, str]]) -> Path:
     for name, text in files.items():
-        submission_file(base, name, text)
+        if isinstance(text, dict):
+            (base / name).parent.mkdir(parents=True, exist_ok=True)
+            with zipfile.ZipFile(base / name, "w") as archive:
+                for member, code in text.items():
+                    archive.writestr(member, source(code))
+        else:
+            submission_file(base, name, text)
     return base
 
 
@@ -61,6 +72,17 @@ def test_canvas_student_with_two_files_none_the_module_is_an_error(tmp_path: Pat
     folder = folder_of(tmp_path, {"doejane_12345_67890_a.py": GOOD, "doejane_12345_67891_b.py": GOOD})
     with pytest.raises(LayoutError, match="several files of student doejane_12345"):
         students_in(folder, "activations")
+
+
+def test_an_lms_download_holding_one_source_file_and_zips_is_still_a_batch(tmp_path: Path) -> None:
+    """All but one student uploaded a zip: one source file in all, and still one student each."""
+    assert ids(folder_of(tmp_path / "moodle", MOODLE_ZIPPED)) == {
+        "Jane Doe_12345": "Jane Doe_12345_assignsubmission_file_",
+        "Bob Smith_222": "Bob Smith_222_assignsubmission_file_"}
+    canvas = folder_of(tmp_path / "canvas", {"doejane_12345_67890_activations.zip": {"activations.py": GOOD},
+                                             "smithbob_222_333_activations.py": WRONG_RELU})
+    assert ids(canvas) == {"doejane_12345": "doejane_12345_67890_activations.zip",
+                           "smithbob_222": "smithbob_222_333_activations.py"}
 
 
 def test_moodle_students_are_full_name_and_participant_id_file_folders_only(tmp_path: Path) -> None:
@@ -118,9 +140,13 @@ def test_an_ambiguous_folder_is_one_error_line_and_exit_2(tmp_path: Path, files:
     ("Canvas", CANVAS, {"doejane_12345": "3", "smithbob_222": "2"}),
     ("Moodle", MOODLE, {"Jane Doe_12345": "3", "Bob Smith_222": "2"}),
     ("Blackboard", BLACKBOARD, {"jdoe": "3", "bsmith": "2"}),
+    ("Moodle", MOODLE_ZIPPED, {"Jane Doe_12345": "3", "Bob Smith_222": "2"}),  # a student's folder holds a zip
     ("one sub-folder per student", BY_FOLDER, {"alice": "3", "bob": "2"}),
-])
-def test_grade_dir_grades_each_student_of_the_layout(tmp_path: Path, layout: str, files: dict[str, str],
+    ("one file per student", BY_FILE, {"alice": "3", "bob": "2"}),
+    ("one file per student", BY_ZIP, {"alice": "3", "bob": "2"}),
+], ids=["canvas", "moodle", "blackboard", "moodle-zipped", "folders", "files", "zips"])
+def test_grade_dir_grades_each_student_of_the_layout(tmp_path: Path, layout: str,
+                                                    files: dict[str, str] | dict[str, str | dict[str, str]],
                                                     expected: dict[str, str]) -> None:
     tiny_assignment(tmp_path / "course")
     subs = folder_of(tmp_path / "subs", files)

@@ -278,23 +278,34 @@ def test_grade_batch_grades_each_sheet_against_its_student_and_flags_the_copy(va
 
 @pytest.mark.slow
 def test_gradescope_run_grades_the_submitters_variant(vanishing: Assignment, tmp_path: Path) -> None:
-    from autograder.platforms.gradescope import COURSE_DIR, METADATA_NAME, VARIANT_SECRET_FILE, run
+    from autograder.platforms.gradescope import (
+        COURSE_DIR,
+        METADATA_NAME,
+        VARIANT_ROSTER_FILE,
+        VARIANT_SECRET_FILE,
+        run,
+    )
     from autograder.solution_cache import solution_source
 
     root = tmp_path / "autograder"
     shutil.copytree(vanishing.root, root / "source" / COURSE_DIR / "vanishing")
     (root / "source" / COURSE_DIR / VARIANT_SECRET_FILE).write_text(SECRET)
+    (root / "source" / COURSE_DIR / VARIANT_ROSTER_FILE).write_text("s-041\ns-042\ns-043\n")
     _student(root / "submission", solution_source(vanishing), key_file(vanishing, "s-042"))
     (root / "results").mkdir()
-    scores = {}
-    for sid in ("s-042", "s-043"):
+    scores, looks = {}, {}
+    for sid in ("s-042", "s-043"):  # s-043 hands in s-042's sheet
         (root / METADATA_NAME).write_text(json.dumps({"users": [{"sid": sid, "email": "x@y", "id": 7}]}))
         assert run(root, "vanishing") == 0
         document = json.loads((root / "results" / "results.json").read_text())
         scores[sid] = {t["name"]: t["score"] for t in document["tests"]}
+        looks[sid] = document["extra_data"]["needs_look"]
+        assert "variant" not in document["output"]  # the flag is the instructor's, not in what students read
     assert scores["s-042"][WORKED_SKILL] > 0
     assert scores["s-043"][WORKED_SKILL] <= COPY_SHARE_LIMIT * scores["s-042"][WORKED_SKILL]
     assert np.isclose(sum(scores["s-042"].values()), vanishing.total_points + load_config(vanishing).total_points)
+    assert any("s-042's variant" in reason for reason in looks["s-043"])
+    assert not any("variant" in reason for reason in looks["s-042"])
 
 
 def test_the_batchs_scores_only_keep_the_sheet(vanishing: Assignment, tmp_path: Path) -> None:

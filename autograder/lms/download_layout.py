@@ -22,9 +22,11 @@ source files beside sub-folders, a student whose several files none names the mo
 from __future__ import annotations
 
 import re
+import shlex
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from autograder.naming import names_module
 from autograder.submission import safe_student_id, student_id_of
@@ -173,11 +175,45 @@ def students_in(folder: Path, module: str) -> Students | None:
     return _by_hand(folder, entries, module)
 
 
+def _top_level_names(archive: Path) -> list[str]:
+    """The names at the top of a zip, without the OS's (``__MACOSX``, ``.DS_Store``); none if unreadable."""
+    try:
+        with zipfile.ZipFile(archive) as opened:
+            names = opened.namelist()
+    except Exception:  # an unreadable zip is the student's load failure, said when it is graded
+        return []
+    tops = {PurePosixPath(name).parts[0] for name in names if PurePosixPath(name).parts}
+    return sorted(top for top in tops if not top.startswith((".", "__")))
+
+
+def download_in_zip(archive: Path) -> tuple[str, int] | None:
+    """``(layout, students)`` when the zip ``archive`` is an LMS download of several students (its
+    top-level names all Canvas's, Moodle's or Blackboard's), else ``None``: one student's zip."""
+    tops = _top_level_names(archive)
+    if not tops:
+        return None
+    for layout, pattern, group in (("Canvas", _CANVAS, "user"), ("Blackboard", _BLACKBOARD, "user")):
+        found = [m for top in tops if (m := pattern.match(top.removesuffix(".txt")))]
+        if len(found) == len(tops):
+            return layout, len({m[group] for m in found})
+    moodle = [m for top in tops if (m := _MOODLE_FOLDER.match(top) or _MOODLE_FILE.match(top))]
+    if len(moodle) == len(tops):
+        return "Moodle", len({m["user"] for m in moodle})
+    return None
+
+
 def submissions_to_grade(paths: Sequence[Path], module: str) -> tuple[dict[str, Path] | list[Path], list[str]]:
     """What ``grade PATHS`` grades: ``paths`` as given (each one student), unless one is a folder of
     students, in which case ``{student id: path}`` over all of them. Also one note per folder read
     as a batch, so the reading is never silent. A ``LayoutError`` as ``students_in``; two entries
     that are the same student is one too."""
+    for path in paths:
+        download = download_in_zip(path) if path.suffix == ".zip" and path.is_file() else None
+        if download is not None:  # never one student who "holds several source files"
+            layout, count = download
+            raise LayoutError(f"{path} is a {layout} download of {count} student{'s' if count != 1 else ''}, "
+                              f"not one submission; unzip it (unzip {shlex.quote(str(path))} -d subs) and "
+                              "grade the folder subs")
     batches = {path: students_in(path, module) if path.is_dir() else None for path in paths}
     if all(found is None for found in batches.values()):
         return list(paths), []

@@ -136,6 +136,27 @@ def test_an_ambiguous_folder_is_one_error_line_and_exit_2(tmp_path: Path, files:
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("layout, files", [("Canvas", CANVAS), ("Moodle", MOODLE), ("Blackboard", BLACKBOARD)],
+                         ids=["canvas", "moodle", "blackboard"])
+def test_an_lms_download_still_zipped_is_one_error_line_not_one_student(tmp_path: Path, layout: str,
+                                                                         files: dict[str, str]) -> None:
+    """The zip an LMS hands out is several students: ``grade`` says to unzip it, and grades nobody."""
+    tiny_assignment(tmp_path / "course")
+    unpacked = folder_of(tmp_path / "unpacked", files)
+    download = tmp_path / "submissions.zip"
+    with zipfile.ZipFile(download, "w") as archive:
+        for path in sorted(unpacked.rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(unpacked).as_posix())
+    result = run("--course", str(tmp_path / "course"), "grade", "--assignment", "activations",
+                 "--out", str(tmp_path / "out"), "--jobs", "1", str(download))
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:"), result.output
+    assert f"is a {layout} download of 2 students" in lines[0] and "unzip" in lines[0]
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize("layout, files, expected", [
     ("Canvas", CANVAS, {"doejane_12345": "3", "smithbob_222": "2"}),
     ("Moodle", MOODLE, {"Jane Doe_12345": "3", "Bob Smith_222": "2"}),

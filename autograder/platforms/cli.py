@@ -115,8 +115,8 @@ def init(course_dir: Path, assignment_ids: tuple[str, ...], force: bool, roster:
                    f"  import os; os.environ[{COURSE_ENV!r}] = {str(course.root.resolve())!r}")
     first = assignments[0].id if assignments else "<id>"
     click.echo(f"next: cd {terminal_text(str(course_dir))} && nbgrader generate_assignment {first}; then "
-               f"autograder nbgrader collect/place, autograder nbgrader grade {terminal_text(str(course_dir))} "
-               f"--assignment {first}, nbgrader export")
+               f"autograder nbgrader collect/place . --assignment {first} ..., autograder nbgrader grade . "
+               f"--assignment {first}, nbgrader export")  # after the cd, the course is the current folder
 
 
 def _grade_notes(row: StudentGrade) -> str:

@@ -358,6 +358,10 @@ def test_init_command_writes_every_assignment(tmp_path: Path) -> None:
     for assignment_id in available_assignments():
         assert source_notebook_path(tmp_path, get_assignment(assignment_id)).is_file()
     assert "nbgrader generate_assignment" in done.output
+    # Its next steps start with `cd COURSE_DIR`, so the commands after it name the course ".".
+    said = next(line for line in done.output.splitlines() if line.startswith("next: "))
+    assert said.startswith(f"next: cd {tmp_path} && ") and "autograder nbgrader grade . --assignment" in said
+    assert said.count(str(tmp_path)) == 1, said
     done = runner.invoke(cli, ["nbgrader", "init", str(tmp_path), "--assignment", "no-such-assignment"])
     assert done.exit_code == 2 and "no-such-assignment" in done.output
     notebook = source_notebook_path(tmp_path, get_assignment("activations"))

@@ -183,6 +183,17 @@ def check_isolation(isolation: Isolation | None) -> WorkerKind | None:
     return None
 
 
+def _graded_beyond_public(assignment: Assignment, checked: set[str]) -> list[str]:
+    """What ``check``'s score leaves out: each skill no public test covers, and the question sheet,
+    so that a full public score is never read as the assignment's full marks."""
+    lines = [f"· {terminal_plain(skill.name)} ({plural(float(skill.points), 'point')}): no public test; "
+             "only the hidden tests grade it" for skill in assignment.credit.skills if skill.name not in checked]
+    if assignment.questions_points:
+        lines.append(f"· the question sheet ({plural(float(assignment.questions_points), 'point')}): graded from "
+                     "your answers.toml; `autograder check answers.toml` says which answers can be marked")
+    return lines
+
+
 def check_with_report(file: Path, assignment_id: str | None, *, course: Path | None = None,
                       isolation: Isolation | None = None) -> int:
     """Run the public suite on ``file``; 0 when every public test passes. ``isolation`` None:
@@ -216,6 +227,8 @@ def check_with_report(file: Path, assignment_id: str | None, *, course: Path | N
             if not test.passed:
                 out.print(f"    ✗ {terminal_plain(test.name)}: {terminal_plain(test.message)}"
                           .replace("\n", "\n      "), markup=False, highlight=False)
+    for line in _graded_beyond_public(assignment, set(skill_cases(result.tests))):
+        out.print(line, markup=False, highlight=False)
     verdict = "all public tests pass" if result.score >= result.max_score else "some public tests fail"
     out.print(f"[bold]{terminal_text(result.summary())}[/bold]: {verdict}. "
               "The hidden tests check more cases.")

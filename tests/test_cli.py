@@ -173,6 +173,23 @@ def test_check_on_the_solution_exits_0(released: dict[str, Path]) -> None:
     assert "all public tests pass" in result.output
 
 
+def test_check_says_what_its_score_leaves_out(released: dict[str, Path], tmp_path: Path) -> None:
+    """A full public score is not the assignment's: each skill no public test covers, and the
+    question sheet, are named with their points (and none is named where every skill is covered)."""
+    vanishing = get_assignment("vanishing")
+    solution = submission_file(tmp_path, "vanishing.py", solution_source(vanishing))
+    result = run("check", "--assignment", "vanishing", str(solution))
+    assert result.exit_code == 0, result.output
+    checked = {line.split(" (")[0][2:] for line in result.output.splitlines() if line.startswith("✓ ")}
+    missing = [skill for skill in vanishing.credit.skills if skill.name not in checked]
+    assert missing, "every vanishing skill has a public test now: pick an assignment whose skill has none"
+    for skill in missing:
+        assert f"· {skill.name} ({skill.points:g} points): no public test" in result.output
+    assert f"· the question sheet ({vanishing.questions_points:g} points)" in result.output
+    full = run("check", "--assignment", "activations", str(released["solution"]))
+    assert "· " not in full.output and "no public test" not in full.output
+
+
 def test_check_names_each_function_and_the_recognised_mistake(released: dict[str, Path], tmp_path: Path) -> None:
     solution = released["solution"].read_text(encoding="utf-8")
     wrong = submission_file(tmp_path, "activations.py", solution + '''

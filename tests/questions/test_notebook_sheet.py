@@ -228,3 +228,24 @@ def test_the_bundle_carries_the_roster_beside_the_secret(vanishing: Assignment, 
     with zipfile.ZipFile(bundle.path) as archive:
         assert archive.read(f"course/{gradescope.VARIANT_ROSTER_FILE}").decode().split() == ["s-042", "s-043"]
         assert archive.read(f"course/{gradescope.VARIANT_SECRET_FILE}").decode() == SECRET
+
+
+# -- the secret never reaches the sandbox ---------------------------------------------------------------
+
+def test_the_sandboxed_code_never_sees_the_course_secret(vanishing: Assignment, tmp_path: Path) -> None:
+    """Graded with the secret in the grader's environment, a submission whose first statement raises
+    when it can see it (or its value anywhere in its environment) does not raise (the kit runs the rest
+    of a file whose statement raised, and says so in a warning), and earns the code's full marks."""
+    from autograder.grading.grade import grade_submission
+    from autograder.solution_cache import solution_source
+
+    seen = f"({ENV!r} in _os.environ or any({SECRET!r} in _v for _v in _os.environ.values()))"
+    probe = "import os as _os\nif {}:\n    raise RuntimeError('the course secret is visible')\n"
+    folder = tmp_path / "ada"
+    folder.mkdir()
+    (folder / "vanishing.py").write_text(probe.format(seen) + solution_source(vanishing))
+    result = grade_submission(vanishing, folder)
+    assert result.graded and not any("secret is visible" in w for w in result.warnings), result.warnings
+    assert result.score == pytest.approx(vanishing.total_points)
+    (folder / "vanishing.py").write_text(probe.format(f"not {seen}") + solution_source(vanishing))
+    assert any("secret is visible" in w for w in grade_submission(vanishing, folder).warnings)  # it can fail

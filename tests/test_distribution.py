@@ -384,3 +384,14 @@ def test_a_student_installs_the_release_wheel_and_checks(student_venv: tuple[Fre
     (folder / "activations.py").write_text(solution_source(COURSE.assignment("activations")), encoding="utf-8")
     passing = _run([str(student.autograder), "check", "activations.py"], cwd=folder, env=student.env, check=False)
     assert passing.returncode == 0 and "all public tests pass" in passing.stdout, passing.stdout + passing.stderr
+    # broken: a function wrong, then a file that does not parse; each said, exit 1
+    solution = (folder / "activations.py").read_text(encoding="utf-8")
+    (folder / "activations.py").write_text(solution + "\n\ndef sigmoid_derivative(x):\n    return sigmoid(x)\n",
+                                           encoding="utf-8")
+    wrong = _run([str(student.autograder), "check", "activations.py"], cwd=folder, env=student.env, check=False)
+    assert wrong.returncode == 1 and "✗ sigmoid_derivative (" in wrong.stdout, wrong.stdout + wrong.stderr
+    assert "✓ sigmoid (" in wrong.stdout and "some public tests fail" in wrong.stdout
+    (folder / "activations.py").write_text("def sigmoid(x:\n", encoding="utf-8")
+    broken = _run([str(student.autograder), "check", "activations.py"], cwd=folder, env=student.env, check=False)
+    assert broken.returncode == 1, broken.stdout + broken.stderr
+    assert "✗ the submission could not be loaded: SyntaxError" in broken.stdout and not broken.stderr.strip()

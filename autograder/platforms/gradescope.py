@@ -172,8 +172,8 @@ assignment's autograder ("Zip file upload", any Ubuntu base image with apt).
   all of the bundle's {bundle_mb:.1f} MB (numpy, matplotlib, pillow, SymPy...); each CPython version
   adds its own binary wheels (`--python-version` chooses which).
 - `run_autograder` (run for every submission): grades `/autograder/submission` (the student's
-  `{module}.py` or `{module}.ipynb`) into `/autograder/results/results.json`, one Gradescope test
-  per skill, {points:g} points. Student code runs only in the kit's sandbox as uid 65534.
+  `{module}.py`, `{module}.ipynb` or a zip holding one) into `/autograder/results/results.json`,
+  one Gradescope test per skill, {points:g} points. Student code runs only in the kit's sandbox as uid 65534.
 - `{course}/{assignment}/`: the assignment's course folder, hidden tests included. Do not give
   this zip to students.
 

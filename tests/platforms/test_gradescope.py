@@ -148,6 +148,21 @@ def test_run_autograder_always_leaves_a_results_json(bundle_zip: Path, tmp_path:
     assert json.loads((root / "results" / "results.json").read_text())["score"] == 0.0
 
 
+def test_run_autograder_grades_a_submitted_zip(bundle_zip: Path, tmp_path: Path) -> None:
+    """A zip left in /autograder/submission (uploaded inside another zip, or from a repository) is graded
+    on the module file it holds, as a zip given to ``autograder grade`` is."""
+    archive = tmp_path / "my-work.zip"
+    with zipfile.ZipFile(archive, "w") as packed:
+        packed.writestr("hw/activations.py", solution_source(ASSIGNMENT) + WRONG_DERIVATIVE)
+        packed.writestr("hw/README.txt", "my notes\n")
+    root = _layout(bundle_zip, tmp_path / "autograder", archive)
+    done = _run_autograder(root)
+    assert done.returncode == 0, done.stdout + done.stderr
+    document = json.loads((root / "results" / "results.json").read_text())
+    scores = {t["name"]: t["score"] for t in document["tests"]}
+    assert document["extra_data"]["error_kind"] == "" and scores["sigmoid_derivative"] < scores["sigmoid"] > 0
+
+
 def _setup(root: Path) -> Path:
     """Run the bundle's setup.sh as Gradescope would, but without apt-get, into ``root/venv``; pip gets no
     index at all (``PIP_NO_INDEX``), so every wheel must come from the bundle."""

@@ -256,6 +256,7 @@ class KitAutogradeApp(AutogradeApp):
             with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
                 _record_kit_scores(gb, assignment, student, result, self._timestamp(assignment, student))
             self._late_penalty(assignment, student)
+            copied = _flag_copied_sheet(self.coursedir, assignment, student, result)
             outcome = self._outcome(assignment, student, result)
         except Exception as err:  # noqa: BLE001 (reported; the row stays as nbgrader left it)
             return {"ok": False, "rejected": rejected,
@@ -264,6 +265,8 @@ class KitAutogradeApp(AutogradeApp):
         outcome["rejected"] = rejected
         outcome["notes"] = [f"nbgrader rejected the notebook ({_last_line(rejected)}): the kit's scores written "
                             "through the gradebook, flagged for review; no autograded/ copy, so no feedback file"]
+        if copied:
+            outcome["notes"].append(copied)
         return outcome
 
     def _timestamp(self, assignment: Assignment, student: str) -> datetime | None:

@@ -105,7 +105,7 @@ def main(course: Path | None) -> None:
 def grade(assignment_id: str, out_dir: Path, jobs: int, resume: bool, executor: str | None,
           scheduler: str | None, isolation: str, similarity: bool, submissions: tuple[Path, ...]) -> None:
     """Grade SUBMISSIONS (.py, .ipynb, folders or .zip) in the sandbox; a folder of students (one
-    sub-folder or file each, or a Canvas, Moodle or Blackboard download) grades each of them."""
+    sub-folder or file each, or a Canvas, Moodle, Blackboard or Gradescope download) grades each of them."""
     from autograder.cli_common import make_executor
     from autograder.lms.download_layout import LayoutError, submissions_to_grade
     from autograder.views import fail, grade_with_progress, grading_isolation

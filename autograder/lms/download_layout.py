@@ -10,6 +10,9 @@ Layouts recognised, from the names each system gives (every entry of the folder 
   ``<Full Name>_<participant id>`` (the grading worksheet's ``Identifier`` is ``Participant <id>``);
 * Blackboard, "Download Assignment": loose files ``<assignment>_<username>_attempt_<YYYY-MM-DD-hh-mm-ss>[_<file>]``
   next to a ``.txt`` receipt per attempt; the student is ``<username>``, graded on the latest attempt;
+* Gradescope, "Export Submissions": a folder ``submission_<id>`` per submission beside
+  ``submission_metadata.yml``, which names each one's submitters; each submitter is a student (a
+  group's members each get the group's grade), named by their ``:sid:``, else ``:email:``, else ``:name:``;
 * by hand: one sub-folder per student, or one ``.py``/``.ipynb``/``.zip`` per student, named by student.
 
 A folder that is one student's own work stays one student: it holds the assignment's module file
@@ -21,6 +24,7 @@ source files beside sub-folders, a student whose several files none names the mo
 
 from __future__ import annotations
 
+import importlib
 import re
 import shlex
 import zipfile
@@ -39,6 +43,11 @@ _MOODLE_FOLDER = re.compile(r"(?P<name>.+)_(?P<user>\d+)_assignsubmission_(?P<pl
 _MOODLE_FILE = re.compile(r"(?P<name>.+)_(?P<user>\d+)_assignsubmission_file_(?P<file>.+)\Z")
 _BLACKBOARD = re.compile(r"(?P<assignment>.+)_(?P<user>[^_]+)_attempt_"
                          r"(?P<when>\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2})(?:_(?P<file>.+))?\Z")
+
+
+_GRADESCOPE_FOLDER = re.compile(r"submission_\d+\Z")
+GRADESCOPE_METADATA = "submission_metadata.yml"
+"""The file of Gradescope's "Export Submissions" that names each ``submission_<id>`` folder's submitters."""
 
 
 class LayoutError(ValueError):
@@ -133,6 +142,43 @@ def _blackboard(folder: Path, entries: Sequence[Path], module: str) -> dict[str,
                      if m["when"] == latest[m["user"]] and p.suffix in GRADEABLE_SUFFIXES), module, folder)
 
 
+def _submitter_ids(metadata: object, submission: str, where: Path) -> list[str]:
+    """The ids of the submitters ``metadata`` (the parsed ``submission_metadata.yml``) gives ``submission``."""
+    entry = metadata.get(submission) if isinstance(metadata, dict) else None
+    submitters = entry.get(":submitters") if isinstance(entry, dict) else None
+    ids = []
+    for submitter in submitters if isinstance(submitters, list) else []:
+        if isinstance(submitter, dict):
+            named = next((submitter[key] for key in (":sid", ":email", ":name") if submitter.get(key)), None)
+            if named is not None:
+                ids.append(safe_student_id(str(named)))
+    if not ids:
+        raise LayoutError(f"{where} names no submitter of {submission}; export the submissions from Gradescope "
+                          f"again, or pass {where.parent}/* to grade each folder under its own name")
+    return ids
+
+
+def _gradescope(folder: Path, entries: Sequence[Path], module: str) -> dict[str, Path] | None:
+    metadata_file = folder / GRADESCOPE_METADATA
+    submissions = [p for p in entries if p.is_dir() and _GRADESCOPE_FOLDER.match(p.name)]
+    if not metadata_file.is_file() or not submissions or len(submissions) + 1 != len(entries):
+        return None
+    try:
+        yaml = importlib.import_module("yaml")  # PyYAML, which jupytext (a dependency) requires
+        metadata = yaml.safe_load(metadata_file.read_text(encoding="utf-8"))
+    except Exception as err:  # PyYAML missing, the file not UTF-8 or not YAML
+        raise LayoutError(f"{metadata_file} cannot be read ({type(err).__name__}: {err}); pass "
+                          f"{folder}/* to grade each folder under its own name") from None
+    by_id: dict[str, Path] = {}
+    for path in submissions:
+        for student in _submitter_ids(metadata, path.name, metadata_file):
+            if student in by_id:
+                raise LayoutError(f"{metadata_file} names {student} as a submitter of both {by_id[student].name} "
+                                  f"and {path.name}; remove the one not to grade, then grade it again")
+            by_id[student] = path
+    return by_id
+
+
 def _by_hand(folder: Path, entries: Sequence[Path], module: str) -> Students:
     dirs = [p for p in entries if p.is_dir()]
     files = [p for p in entries if p.is_file() and p.suffix in GRADEABLE_SUFFIXES]
@@ -161,7 +207,8 @@ def students_in(folder: Path, module: str) -> Students | None:
         return None
     # An LMS download before the one-source rule: one whose other students all uploaded zips holds one
     # source file in all, and is still a batch.
-    for layout, read in (("Canvas", _canvas), ("Moodle", _moodle), ("Blackboard", _blackboard)):
+    for layout, read in (("Canvas", _canvas), ("Moodle", _moodle), ("Blackboard", _blackboard),
+                         ("Gradescope", _gradescope)):
         found = read(folder, entries, module)
         if found is not None:
             if not found:
@@ -188,7 +235,8 @@ def _top_level_names(archive: Path) -> list[str]:
 
 def download_in_zip(archive: Path) -> tuple[str, int] | None:
     """``(layout, students)`` when the zip ``archive`` is an LMS download of several students (its
-    top-level names all Canvas's, Moodle's or Blackboard's), else ``None``: one student's zip."""
+    top-level names all Canvas's, Moodle's, Blackboard's or Gradescope's; for Gradescope, submissions),
+    else ``None``: one student's zip."""
     tops = _top_level_names(archive)
     if not tops:
         return None
@@ -199,6 +247,9 @@ def download_in_zip(archive: Path) -> tuple[str, int] | None:
     moodle = [m for top in tops if (m := _MOODLE_FOLDER.match(top) or _MOODLE_FILE.match(top))]
     if len(moodle) == len(tops):
         return "Moodle", len({m["user"] for m in moodle})
+    submissions = [top for top in tops if _GRADESCOPE_FOLDER.match(top)]
+    if GRADESCOPE_METADATA in tops and submissions and len(submissions) + 1 == len(tops):
+        return "Gradescope", len(submissions)
     return None
 
 

@@ -28,6 +28,27 @@ BLACKBOARD = {"A1_jdoe_attempt_2025-09-01-10-11-12_activations.py": "x = 1\n",
               "A1_jdoe_attempt_2025-09-02-10-11-12_activations.py": GOOD,
               "A1_jdoe_attempt_2025-09-02-10-11-12.txt": "Name: Jane Doe\n",
               "A1_bsmith_attempt_2025-09-01-09-00-00_activations.py": WRONG_RELU}
+# Gradescope's "Export Submissions": the metadata file as Gradescope writes it (Ruby symbols as keys);
+# the second submission is a group of two, the first submitter has no SIS id.
+GRADESCOPE_METADATA = """\
+submission_111:
+  :submitters:
+  - :name: Jane Doe
+    :sid: ''
+    :email: jane@uni.edu
+  :created_at: 2025-09-01 10:11:12.000000000 -07:00
+  :score: 0.0
+submission_222:
+  :submitters:
+  - :name: Bob Smith
+    :sid: 222
+    :email: bob@uni.edu
+  - :name: Cy Young
+    :sid: '333'
+    :email: cy@uni.edu
+"""
+GRADESCOPE = {"submission_111/activations.py": GOOD, "submission_222/activations.py": WRONG_RELU,
+              "submission_metadata.yml": GRADESCOPE_METADATA}
 BY_FOLDER = {"alice/activations.py": GOOD, "bob/work/activations.py": WRONG_RELU}
 BY_FILE = {"alice.py": GOOD, "bob.py": WRONG_RELU}
 # A value that is a dict is a zip of those members.
@@ -96,6 +117,21 @@ def test_blackboard_students_are_usernames_graded_on_their_last_attempt(tmp_path
         "bsmith": "A1_bsmith_attempt_2025-09-01-09-00-00_activations.py"}
 
 
+def test_gradescope_export_students_are_their_submitters_a_group_each_member(tmp_path: Path) -> None:
+    assert ids(folder_of(tmp_path, GRADESCOPE)) == {"jane@uni.edu": "submission_111", "222": "submission_222",
+                                                     "333": "submission_222"}
+
+
+@pytest.mark.parametrize("metadata, says", [
+    ("submission_111:\n  :submitters: []\n", "names no submitter of submission_111"),
+    ("{unclosed: [\n", "cannot be read"),
+])
+def test_a_gradescope_export_that_names_nobody_is_an_error(tmp_path: Path, metadata: str, says: str) -> None:
+    folder = folder_of(tmp_path, {"submission_111/activations.py": GOOD, "submission_metadata.yml": metadata})
+    with pytest.raises(LayoutError, match=says):
+        students_in(folder, "activations")
+
+
 def test_hand_made_folders_and_files_are_one_student_each(tmp_path: Path) -> None:
     assert ids(folder_of(tmp_path / "a", BY_FOLDER)) == {"alice": "alice", "bob": "bob"}
     assert ids(folder_of(tmp_path / "b", BY_FILE)) == {"alice": "alice.py", "bob": "bob.py"}
@@ -136,8 +172,9 @@ def test_an_ambiguous_folder_is_one_error_line_and_exit_2(tmp_path: Path, files:
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("layout, files", [("Canvas", CANVAS), ("Moodle", MOODLE), ("Blackboard", BLACKBOARD)],
-                         ids=["canvas", "moodle", "blackboard"])
+@pytest.mark.parametrize("layout, files", [("Canvas", CANVAS), ("Moodle", MOODLE), ("Blackboard", BLACKBOARD),
+                                           ("Gradescope", GRADESCOPE)],
+                         ids=["canvas", "moodle", "blackboard", "gradescope"])
 def test_an_lms_download_still_zipped_is_one_error_line_not_one_student(tmp_path: Path, layout: str,
                                                                          files: dict[str, str]) -> None:
     """The zip an LMS hands out is several students: ``grade`` says to unzip it, and grades nobody."""
@@ -162,10 +199,11 @@ def test_an_lms_download_still_zipped_is_one_error_line_not_one_student(tmp_path
     ("Moodle", MOODLE, {"Jane Doe_12345": "3", "Bob Smith_222": "2"}),
     ("Blackboard", BLACKBOARD, {"jdoe": "3", "bsmith": "2"}),
     ("Moodle", MOODLE_ZIPPED, {"Jane Doe_12345": "3", "Bob Smith_222": "2"}),  # a student's folder holds a zip
+    ("Gradescope", GRADESCOPE, {"jane@uni.edu": "3", "222": "2", "333": "2"}),
     ("one sub-folder per student", BY_FOLDER, {"alice": "3", "bob": "2"}),
     ("one file per student", BY_FILE, {"alice": "3", "bob": "2"}),
     ("one file per student", BY_ZIP, {"alice": "3", "bob": "2"}),
-], ids=["canvas", "moodle", "blackboard", "moodle-zipped", "folders", "files", "zips"])
+], ids=["canvas", "moodle", "blackboard", "moodle-zipped", "gradescope", "folders", "files", "zips"])
 def test_grade_dir_grades_each_student_of_the_layout(tmp_path: Path, layout: str,
                                                     files: dict[str, str] | dict[str, str | dict[str, str]],
                                                     expected: dict[str, str]) -> None:
@@ -175,7 +213,7 @@ def test_grade_dir_grades_each_student_of_the_layout(tmp_path: Path, layout: str
     result = run("--course", str(tmp_path / "course"), "grade", "--assignment", "activations",
                  "--out", str(out), "--jobs", "1", str(subs))
     assert result.exit_code == 0, result.output
-    assert f"{layout}, 2 students" in result.output
+    assert f"{layout}, {len(expected)} students" in result.output
     rows = csv.DictReader(io.StringIO((out / "grades.csv").read_text(encoding="utf-8")))
     assert {row["student_id"]: row["score"] for row in rows} == expected
     assert all((out / student / "results.json").is_file() for student in expected)

@@ -54,9 +54,15 @@ class Similarity:
 
 
 def named_submissions(submissions: Mapping[str, Path] | Sequence[Path]) -> dict[str, Path]:
-    """``{student id: path}``: as given, or each path under the id grading gives it."""
+    """``{student id: path}``: as given, or each path under the id grading gives it. A path given for
+    several students (a group's one submission in a Gradescope export) is compared once, under its
+    first student: the members' identical copies are not a pair."""
     if isinstance(submissions, Mapping):
-        return dict(submissions)
+        firsts: dict[Path, str] = {}
+        for student, path in submissions.items():
+            firsts.setdefault(Path(path).resolve(), student)
+        return {student: Path(path) for student, path in submissions.items()
+                if firsts[Path(path).resolve()] == student}
     named: dict[str, Path] = {}
     for path in submissions:
         student = student_id_of(Path(path))

@@ -119,3 +119,13 @@ def test_hostile_sources_are_compared_or_named_as_unread(tmp_path: Path) -> None
     content = check_similarity(ACTIVATIONS, subs, tmp_path / "out").content
     assert {u["name"] for u in content["unread"]} == {"bad", "deep"}
     assert content["compared"] == 3 and content["pairs"] == []
+
+
+def test_a_groups_one_submission_is_compared_once_not_a_pair_of_its_members(tmp_path: Path) -> None:
+    """A Gradescope export gives each member of a group the same folder: the members are not copies
+    of each other, while a real copy of theirs is still listed (under the first member)."""
+    honest, copy = CORPUS / "honest_masks.py", _hostile_copy(tmp_path)
+    subs = {"ann": honest, "ben": honest, "cat": copy}
+    content = check_similarity(ACTIVATIONS, subs, tmp_path / "out").content
+    assert content["compared"] == 2
+    assert [{row["a"], row["b"]} for row in content["pairs"]] == [{"ann", "cat"}]

@@ -60,6 +60,7 @@ def nbgrader() -> None:
     \b
     In order:
       autograder nbgrader init COURSE_DIR                 source/<id>/ and nbgrader_config.py
+        (--roster roster.csv: each student's own question sheet, for an assignment with one)
       cd COURSE_DIR && nbgrader generate_assignment ID    release/<id>/ and the gradebook
       autograder nbgrader collect COURSE_DIR --assignment ID subs.zip   (or: place ... FILES)
       autograder nbgrader grade COURSE_DIR --assignment ID

@@ -133,6 +133,9 @@ def find_answers(assignment: Assignment, path: Path) -> bytes:
     if path.parent.name == assignment.id and beside.is_file() and not beside.is_symlink():
         with beside.open("rb") as handle:  # nbgrader's submitted/<student>/<id>/ folder
             return handle.read(MAX_ANSWERS_BYTES + 1)
+    if path.suffix.casefold() == ".ipynb":
+        raise NoAnswers(f"no answers cell in the notebook: the code cell whose first line starts '{PYTHON_CELL}' "
+                        f"(or a cell starting with the line '{ANSWERS_CELL}'), nor an {ANSWERS_NAME} beside it")
     raise NoAnswers(f"no {ANSWERS_NAME} in the submission: hand it in with your {assignment.module} work, "
                     "in one folder or .zip (or, in a notebook, a cell starting with the line "
                     f"'{ANSWERS_CELL}')")

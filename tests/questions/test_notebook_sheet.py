@@ -134,6 +134,9 @@ def test_a_notebooks_answers_cell_is_graded_for_the_student_named(vanishing: Ass
         find_answers(vanishing, broken)
     zero = with_sheet(vanishing, code_result(vanishing, "ada"), broken, "ada")
     assert zero.score == 0 and all("not valid Python" in t.message for t in zero.tests)
+    deleted = notebook_with(tmp_path, "deleted.ipynb", "x = 1\n")  # the answers cell deleted
+    with pytest.raises(NoAnswers, match=f"no answers cell in the notebook.*'{PYTHON_CELL}'"):
+        find_answers(vanishing, deleted)
 
 
 # -- the sheet in the course notebook and in the kernel -------------------------------------------------

@@ -205,11 +205,14 @@ def check_with_report(file: Path, assignment_id: str | None, *, course: Path | N
         submission = load_submission(file, preferred=assignment.module)
     except (ManifestError, SubmissionError) as err:
         fail(str(err), prefix="cannot check")
-    from autograder.grading.student import sandbox_session
+    from autograder.grading.early import start_early
 
-    sandbox = sandbox_session(submission, assignment.limits, check_isolation(isolation))
-    sandbox.spawn()  # the worker starts while the suite's imports load (pytest, the reference)
+    # the worker starts before numpy loads here: its start-up overlaps all of this process's imports
+    started = start_early(submission, assignment.limits, check_isolation(isolation))
     from autograder.grading.grade import grade_loaded
+    from autograder.grading.student import started_session
+
+    sandbox = started_session(started)
     from autograder.grading.results import format_points, skill_cases
 
     out = _out()  # rich loads while the worker may still be starting

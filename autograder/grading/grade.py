@@ -13,6 +13,7 @@ import dataclasses
 import functools
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from autograder.assignment import Assignment
@@ -24,7 +25,6 @@ from autograder.grading.forked import run_in_fork
 from autograder.grading.needs_look import describe_seen, graded_reasons
 from autograder.grading.outcomes import SuiteRun
 from autograder.grading.results import GRADER_ERROR, ErrorKind, GradeResult
-from autograder.grading.run import run_suite
 from autograder.grading.student import GradingSession, open_session
 from autograder.grading.warm import forking_enabled, warm_up, while_forked
 from autograder.sandbox import SandboxSession
@@ -136,7 +136,7 @@ def _run_after_loading(assignment: Assignment, submission: Submission, session: 
     if refused is not None:
         return refused
     diagnosis = CaseDiagnosis(session.log, diagnoser_for(assignment))
-    return run_suite(suite or assignment.hidden_tests, session.factory, diagnosis=diagnosis)
+    return _run_suite(assignment, suite, session, diagnosis)
 
 
 def _run_while_loading(assignment: Assignment, submission: Submission, session: GradingSession,
@@ -161,7 +161,7 @@ def _run_while_loading(assignment: Assignment, submission: Submission, session: 
             return False
         return refusals[0] is None and unusable is None
 
-    run = run_suite(suite or assignment.hidden_tests, session.factory, diagnosis=diagnosis, ready=ready)
+    run = _run_suite(assignment, suite, session, diagnosis, ready)
     if failures:
         raise failures[0]
     refused = refusals[0] if refusals else _refusal(assignment, submission, session, suite, started)
@@ -170,6 +170,21 @@ def _run_while_loading(assignment: Assignment, submission: Submission, session: 
     if unusable is not None:
         raise unusable
     return run
+
+
+def _run_suite(assignment: Assignment, suite: Path | None, session: GradingSession,
+               diagnosis: CaseDiagnosis | None, ready: Callable[[], bool] | None = None) -> SuiteRun:
+    """The suite's run: the public suite, where it is plain, without importing pytest
+    (``autograder.grading.plain``: what ``check`` runs again and again), any other with pytest."""
+    if suite is not None and suite == assignment.public_tests:
+        from autograder.grading.plain import run_plain_suite
+
+        run = run_plain_suite(suite, assignment.module, session.factory, diagnosis=diagnosis, ready=ready)
+        if run is not None:
+            return run
+    from autograder.grading.run import run_suite
+
+    return run_suite(suite or assignment.hidden_tests, session.factory, diagnosis=diagnosis, ready=ready)
 
 
 def _own_suite(assignment: Assignment, suite: Path | None) -> bool:

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import io
-import math
 import os
 import sys
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from inspect import CO_ASYNC_GENERATOR, CO_COROUTINE, CO_GENERATOR
 from pathlib import Path
 from typing import Any
 
@@ -24,17 +22,25 @@ from _pytest.runner import runtestprotocol
 
 from autograder.catalog import Misconception
 from autograder.curves import curve_of
-from autograder.grading.diagnose import CaseDiagnosis, explained
+from autograder.grading.diagnose import CaseDiagnosis
 from autograder.grading.forked import in_fork_child
 from autograder.grading.lean import Plan, SharedFixtureFailed, plan, run_planned
 from autograder.grading.outcomes import CaseOutcome, FailureKind, SuiteRun, exception_name
-from autograder.sandbox import StudentCallError, StudentRaised
+from autograder.grading.verdicts import (
+    GRADER_FAILURE,
+    UNMARKED,
+    CaseMarks,
+    drop_exception,
+    failed_ending,
+    failure,
+    marks_from,
+    passed_ending,
+)
+from autograder.sandbox import StudentCallError
 from autograder.suite import plugin as suite_plugin
-from autograder.suite.consistency import CONSISTENT_ON, CONSISTENT_WITH
 from autograder.suite.expect import save_expectations
 from autograder.suite.plugin import STUDENT_FACTORY, StudentFactory
 from autograder.suite.rules import rules_of
-from autograder.suite.share import right_share
 
 UNUSED_BUILTIN_PLUGINS = ("cacheprovider", "unraisableexception", "threadexception", "logging", "faulthandler",
                           "stepwise", "pastebin", "doctest", "setuponly", "setupplan", "legacypath", "tmpdir",
@@ -63,35 +69,10 @@ def readable_name(item: pytest.Item) -> str:
     return item.name.removeprefix("test_")
 
 
-UNMARKED = "(no skill)"
-"""The skill of a case whose marker is missing: an error of the suite, never priced."""
-
-NOT_IMPLEMENTED = "not implemented yet: the function still raises NotImplementedError; write its body"
-GRADER_FAILURE = "the grader could not run this check (a problem in the test suite, not in your code)"
-
-
-@dataclass(frozen=True)
-class CaseMarks:
-    """What a case's markers say: the skill it measures, its weight, and whether it is a contract check."""
-
-    skill: str
-    weight: float
-    contract: bool
-
-
 def marks_of(item: pytest.Item) -> CaseMarks | None:
     """The item's one ``skill`` marker (on the function, its class or module, or its parameter);
     None when missing, given twice or malformed."""
-    markers = list(item.iter_markers("skill"))
-    marker = markers[0] if len(markers) == 1 else None
-    if marker is None or len(marker.args) != 1 or not isinstance(marker.args[0], str) \
-            or set(marker.kwargs) - {"weight"}:
-        return None
-    weight = marker.kwargs.get("weight", 1.0)
-    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight) \
-            or weight <= 0:
-        return None
-    return CaseMarks(marker.args[0], float(weight), item.get_closest_marker("contract") is not None)
+    return marks_from(list(item.iter_markers("skill")), item.get_closest_marker("contract") is not None)
 
 
 def _marks(item: pytest.Item, known: Mapping[str, CaseMarks | None]) -> CaseMarks | None:
@@ -107,28 +88,7 @@ def _skill_of(item: pytest.Item, known: Mapping[str, CaseMarks | None] | None = 
 
 def _failure(report: pytest.TestReport, excinfo: BaseException | None) -> tuple[str, FailureKind, str]:
     """The student-facing message of a failed report, its kind, and instructor-only detail."""
-    if isinstance(excinfo, StudentRaised) and excinfo.type == "NotImplementedError":
-        return NOT_IMPLEMENTED, "student", ""
-    if isinstance(excinfo, StudentRaised):
-        return _with_student_frames(str(excinfo), excinfo.traceback), "student", ""
-    if isinstance(excinfo, StudentCallError):
-        return str(excinfo), "student", ""
-    if isinstance(excinfo, AssertionError):
-        return str(excinfo), "assertion", ""
-    return GRADER_FAILURE, "grader", str(report.longreprtext).strip()[-2000:]
-
-
-MAX_TRACEBACK_LINES = 12
-"""Lines of the submission's own traceback shown with an exception it raised."""
-
-
-def _with_student_frames(message: str, traceback: str) -> str:
-    """The exception, then where in the student's file it was raised (the kit's frames never show)."""
-    frames = [line for line in traceback.splitlines() if line.strip()]
-    frames = [line for line in frames if not line.startswith(("Traceback", message.split(":")[0]))]
-    if not frames:
-        return message
-    return message + "\nraised at:\n" + "\n".join(frames[-MAX_TRACEBACK_LINES:])
+    return failure(excinfo, lambda: str(report.longreprtext))
 
 
 class _Collector:
@@ -186,7 +146,7 @@ class _Collector:
             report._autograder_raised = exception_name(type(call.excinfo.value))
             if report.failed:
                 report.longrepr = str(report.longreprtext)
-            _drop_exception(call.excinfo.value)
+            drop_exception(call.excinfo.value)
             call.excinfo = None
         if call.when == "call" and report.failed and self.diagnosis is not None:
             found = self.diagnosis.diagnose()
@@ -222,20 +182,12 @@ def _ending(report: pytest.TestReport | None, found: Misconception | None) -> di
     if report is None:
         return {"passed": False, "message": GRADER_FAILURE, "kind": "grader", "detail": "the test did not run"}
     if report.passed:
-        properties = dict(report.user_properties)
-        return {"passed": True, "consistent_with": str(properties.get(CONSISTENT_WITH, "")),
-                "consistent_on": str(properties.get(CONSISTENT_ON, ""))}
+        return passed_ending(dict(report.user_properties))
     if report.skipped:
         return {"passed": False, "message": GRADER_FAILURE, "kind": "grader", "detail": "the test was skipped"}
-    message, kind, detail = getattr(report, "_autograder_failure", None) or _failure(report, None)
-    curve = getattr(report, "_autograder_curve", None) if kind == "assertion" else None
-    # only a wrong answer keeps the values it got right; a crash or a suite fault keeps nothing
-    share = right_share(dict(report.user_properties)) if kind == "assertion" else 0.0
-    if found is not None and kind != "grader":
-        return {"passed": False, "message": explained(message, found), "kind": kind, "misconception": found.id,
-                "curve": curve, "right_share": share}
-    return {"passed": False, "message": message, "kind": kind, "detail": detail, "curve": curve,
-            "raised": getattr(report, "_autograder_raised", ""), "right_share": share}
+    failed = getattr(report, "_autograder_failure", None) or _failure(report, None)
+    return failed_ending(failed, dict(report.user_properties), getattr(report, "_autograder_curve", None),
+                         getattr(report, "_autograder_raised", ""), found)
 
 
 class _PlainFailureReports:
@@ -265,30 +217,6 @@ class _RunWhenReady:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> bool | None:
         return None if self._ready() else True
-
-
-def _drop_exception(error: BaseException) -> None:
-    """Clear the frames of ``error`` (and of its cause and context) and forget it in ``sys``."""
-    seen: set[int] = set()
-    pending: list[BaseException | None] = [error]
-    while pending:
-        current = pending.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        tb = current.__traceback__
-        while tb is not None:
-            # A suspended generator's frame (a fixture's) would be closed by clear(); leave it.
-            if not tb.tb_frame.f_code.co_flags & (CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR):
-                try:
-                    tb.tb_frame.clear()
-                except RuntimeError:
-                    pass  # still executing (a frame of this very call)
-            tb = tb.tb_next
-        current.__traceback__ = None
-        pending += [current.__cause__, current.__context__]
-    for name in ("last_type", "last_value", "last_traceback", "last_exc"):
-        sys.__dict__.pop(name, None)  # pytest keeps the last failure there for post-mortems
 
 
 def purge_modules_under(root: Path) -> None:

@@ -1,7 +1,7 @@
 """The ``student`` a suite talks to: a proxy over one sandboxed submission.
 
 The diagnosis module (numpy, the catalog) loads with the first session, not with this one:
-``autograder check`` imports ``sandbox_session`` to start its worker before anything else."""
+``autograder check`` starts its worker before importing this module (``autograder.grading.early``)."""
 
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from autograder.assignment import Limits
-from autograder.limits import MIB
+from autograder.grading.early import StartedWorker
+from autograder.grading.early import sandbox_limits as sandbox_limits  # where it was
 from autograder.sandbox import (
     CapturedOutput,
     InputChanged,
-    SandboxLimits,
     SandboxSession,
     Student,
     StudentCallError,
@@ -34,13 +34,6 @@ from autograder.submission import Submission, load_submission
 
 if TYPE_CHECKING:
     from autograder.grading.diagnose import CallLog
-
-
-def sandbox_limits(limits: Limits) -> SandboxLimits:
-    """The worker limits an assignment's manifest asks for."""
-    return SandboxLimits(call_timeout_s=limits.call_timeout_s,
-                         import_timeout_s=limits.import_timeout_s,
-                         memory_bytes=limits.memory_mb * MIB, cpu_seconds=limits.cpu_seconds)
 
 
 def _render_output(output: CapturedOutput) -> str:
@@ -170,6 +163,14 @@ def sandbox_session(submission: Submission, limits: Limits, kind: WorkerKind | N
     worker early, and hand it to ``open_session``. ``kind`` "none": the own-machine worker, no sandbox."""
     return SandboxSession(submission.program(), filename=submission.filename, limits=sandbox_limits(limits),
                           kind=kind)
+
+
+def started_session(started: StartedWorker) -> SandboxSession:
+    """The sandbox session of a worker ``autograder.grading.early.start_early`` started: as
+    ``sandbox_session``'s after ``spawn()``, to hand to ``open_session``."""
+    return SandboxSession.with_started(started.submission.program(), started.worker, started.capture,
+                                       filename=started.submission.filename, limits=started.limits,
+                                       kind=started.kind)
 
 
 @contextmanager

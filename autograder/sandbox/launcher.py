@@ -69,6 +69,7 @@ import select
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -328,7 +329,9 @@ def start_worker(program: Program, filename: str, limits: SandboxLimits, capture
 
         return start_own_worker(program, filename, limits, capture)
     kind = kind or presumed_kind()
-    if kind == "bwrap":
+    # A process that keeps a warm sandbox has imported its module; any other one (``check``,
+    # starting its worker before numpy loads) need not import it, nor the wire it imports.
+    if kind == "bwrap" and "autograder.sandbox.warm_sandbox" in sys.modules:
         from autograder.sandbox.warm_sandbox import stop_warm_sandbox, warm_sandbox_for
 
         warm = warm_sandbox_for(limits)

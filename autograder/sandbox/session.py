@@ -184,6 +184,18 @@ class SandboxSession:
         self._seen: dict[int, tuple[dict[str, int], tuple[str, ...]]] = {}  # per worker: its latest
 
     @classmethod
+    def with_started(cls, source: str | Program, worker: Worker, capture: OutputCapture, *,
+                     filename: str = "submission.py", limits: SandboxLimits | None = None,
+                     kind: WorkerKind | None = None) -> SandboxSession:
+        """A session whose first worker was started already (``start_worker`` with ``capture``,
+        the same program, name, limits and kind), as ``spawn`` starts it: ``autograder check``
+        starts it before numpy and this module load (``autograder.grading.early``)."""
+        session = cls(source, filename=filename, limits=limits, kind=kind)
+        session._capture = capture
+        session._spawned = worker
+        return session
+
+    @classmethod
     def from_file(cls, path: str | Path, **options: Any) -> SandboxSession:
         """A session for the source file at ``path`` (read here, by the grader)."""
         path = Path(path)

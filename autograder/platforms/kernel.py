@@ -325,7 +325,11 @@ def _kernel_student(namespace: Mapping[str, Any]) -> str:
     chosen = namespace.get(STUDENT_VARIABLE)
     if isinstance(chosen, (str, int)) and not isinstance(chosen, bool) and str(chosen).strip():
         return str(chosen).strip()
-    return os.environ.get("JUPYTERHUB_USER", "").strip() or getpass.getuser()
+    try:
+        login = getpass.getuser()
+    except (OSError, KeyError):  # no login name known to this container
+        login = ""
+    return os.environ.get("JUPYTERHUB_USER", "").strip() or login
 
 
 def _released_sheet(assignment_id: str, student: str) -> list[dict[str, Any]] | None:

@@ -15,6 +15,8 @@ Layouts recognised, from the names each system gives (every entry of the folder 
   group's members each get the group's grade), named by their ``:sid:``, else ``:email:``, else ``:name:``;
 * by hand: one sub-folder per student, or one ``.py``/``.ipynb``/``.zip`` per student, named by student.
 
+``grade subs/*`` of a download (the shell's list of its entries) reads as ``grade subs`` does.
+
 A folder that is one student's own work stays one student: it holds the assignment's module file
 (``activations.py``/``.ipynb``) itself, or (when its names are no LMS download's) a single source
 file anywhere, or one notebook beside helper ``.py`` files. Anything else that does not fit (loose
@@ -68,9 +70,13 @@ def _entries(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if not p.name.startswith((".", "__")))
 
 
-def _sources_below(folder: Path) -> list[Path]:
-    return [p for p in folder.rglob("*") if p.suffix in SOURCE_SUFFIXES and p.is_file()
+def _below(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.suffix in suffixes and p.is_file()
             and not any(part.startswith((".", "__")) for part in p.relative_to(folder).parts)]
+
+
+def _sources_below(folder: Path) -> list[Path]:
+    return _below(folder, SOURCE_SUFFIXES)
 
 
 def _holds_module(folder: Path, module: str) -> bool:
@@ -179,6 +185,9 @@ def _gradescope(folder: Path, entries: Sequence[Path], module: str) -> dict[str,
     return by_id
 
 
+_LMS_LAYOUTS = (("Canvas", _canvas), ("Moodle", _moodle), ("Blackboard", _blackboard), ("Gradescope", _gradescope))
+
+
 def _by_hand(folder: Path, entries: Sequence[Path], module: str) -> Students:
     dirs = [p for p in entries if p.is_dir()]
     files = [p for p in entries if p.is_file() and p.suffix in GRADEABLE_SUFFIXES]
@@ -207,15 +216,17 @@ def students_in(folder: Path, module: str) -> Students | None:
         return None
     # An LMS download before the one-source rule: one whose other students all uploaded zips holds one
     # source file in all, and is still a batch.
-    for layout, read in (("Canvas", _canvas), ("Moodle", _moodle), ("Blackboard", _blackboard),
-                         ("Gradescope", _gradescope)):
+    for layout, read in _LMS_LAYOUTS:
         found = read(folder, entries, module)
         if found is not None:
             if not found:
                 raise LayoutError(f"{folder} is a {layout} download with no .py, .ipynb or .zip submission")
             return Students(found, layout)
-    if len(_sources_below(folder)) == 1:  # a single source file in all: one student's work
-        return None
+    sources = _sources_below(folder)
+    if len(sources) == 1 and all(z.parent == sources[0].parent for z in _below(folder, (".zip",))):
+        return None  # a single source file in all (and no zip elsewhere, another student's): one student
+    if [p.suffix for p in entries if p.is_dir() or p.suffix in GRADEABLE_SUFFIXES] == [".zip"]:
+        return None  # the zip a student uploaded, alone in their folder (``grade subs/*``)
     # After the LMS layouts: a Canvas download of one notebook and others' .py files is not one student.
     if _is_notebook_with_helpers(entries):
         return None
@@ -253,6 +264,22 @@ def download_in_zip(archive: Path) -> tuple[str, int] | None:
     return None
 
 
+def _download_spread(paths: Sequence[Path], module: str) -> tuple[dict[str, Path], list[str]] | None:
+    """``{student id: path}`` and a note when ``paths`` are the entries of one LMS download, as a shell
+    expands ``subs/*``: Moodle's per-plugin folders, or Canvas's files of one student, are then that
+    student's, named as the LMS names them, not one "student" per entry."""
+    folders = {path.parent for path in paths}
+    if len(folders) != 1:
+        return None
+    folder = folders.pop()
+    entries = sorted(path for path in paths if not path.name.startswith((".", "__")))
+    for layout, read in _LMS_LAYOUTS:
+        found = read(folder, entries, module) if entries else None
+        if found:
+            return found, [f"{folder}/*: {layout}, {len(found)} student{'s' if len(found) != 1 else ''}"]
+    return None
+
+
 def submissions_to_grade(paths: Sequence[Path], module: str) -> tuple[dict[str, Path] | list[Path], list[str]]:
     """What ``grade PATHS`` grades: ``paths`` as given (each one student), unless one is a folder of
     students, in which case ``{student id: path}`` over all of them. Also one note per folder read
@@ -265,6 +292,9 @@ def submissions_to_grade(paths: Sequence[Path], module: str) -> tuple[dict[str, 
             raise LayoutError(f"{path} is a {layout} download of {count} student{'s' if count != 1 else ''}, "
                               f"not one submission; unzip it (unzip {shlex.quote(str(path))} -d subs) and "
                               "grade the folder subs")
+    spread = _download_spread(paths, module)
+    if spread is not None:  # ``grade subs/*`` of a download: its students, as ``grade subs`` reads them
+        return spread
     batches = {path: students_in(path, module) if path.is_dir() else None for path in paths}
     if all(found is None for found in batches.values()):
         return list(paths), []

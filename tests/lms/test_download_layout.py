@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from autograder.cli import main
-from autograder.lms.download_layout import LayoutError, students_in
+from autograder.lms.download_layout import LayoutError, students_in, submissions_to_grade
 from tests.grading.builders import GOOD, WRONG_RELU, source, submission_file, tiny_assignment
 
 CANVAS = {"doejane_12345_67890_activations.py": GOOD,
@@ -141,9 +141,33 @@ def test_hand_made_folders_and_files_are_one_student_each(tmp_path: Path) -> Non
     {"activations.py": GOOD, "helpers.py": "x = 1\n", "extra/notes.py": "y = 2\n"},
     {"work.ipynb": "{}", "helpers.py": "x = 1\n", "plots.py": "y = 2\n"},
     {"src/deep/mine.py": GOOD, "README.txt": "hi"},
-], ids=["module-file", "notebook-and-helpers", "one-source-file"])
-def test_one_students_multi_file_folder_stays_one_student(tmp_path: Path, files: dict[str, str]) -> None:
+    {"Activations_final.py": GOOD, "backup.zip": {"activations.py": GOOD}},
+    {"my work.zip": {"activations.py": GOOD}},
+], ids=["module-file", "notebook-and-helpers", "one-source-file", "source-and-its-backup-zip", "one-zip"])
+def test_one_students_multi_file_folder_stays_one_student(tmp_path: Path,
+                                                          files: dict[str, str] | dict[str, str | dict[str, str]]
+                                                          ) -> None:
     assert students_in(folder_of(tmp_path, files), "activations") is None
+
+
+def test_folders_per_student_where_the_others_uploaded_zips_are_each_a_student(tmp_path: Path) -> None:
+    """One source file in all, but the other folders hold zips: a batch, not one student."""
+    subs = folder_of(tmp_path, {"dave/my work.zip": {"activations.py": GOOD}, "erin/activations.py": WRONG_RELU})
+    assert ids(subs) == {"dave": "dave", "erin": "erin"}
+    todo, notes = submissions_to_grade(sorted(subs.iterdir()), "activations")  # grade subs/*
+    assert todo == sorted(subs.iterdir()) and not notes
+
+
+@pytest.mark.parametrize("files", [{**CANVAS, "doejane_12345_67891_helpers.py": "x = 1\n"}, MOODLE, BLACKBOARD,
+                                   GRADESCOPE], ids=["canvas", "moodle", "blackboard", "gradescope"])
+def test_a_download_the_shell_spread_reads_as_the_download(tmp_path: Path, files: dict[str, str]) -> None:
+    """``grade subs/*`` of a download: the students ``grade subs`` finds, not one per entry (Moodle's
+    online-text folder, Canvas's helper file) under the entry's whole name."""
+    subs = folder_of(tmp_path / "subs", files)
+    whole = students_in(subs, "activations")
+    assert whole is not None
+    todo, notes = submissions_to_grade(sorted(subs.iterdir()), "activations")
+    assert todo == whole.by_id and notes == [f"{subs}/*: {whole.layout}, {len(whole.by_id)} students"]
 
 
 def test_a_hostile_name_in_an_lms_layout_gets_a_safe_id(tmp_path: Path) -> None:

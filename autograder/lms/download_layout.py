@@ -248,7 +248,23 @@ def download_in_zip(archive: Path) -> tuple[str, int] | None:
     """``(layout, students)`` when the zip ``archive`` is an LMS download of several students (its
     top-level names all Canvas's, Moodle's, Blackboard's or Gradescope's; for Gradescope, submissions),
     else ``None``: one student's zip."""
-    tops = _top_level_names(archive)
+    return download_of_names(_top_level_names(archive))
+
+
+NBGRADER_PATTERNS = {
+    "Canvas": r"^(?P<student>[^_/]+)(_LATE)?_\d+_\d+_",
+    "Moodle": r"^[^/]*_(?P<student>\d+)_assignsubmission_file_",
+    "Blackboard": r"_(?P<student>[^_/]+)_attempt_",
+    "Gradescope": r"^submission_(?P<student>\d+)/",
+}
+"""For ``autograder nbgrader collect --pattern``: the student of each LMS download's names (Canvas's
+lastfirst, Moodle's participant id, Blackboard's username, Gradescope's submission id), to adapt to
+the ids the nbgrader course knows."""
+
+
+def download_of_names(tops: Sequence[str]) -> tuple[str, int] | None:
+    """``(layout, students)`` when ``tops``, the names at the top of a folder or zip (without the
+    OS's), are all an LMS download's; else ``None``."""
     if not tops:
         return None
     for layout, pattern, group in (("Canvas", _CANVAS, "user"), ("Blackboard", _BLACKBOARD, "user")):

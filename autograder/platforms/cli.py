@@ -51,6 +51,17 @@ def _course_error(err: Exception) -> click.ClickException:
     return click.ClickException(str(err))
 
 
+class _InputError(click.ClickException):
+    """What ``place`` and ``collect`` were given cannot be placed (a path, a zip, a pattern, a student
+    already there): a mistake in using the command, so exit 2 as every other."""
+
+    exit_code = 2
+
+
+def _input_error(err: Exception) -> click.ClickException:
+    return _InputError(str(err))
+
+
 # -- nbgrader ----------------------------------------------------------------------------------------
 
 @click.group()
@@ -242,7 +253,7 @@ def place(course_dir: Path, paths: tuple[Path, ...], assignment_id: str, student
         placed = nbgrader_place.place(course_dir, assignment, list(paths), student=student,
                                       timestamp=timestamp, keep_timestamps=keep_timestamps, overwrite=force)
     except CourseError as err:
-        raise _course_error(err) from None
+        raise _input_error(err) from None
     _print_placed(placed)
 
 
@@ -251,8 +262,9 @@ def place(course_dir: Path, paths: tuple[Path, ...], assignment_id: str, student
 @click.argument("archive", type=click.Path(exists=True, path_type=Path))
 @click.option("--assignment", "assignment_id", required=True, metavar="ID")
 @click.option("--pattern", default=None, metavar="REGEX",
-              help="picks the student from each member's path with a group (?P<student>...), "
-                   r"e.g. '(?P<student>[a-z0-9]+)_\d+_assignsubmission' (default: the top folder or file name)")
+              help="picks the student from each member's path with a group (?P<student>...), e.g. Moodle's "
+                   r"participant id: '_(?P<student>\d+)_assignsubmission_file_' (default: the top folder or file "
+                   "name; an LMS download needs one)")
 @click.option("--timestamp", default=None, metavar="TIME", help="when they were handed in, for late penalties")
 @click.option("--keep-timestamps", is_flag=True, help=KEEP_TIMESTAMPS_HELP)
 @click.option("--force", is_flag=True, help="replace students' different submissions")
@@ -267,7 +279,7 @@ def collect(course_dir: Path, archive: Path, assignment_id: str, pattern: str | 
         placed = nbgrader_place.collect(course_dir, assignment, archive, pattern=pattern,
                                         timestamp=timestamp, keep_timestamps=keep_timestamps, overwrite=force)
     except CourseError as err:
-        raise _course_error(err) from None
+        raise _input_error(err) from None
     _print_placed(placed)
 
 

@@ -234,6 +234,19 @@ def _archive_files(archive: Path) -> dict[PurePosixPath, bytes]:
     return files
 
 
+def _refuse_lms_download(archive: Path, tops: list[str]) -> None:
+    """An LMS download without ``--pattern`` would make a student of each file or folder name
+    (``doejane_12345_987_activations``): one line naming the layout and a pattern to adapt."""
+    from autograder.lms.download_layout import NBGRADER_PATTERNS, download_of_names
+
+    download = download_of_names(tops)
+    if download is not None:
+        layout, _ = download
+        raise CourseError(f"{archive} is a {layout} download: name its students with --pattern, e.g. "
+                          f"--pattern '{NBGRADER_PATTERNS[layout]}', adapted so that the group student "
+                          "is the id your nbgrader course knows")
+
+
 def collect(course_root: Path, assignment: Assignment, archive: Path, *, pattern: str | None = None,
             timestamp: str | None = None, keep_timestamps: bool = False, overwrite: bool = False) -> list[Placed]:
     """Place every student of ``archive`` (a zip or a folder); see the module's docstring.
@@ -244,6 +257,8 @@ def collect(course_root: Path, assignment: Assignment, archive: Path, *, pattern
     regex = re.compile(pattern) if pattern else None
     if regex is not None and "student" not in regex.groupindex:
         raise CourseError("--pattern needs a group named student: (?P<student>...)")
+    if regex is None:
+        _refuse_lms_download(archive, sorted({path.parts[0] for path in members}))
     by_student: dict[str, dict[PurePosixPath, bytes]] = {}
     for path, data in members.items():
         if regex is not None:

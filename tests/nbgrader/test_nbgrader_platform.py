@@ -312,7 +312,38 @@ def test_collect_with_an_lms_pattern(tmp_path: Path, activations: Assignment) ->
     assert (tmp_path / "course" / "submitted" / "erin" / "activations" / "activations.ipynb").is_file()
     done = runner.invoke(cli, ["nbgrader", "collect", str(tmp_path / "course"), str(archive), "--assignment",
                                "activations", "--pattern", r"(?P<who>x)"])
-    assert done.exit_code == 1 and "student" in done.output
+    assert done.exit_code == 2 and "student" in done.output  # a bad value: one error line, exit 2
+
+
+@pytest.mark.parametrize("names, layout, students", [
+    ({"doejane_12345_987_activations.ipynb": "jane", "doejane_12345_988_helpers.py": "",
+      "smithbob_LATE_222_989_Activations-1.ipynb": "bob"}, "Canvas", ["doejane", "smithbob"]),
+    ({"Jane Doe_101_assignsubmission_file_/my work.ipynb": "jane",
+      "Bob Smith_222_assignsubmission_file_/activations.ipynb": "bob",
+      "Bob Smith_222_assignsubmission_onlinetext_/onlinetext.html": ""}, "Moodle", ["101", "222"]),
+], ids=["canvas", "moodle"])
+def test_collect_refuses_an_lms_download_without_a_pattern_and_says_one_that_works(
+        tmp_path: Path, names: dict[str, str], layout: str, students: list[str]) -> None:
+    """Without --pattern, each file or folder name of a download would be a student
+    (``doejane_12345_987_activations``): one line, exit 2, nothing placed; the pattern it names places
+    each student once."""
+    archive = tmp_path / "download.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        for name, marker in names.items():
+            bundle.writestr(name, _notebook_bytes(marker) if name.endswith(".ipynb") else b"x = 1\n")
+    runner = CliRunner()
+    course = tmp_path / "course"
+    done = runner.invoke(cli, ["nbgrader", "collect", str(course), str(archive), "--assignment", "activations"])
+    assert done.exit_code == 2, done.output
+    lines = done.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and f"is a {layout} download" in lines[0]
+    assert not (course / "submitted").exists()
+    suggested = re.search(r"--pattern '([^']+)'", lines[0])
+    assert suggested is not None, lines[0]
+    done = runner.invoke(cli, ["nbgrader", "collect", str(course), str(archive), "--assignment", "activations",
+                               "--pattern", suggested.group(1)])
+    assert done.exit_code == 0, done.output
+    assert sorted(p.name for p in (course / "submitted").iterdir()) == students
 
 
 # -- grading a course whose gradebook does not know the assignment yet ------------------------------------

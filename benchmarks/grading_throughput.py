@@ -3,7 +3,11 @@
 Run from the repository root (nbgrader comes with ``pip install -e '.[test]'``, Dask with ``.[dask]``)::
 
     python benchmarks/grading_throughput.py [--sizes 1,5,20,200,1000] [--nbgrader 1,5,20] [--jobs 2]
-                                            [--dask 200] [--memory 100,10000]
+                                            [--dask 200] [--memory 100,10000] [--check-runs 5]
+
+A quick look, without nbgrader, Dask or the synthetic batches (about a minute)::
+
+    python benchmarks/grading_throughput.py --sizes 1,5 --nbgrader "" --dask 0 --memory ""
 
 What it does, on the bundled ``activations`` assignment:
 
@@ -28,8 +32,11 @@ What it does, on the bundled ``activations`` assignment:
    one thread each (``grade --scheduler``) and with the local pool, one after the other;
 5. the batch process's peak memory on synthetic batches of each size of ``--memory``
    (``autograder report`` over that many ``results.json`` folders, copies of graded ones);
-6. times ``autograder check`` on the solution (a fresh process each time, median of 5)
-   against ``python -c "import numpy"``.
+6. times ``autograder check`` on the solution (a fresh process each time, median of ``--check-runs``)
+   against ``python -c "import numpy"``, taken in turns.
+
+The kit's processes keep their bytecode (``PYTHONPYCACHEPREFIX`` in the scratch folder), as an
+installed kit does: numpy's, which the yardstick imports, is compiled at its install too.
 
 Both sides grade the same notebooks with the same hidden checks and the same points;
 the kit runs them in its sandbox, nbgrader in the notebook's kernel. Wall-clock figures
@@ -109,7 +116,8 @@ def isolated_env(scratch: Path) -> dict[str, str]:
             "JUPYTER_DATA_DIR": str(home / ".local" / "share" / "jupyter"),
             "JUPYTER_RUNTIME_DIR": str(scratch / "runtime"), "IPYTHONDIR": str(home / ".ipython"),
             "JUPYTER_NO_CONFIG": "1", "TMPDIR": str(scratch / "tmp"), "PYTHONWARNINGS": "ignore",
-            "AUTOGRADER_COURSE": str(COURSE)}
+            "AUTOGRADER_COURSE": str(COURSE), "PYTHONPYCACHEPREFIX": str(scratch / "pycache"),
+            "PYTHONDONTWRITEBYTECODE": ""}
 
 
 def run(command: list[str], *, cwd: Path, env: dict[str, str], graded: bool = False) -> float:
@@ -261,9 +269,9 @@ def _graded(results: dict[str, Any]) -> bool:
         case.get("failure_kind") != "grader" for case in cases)
 
 
-def check_seconds(scratch: Path, solution: NotebookNode, env: dict[str, str]) -> tuple[float, float]:
+def check_seconds(scratch: Path, solution: NotebookNode, env: dict[str, str], runs: int) -> tuple[float, float]:
     """``autograder check`` on the solution notebook and ``python -c "import numpy"``, a fresh process
-    each time: the median of 5 of each, taken in turns."""
+    each time: the median of ``runs`` of each, taken in turns."""
     folder = scratch / "check"
     folder.mkdir()
     path = folder / f"{ASSIGNMENT}.ipynb"
@@ -272,7 +280,7 @@ def check_seconds(scratch: Path, solution: NotebookNode, env: dict[str, str]) ->
     numpy = [sys.executable, "-c", "import numpy"]
     run(command, cwd=folder, env=env, graded=True)  # a first run fills the caches a student's machine keeps
     checks, imports = [], []
-    for _ in range(5):
+    for _ in range(runs):
         checks.append(run(command, cwd=folder, env=env, graded=True))
         imports.append(run(numpy, cwd=folder, env=env))
     return statistics.median(checks), statistics.median(imports)
@@ -335,11 +343,14 @@ def load() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--nbgrader", default="1,5,20", help="sizes nbgrader autogrades (default 1,5,20)")
+    parser.add_argument("--nbgrader", default="1,5,20", help="sizes nbgrader autogrades (default 1,5,20; "
+                        "\"\": not run, no ratio)")
     parser.add_argument("--sizes", default="1,5,20,200,1000", help="batch sizes N the kit grades")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="the kit's grading processes")
     parser.add_argument("--dask", type=int, default=200, help="notebooks graded on Dask and the pool (0: skip)")
-    parser.add_argument("--memory", default="100,10000", help="synthetic batch sizes for the report's memory")
+    parser.add_argument("--memory", default="100,10000", help="synthetic batch sizes for the report's memory "
+                        "(\"\": skip)")
+    parser.add_argument("--check-runs", type=int, default=5, help="runs of check and of the numpy import (0: skip)")
     options = parser.parse_args()
     sizes = [int(n) for n in options.sizes.split(",")]
     nbgrader_sizes = [int(n) for n in options.nbgrader.split(",") if n.strip()]
@@ -355,9 +366,12 @@ def main() -> None:
         print(f"mix of {len(MIX)}: {', '.join(MIX)}")
 
         runs = {n: nbgrader_seconds(root, notebooks[:n], env) for n in nbgrader_sizes}
-        cost = NbgraderCost.measured(runs)
-        print("nbgrader autograde: " + ", ".join(f"{n} notebooks {s:.1f} s" for n, s in runs.items())
-              + f"; {cost.fixed_s:.1f} s to start, then {cost.per_notebook_s:.2f} s per notebook")
+        cost = NbgraderCost.measured(runs) if runs else None
+        if cost is None:
+            print("nbgrader autograde: not run (--nbgrader \"\"): no ratio")
+        else:
+            print("nbgrader autograde: " + ", ".join(f"{n} notebooks {s:.1f} s" for n, s in runs.items())
+                  + f"; {cost.fixed_s:.1f} s to start, then {cost.per_notebook_s:.2f} s per notebook")
 
         cold = kit_run(scratch, notebooks[:1], options.jobs, env, label="-cold")
         print(f"the kit's first grade on this machine (its cache empty: the solution, the stub and the expected "
@@ -370,10 +384,11 @@ def main() -> None:
         for n in sizes:
             measured = kit_run(scratch, notebooks[:n], options.jobs, env)
             largest = measured
-            theirs = runs.get(n, cost.seconds(n))
+            theirs = runs.get(n, cost.seconds(n)) if cost is not None else None
             source = "" if n in runs else " (from its line)"
-            print(f"| {n} | {theirs:.1f} s{source} | {measured['first_s']:.2f} s | {measured['seconds']:.1f} s "
-                  f"| **{theirs / measured['seconds']:.1f}x** |")
+            nbgrader = "not run" if theirs is None else f"{theirs:.1f} s{source}"
+            ratio = "-" if theirs is None else f"**{theirs / measured['seconds']:.1f}x**"
+            print(f"| {n} | {nbgrader} | {measured['first_s']:.2f} s | {measured['seconds']:.1f} s | {ratio} |")
             latencies = measured["latencies"]
             details.append(f"N={n}: {measured['seconds'] / n:.3f} s per submission, latency p50 "
                            f"{percentile(latencies, 0.5):.2f} s, p95 {percentile(latencies, 0.95):.2f} s; peak RSS: "
@@ -386,9 +401,10 @@ def main() -> None:
         memory_sizes = [int(n) for n in options.memory.split(",") if n.strip()]
         if memory_sizes and largest:
             report_memory(scratch, largest["out"], memory_sizes, env)
-        check, numpy = check_seconds(scratch, solution, env)
-        print(f"autograder check on the solution notebook (fresh process): median {check:.2f} s; "
-              f"python -c 'import numpy': {numpy:.2f} s ({check / numpy:.1f}x)")
+        if options.check_runs > 0:
+            check, numpy = check_seconds(scratch, solution, env, options.check_runs)
+            print(f"autograder check on the solution notebook (fresh process): median {check:.2f} s; "
+                  f"python -c 'import numpy': {numpy:.2f} s ({check / numpy:.1f}x)")
     print(f"load average at the end: {load()}")
 
 

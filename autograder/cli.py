@@ -210,6 +210,8 @@ def export(fmt: str, roster: Path | None, assignment_id: str | None, title: str 
                              title=title, lms_assignment=lms_id, long_out=long_out)
     except ExportError as err:
         fail(str(err))
+    for note in done.notes:
+        click.echo(terminal_plain(note, one_line=True), err=True)
     for student, why in done.matched.unknown:  # graded, but no row of the roster: never dropped silently
         click.echo(terminal_plain(f"warning: {student} is graded but {why}", one_line=True), err=True)
     missing = done.matched.missing

@@ -377,8 +377,11 @@ def export_grades(folder: Path, fmt: Format, out: Path, *, roster: Path | None =
     _needs_columns(table, fmt)
     matched = match_roster(table, results)
     maximum = _max_score(results)
+    notes: tuple[str, ...] = ()
     if fmt == "canvas":
         name = title or _title(folder, chosen)
+        if lms_assignment is None and roster is not None:
+            lms_assignment, notes = _canvas_assignment(roster, name)
         text = render_canvas(matched, f"{name} ({lms_assignment})" if lms_assignment else name, maximum)
     elif fmt == "moodle":
         text = render_moodle(matched, maximum, now or datetime.datetime.now().astimezone())
@@ -387,7 +390,26 @@ def export_grades(folder: Path, fmt: Format, out: Path, *, roster: Path | None =
     _write(out, text)
     if long_out is not None:
         _write(long_out, render_long(results))
-    return Exported(out, matched, long_out)
+    return Exported(out, matched, long_out, notes)
+
+
+_CANVAS_ASSIGNMENT = re.compile(r"(?P<title>.+) \((?P<id>\d+)\)\Z")
+"""An assignment's column in Canvas's gradebook export: ``Title (id)``."""
+
+
+def _canvas_assignment(roster: Path, name: str) -> tuple[str | None, tuple[str, ...]]:
+    """Canvas's id of the assignment called ``name`` when the roster (Canvas's gradebook export) has
+    its column, and what to tell the instructor: without it, Canvas imports a new assignment."""
+    header = next(csv.reader(io.StringIO(_roster_text(roster))), [])
+    columns = {m["title"].strip(): m["id"] for cell in header if (m := _CANVAS_ASSIGNMENT.match(cell.strip()))}
+    if name in columns:
+        return columns[name], (f"the column {name} ({columns[name]}) of the roster is filled",)
+    if not columns:
+        return None, ()
+    shown = ", ".join(f"{title} ({number})" for title, number in list(columns.items())[:3])
+    return None, (f"warning: the column {name!r} is none of the roster's Canvas assignments ({shown}"
+                  f"{', ...' if len(columns) > 3 else ''}), so Canvas imports it as a new assignment; "
+                  "pass --title with the name of the one to fill",)
 
 
 def _write(path: Path, text: str) -> None:

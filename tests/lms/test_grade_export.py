@@ -79,6 +79,23 @@ def test_canvas_has_its_columns_the_points_possible_row_and_the_roster_in_order(
     assert students[0][5] == graded["doejane_12345"] and students[1][5] == graded["smithbob_222"]
 
 
+def test_canvas_fills_the_rosters_column_of_the_titled_assignment_and_warns_of_a_new_one(batch: Path) -> None:
+    """Canvas's gradebook export as roster holds its assignments' columns, ``Title (id)``: ``--title``
+    naming one fills it (Canvas's id from the column); a title that is none of them is said to become a
+    new assignment in Canvas."""
+    lines = ROSTER.splitlines()
+    lines[0] += ",Midterm (41),HW 1 (4711)"
+    roster = "\n".join(line + (",," if number else "") for number, line in enumerate(lines)) + "\n"
+    result, rows = export(batch, "canvas", roster, "--title", "HW 1")
+    assert result.exit_code == 0, result.output
+    assert rows[0][5] == "HW 1 (4711)" and rows[2][5] == scores(batch)["doejane_12345"]
+    assert "the column HW 1 (4711) of the roster is filled" in result.output
+    result, rows = export(batch, "canvas", roster)
+    assert rows[0][5] == BUNDLED.title
+    said = [line for line in result.output.splitlines() if "new assignment" in line]
+    assert len(said) == 1 and said[0].startswith("warning:") and "Midterm (41), HW 1 (4711)" in said[0]
+
+
 def test_canvas_leaves_a_missing_students_cell_empty_and_names_the_unknown_one(batch: Path) -> None:
     result, rows = export(batch, "canvas")
     eve = rows[-1]

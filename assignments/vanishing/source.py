@@ -68,7 +68,7 @@ def activate(z, activation="sigmoid"):
     z: array of any shape, or a Python scalar.
     activation: "sigmoid", "tanh", "relu", "leaky_relu" (slope 0.01) or "elu" (alpha 1.0).
     Returns a float64 ndarray of z's shape (0-d for a scalar). Raises ValueError
-    for an unknown name. Finite and warning-free for |z| <= 1000.
+    for an unknown name (rule `raises-on-unknown-name`). Finite and warning-free for |z| <= 1000.
     """
     ### BEGIN SOLUTION
     z = np.asarray(z, dtype=np.float64)

@@ -8,6 +8,7 @@ from autograder.suite.expect import (
     assert_equal_value,
     assert_float_array_like,
     assert_gradcheck,
+    assert_raises_value_error,
     derive,
     fail,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "assert_equal_value",
     "assert_float_array_like",
     "assert_gradcheck",
+    "assert_raises_value_error",
     "derive",
     "fail",
 ]

@@ -36,6 +36,7 @@ import numpy.typing as npt
 
 from autograder.curves import CURVE_ATTRIBUTE, Curve, capture
 from autograder.gradcheck import GradcheckReport
+from autograder.sandbox.session import StudentRaised
 from autograder.suite.expectation_cache import CACHE, fingerprint
 from autograder.tolerances import VALUES, Tolerance
 from autograder.wording import a_type, with_article
@@ -264,6 +265,22 @@ def assert_float_array_like(got: Any, *, call: str, shape: Sequence[int], hint: 
     if not np.all(np.isfinite(got)):
         fail(call, f"got non-finite values {_short(got)}", hint)
     return got
+
+
+def assert_raises_value_error(call_student: Callable[[], object], *, call: str, hint: str) -> None:
+    """``call_student()`` must raise ValueError (rule ``raises-on-unknown-name``): returning anything,
+    or raising another type, fails with a message naming ``call``. A stub's NotImplementedError
+    propagates, so an unfilled function reads as unfilled."""
+    __tracebackhide__ = True
+    try:
+        got = call_student()
+    except StudentRaised as raised:
+        if raised.type == "NotImplementedError":
+            raise
+        if raised.type != "ValueError":
+            fail(call, f"raised {raised.type}, should raise ValueError", hint)
+        return
+    fail(call, f"returned {_short(got)}, should raise ValueError", hint)
 
 
 def assert_gradcheck(report: GradcheckReport, *, call: str, hint: str = "") -> None:

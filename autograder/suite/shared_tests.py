@@ -10,6 +10,7 @@ function's own name is):
     test_activate_derivative = activate_values_test("activate_derivative")
     test_activate_derivative_at_kink = activate_kink_test()
     test_activate_stable = activate_stable_test()
+    test_activate_rejects_unknown = activate_rejects_unknown_test()
 
 Every case carries ``@pytest.mark.skill(skill)`` (``"activations"`` unless a
 suite names another of its manifest's skills) and the credit model
@@ -29,7 +30,14 @@ from typing import Any, Literal
 import numpy as np
 import pytest
 
-from autograder.suite.expect import as_float_array, assert_close, assert_float_array_like, derive, fail
+from autograder.suite.expect import (
+    as_float_array,
+    assert_close,
+    assert_float_array_like,
+    assert_raises_value_error,
+    derive,
+    fail,
+)
 from autograder.tolerances import VALUES
 from reference.activations import get_activation
 
@@ -140,6 +148,26 @@ def _activate_stable(strict_student: Any, activation: str) -> None:
 def activate_stable_test(skill: str = "activations") -> TestFunction:
     """activate and activate_derivative of a (2, 4) array up to |z| = 1000, in strict mode."""
     return stable_test(skill, _activate_stable)
+
+
+UNKNOWN_ACTIVATION = "swish"
+"""A name neither ``activate`` nor ``activate_derivative`` knows (the lecture does not cover it)."""
+
+
+def activate_rejects_unknown_test(skill: str = "activations") -> TestFunction:
+    """activate and activate_derivative raise ValueError for a name they do not know."""
+
+    @pytest.mark.skill(skill)
+    @pytest.mark.contract
+    @pytest.mark.rule("raises-on-unknown-name")
+    @pytest.mark.parametrize("function", ["activate", "activate_derivative"])
+    def test(student: Any, function: str) -> None:
+        """An unknown activation name is a ValueError, never a silent fallback."""
+        assert_raises_value_error(lambda: getattr(student, function)(KINK_POINTS.copy(), UNKNOWN_ACTIVATION),
+                                  call=f"{function}(z=[-1, 0, 1], {UNKNOWN_ACTIVATION!r})",
+                                  hint="raise ValueError for a name that is not one of the five activations")
+
+    return _typed(test)
 
 
 def copied(value: Any) -> Any:

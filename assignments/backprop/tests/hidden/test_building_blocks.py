@@ -58,6 +58,7 @@ from autograder.suite.network_upstreams import CHAIN_RULE
 from autograder.suite.shared_tests import (
     INT_POINTS,
     activate_kink_test,
+    activate_rejects_unknown_test,
     activate_stable_test,
     activate_values_test,
     copied,
@@ -77,6 +78,7 @@ test_activate = activate_values_test("activate")
 test_activate_derivative = activate_values_test("activate_derivative")
 test_activate_derivative_at_kink = activate_kink_test()
 test_activate_stable = activate_stable_test()
+test_activate_rejects_unknown = activate_rejects_unknown_test()
 
 
 # --------------------------------------------------------------------------

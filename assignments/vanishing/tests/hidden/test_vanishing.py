@@ -75,12 +75,12 @@ import numpy as np
 import pytest
 
 from autograder.gradcheck import compare_gradients, partial_derivatives
-from autograder.sandbox import StudentRaised
 from autograder.suite import (
     as_float_array,
     assert_close,
     assert_equal_value,
     assert_float_array_like,
+    assert_raises_value_error,
     derive,
     fail,
 )
@@ -97,6 +97,7 @@ from autograder.suite.shared_tests import (
     INT_POINTS,
     VALUE_POINTS,
     activate_kink_test,
+    activate_rejects_unknown_test,
     activate_stable_test,
     activate_values_test,
     int_input_test,
@@ -356,6 +357,7 @@ test_activate = activate_values_test("activate")
 test_activate_derivative = activate_values_test("activate_derivative")
 test_activate_derivative_at_kink = activate_kink_test()
 test_activate_stable = activate_stable_test()
+test_activate_rejects_unknown = activate_rejects_unknown_test()
 test_activate_int_input = int_input_test({
     "activate": ("activate", (INT_POINTS, "relu"), "activations"),
     "activate_derivative": ("activate_derivative", (INT_POINTS, "leaky_relu"), "activations"),
@@ -622,13 +624,6 @@ def test_choose_activation(student: Any, task: str) -> None:
                          ids=["unknown task", "unknown layer"])
 def test_choose_activation_rejects_unknown(student: Any, task: str, layer: str) -> None:
     """An unknown task or layer is a ValueError."""
-    call = f"choose_activation({task!r}, {layer!r})"
-    try:
-        got = student.choose_activation(task, layer)
-    except StudentRaised as raised:
-        if raised.type == "NotImplementedError":
-            raise
-        if raised.type != "ValueError":
-            fail(call, f"raised {raised.type}, should raise ValueError")
-        return
-    fail(call, f"returned {got!r}, should raise ValueError", "raise ValueError for anything but the known names")
+    assert_raises_value_error(lambda: student.choose_activation(task, layer),
+                              call=f"choose_activation({task!r}, {layer!r})",
+                              hint="raise ValueError for anything but the known names")

@@ -15,13 +15,20 @@ refused on read-only input). When no chaff does, the candidates of
 ``autograder.mutants`` (the reference with one symbolic change) are tried the
 same way, and a setting where every call raised while the solution returns is
 named as a crash on those inputs.
+
+A setting whose every call overflowed under ``np.errstate(...='raise')`` shows no value to match.
+The log keeps, across the submission's cases, the small calls that returned without errstate
+(``CallLog.history``): when each overflowing call has such a twin, the twins decide. Right
+values there name the overflow itself; wrong ones are diagnosed as values, so an overflow that
+a wrong formula causes is named by the formula.
 """
 
 from __future__ import annotations
 
 import copy
 import functools
-from collections.abc import Callable
+import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -37,6 +44,10 @@ MAX_LOGGED_BYTES = 8 * 1024 * 1024
 """Results of one case kept for diagnosis; calls past this are not logged."""
 MAX_CALLS_PER_FUNCTION = 40
 """The last calls of each function that a chaff must reproduce."""
+MAX_HISTORY_CALLS = 512
+"""Calls without errstate kept across cases (``CallLog.history``), the latest of each key."""
+MAX_HISTORY_CALL_BYTES = 64 * 1024
+"""A call larger than this (arguments and result) is not kept in the history."""
 
 
 @dataclass(frozen=True)
@@ -61,12 +72,30 @@ def _size(value: Any) -> int:
     return 64
 
 
+def _fingerprint(value: Any) -> Any:
+    """A hashable digest of a plain-data argument: equal for equal values of the same type."""
+    if isinstance(value, np.ndarray):
+        return ("array", value.dtype.str, value.shape, hashlib.sha256(np.ascontiguousarray(value).tobytes()).digest())
+    if isinstance(value, dict):
+        return ("dict", tuple(sorted((str(k), _fingerprint(v)) for k, v in value.items())))
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, tuple(_fingerprint(v) for v in value))
+    return (type(value).__name__, repr(value))
+
+
+def call_key(call: LoggedCall) -> Any:
+    """What identifies a call apart from its options: the function and its arguments."""
+    return (call.function, _fingerprint(call.args), _fingerprint(call.kwargs))
+
+
 @dataclass
 class CallLog:
-    """The calls of the current case, bounded in size."""
+    """The calls of the current case, bounded in size, and (``history``) the small calls of every
+    case that returned without errstate, the latest of each key, bounded in number."""
 
     calls: list[LoggedCall] = field(default_factory=list)
     logged_bytes: int = 0
+    history: dict[Any, LoggedCall] = field(default_factory=dict)
 
     def begin_case(self) -> None:
         self.calls.clear()
@@ -77,6 +106,15 @@ class CallLog:
         if self.logged_bytes + size <= MAX_LOGGED_BYTES:
             self.calls.append(call)
             self.logged_bytes += size
+        if not call.errstate and not call.raised and size <= MAX_HISTORY_CALL_BYTES:
+            try:
+                key = call_key(call)
+            except Exception:  # an argument the digest cannot read is not kept
+                return
+            self.history.pop(key, None)
+            self.history[key] = call
+            while len(self.history) > MAX_HISTORY_CALLS:
+                self.history.pop(next(iter(self.history)))
 
 
 def same_value(got: Any, want: Any) -> bool:
@@ -204,9 +242,10 @@ class Diagnoser:
     def _from_catalog(self, function: str, calls: list[LoggedCall]) -> Misconception | None:
         return next((m for m in self._catalog.for_function(function) if self._shows(m, calls)), None)
 
-    def diagnose(self, calls: list[LoggedCall]) -> Misconception | None:
+    def diagnose(self, calls: list[LoggedCall], history: dict[Any, LoggedCall] | None = None) -> Misconception | None:
         """What the calls show: per function and setting, the first catalog entry that reproduces
-        them, else the first derived mistake; several at once are combined (each one named)."""
+        them, else the first derived mistake; several at once are combined (each one named).
+        ``history``: calls of earlier cases (``CallLog.history``), the twins of overflowing calls."""
         found: dict[str, Misconception] = {}
         functions = list(dict.fromkeys(c.function for c in calls))
         for function in functions:
@@ -215,12 +254,85 @@ class Diagnoser:
             for call in mine:
                 groups.setdefault(setting(call), []).append(call)
             for group in groups.values():
-                named = self._from_catalog(function, group) if self._catalog.misconceptions else None
-                if named is None:
-                    named = derived_mistake(function, group)
+                twins = _twins(group, history or {})
+                context = _context(group, history or {})
+                named = (self._overflow(function, group, twins) if twins
+                         else self._named(function, group, context))
                 if named is not None:
                     found.setdefault(named.id, named)
         return combined(tuple(found.values()))
+
+    def _named(self, function: str, group: list[LoggedCall], context: Sequence[LoggedCall] = (),
+               ) -> Misconception | None:
+        named = self._from_catalog(function, group) if self._catalog.misconceptions else None
+        if named is None:
+            named = derived_mistake(function, group, context)
+        reference = self._reference(function) if named is None else None
+        if reference is not None:
+            from autograder.mutants import wrong_type
+
+            named = wrong_type(function, group, reference)
+        return named
+
+    def _overflow(self, function: str, group: list[LoggedCall], twins: list[LoggedCall]) -> Misconception | None:
+        """An overflowing setting judged by its twins without errstate: the overflow itself when
+        they are right (and the solution does not overflow), else what their values show."""
+        solution = self._reference(function)
+        if solution is None:
+            return self._named(function, group)
+        if all(_agrees(solution, t) for t in twins):
+            if any(_agrees(solution, c) for c in group):
+                return None  # the solution overflows there too: nothing to name
+            return overflow_mistake(function)
+        return self._named(function, twins)
+
+    def _reference(self, function: str) -> Callable[..., Any] | None:
+        if not self._catalog.misconceptions:
+            return None
+        try:
+            return self._function("", self._solution, function)
+        except Exception:  # a function the solution does not define: no twin can be judged
+            return None
+
+
+OVERFLOWED = "FloatingPointError"
+"""What a call under errstate raises where a step overflows, divides by zero or is invalid."""
+
+
+def _context(group: list[LoggedCall], history: dict[Any, LoggedCall]) -> list[LoggedCall]:
+    """The function's other calls of the group's setting kept from this submission's cases, the
+    latest ``MAX_CALLS_PER_FUNCTION``: a derived mistake must reproduce them too."""
+    if not group:
+        return []
+    which = setting(group[0])
+    try:
+        own = {call_key(c) for c in group}
+        return [c for key, c in history.items() if c.function == group[0].function and key not in own
+                and setting(c) == which][-MAX_CALLS_PER_FUNCTION:]
+    except Exception:  # an argument the digest cannot read: no context
+        return []
+
+
+def _twins(group: list[LoggedCall], history: dict[Any, LoggedCall]) -> list[LoggedCall]:
+    """For a setting whose every call raised under errstate, each call's twin without errstate
+    (same function and arguments) from ``history``; empty unless every call has one."""
+    if not group or not all(c.errstate and c.raised == OVERFLOWED for c in group):
+        return []
+    try:
+        twins = [history.get(call_key(c)) for c in group]
+    except Exception:  # an argument the digest cannot read: no twin
+        return []
+    return [t for t in twins if t is not None] if all(t is not None for t in twins) else []
+
+
+def overflow_mistake(function: str) -> Misconception:
+    from autograder.mutants import SOURCE, TAG_MARK
+
+    return Misconception(f"{function}{TAG_MARK}overflow", function,
+                         "looks like: the values are right, but a step on the way overflows (or divides by "
+                         "zero) on the largest inputs: the same call under np.errstate(over/invalid/divide="
+                         "'raise') raises FloatingPointError. Rewrite it so no intermediate gets huge "
+                         "(exp only of numbers <= 0, say).", SOURCE, "")
 
 
 def _kind_of(value: Any) -> Any:
@@ -240,13 +352,15 @@ def setting(call: LoggedCall) -> tuple[Any, ...]:
             tuple(sorted((k, _kind_of(v)) for k, v in call.kwargs.items())))
 
 
-def derived_mistake(function: str, calls: list[LoggedCall]) -> Misconception | None:
+def derived_mistake(function: str, calls: list[LoggedCall], context: Sequence[LoggedCall] = (),
+                    ) -> Misconception | None:
     """The first mistake derived from the reference (``autograder.mutants``) that reproduces every
-    call while the reference does not, or a crash on these inputs; None when neither."""
-    from autograder.mutants import crash, mutant_of
+    call (and every ``context`` call) while the reference does not, a write into a read-only
+    input, or a crash on these inputs; None when none."""
+    from autograder.mutants import crash, in_place, mutant_of
 
     try:
-        return mutant_of(function, calls) or crash(function, calls)
+        return mutant_of(function, calls, context) or in_place(function, calls) or crash(function, calls)
     except Exception:  # a candidate the kit cannot build for these arguments names nothing
         return None
 
@@ -269,6 +383,6 @@ class CaseDiagnosis:
 
     def diagnose(self) -> Misconception | None:
         try:
-            return self.diagnoser.diagnose(self.log.calls)
+            return self.diagnoser.diagnose(self.log.calls, self.log.history)
         finally:
             self.log.begin_case()

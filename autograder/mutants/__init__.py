@@ -3,12 +3,15 @@
 ``candidates`` (``autograder.mutants.candidates`` and ``.graphs``) builds, for one student
 function, the reference with one change of its SymPy tree (``autograder.mutants.rewrites``).
 ``mutant_of`` names the first candidate that reproduces every logged call of a setting where the
-reference does not; ``crash`` names a setting where every call raised. Both run in the trusted
+reference does not; ``wrong_type`` a result with the reference's values but of the wrong type (a
+list where an array belongs); ``in_place`` names a setting whose every call wrote into its
+read-only input; ``crash`` names a setting where every call raised. They run in the trusted
 grader on the logged arguments: the worker never sees the reference.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from autograder.catalog import Misconception, combined
@@ -29,8 +32,10 @@ def _named(function: str, tag: str, text: str) -> Misconception:
     return Misconception(f"{function}{TAG_MARK}{tag}", function, f"looks like: {text}.", SOURCE, "")
 
 
-def mutant_of(function: str, calls: list[LoggedCall]) -> Misconception | None:
-    """The first candidate that reproduces every call while the reference disagrees with one."""
+def mutant_of(function: str, calls: list[LoggedCall], context: Sequence[LoggedCall] = ()) -> Misconception | None:
+    """The first candidate that reproduces every call while the reference disagrees with one, and
+    reproduces the ``context`` too (the function's other calls of the same setting in this
+    submission: a name must fit all of them)."""
     from autograder.grading.diagnose import _agrees
     from autograder.mutants.candidates import candidates
 
@@ -44,12 +49,74 @@ def mutant_of(function: str, calls: list[LoggedCall]) -> Misconception | None:
     if not evidence:
         return None
     rest = [c for c in calls if c not in evidence]
-    for candidate in found:
-        if candidate.tag and all(_agrees(candidate.function, c) for c in evidence + rest):
-            parts = (_named(function, candidate.tag, candidate.text),
-                     *(_named(function, tag, text) for tag, text in candidate.also))
-            return combined(parts)
-    return None
+    everything = evidence + rest + list(context)
+    matching = [c for c in found if c.tag and all(_agrees(c.function, call) for call in everything)]
+    if not matching or _ambiguous(matching, calls):
+        return None
+    candidate = matching[0]
+    parts = (_named(function, candidate.tag, candidate.text),
+             *(_named(function, tag, text) for tag, text in candidate.also))
+    return combined(parts)
+
+
+def _perturbed(value: Any, scale: float = 1.3, shift: float = 0.25) -> Any:
+    """``value`` with every float moved (x -> scale x + shift); ints, text and options kept."""
+    import numpy as np
+
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+        return value * scale + shift
+    if isinstance(value, float):
+        return value * scale + shift
+    if isinstance(value, dict):
+        return {k: _perturbed(v, scale, shift) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_perturbed(v, scale, shift) for v in value)
+    return value
+
+
+def _mirrored(value: Any) -> Any:
+    """``value`` with every float's sign turned (and moved a little): a kink's other side."""
+    return _perturbed(value, -0.7, -0.1)
+
+
+def _widened(value: Any) -> Any:
+    """``value`` with every float array of one or more axes twice as long along each axis (its
+    values, then moved ones), so that a one-element axis no longer hides a difference."""
+    import numpy as np
+
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f" and value.ndim >= 1:
+        for axis in range(value.ndim):
+            value = np.concatenate([value, _perturbed(value)], axis=axis)
+        return value
+    if isinstance(value, dict):
+        return {k: _widened(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_widened(v) for v in value)
+    return value
+
+
+def _ambiguous(matching: list[Any], calls: list[LoggedCall]) -> bool:
+    """Whether two candidates that both reproduce the calls are different mistakes: they give
+    different values on the calls' inputs moved a little, mirrored, or made longer (a one-element softmax
+    cannot tell an extra 1 in the denominator from a factor 2 there)."""
+    from dataclasses import replace
+
+    from autograder.grading.diagnose import _run, same_value
+
+    if len(matching) < 2:
+        return False
+    probes = [replace(c, args=move(c.args), kwargs=move(c.kwargs), readonly=False, errstate=False)
+              for c in calls[:8] for move in (_perturbed, _mirrored, _widened)]
+    first = matching[0]
+    wanted = [_run(first.function, p) for p in probes]
+    for other in matching[1:]:
+        for probe, (want, raised) in zip(probes, wanted):
+            got, other_raised = _run(other.function, probe)
+            if raised or other_raised:
+                continue
+            if not same_value(got, want):
+                return True
+    return False
 
 
 def _described(value: Any) -> str:
@@ -62,6 +129,53 @@ def _described(value: Any) -> str:
     if isinstance(value, (int, float)):
         return f"a Python {type(value).__name__}"
     return f"a {type(value).__name__}"
+
+
+def _container(value: Any) -> str:
+    """What kind of object a result is, as a student reads it (a float and np.float64 are one kind)."""
+    import numpy as np
+
+    if isinstance(value, (list, tuple)):
+        return f"a Python {type(value).__name__}"
+    if isinstance(value, np.ndarray):
+        return "a 0-d array" if value.ndim == 0 else "an array"
+    if isinstance(value, (bool, np.bool_)):
+        return "a bool"
+    if isinstance(value, (float, np.floating)):
+        return "a float"
+    if isinstance(value, (int, np.integer)):
+        return "an int"
+    return f"a {type(value).__name__}"
+
+
+def wrong_type(function: str, calls: list[LoggedCall], reference: Any) -> Misconception | None:
+    """Every returned call has the reference's values but another kind of result (a list where the
+    reference returns an array, a 0-d array for a float): name the type; None otherwise."""
+    from autograder.grading.diagnose import _run
+
+    returned = [c for c in calls if not c.raised]
+    if not returned:
+        return None
+    kinds = set()
+    for call in returned:
+        want, raised = _run(reference, call)
+        if raised or _container(call.result) == _container(want):
+            return None
+        kinds.add((_container(call.result), _container(want)))
+    if len(kinds) != 1:
+        return None
+    got, want = kinds.pop()
+    return _named(function, "type", f"the values are right, but {function} returns {got} where {want} belongs; "
+                  "return np.asarray(result, dtype=np.float64) or the number itself, as the docstring says")
+
+
+def in_place(function: str, calls: list[LoggedCall]) -> Misconception | None:
+    """Every call of the setting ran on read-only-watched inputs and changed one of them."""
+    if not calls or not all(c.readonly and c.raised == "InputChanged" for c in calls):
+        return None
+    return _named(function, "in-place", f"{function} writes into its input (an argument's values changed during "
+                  "the call); np.asarray(x, dtype=np.float64) is x itself when x is already a float64 array, "
+                  "so copy first (x.copy(), np.array(x, dtype=np.float64)) or build a new array")
 
 
 def crash(function: str, calls: list[LoggedCall]) -> Misconception | None:

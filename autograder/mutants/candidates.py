@@ -60,7 +60,8 @@ def _compiled(expr: sp.Expr, symbols: Sequence[sp.Symbol]) -> Function:
 
 
 def _as_int(result: Any) -> Any:
-    return np.asarray(result).astype(np.int64)
+    with np.errstate(all="ignore"):  # a NaN or inf cast is this candidate's value, never an overflow error
+        return np.asarray(result).astype(np.int64)
 
 
 def _int_variants(tag: str, text: str, function: Function) -> list[Candidate]:
@@ -109,6 +110,24 @@ def _through_function(f: sp.Expr, df: sp.Expr, x: sp.Symbol) -> sp.Expr | None:
     return sp.expand(poly)
 
 
+def _branch_forward(f: sp.Expr, df: sp.Expr) -> list[tuple[str, str, sp.Expr]]:
+    """The derivative with one branch's value replaced by the function's value on that branch (the
+    function's slope kept where it is linear, its value copied where it is not)."""
+    if not (isinstance(f, sp.Piecewise) and isinstance(df, sp.Piecewise) and len(f.args) == len(df.args)):
+        return []
+    if [c for _, c in f.args] != [c for _, c in df.args]:
+        return []
+    found = []
+    for i, ((value, condition), (slope, _)) in enumerate(zip(f.args, df.args)):
+        if value == slope:
+            continue
+        branches = [(value if j == i else d, c) for j, (d, c) in enumerate(df.args)]
+        where = "elsewhere" if condition is sp.true else f"where {show(condition)}"
+        found.append(("forward", f"{where}, the function's value {show(value)} is used in place of its "
+                      f"derivative {show(slope)}", sp.Piecewise(*branches)))
+    return found
+
+
 @functools.cache
 def _elementwise(activation: str, which: str, bound: bool) -> tuple[tuple[sp.Symbol, ...], tuple[Candidate, ...]]:
     """The candidates of one activation form, as functions of (x, *params) (``bound``: the defaults
@@ -130,6 +149,10 @@ def _elementwise(activation: str, which: str, bound: bool) -> tuple[tuple[sp.Sym
                   f"{'its derivative' if which != 'f' else 'the function'}: {show(prepare(forms[other]))}",
                   prepare(forms[other])))
     if which == "df":
+        found += _branch_forward(prepare(act.expr), target)
+        on_output = target.xreplace({x: prepare(act.expr)})
+        found.append(("input", f"the derivative is evaluated at the function's output, not at x: "
+                      f"{activation}'({activation}(x)) in place of {activation}'(x)", on_output))
         poly = _through_function(prepare(act.expr), target, x)
         if poly is not None:
             s = sp.Symbol("s")
@@ -246,6 +269,11 @@ def _reduced(evaluate: Function, reduce: str | None) -> Function:
         return lambda *values: float(np.mean(evaluate(*values)))
     if reduce == "sum":
         return lambda *values: float(np.sum(evaluate(*values)))
+    if reduce == "mean-twice":
+        def twice(*values: Any) -> float:
+            each = np.asarray(evaluate(*values))
+            return float(np.mean(each) / max(each.size, 1))
+        return twice
     return evaluate
 
 
@@ -262,6 +290,8 @@ def _formula_candidates(function: str) -> tuple[Candidate, ...]:
         found.append((rewrite.tag, rewrite.text, _reduced(evaluate, formula.reduce)))
         if formula.reduce == "mean" and not rewrite.tag:
             found.append(("sum", "the values are summed, not averaged", _reduced(evaluate, "sum")))
+            found.append(("mean-twice", "the mean is divided by the number of values again (averaged twice)",
+                          _reduced(evaluate, "mean-twice")))
         if formula.reduce is None and not rewrite.tag:
             found.append(("sum", "the values are summed into one number", _reduced(evaluate, "sum")))
             found.append(("mean", "the values are averaged into one number", _reduced(evaluate, "mean")))
@@ -280,6 +310,100 @@ def _bound_call(bind: Function, evaluate: Function, *args: Any, **kwargs: Any) -
     return evaluate(*bind(*args, **kwargs))
 
 
+# --------------------------------------------------------------------------- softmax
+
+@functools.cache
+def _softmax_forms() -> tuple[tuple[str, str, Function], ...]:
+    """softmax_i = e_i / T (e = exp(z - max z), T = the sum of e along the axis) and its rewrites,
+    as functions of (e, T)."""
+    e, total = sp.symbols("e T", positive=True)
+    ratio = e / total
+    where = "with e = exp(z - max z) and T = the sum of e along the axis, "
+    found = [("", "", ratio)] + [(r.tag, where + r.text, r.expr) for r in rewrites(ratio)]
+    return tuple((tag, text, _compiled(expr, (e, total))) for tag, text, expr in found)
+
+
+def _axis_of(z: Any, axis: Any) -> Any:
+    return None if axis is None else int(axis) % max(np.ndim(z), 1)
+
+
+def _softmax(ratio: Function, sum_axis: Callable[[Any, Any], Any], shift_axis: Callable[[Any, Any], Any],
+             mean: bool = False) -> Function:
+    """softmax with the normaliser summed (or averaged) along ``sum_axis(z, axis)`` and the max
+    taken along ``shift_axis(z, axis)``."""
+    def run(z: Any, axis: Any = -1) -> Any:
+        values = _floats(z)
+        with np.errstate(all="ignore"):
+            e = np.exp(values - np.max(values, axis=shift_axis(values, axis), keepdims=True))
+            reduce = np.mean if mean else np.sum
+            return ratio(e, reduce(e, axis=sum_axis(values, axis), keepdims=True))
+    return run
+
+
+def _unshifted(z: Any, axis: Any = -1) -> Any:
+    e = np.exp(_floats(z))  # the candidate overflows where the student's did (errstate is the call's)
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def _softmax_candidates() -> list[Candidate]:
+    given = _axis_of
+
+    def whole(z: Any, axis: Any) -> Any:
+        return None
+
+    def first(z: Any, axis: Any) -> Any:
+        return 0
+
+    def last(z: Any, axis: Any) -> Any:
+        return -1
+
+    forms = _softmax_forms()
+    reference = forms[0][2]
+    found = [Candidate(tag, text, _softmax(ratio, given, given)) for tag, text, ratio in forms]
+    for axis_of, words in ((first, "along axis 0"), (whole, "over the whole array"),
+                           (last, "along the last axis (the axis argument is ignored)")):
+        for shift_of, shifted in ((axis_of, ""), (given, " (the max is taken along the given axis)"),
+                                  (whole, "")):
+            found.append(Candidate("axis", f"the normaliser sum of exp(z) runs {words}, not along the given "
+                                   f"axis{shifted}", _softmax(reference, axis_of, shift_of)))
+    found.append(Candidate("mean", "the exponentials are averaged along the axis, not summed",
+                           _softmax(reference, given, given, mean=True)))
+    found.append(Candidate("overflow", "exp(z) is computed without subtracting the max first, so it overflows "
+                           "for large logits (softmax is unchanged by subtracting max z along the axis)",
+                           _unshifted))
+    return found
+
+
+@functools.cache
+def _jacobian_forms() -> tuple[tuple[str, str, Function], ...]:
+    """J_ij = delta_ij s_i - s_i s_j (the closed form of ``reference.softmax.jacobian``) and its
+    rewrites, as functions of (delta, s_i, s_j)."""
+    delta, si, sj = sp.symbols("delta_ij s_i s_j", real=True)
+    form = delta * si - si * sj
+    where = f"in J_ij = {show(form)} (s = softmax(z)), "
+    found = [("", "", form)] + [(r.tag, where + r.text, r.expr) for r in rewrites(form)]
+    found.append(("transpose", f"the Jacobian is built from s_i s_j and delta_ij as a function of the wrong "
+                  f"index: {show(form.xreplace({si: sj, sj: si}))}", form.xreplace({si: sj, sj: si})))
+    return tuple((tag, text, _compiled(expr, (delta, si, sj))) for tag, text, expr in found)
+
+
+def _jacobian(form: Function) -> Function:
+    def run(z: Any) -> Any:
+        from reference.softmax import softmax
+
+        s = np.asarray(softmax(_floats(z).reshape(-1)), dtype=np.float64)
+        return form(np.eye(s.size), s[:, None], s[None, :])
+    return run
+
+
+def _softmax_family(function: str) -> list[Candidate]:
+    if function == "softmax":
+        return _softmax_candidates()
+    if function == "softmax_jacobian":
+        return [Candidate(tag, text, _jacobian(form)) for tag, text, form in _jacobian_forms()]
+    return []
+
+
 # --------------------------------------------------------------------------- entry point
 
 def candidates(function: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> list[Candidate]:
@@ -287,6 +411,8 @@ def candidates(function: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) 
     from autograder.mutants.graphs import graph_candidates
 
     found = _elementwise_candidates(function, args, kwargs)
+    if not found:
+        found = _softmax_family(function)
     if not found:
         found = list(_formula_candidates(function))
     if not found:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from autograder.mutants.candidates import Candidate, _compiled
+from autograder.mutants.candidates import Candidate, _as_int, _compiled
 from autograder.mutants.rewrites import rewrites, show
 
 Edges = Mapping[tuple[str, str], sp.Expr]
@@ -59,7 +59,9 @@ def _pre_activation(graph: Any, node: str) -> sp.Expr | None:
     return expr.args[0] if expr is not None and len(expr.args) == 1 else None
 
 
-def _edge_changes(graph: Any) -> list[Change]:
+def _edge_changes(graph: Any, single: bool) -> list[Change]:
+    """The changes of ``graph``'s local derivatives; ``single``: also each weight's own (a graph of
+    fixed size: the chain's changes must come in the same order at every depth)."""
     from reference.graph import canonical_form
 
     edges = {(child, parent): graph.local_derivative(child, parent)
@@ -82,35 +84,66 @@ def _edge_changes(graph: Any) -> list[Change]:
             changes.append(Change(rewrite.tag, f"in the local derivative {where} = {show(first)}: {rewrite.text}",
                                   changed))
     parameters = set(graph.parameters)
-    for which in ("parent", "child"):
+    for which in ("parent", "child", "output"):
         changed = {}
         for (child, parent), expr in edges.items():
             if parent not in parameters:
                 continue
             factors = sp.Mul.make_args(expr)
             for factor in factors:
-                if isinstance(factor, sp.Symbol) and factor.name in graph.expressions:
-                    pre = _pre_activation(graph, factor.name if which == "parent" else child)
-                    if pre is not None:  # only this factor: the same symbol inside f'(z) stays
-                        changed[(child, parent)] = sp.Mul(*(pre if f is factor else f for f in factors))
-        if changed:
+                if not isinstance(factor, sp.Symbol) or factor.name in parameters:
+                    continue
+                if which == "output":  # the layer's own output where its input belongs
+                    swapped: sp.Expr | None = sp.Symbol(child) if factor.name in (*graph.expressions,
+                                                                                 *graph.inputs) else None
+                elif which == "child" or factor.name in graph.expressions:  # the input's own z too
+                    swapped = _pre_activation(graph, factor.name if which == "parent" else child)
+                else:
+                    swapped = None
+                if swapped is not None:  # only this factor: the same symbol inside f'(z) stays
+                    changed[(child, parent)] = sp.Mul(*(swapped if f is factor else f for f in factors))
+        if not changed:
+            continue
+        if which == "output":
+            tag, text = "index", ("a layer's own output is used where its input (the output of the layer below) "
+                                  "belongs in dL/dw: a layer off by one")
+        else:
             whose = "its own layer's" if which == "child" else "that layer's"
-            changes.append(Change("pre-activation", f"a layer's pre-activation ({whose} z = w·h) is used where "
-                                  "the layer's input h, the activation of the layer below, belongs in dL/dw",
-                                  changed))
+            tag, text = "pre-activation", (f"a layer's pre-activation ({whose} z = w·h) is used where the layer's "
+                                           "input h, the activation of the layer below, belongs in dL/dw")
+        changes.append(Change(tag, text, changed))
+        if single and len(changed) > 1:  # one layer's or one weight's gradients, as a student writes each by hand
+            layers = sorted({child for child, _ in changed})
+            for layer in layers if len(layers) > 1 else ():
+                mine = {key: expr for key, expr in changed.items() if key[0] == layer}
+                if len(mine) > 1:
+                    changes.append(Change(tag, f"{text} (in layer {layer}'s weights only)", mine))
+            for (child, parent), expr in changed.items():
+                changes.append(Change(tag, f"{text} (in d{child}/d{parent} only: {show(expr)})",
+                                      {(child, parent): expr}))
     return changes
 
 
 @functools.cache
 def _changes(function: str, n: int, activation: str) -> tuple[Change, ...]:
-    return (Change("", "", {}), *_edge_changes(_graph(function, n, activation)))
+    return (Change("", "", {}), *_edge_changes(_graph(function, n, activation), function != "deep_chain_gradients"))
+
+
+def _forward(graph: Any, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Every node's value from ``values``, each node's expression compiled with its activation made
+    concrete (the graph's own evaluators keep the opaque activation)."""
+    out = {k: np.asarray(v, dtype=np.float64) for k, v in values.items()}
+    for name, expr in graph.nodes:
+        names, evaluate = _edge(expr)
+        out[name] = evaluate(*(out[a] for a in names))
+    return out
 
 
 def _gradients(graph: Any, values: Mapping[str, Any], edges: Edges) -> dict[str, Any]:
     """d output / d name for every input and parameter, by reverse accumulation with ``edges`` in
     place of the reference's local derivatives."""
     with np.errstate(all="ignore"):
-        forward = graph.evaluate(values)
+        forward = _forward(graph, values)
         shape = np.broadcast_shapes(*(np.shape(v) for v in forward.values()))
         adjoint: dict[str, Any] = {graph.output: np.ones(shape)}
         for name, _ in reversed(graph.nodes):
@@ -156,7 +189,7 @@ def _backward(change: Change) -> Callable[..., Any]:
     return run
 
 
-def _train(lr_power: int) -> Callable[..., Any]:
+def _train(lr_power: int, sign: float = -1.0) -> Callable[..., Any]:
     from reference.network import PARAMETERS, loss_and_gradients
 
     def run(params: Mapping[str, Any], x: Any, y: Any, lr: float = 0.5, steps: int = 100,
@@ -167,7 +200,7 @@ def _train(lr_power: int) -> Callable[..., Any]:
             for _ in range(int(steps)):
                 value, grads = loss_and_gradients(current, x, y, activation)
                 losses.append(value)
-                current = {p: current[p] - float(lr) ** lr_power * grads[p] for p in PARAMETERS}
+                current = {p: current[p] + sign * float(lr) ** lr_power * grads[p] for p in PARAMETERS}
         return current, losses
     return run
 
@@ -201,19 +234,70 @@ def _network_forward(swap: tuple[str, str]) -> Callable[..., Any]:
     return run
 
 
+def _rewired(node: str, old: str, new: str) -> Callable[..., Any]:
+    """The network's forward pass with ``node`` reading ``new`` where ``old`` belongs."""
+    from reference.graph import graph_symbol
+    from reference.network import HIDDEN, PARAMETERS, lecture_network
+
+    def run(params: Mapping[str, Any], x: Any, activation: str = "sigmoid") -> Any:
+        graph = lecture_network(activation, "stable")
+        out: dict[str, Any] = {p: np.asarray(float(params[p])) for p in PARAMETERS}
+        out["x"] = np.asarray(x, dtype=np.float64)
+        with np.errstate(all="ignore"):
+            for name, expr in graph.nodes:
+                if name not in HIDDEN:
+                    continue
+                if name == node:
+                    expr = expr.xreplace({graph_symbol(old): graph_symbol(new)})
+                names, evaluate = _edge(expr)
+                out[name] = np.broadcast_to(evaluate(*(out[a] for a in names)), out["x"].shape).copy()
+        return {name: out[name] for name in HIDDEN}
+    return run
+
+
+def _rewirings() -> list[Candidate]:
+    """Each layer reading another earlier value (the input x, another layer's output) in place of one
+    of its inputs."""
+    from reference.network import HIDDEN, lecture_network
+
+    graph = lecture_network("sigmoid", "stable")
+    found = []
+    earlier: list[str] = list(graph.inputs[:1])
+    for name, _ in graph.nodes:
+        if name not in HIDDEN:
+            continue
+        for parent in graph.node_parents(name):
+            if parent in graph.parameters or parent not in (*earlier, *HIDDEN):
+                continue
+            for other in earlier:
+                if other != parent:
+                    found.append(Candidate("input", f"{name} is computed from {other} where {parent} belongs (the "
+                                           "wrong layer's value feeds it)", _rewired(name, parent, other)))
+        earlier.append(name)
+    return found
+
+
 def graph_candidates(function: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> list[Candidate]:
     if function == "deep_chain_gradients" and len(args) >= 2:
         n = int(np.asarray(args[1]).size)
         activation = _activation(args, kwargs, 2)
-        return [Candidate(c.tag, c.text, _chain_gradients(i, activation))
-                for i, c in enumerate(_changes(function, n, activation))]
+        found = [Candidate(c.tag, c.text, _chain_gradients(i, activation))
+                 for i, c in enumerate(_changes(function, n, activation))]
+        reference = found[0].function
+        return [*found, Candidate("int", "the gradients are kept in an integer array (np.zeros_like of int "
+                                  "weights), so each one is cut to an integer",
+                                  lambda *a, **k: _as_int(reference(*a, **k)))]
     if function == "backward":
         activation = _activation(args, kwargs, 3)
         return [Candidate(c.tag, c.text, _backward(c)) for c in _changes(function, 0, activation)]
     if function == "train":
         return [Candidate("", "", _train(1)),
                 Candidate("lr-twice", "the learning rate is applied twice (the step lr·dL/dw is multiplied by lr "
-                          "again)", _train(2))]
+                          "again)", _train(2)),
+                Candidate("sign", "the step goes up the gradient, w + lr·dL/dw, not down it (gradient ascent: "
+                          "the loss grows)", _train(1, 1.0)),
+                Candidate("lr-inverted", "the gradient is divided by the learning rate, not multiplied by it",
+                          _train(-1))]
     if function == "deep_chain_forward":
         return [Candidate("", "", _chain_forward(False, False)),
                 Candidate("index", "the loop stops one layer early: h_n is missing", _chain_forward(True, False)),
@@ -229,5 +313,5 @@ def graph_candidates(function: str, args: tuple[Any, ...], kwargs: Mapping[str, 
                                        _network_forward((a, b))))
                 found.append(Candidate("index", f"{b} is used where {a} belongs (an index off by one)",
                                        _network_forward((b, a))))
-        return found
+        return found + _rewirings()
     return []

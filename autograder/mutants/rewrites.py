@@ -1,7 +1,7 @@
 """One-step rewrites of a SymPy expression tree: the slips students make in a formula.
 
 Each ``Rewrite`` is the reference expression with one change (a sign flipped, a
-factor 2 or 1/2, a term or a factor dropped, a power lost or moved, a branch on
+factor 2 or 1/2, a term or a factor dropped, a 1 added to a denominator, a power lost or moved, a branch on
 the wrong side of a kink, a parameter applied twice or inverted, a count off by
 one) and a sentence that says which change, in the expression's own terms.
 Nothing here knows a function of the unit: every candidate comes from the tree.
@@ -98,6 +98,14 @@ def _powers(expr: sp.Expr, sub: sp.Expr) -> Iterator[Rewrite]:
                               f"{show(moved)} in place of {show(sub)}")
 
 
+def _extra_one(expr: sp.Expr, sub: sp.Expr) -> Iterator[Rewrite]:
+    """A denominator with a 1 added (the 1 + ... of 1 / (1 + e^-x) carried to another fraction)."""
+    if isinstance(sub, sp.Pow) and sub.exp == -1 and not sub.base.is_number:
+        grown = 1 + sub.base
+        yield Rewrite(expr.xreplace({sub: 1 / grown}), "extra-term",
+                      f"the denominator has an extra 1: {show(grown)} in place of {show(sub.base)}")
+
+
 def _mirrored(condition: sp.Basic) -> sp.Basic | None:
     """The condition on the other side of its kink (x > 0 -> x < 0), or None."""
     flips = {sp.StrictGreaterThan: sp.StrictLessThan, sp.StrictLessThan: sp.StrictGreaterThan,
@@ -161,7 +169,7 @@ def rewrites(expr: sp.Expr, parameters: tuple[sp.Symbol, ...] = (),
     for rewrite in _symbols(expr, parameters, counts):
         found.setdefault(rewrite.expr, rewrite)
     for sub in _subterms(expr):
-        for rule in (_branches, _powers, _drops, _signs, _factors):
+        for rule in (_branches, _powers, _drops, _signs, _factors, _extra_one):
             for rewrite in rule(expr, sub):
                 if rewrite.expr != expr:
                     found.setdefault(rewrite.expr, rewrite)

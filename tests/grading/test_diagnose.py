@@ -100,3 +100,102 @@ def test_a_stubs_calls_are_a_crash_and_no_candidate_could_have_reproduced_them()
         assert crash is not None and crash.id == f"{function}~crash"
         for candidate in candidates(function, calls[0].args, calls[0].kwargs):
             assert all(_run(candidate.function, c)[1] != "NotImplementedError" for c in calls), candidate.tag
+
+
+# ---------------------------------------------------------------- families beyond the catalog
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def test_a_write_into_a_read_only_input_is_named_in_place_without_any_chaff() -> None:
+    from autograder.grading.diagnose import derived_mistake
+
+    named = derived_mistake("leaky_relu", [call("leaky_relu", raised="InputChanged", readonly=True)])
+    assert named is not None and named.id == "leaky_relu~in-place"
+    assert derived_mistake("leaky_relu", [call("leaky_relu", raised="InputChanged", readonly=False)]) is None
+
+
+def test_right_values_of_the_wrong_type_are_named_by_type() -> None:
+    right = [[1.0, 0.0, 0.0]]
+    as_list = LoggedCall("relu_derivative", (np.array([2.0, -1.0, -3.0]),), {}, False, False, right)
+    named = DIAGNOSER.diagnose([as_list])
+    assert named is not None and named.id == "relu_derivative~type" and "a Python list" in named.explanation
+    as_array = LoggedCall("relu_derivative", (np.array([2.0, -1.0, -3.0]),), {}, False, False,
+                          np.array([1.0, 0.0, 0.0]))
+    assert DIAGNOSER.diagnose([as_array]) is None
+
+
+def test_an_overflow_is_named_by_its_twin_without_errstate() -> None:
+    """Right values without errstate: the overflow itself; wrong ones: what they show, never "overflow"."""
+    solution = SOLUTION + "\ndef sigmoid(x):\n    x = np.asarray(x, dtype=np.float64)\n" \
+        "    return np.exp(-np.logaddexp(0.0, -x))\n"
+    diagnoser = Diagnoser(solution, Catalog((ONE_AT_ZERO,)))
+    large = np.array([-1000.0, -50.0, 0.5, 50.0, 1000.0])
+    raised = LoggedCall("sigmoid", (large.copy(),), {}, False, True, None, "FloatingPointError")
+    with np.errstate(all="ignore"):
+        right, flipped = _sigmoid(large), _sigmoid(-large)
+    log = CallLog()
+    log.record(LoggedCall("sigmoid", (large.copy(),), {}, False, False, right))
+    named = diagnoser.diagnose([raised], log.history)
+    assert named is not None and named.id == "sigmoid~overflow"
+    log.record(LoggedCall("sigmoid", (large.copy(),), {}, False, False, flipped))
+    named = diagnoser.diagnose([raised], log.history)
+    assert named is None or "overflow" not in named.id
+
+
+def test_the_history_is_bounded_and_keeps_only_small_calls_without_errstate() -> None:
+    from autograder.grading.diagnose import MAX_HISTORY_CALL_BYTES, MAX_HISTORY_CALLS
+
+    log = CallLog()
+    for k in range(MAX_HISTORY_CALLS + 10):
+        log.record(LoggedCall("f", (np.array([float(k)]),), {}, False, False, np.array([1.0])))
+    log.record(LoggedCall("f", (np.zeros(MAX_HISTORY_CALL_BYTES // 8 + 1),), {}, False, False, 1.0))
+    log.record(LoggedCall("f", (np.array([-1.0]),), {}, False, True, np.array([1.0])))
+    assert len(log.history) == MAX_HISTORY_CALLS
+    log.begin_case()
+    assert len(log.history) == MAX_HISTORY_CALLS and not log.calls
+
+
+def test_a_name_must_fit_the_functions_other_calls_of_the_setting() -> None:
+    """A one-element softmax cannot tell an extra 1 in the denominator from a factor 2 there; its other
+    calls in the submission can."""
+    from autograder.mutants import mutant_of
+
+    def plus_one(z: np.ndarray) -> np.ndarray:
+        e = np.exp(z - np.max(z, axis=-1, keepdims=True))
+        return e / (1.0 + np.sum(e, axis=-1, keepdims=True))
+
+    one = np.array([-7.0])
+    single = LoggedCall("softmax", (one,), {}, False, False, plus_one(one))
+    wide = np.array([0.5, -1.0, 2.0, 0.0])
+    other = LoggedCall("softmax", (wide,), {}, False, False, plus_one(wide))
+    named = mutant_of("softmax", [single], [other])
+    assert named is not None and named.id == "softmax~extra-term"
+    assert mutant_of("softmax", [single]) is None  # alone, two different mistakes fit
+
+
+def test_derived_softmax_and_jacobian_mistakes_are_named() -> None:
+    from autograder.mutants import mutant_of
+    from reference.softmax import jacobian, softmax
+
+    z = np.array([[0.3, -1.2, 2.0], [1.0, 0.0, -0.5]])
+    e = np.exp(z - z.max(axis=0, keepdims=True))
+    axis0 = LoggedCall("softmax", (z,), {}, False, False, e / e.sum(axis=0, keepdims=True))
+    named = mutant_of("softmax", [axis0])
+    assert named is not None and named.id == "softmax~axis"
+    v = np.array([0.2, -1.0, 1.5, 0.0])
+    flipped = LoggedCall("softmax_jacobian", (v,), {}, False, False, -jacobian(v))
+    named = mutant_of("softmax_jacobian", [flipped])
+    assert named is not None and named.id == "softmax_jacobian~sign"
+    right = LoggedCall("softmax", (z,), {}, False, False, softmax(z))
+    assert mutant_of("softmax", [right]) is None
+
+
+def test_a_derivative_evaluated_at_the_functions_output_is_named() -> None:
+    from autograder.mutants import mutant_of
+
+    x = np.linspace(-4.0, 4.0, 9)
+    s = _sigmoid(_sigmoid(x))
+    named = mutant_of("sigmoid_derivative", [LoggedCall("sigmoid_derivative", (x,), {}, False, False, s * (1 - s))])
+    assert named is not None and named.id == "sigmoid_derivative~input"

@@ -151,15 +151,15 @@ def _container(value: Any) -> str:
 def wrong_type(function: str, calls: list[LoggedCall], reference: Any) -> Misconception | None:
     """Every returned call has the reference's values but another kind of result (a list where the
     reference returns an array, a 0-d array for a float): name the type; None otherwise."""
-    from autograder.grading.diagnose import _run
+    from autograder.grading.diagnose import _run, same_value
 
     returned = [c for c in calls if not c.raised]
-    if not returned:
+    if not returned or len(returned) < len(calls):
         return None
     kinds = set()
     for call in returned:
         want, raised = _run(reference, call)
-        if raised or _container(call.result) == _container(want):
+        if raised or _container(call.result) == _container(want) or not same_value(call.result, want):
             return None
         kinds.add((_container(call.result), _container(want)))
     if len(kinds) != 1:

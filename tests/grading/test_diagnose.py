@@ -117,7 +117,7 @@ def test_a_write_into_a_read_only_input_is_named_in_place_without_any_chaff() ->
 
 
 def test_right_values_of_the_wrong_type_are_named_by_type() -> None:
-    right = [[1.0, 0.0, 0.0]]
+    right = [1.0, 0.0, 0.0]
     as_list = LoggedCall("relu_derivative", (np.array([2.0, -1.0, -3.0]),), {}, False, False, right)
     named = DIAGNOSER.diagnose([as_list])
     assert named is not None and named.id == "relu_derivative~type" and "a Python list" in named.explanation
@@ -199,3 +199,10 @@ def test_a_derivative_evaluated_at_the_functions_output_is_named() -> None:
     s = _sigmoid(_sigmoid(x))
     named = mutant_of("sigmoid_derivative", [LoggedCall("sigmoid_derivative", (x,), {}, False, False, s * (1 - s))])
     assert named is not None and named.id == "sigmoid_derivative~input"
+
+
+def test_wrong_values_of_the_wrong_type_are_not_named_by_type() -> None:
+    """A NaN where an array belongs is not "the values are right"."""
+    nan = LoggedCall("relu_derivative", (np.array([2.0, -1.0, -3.0]),), {}, False, False, float("nan"))
+    named = DIAGNOSER.diagnose([nan])
+    assert named is None or "type" not in named.id

@@ -45,11 +45,10 @@ from autograder.limits import DEFAULT_JOBS
 from autograder.submission import student_id_of
 
 MAX_POOL_RESTARTS = 3
-FORKSERVER_PRELOAD = ("autograder.grading.grade", "autograder.grading.run", "autograder.sandbox.warm_sandbox",
-                      "autograder.report.feedback")
+FORKSERVER_PRELOAD = ("autograder.grading.grade", "autograder.grading.run", "autograder.sandbox.warm_sandbox")
 """What the pool's fork server imports before forking its workers (NumPy, the sandbox's client,
-pytest, the warm sandbox, the feedback pages they write): each worker would otherwise import it
-again. No thread of Python's runs in it."""
+pytest's runner, the warm sandbox): each worker would otherwise import it again. No thread of
+Python's runs in it."""
 GRADEBOOK = "grades.csv"
 """One of ``submission.RESERVED_IDS``: no student's folder takes its place."""
 Progress = Callable[[GradeResult], None]
@@ -168,49 +167,18 @@ def _pool(jobs: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=enable_forking)
 
 
-Graded = tuple[GradeResult, bool]
-"""A result from the pool, and whether its files are written already (``_grade_and_write``)."""
-Filed = Callable[[str, GradeResult, bool], None]
-"""What is done with each result of the pool: ``filed(student, result, written)``."""
-
-
-def _grade_and_write(grade: Callable[[Assignment, str, Path], GradeResult], assignment: Assignment, student: str,
-                     path: Path, out_dir: Path | None) -> Graded:
-    """``grade`` (``_grade_one``, as the batch process names it) in a grading process, which also
-    writes the student's files when given ``out_dir``: the batch process then only collects the
-    scores (``scores_only``), and the pages of one student are rendered beside that student's
-    grading, not one after another in the batch process. (result, False): the files are not
-    written (none asked, or writing them failed here: the batch process writes them, or files the
-    student's kit failure)."""
-    result = _filed_as(grade(assignment, student, path), student)
-    if out_dir is None:
-        return result, False
-    try:
-        write_student(result, out_dir, assignment)
-    except Exception:  # the batch process tries again, and says so if it fails too
-        return result, False
-    return result.scores_only(), True
-
-
-def _filed_as(result: GradeResult, student: str) -> GradeResult:
-    """``result`` under the batch's id: the path alone names an LMS download's student wrongly."""
-    return dataclasses.replace(result, student_id=student) if result.student_id != student else result
-
-
-def _outcome(assignment: Assignment, student: str, future: Future[Graded]) -> Graded:
+def _outcome(assignment: Assignment, student: str, future: Future[GradeResult]) -> GradeResult:
     """The future's result; an exception other than a dead pool is the student's kit failure."""
     try:
         return future.result()
     except BrokenProcessPool:
         raise
     except Exception as err:  # e.g. a result that could not be sent back from the pool
-        return kit_failure(assignment, student, err), False
+        return kit_failure(assignment, student, err)
 
 
-def _run_pool(assignment: Assignment, todo: dict[str, Path], jobs: int, on_result: Filed,
-              out_dir: Path | None = None) -> None:
-    """Grade ``todo`` in ``jobs`` processes, which write each student's files into ``out_dir``
-    when given (``_grade_and_write``); a dead pool is replaced and the rest regraded.
+def _run_pool(assignment: Assignment, todo: dict[str, Path], jobs: int, on_result: Record) -> None:
+    """Grade ``todo`` in ``jobs`` processes; a dead pool is replaced and the rest regraded.
 
     After ``MAX_POOL_RESTARTS`` deaths the rest are graded one process each, so
     a submission that keeps killing its grading process fails alone.
@@ -219,24 +187,23 @@ def _run_pool(assignment: Assignment, todo: dict[str, Path], jobs: int, on_resul
     while todo and restarts <= MAX_POOL_RESTARTS:
         try:
             with _pool(jobs) as pool:
-                futures: dict[Future[Graded], str] = {
-                    pool.submit(_grade_and_write, _grade_one, assignment, student, path, out_dir): student
+                futures: dict[Future[GradeResult], str] = {
+                    pool.submit(_grade_one, assignment, student, path): student
                     for student, path in todo.items()}
                 for future in as_completed(futures):
                     student = futures.pop(future)  # a done future holds its whole result: let it go
-                    on_result(student, *_outcome(assignment, student, future))
+                    on_result(student, _outcome(assignment, student, future))
                     todo.pop(student)
         except BrokenProcessPool:
             restarts += 1
     for student, path in list(todo.items()):
         try:
             with _pool(1) as pool:
-                graded = _outcome(assignment, student, pool.submit(_grade_and_write, _grade_one, assignment,
-                                                                   student, path, out_dir))
+                result = _outcome(assignment, student, pool.submit(_grade_one, assignment, student, path))
         except BrokenProcessPool:
-            graded = kit_failure(assignment, student, "the grading process died while grading "
-                                 "this submission (every time it was tried)"), False
-        on_result(student, *graded)
+            result = kit_failure(assignment, student, "the grading process died while grading "
+                                 "this submission (every time it was tried)")
+        on_result(student, result)
         todo.pop(student)
 
 
@@ -244,22 +211,15 @@ def local_executor(jobs: int = DEFAULT_JOBS) -> Executor:
     """Grading on this machine: a pool of ``jobs`` processes (never more than submissions), or
     this process when that is one."""
     def run(assignment: Assignment, todo: dict[str, Path], record: Record) -> None:
-        _run_local(assignment, todo, jobs, lambda student, result, written: record(student, result))
+        if min(jobs, len(todo)) <= 1:
+            # a worker forked by a warm sandbox costs milliseconds, a cold one an interpreter and numpy:
+            # a stub's substituted re-runs start dozens of workers
+            keep_sandbox_warm(assignment)
+            for student, path in todo.items():
+                record(student, _grade_one(assignment, student, path))
+        else:
+            _run_pool(assignment, dict(todo), min(jobs, len(todo)), record)
     return run
-
-
-def _run_local(assignment: Assignment, todo: dict[str, Path], jobs: int, filed: Filed,
-               out_dir: Path | None = None) -> None:
-    """``local_executor(jobs)``'s grading; a pool's processes write each student's files into
-    ``out_dir`` when given (``filed`` is told which were written)."""
-    if min(jobs, len(todo)) <= 1:
-        # a worker forked by a warm sandbox costs milliseconds, a cold one an interpreter and numpy:
-        # a stub's substituted re-runs start dozens of workers
-        keep_sandbox_warm(assignment)
-        for student, path in todo.items():
-            filed(student, _grade_one(assignment, student, path), False)
-    else:
-        _run_pool(assignment, dict(todo), min(jobs, len(todo)), filed, out_dir)
 
 
 def grade_batch(assignment: Assignment, paths: Sequence[Path] | Mapping[str, Path], out_dir: Path, *,
@@ -287,11 +247,11 @@ def grade_batch(assignment: Assignment, paths: Sequence[Path] | Mapping[str, Pat
         elif previous is not None:
             changed.append(student)
 
-    def record(student: str, result: GradeResult, written: bool = False) -> None:
-        result = _filed_as(result, student)
+    def record(student: str, result: GradeResult) -> None:
+        # The grade is filed under the batch's id: the path alone names an LMS download's student wrongly.
+        result = dataclasses.replace(result, student_id=student) if result.student_id != student else result
         try:
-            if not written:  # a pool's process writes its student's files itself
-                write_student(result, out_dir, assignment)
+            write_student(result, out_dir, assignment)
         except Exception as err:  # this student's files only; the batch goes on
             result = kit_failure(assignment, student, f"could not write the results: {type(err).__name__}: {err}")
             try:
@@ -302,10 +262,7 @@ def grade_batch(assignment: Assignment, paths: Sequence[Path] | Mapping[str, Pat
         if on_result is not None:
             on_result(result)
 
-    if executor is None:
-        _run_local(assignment, dict(by_id), jobs, record, out_dir)
-    else:
-        executor(assignment, dict(by_id), record)
+    (executor or local_executor(jobs))(assignment, dict(by_id), record)
     from autograder.questions.copies import flag_copied_sheets
 
     results.update(flag_copied_sheets(assignment, every, out_dir, results))  # copied question sheets

@@ -499,7 +499,9 @@ def run_plain_suite(suite_dir: Path, module: str, factory: StudentFactory, *,
     paths = plain_modules(suite_dir, module)
     if paths is None:
         return None
-    names = [f"_autograder_plain_{i}_{path.stem}" for i, path in enumerate(paths)]
+    # the name pytest's importlib mode gives a module at the top of its rootdir, unless taken
+    names = [path.stem if path.stem not in sys.modules else f"_autograder_plain_{i}_{path.stem}"
+             for i, path in enumerate(paths)]
     sink = io.StringIO()
     try:
         with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):

@@ -119,6 +119,10 @@ def test_a_plain_suite_gives_exactly_pytests_outcomes(tmp_path: Path, grading_se
         @pytest.mark.skill("m")
         def test_in_a_second_module(student):
             assert student.double(2.0) == 4.0
+
+        @pytest.mark.skill("m")
+        def test_module_name():
+            raise AssertionError(__name__)  # not an assert: the pytest running these tests rewrites those
     ''')
     by_pytest, by_hand = both_ways(suite, grading_session.factory)
     assert by_hand is not None
@@ -127,7 +131,7 @@ def test_a_plain_suite_gives_exactly_pytests_outcomes(tmp_path: Path, grading_se
     names = [o.name for o in by_hand.outcomes]
     assert names[:4] == ["double[x=1]", "double[x=-2]", "params[one]", "params[minus-two]"]
     assert "default_ids[0-zero]" in names and "default_ids[2.5-None]" in names and "listed_ids[4]" in names
-    assert names[-1] == "in_a_second_module"
+    assert names[-2:] == ["in_a_second_module", "module_name"] and by_hand.outcomes[-1].message == "test_more"
     cases = {o.name: o for o in by_hand.outcomes}
     assert cases["params[minus-two]"].rules == ("r-two",) and cases["strict[1e+308-huge]"].contract
     assert cases["consistent"].consistent_with == "upstream"

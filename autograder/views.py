@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -89,14 +90,22 @@ def grade_with_progress(assignment: Assignment, paths: list[Path] | dict[str, Pa
     from autograder.grading.batch import BatchError, grade_batch
     from autograder.report import preload
 
-    # The report's imports load while other processes grade (here, they would slow the grading).
-    report_loaded = preload() if executor is not None or min(jobs, len(paths)) > 1 else None
+    # The report's imports load while other processes grade (here, they would slow the grading), from
+    # the first result on: before it, they would take a core from the pool's start and warm-up.
+    preloading = executor is not None or min(jobs, len(paths)) > 1
+    report_loaded: list[threading.Thread] = []
     progress = progress_bar(_err())
     with progress or nullcontext():
         task = progress.add_task("grade", total=len(paths)) if progress else None
-        advance = (lambda _: progress.advance(task)) if progress and task is not None else None
+
+        def on_result(_: GradeResult) -> None:
+            if preloading and not report_loaded:
+                report_loaded.append(preload())
+            if progress is not None and task is not None:
+                progress.advance(task)
+
         try:
-            report = grade_batch(assignment, paths, out_dir, jobs=jobs, resume=resume, on_result=advance,
+            report = grade_batch(assignment, paths, out_dir, jobs=jobs, resume=resume, on_result=on_result,
                                  executor=executor)
         except BatchError as err:
             fail(str(err))
@@ -109,8 +118,8 @@ def grade_with_progress(assignment: Assignment, paths: list[Path] | dict[str, Pa
                   f"it was graded ({terminal_text(', '.join(report.changed))})")
     shown = terminal_text(str(out_dir))
     out.print(f"wrote {shown}/<student>/results.json, feedback.md, feedback.html and {shown}/grades.csv")
-    if report_loaded is not None:
-        report_loaded.join()
+    for thread in report_loaded:
+        thread.join()
     _report_after_grading(assignment, out_dir)
     return report
 

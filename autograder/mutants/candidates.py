@@ -175,6 +175,11 @@ def _elementwise(activation: str, which: str, bound: bool) -> tuple[tuple[sp.Sym
             continue
         seen.add(expr)
         candidates += _int_variants(tag, text, _compiled(expr, symbols))
+    reference = _compiled(target, symbols)
+    candidates.append(Candidate("sum", "the values are summed into one number where one value per element "
+                                "belongs (np.sum over the whole array)", _reduced(reference, "sum")))
+    candidates.append(Candidate("mean", "the values are averaged into one number where one value per element "
+                                "belongs (np.mean over the whole array)", _reduced(reference, "mean")))
     return symbols, tuple(candidates)
 
 

@@ -84,6 +84,8 @@ def _edge_changes(graph: Any, single: bool) -> list[Change]:
             changes.append(Change(rewrite.tag, f"in the local derivative {where} = {show(first)}: {rewrite.text}",
                                   changed))
     parameters = set(graph.parameters)
+    changes += _slope_on_output(graph, edges, single)
+    changes += _swapped_factors(graph, edges) if single else []
     for which in ("parent", "child", "output"):
         changed = {}
         for (child, parent), expr in edges.items():
@@ -122,6 +124,52 @@ def _edge_changes(graph: Any, single: bool) -> list[Change]:
                 changes.append(Change(tag, f"{text} (in d{child}/d{parent} only: {show(expr)})",
                                       {(child, parent): expr}))
     return changes
+
+
+def _slope_on_output(graph: Any, edges: Edges, single: bool) -> list[Change]:
+    """The activation's derivative evaluated at the layer's output f(z) in place of its z: in every
+    layer, and (``single``) in one layer alone."""
+    from reference.network_graphs import DefinedFunction
+
+    changed: dict[tuple[str, str], sp.Expr] = {}
+    for (child, parent), expr in edges.items():
+        if child not in graph.expressions:
+            continue
+        primes = [e for e in sp.preorder_traversal(expr) if isinstance(e, DefinedFunction)]
+        if len(primes) == 1:
+            changed[(child, parent)] = expr.xreplace({primes[0]: primes[0].func(sp.Symbol(child, real=True))})
+    if not changed:
+        return []
+    text = "the activation's derivative is evaluated at the layer's output f(z), not at its pre-activation z"
+    found = [Change("input", text, changed)]
+    layers = sorted({child for child, _ in changed})
+    for layer in layers if single and len(layers) > 1 else ():
+        found.append(Change("input", f"{text} (in layer {layer} only)",
+                            {key: expr for key, expr in changed.items() if key[0] == layer}))
+    return found
+
+
+def _swapped_factors(graph: Any, edges: Edges) -> list[Change]:
+    """Two local derivatives of one node (or into one node) with their weight, or their input, exchanged:
+    w4 and w5 swapped between the two paths, say."""
+    parameters = set(graph.parameters)
+    found = []
+    keys = [k for k in edges if k[0] in graph.expressions]
+    for i, a in enumerate(keys):
+        for b in keys[i + 1:]:
+            if a[0] != b[0] and a[1] != b[1]:
+                continue
+            fa = [f for f in sp.Mul.make_args(edges[a]) if isinstance(f, sp.Symbol)]
+            fb = [f for f in sp.Mul.make_args(edges[b]) if isinstance(f, sp.Symbol)]
+            if len(fa) != 1 or len(fb) != 1 or fa[0] == fb[0]:
+                continue
+            if (fa[0].name in parameters) != (fb[0].name in parameters):
+                continue
+            x, y = fa[0], fb[0]
+            swapped = {a: edges[a].xreplace({x: y}), b: edges[b].xreplace({y: x})}
+            found.append(Change("swap", f"{x} and {y} are swapped between d{a[0]}/d{a[1]} and d{b[0]}/d{b[1]}",
+                                swapped))
+    return found
 
 
 @functools.cache
@@ -234,6 +282,16 @@ def _network_forward(swap: tuple[str, str]) -> Callable[..., Any]:
     return run
 
 
+def _network_swap(a: str, b: str) -> Callable[..., Any]:
+    from reference.network import forward
+
+    def run(params: Mapping[str, Any], x: Any, activation: str = "sigmoid") -> Any:
+        changed = dict(params)
+        changed[a], changed[b] = params[b], params[a]
+        return forward(changed, x, activation)
+    return run
+
+
 def _rewired(node: str, old: str, new: str) -> Callable[..., Any]:
     """The network's forward pass with ``node`` reading ``new`` where ``old`` belongs."""
     from reference.graph import graph_symbol
@@ -313,5 +371,9 @@ def graph_candidates(function: str, args: tuple[Any, ...], kwargs: Mapping[str, 
                                        _network_forward((a, b))))
                 found.append(Candidate("index", f"{b} is used where {a} belongs (an index off by one)",
                                        _network_forward((b, a))))
+        for i, a in enumerate(PARAMETERS):
+            for b in PARAMETERS[i + 1:]:
+                if a[0] == b[0]:
+                    found.append(Candidate("swap", f"{a} and {b} are swapped", _network_swap(a, b)))
         return found + _rewirings()
     return []

@@ -26,6 +26,17 @@ def test_first_held_out_set_is_named_at_the_floor() -> None:
 
 
 @pytest.mark.slow
+def test_fourth_held_out_set_is_named_at_the_floor() -> None:
+    """At least 80% of the fourth set's bugs get a "Likely mistake" line (issue 19), and no correct
+    variant of it gets one."""
+    outcomes = [grade(b) for b in bugs("fourth")]
+    named = sum(o.named for o in outcomes)
+    print(f"held-out (fourth): named {named}/{len(outcomes)}")
+    assert named >= FLOOR * len(outcomes)
+    assert not [o.bug.id for o in (grade(b) for b in correct_variants("fourth")) if o.diagnoses]
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("set_name", ["third", "fourth"])
 def test_correct_variants_written_oddly_score_full_marks(set_name: str) -> None:
     """Aliases, partials, np.vectorize, lambdas, callable objects, loops, identities on the student's

@@ -42,8 +42,10 @@ TestFunction = Callable[..., None]
 STUDENT_FIXTURES = ("student", "strict_student")
 """The fixtures that stand for the submission; the second run gets them with the upstream substituted."""
 RECORD_PROPERTY = "record_property"
-MAX_WITNESSES = 3
-"""Calls of each substituted function replayed on the student's own, to find the wrong upstream."""
+MAX_WITNESSES = 8
+"""Calls of each substituted function replayed on the student's own, to find the wrong upstream (the
+lecture network's backward calls activate_derivative once per layer, the first layer's, with the
+largest pre-activations, last: 3 missed it)."""
 
 
 MAX_ELEMENTS = 1_000_000

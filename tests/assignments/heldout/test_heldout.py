@@ -48,9 +48,10 @@ def test_correct_variants_written_oddly_score_full_marks(set_name: str) -> None:
 
 
 CHARGED_ONCE = ("sigmoid-math-exp-crashes-on-arrays", "tanh-through-overflowing-sigmoid",
-                "softmax-plus-one-in-denominator", "softmax-shift-by-mean")
+                "softmax-plus-one-in-denominator", "softmax-shift-by-mean", "activate-derivative-sigmoid-overflows")
 """Held-out bugs whose mistake reached a downstream skill: a crashing or overflowing forward, a softmax
-wrong under a Jacobian written through the lecture's identity."""
+wrong under a Jacobian written through the lecture's identity, an activate_derivative overflowing only
+at backward's first layer."""
 
 
 @pytest.mark.slow

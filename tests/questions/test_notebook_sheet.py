@@ -32,11 +32,6 @@ SECRET = "notebook sheet tests' course secret"
 ENV = "AUTOGRADER_VARIANT_SECRET"
 
 
-@pytest.fixture(scope="module")
-def vanishing() -> Assignment:
-    return get_assignment("vanishing")
-
-
 @pytest.fixture(autouse=True)
 def secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ENV, SECRET)

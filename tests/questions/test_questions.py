@@ -11,7 +11,7 @@ import pytest
 import sympy as sp
 from click.testing import CliRunner
 
-from autograder.assignment import Assignment, get_assignment
+from autograder.assignment import Assignment
 from autograder.cli import main
 from autograder.questions import concept_bank
 from autograder.questions.answers import MAX_ANSWERS_BYTES, AnswersError, key_answers, parse_answers
@@ -30,11 +30,6 @@ from reference.concepts import activation_facts, derive_facts
 from reference.worked_numbers import two_path_gradient
 
 SECRET = b"course secret for the tests"
-
-
-@pytest.fixture(scope="module")
-def vanishing() -> Assignment:
-    return get_assignment("vanishing")
 
 
 def sheet(assignment: Assignment, student: str, secret: bytes = SECRET) -> tuple[Question, ...]:

@@ -38,11 +38,6 @@ SECRET = "route tests' course secret"
 ENV = "AUTOGRADER_VARIANT_SECRET"
 
 
-@pytest.fixture(scope="module")
-def vanishing() -> Assignment:
-    return get_assignment("vanishing")
-
-
 @pytest.fixture(autouse=True)
 def secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ENV, SECRET)

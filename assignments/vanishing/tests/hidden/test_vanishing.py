@@ -47,12 +47,15 @@ VALUE checks:
   and for a deep ReLU chain (positive weights) they do not. The gradients must
   be right (as in ``deep_chain_gradients``, consistency with a wrong upstream
   included); where the student's deep_chain_gradients is itself wrong (yet
-  implemented: finite, non-degenerate gradients of the chain's shape), the
-  claims are judged on the reference chain's gradients instead, credited to
-  ``deep_chain_gradients``: one mistake costs once (reversed gradients,
-  first layer last, cost deep_chain_gradients alone). A stub, a crash or
-  degenerate gradients earn nothing here. Zeros "vanish", which is why the
-  property is never checked on the student's values alone.
+  computed from the chain: finite, non-degenerate gradients of the chain's
+  shape, the same on a second call, and moving when the chain's first or
+  last weight moves by half as much again), the claims are judged on the reference chain's
+  gradients instead, credited to ``deep_chain_gradients``: one mistake costs
+  once (reversed gradients, z for h, a forgotten slope cost
+  deep_chain_gradients alone). A stub, a crash, degenerate gradients or
+  numbers made up from x and the depth (they do not move with the weights)
+  earn nothing here. Zeros "vanish", which is why the property is never
+  checked on the student's values alone.
   The module checks at import that the reference shows both claims by a wide margin.
 * ``choose_activation[<task>]``: the hidden AND the output layer of a task in
   one case, so a constant "relu" passes none.
@@ -86,7 +89,6 @@ from autograder.suite import (
 )
 from autograder.suite.consistency import (
     credit_consistency,
-    degenerate_reason,
     depends_on,
     elementwise_reason,
     reference_or_consistent,
@@ -114,6 +116,13 @@ from reference.guidance import LAYERS, TASKS, recommended_activation
 ACTIVATIONS = ACTIVATIONS_BY_NAME
 ORDERS_OF_MAGNITUDE = 3
 """What "orders of magnitude below" means here: |g[0]| <= 10**-3 |g[-1]|."""
+MOVED_WEIGHT = 1.5
+"""The factor on the first or the last weight of a moved chain, which wrong gradients must follow
+to be the chain's (see ``_own_claim``)."""
+MOVE_SHARE = 0.25
+"""Wrong gradients must move with a weight by at least this share of the chain's own largest move
+(in orders of magnitude). On the held-out wrong sweeps the better of the two moves is 0.66 to 1.7
+times the chain's; numbers made up from x, the depth and a sum of the weights move 0 to 0.1."""
 
 GRADIENT_HINT = "g[k] = f'(z_(k+1)) h_k times w_j f'(z_j) for every later layer j; g[0] is the FIRST layer"
 
@@ -559,23 +568,60 @@ def _relu_claim(g: np.ndarray, chain: Chain, call: str) -> str:
     return ""
 
 
-def _own_claim(got: Any, chain: Chain, activation: str, claim: Callable[[np.ndarray, Chain, str], str],
-               call: str) -> str:
-    """Why the claim cannot be credited where the student's gradients are wrong ("" when it can): they
-    must be implemented (finite, non-degenerate, of the chain's shape); the claim is then judged on the
-    reference chain's gradients, so the gradients' own mistake is charged to deep_chain_gradients alone."""
+def _largest_move(before: np.ndarray, after: np.ndarray) -> float:
+    """The largest change in size, in orders of magnitude, of any one gradient."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        move = np.abs(np.log10(np.abs(after)) - np.log10(np.abs(before)))
+    return float(np.max(np.nan_to_num(move, nan=0.0, posinf=0.0)))
+
+
+def _moved(chain: Chain, layer: int) -> Chain:
+    """The chain with one weight half as large again (``MOVED_WEIGHT``)."""
+    weights = chain.weights.copy()
+    weights[layer] *= MOVED_WEIGHT
+    return Chain(chain.x, weights)
+
+
+def _moves_with_the_chain(student: Any, g: np.ndarray, chain: Chain, activation: str, call: str) -> bool:
+    """Whether the student's gradients move when the first or the last weight moves, by at least
+    ``MOVE_SHARE`` of the reference's own largest move (the first weight's move fades down a sigmoid
+    chain; the last one's does not reach a ReLU sweep that leaves the weights out of the delta)."""
+    reference = np.asarray(derive(network.deep_chain_gradients, chain.x, chain.weights, activation).value)
+    for layer in (0, chain.depth - 1):
+        moved = _moved(chain, layer)
+        moved_reference = np.asarray(derive(network.deep_chain_gradients, moved.x, moved.weights, activation).value)
+        moved_g = _gradient_values(student.deep_chain_gradients(moved.x, moved.weights.copy(), activation),
+                                   chain.depth, call)
+        if _largest_move(g, moved_g) >= MOVE_SHARE * _largest_move(reference, moved_reference):
+            return True
+    return False
+
+
+def _own_claim(student: Any, got: Any, chain: Chain, activation: str,
+               claim: Callable[[np.ndarray, Chain, str], str], call: str) -> str:
+    """Why the claim cannot be credited where the student's gradients are wrong ("" when it can).
+
+    Wrong gradients are charged to deep_chain_gradients; the claim is then judged on the reference
+    chain's gradients, so the same mistake is not charged here too, as long as the student's are
+    computed from the chain: implemented (finite, not all zero, of the chain's shape), the same on
+    a second call, and moving when the chain's first or last weight moves
+    (``_moves_with_the_chain``). Numbers made up from x and the depth do not move; noise differs
+    from call to call; zeros do not move either. (One value for every layer is not degenerate
+    here: with z in place of h, every ReLU layer's gradient is h_n, and that moves.)"""
     try:
         g = _gradient_values(got, chain.depth, call)
     except AssertionError as wrong:
         return str(wrong)
-    degenerate = degenerate_reason(np.arange(chain.depth, dtype=np.float64), g)
-    if degenerate:
-        return f"{call}: your gradients are degenerate ({degenerate})"
+    if not np.all(np.isfinite(g)) or not np.any(np.abs(g) > 0):
+        return f"{call}: your gradients are not finite, or all zero"
+    again = _gradient_values(student.deep_chain_gradients(chain.x, chain.weights.copy(), activation),
+                             chain.depth, call)
+    if not _close(again, g):
+        return f"{call}: your gradients differ from call to call on the same chain\nHint: {GRADIENT_HINT}"
+    if not _moves_with_the_chain(student, g, chain, activation, call):
+        return (f"{call}: your gradients barely change when the first or the last weight does (times "
+                f"{MOVED_WEIGHT:g}), so they are not this chain's\nHint: {GRADIENT_HINT}")
     reference = np.asarray(derive(network.deep_chain_gradients, chain.x, chain.weights, activation).value)
-    # Only a mistake in where the right values go (reversed, shifted) is the gradients' alone; values
-    # that are not the chain's at all (noise, a constant) earn nothing here.
-    if not np.allclose(np.sort(np.abs(g)), np.sort(np.abs(reference)), rtol=VALUES.rtol, atol=VALUES.atol):
-        return f"{call}: your gradients are not the chain's values in any order"
     return claim(reference, chain, call)
 
 
@@ -593,7 +639,7 @@ def test_vanishing_property(student: Any, depth: int, record_property: Any) -> N
         if right:
             upstreams.append(upstream)
             continue
-        reason = _own_claim(got, chain, activation, claim, call)
+        reason = _own_claim(student, got, chain, activation, claim, call)
         if reason:
             raise AssertionError(reason + ("" if "Hint:" in reason else "\n" + failure.split("\n")[0]))
         upstreams.append("deep_chain_gradients")

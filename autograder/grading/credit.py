@@ -33,7 +33,7 @@ Written down once, here, and checked by ``autograder validate``:
   this way (a derivative's stability check, failing only because the forward
   it calls overflows) also stands where the upstream skill broke the same rule
   in its own contract checks, and any check where the upstream wrote into its
-  inputs (``VALUE_CHANGING_RULES``).
+  inputs or returned another dtype than float64 (``VALUE_CHANGING_RULES``).
 * **Per setting.** A consistency pass that names the upstream's own case in the
   same setting (``consistent_on``: ``elu[values-alpha=0.5]`` for
   ``elu_derivative``'s alpha = 0.5 case) earns only when that very case is
@@ -79,9 +79,10 @@ def _upstream_broke_rule(outcomes: Sequence[CaseOutcome], skill: str, rules: tup
                for o in outcomes if o.group == skill)
 
 
-VALUE_CHANGING_RULES = ("no-input-mutation",)
+VALUE_CHANGING_RULES = ("no-input-mutation", "returns-float64-array")
 """Rules whose breaking in an upstream changes a downstream's values (a forward writing into the
-weights it was given changes the gradients computed from them)."""
+weights it was given changes the gradients computed from them; a sigmoid in float32 gives its
+derivative float32's precision)."""
 
 
 def _stands(o: CaseOutcome, outcomes: Sequence[CaseOutcome]) -> bool:

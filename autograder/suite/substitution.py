@@ -90,11 +90,13 @@ class _Witnesses:
 
     def wrong_in(self, student: Any) -> bool:
         """Whether the student's own function raises, writes into its inputs (watched, read-only), or
-        differs from the reference, at a kept call."""
+        differs from the reference (in its values, or an array's dtype: float32 values pass on
+        less precision to what is computed from them), at a kept call."""
         own = student.with_options(readonly_inputs=True).function(self.upstream.function)
         for args, kwargs, want in self.calls:
             try:
-                if not same_values(own(*args, **kwargs), want):
+                got = own(*args, **kwargs)
+                if not same_values(got, want) or _other_dtype(got, want):
                     return True
             except StudentCallError:
                 return True
@@ -111,6 +113,11 @@ def same_values(got: Any, want: Any) -> bool:
     except (TypeError, ValueError, OverflowError):
         return False
     return a.shape == b.shape and bool(np.all(VALUES.close(a, b) | (np.isnan(a) & np.isnan(b))))
+
+
+def _other_dtype(got: Any, want: Any) -> bool:
+    """Whether both are arrays and their dtypes differ."""
+    return isinstance(got, np.ndarray) and isinstance(want, np.ndarray) and got.dtype != want.dtype
 
 
 def _discard(name: str, value: Any) -> None:

@@ -34,6 +34,20 @@ ACTIVATIONS: dict[str, Mistake] = {
         # sigmoid_derivative's own check is judged again with sigmoid substituted: charged to sigmoid once
         "no_floating_point_errors[sigmoid]",
     }),
+    # float32 values pass the value checks (within tolerance) but not the float64 contract; the
+    # derivative built on it returns float32 too, and is charged nothing for it: it is judged
+    # again with sigmoid substituted, and its values' consistency stands (returns-float64-array
+    # changes values, autograder/grading/credit.py).
+    "sigmoid_float32": Mistake.redefine("""
+        def sigmoid(x):
+            x = np.asarray(x, dtype=np.float32)
+            e = np.exp(-np.abs(x))
+            return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(np.float32)
+        """, {
+        "accepts_int_input[sigmoid-array]", "accepts_int_input[sigmoid-scalar]", "finite_at_large_inputs[sigmoid]",
+        "no_floating_point_errors[sigmoid]", "returns_array_of_input_shape[sigmoid-shape=()]",
+        "returns_array_of_input_shape[sigmoid-shape=(2,3)]", "returns_array_of_input_shape[sigmoid-shape=(5,)]",
+    }),
     "elu_derivative_where_overflows": Mistake.redefine("""
         def elu_derivative(x, alpha=1.0):
             x = np.asarray(x, dtype=np.float64)

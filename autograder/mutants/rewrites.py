@@ -2,8 +2,9 @@
 
 Each ``Rewrite`` is the reference expression with one change (a sign flipped, a
 factor 2 or 1/2, a term or a factor dropped, a 1 added to a denominator, a power lost or moved, a branch on
-the wrong side of a kink, a parameter applied twice or inverted, a count off by
-one) and a sentence that says which change, in the expression's own terms.
+the wrong side of a kink, the kink given to neither branch, a max or min of the branches in place of the
+branch, a parameter applied twice, inverted or left out, a count off by one) and a sentence that says
+which change, in the expression's own terms.
 Nothing here knows a function of the unit: every candidate comes from the tree.
 """
 
@@ -142,6 +143,41 @@ def _branches(expr: sp.Expr, sub: sp.Expr) -> Iterator[Rewrite]:
         yield Rewrite(expr.xreplace({sub: sp.Piecewise((first, moved), (second, True))}), "kink",
                       f"the kink belongs to the wrong branch: {show(first)} where {show(moved)} "
                       f"(the reference's condition is {show(condition)})")
+    strict = _strict(condition)
+    if strict is not None:
+        other = _mirrored(strict)
+        neither = sp.Piecewise((first, strict), (second, other), (0, True))
+        yield Rewrite(expr.xreplace({sub: neither}), "kink",
+                      f"at the kink ({show(condition.args[0])} = {show(condition.args[1])}) neither branch applies, "
+                      f"so the value there "
+                      f"is 0: {show(first)} only where {show(strict)}, {show(second)} only where {show(other)} "
+                      f"(the reference gives the kink to one branch: {show(condition)})")
+    yield from _extremes(expr, sub, first, second, condition)
+
+
+def _strict(condition: sp.Basic) -> sp.Basic | None:
+    """The condition without its kink (x >= 0 -> x > 0), or None."""
+    kinds = {sp.StrictGreaterThan: sp.StrictGreaterThan, sp.GreaterThan: sp.StrictGreaterThan,
+             sp.StrictLessThan: sp.StrictLessThan, sp.LessThan: sp.StrictLessThan}
+    kind = kinds.get(type(condition))
+    return None if kind is None else kind(*condition.args)
+
+
+def _extremes(expr: sp.Expr, sub: sp.Expr, first: sp.Expr, second: sp.Expr,
+              condition: sp.Basic) -> Iterator[Rewrite]:
+    """A max or a min of the two branches (or of a factor of each) in place of the branch: max(x, a)
+    where x belongs for x > 0 and a x elsewhere."""
+    def pieces(value: sp.Expr) -> list[sp.Expr]:
+        return list(dict.fromkeys([value, *(sp.Mul.make_args(value) if isinstance(value, sp.Mul) else ())]))
+    branch = f"{show(first)} where {show(condition)}, {show(second)} elsewhere"
+    variables = condition.free_symbols
+    for u in pieces(first):
+        for v in pieces(second):
+            if u == v or not (u.free_symbols | v.free_symbols) & variables:
+                continue
+            for name, extreme in (("max", sp.Max), ("min", sp.Min)):
+                yield Rewrite(expr.xreplace({sub: extreme(u, v)}), "extreme",
+                              f"{name}({show(u)}, {show(v)}) is used in place of the branches ({branch})")
 
 
 def _symbols(expr: sp.Expr, parameters: tuple[sp.Symbol, ...], counts: tuple[sp.Symbol, ...]) -> Iterator[Rewrite]:
@@ -151,6 +187,8 @@ def _symbols(expr: sp.Expr, parameters: tuple[sp.Symbol, ...], counts: tuple[sp.
             yield Rewrite(expr.xreplace({p: p * p}), f"{p.name}-twice", f"{p.name} is applied twice")
             yield Rewrite(expr.xreplace({p: 1 / p}), f"{p.name}-inverted", f"divided by {p.name} in place of "
                           f"multiplied by it")
+            yield Rewrite(expr.xreplace({p: sp.S.One}), f"{p.name}-missing", f"{p.name} is left out: 1 where "
+                          f"{p.name} belongs")
     for n in counts:
         if n in free:
             for shift, word in ((1, "one too many"), (-1, "one too few")):

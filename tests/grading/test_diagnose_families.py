@@ -1,0 +1,87 @@
+"""Derived mistakes beyond the one-step rewrites of a formula: a branch's kink given to neither side, a
+max in place of a branch, a change made to a function's argument instead of its value, a parameter left
+out, right values in float32, names (an unknown one not refused, a returned one renamed), folds started
+from the wrong value or run over the whole array, a layer's input two layers down, gradients computed
+once, the chain's weights reversed or activated alone, and a backward loop that stops a layer short."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from autograder.grading.diagnose import LoggedCall
+from autograder.mutants import mutant_of
+
+
+def logged(function: str, result: Any, *args: Any, **kwargs: Any) -> LoggedCall:
+    return LoggedCall(function, args, kwargs, False, False, result)
+
+
+def named_id(function: str, result: Any, *args: Any, **kwargs: Any) -> str | None:
+    found = mutant_of(function, [logged(function, result, *args, **kwargs)])
+    return None if found is None else found.id
+
+
+def _sigmoid(x: Any) -> Any:
+    return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=np.float64)))
+
+
+X = np.linspace(-4.0, 4.0, 17)
+
+
+def test_a_kink_given_to_neither_branch_is_named() -> None:
+    x = np.array([-1.0, 0.0, 1.0])
+    assert named_id("leaky_relu_derivative", (x > 0) * 1.0 + (x < 0) * 0.2, x, alpha=0.2) == \
+        "leaky_relu_derivative~kink"
+
+
+def test_a_max_in_place_of_a_branch_is_named() -> None:
+    found = mutant_of("leaky_relu", [logged("leaky_relu", np.maximum(0.6, X), X, alpha=0.6)])
+    assert found is not None and found.id == "leaky_relu~extreme" and "max(alpha, x)" in found.explanation
+
+
+def test_a_parameter_left_out_is_a_rewrite() -> None:
+    from autograder.mutants.rewrites import rewrites
+
+    w, g, lr = sp.symbols("w g lr")
+    assert any(r.tag == "lr-missing" and r.expr == w - g for r in rewrites(w - lr * g, (lr,)))
+
+
+def _choose(task: str, layer: str) -> str:
+    outputs = {"binary": "sigmoid", "regression": "linear"}
+    if task not in outputs:
+        raise ValueError(task)
+    if layer == "hidden":
+        return "relu"
+    if layer == "output":
+        return outputs[task]
+    raise ValueError(layer)
+
+
+PARAMS = {"w1": 0.4, "w2": -0.7, "w3": 0.9, "w4": 1.1, "w5": -0.6, "b1": 0.1, "b2": -0.2, "b3": 0.3, "b4": 0.05}
+
+
+def _backward_with_w2_times_x(params: dict[str, float], x: Any, y: Any) -> dict[str, float]:
+    """The lecture network's gradients (sigmoid, MSE) with dL/dw2 taking x where o1 belongs."""
+    from reference.network import backward
+
+    z1 = params["w1"] * x + params["b1"]
+    o1 = _sigmoid(z1)
+    z2 = params["w2"] * o1 + params["b2"]
+    o2_1, o2_2 = _sigmoid(z2), _sigmoid(params["w3"] * o1 + params["b3"])
+    o3 = _sigmoid(params["w4"] * o2_1 + params["w5"] * o2_2 + params["b4"])
+    d3 = 2.0 * (o3 - y) / np.size(x) * o3 * (1.0 - o3)
+    d2_1 = d3 * params["w4"] * o2_1 * (1.0 - o2_1)
+    grads = dict(backward(params, x, y))
+    grads["w2"] = float(np.sum(d2_1 * x))
+    return grads
+
+
+def _chain(weights: list[float], x: float, step: Callable[[float, float], float]) -> list[float]:
+    values = [x]
+    for w in weights:
+        values.append(step(w, values[-1]))
+    return values

@@ -14,7 +14,8 @@ while the solution disagrees with at least one returned value (or one write
 refused on read-only input). When no chaff does, the candidates of
 ``autograder.mutants`` (the reference with one symbolic change) are tried the
 same way, and a setting where every call raised while the solution returns is
-named as a crash on those inputs.
+named as a crash on those inputs; last, right values of another type or dtype, and names (an
+unknown one not refused, a returned one the solution does not use) are named.
 
 A setting whose every call overflowed under ``np.errstate(...='raise')`` shows no value to match.
 The log keeps, across the submission's cases, the small calls that returned without errstate
@@ -272,6 +273,13 @@ class Diagnoser:
             from autograder.mutants import wrong_type
 
             named = wrong_type(function, group, reference)
+        if named is None and reference is not None:
+            from autograder.mutants import label_mistake
+
+            try:
+                named = label_mistake(function, group, reference, context)
+            except Exception:  # a name the kit cannot judge names nothing
+                named = None
         return named
 
     def _overflow(self, function: str, group: list[LoggedCall], twins: list[LoggedCall]) -> Misconception | None:

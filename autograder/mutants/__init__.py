@@ -4,9 +4,11 @@
 function, the reference with one change of its SymPy tree (``autograder.mutants.rewrites``).
 ``mutant_of`` names the first candidate that reproduces every logged call of a setting where the
 reference does not; ``wrong_type`` a result with the reference's values but of the wrong type (a
-list where an array belongs); ``in_place`` names a setting whose every call wrote into its
-read-only input; ``crash`` names a setting where every call raised. They run in the trusted
-grader on the logged arguments: the worker never sees the reference.
+list where an array belongs, float32 where float64 belongs); ``in_place`` names a setting whose every
+call wrote into its read-only input; ``crash`` names a setting where every call raised;
+``label_mistake`` a name taken or returned wrongly (an unknown name treated as one the reference knows,
+a returned name the reference does not use). They run in the trusted grader on the logged arguments:
+the worker never sees the reference.
 """
 
 from __future__ import annotations
@@ -138,6 +140,8 @@ def _container(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return f"a Python {type(value).__name__}"
     if isinstance(value, np.ndarray):
+        if value.dtype.kind == "f":  # float32 values pass as float64 ones within the tolerance
+            return f"a {'0-d ' if value.ndim == 0 else ''}{value.dtype} array"
         return "a 0-d array" if value.ndim == 0 else "an array"
     if isinstance(value, (bool, np.bool_)):
         return "a bool"
@@ -186,3 +190,83 @@ def crash(function: str, calls: list[LoggedCall]) -> Misconception | None:
     kinds = ", ".join(dict.fromkeys(_described(a) for c in calls for a in c.args if not isinstance(a, str)))
     return _named(function, "crash", f"{function} raises {raised.pop()} when given {kinds}; make it work on "
                   "every input the docstring allows (np.asarray(..., dtype=np.float64) first, no len() of a number)")
+
+
+def _labels(reference: Any) -> set[str]:
+    """The names the reference knows: the identifier-like string constants of its code (nested code
+    too) and its parameters' string defaults."""
+    import inspect
+    import re
+
+    found: set[str] = set()
+    stack = [getattr(reference, "__code__", None)]
+    while stack:
+        code = stack.pop()
+        if code is None:
+            continue
+        for const in code.co_consts:
+            if isinstance(const, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", const):
+                found.add(const)
+            elif hasattr(const, "co_consts"):
+                stack.append(const)
+    try:
+        found |= {p.default for p in inspect.signature(reference).parameters.values() if isinstance(p.default, str)}
+    except (TypeError, ValueError):
+        pass
+    return found
+
+
+def _fits(candidate: Any, calls: Sequence[LoggedCall]) -> bool:
+    from autograder.grading.diagnose import _agrees
+
+    return all(_agrees(candidate, c) for c in calls)
+
+
+def label_mistake(function: str, calls: list[LoggedCall], reference: Any,
+                  context: Sequence[LoggedCall] = ()) -> Misconception | None:
+    """A mistake in the names a function takes or returns, where the reference disagrees with a
+    call: an unknown name treated as one the reference knows (not refused), or a returned name that
+    the reference does not use in place of the one it returns. Named only when exactly one such
+    change fits every call (and every ``context`` call)."""
+    from autograder.grading.diagnose import _agrees, _run
+
+    if not calls or all(_agrees(reference, c) for c in calls):
+        return None
+    everything = [*calls, *context]
+    known = _labels(reference)
+    if not known:
+        return None
+    first = calls[0]
+    unknown: list[tuple[str, Any, str]] = [("arg", i, a) for i, a in enumerate(first.args)
+                                           if isinstance(a, str) and a not in known]
+    unknown += [("kw", k, v) for k, v in first.kwargs.items() if isinstance(v, str) and v not in known]
+    fitting: list[tuple[str, str]] = []
+    for kind, where, value in unknown:
+        for label in sorted(known):
+            def treated(*args: Any, _kind: str = kind, _where: Any = where, _label: str = label,
+                        **kwargs: Any) -> Any:
+                if _kind == "arg" and isinstance(args[_where], str) and args[_where] not in known:
+                    args = (*args[:_where], _label, *args[_where + 1:])
+                elif _kind == "kw" and isinstance(kwargs.get(_where), str) and kwargs[_where] not in known:
+                    kwargs = {**kwargs, _where: _label}
+                return reference(*args, **kwargs)
+            if _fits(treated, everything):
+                fitting.append(("fallback", f"an unknown name {value!r} is not refused but treated as {label!r}; "
+                                f"raise ValueError for a name the docstring does not list"))
+    renamed: set[tuple[str, str]] = set()
+    for call in everything:
+        want, raised = _run(reference, call)
+        if raised or call.raised or not isinstance(want, str) or not isinstance(call.result, str):
+            renamed.add(("", ""))  # not a returned name on both sides
+        elif want != call.result:
+            renamed.add((want, call.result))
+    if len(renamed) == 1 and ("", "") not in renamed:
+        want, got = renamed.pop()
+        replaced = {want: got}
+        if got not in known and _fits(lambda *a, **k: replaced.get(reference(*a, **k), reference(*a, **k)),
+                                      everything):
+            fitting.append(("label", f"{function} returns {got!r} where {want!r} belongs; the names are "
+                            "fixed strings, spelled as the docstring gives them"))
+    if len(fitting) != 1:
+        return None
+    return _named(function, *fitting[0])

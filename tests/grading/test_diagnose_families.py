@@ -12,8 +12,9 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from autograder.grading.diagnose import LoggedCall
-from autograder.mutants import mutant_of
+from autograder.catalog import Catalog
+from autograder.grading.diagnose import Diagnoser, LoggedCall
+from autograder.mutants import label_mistake, mutant_of
 
 
 def logged(function: str, result: Any, *args: Any, **kwargs: Any) -> LoggedCall:
@@ -50,6 +51,14 @@ def test_a_parameter_left_out_is_a_rewrite() -> None:
     assert any(r.tag == "lr-missing" and r.expr == w - g for r in rewrites(w - lr * g, (lr,)))
 
 
+def test_right_values_in_float32_are_named_by_their_dtype() -> None:
+    from tests.grading.test_diagnose import DIAGNOSER
+
+    x = np.array([2.0, -1.0, -3.0])
+    found = DIAGNOSER.diagnose([logged("relu_derivative", np.array([1.0, 0.0, 0.0], dtype=np.float32), x)])
+    assert found is not None and found.id == "relu_derivative~type" and "float32" in found.explanation
+
+
 def _choose(task: str, layer: str) -> str:
     outputs = {"binary": "sigmoid", "regression": "linear"}
     if task not in outputs:
@@ -59,6 +68,31 @@ def _choose(task: str, layer: str) -> str:
     if layer == "output":
         return outputs[task]
     raise ValueError(layer)
+
+
+def test_an_unknown_name_treated_as_a_known_one_is_named() -> None:
+    found = label_mistake("choose", [logged("choose", "relu", "binary", "input")], _choose)
+    assert found is not None and found.id == "choose~fallback" and "'input'" in found.explanation
+    assert label_mistake("choose", [logged("choose", "relu", "binary", "hidden")], _choose) is None
+
+
+def test_a_returned_name_the_reference_does_not_use_is_named() -> None:
+    calls = [logged("choose", "relu", "regression", "hidden"), logged("choose", "identity", "regression", "output")]
+    found = label_mistake("choose", calls, _choose)
+    assert found is not None and found.id == "choose~label" and "'identity'" in found.explanation
+    assert label_mistake("choose", [logged("choose", "sigmoid", "regression", "output")], _choose) is None
+
+
+def test_names_are_judged_through_the_diagnoser_with_the_solution() -> None:
+    solution = "def activate(z, activation='sigmoid'):\n" \
+               "    if activation == 'relu':\n        return max(z, 0.0)\n" \
+               "    if activation == 'sigmoid':\n        return 0.5\n" \
+               "    raise ValueError(activation)\n"
+    from autograder.catalog import Misconception
+
+    other = Misconception("other", "other", "", "tests", "def other():\n    return 0\n")
+    found = Diagnoser(solution, Catalog((other,))).diagnose([logged("activate", 0.5, 2.0, "swish")])
+    assert found is not None and found.id == "activate~fallback" and "'sigmoid'" in found.explanation
 
 
 PARAMS = {"w1": 0.4, "w2": -0.7, "w3": 0.9, "w4": 1.1, "w5": -0.6, "b1": 0.1, "b2": -0.2, "b3": 0.3, "b4": 0.05}

@@ -5,11 +5,15 @@ each the reference with one ``rewrites`` change (or the whole result transformed
 summed into one number, the defining form evaluated without its stable rewrite). The diagnosis
 runs them in the trusted process on the logged arguments, exactly as it runs catalogued chaffs.
 
-Three shapes of function are known:
+Four shapes of function are known:
 
 * elementwise activations (``sigmoid_derivative``, ``prelu_grad_a``, ``activate(z, name)``):
   the activation's expression, its ``sympy.diff``, and the derivative written through the
-  function (``sigma (1 - sigma)``, solved for by SymPy) applied to x in place of f(x);
+  function (``sigma (1 - sigma)``, solved for by SymPy) applied to x in place of f(x), with a
+  change made to the function's argument in place of its value (``sigma(1 - x)``), or, branch by
+  branch, rewritten once (elu' = elu + alpha where x <= 0);
+* folds of a list (``chain_rule``, ``sum_over_paths``): started from the other operation's
+  identity, or run over every element of the arrays in place of along the list;
 * formulas with a reduction (``mse_loss``, ``mse_loss_derivative``, ``gradient_descent_step``,
   ``vanishing_bound``): the reference's expression with its symbols bound from the arguments;
 * the reference's graphs (``forward``, ``backward``, ``deep_chain_forward``,
@@ -110,6 +114,58 @@ def _through_function(f: sp.Expr, df: sp.Expr, x: sp.Symbol) -> sp.Expr | None:
     return sp.expand(poly)
 
 
+def _argument_changed(poly: sp.Expr, s: sp.Symbol, f: sp.Expr, x: sp.Symbol,
+                      name: str) -> list[tuple[str, str, sp.Expr]]:
+    """The derivative written through the function, P(s) with s = f(x), with a change of the function's
+    value made to its argument instead: f(1 - x) in place of 1 - f(x) (each factor a + b s of P with
+    a != 0, either sign, in place of that factor)."""
+    value = sp.Symbol(f"{name}(x)")
+    _, factors = sp.factor_list(poly, s)
+    found = []
+    for factor, _ in factors:
+        slope, offset = sp.diff(factor, s), factor.subs(s, 0)
+        if not (slope.is_number and slope != 0 and offset.is_number and offset != 0):
+            continue
+        for term in (factor, sp.expand(-factor)):
+            rest = sp.cancel(poly / term)
+            argument = term.subs(s, x)
+            changed = (rest * f.subs(x, argument)).subs(s, f)
+            found.append(("argument", f"{name}({show(argument)}) is computed where {show(term.subs(s, value))} "
+                          f"belongs: the change is made to {name}'s argument, not to its value "
+                          f"(in {show(rest.subs(s, value))}·({show(term.subs(s, value))}))", changed))
+    return found
+
+
+def _through_branches(f: sp.Expr, df: sp.Expr, x: sp.Symbol, name: str,
+                      parameters: tuple[sp.Symbol, ...]) -> list[tuple[str, str, sp.Expr]]:
+    """For a function with branches: each branch's derivative written through the function's value on
+    that branch, a + b s with s = f(x) (a, b free of x: elu' = elu + alpha where x <= 0), rewritten once
+    (a parameter applied twice, inverted or left out, a term dropped)."""
+    if not (isinstance(f, sp.Piecewise) and isinstance(df, sp.Piecewise) and len(f.args) == len(df.args)):
+        return []
+    if [c for _, c in f.args] != [c for _, c in df.args]:
+        return []
+    s = sp.Symbol(f"{name}(x)")  # the function's value, as the sentence names it
+    found = []
+    for i, ((value, condition), (slope, _)) in enumerate(zip(f.args, df.args)):
+        if not value.has(x) or not slope.has(x):
+            continue
+        a, b = sp.symbols("a b")
+        points = [sp.Rational(-1, 2), sp.Rational(-3, 2)]
+        solution = sp.solve([(slope - (a + b * value)).subs(x, p) for p in points], (a, b), dict=True)
+        if not solution or solution[0].get(b, 0) == 0:
+            continue
+        poly = solution[0][a] + solution[0][b] * s
+        if poly.has(x) or sp.simplify((slope - poly.subs(s, value)).rewrite(sp.exp)) != 0:
+            continue
+        where = "elsewhere" if condition is sp.true else f"where {show(condition)}"
+        for r in rewrites(poly, tuple(p for p in parameters if poly.has(p))):
+            branches = [((r.expr.subs(s, value) if j == i else d), c) for j, (d, c) in enumerate(df.args)]
+            found.append((r.tag, f"{r.text}, in the derivative written through the function, {show(poly)} "
+                          f"{where}", sp.Piecewise(*branches)))
+    return found
+
+
 def _branch_forward(f: sp.Expr, df: sp.Expr) -> list[tuple[str, str, sp.Expr]]:
     """The derivative with one branch's value replaced by the function's value on that branch (the
     function's slope kept where it is linear, its value copied where it is not)."""
@@ -150,6 +206,7 @@ def _elementwise(activation: str, which: str, bound: bool) -> tuple[tuple[sp.Sym
                   prepare(forms[other])))
     if which == "df":
         found += _branch_forward(prepare(act.expr), target)
+        found += _through_branches(prepare(act.expr), target, x, activation, () if bound else act.symbols[1:])
         on_output = target.xreplace({x: prepare(act.expr)})
         found.append(("input", f"the derivative is evaluated at the function's output, not at x: "
                       f"{activation}'({activation}(x)) in place of {activation}'(x)", on_output))
@@ -162,6 +219,7 @@ def _elementwise(activation: str, which: str, bound: bool) -> tuple[tuple[sp.Sym
             through = poly.subs(s, prepare(act.expr))
             found += [(r.tag, f"{r.text} in {show(poly)} (s = {activation}(x))", r.expr.subs(s, prepare(act.expr)))
                       for r in rewrites(poly) if r.expr.subs(s, prepare(act.expr)) != through]
+            found += _argument_changed(poly, s, prepare(act.expr), x, activation)
     candidates: list[Candidate] = []
     stable = act.stable if which == "f" else None
     if stable is not None:
@@ -409,6 +467,45 @@ def _softmax_family(function: str) -> list[Candidate]:
     return []
 
 
+# --------------------------------------------------------------------------- folds
+
+FOLDS = {"chain_rule": ("mul", None), "sum_over_paths": ("add", "chain_rule")}
+"""Functions that fold a list with one operation from its identity (the product of a path's local
+derivatives, the sum over paths of each path's product): the operation, and the function applied
+to each item first (None: the item itself)."""
+
+
+def _fold(operation: str, inner: Function | None, start: Any, whole: bool) -> Function:
+    import operator
+
+    combine = operator.mul if operation == "mul" else operator.add
+
+    def run(items: Any) -> Any:
+        values = [inner(item) if inner is not None else item for item in items]
+        if whole:
+            flat = np.concatenate([np.ravel(np.asarray(v, dtype=np.float64)) for v in values] or [np.zeros(0)])
+            return float(np.prod(flat) if operation == "mul" else np.sum(flat))
+        return functools.reduce(combine, values, start)
+    return run
+
+
+def _fold_candidates(function: str) -> list[Candidate]:
+    if function not in FOLDS:
+        return []
+    from reference import losses
+
+    operation, inner_name = FOLDS[function]
+    inner = getattr(losses, inner_name) if inner_name else None
+    word, identity, other = ("product", 1, 0) if operation == "mul" else ("sum", 0, 1)
+    return [Candidate("", "", _fold(operation, inner, identity, False)),
+            Candidate("start", f"the {word} starts at {other}, not at {identity} (the {word} of no terms is "
+                      f"{identity}; starting at {other} {'makes every product 0' if other == 0 else 'adds 1'})",
+                      _fold(operation, inner, other, False)),
+            Candidate("axis", f"the {word} runs over every element of the arrays (one number), not along the "
+                      f"list only (one {word} per sample: combine the items elementwise)",
+                      _fold(operation, inner, identity, True))]
+
+
 # --------------------------------------------------------------------------- entry point
 
 def candidates(function: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> list[Candidate]:
@@ -420,6 +517,8 @@ def candidates(function: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) 
         found = _softmax_family(function)
     if not found:
         found = list(_formula_candidates(function))
+    if not found:
+        found = _fold_candidates(function)
     if not found:
         found = graph_candidates(function, args, kwargs)
     return found

@@ -44,6 +44,18 @@ def test_a_max_in_place_of_a_branch_is_named() -> None:
     assert found is not None and found.id == "leaky_relu~extreme" and "max(alpha, x)" in found.explanation
 
 
+def test_a_change_made_to_the_argument_in_place_of_the_value_is_named() -> None:
+    found = mutant_of("sigmoid_derivative", [logged("sigmoid_derivative", _sigmoid(X) * _sigmoid(1.0 - X), X)])
+    assert found is not None and found.id == "sigmoid_derivative~argument"
+    assert "sigmoid(1 - x)" in found.explanation and "1 - sigmoid(x)" in found.explanation
+
+
+def test_a_parameter_left_out_of_a_branch_written_through_the_function_is_named() -> None:
+    alpha = 0.3
+    elu = np.where(X > 0, X, alpha * np.expm1(np.minimum(X, 0.0)))
+    assert named_id("elu_derivative", np.where(X > 0, 1.0, elu + 1.0), X, alpha=alpha) == "elu_derivative~alpha-missing"
+
+
 def test_a_parameter_left_out_is_a_rewrite() -> None:
     from autograder.mutants.rewrites import rewrites
 
@@ -93,6 +105,18 @@ def test_names_are_judged_through_the_diagnoser_with_the_solution() -> None:
     other = Misconception("other", "other", "", "tests", "def other():\n    return 0\n")
     found = Diagnoser(solution, Catalog((other,))).diagnose([logged("activate", 0.5, 2.0, "swish")])
     assert found is not None and found.id == "activate~fallback" and "'sigmoid'" in found.explanation
+
+
+def test_a_fold_started_from_the_other_identity_is_named() -> None:
+    paths = [[0.5, -2.0], [1.5, 3.0]]
+    assert named_id("sum_over_paths", 1.0 + 0.5 * -2.0 + 1.5 * 3.0, paths) == "sum_over_paths~start"
+    assert named_id("chain_rule", 0.0, [0.5, -2.0, 3.0]) == "chain_rule~start"
+
+
+def test_a_fold_over_the_whole_array_is_named() -> None:
+    items = [np.array([0.5, -1.0, 2.0]), np.array([1.5, 0.25, -3.0])]
+    assert named_id("chain_rule", float(np.prod(np.concatenate(items))), items) == "chain_rule~axis"
+    assert named_id("chain_rule", items[0] * items[1], items) is None
 
 
 PARAMS = {"w1": 0.4, "w2": -0.7, "w3": 0.9, "w4": 1.1, "w5": -0.6, "b1": 0.1, "b2": -0.2, "b3": 0.3, "b4": 0.05}

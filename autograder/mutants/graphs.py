@@ -4,9 +4,11 @@ The lecture network and the deep chain are ``reference.graph.Graph`` s written w
 opaque activation (``sigmoid(z)``, ``sigmoid_prime(z)``), so every local derivative reads as
 the lecture writes it (``w4*sigmoid_prime(w4*o2_1 + w5*o2_2 + b4)``). A candidate rewrites one
 local derivative's template (every layer sharing it gets the same change, as a student's loop
-does), puts a layer's pre-activation where its output belongs, uses the derivative in place of
-the activation in the forward pass, stops a loop one layer early, or replaces a weight by its
-neighbour. Gradients are accumulated backwards from the output, as ``Graph`` does.
+does), puts a layer's pre-activation, its own output or the input of the layer below where its
+input belongs, uses the derivative in place of the activation in the forward pass (or the
+activation of the weight alone, f(w)·h), applies the weights in reverse order, stops a loop one
+layer early at either end, reuses the first step's gradients in every step, or replaces a weight by
+its neighbour. Gradients are accumulated backwards from the output, as ``Graph`` does.
 """
 
 from __future__ import annotations
@@ -86,7 +88,7 @@ def _edge_changes(graph: Any, single: bool) -> list[Change]:
     parameters = set(graph.parameters)
     changes += _slope_on_output(graph, edges, single)
     changes += _swapped_factors(graph, edges) if single else []
-    for which in ("parent", "child", "output"):
+    for which in ("parent", "child", "output", "below"):
         changed = {}
         for (child, parent), expr in edges.items():
             if parent not in parameters:
@@ -98,6 +100,8 @@ def _edge_changes(graph: Any, single: bool) -> list[Change]:
                 if which == "output":  # the layer's own output where its input belongs
                     swapped: sp.Expr | None = sp.Symbol(child) if factor.name in (*graph.expressions,
                                                                                  *graph.inputs) else None
+                elif which == "below":  # the input of the layer below where that layer's output belongs
+                    swapped = _layer_input(graph, factor.name)
                 elif which == "child" or factor.name in graph.expressions:  # the input's own z too
                     swapped = _pre_activation(graph, factor.name if which == "parent" else child)
                 else:
@@ -109,6 +113,9 @@ def _edge_changes(graph: Any, single: bool) -> list[Change]:
         if which == "output":
             tag, text = "index", ("a layer's own output is used where its input (the output of the layer below) "
                                   "belongs in dL/dw: a layer off by one")
+        elif which == "below":
+            tag, text = "index", ("the input of the layer below is used where that layer's output (this layer's "
+                                  "input) belongs in dL/dw: a layer off by one, one layer too far down")
         else:
             whose = "its own layer's" if which == "child" else "that layer's"
             tag, text = "pre-activation", (f"a layer's pre-activation ({whose} z = w·h) is used where the layer's "
@@ -124,6 +131,14 @@ def _edge_changes(graph: Any, single: bool) -> list[Change]:
                 changes.append(Change(tag, f"{text} (in d{child}/d{parent} only: {show(expr)})",
                                       {(child, parent): expr}))
     return changes
+
+
+def _layer_input(graph: Any, node: str) -> sp.Expr | None:
+    """The one input (not a parameter) that ``node``'s layer reads, or None."""
+    if node not in graph.expressions:
+        return None
+    inputs = [p for p in graph.node_parents(node) if p not in graph.parameters]
+    return sp.Symbol(inputs[0]) if len(inputs) == 1 else None
 
 
 def _slope_on_output(graph: Any, edges: Edges, single: bool) -> list[Change]:
@@ -225,6 +240,15 @@ def _chain_gradients(index: int, activation: str) -> Callable[..., Any]:
     return run
 
 
+def _first_left(gradients: Callable[..., Any]) -> Callable[..., Any]:
+    """``gradients`` with the first entry left at 0 (a loop a layer short at its end)."""
+    def run(*args: Any, **kwargs: Any) -> Any:
+        values = np.array(gradients(*args, **kwargs), dtype=np.float64)
+        values[:1] = 0.0
+        return values
+    return run
+
+
 def _backward(change: Change) -> Callable[..., Any]:
     from reference.network import PARAMETERS
 
@@ -237,23 +261,32 @@ def _backward(change: Change) -> Callable[..., Any]:
     return run
 
 
-def _train(lr_power: int, sign: float = -1.0) -> Callable[..., Any]:
+def _train(lr_power: int, sign: float = -1.0, once: bool = False) -> Callable[..., Any]:
+    """The reference's loop with the step's learning rate to ``lr_power``, its direction ``sign``, and
+    (``once``) the gradients of the first step reused in every step."""
     from reference.network import PARAMETERS, loss_and_gradients
 
     def run(params: Mapping[str, Any], x: Any, y: Any, lr: float = 0.5, steps: int = 100,
             activation: str = "sigmoid") -> Any:
         current = {p: float(params[p]) for p in PARAMETERS}
         losses = []
+        first: dict[str, Any] | None = None
         with np.errstate(all="ignore"):
             for _ in range(int(steps)):
                 value, grads = loss_and_gradients(current, x, y, activation)
+                if once:
+                    first = grads if first is None else first
+                    grads = first
                 losses.append(value)
                 current = {p: current[p] + sign * float(lr) ** lr_power * grads[p] for p in PARAMETERS}
         return current, losses
     return run
 
 
-def _chain_forward(skip_last: bool, derivative: bool) -> Callable[..., Any]:
+def _chain_forward(skip_last: bool, derivative: bool, reverse: bool = False,
+                   outside: bool = False) -> Callable[..., Any]:
+    """The chain's values with the loop a layer short, the derivative in place of the activation, the
+    weights in reverse order, or (``outside``) the activation applied to the weight alone, f(w)·h."""
     from reference.network import deep_chain_forward
     from reference.network_graphs import activation_function
 
@@ -261,6 +294,15 @@ def _chain_forward(skip_last: bool, derivative: bool) -> Callable[..., Any]:
         w = list(np.asarray(weights, dtype=np.float64).reshape(-1))
         if skip_last:
             w = w[:-1]
+        if reverse:
+            w = w[::-1]
+        if outside:
+            names, evaluate = _edge(activation_function(activation)(sp.Symbol("z")))
+            values = [float(x)]
+            with np.errstate(all="ignore"):
+                for weight in w:
+                    values.append(float(evaluate(weight)) * values[-1])
+            return values
         if not derivative:
             return [float(v) for v in deep_chain_forward(x, w, activation)] if w else [float(x)]
         prime = activation_function(activation)(sp.Symbol("z")).fdiff()
@@ -344,7 +386,10 @@ def graph_candidates(function: str, args: tuple[Any, ...], kwargs: Mapping[str, 
         reference = found[0].function
         return [*found, Candidate("int", "the gradients are kept in an integer array (np.zeros_like of int "
                                   "weights), so each one is cut to an integer",
-                                  lambda *a, **k: _as_int(reference(*a, **k)))]
+                                  lambda *a, **k: _as_int(reference(*a, **k))),
+                Candidate("index", "the backward loop stops one layer short, before the first layer: the first "
+                          "weight's gradient is never written (it keeps its initial 0); the range must reach "
+                          "index 0", _first_left(reference))]
     if function == "backward":
         activation = _activation(args, kwargs, 3)
         return [Candidate(c.tag, c.text, _backward(c)) for c in _changes(function, 0, activation)]
@@ -355,12 +400,18 @@ def graph_candidates(function: str, args: tuple[Any, ...], kwargs: Mapping[str, 
                 Candidate("sign", "the step goes up the gradient, w + lr·dL/dw, not down it (gradient ascent: "
                           "the loss grows)", _train(1, 1.0)),
                 Candidate("lr-inverted", "the gradient is divided by the learning rate, not multiplied by it",
-                          _train(-1))]
+                          _train(-1)),
+                Candidate("stale", "the gradients are computed once, before the loop, and reused in every step; "
+                          "compute them again from the current weights inside the loop", _train(1, once=True))]
     if function == "deep_chain_forward":
         return [Candidate("", "", _chain_forward(False, False)),
                 Candidate("index", "the loop stops one layer early: h_n is missing", _chain_forward(True, False)),
                 Candidate("forward", "each layer applies the activation's derivative in place of the activation",
-                          _chain_forward(False, True))]
+                          _chain_forward(False, True)),
+                Candidate("order", "the weights are applied in reverse order: the first layer uses the last weight",
+                          _chain_forward(False, False, reverse=True)),
+                Candidate("argument", "each layer applies the activation to the weight alone and multiplies by the "
+                          "layer's input, f(w)·h, in place of f(w·h)", _chain_forward(False, False, outside=True))]
     if function == "forward":
         from reference.network import PARAMETERS
 

@@ -138,8 +138,44 @@ def _backward_with_w2_times_x(params: dict[str, float], x: Any, y: Any) -> dict[
     return grads
 
 
+def test_the_input_of_the_layer_below_in_a_weights_gradient_is_named() -> None:
+    x, y = np.array([0.5, -1.0, 2.0]), np.array([1.0, 0.0, 1.0])
+    found = mutant_of("backward", [logged("backward", _backward_with_w2_times_x(PARAMS, x, y), PARAMS, x, y)])
+    assert found is not None and found.id == "backward~index" and "layer below" in found.explanation
+
+
+def test_gradients_computed_once_before_the_loop_are_named() -> None:
+    from reference.network import PARAMETERS, loss_and_gradients
+
+    x, y = np.array([0.5, -1.0, 2.0]), np.array([1.0, 0.0, 1.0])
+    _, grads = loss_and_gradients(PARAMS, x, y, "sigmoid")
+    current, losses = dict(PARAMS), []
+    for _ in range(5):
+        losses.append(loss_and_gradients(current, x, y, "sigmoid")[0])
+        current = {p: current[p] - 0.5 * grads[p] for p in PARAMETERS}
+    assert named_id("train", (current, losses), PARAMS, x, y, 0.5, 5) == "train~stale"
+
+
 def _chain(weights: list[float], x: float, step: Callable[[float, float], float]) -> list[float]:
     values = [x]
     for w in weights:
         values.append(step(w, values[-1]))
     return values
+
+
+def test_the_chains_weights_reversed_or_activated_alone_are_named() -> None:
+    weights, x = [0.5, -1.5, 2.0], 0.8
+    reversed_chain = _chain(weights[::-1], x, lambda w, h: float(_sigmoid(w * h)))
+    assert named_id("deep_chain_forward", reversed_chain, x, np.array(weights)) == "deep_chain_forward~order"
+    alone = _chain(weights, x, lambda w, h: float(_sigmoid(w)) * h)
+    assert named_id("deep_chain_forward", alone, x, np.array(weights)) == "deep_chain_forward~argument"
+
+
+def test_a_backward_loop_that_stops_before_the_first_layer_is_named() -> None:
+    from reference.network import deep_chain_gradients
+
+    weights, x = np.array([0.5, -1.5, 2.0, 0.7]), 0.8
+    grads = np.array(deep_chain_gradients(x, list(weights), "sigmoid"), dtype=np.float64)
+    grads[0] = 0.0
+    found = mutant_of("deep_chain_gradients", [logged("deep_chain_gradients", grads, x, weights)])
+    assert found is not None and found.id == "deep_chain_gradients~index" and "first layer" in found.explanation

@@ -254,7 +254,7 @@ def _bound(statement: ast.stmt) -> Iterator[str]:
         for alias in statement.names:
             yield "test *" if alias.name == "*" else (alias.asname or alias.name).split(".")[0]
         return
-    for node in ast.walk(statement):
+    for node in _walk(statement):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
             yield node.id
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
@@ -288,7 +288,7 @@ def _own_nodes(function: ast.FunctionDef) -> Iterator[ast.AST]:
         node = pending.pop()
         yield node
         if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
-            pending.extend(ast.iter_child_nodes(node))
+            pending.extend(_child_nodes(node))
 
 
 def _marker_name(node: ast.expr) -> str | None:
@@ -304,10 +304,7 @@ def _pytest_used_plainly(tree: ast.Module) -> bool:
     """``pytest`` is imported as itself, never rebound, and read only as ``pytest.mark.<marker>``
     or ``pytest.param``; nothing imports pytest's own modules or names from pytest."""
     parents: dict[int, ast.AST] = {}
-    for node in ast.walk(tree):
-        for child in ast.iter_child_nodes(node):
-            parents[id(child)] = node
-    for node in ast.walk(tree):
+    for node in _walk(tree, parents):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 top = alias.name.split(".")[0]
@@ -337,6 +334,36 @@ def _pytest_used_plainly(tree: ast.Module) -> bool:
         elif isinstance(node, ast.Global | ast.Nonlocal) and "pytest" in node.names:
             return False
     return True
+
+
+def _child_nodes(node: ast.AST) -> list[ast.AST]:
+    """``ast.iter_child_nodes(node)`` as a list, without its two generators (these walks are most of
+    the time ``check`` spends reading a suite)."""
+    children: list[ast.AST] = []
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if isinstance(value, ast.AST):
+            children.append(value)
+        elif isinstance(value, list):
+            children.extend(item for item in value if isinstance(item, ast.AST))
+    return children
+
+
+def _walk(tree: ast.AST, parents: dict[int, ast.AST] | None = None) -> Iterator[ast.AST]:
+    """The nodes of ``tree`` in ``ast.walk``'s order. With ``parents``: before a node is yielded,
+    ``parents`` maps the id of each of its children to it (so a node's parent and grandparent are
+    known when it comes), in the same pass."""
+    pending: list[ast.AST] = [tree]
+    at = 0
+    while at < len(pending):
+        node = pending[at]
+        at += 1
+        children = _child_nodes(node)
+        if parents is not None:
+            for child in children:
+                parents[id(child)] = node
+        pending.extend(children)
+        yield node
 
 
 # ---------------------------------------------------------------- collection

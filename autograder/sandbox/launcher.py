@@ -124,11 +124,19 @@ def _rlimit_setter(limits: SandboxLimits, *, fallback: bool) -> Callable[[], Non
 
 def _proc_stat(pid: int) -> tuple[int, int, str, int] | None:
     """(ppid, session id, state, start time) of ``pid`` from /proc, or None if gone."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            raw = handle.read().decode("ascii", "replace")
+    try:  # os.open and os.read: a buffered file object per process would cost twice as much
+        fd = os.open(f"/proc/{pid}/stat", os.O_RDONLY)
     except OSError:
         return None
+    try:
+        chunks = []
+        while chunk := os.read(fd, 4096):
+            chunks.append(chunk)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    raw = b"".join(chunks).decode("ascii", "replace")
     fields = raw[raw.rindex(")") + 2:].split()  # comm may contain spaces and parens
     return int(fields[1]), int(fields[3]), fields[0], int(fields[19])
 
@@ -200,6 +208,7 @@ class WorkerProcess:
         self._tracked: dict[int, _Tracked] = {}
         self._namespace: str | None = None
         self._killed = False
+        self._gone = False
         self.track()
 
     @property
@@ -234,13 +243,18 @@ class WorkerProcess:
         Tracked processes count when pid AND start time match. Processes in the
         worker's PID namespace count too, but only while a tracked process still
         lives in it: once they are all gone the namespace is dead and its inode
-        number may belong to another sandbox.
+        number may belong to another sandbox. Once killed, a worker found without
+        a live tracked process stays so (none is tracked after the kill, and a
+        process ended cannot come back): /proc is not read again.
         """
+        if self._gone:
+            return []
         stats = {pid: info for pid, info in _process_table().items() if info[2] not in ("Z", "X")}
         mine = {t.pid for t in self._tracked.values() if t.pid in stats and stats[t.pid][3] == t.start}
         namespace = self._namespace
         if namespace is not None and any(_pid_namespace(pid) == namespace for pid in mine):
             mine.update(pid for pid in stats if _pid_namespace(pid) == namespace)
+        self._gone = self._killed and not mine
         return sorted(mine)
 
     def is_quiet(self) -> bool:
@@ -270,23 +284,24 @@ class WorkerProcess:
         self.track()
         self._kill_round()
         deadline = time.monotonic() + 5.0
-        while self.leftover_pids() and time.monotonic() < deadline:
-            self._kill_round()
-            time.sleep(0.01)
+        while (leftover := self.leftover_pids()) and time.monotonic() < deadline:
+            self._kill_round(leftover)
+            time.sleep(0.002)  # a killed worker is gone within milliseconds; check again soon
         for fd in (self.request_fd, self.response_fd):
             close_quietly(fd)
         for thread in self._drainers:
             thread.join(timeout=2.0)
         shutil.rmtree(self._scratch, ignore_errors=True)
 
-    def _kill_round(self) -> None:
-        """SIGKILL the launcher's process group and every leftover process; reap the launcher."""
+    def _kill_round(self, leftover: list[int] | None = None) -> None:
+        """SIGKILL the launcher's process group and every leftover process (``leftover``: as
+        ``leftover_pids`` has just found them); reap the launcher."""
         if self.popen.returncode is None:  # unreaped, so the group id is still ours
             try:
                 os.killpg(self.pid, signal.SIGKILL)
             except OSError:
                 pass
-        for pid in self.leftover_pids():
+        for pid in self.leftover_pids() if leftover is None else leftover:
             _signal_quietly(pid, signal.SIGKILL)
         self.exit_status(1.0)
 

@@ -36,15 +36,17 @@ import math
 import os
 import re
 import select
-import socket
 import struct
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import socket
 
 MAX_FRAME_BYTES = 64 * 1024 * 1024
 # JSON expands in memory far more than array bytes do (a 4 MiB header of
@@ -410,7 +412,10 @@ def _wait_select(fd: int, writing: bool, deadline: float | None) -> None:
 
 
 def _with_socket(fd: int, use: Callable[[socket.socket], _T]) -> _T:
-    """``use`` applied to the socket whose handle is ``fd``, which stays open afterwards."""
+    """``use`` applied to the socket whose handle is ``fd``, which stays open afterwards. (socket is
+    imported here, where only Windows' channel needs it: the worker imports it before student code.)"""
+    import socket
+
     sock = socket.socket(fileno=fd)
     try:
         return use(sock)

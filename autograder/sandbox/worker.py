@@ -105,6 +105,8 @@ def prepare_imports(config: Config) -> None:
 def import_worker_modules() -> None:
     """Import what serving a submission needs (numpy, ``standins``, ``statements``, ``wire``, as
     top-level modules) and hold numpy's error state in watched calls, before any student code runs."""
+    import socket  # noqa: F401  (wire's channel on Windows imports it where it is used)
+
     import numpy  # noqa: F401
     import seen  # noqa: F401
     import standins  # noqa: F401

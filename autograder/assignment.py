@@ -78,10 +78,6 @@ class Skill:
     title: str
 
 
-SEVERE_RULES = frozenset({"no-input-mutation"})
-"""Rules whose breaking costs at least the skill's contract share unless the manifest's ``[rules]``
-says otherwise: modifying an input is a bold rule of every release README, and one contract check
-among many would otherwise cost a sliver of a point."""
 
 
 @dataclass(frozen=True)
@@ -105,12 +101,11 @@ class CreditModel:
 
     def rule_cost(self, rule_id: str) -> float:
         """The least share of its skill's points a failing check of ``rule_id`` costs (where the
-        skill's values are right): the manifest's ``[rules]`` entry, else ``contract_share`` for
-        the rules of ``SEVERE_RULES``, else 0 (the check costs only its own share)."""
-        given = dict(self.rule_costs)
-        if rule_id in given:
-            return given[rule_id]
-        return self.contract_share if rule_id in SEVERE_RULES else 0.0
+        skill's values are right): the manifest's ``[rules]`` entry, else ``contract_share``. Every
+        rule is stated to students (the release README or the docstring); one contract check among
+        many would otherwise cost a sliver of a point (an overflowing sigmoid 0.35 of 100, an
+        input modified 0.15). A manifest may set a rule's cost to 0: it then costs its own share."""
+        return dict(self.rule_costs).get(rule_id, self.contract_share)
 
     @property
     def total(self) -> float:
@@ -184,7 +179,7 @@ MANIFEST_KEYS: dict[str, tuple[type, str]] = {
                     "their points add up to total_points"),
     "rules": (dict, "rule id = the least share (0 to 1) of its skill's points that failing a check of the "
                     "rule (@pytest.mark.rule) costs where the values are right; default: contract_share for "
-                    "no-input-mutation, 0 for any other rule (the check costs only its own share)"),
+                    "every rule (0: the check costs only its own share)"),
     "feedback": (str, "what students see of the hidden checks: \"full\" (default: inputs, expected and "
                       "returned values, hints) or \"names\" (each check's name and pass/fail only)"),
     "questions_points": (float, "points of the question sheet (questions.toml), on top of total_points; "

@@ -349,11 +349,11 @@ def test_a_file_is_matched_to_the_course_assignment_of_its_name(tmp_path: Path) 
 # [rules]: what breaking a stated rule costs
 
 
-def test_rule_costs_default_to_the_contract_share_for_modifying_an_input() -> None:
+def test_rule_costs_default_to_the_contract_share() -> None:
     credit = get_assignment("activations").credit
     assert credit.rule_costs == ()
-    assert credit.rule_cost("no-input-mutation") == pytest.approx(credit.contract_share)
-    assert credit.rule_cost("accepts-int-input") == 0.0  # its check costs only its own share
+    for rule in ("no-input-mutation", "accepts-int-input", "no-floating-point-errors"):
+        assert credit.rule_cost(rule) == pytest.approx(credit.contract_share)
     assert "default" in MANIFEST_KEYS["rules"][1]
 
 

@@ -110,17 +110,19 @@ def test_a_crash_keeps_no_share_of_its_values() -> None:
     assert earned(price([crashed, case("w")], MODEL))["v"] == 0.0
 
 
-def test_modifying_an_input_costs_at_least_the_contract_share_by_default() -> None:
-    """Among many contract checks, the read-only one alone would cost a sliver of a point."""
+def test_breaking_any_stated_rule_costs_at_least_the_contract_share_by_default() -> None:
+    """Among many contract checks, the read-only one (or an overflow check) alone would cost a sliver
+    of a point; unless the manifest lowers it, every rule costs the contract share."""
     many = [case(f"c{i}", contract=True, rules=("returns-float64-array",)) for i in range(20)]
-    mutating = [case("v1"), case("v2"), *many,
-                case("readonly", passed=False, contract=True, rules=("no-input-mutation",))]
-    priced = price(mutating, MODEL)
-    assert lost(priced) == pytest.approx(10.0 * 0.2)
-    assert "breaking rule `no-input-mutation` costs at least 20%" in {o.name: o for o in priced}["readonly"].message
+    for rule in ("no-input-mutation", "no-floating-point-errors", "raises-on-unknown-name"):
+        breaking = [case("v1"), case("v2"), *many, case("broken", passed=False, contract=True, rules=(rule,))]
+        priced = price(breaking, MODEL)
+        assert lost(priced) == pytest.approx(10.0 * 0.2), rule
+        assert f"breaking rule `{rule}` costs at least 20%" in {o.name: o for o in priced}["broken"].message
+    lowered = CreditModel(MODEL.skills, contract_share=0.2, rule_costs=(("returns-float64-array", 0.0),))
     other = [case("v1"), case("v2"), *many[1:], case("c0", passed=False, contract=True,
                                                    rules=("returns-float64-array",))]
-    assert lost(price(other, MODEL)) == pytest.approx(10.0 * 0.2 / 20)  # no manifest cost: its own share
+    assert lost(price(other, lowered)) == pytest.approx(10.0 * 0.2 / 20)  # manifest cost 0: its own share
 
 
 def test_rule_costs_come_from_the_manifest_and_scale_with_mastery() -> None:

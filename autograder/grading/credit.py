@@ -169,10 +169,13 @@ def point_scheme(assignment: Assignment) -> str:
     share = assignment.credit.contract_share
     rows = [f"| `{s.name}` | {s.title.replace('|', chr(92) + '|')} | {s.points:g} |"
             for s in assignment.credit.skills]
+    rules = ("breaking one of the stated rules costs at least that share"
+             if all(cost >= share for _, cost in assignment.credit.rule_costs)
+             else "breaking a stated rule costs at least its share in the manifest's [rules], else that share")
     return "\n".join([
         f"### {assignment.title} (`{assignment.id}`, {plural(assignment.total_points, 'point')})", "",
         "| skill | what it means | points |", "| --- | --- | ---: |", *rows, "",
         f"Within a skill, {share:.0%} of the points go to contract checks (int input, shapes, no "
-        "mutation, stability), earned only as far as the values are right. A function judged "
+        f"mutation, stability), earned only as far as the values are right; {rules}. A function judged "
         "against your own earlier functions (a derivative, backward, train) keeps its points when "
         "only the earlier function is wrong: one mistake costs once.", ""])

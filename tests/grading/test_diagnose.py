@@ -206,3 +206,15 @@ def test_wrong_values_of_the_wrong_type_are_not_named_by_type() -> None:
     nan = LoggedCall("relu_derivative", (np.array([2.0, -1.0, -3.0]),), {}, False, False, float("nan"))
     named = DIAGNOSER.diagnose([nan])
     assert named is None or "type" not in named.id
+
+
+def test_zeros_everywhere_name_no_derived_mistake() -> None:
+    """A derivative that returns 0 everywhere is no formula's slip: naming one would be a guess."""
+    solution = SOLUTION + "\ndef tanh_derivative(x):\n    return 1.0 - np.tanh(np.asarray(x, dtype=np.float64)) ** 2\n"
+    diagnoser = Diagnoser(solution, Catalog((ONE_AT_ZERO, IN_PLACE)))
+    x = np.array([-1.5, -0.5, 0.25, 1.0])
+    zeros = LoggedCall("tanh_derivative", (x.copy(),), {}, False, False, np.zeros_like(x))
+    assert diagnoser.diagnose([zeros]) is None
+    doubled = LoggedCall("tanh_derivative", (x.copy(),), {}, False, False, 2.0 * (1.0 - np.tanh(x) ** 2))
+    named = diagnoser.diagnose([doubled])
+    assert named is not None and named.id.startswith("tanh_derivative~")

@@ -6,13 +6,13 @@ on the client, atomically, as they come back (``--resume`` and the progress bar
 work as they do locally). On the cluster:
 
 * each submission is one task running ``grade_submission``, the same pure
-  function the local pool runs. It starts the submission's sandbox session and
-  ends it within the call, on the worker thread that runs the task, so the
-  sandbox's rule (a session dies with the thread that started it) holds. A worker
-  process grades one submission at a time whatever its thread count
-  (``autograder.grading.grade.GRADING``): the trusted side keeps per-process
-  state while it grades, so extra threads would only wait; start workers with
-  ``--nthreads 1`` and as many processes as cores (``--nworkers N``);
+  function the local pool runs, in the worker's warm grading process
+  (``autograder.grading.serve``): a Dask worker runs threads, so it must not fork
+  itself, but that child runs none and grades each submission in a fork of
+  itself, warm, as a pool worker does. A worker process grades one submission at
+  a time whatever its thread count (the child takes one at a time): extra threads
+  would only wait; start workers with ``--nthreads 1`` and as many processes as
+  cores (``--nworkers N``);
 * the workers need the kit (``pip install dl-gradekit[dask]``, the same
   version as the client: checked before anything is sent) and bubblewrap, but
   neither the course folder nor the submissions: each task carries the
@@ -47,6 +47,7 @@ from autograder import __version__
 from autograder.assignment import Assignment, load_manifest
 from autograder.grading.batch import Executor, Record, kit_failure
 from autograder.grading.results import GradeResult
+from autograder.grading.serve import WarmGrader
 from autograder.wording import plural
 
 MAX_ATTEMPTS = 3
@@ -113,11 +114,23 @@ def _course_root(digest: str, archive: bytes) -> Path:
         return folder
 
 
+_WARM: list[WarmGrader] = []
+
+
+def _warm_grader() -> WarmGrader:
+    """This worker process's warm grading process (``autograder.grading.serve``): a Dask worker runs
+    threads, so it must not fork itself, and grading each submission cold costs it an order of
+    magnitude more than a pool worker's fork."""
+    with _COURSES_LOCK:
+        if not _WARM:
+            _WARM.append(WarmGrader())
+        return _WARM[0]
+
+
 def grade_on_worker(digest: str, archive: bytes, assignment_id: str, student: str,
                     submission: dict[str, Any]) -> GradeResult:
-    """One task: rebuild the assignment and the submission here, and ``grade_submission`` them
+    """One task: rebuild the assignment and the submission here, and grade them in the warm process
     (the code only: the client grades the question sheet, so workers never hold the course secret)."""
-    from autograder.grading.grade import grade_submission
     from autograder.sandbox.isolation import ISOLATION_ENV
 
     os.environ[ISOLATION_ENV] = "sandbox"  # students' files: never the own-machine worker, whatever the worker's env
@@ -135,7 +148,7 @@ def grade_on_worker(digest: str, archive: bytes, assignment_id: str, student: st
             destination.parent.mkdir(parents=True, exist_ok=True)
             destination.write_bytes(data)
         try:
-            return grade_submission(assignment, target)
+            return _warm_grader().grade(assignment.root, target)
         except Exception as err:  # one submission must never stop the batch
             return kit_failure(assignment, student, err)
     finally:

@@ -251,14 +251,21 @@ def test_a_worker_grades_in_the_sandbox_whatever_its_environment(course: tuple[A
     """AUTOGRADER_ISOLATION=none left in a worker's environment never runs a student's file unconfined."""
     import hashlib
 
-    from autograder.grading import grade
+    from autograder.platforms import dask_executor
     from autograder.platforms.dask_executor import course_zip, grade_on_worker, submission_payload
     from autograder.sandbox.isolation import ISOLATION_ENV, own_machine_requested
 
     assignment, paths = course
     seen: list[bool] = []
+
+    class Recording:
+        """The warm grading process inherits this environment when it starts: record it."""
+
+        def grade(self, *args: object) -> None:
+            seen.append(own_machine_requested())
+
     monkeypatch.setenv(ISOLATION_ENV, "none")
-    monkeypatch.setattr(grade, "grade_submission", lambda *args: seen.append(own_machine_requested()))
+    monkeypatch.setattr(dask_executor, "_warm_grader", Recording)
     archive = course_zip(assignment)
     grade_on_worker(hashlib.sha256(archive).hexdigest(), archive, assignment.id, paths[0].stem,
                     submission_payload(paths[0]))

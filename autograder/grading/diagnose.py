@@ -266,8 +266,6 @@ class Diagnoser:
     def _named(self, function: str, group: list[LoggedCall], context: Sequence[LoggedCall] = (),
                ) -> Misconception | None:
         named = self._from_catalog(function, group) if self._catalog.misconceptions else None
-        if named is None and _only_zeros([*group, *context]):
-            return None  # zeros everywhere is no formula's slip: a derived name would be a guess
         if named is None:
             named = derived_mistake(function, group, context)
         reference = self._reference(function) if named is None else None
@@ -303,15 +301,6 @@ class Diagnoser:
             return self._function("", self._solution, function)
         except Exception:  # a function the solution does not define: no twin can be judged
             return None
-
-
-def _only_zeros(calls: Sequence[LoggedCall]) -> bool:
-    """Whether every call returned numbers, and every one of them is 0."""
-    try:
-        values = [np.asarray(c.result, dtype=np.float64) for c in calls if not c.raised]
-    except (TypeError, ValueError, OverflowError):
-        return False
-    return len(values) == len(calls) > 0 and all(v.size > 0 and not np.any(np.abs(v) > 0) for v in values)
 
 
 OVERFLOWED = "FloatingPointError"

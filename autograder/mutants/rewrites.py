@@ -196,6 +196,13 @@ def _symbols(expr: sp.Expr, parameters: tuple[sp.Symbol, ...], counts: tuple[sp.
                               f"{n.name} is off by one ({show(n + shift)}: {word})")
 
 
+def _erases_the_input(rewritten: sp.Expr, expr: sp.Expr) -> bool:
+    """Whether one change left a number where the expression depended on its symbols (1 - tanh^2
+    with the factor tanh^2 dropped is 1 - 1 = 0): no slip anyone makes, and a constant answer (a
+    stub's zeros) would otherwise be named after it."""
+    return bool(rewritten.is_number) and not expr.is_number
+
+
 def rewrites(expr: sp.Expr, parameters: tuple[sp.Symbol, ...] = (),
              counts: tuple[sp.Symbol, ...] = ()) -> tuple[Rewrite, ...]:
     """Every one-step rewrite of ``expr`` that changes it, each once (the first wording kept).
@@ -209,6 +216,6 @@ def rewrites(expr: sp.Expr, parameters: tuple[sp.Symbol, ...] = (),
     for sub in _subterms(expr):
         for rule in (_branches, _powers, _drops, _signs, _factors, _extra_one):
             for rewrite in rule(expr, sub):
-                if rewrite.expr != expr:
+                if rewrite.expr != expr and not _erases_the_input(rewrite.expr, expr):
                     found.setdefault(rewrite.expr, rewrite)
     return tuple(found.values())[:MAX_REWRITES]

@@ -179,3 +179,14 @@ def test_a_backward_loop_that_stops_before_the_first_layer_is_named() -> None:
     grads[0] = 0.0
     found = mutant_of("deep_chain_gradients", [logged("deep_chain_gradients", grads, x, weights)])
     assert found is not None and found.id == "deep_chain_gradients~index" and "first layer" in found.explanation
+
+
+def test_no_rewrite_erases_the_input() -> None:
+    """1 - tanh(x)^2 with the factor tanh(x)^2 dropped is 1 - 1 = 0: no slip anyone makes, and a
+    function returning zeros everywhere must not be named after it."""
+    from autograder.mutants.rewrites import rewrites
+
+    x = sp.Symbol("x")
+    found = rewrites(1 - sp.tanh(x) ** 2)
+    assert found and not any(rewrite.expr.is_number for rewrite in found)
+    assert any(rewrite.tag == "power" for rewrite in found)

@@ -1,7 +1,7 @@
 """Candidate mistakes of one student function, derived from the reference's own expressions.
 
 ``candidates(function, args, kwargs)`` gives callables with the student function's signature,
-each the reference with one ``rewrites`` change (or the whole result transformed: int dtype,
+each the reference with one ``rewrites`` change (or the whole result transformed: int or bool dtype,
 summed into one number, the defining form evaluated without its stable rewrite). The diagnosis
 runs them in the trusted process on the logged arguments, exactly as it runs catalogued chaffs.
 
@@ -13,7 +13,8 @@ Four shapes of function are known:
   change made to the function's argument in place of its value (``sigma(1 - x)``), or, branch by
   branch, rewritten once (elu' = elu + alpha where x <= 0);
 * folds of a list (``chain_rule``, ``sum_over_paths``): started from the other operation's
-  identity, or run over every element of the arrays in place of along the list;
+  identity, run over every element of the arrays in place of along the list, with its first or
+  last item left out, or (a sum) divided by the number of items;
 * formulas with a reduction (``mse_loss``, ``mse_loss_derivative``, ``gradient_descent_step``,
   ``vanishing_bound``): the reference's expression with its symbols bound from the arguments;
 * the reference's graphs (``forward``, ``backward``, ``deep_chain_forward``,
@@ -70,13 +71,19 @@ def _as_int(result: Any) -> Any:
 
 def _int_variants(tag: str, text: str, function: Function) -> list[Candidate]:
     """The candidate itself, and with its result in an integer dtype (a mask's ``.astype(int)`` or
-    ``* 1``): two mistakes of one function, both named."""
+    ``* 1``) or a boolean one (the mask itself): two mistakes of one function, both named."""
     def as_int(*args: Any, **kwargs: Any) -> Any:
         return _as_int(function(*args, **kwargs))
+    def as_bool(*args: Any, **kwargs: Any) -> Any:
+        with np.errstate(all="ignore"):
+            return np.asarray(function(*args, **kwargs)).astype(bool)
     words = "the result is an integer array (a mask turned into numbers keeps an int dtype)"
+    mask = ("the result is a boolean array (a comparison such as x > 0 returned as it is, not turned into "
+            "floats with .astype(float))")
     if not tag:
-        return [Candidate(tag, text, function), Candidate("int", words, as_int)]
-    return [Candidate(tag, text, function), Candidate(tag, text, as_int, (("int", words),))]
+        return [Candidate(tag, text, function), Candidate("int", words, as_int), Candidate("bool", mask, as_bool)]
+    return [Candidate(tag, text, function), Candidate(tag, text, as_int, (("int", words),)),
+            Candidate(tag, text, as_bool, (("bool", mask),))]
 
 
 # --------------------------------------------------------------------------- elementwise
@@ -475,17 +482,23 @@ derivatives, the sum over paths of each path's product): the operation, and the 
 to each item first (None: the item itself)."""
 
 
-def _fold(operation: str, inner: Function | None, start: Any, whole: bool) -> Function:
+def _fold(operation: str, inner: Function | None, start: Any, whole: bool,
+          items_taken: slice = slice(None), mean: bool = False) -> Function:
+    """The fold from ``start``; ``whole``: over every element of the arrays; ``items_taken``: over
+    those items of the list only; ``mean``: the result divided by the number of items."""
     import operator
 
     combine = operator.mul if operation == "mul" else operator.add
 
     def run(items: Any) -> Any:
-        values = [inner(item) if inner is not None else item for item in items]
+        values = [inner(item) if inner is not None else item for item in list(items)[items_taken]]
         if whole:
             flat = np.concatenate([np.ravel(np.asarray(v, dtype=np.float64)) for v in values] or [np.zeros(0)])
             return float(np.prod(flat) if operation == "mul" else np.sum(flat))
-        return functools.reduce(combine, values, start)
+        if not values and items_taken != slice(None):
+            return float(start)  # a list left empty by the slice: the identity, as a float the code carries
+        folded = functools.reduce(combine, values, start)
+        return folded / len(values) if mean else folded
     return run
 
 
@@ -503,7 +516,13 @@ def _fold_candidates(function: str) -> list[Candidate]:
                       _fold(operation, inner, other, False)),
             Candidate("axis", f"the {word} runs over every element of the arrays (one number), not along the "
                       f"list only (one {word} per sample: combine the items elementwise)",
-                      _fold(operation, inner, identity, True))]
+                      _fold(operation, inner, identity, True)),
+            Candidate("skip", f"the {word} leaves out the first item of the list (a loop over items[1:])",
+                      _fold(operation, inner, identity, False, slice(1, None))),
+            Candidate("skip", f"the {word} leaves out the last item of the list (a loop over items[:-1])",
+                      _fold(operation, inner, identity, False, slice(None, -1))),
+            *([Candidate("mean", "the items are averaged (the sum divided by the number of items), not added",
+                         _fold(operation, inner, identity, False, mean=True))] if operation == "add" else [])]
 
 
 # --------------------------------------------------------------------------- entry point

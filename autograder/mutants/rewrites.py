@@ -152,6 +152,12 @@ def _branches(expr: sp.Expr, sub: sp.Expr) -> Iterator[Rewrite]:
                       f"so the value there "
                       f"is 0: {show(first)} only where {show(strict)}, {show(second)} only where {show(other)} "
                       f"(the reference gives the kink to one branch: {show(condition)})")
+        halfway = (first + second) / 2
+        if halfway not in (first, second, 0):
+            yield Rewrite(expr.xreplace({sub: sp.Piecewise((first, strict), (second, other), (halfway, True))}),
+                          "kink", f"at the kink ({show(condition.args[0])} = {show(condition.args[1])}) the value "
+                          f"is halfway between the branches, {show(halfway)} (np.heaviside(x, 0.5), say), where "
+                          f"the reference gives the kink to one branch: {show(first)} where {show(condition)}")
     yield from _extremes(expr, sub, first, second, condition)
 
 

@@ -1,7 +1,8 @@
 """Derived mistakes beyond the one-step rewrites of a formula: a branch's kink given to neither side, a
 max in place of a branch, a change made to a function's argument instead of its value, a parameter left
 out, right values in float32, names (an unknown one not refused, a returned one renamed), folds started
-from the wrong value or run over the whole array, a layer's input two layers down, gradients computed
+from the wrong value, run over the whole array, an item short or averaged, a kink valued halfway between
+its branches, a boolean result, a layer's input two layers down, gradients computed
 once, the chain's weights reversed or activated alone, and a backward loop that stops a layer short."""
 
 from __future__ import annotations
@@ -108,8 +109,8 @@ def test_names_are_judged_through_the_diagnoser_with_the_solution() -> None:
 
 
 def test_a_fold_started_from_the_other_identity_is_named() -> None:
-    paths = [[0.5, -2.0], [1.5, 3.0]]
-    assert named_id("sum_over_paths", 1.0 + 0.5 * -2.0 + 1.5 * 3.0, paths) == "sum_over_paths~start"
+    paths = [[0.5, -3.0], [1.5, 3.0]]
+    assert named_id("sum_over_paths", 1.0 + 0.5 * -3.0 + 1.5 * 3.0, paths) == "sum_over_paths~start"
     assert named_id("chain_rule", 0.0, [0.5, -2.0, 3.0]) == "chain_rule~start"
 
 
@@ -190,3 +191,27 @@ def test_no_rewrite_erases_the_input() -> None:
     found = rewrites(1 - sp.tanh(x) ** 2)
     assert found and not any(rewrite.expr.is_number for rewrite in found)
     assert any(rewrite.tag == "power" for rewrite in found)
+
+
+def test_a_kink_value_halfway_between_the_branches_is_named() -> None:
+    x = np.array([-1.0, 0.0, 2.0])
+    found = mutant_of("relu_derivative", [logged("relu_derivative", np.heaviside(x, 0.5), x)])
+    assert found is not None and found.id == "relu_derivative~kink" and "halfway" in found.explanation
+
+
+def test_a_boolean_result_is_named() -> None:
+    z = np.array([-1.0, 0.5, 2.0])
+    found = mutant_of("activate_derivative", [logged("activate_derivative", z > 0, z, activation="relu")])
+    assert found is not None and found.id == "activate_derivative~bool"
+
+
+def test_a_fold_that_leaves_out_its_first_item_is_named() -> None:
+    items = [np.array([2.0, 3.0]), np.array([0.5, 4.0]), np.array([1.5, -1.0])]
+    assert named_id("chain_rule", items[1] * items[2], items) == "chain_rule~skip"
+    assert named_id("chain_rule", 1.0, [2.5]) == "chain_rule~skip"  # a one-item list left empty: 1.0
+
+
+def test_a_sum_fold_that_averages_is_named() -> None:
+    paths = [[np.array([2.0, 3.0]), np.array([0.5, 4.0])], [np.array([1.5, -1.0]), np.array([2.0, 2.5])]]
+    total = sum(np.prod(np.stack(p), axis=0) for p in paths)
+    assert named_id("sum_over_paths", total / 2, paths) == "sum_over_paths~mean"

@@ -78,8 +78,6 @@ class Skill:
     title: str
 
 
-
-
 @dataclass(frozen=True)
 class CreditModel:
     """How an assignment's points are shared (see ``autograder/grading/credit.py``).

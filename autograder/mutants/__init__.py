@@ -228,9 +228,9 @@ def label_mistake(function: str, calls: list[LoggedCall], reference: Any,
     call: an unknown name treated as one the reference knows (not refused), or a returned name that
     the reference does not use in place of the one it returns. Named only when exactly one such
     change fits every call (and every ``context`` call)."""
-    from autograder.grading.diagnose import _agrees, _run
+    from autograder.grading.diagnose import _run
 
-    if not calls or all(_agrees(reference, c) for c in calls):
+    if not calls or _fits(reference, calls):
         return None
     everything = [*calls, *context]
     known = _labels(reference)

@@ -19,6 +19,7 @@ from autograder.catalog import with_redefinition
 from autograder.grading.grade import grade_loaded
 from autograder.solution_cache import solution_source
 from autograder.submission import Submission
+from tests.assignments.harness import Mistake
 
 pytestmark = pytest.mark.slow
 
@@ -46,24 +47,17 @@ def deep_chain_gradients(x, weights, activation="sigmoid"):
 """,
 }
 
-HONEST_WRONG = """
-def deep_chain_gradients(x, weights, activation="sigmoid"):
-    weights = np.asarray(weights, dtype=np.float64).reshape(-1)
-    h = deep_chain_forward(x, weights, activation)
-    grads = np.empty(weights.size, dtype=np.float64)
-    delta = 1.0
-    for k in range(weights.size - 1, -1, -1):
-        slope = float(activate_derivative(weights[k] * h[k], activation))
-        grads[k] = delta * slope * weights[k] * h[k]  # z_(k+1) in place of h_k
-        delta = delta * slope * weights[k]
-    return grads
-"""
+HONEST_WRONG = Mistake.replace("grads[k] = delta * slope * h[k]",
+                              "grads[k] = delta * slope * weights[k] * h[k]", ())
+"""z_(k+1) in place of h_k in the solution's backward sweep."""
 
 
-def _scores(code: str) -> dict[str, tuple[float, float]]:
-    """(score, points) per skill of the solution with ``code`` in place of its deep_chain_gradients."""
+def _scores(code: str | Mistake) -> dict[str, tuple[float, float]]:
+    """(score, points) per skill of the solution with ``code`` in place of its deep_chain_gradients
+    (or with the mistake applied)."""
     assignment = load_manifest(ASSIGNMENTS_DIR / "vanishing")
-    source = with_redefinition(solution_source(assignment), code)
+    solution = solution_source(assignment)
+    source = code.apply(solution) if isinstance(code, Mistake) else with_redefinition(solution, code)
     result = grade_loaded(assignment, Submission(student_id="attack", source=source, origin=assignment.source_path))
     assert not result.error, result.detail
     return result.group_scores()

@@ -47,15 +47,15 @@ VALUE checks:
   and for a deep ReLU chain (positive weights) they do not. The gradients must
   be right (as in ``deep_chain_gradients``, consistency with a wrong upstream
   included); where the student's deep_chain_gradients is itself wrong (yet
-  computed from the chain: finite, non-degenerate gradients of the chain's
-  shape, the same on a second call, and moving when the chain's first or
-  last weight moves by half as much again), the claims are judged on the reference chain's
-  gradients instead, credited to ``deep_chain_gradients``: one mistake costs
-  once (reversed gradients, z for h, a forgotten slope cost
-  deep_chain_gradients alone). A stub, a crash, degenerate gradients or
-  numbers made up from x and the depth (they do not move with the weights)
-  earn nothing here. Zeros "vanish", which is why the property is never
-  checked on the student's values alone.
+  computed from the chain: finite, not all zero, of the chain's shape, the
+  same on a second call, and moving when the chain's first or last weight
+  moves by half as much again), the claims are judged on the reference
+  chain's gradients instead, credited to ``deep_chain_gradients``: one
+  mistake costs once (reversed gradients, z for h, a forgotten slope cost
+  deep_chain_gradients alone). A stub, a crash, zeros or numbers made up
+  from x and the depth (they do not move with the weights) earn nothing
+  here. Zeros "vanish", which is why the property is never checked on the
+  student's values alone.
   The module checks at import that the reference shows both claims by a wide margin.
 * ``choose_activation[<task>]``: the hidden AND the output layer of a task in
   one case, so a constant "relu" passes none.
@@ -582,11 +582,11 @@ def _moved(chain: Chain, layer: int) -> Chain:
     return Chain(chain.x, weights)
 
 
-def _moves_with_the_chain(student: Any, g: np.ndarray, chain: Chain, activation: str, call: str) -> bool:
-    """Whether the student's gradients move when the first or the last weight moves, by at least
-    ``MOVE_SHARE`` of the reference's own largest move (the first weight's move fades down a sigmoid
-    chain; the last one's does not reach a ReLU sweep that leaves the weights out of the delta)."""
-    reference = np.asarray(derive(network.deep_chain_gradients, chain.x, chain.weights, activation).value)
+def _moves_with_the_chain(student: Any, g: np.ndarray, reference: np.ndarray, chain: Chain, activation: str,
+                         call: str) -> bool:
+    """Whether the student's gradients ``g`` move when the first or the last weight moves, by at least
+    ``MOVE_SHARE`` of the ``reference`` gradients' own largest move (the first weight's move fades down
+    a sigmoid chain; the last one's does not reach a ReLU sweep that leaves the weights out of the delta)."""
     for layer in (0, chain.depth - 1):
         moved = _moved(chain, layer)
         moved_reference = np.asarray(derive(network.deep_chain_gradients, moved.x, moved.weights, activation).value)
@@ -618,10 +618,10 @@ def _own_claim(student: Any, got: Any, chain: Chain, activation: str,
                              chain.depth, call)
     if not _close(again, g):
         return f"{call}: your gradients differ from call to call on the same chain\nHint: {GRADIENT_HINT}"
-    if not _moves_with_the_chain(student, g, chain, activation, call):
+    reference = np.asarray(derive(network.deep_chain_gradients, chain.x, chain.weights, activation).value)
+    if not _moves_with_the_chain(student, g, reference, chain, activation, call):
         return (f"{call}: your gradients barely change when the first or the last weight does (times "
                 f"{MOVED_WEIGHT:g}), so they are not this chain's\nHint: {GRADIENT_HINT}")
-    reference = np.asarray(derive(network.deep_chain_gradients, chain.x, chain.weights, activation).value)
     return claim(reference, chain, call)
 
 

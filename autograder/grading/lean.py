@@ -21,6 +21,11 @@ A passing case gets its report made here. A failing one is handed to pytest's
 ``pytest_runtest_makereport`` with its exception, so its report (and so the message, the kind and
 the diagnosis the kit reads from it) is the one pytest's protocol makes. Any other suite runs the
 full protocol.
+
+A case judged again with its upstream substituted (``autograder.suite.substitution``) has its
+second run after every case's first (``second_runs_later``), grouped with the others that
+substitute the same functions; one it earns credit on has its failing report replaced by a
+passing one (``credited``).
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ from _pytest.fixtures import FixtureDef
 from _pytest.outcomes import OutcomeException
 from _pytest.python import DirectParamFixtureDef, importtestmodule
 from _pytest.runner import get_reraise_exceptions
+
+from autograder.suite.substitution import SecondRun, run_later, second_runs_later
 
 SHARED_FIXTURE = ("student", "autograder.suite.plugin", "student")
 """The session fixture every case shares (its name, module and function)."""
@@ -219,17 +226,29 @@ class SharedFixtureFailed(Exception):
 
 
 def run_planned(plan: Plan, begin_case: Callable[[pytest.Item], None],
-                record: Callable[[pytest.TestReport], None]) -> None:
+                record: Callable[[pytest.TestReport], None],
+                credited: Callable[[pytest.TestReport], None]) -> None:
     """Run the cases of ``plan`` in order: ``begin_case`` before each, then ``record`` of its
-    report (the failing phase's, else the call's).
+    report (the failing phase's, else the call's). Then the second runs the failing ones left
+    (``autograder.suite.substitution.run_later``): ``credited`` gets the passing report of each
+    case one of them credits, in place of its failing one.
 
     Raises ``SharedFixtureFailed``, having run nothing, if the shared fixture cannot be set up."""
     if not plan.cases:
         return
-    with _shared_value(plan, _request_of(plan.cases[0].item)) as shared:
+    with _shared_value(plan, _request_of(plan.cases[0].item)) as shared, second_runs_later() as later:
+        failed_first: list[tuple[PlannedCase, pytest.TestReport, SecondRun]] = []
         for case in plan.cases:
             begin_case(case.item)
-            record(_run_case(case, shared))
+            left = len(later)
+            report = _run_case(case, shared)
+            record(report)
+            if report.failed and len(later) > left:
+                failed_first.append((case, report, later[-1]))
+        skills = run_later([run for _, _, run in failed_first])
+        for (case, report, _), skill in zip(failed_first, skills):
+            if skill:
+                credited(_passed(case, report.start, report.duration))
 
 
 @contextmanager
@@ -273,10 +292,13 @@ def _run_case(case: PlannedCase, shared: Any) -> pytest.TestReport:
         return _failed(item, "call", started, clock)
     finally:
         item.funcargs = {}
-    duration = time.perf_counter() - clock
-    return pytest.TestReport(item.nodeid, case.location, case.keywords, "passed", None, "call",
+    return _passed(case, started, time.perf_counter() - clock)
+
+
+def _passed(case: PlannedCase, started: float, duration: float) -> pytest.TestReport:
+    return pytest.TestReport(case.item.nodeid, case.location, case.keywords, "passed", None, "call",
                              duration=duration, start=started, stop=started + duration,
-                             user_properties=item.user_properties)
+                             user_properties=case.item.user_properties)
 
 
 def _arguments(case: PlannedCase, shared: Any) -> dict[str, Any]:

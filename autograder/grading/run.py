@@ -162,6 +162,12 @@ class _Collector:
         if report.failed or report.when == "call" or known is None:
             self.reports[report.nodeid] = report
 
+    def credited(self, report: pytest.TestReport) -> None:
+        """A case's passing report in place of its failing one (a second run earned it credit):
+        the first run's misconception goes with the failure."""
+        self.reports[report.nodeid] = report
+        self.misconceptions.pop(report.nodeid, None)
+
     def outcomes(self) -> list[CaseOutcome]:
         return [self._outcome(item) for item in self.items]
 
@@ -334,7 +340,7 @@ def _ran_planned(suite: CollectedSuite, skills: frozenset[str] | None, collector
     cases = tuple(case for case in suite.plan.cases if skills is None or suite.skill_of(case.item) in skills)
     try:
         run_planned(replace(suite.plan, cases=cases), collector.pytest_runtest_setup,
-                    collector.pytest_runtest_logreport)
+                    collector.pytest_runtest_logreport, collector.credited)
     except SharedFixtureFailed:
         return False
     return True

@@ -25,6 +25,7 @@ child left behind can reach the next one.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import resource
@@ -126,6 +127,7 @@ class ForkServer:
             raise RuntimeError("the server's limits or priority changed")
         _nothing_left_in_namespaces()
         server = os.getpid()
+        gc.freeze()  # the child's collections skip the server's heap (numpy), which it only reads
         pid = os.fork()
         if pid == 0:
             self._become_worker(config, fds, server)

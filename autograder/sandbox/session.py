@@ -177,6 +177,7 @@ class SandboxSession:
         self._breaks: dict[CallKind, int] = {}
         self._ids = itertools.count(1)
         self._restarts = 0
+        self._launched = 0
         self._restart_failure: str | None = None
         self._renew = False  # the next worker replaces one retired after substituted calls
         self._served: frozenset[str] | None = None  # what the current worker's calls substituted
@@ -278,6 +279,7 @@ class SandboxSession:
 
     def _launch(self) -> tuple[Worker | None, LoadReport]:
         """A fresh worker and its load report; (None, failure) if the import failed."""
+        self._launched += 1
         worker = self._started_worker()
         seconds = self.limits.import_timeout_s
         running: list[Location] = []
@@ -545,6 +547,12 @@ class SandboxSession:
         if self._worker is None:
             return []
         return [self._worker.pid] + [p for p in self._worker.leftover_pids() if p != self._worker.pid]
+
+    @property
+    def workers_started(self) -> int:
+        """How many workers this session has started (the first, restarts, and fresh ones for calls
+        that substitute other functions than the current worker's)."""
+        return self._launched
 
     def leftover_pids(self) -> list[int]:
         """Live processes of any worker this session started (empty after ``close()``)."""

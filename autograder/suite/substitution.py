@@ -21,6 +21,14 @@ consistency pass (``credit_consistency``) credited to the upstream skill, when:
 The credit model (``autograder/grading/credit.py``) then grants the pass only
 while that upstream skill fails its own checks, so the mistake is charged
 there, once.
+
+A runner may put the second runs off until every case has run once
+(``second_runs_later``, as ``autograder.grading.lean`` does): a sandbox worker
+that has answered with the reference's values serves no other kind of call, so
+second runs interleaved with first runs cost a fresh worker each (85 for an
+untouched stub), and grouped by what they substitute they cost one per group.
+The case's outcome is the same either way: its first run fails as it would,
+and ``run_later`` then turns it into a consistency pass or leaves it failed.
 """
 
 from __future__ import annotations
@@ -28,7 +36,9 @@ from __future__ import annotations
 import copy
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,8 +134,10 @@ def _discard(name: str, value: Any) -> None:
     """``record_property`` of the second run: the first run's properties are the case's."""
 
 
-def _credited_skill(test: TestFunction, fixtures: dict[str, Any], upstreams: tuple[Upstream, ...]) -> str:
-    """The upstream skill to credit when ``test`` passes with ``upstreams`` substituted; "" otherwise."""
+def _second_run(test: TestFunction, fixtures: dict[str, Any],
+                upstreams: tuple[Upstream, ...]) -> list[_Witnesses] | None:
+    """``test`` run again with ``upstreams`` substituted: the substitutes with what they were
+    asked, if it passed; None if it failed."""
     witnesses = [_Witnesses(upstream) for upstream in upstreams]
     substitute = {w.upstream.function: w for w in witnesses}
     again = {name: value.with_options(substitute=substitute) if name in STUDENT_FIXTURES else value
@@ -136,11 +148,71 @@ def _credited_skill(test: TestFunction, fixtures: dict[str, Any], upstreams: tup
     try:
         test(**again)
     except Exception:  # noqa: BLE001 - any failure of the second run: the first one's stands
-        return ""
+        return None
     finally:
         REFERENCE_ONLY.reset(token)
+    return witnesses
+
+
+def _wrong_upstream(witnesses: list[_Witnesses], fixtures: dict[str, Any]) -> str:
+    """The skill of the first substituted function the student's own version gets wrong at the
+    calls the second run made of it; "" if none."""
     student = next(fixtures[name] for name in STUDENT_FIXTURES if name in fixtures)
     return next((w.upstream.skill for w in witnesses if w.calls and w.wrong_in(student)), "")
+
+
+def _credited_skill(test: TestFunction, fixtures: dict[str, Any], upstreams: tuple[Upstream, ...]) -> str:
+    """The upstream skill to credit when ``test`` passes with ``upstreams`` substituted; "" otherwise."""
+    witnesses = _second_run(test, fixtures, upstreams)
+    return "" if witnesses is None else _wrong_upstream(witnesses, fixtures)
+
+
+@dataclass
+class SecondRun:
+    """A failed case's second run, put off until every case has run once (``second_runs_later``)."""
+
+    test: TestFunction
+    fixtures: dict[str, Any]
+    upstreams: tuple[Upstream, ...]
+    record_property: Callable[[str, Any], None]
+    witnesses: list[_Witnesses] | None = None
+
+    @property
+    def substituted(self) -> tuple[str, ...]:
+        return tuple(sorted(upstream.function for upstream in self.upstreams))
+
+
+_LATER: ContextVar[list[SecondRun] | None] = ContextVar("second_runs_later", default=None)
+
+
+@contextmanager
+def second_runs_later() -> Iterator[list[SecondRun]]:
+    """Inside the block, a judged case that fails leaves its second run in the list yielded and
+    fails as its first run did; ``run_later`` then decides it."""
+    later: list[SecondRun] = []
+    token = _LATER.set(later)
+    try:
+        yield later
+    finally:
+        _LATER.reset(token)
+
+
+def run_later(runs: Sequence[SecondRun]) -> list[str]:
+    """Decide the second runs ``runs`` put off: each run again, grouped by the functions it
+    substitutes (one sandbox worker per group), then the witnesses of those that passed replayed
+    on the student's own functions. The skill credited to each, in order ("" for none); a credited
+    case has its consistency credit recorded, as it would have inline."""
+    token = _LATER.set(None)  # a judged test called inside a second run decides at once
+    try:
+        for run in sorted(runs, key=lambda later: later.substituted):
+            run.witnesses = _second_run(run.test, run.fixtures, run.upstreams)
+        skills = ["" if run.witnesses is None else _wrong_upstream(run.witnesses, run.fixtures) for run in runs]
+    finally:
+        _LATER.reset(token)
+    for run, skill in zip(runs, skills):
+        if skill:
+            credit_consistency(run.record_property, skill)
+    return skills
 
 
 Chooser = Callable[[dict[str, Any]], tuple[Upstream, ...]]
@@ -171,6 +243,10 @@ def judged_again_with(*upstreams: Upstream, choose: Chooser | None = None) -> Ca
             except (AssertionError, StudentCallError) as failure:
                 first = failure
             chosen = upstreams if choose is None else choose(given)
+            later = _LATER.get()
+            if chosen and later is not None:
+                later.append(SecondRun(test, given, chosen, fixtures[RECORD_PROPERTY]))
+                raise first
             skill = _credited_skill(test, given, chosen) if chosen else ""
             if not skill:
                 raise first

@@ -17,10 +17,11 @@ from typing import Any
 
 import pytest
 
-from autograder.assignment import get_assignment
+from autograder.assignment import Limits, get_assignment
 from autograder.grading import run
 from autograder.grading.outcomes import SuiteRun
-from autograder.grading.student import GradingSession
+from autograder.grading.student import GradingSession, open_session
+from autograder.submission import Submission
 from tests.grading.builders import write_suite
 
 KINDS = '''
@@ -136,6 +137,66 @@ def test_the_cases_of_some_skills_run_planned_as_by_protocol(tmp_path: Path,
                                       None, frozenset({"b"}))
     assert lean == protocol
     assert [(o.name, o.passed) for o in lean.outcomes] == [("b", False)]
+
+
+JUDGED = '''
+    import numpy as np
+    import pytest
+
+    from autograder.suite.substitution import Upstream, judged_again_with
+
+    UP = Upstream("up", "u", lambda x: 2.0 * np.asarray(x, dtype=np.float64))
+    pytestmark = pytest.mark.skill("d")
+
+    @pytest.mark.parametrize("x", [1.0, 3.0, 5.0])
+    @judged_again_with(UP)
+    def test_down(student, x):
+        assert float(student.down(x)) == pytest.approx(4.0 * x)
+
+    @pytest.mark.parametrize("x", [1.0, 3.0])
+    @judged_again_with(UP)
+    def test_unwritten(student, x):
+        assert float(student.unwritten(x)) == pytest.approx(x)
+
+    @pytest.mark.skill("u")
+    def test_up(student):
+        assert float(student.up(1.0)) == pytest.approx(2.0)
+'''
+OWN_WRONG_UPSTREAM = '''
+def up(x):
+    return 3.0 * x
+
+def down(x):
+    return up(x) * 2.0
+
+def unwritten(x):
+    raise NotImplementedError
+'''
+
+
+def test_second_runs_put_off_give_the_protocols_outcomes_with_a_worker_per_kind(tmp_path: Path) -> None:
+    """The planned run judges every failing case again after all first runs, grouped by what they
+    substitute: the same credit and failures as inline second runs, and a fresh worker once, for the
+    plain calls after the group (the witnesses replayed), instead of one or two per failing case."""
+    suite = write_suite(tmp_path / "suite", test_judged=JUDGED)
+    submission = Submission("bob", OWN_WRONG_UPSTREAM, Path("bob.py"))
+    started = {}
+    runs = {}
+    for way in ("protocol", "lean"):
+        with open_session(submission, Limits(call_timeout_s=5.0, import_timeout_s=10.0)) as session, \
+                collected(suite) as suite_collected:
+            planned = suite_collected if way == "lean" else dataclasses.replace(suite_collected, plan=None)
+            runs[way] = run._run_collected(planned, session.factory, None, None)
+            started[way] = session.session.workers_started
+    assert runs["lean"] == runs["protocol"]
+    outcomes = {o.name: o for o in runs["lean"].outcomes}
+    downs = [outcomes[f"down[{x}]"] for x in (1.0, 3.0, 5.0)]
+    assert [(o.passed, o.consistent_with) for o in downs] == [(True, "u")] * 3
+    unwritten = outcomes["unwritten[1.0]"]
+    assert not unwritten.passed and "NotImplementedError" in unwritten.message
+    assert not outcomes["up"].passed
+    assert started["lean"] == 2, started  # the first, then a fresh one for the plain calls after the group
+    assert started["protocol"] > 2 * started["lean"], started
 
 
 def no_sandbox() -> AbstractContextManager[object]:

@@ -408,6 +408,11 @@ class ExpectationCache:
             self._exit_hook = True
             atexit.register(self.save)
 
+    def unsaved(self) -> bool:
+        """Whether some suite has values its file does not hold yet."""
+        with self._lock:
+            return any(record.dirty for record in self._suites.values())
+
     def save(self) -> None:
         """Write the file of every suite with new values (never raises)."""
         folder = cache_folder()
@@ -425,3 +430,33 @@ class ExpectationCache:
 
 CACHE = ExpectationCache()
 """The process's memo, shared by every suite run in it."""
+
+
+def _solution_run_mark(suite_key: str, folder: Path) -> Path:
+    """The file whose presence says that a run of the instructor solution on the suite ``suite_key``
+    names (its files, sizes and times) saved every value it derived, under this reference."""
+    digest = hashlib.sha256(f"{suite_key}\0{reference_hash()}".encode("utf-8", "surrogatepass")).hexdigest()
+    return folder / "expectations" / "solution-runs" / digest[:32]
+
+
+def solution_values_saved(suite_key: str) -> bool:
+    """Whether ``mark_solution_values_saved(suite_key)`` was called under this reference (never,
+    with ``AUTOGRADER_CACHE=off``): a warm grading process then need not run the solution to derive
+    them, as a fork that asks for them finds them on disk."""
+    folder = cache_folder()
+    return folder is not None and _solution_run_mark(suite_key, folder).is_file()
+
+
+def mark_solution_values_saved(suite_key: str, memo: ExpectationCache) -> None:
+    """Record that the values a solution run of ``suite_key`` derived into ``memo`` are all on disk
+    (nothing is recorded while some are not; a failed write is silent: the next process runs the
+    solution)."""
+    folder = cache_folder()
+    if folder is None or memo.unsaved():
+        return
+    mark = _solution_run_mark(suite_key, folder)
+    try:
+        mark.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(mark, "", private=True)
+    except OSError:
+        pass

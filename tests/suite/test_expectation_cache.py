@@ -71,6 +71,22 @@ def suite_file(folder: Path) -> Path:
     return cache.cache_file(HERE, folder)
 
 
+def test_a_solution_run_is_marked_saved_only_once_its_values_are_on_disk(
+        cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A warm grading process skips the solution run when an earlier one saved every value it
+    derived (``autograder.grading.warm``); a value still in memory only keeps the mark off."""
+    suite_key = repr((("test_x.py", 10, 1),))
+    derive(get_activation("tanh").__call__, X)
+    cache.mark_solution_values_saved(suite_key, expect.CACHE)
+    assert not cache.solution_values_saved(suite_key)
+    save_expectations()
+    cache.mark_solution_values_saved(suite_key, expect.CACHE)
+    assert cache.solution_values_saved(suite_key)
+    assert not cache.solution_values_saved(repr((("test_x.py", 11, 1),)))  # an edited suite runs it again
+    monkeypatch.setenv("AUTOGRADER_CACHE", "off")
+    assert not cache.solution_values_saved(suite_key)
+
+
 # ------------------------------------------------------------------ in memory
 
 

@@ -19,8 +19,10 @@ and the first result comes 0.2 s sooner). It then collects the suite afresh and 
 (``run.collect_suite``): a fork
 runs its items without configuring or collecting pytest again. Without a solution (a student's release folder), only
 the imports and the collection are warmed. The derived mistakes a wrong answer is diagnosed with
-(``autograder.mutants``) are compiled while the second fork grades (``while_forked``), so the
-first result does not wait for them.
+(``autograder.mutants``) are compiled here for the functions an earlier fork needed them for
+(``diagnosed_in_fork``), while the next fork grades (``while_forked``): compiling them for every
+function costs a process 0.9 s, more than grading a lab section of 20 takes it, and a batch
+diagnoses a handful.
 """
 
 from __future__ import annotations
@@ -34,8 +36,10 @@ from pathlib import Path
 from autograder.assignment import Assignment
 
 _forking = False
-_forked: set[str] = set()
-"""The assignments this process has graded a submission of in a fork."""
+_diagnosed: dict[str, None] = {}
+"""The functions forks of this process have diagnosed with derived mistakes, in order."""
+_compiled: set[str] = set()
+"""Those whose derived mistakes this process has compiled for its later forks."""
 
 QUIET_WAIT_S = 2.0
 """How long warming waits for the warm-up session's output threads to end before forking."""
@@ -86,24 +90,35 @@ def keep_sandbox_warm(assignment: Assignment) -> None:
             pass
 
 
-def while_forked(assignment: Assignment) -> Callable[[], None] | None:
-    """What this process prepares while a fork grades one of ``assignment``'s submissions: nothing
-    while the first grades (its result is not kept waiting), then the derived mistakes, once."""
-    if assignment.id not in _forked:
-        _forked.add(assignment.id)
-        return None
-    return functools.partial(warm_diagnosis, assignment)
+def diagnosed_in_fork() -> tuple[str, ...]:
+    """In a grading fork: the functions it diagnosed with derived mistakes (its parent learns them
+    with its result, ``learn_diagnosed``)."""
+    import sys
+
+    module = sys.modules.get("autograder.mutants.candidates")
+    return module.asked() if module is not None else ()
 
 
-@functools.lru_cache(maxsize=8)
-def warm_diagnosis(assignment: Assignment) -> None:
-    """Compile the derived mistakes of ``assignment``'s functions (``autograder.mutants``), once
-    per process: the first fork runs without them (it gets its result sooner), later forks start
-    with them. A failure here only leaves them to be built where a diagnosis needs them."""
+def learn_diagnosed(functions: tuple[str, ...]) -> None:
+    """Keep what a fork diagnosed: its derived mistakes are compiled while the next fork grades."""
+    _diagnosed.update(dict.fromkeys(functions))
+
+
+def while_forked() -> Callable[[], None] | None:
+    """What this process prepares while a fork grades a submission: the
+    derived mistakes of the functions earlier forks diagnosed, not compiled yet (None: nothing)."""
+    pending = tuple(name for name in _diagnosed if name not in _compiled)
+    return functools.partial(warm_diagnosis, pending) if pending else None
+
+
+def warm_diagnosis(functions: tuple[str, ...]) -> None:
+    """Compile the derived mistakes of ``functions`` (``autograder.mutants``) for this process's
+    later forks. A failure here only leaves them to be built where a diagnosis needs them."""
+    _compiled.update(functions)
     try:
         from autograder.mutants.candidates import warm
 
-        warm(assignment.functions)
+        warm(functions)
     except Exception:  # noqa: BLE001 - diagnosis builds what it needs on first use
         pass
 

@@ -527,9 +527,21 @@ def _fold_candidates(function: str) -> list[Candidate]:
 
 # --------------------------------------------------------------------------- entry point
 
+_asked: dict[str, None] = {}
+"""The functions whose candidates this process was asked for, in order (a fork's are its parent's and its own)."""
+
+
+def asked() -> tuple[str, ...]:
+    """The functions ``candidates`` was asked about in this process: what a warm grading process
+    compiles for its later forks (``autograder.grading.warm``)."""
+    return tuple(_asked)
+
+
 def candidates(function: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> list[Candidate]:
     """Every candidate mistake of ``function`` for calls like this one (same activation name)."""
     from autograder.mutants.graphs import graph_candidates
+
+    _asked.setdefault(function)
 
     found = _elementwise_candidates(function, args, kwargs)
     if not found:

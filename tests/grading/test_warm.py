@@ -185,3 +185,28 @@ def test_one_submission_graded_alone_forks_its_workers_from_a_warm_sandbox(tmp_p
     write_student(cold, cold_dir, assignment)
     again = json.loads((cold_dir / cold.student_id / "results.json").read_text(encoding="utf-8"))
     assert alone["skills"] == sorted([t["name"], t["score"]] for t in again["tests"])
+
+
+def test_a_warm_process_compiles_the_derived_mistakes_its_forks_diagnosed_once() -> None:
+    """Forks diagnose with derived mistakes they compile themselves; the parent learns which from
+    each result and compiles those while the next fork grades, so later forks start with them."""
+    scenario = textwrap.dedent('''
+        from autograder.grading import warm
+        from autograder.grading.forked import run_in_fork
+        from autograder.mutants import candidates
+
+        def diagnose_sigmoid_derivative():
+            candidates.candidates("sigmoid_derivative", (0.5,), {})
+            return warm.diagnosed_in_fork()
+
+        before = warm.while_forked()
+        learnt = run_in_fork(diagnose_sigmoid_derivative, timeout_s=60)
+        warm.learn_diagnosed(learnt)
+        compiled_before = candidates._elementwise.cache_info().currsize
+        compile_them = warm.while_forked()
+        compile_them()
+        compiled = candidates._elementwise.cache_info().currsize
+        print(before is None, learnt, compiled_before, compiled > 0, warm.while_forked() is None)
+    ''')
+    done = subprocess.run([sys.executable, "-c", scenario], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.split() == ["True", "('sigmoid_derivative',)", "0", "True", "True"]

@@ -239,7 +239,7 @@ class BatchTally:
                          "pass_rate": num(skill.full / len(earned)) if earned else None,
                          "mean_points": num(statistics.fmean(earned)) if earned else None,
                          "mean_share": num(statistics.fmean(skill.shares)) if earned else None,
-                         "misconceptions": dict(skill.diagnosed.most_common())})
+                         "misconceptions": dict(sorted(skill.diagnosed.items(), key=lambda kv: (-kv[1], kv[0])))})
         rows.sort(key=lambda r: (math.inf if r["pass_rate"] is None else r["pass_rate"],
                                  math.inf if r["mean_share"] is None else r["mean_share"], r["name"]))
         return rows

@@ -161,3 +161,22 @@ def test_spooled_rows_read_back_alike_every_time() -> None:
     spool.append({"student_id": "late"})
     assert [r["student_id"] for r in spool][-1] == "late"
     spool.close()
+
+
+def test_the_figures_drawn_two_at_a_time_are_those_drawn_one_by_one(
+        summary: dict, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[type-arg]
+    """The report draws its first figure in a fork while this process draws the others; the page
+    gets the same images, in the same order, as when it may not fork."""
+    from autograder.report import batch_report
+
+    forked = []
+    real_fork = batch_report.run_in_fork
+    monkeypatch.setattr(batch_report, "can_fork", lambda: True)  # whatever threads other tests left
+    monkeypatch.setattr(batch_report, "run_in_fork", lambda *a, **k: forked.append(1) or real_fork(*a, **k))
+    two_at_a_time = batch_report.batch_figures(summary)
+    assert forked == [1]
+    monkeypatch.setattr(batch_report, "can_fork", lambda: False)
+    one_by_one = batch_report.batch_figures(summary)
+    assert list(two_at_a_time) == list(one_by_one) == ["scores", "skills", "misconceptions"]
+    assert two_at_a_time == one_by_one
+    assert all(uri.startswith("data:image/png;base64,") for uri in one_by_one.values())

@@ -39,7 +39,9 @@ _forking = False
 _diagnosed: dict[str, None] = {}
 """The functions forks of this process have diagnosed with derived mistakes, in order."""
 _compiled: set[str] = set()
-"""Those whose derived mistakes this process has compiled for its later forks."""
+"""Those whose derived mistakes this process has compiled for its later forks ("": their module)."""
+_forks = 0
+"""The forks this process has started to grade in."""
 
 QUIET_WAIT_S = 2.0
 """How long warming waits for the warm-up session's output threads to end before forking."""
@@ -105,16 +107,22 @@ def learn_diagnosed(functions: tuple[str, ...]) -> None:
 
 
 def while_forked() -> Callable[[], None] | None:
-    """What this process prepares while a fork grades a submission: the
-    derived mistakes of the functions earlier forks diagnosed, not compiled yet (None: nothing)."""
+    """What this process prepares while a fork grades a submission: the derived mistakes of the
+    functions earlier forks diagnosed, not compiled yet; else, once the first fork has given its
+    result, their module (SymPy: 0.2 s each fork that diagnoses would otherwise pay). None: nothing."""
+    global _forks
+    _forks += 1
     pending = tuple(name for name in _diagnosed if name not in _compiled)
-    return functools.partial(warm_diagnosis, pending) if pending else None
+    if pending:
+        return functools.partial(warm_diagnosis, pending)
+    return functools.partial(warm_diagnosis, ()) if _forks > 1 and not _compiled else None
 
 
 def warm_diagnosis(functions: tuple[str, ...]) -> None:
     """Compile the derived mistakes of ``functions`` (``autograder.mutants``) for this process's
-    later forks. A failure here only leaves them to be built where a diagnosis needs them."""
-    _compiled.update(functions)
+    later forks (none: only their module). A failure here only leaves them to be built where a
+    diagnosis needs them."""
+    _compiled.update(functions or ("",))
     try:
         from autograder.mutants.candidates import warm
 

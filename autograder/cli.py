@@ -79,6 +79,9 @@ class _LazyGroup(click.Group):
                                   "else assignments/ of the clone you are in)")
 def main(course: Path | None) -> None:
     """Release, check, grade and validate the deep-learning unit's assignments."""
+    from autograder.shortlived import no_collections_at_exit
+
+    no_collections_at_exit()  # a command's last collections over numpy, pytest and matplotlib: 0.1 s
 
 
 @main.command()
@@ -236,12 +239,11 @@ def check(assignment_id: str | None, isolation: str, file: Path) -> None:
         from autograder.questions.cli import check_answers_file
 
         sys.exit(check_answers_file(file))
-    from autograder.shortlived import idle_blas_threads_sleep, no_collections_at_exit, rare_collections
+    from autograder.shortlived import idle_blas_threads_sleep, rare_collections
 
     idle_blas_threads_sleep()  # before views imports numpy
     from autograder.views import check_with_report
 
-    no_collections_at_exit()
     with rare_collections():
         status = check_with_report(file, assignment_id, course=given_course(),
                                    isolation="none" if isolation == "none" else "sandbox" if isolation == "sandbox"

@@ -1,4 +1,5 @@
-"""Garbage collection and BLAS threads for a command that lives under a second (``autograder check``).
+"""Garbage collection and BLAS threads for a command that lives under a second (``autograder check``),
+and the collections at the exit of every command.
 
 Python's cyclic collector is tuned for long-lived processes. A command that
 imports numpy and pytest, runs one suite and exits pays for it twice: young

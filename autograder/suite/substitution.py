@@ -167,6 +167,18 @@ def _credited_skill(test: TestFunction, fixtures: dict[str, Any], upstreams: tup
     return "" if witnesses is None else _wrong_upstream(witnesses, fixtures)
 
 
+def _credited_after(run: SecondRun) -> str:
+    """The skill ``run`` credits, once it has run again; "" when it failed, or when replaying its
+    witnesses failed in a way the student's code does not explain (the case then keeps its first
+    failure: a fault of the kit's costs that case, never the others' second runs)."""
+    if run.witnesses is None:
+        return ""
+    try:
+        return _wrong_upstream(run.witnesses, run.fixtures)
+    except Exception:  # noqa: BLE001 - see the docstring: fail closed, for this case alone
+        return ""
+
+
 @dataclass
 class SecondRun:
     """A failed case's second run, put off until every case has run once (``second_runs_later``)."""
@@ -206,7 +218,7 @@ def run_later(runs: Sequence[SecondRun]) -> list[str]:
     try:
         for run in sorted(runs, key=lambda later: later.substituted):
             run.witnesses = _second_run(run.test, run.fixtures, run.upstreams)
-        skills = ["" if run.witnesses is None else _wrong_upstream(run.witnesses, run.fixtures) for run in runs]
+        skills = [_credited_after(run) for run in runs]
     finally:
         _LATER.reset(token)
     for run, skill in zip(runs, skills):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
 from autograder.suite import network_upstreams as upstreams
-from autograder.suite.substitution import MAX_ELEMENTS, floats, same_values
+from autograder.suite.substitution import MAX_ELEMENTS, SecondRun, Upstream, floats, run_later, same_values
 from reference import losses
 
 
@@ -38,3 +40,41 @@ def test_the_answers_are_the_references_values() -> None:
     assert not same_values({"o1": 1.0}, {"o1": 1.0, "o3": 2.0})
     assert not same_values("text", 1.0)
     assert [a.dtype for a in floats(1, [2, 3])] == [np.float64, np.float64]
+
+
+class _Student:
+    """A stand-in for the grader's student proxy: ``down(x)`` is twice its ``up``, which is the
+    substituted function when there is one, else the student's own wrong ``up`` (3x)."""
+
+    def __init__(self, substitute: dict[str, Any] | None = None, *, broken: bool = False) -> None:
+        self.substitute = substitute or {}
+        self.broken = broken
+
+    def with_options(self, *, substitute: dict[str, Any] | None = None, **_: Any) -> _Student:
+        return _Student(substitute if substitute is not None else self.substitute, broken=self.broken)
+
+    def function(self, name: str) -> Any:
+        if self.broken:
+            raise RuntimeError("a fault of the kit's own")
+        return {"up": lambda x: 3.0 * x, "down": self.down}[name]
+
+    def down(self, x: float) -> float:
+        up = self.substitute.get("up", lambda y: 3.0 * y)
+        return 2.0 * float(up(x))
+
+
+def _down_is_four(student: _Student, record_property: Any) -> None:
+    assert student.down(1.0) == pytest.approx(4.0)
+
+
+def test_second_runs_put_off_credit_each_case_alone() -> None:
+    """``run_later`` credits the upstream a case's second run shows wrong, records it on that case,
+    and a replay that fails for a reason of the kit's own leaves only its own case failed."""
+    up = Upstream("up", "u", lambda x: 2.0 * np.asarray(x, dtype=np.float64))
+    recorded: dict[str, list[tuple[str, Any]]] = {"good": [], "broken": []}
+    runs = [SecondRun(_down_is_four, {"student": _Student(broken=name == "broken"),
+                                      "record_property": recorded[name].append}, (up,),
+                      lambda key, value, name=name: recorded[name].append((key, value)))
+            for name in ("broken", "good")]
+    assert run_later(runs) == ["", "u"]
+    assert recorded["broken"] == [] and [value for _, value in recorded["good"]] == ["u"]

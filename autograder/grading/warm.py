@@ -28,6 +28,7 @@ diagnoses a handful.
 from __future__ import annotations
 
 import functools
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -39,7 +40,9 @@ _forking = False
 _diagnosed: dict[str, None] = {}
 """The functions forks of this process have diagnosed with derived mistakes, in order."""
 _compiled: set[str] = set()
-"""Those whose derived mistakes this process has compiled for its later forks ("": their module)."""
+"""Those whose derived mistakes this process has compiled for its later forks."""
+_CANDIDATES = "autograder.mutants.candidates"
+"""The derived mistakes' module (it imports SymPy)."""
 _forks = 0
 """The forks this process has started to grade in."""
 
@@ -95,9 +98,7 @@ def keep_sandbox_warm(assignment: Assignment) -> None:
 def diagnosed_in_fork() -> tuple[str, ...]:
     """In a grading fork: the functions it diagnosed with derived mistakes (its parent learns them
     with its result, ``learn_diagnosed``)."""
-    import sys
-
-    module = sys.modules.get("autograder.mutants.candidates")
+    module = sys.modules.get(_CANDIDATES)
     return module.asked() if module is not None else ()
 
 
@@ -115,14 +116,14 @@ def while_forked() -> Callable[[], None] | None:
     pending = tuple(name for name in _diagnosed if name not in _compiled)
     if pending:
         return functools.partial(warm_diagnosis, pending)
-    return functools.partial(warm_diagnosis, ()) if _forks > 1 and not _compiled else None
+    return functools.partial(warm_diagnosis, ()) if _forks > 1 and _CANDIDATES not in sys.modules else None
 
 
 def warm_diagnosis(functions: tuple[str, ...]) -> None:
     """Compile the derived mistakes of ``functions`` (``autograder.mutants``) for this process's
     later forks (none: only their module). A failure here only leaves them to be built where a
     diagnosis needs them."""
-    _compiled.update(functions or ("",))
+    _compiled.update(functions)
     try:
         from autograder.mutants.candidates import warm
 
@@ -142,15 +143,15 @@ def _warmed(assignment: Assignment, suite: Path, key: object) -> None:
     sandbox_kind()  # the bwrap probe, unless the warm sandbox has shown that bwrap works
     diagnoser_for(assignment).warm()
     stub_definitions(assignment)  # the untouched-stub check every submission makes
-    if not solution_values_saved(repr(key)):
-        _run_solution(assignment, suite)
+    if not solution_values_saved(repr(key)) and _run_solution(assignment, suite):
         mark_solution_values_saved(repr(key), CACHE)
     collect_suite(suite)  # imported afresh: what every fork starts from
     _wait_until_single_threaded()
 
 
-def _run_solution(assignment: Assignment, suite: Path) -> None:
-    """Grade the instructor solution against ``suite`` here, so the reference's caches fill."""
+def _run_solution(assignment: Assignment, suite: Path) -> bool:
+    """Grade the instructor solution against ``suite`` here, so the reference's caches fill;
+    whether every case ran (a run the kit failed, or no solution, derived only some values)."""
     from autograder.grading.grade import grade_loaded
     from autograder.solution_cache import solution_source
     from autograder.submission import Submission
@@ -158,9 +159,9 @@ def _run_solution(assignment: Assignment, suite: Path) -> None:
     try:
         source = solution_source(assignment)
     except Exception:  # no source.py here (a student's release folder): nothing to warm with
-        return
+        return False
     solution = Submission(student_id=assignment.module, source=source, origin=assignment.source_path)
-    grade_loaded(assignment, solution, suite=suite)
+    return grade_loaded(assignment, solution, suite=suite).graded
 
 
 def _wait_until_single_threaded() -> None:

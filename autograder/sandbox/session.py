@@ -177,7 +177,6 @@ class SandboxSession:
         self._breaks: dict[CallKind, int] = {}
         self._ids = itertools.count(1)
         self._restarts = 0
-        self._launched = 0
         self._restart_failure: str | None = None
         self._renew = False  # the next worker replaces one retired after substituted calls
         self._served: frozenset[str] | None = None  # what the current worker's calls substituted
@@ -279,7 +278,6 @@ class SandboxSession:
 
     def _launch(self) -> tuple[Worker | None, LoadReport]:
         """A fresh worker and its load report; (None, failure) if the import failed."""
-        self._launched += 1
         worker = self._started_worker()
         seconds = self.limits.import_timeout_s
         running: list[Location] = []
@@ -552,7 +550,7 @@ class SandboxSession:
     def workers_started(self) -> int:
         """How many workers this session has started (the first, restarts, and fresh ones for calls
         that substitute other functions than the current worker's)."""
-        return self._launched
+        return len(self._retired) + (self._worker is not None)
 
     def leftover_pids(self) -> list[int]:
         """Live processes of any worker this session started (empty after ``close()``)."""

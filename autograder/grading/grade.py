@@ -26,7 +26,7 @@ from autograder.grading.needs_look import describe_seen, graded_reasons
 from autograder.grading.outcomes import SuiteRun
 from autograder.grading.results import GRADER_ERROR, ErrorKind, GradeResult
 from autograder.grading.student import GradingSession, open_session
-from autograder.grading.warm import diagnosed_in_fork, forking_enabled, learn_diagnosed, warm_up, while_forked
+from autograder.grading.warm import forking_enabled, learn, lessons_of_fork, note_fork, warm_up, while_forked
 from autograder.sandbox import SandboxSession
 from autograder.sandbox.bwrap import presumed_kind
 from autograder.sandbox.fallback import exposed_to_fallback
@@ -244,9 +244,10 @@ def _graded_here_or_in_fork(assignment: Assignment, path: Path, suite: Path | No
     try:
         warm_up(assignment, suite or assignment.hidden_tests)
         timeout = time_budget_s(assignment) + assignment.limits.import_timeout_s + FORK_MARGIN_S
-        result, diagnosed = run_in_fork(lambda: (_grade_path(assignment, path, suite), diagnosed_in_fork()),
-                                        timeout_s=timeout, meanwhile=while_forked())
-        learn_diagnosed(diagnosed)
+        note_fork()
+        result, lessons = run_in_fork(lambda: (_grade_path(assignment, path, suite), lessons_of_fork()),
+                                      timeout_s=timeout, meanwhile=while_forked())
+        learn(lessons)
         return result
     except Exception as err:  # fail closed: the kit's failure is this student's 0 with a reason
         return _failed_result(assignment, student_id_of(path), started, error=GRADER_ERROR, kind="grader",

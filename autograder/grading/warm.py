@@ -20,18 +20,24 @@ and the first result comes 0.2 s sooner). It then collects the suite afresh and 
 runs its items without configuring or collecting pytest again. Without a solution (a student's release folder), only
 the imports and the collection are warmed. The derived mistakes a wrong answer is diagnosed with
 (``autograder.mutants``) are compiled here for the functions an earlier fork needed them for
-(``diagnosed_in_fork``), while the next fork grades (``while_forked``): compiling them for every
+(``ForkLessons.diagnosed``), while the next fork grades (``while_forked``): compiling them for every
 function costs a process 0.9 s, more than grading a lab section of 20 takes it, and a batch
-diagnoses a handful.
+diagnoses a handful. The same way, a fork reports the modules it imported and what the
+reference derived and compiled for it (``ForkLessons``), and the parent imports and derives them while the next
+fork grades: without it, every fork of a process whose warm-up skipped the solution run paid about
+a third more CPU for its first use of them (the report's modules the needs-a-look check imports,
+SymPy solving sigmoid's y (1 - y) for a wrong derivative's consistency check).
 """
 
 from __future__ import annotations
 
 import functools
+import importlib
 import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.assignment import Assignment
@@ -95,28 +101,90 @@ def keep_sandbox_warm(assignment: Assignment) -> None:
             pass
 
 
-def diagnosed_in_fork() -> tuple[str, ...]:
-    """In a grading fork: the functions it diagnosed with derived mistakes (its parent learns them
-    with its result, ``learn_diagnosed``)."""
+@dataclass(frozen=True)
+class ForkLessons:
+    """What a grading fork prepared for itself that its parent had not: its parent prepares the
+    same while the next fork grades (``learn``, ``while_forked``), so later forks start with it."""
+
+    diagnosed: tuple[str, ...] = ()
+    """Functions diagnosed with derived mistakes (``autograder.mutants``)."""
+    imported: tuple[str, ...] = ()
+    """Modules imported."""
+    derived: tuple[tuple[str, str], ...] = ()
+    """(activation, cached property) the reference derived and compiled: an activation's evaluators,
+    its output identity (``Activation.grad_from_output``)."""
+
+
+_REFERENCE = "reference.activations"
+_DERIVED = ("_evaluators", "_output_evaluator")
+"""The cached properties an activation keeps what SymPy derived and compiled in."""
+_modules_at_fork: frozenset[str] = frozenset()
+_learnt_imports: dict[str, None] = {}
+_learnt_derived: dict[tuple[str, str], None] = {}
+
+
+def note_fork() -> None:
+    """In the parent, just before forking: what its forks start with (``lessons_of_fork`` compares)."""
+    global _modules_at_fork
+    _modules_at_fork = frozenset(sys.modules)
+
+
+def _reference_derived() -> tuple[tuple[str, str], ...]:
+    module = sys.modules.get(_REFERENCE)
+    if module is None:
+        return ()
+    return tuple((name, attribute) for name, activation in module.ACTIVATIONS.items()
+                 for attribute in _DERIVED if attribute in vars(activation))
+
+
+def lessons_of_fork() -> ForkLessons:
+    """In a grading fork, after its work: what it prepared that its parent had not."""
     module = sys.modules.get(_CANDIDATES)
-    return module.asked() if module is not None else ()
+    return ForkLessons(diagnosed=module.asked() if module is not None else (),
+                       imported=tuple(sorted(set(sys.modules) - _modules_at_fork)),
+                       derived=_reference_derived())
 
 
-def learn_diagnosed(functions: tuple[str, ...]) -> None:
-    """Keep what a fork diagnosed: its derived mistakes are compiled while the next fork grades."""
-    _diagnosed.update(dict.fromkeys(functions))
+def learn(lessons: ForkLessons) -> None:
+    """Keep what a fork prepared: this process prepares it while its next fork grades."""
+    _diagnosed.update(dict.fromkeys(lessons.diagnosed))
+    _learnt_imports.update(dict.fromkeys(name for name in lessons.imported if name not in sys.modules))
+    _learnt_derived.update(dict.fromkeys(lessons.derived))
 
 
 def while_forked() -> Callable[[], None] | None:
-    """What this process prepares while a fork grades a submission: the derived mistakes of the
-    functions earlier forks diagnosed, not compiled yet; else, once the first fork has given its
-    result, their module (SymPy: 0.2 s each fork that diagnoses would otherwise pay). None: nothing."""
+    """What this process prepares while a fork grades a submission: the modules and identities
+    earlier forks needed, what the reference derived for them, and the derived mistakes of the functions they diagnosed, not prepared
+    yet; else, once the first fork has given its result, the derived mistakes' module (SymPy:
+    0.2 s each fork that diagnoses would otherwise pay). None: nothing."""
     global _forks
     _forks += 1
+    imports = tuple(name for name in _learnt_imports if name not in sys.modules)
+    done = set(_reference_derived())
+    derived = tuple(entry for entry in _learnt_derived if entry not in done)
     pending = tuple(name for name in _diagnosed if name not in _compiled)
-    if pending:
-        return functools.partial(warm_diagnosis, pending)
-    return functools.partial(warm_diagnosis, ()) if _forks > 1 and _CANDIDATES not in sys.modules else None
+    if not (imports or derived or pending):
+        return functools.partial(warm_diagnosis, ()) if _forks > 1 and _CANDIDATES not in sys.modules else None
+    return functools.partial(_prepare, imports, derived, pending)
+
+
+def _prepare(imports: tuple[str, ...], derived: tuple[tuple[str, str], ...], diagnosed: tuple[str, ...]) -> None:
+    """Import ``imports``, derive the reference's ``derived`` and compile the derived mistakes of
+    ``diagnosed``; a failure only leaves them to the forks that need them."""
+    for name in imports:
+        _learnt_imports.pop(name, None)
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - a fork imports it again where it needs it
+            pass
+    for name, attribute in derived:
+        _learnt_derived.pop((name, attribute), None)
+        try:
+            getattr(importlib.import_module(_REFERENCE).get_activation(name), attribute)
+        except Exception:  # noqa: BLE001 - the fork that needs it derives it (and reports why not)
+            pass
+    if diagnosed:
+        warm_diagnosis(diagnosed)
 
 
 def warm_diagnosis(functions: tuple[str, ...]) -> None:

@@ -197,11 +197,12 @@ def test_a_warm_process_compiles_the_derived_mistakes_its_forks_diagnosed_once()
 
         def diagnose_sigmoid_derivative():
             candidates.candidates("sigmoid_derivative", (0.5,), {})
-            return warm.diagnosed_in_fork()
+            return warm.lessons_of_fork().diagnosed
 
         before = warm.while_forked()
+        warm.note_fork()
         learnt = run_in_fork(diagnose_sigmoid_derivative, timeout_s=60)
-        warm.learn_diagnosed(learnt)
+        warm.learn(warm.ForkLessons(diagnosed=learnt))
         compiled_before = candidates._elementwise.cache_info().currsize
         compile_them = warm.while_forked()
         compile_them()
@@ -210,3 +211,33 @@ def test_a_warm_process_compiles_the_derived_mistakes_its_forks_diagnosed_once()
     ''')
     done = subprocess.run([sys.executable, "-c", scenario], capture_output=True, text=True, timeout=120, check=True)
     assert done.stdout.split() == ["True", "('sigmoid_derivative',)", "0", "True", "True"]
+
+
+def test_a_warm_process_prepares_the_modules_and_identities_its_forks_needed() -> None:
+    """A fork that imports a module and derives sigmoid's output identity (y (1 - y)) reports both;
+    its parent imports and derives them while the next fork grades, and the fork after that needs
+    neither: it reports nothing new to import."""
+    scenario = textwrap.dedent('''
+        import sys
+        from autograder.grading import warm
+        from autograder.grading.forked import run_in_fork
+        from reference.activations import get_activation
+
+        def grade_like_a_fork():
+            import colorsys
+            get_activation("sigmoid").grad_from_output([0.5])
+            return warm.lessons_of_fork()
+
+        warm.note_fork()
+        first = run_in_fork(grade_like_a_fork, timeout_s=120)
+        warm.learn(first)
+        before = "colorsys" in sys.modules, "_output_evaluator" in vars(get_activation("sigmoid"))
+        warm.while_forked()()
+        after = "colorsys" in sys.modules, "_output_evaluator" in vars(get_activation("sigmoid"))
+        warm.note_fork()
+        second = run_in_fork(grade_like_a_fork, timeout_s=120)
+        print("colorsys" in first.imported, ("sigmoid", "_output_evaluator") in first.derived, before, after,
+              "colorsys" in second.imported)
+    ''')
+    done = subprocess.run([sys.executable, "-c", scenario], capture_output=True, text=True, timeout=240, check=True)
+    assert done.stdout.strip() == "True True (False, False) (True, True) False"

@@ -7,6 +7,21 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+CACHE_ENV = "AUTOGRADER_CACHE"
+"""Names the kit's cache folder, or ``off``: nothing cached on disk (expected values stay in memory)."""
+
+
+def cache_folder() -> Path | None:
+    """The kit's disk cache folder (expected values, wheels, the sandbox's bytecode), or None when
+    ``AUTOGRADER_CACHE=off``."""
+    setting = os.environ.get(CACHE_ENV, "").strip()
+    if setting.lower() == "off":
+        return None
+    if setting:
+        return Path(setting).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "dl-gradekit"
+
 
 def umask() -> int:
     """The process's umask, read from /proc where it says (without changing it, so no thread sees 0),

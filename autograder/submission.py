@@ -22,7 +22,6 @@ import hashlib
 import json
 import os
 import re
-import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -328,6 +327,8 @@ def _safe_member(name: str) -> bool:
 
 
 def _read_zip(path: Path, *, preferred: str | None) -> _Read:
+    import zipfile  # here: only a zip needs it, and ``check`` starts its worker before much loads
+
     try:
         with zipfile.ZipFile(path) as archive:
             infos = [i for i in archive.infolist() if not i.is_dir()]
@@ -412,6 +413,8 @@ def source_names(path: Path) -> list[str]:
         if path.is_dir():
             names += [p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file()]
         elif path.suffix == ".zip":
+            import zipfile
+
             with zipfile.ZipFile(path) as archive:
                 names += archive.namelist()
     except Exception:  # an unreadable folder or zip: its own name is all there is to go on

@@ -209,15 +209,21 @@ def check_with_report(file: Path, assignment_id: str | None, *, course: Path | N
     the sandbox where one can run, else none (``check_isolation``)."""
     if not file.exists():
         fail(f"no such file: {file}", prefix="cannot check")
-    try:
-        assignment = assignment_for_file(file, assignment_id, course)
-        submission = load_submission(file, preferred=assignment.module)
-    except (ManifestError, SubmissionError) as err:
-        fail(str(err), prefix="cannot check")
-    from autograder.grading.early import start_early
+    from autograder.grading.early import CheckRequest, start_early, take_prestarted
 
-    # the worker starts before numpy loads here: its start-up overlaps all of this process's imports
-    started = start_early(submission, assignment.limits, check_isolation(isolation))
+    # the worker was started by the command before its CLI loaded (``autograder.launch``), else it
+    # starts here, before numpy loads: either way its start-up overlaps this process's imports
+    prestarted = take_prestarted(CheckRequest(file, assignment_id, course, isolation or "auto"))
+    if prestarted is not None:  # started only where check_isolation finds the sandbox, and says nothing
+        assignment, started = prestarted
+        submission = started.submission
+    else:
+        try:
+            assignment = assignment_for_file(file, assignment_id, course)
+            submission = load_submission(file, preferred=assignment.module)
+        except (ManifestError, SubmissionError) as err:
+            fail(str(err), prefix="cannot check")
+        started = start_early(submission, assignment.limits, check_isolation(isolation))
     from autograder.grading.grade import grade_loaded
     from autograder.grading.student import started_session
 

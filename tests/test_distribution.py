@@ -35,12 +35,12 @@ import nbformat
 import pytest
 
 from autograder.assignment import COURSE_ENV, Assignment, find_course
+from autograder.files import CACHE_ENV
 from autograder.kit_wheel import wheel_name
 from autograder.release import instructor_notebook, solution_source
 from autograder.release.nbgrader_cells import is_source_test_cell
 from autograder.release.readme import missing_kit_message
 from autograder.release.regions import HIDDEN_TESTS, SOLUTION, regions
-from autograder.suite.expectation_cache import CACHE_ENV
 
 pytestmark = pytest.mark.slow
 
@@ -374,7 +374,7 @@ def test_the_wheel_a_release_carries_is_the_installed_kit(built: Built, student_
     assert not leaks(unpacked, secrets)
     with zipfile.ZipFile(carried) as archive:
         entry_points = next(n for n in archive.namelist() if n.endswith(".dist-info/entry_points.txt"))
-        assert "autograder = autograder.cli:main" in archive.read(entry_points).decode()
+        assert "autograder = autograder.launch:main" in archive.read(entry_points).decode()
 
 
 def test_a_student_installs_the_release_wheel_and_checks(student_venv: tuple[FreshVenv, Path]) -> None:

@@ -1,10 +1,12 @@
 """The submission's worker, started before the grader's own imports.
 
-``autograder check`` waits for two things: its own imports (numpy, the suite, the reference) and
-the sandboxed worker's (an interpreter, numpy, the submission). They overlap only once the worker
-is started, so ``check`` starts it first, with nothing loaded but the launcher (no numpy, no wire,
-no pytest), and hands it to its ``SandboxSession`` once those have loaded
-(``autograder.grading.student.started_session``).
+``autograder check`` waits for two things: its own imports (the CLI, numpy, the suite, the
+reference) and the sandboxed worker's (an interpreter, numpy, the submission). They overlap only
+once the worker is started, so the ``autograder`` command starts it first (``prestart_check``,
+called by ``autograder.launch`` before the CLI loads), with nothing loaded but the manifest, the
+submission's reader and the launcher (no click, no numpy, no wire, no pytest), and ``check`` hands
+it to its ``SandboxSession`` once those have loaded (``take_prestarted``, then
+``autograder.grading.student.started_session``).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.assignment import Limits
+from autograder.assignment import Assignment, Limits
 from autograder.limits import MIB
 from autograder.sandbox.capture import OutputCapture
 from autograder.sandbox.launcher import SandboxLimits, Worker, WorkerKind, start_worker
@@ -45,3 +47,103 @@ def start_early(submission: Submission, limits: Limits, kind: WorkerKind | None 
     filename = Path(submission.filename).name or "submission.py"  # as SandboxSession names it
     worker = start_worker(submission.program(), filename, worker_limits, capture, kind)
     return StartedWorker(submission, worker_limits, kind, capture, worker)
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    """What an ``autograder check`` of one file is asked for, as ``check_with_report`` receives it."""
+
+    file: Path
+    assignment_id: str | None
+    course: Path | None
+    isolation: str
+
+    def same_as(self, other: CheckRequest) -> bool:
+        return (self.file.resolve(), self.assignment_id, _resolved(self.course), self.isolation) == (
+            other.file.resolve(), other.assignment_id, _resolved(other.course), other.isolation)
+
+
+def _resolved(path: Path | None) -> Path | None:
+    return None if path is None else path.resolve()
+
+
+_prestarted: tuple[CheckRequest, Assignment, StartedWorker] | None = None
+
+_CHECK_OPTIONS = {"--assignment": "assignment_id", "--isolation": "isolation"}
+
+
+def check_request(argv: list[str]) -> CheckRequest | None:
+    """The check ``argv`` (the command's arguments) asks for when it has the plain shape
+    ``[--course DIR] check [--assignment ID] [--isolation auto|sandbox] FILE``; None for anything
+    else (another command, help, an option this does not know): the CLI then does everything."""
+    course: Path | None = None
+    tokens = list(argv)
+    while tokens and tokens[0] != "check":
+        name, _, value = tokens.pop(0).partition("=")
+        if name != "--course":
+            return None
+        if not value:
+            if not tokens:
+                return None
+            value = tokens.pop(0)
+        course = Path(value)
+    if not tokens:
+        return None
+    tokens.pop(0)
+    values: dict[str, str] = {"isolation": "auto"}
+    files: list[str] = []
+    while tokens:
+        token = tokens.pop(0)
+        if not token.startswith("-"):
+            files.append(token)
+            continue
+        name, _, value = token.partition("=")
+        if name not in _CHECK_OPTIONS:
+            return None
+        if not value:
+            if not tokens:
+                return None
+            value = tokens.pop(0)
+        values[_CHECK_OPTIONS[name]] = value
+    if len(files) != 1 or values["isolation"] not in ("auto", "sandbox") or files[0].endswith(".toml"):
+        return None
+    return CheckRequest(Path(files[0]), values.get("assignment_id"), course, values["isolation"])
+
+
+def prestart_check(argv: list[str]) -> None:
+    """For ``autograder check FILE`` (``check_request``), start FILE's sandboxed worker now, before
+    the CLI and numpy load: its interpreter and numpy start on the other core meanwhile, and
+    ``check_with_report`` takes it over (``take_prestarted``). Anything unusual (a file that cannot
+    be read, no course, no sandbox here) starts nothing and says nothing: the CLI then checks and
+    reports it as it always does."""
+    global _prestarted
+    request = check_request(argv)
+    if request is None:
+        return
+    try:
+        from autograder.assignment import assignment_for_file
+        from autograder.sandbox.isolation import sandbox_missing
+        from autograder.submission import load_submission
+
+        if sandbox_missing():
+            return
+        assignment = assignment_for_file(request.file, request.assignment_id, request.course)
+        submission = load_submission(request.file, preferred=assignment.module)
+        _prestarted = request, assignment, start_early(submission, assignment.limits)
+    except Exception:  # noqa: BLE001 - the CLI meets the same problem and reports it
+        _prestarted = None
+
+
+def take_prestarted(request: CheckRequest) -> tuple[Assignment, StartedWorker] | None:
+    """The assignment and the worker ``prestart_check`` found and started for ``request``, handed
+    over once; a worker started for anything else (options the CLI read differently) is killed and
+    None returned."""
+    global _prestarted
+    found, _prestarted = _prestarted, None
+    if found is None:
+        return None
+    asked, assignment, started = found
+    if asked.same_as(request):
+        return assignment, started
+    started.worker.kill()
+    return None

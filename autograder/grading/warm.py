@@ -153,10 +153,10 @@ def learn(lessons: ForkLessons) -> None:
 
 
 def while_forked() -> Callable[[], None] | None:
-    """What this process prepares while a fork grades a submission: the modules and identities
-    earlier forks needed, what the reference derived for them, and the derived mistakes of the functions they diagnosed, not prepared
-    yet; else, once the first fork has given its result, the derived mistakes' module (SymPy:
-    0.2 s each fork that diagnoses would otherwise pay). None: nothing."""
+    """What this process prepares while a fork grades a submission: the modules earlier forks
+    imported, what the reference derived for them and the derived mistakes of the functions they
+    diagnosed, not prepared yet; else, once the first fork has given its result, the derived
+    mistakes' module (SymPy: 0.2 s each fork that diagnoses would otherwise pay). None: nothing."""
     global _forks
     _forks += 1
     imports = tuple(name for name in _learnt_imports if name not in sys.modules)

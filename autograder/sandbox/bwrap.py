@@ -13,6 +13,7 @@ import sysconfig
 from pathlib import Path
 from typing import Literal
 
+from autograder.sandbox.bytecode import bytecode_binds
 from autograder.sandbox.host import (
     HERE,
     KIT_PACKAGES,
@@ -88,12 +89,14 @@ def scratch_config(limits: SandboxLimits) -> dict[str, int] | None:
 
 
 def bwrap_argv(host: HostPaths, binds: list[tuple[str, str]], limits: SandboxLimits,
-               mode: ScratchMode | None = None) -> list[str]:
+               mode: ScratchMode | None = None, *, optional: list[tuple[str, str]] | None = None) -> list[str]:
     """The bwrap command up to (not including) the program to run.
 
-    ``binds`` are extra (host path, sandbox path) read-only binds. In the "confined" mode (default:
-    ``scratch_mode()``) the program must call ``scratch.confine_scratch`` first: it mounts /tmp
-    with an inode limit and makes /proc read-only itself, which needs /proc writable until then.
+    ``binds`` are extra (host path, sandbox path) read-only binds; ``optional`` ones are skipped when
+    their host file is missing (the modules' bytecode, ``autograder.sandbox.bytecode``). In the
+    "confined" mode (default: ``scratch_mode()``) the program must call ``scratch.confine_scratch``
+    first: it mounts /tmp with an inode limit and makes /proc read-only itself, which needs /proc
+    writable until then.
     """
     args = ["bwrap", "--unshare-all", "--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY),
             "--die-with-parent", "--new-session", "--hostname", "sandbox", "--clearenv"]
@@ -110,6 +113,8 @@ def bwrap_argv(host: HostPaths, binds: list[tuple[str, str]], limits: SandboxLim
         args += ["--ro-bind", entry, f"{SITE_DIR}/{os.path.basename(entry)}"]
     for source, target in binds:
         args += ["--ro-bind", source, target]
+    for source, target in optional or ():
+        args += ["--ro-bind-try", source, target]
     # /proc read-only too: when the grader is root, the sandbox's uid is root outside it, and the
     # kernel lets root write host-wide settings under /proc/sys whatever the capabilities.
     proc = [] if (mode or _scratch_mode) == "confined" else ["--remount-ro", "/proc"]
@@ -211,7 +216,7 @@ def prepare_bwrap(host: HostPaths, scratch: Path, program: bytes, config: dict[s
     binds = [(str(HERE / name), f"{SANDBOX_DIR}/{name}") for name in SANDBOX_MODULES]
     binds.append((str(private), f"{SANDBOX_DIR}/{PROGRAM_FILE}"))
     config.update(submission=f"{SANDBOX_DIR}/{PROGRAM_FILE}", site=SITE_DIR, scratch=scratch_config(limits))
-    argv = bwrap_argv(host, binds, limits) + interpreter_argv(
+    argv = bwrap_argv(host, binds, limits, optional=bytecode_binds(SANDBOX_MODULES, SANDBOX_DIR)) + interpreter_argv(
         host.interpreter, f"{SANDBOX_DIR}/worker.py", config)
     # bwrap itself needs only PATH; it clears the environment of the worker.
     return Command(argv, None, {"PATH": os.environ.get("PATH", "/usr/bin:/bin")})

@@ -36,6 +36,7 @@ from typing import IO, Any
 
 from autograder.sandbox import wire
 from autograder.sandbox.bwrap import bwrap_argv, confirm_bwrap, scratch_config
+from autograder.sandbox.bytecode import bytecode_binds
 from autograder.sandbox.capture import OutputCapture
 from autograder.sandbox.host import (
     HERE,
@@ -155,7 +156,8 @@ class WarmSandbox:
         log = tempfile.TemporaryFile(prefix="autograder-forkserver-")  # what the server prints; no name left behind
         binds = [(str(HERE / name), f"{SANDBOX_DIR}/{name}") for name in WARM_SANDBOX_MODULES]
         config = {"site": SITE_DIR, "control_fd": theirs.fileno(), "scratch": scratch_config(limits)}
-        argv = bwrap_argv(host, binds, limits) + interpreter_argv(
+        compiled = bytecode_binds(WARM_SANDBOX_MODULES, SANDBOX_DIR)
+        argv = bwrap_argv(host, binds, limits, optional=compiled) + interpreter_argv(
             host.interpreter, f"{SANDBOX_DIR}/forkserver.py", config)
         try:
             popen = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,

@@ -50,7 +50,6 @@ import base64
 import hashlib
 import importlib.util
 import json
-import os
 import re
 import sys
 import threading
@@ -62,10 +61,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder.files import write_atomically
-
-CACHE_ENV = "AUTOGRADER_CACHE"
-"""Names the cache folder, or ``off`` to keep expected values in memory only."""
+from autograder.files import cache_folder, write_atomically
 
 FORMAT = 1
 """Version of the file layout; a file of another version is ignored."""
@@ -232,17 +228,6 @@ def decode(data: Any) -> Any:
 
 
 # ---------------------------------------------------------------- where, and for which reference
-
-
-def cache_folder() -> Path | None:
-    """The disk cache's folder, or None when ``AUTOGRADER_CACHE=off`` (see the module docstring)."""
-    setting = os.environ.get(CACHE_ENV, "").strip()
-    if setting.lower() == "off":
-        return None
-    if setting:
-        return Path(setting).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "dl-gradekit"
 
 
 def _sympy_version() -> str:

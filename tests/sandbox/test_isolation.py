@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from autograder.sandbox import StudentRaised
+from autograder.sandbox.bytecode import compiled_name
 
 from .conftest import requires_bwrap
 
@@ -110,8 +111,11 @@ def test_only_the_minimal_filesystem_is_visible(make_session, sandbox_start) -> 
     assert "work" not in top and "etc" not in top and "home" not in top
     # A cold worker reads its program from a file; a warm sandbox's fork server sends it over the pipe.
     own = "submission.json" if sandbox_start == "cold" else "forkserver.py"
-    assert session.call("listdir", ("/sandbox",)) == sorted(["scratch.py", "seen.py", "site", "standins.py",
-                                                              "statements.py", own, "wire.py", "worker.py"])
+    modules = ["scratch.py", "seen.py", "standins.py", "statements.py", "wire.py", "worker.py"]
+    assert session.call("listdir", ("/sandbox",)) == sorted(["__pycache__", "site", own, *modules])
+    # the kit's modules' bytecode, compiled by the grader (the tests keep a cache), and nothing else
+    compiled = [*modules, *([own] if own.endswith(".py") else [])]
+    assert session.call("listdir", ("/sandbox/__pycache__",)) == sorted(compiled_name(name) for name in compiled)
     site = session.call("listdir", ("/sandbox/site",))
     assert set(site) <= {"numpy", "numpy.libs", "pyseccomp.py"} and "numpy" in site
     # The base interpreter's own site-packages (scipy, sympy, ...) is masked.

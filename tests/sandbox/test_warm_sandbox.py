@@ -182,7 +182,7 @@ def test_a_warm_sandbox_that_cannot_start_leaves_workers_cold(monkeypatch) -> No
 
     starts: list[int] = []
 
-    def failing_argv(*args: object) -> list[str]:
+    def failing_argv(*args: object, **options: object) -> list[str]:
         starts.append(1)
         return ["/bin/false"]
 

@@ -38,8 +38,7 @@ from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
 import autograder
-from autograder import __version__
-from autograder.suite import expectation_cache
+from autograder import __version__, files
 
 DISTRIBUTION = "dl-gradekit"
 """The kit's distribution name (``pip install dl-gradekit``)."""
@@ -91,7 +90,7 @@ def _digest(root: Path, files: Iterable[Path]) -> str:
 def cache_folder(kind: str, key: str) -> Path:
     """``<cache>/<kind>/<key>/``, made; a new folder of this process's temporary files when there is no
     cache (``AUTOGRADER_CACHE=off``) or it cannot be written, so that a build still works, uncached."""
-    root = expectation_cache.cache_folder()  # one cache folder for the kit: wheels beside expected values
+    root = files.cache_folder()  # one cache folder for the kit: wheels beside expected values
     if root is not None:
         try:
             folder = root / kind / key

@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 from autograder.assignment import Assignment
-from autograder.files import write_atomically
-from autograder.suite.expectation_cache import cache_folder
+from autograder.files import cache_folder, write_atomically
 
 _PIPELINE = Path(__file__).resolve().parent / "release"
 Script = Literal["solution", "stub"]

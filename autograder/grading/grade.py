@@ -21,12 +21,21 @@ from autograder.fingerprint import content_sha256
 from autograder.grading.budget import time_budget_s
 from autograder.grading.credit import CreditError, price
 from autograder.grading.diagnose import CaseDiagnosis, Diagnoser
-from autograder.grading.forked import run_in_fork
+from autograder.grading.forked import in_fork_child, run_in_fork
 from autograder.grading.needs_look import describe_seen, graded_reasons
 from autograder.grading.outcomes import SuiteRun
 from autograder.grading.results import GRADER_ERROR, ErrorKind, GradeResult
 from autograder.grading.student import GradingSession, open_session
-from autograder.grading.warm import forking_enabled, learn, lessons_of_fork, note_fork, warm_up, while_forked
+from autograder.grading.warm import (
+    forking_enabled,
+    learn,
+    lessons_of_fork,
+    note_fork,
+    offer_plan,
+    plan_for,
+    warm_up,
+    while_forked,
+)
 from autograder.sandbox import SandboxSession
 from autograder.sandbox.bwrap import presumed_kind
 from autograder.sandbox.fallback import exposed_to_fallback
@@ -71,10 +80,16 @@ def _grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path
                               sandbox="fallback", detail=exposed)
     with open_session(submission, assignment.limits, time_budget_s(assignment), session=sandbox,
                       wait=sandbox is None) as session:
+        suite_path = suite or assignment.hidden_tests
+        plan = plan_for(suite_path) if in_fork_child() else None
+        if plan is not None:
+            session.session.follow(plan)
         run_on = _run_after_loading if sandbox is None else _run_while_loading
         graded = run_on(assignment, submission, session, suite, started)
         if isinstance(graded, GradeResult):
             return graded
+        if in_fork_child() and plan is None and _passed_alone(graded):
+            offer_plan(suite_path, session.session.recorded_plan())
         run = _priced(graded, assignment)
         warnings = _warnings(submission, session)
         output = session.captured_output()
@@ -86,6 +101,12 @@ def _grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path
                        error_kind="grader" if run.errors else "",
                        warnings=warnings, student_output=output,
                        detail="; ".join(run.errors), needs_look=(seen,) if seen else ())
+
+
+def _passed_alone(run: SuiteRun) -> bool:
+    """Whether every case of ``run`` passed on the student's own values (no error, no credit by
+    consistency): its calls are those any passing run makes, for later forks to send ahead."""
+    return not run.errors and bool(run.outcomes) and all(o.passed and not o.consistent_with for o in run.outcomes)
 
 
 def _secrets_exposed(assignment: Assignment, suite: Path | None, kind: str) -> str:

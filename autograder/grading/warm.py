@@ -39,8 +39,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from autograder.assignment import Assignment
+
+if TYPE_CHECKING:
+    from autograder.sandbox.session import CallPlan
 
 _forking = False
 _diagnosed: dict[str, None] = {}
@@ -113,12 +117,19 @@ class ForkLessons:
     derived: tuple[tuple[str, str], ...] = ()
     """(activation, cached property) the reference derived and compiled: an activation's evaluators,
     its output identity (``Activation.grad_from_output``)."""
+    plan: tuple[str, CallPlan] | None = None
+    """A suite (its folder) and the calls a submission passing every case of it made
+    (``SandboxSession.recorded_plan``): later forks send them ahead (``plan_for``)."""
 
 
 _REFERENCE = "reference.activations"
 _DERIVED = ("_evaluators", "_output_evaluator")
 """The cached properties an activation keeps what SymPy derived and compiled in."""
 _modules_at_fork: frozenset[str] = frozenset()
+_plans: dict[str, CallPlan] = {}
+"""Per suite folder, the calls of a passing run: what forks of this process send ahead."""
+_offered: tuple[str, CallPlan] | None = None
+"""In a fork: the plan its passing run recorded (``offer_plan``)."""
 _learnt_imports: dict[str, None] = {}
 _learnt_derived: dict[tuple[str, str], None] = {}
 
@@ -142,7 +153,7 @@ def lessons_of_fork() -> ForkLessons:
     module = sys.modules.get(_CANDIDATES)
     return ForkLessons(diagnosed=module.asked() if module is not None else (),
                        imported=tuple(sorted(set(sys.modules) - _modules_at_fork)),
-                       derived=_reference_derived())
+                       derived=_reference_derived(), plan=_offered)
 
 
 def learn(lessons: ForkLessons) -> None:
@@ -150,6 +161,20 @@ def learn(lessons: ForkLessons) -> None:
     _diagnosed.update(dict.fromkeys(lessons.diagnosed))
     _learnt_imports.update(dict.fromkeys(name for name in lessons.imported if name not in sys.modules))
     _learnt_derived.update(dict.fromkeys(lessons.derived))
+    if lessons.plan is not None:
+        _plans.setdefault(*lessons.plan)
+
+
+def plan_for(suite: Path) -> CallPlan | None:
+    """In a fork: the calls a passing run of ``suite`` made in an earlier fork of this process."""
+    return _plans.get(str(suite))
+
+
+def offer_plan(suite: Path, plan: CallPlan | None) -> None:
+    """In a fork, after a run of ``suite`` that passed every case: its calls, for its parent."""
+    global _offered
+    if plan is not None and str(suite) not in _plans:
+        _offered = (str(suite), plan)
 
 
 def while_forked() -> Callable[[], None] | None:

@@ -19,6 +19,18 @@ assumes the other end of the pipes may lie, stall, flood or die:
 Every failure a student can cause surfaces as a ``StudentCallError`` subclass
 whose message can be shown to the student. Failures of the sandbox itself are
 ``SandboxUnavailable``. A session is not thread-safe.
+
+Calls sent ahead (``follow``). A session can be given the calls a run of the suite made before
+(``CallPlan``: their request frames, as ``recorded_plan`` keeps them). While the calls asked match
+it, frame for frame, the next ones are sent without waiting (up to ``AHEAD_CALLS``, never more bytes
+than a pipe holds), so the worker runs them back to back and each answer is usually there when
+asked: one wake-up per batch instead of two per call. Each answer is still read under its own
+call's deadline, in order, and every failure maps as above (a hang costs its call, a crash is
+charged to the call that caused it). The worker runs exactly the calls asked, in their order, with
+one exception it undoes: when the calls asked stop matching, the worker has run calls sent ahead
+that were not asked; it is replaced by a fresh one, the calls asked so far are run again on it
+(their answers unread), and the session goes on one call at a time. A submission that keeps state
+between calls thus sees the sequence it would have seen without calls sent ahead.
 """
 
 from __future__ import annotations
@@ -26,6 +38,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple
@@ -54,6 +67,38 @@ MAX_SUBSTITUTES = 16  # functions one call may substitute (the suites name two o
 Substitutes = Mapping[str, Callable[..., Any]]
 """Per substituted function name, the grader's callable that answers for it (see ``SandboxSession.call``)."""
 BREAKS_BEFORE_DISABLE = 3  # a function that kills or garbles the worker this often is not called again
+AHEAD_CALLS = 32
+"""Calls of a plan sent ahead of the one asked."""
+WRITE_AHEAD_S = 1.0
+"""A write ahead fits the pipe's free room and never waits; past this, the pipe is taken to be broken."""
+AHEAD_BYTES = 48 * 1024
+"""Request bytes sent ahead at most: less than a pipe's smallest buffer (64 KiB), so a write ahead
+never waits for the worker, which may be busy writing answers nobody reads yet."""
+
+
+@dataclass(frozen=True)
+class CallPlan:
+    """The plain calls (no functions substituted) a run made on its first worker, in order: their
+    request frames, ids included (a session numbers its calls from 1), and the functions called."""
+
+    frames: tuple[bytes, ...]
+    functions: frozenset[str]
+
+
+@dataclass
+class _Ahead:
+    """The state of a plan being followed on one worker."""
+
+    plan: CallPlan
+    worker: Worker | None = None
+    asked: int = 0
+    """Calls of the plan asked (and matched) so far."""
+    sent: int = 0
+    """Calls of the plan sent to ``worker`` so far."""
+    room: int = 0
+    """Request bytes that may be sent ahead of the call asked."""
+    closed: bool = False
+    """Nothing more is sent (a write failed): the calls sent are still read."""
 
 
 class StudentCallError(Exception):
@@ -182,6 +227,10 @@ class SandboxSession:
         self._served: frozenset[str] | None = None  # what the current worker's calls substituted
         self._closed = False
         self._seen: dict[int, tuple[dict[str, int], tuple[str, ...]]] = {}  # per worker: its latest
+        self._ahead: _Ahead | None = None  # the plan followed (``follow``)
+        self._recording = True  # the plain calls of the first worker are kept (``recorded_plan``)
+        self._recorded: list[bytes] = []
+        self._recorded_functions: set[str] = set()
 
     @classmethod
     def with_started(cls, source: str | Program, worker: Worker, capture: OutputCapture, *,
@@ -397,9 +446,11 @@ class SandboxSession:
         if self._served is not None and self._served != frozenset(answers):
             self._renew_worker()
         worker = self._live_worker()
+        self._record(worker, function, frame, answers)
+        worker, sent = self._sent_ahead(worker, frame, answers)
         if answers:
             self._served = frozenset(answers)
-        ok, result, after = self._exchange(worker, kind, request_id, frame, seconds, answers)
+        ok, result, after = self._exchange(worker, kind, request_id, None if sent else frame, seconds, answers)
         if ok and options.readonly_inputs:
             if after is None:  # fail closed: an unwatched answer to a watched call
                 raise BadResult(f"the result of {function}() came without its inputs")
@@ -432,8 +483,8 @@ class SandboxSession:
         A failed restart is final: later calls fail at once instead of paying
         the import timeout again.
         """
-        if self._worker is not None and self._worker.is_quiet():
-            return self._worker
+        if self._worker is not None and (self._answers_pending(self._worker) or self._worker.is_quiet()):
+            return self._worker  # answers to calls sent ahead are expected on its pipe
         self._discard_worker()
         # a worker retired after a substituted call is the grader's doing: it costs no restart
         counted, self._renew, self._served = not self._renew, False, None
@@ -449,16 +500,17 @@ class SandboxSession:
         self._worker = worker
         return worker
 
-    def _exchange(self, worker: Worker, kind: CallKind, request_id: int, frame: bytes,
+    def _exchange(self, worker: Worker, kind: CallKind, request_id: int, frame: bytes | None,
                   seconds: float, answers: Substitutes) -> tuple[bool, Any, tuple[list[Any], dict[str, Any]] | None]:
-        """Send one request and read its response under one deadline, answering the callbacks of
-        ``answers``' stand-ins on the way; maps failures.
+        """Send one request (None: it was sent ahead) and read its response under one deadline,
+        answering the callbacks of ``answers``' stand-ins on the way; maps failures.
 
         The third item is what a watched call sent back of its inputs (None otherwise)."""
         function = kind.function
         deadline = FairDeadline(seconds, worker.leftover_pids)
         try:
-            wire.write_all(worker.request_fd, frame, deadline.end)
+            if frame is not None:
+                wire.write_all(worker.request_fd, frame, deadline.end)
             message = self._answer_callbacks(worker, request_id, answers, deadline)
             self._note_seen(worker, message)
             ok, result = wire.parse_response(message, request_id)
@@ -513,6 +565,105 @@ class SandboxSession:
         self._breaks[kind] = self._breaks.get(kind, 0) + 1
         if self._breaks[kind] >= BREAKS_BEFORE_DISABLE:
             self._disabled[kind] = f"it {how} the worker {self._breaks[kind]} times"
+
+    # ---------------------------------------------------------------- calls sent ahead
+
+    def follow(self, plan: CallPlan) -> None:
+        """Send the calls of ``plan`` ahead while the calls asked match it (see the module doc), from
+        the session's first call on, if the submission defines every function the plan calls."""
+        no_call_yet = self._recording and not self._recorded
+        if not self._closed and plan.frames and no_call_yet:
+            self._ahead = _Ahead(plan)
+
+    def recorded_plan(self) -> CallPlan | None:
+        """The plain calls this session made on its first worker, up to its first call with functions
+        substituted (or one too large to send ahead), as a plan another session of the same suite can
+        ``follow``; None when there were none."""
+        if not self._recorded:
+            return None
+        return CallPlan(tuple(self._recorded), frozenset(self._recorded_functions))
+
+    def _record(self, worker: Worker, function: str, frame: bytes, answers: Substitutes) -> None:
+        if not self._recording:
+            return
+        if answers or self.workers_started != 1 or self._restarts or len(frame) > AHEAD_BYTES // 4:
+            self._recording = False
+            return
+        self._recorded.append(frame)
+        self._recorded_functions.add(function)
+
+    def _answers_pending(self, worker: Worker) -> bool:
+        """Whether ``worker`` was sent calls ahead whose answers are not read yet."""
+        ahead = self._ahead
+        return ahead is not None and ahead.worker is worker and ahead.sent > ahead.asked
+
+    def _sent_ahead(self, worker: Worker, frame: bytes, answers: Substitutes) -> tuple[Worker, bool]:
+        """The worker to make the call asked (``frame``) on, and whether its request is already on its
+        way there, sent ahead; tops the calls sent ahead up. A call that does not match the plan ends
+        it, undoing the calls sent ahead that were not asked (``_stop_following``)."""
+        ahead = self._ahead
+        if ahead is None:
+            return worker, False
+        if ahead.worker is None:  # the first call: the plan runs on this worker, if it can
+            room = wire.pipe_capacity(worker.request_fd)
+            if self.workers_started != 1 or not ahead.plan.functions <= set(self.loaded.functions) or not room:
+                self._ahead = None
+                return worker, False
+            ahead.worker, ahead.room = worker, min(AHEAD_BYTES, room * 3 // 4)
+        frames = ahead.plan.frames
+        if ahead.worker is worker and not answers and ahead.asked < len(frames) and frames[ahead.asked] == frame \
+                and (ahead.sent > ahead.asked or not ahead.closed):
+            self._send_ahead(ahead, worker)
+            if ahead.sent > ahead.asked:
+                ahead.asked += 1
+                return worker, True
+        return self._stop_following(worker), False
+
+    def _send_ahead(self, ahead: _Ahead, worker: Worker) -> None:
+        """Send the plan's next calls, while fewer than ``AHEAD_CALLS`` unasked ones and their bytes fit
+        ``ahead.room``: the pipe then always has room, and a write never waits for the worker."""
+        frames = ahead.plan.frames
+        pending = sum(len(f) for f in frames[ahead.asked:ahead.sent])
+        while not ahead.closed and ahead.sent < len(frames) and ahead.sent - ahead.asked < AHEAD_CALLS \
+                and pending + len(frames[ahead.sent]) <= ahead.room:
+            try:
+                wire.write_all(worker.request_fd, frames[ahead.sent], time.monotonic() + WRITE_AHEAD_S)
+            except (wire.ChannelTimeout, BrokenPipeError, OSError):
+                ahead.closed = True  # a worker that died (or a full pipe): the calls already sent are read
+                break
+            pending += len(frames[ahead.sent])
+            ahead.sent += 1
+
+    def _stop_following(self, worker: Worker) -> Worker:
+        """Stop sending calls ahead; the worker to go on with. When ``worker`` was sent calls ahead that
+        were not asked, it has run them (or will): it is replaced, at no restart's cost, by a fresh one
+        on which the calls asked so far run again, their answers unread."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is None or ahead.worker is not worker or (ahead.sent <= ahead.asked and not ahead.closed):
+            return worker
+        self._renew_worker()
+        fresh = self._live_worker()
+        try:
+            self._replay(fresh, ahead.plan.frames[:ahead.asked], ahead.room)
+        except (wire.ChannelTimeout, wire.ChannelClosed, wire.ProtocolError, BrokenPipeError):
+            self._discard_worker()  # the next call starts another: the state is lost, not wrong
+            return self._live_worker()
+        return fresh
+
+    def _replay(self, worker: Worker, frames: tuple[bytes, ...], room: int) -> None:
+        """Run ``frames`` (plain calls) on ``worker`` in order, sent ahead as the plan's are, their
+        answers read under the call timeout and dropped."""
+        sent = read = pending = 0
+        while read < len(frames):
+            while sent < len(frames) and sent - read < AHEAD_CALLS \
+                    and (sent == read or pending + len(frames[sent]) <= room):
+                wire.write_all(worker.request_fd, frames[sent], time.monotonic() + self.limits.call_timeout_s)
+                pending += len(frames[sent])
+                sent += 1
+            deadline = FairDeadline(self.limits.call_timeout_s, worker.leftover_pids)
+            self._note_seen(worker, self._answer_callbacks(worker, -1, {}, deadline))
+            pending -= len(frames[read])
+            read += 1
 
     # ---------------------------------------------------------------- teardown
 

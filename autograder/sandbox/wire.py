@@ -435,6 +435,23 @@ def _write_some(fd: int, data: memoryview) -> int:
     return os.write(fd, data)
 
 
+_F_GETPIPE_SZ = 1032
+"""fcntl's command for a pipe's capacity (Linux)."""
+
+
+def pipe_capacity(fd: int) -> int | None:
+    """The bytes the pipe ``fd`` holds before a write waits; None where that cannot be told (not a
+    pipe, not Linux)."""
+    try:
+        import fcntl
+    except ImportError:
+        return None
+    try:
+        return int(fcntl.fcntl(fd, _F_GETPIPE_SZ))
+    except OSError:
+        return None
+
+
 def read_exact(fd: int, count: int, deadline: float | None = None) -> bytes:
     """Exactly ``count`` bytes from ``fd``; ChannelClosed on EOF, ChannelTimeout at deadline."""
     chunks: list[bytes] = []

@@ -241,3 +241,67 @@ def test_a_warm_process_prepares_the_modules_and_identities_its_forks_needed() -
     ''')
     done = subprocess.run([sys.executable, "-c", scenario], capture_output=True, text=True, timeout=240, check=True)
     assert done.stdout.strip() == "True True (False, False) (True, True) False"
+
+
+PLAN_SCENARIO = textwrap.dedent('''
+    import json, sys
+    from pathlib import Path
+    from autograder.assignment import get_assignment
+    from autograder.grading import grade, warm
+    from autograder.sandbox import session
+
+    assignment = get_assignment("activations")
+    warm.enable_forking()
+    log = Path(sys.argv[1])
+    original_follow = session.SandboxSession.follow
+    def follow(self, plan):  # in the fork: the parent reads the log
+        with log.open("a") as out:
+            out.write(f"{len(plan.frames)} ")
+        original_follow(self, plan)
+    session.SandboxSession.follow = follow
+
+    def graded(path):
+        result = grade.grade_submission(assignment, Path(path))
+        return [result.score, sorted((t.name, t.earned, t.message, t.misconception) for t in result.tests)]
+
+    paths = sys.argv[2:]
+    first = graded(paths[0])  # passes every case: its calls become the plan
+    with_plan = [graded(p) for p in paths]
+    plans = len(warm._plans)
+    grade.plan_for = lambda suite: None
+    without = [graded(p) for p in paths]
+    print(json.dumps({"plans": plans, "followed": len(log.read_text().split()), "same": with_plan == without,
+                      "scores": [g[0] for g in with_plan]}))
+''')
+
+
+@requires_bwrap
+@pytest.mark.slow
+def test_forks_send_ahead_the_calls_of_a_passing_run_and_grade_the_same(tmp_path: Path) -> None:
+    """A warm process learns the calls of a submission that passed every case; later forks send
+    them ahead. Graded that way or one call at a time, every result is the same: the solution, a
+    wrong derivative (the calls stop matching early), a wrong softmax (late), and the untouched stub."""
+    from autograder.assignment import get_assignment
+    from autograder.release.build import stub_source
+
+    assignment = get_assignment("activations")
+    solution = assignment.source_path.read_text(encoding="utf-8")
+    wrong_derivative = solution + "\n\ndef sigmoid_derivative(x):\n    return sigmoid(x)\n"
+    wrong_softmax = solution + "\n\ndef softmax(z, axis=-1):\n    e = np.exp(z)\n    return e / e.sum()\n"
+    paths = []
+    for name, text in (("solution", solution), ("derivative", wrong_derivative), ("softmax", wrong_softmax),
+                       ("stub", stub_source(assignment))):
+        path = tmp_path / name / "activations.py"
+        path.parent.mkdir()
+        path.write_text(text, encoding="utf-8")
+        paths.append(str(path))
+    done = subprocess.run([sys.executable, "-c", PLAN_SCENARIO, str(tmp_path / "followed.log"), *paths],
+                          capture_output=True, text=True,
+                          timeout=600, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout.splitlines()[-1])
+    assert report["plans"] == 1 and report["followed"] == len(paths)
+    assert report["same"], report
+    scores = report["scores"]
+    assert scores[0] == pytest.approx(100.0) and scores[3] == pytest.approx(0.0)
+    assert 0 < scores[1] < 100 and 0 < scores[2] < 100

@@ -1,0 +1,170 @@
+"""Calls sent ahead (``SandboxSession.follow``): the same answers, the same sequence seen by a
+submission that keeps state, and a hang or a crash still charged to its own call."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from autograder.sandbox import SandboxSession, StudentRaised
+
+COUNTING = """
+    import numpy as np
+
+    seen = []
+
+    def f(x):
+        seen.append(float(np.sum(x)))
+        return np.asarray(x, dtype=float) * len(seen)
+
+    def history():
+        return list(seen)
+
+    def slow_on(x, marker):
+        if float(np.sum(x)) == marker:
+            while True:
+                pass
+        return float(np.sum(x))
+
+    def crash_on(x, marker):
+        if float(np.sum(x)) == marker:
+            import os
+            os._exit(3)
+        return float(np.sum(x))
+"""
+
+INPUTS = [np.full(3, float(i)) for i in range(60)]
+
+
+def _plan(make_session, calls):
+    """The plan a first session records making ``calls`` ((function, args) pairs)."""
+    recorder = make_session(COUNTING)
+    answers = [recorder.call(function, args) for function, args in calls]
+    plan = recorder.recorded_plan()
+    assert plan is not None and len(plan.frames) == len(calls)
+    return plan, answers
+
+
+def _same(a, b) -> bool:
+    return all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+
+
+def test_a_followed_plan_gives_the_same_answers_on_one_worker(make_session) -> None:
+    calls = [("f", (x,)) for x in INPUTS] + [("history", ())]
+    plan, answers = _plan(make_session, calls)
+    follower = make_session(COUNTING)
+    follower.follow(plan)
+    assert _same([follower.call(function, args) for function, args in calls], answers)
+    assert follower.workers_started == 1
+
+
+@pytest.mark.parametrize("at", [0, 1, 30, 59])
+def test_a_submission_that_keeps_state_sees_only_the_calls_asked_when_they_stop_matching(make_session,
+                                                                                          at: int) -> None:
+    """The calls asked leave the plan at ``at``: whatever was sent ahead is undone, so ``f`` numbers
+    its calls, and ``history`` lists them, exactly as without the plan."""
+    plan, _ = _plan(make_session, [("f", (x,)) for x in INPUTS])
+    asked = [("f", (x,)) for x in INPUTS[:at]] + [("f", (np.full(3, -1.0),))] + [("f", (x,)) for x in INPUTS[at:]]
+    alone = make_session(COUNTING)
+    expected = [alone.call(function, args) for function, args in asked] + [alone.call("history")]
+    follower = make_session(COUNTING)
+    follower.follow(plan)
+    got = [follower.call(function, args) for function, args in asked] + [follower.call("history")]
+    assert _same(got, expected)
+    assert got[-1] == [float(np.sum(args[0])) for _, args in asked]
+
+
+def test_calls_the_plan_does_not_reach_are_never_run_before_they_are_asked(make_session) -> None:
+    """Fewer calls asked than the plan holds, then another function: the worker ran only those."""
+    plan, _ = _plan(make_session, [("f", (x,)) for x in INPUTS])
+    follower = make_session(COUNTING)
+    follower.follow(plan)
+    for x in INPUTS[:10]:
+        follower.call("f", (x,))
+    assert follower.call("history") == [float(np.sum(x)) for x in INPUTS[:10]]
+
+
+PLAIN_G = """
+    import numpy as np
+
+    def g(x):
+        return float(np.sum(x))
+"""
+
+MARKER = float(np.sum(INPUTS[5]))
+
+HANGING_G = f"""
+    import numpy as np
+
+    def g(x):
+        if float(np.sum(x)) == {MARKER}:
+            while True:
+                pass
+        return float(np.sum(x))
+"""
+
+CRASHING_G = f"""
+    import numpy as np
+
+    def g(x):
+        if float(np.sum(x)) == {MARKER}:
+            import os
+            os._exit(3)
+        return float(np.sum(x))
+"""
+
+
+def _plan_of_g(make_session):
+    recorder = make_session(PLAIN_G)
+    for x in INPUTS[:12]:
+        recorder.call("g", (x,))
+    return recorder.recorded_plan()
+
+
+def _outcomes(session: SandboxSession) -> list[object]:
+    """Each of the twelve calls of ``g``: its answer, or the name of what it raised and how long it took."""
+    outcomes: list[object] = []
+    for x in INPUTS[:12]:
+        started = time.monotonic()
+        try:
+            outcomes.append(session.call("g", (x,)))
+        except Exception as err:  # noqa: BLE001 - compared, kind for kind
+            outcomes.append((type(err).__name__, getattr(err, "function", None), time.monotonic() - started < 4.0))
+    return outcomes
+
+
+@pytest.mark.parametrize("failing", [HANGING_G, CRASHING_G], ids=["hang", "crash"])
+def test_a_call_sent_ahead_that_hangs_or_crashes_costs_what_it_costs_alone(make_session, failing: str) -> None:
+    """The sixth call hangs (or kills its worker) in a worker that was sent the twelve at once: the five
+    before it are answered, the sixth fails within its own timeout, charged to ``g``, and what follows
+    is what follows without calls sent ahead (a hung function is not called again; after a crash, a
+    fresh worker answers)."""
+    alone = make_session(failing, call_timeout_s=1.0)
+    follower = make_session(failing, call_timeout_s=1.0)
+    follower.follow(_plan_of_g(make_session))
+    expected = _outcomes(alone)
+    assert _outcomes(follower) == expected
+    assert expected[5][0] in ("CallTimedOut", "WorkerDied") and expected[5][1:] == ("g", True)
+    assert follower.workers_started == alone.workers_started
+
+
+def test_a_plan_naming_a_function_the_submission_lacks_is_not_followed(make_session) -> None:
+    plan, _ = _plan(make_session, [("f", (x,)) for x in INPUTS[:5]])
+    follower = make_session("def g(x):\n    return x\n")
+    follower.follow(plan)
+    with pytest.raises(Exception) as missing:
+        follower.call("f", (INPUTS[0],))
+    assert not isinstance(missing.value, StudentRaised)
+    assert follower.call("g", (1.0,)) == 1.0
+    assert follower.workers_started == 1
+
+
+def test_the_recorded_plan_stops_at_the_first_call_with_functions_substituted(make_session) -> None:
+    session: SandboxSession = make_session(COUNTING)
+    session.call("f", (INPUTS[0],))
+    session.call("history", substitutes={"f": lambda x: x})
+    session.call("f", (INPUTS[1],))
+    plan = session.recorded_plan()
+    assert plan is not None and len(plan.frames) == 1 and plan.functions == {"f"}

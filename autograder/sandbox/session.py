@@ -97,6 +97,8 @@ class _Ahead:
     """Calls of the plan sent to ``worker`` so far."""
     room: int = 0
     """Request bytes that may be sent ahead of the call asked."""
+    unasked_bytes: int = 0
+    """Bytes of the calls sent and not asked yet."""
     closed: bool = False
     """Nothing more is sent (a write failed): the calls sent are still read."""
 
@@ -615,6 +617,7 @@ class SandboxSession:
                 and (ahead.sent > ahead.asked or not ahead.closed):
             self._send_ahead(ahead, worker)
             if ahead.sent > ahead.asked:
+                ahead.unasked_bytes -= len(frame)
                 ahead.asked += 1
                 return worker, True
         return self._stop_following(worker), False
@@ -623,15 +626,14 @@ class SandboxSession:
         """Send the plan's next calls, while fewer than ``AHEAD_CALLS`` unasked ones and their bytes fit
         ``ahead.room``: the pipe then always has room, and a write never waits for the worker."""
         frames = ahead.plan.frames
-        pending = sum(len(f) for f in frames[ahead.asked:ahead.sent])
         while not ahead.closed and ahead.sent < len(frames) and ahead.sent - ahead.asked < AHEAD_CALLS \
-                and pending + len(frames[ahead.sent]) <= ahead.room:
+                and ahead.unasked_bytes + len(frames[ahead.sent]) <= ahead.room:
             try:
                 wire.write_all(worker.request_fd, frames[ahead.sent], time.monotonic() + WRITE_AHEAD_S)
             except (wire.ChannelTimeout, BrokenPipeError, OSError):
                 ahead.closed = True  # a worker that died (or a full pipe): the calls already sent are read
                 break
-            pending += len(frames[ahead.sent])
+            ahead.unasked_bytes += len(frames[ahead.sent])
             ahead.sent += 1
 
     def _stop_following(self, worker: Worker) -> Worker:

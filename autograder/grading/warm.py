@@ -26,7 +26,10 @@ diagnoses a handful. The same way, a fork reports the modules it imported and wh
 reference derived and compiled for it (``ForkLessons``), and the parent imports and derives them while the next
 fork grades: without it, every fork of a process whose warm-up skipped the solution run paid about
 a third more CPU for its first use of them (the report's modules the needs-a-look check imports,
-SymPy solving sigmoid's y (1 - y) for a wrong derivative's consistency check).
+SymPy solving sigmoid's y (1 - y) for a wrong derivative's consistency check). And the first fork
+whose submission passes every case hands its calls to the parent (``ForkLessons.plan``): later
+forks send them to their worker ahead of being asked (``plan_for``,
+``autograder.sandbox.session.SandboxSession.follow``).
 """
 
 from __future__ import annotations

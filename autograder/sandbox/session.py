@@ -448,7 +448,7 @@ class SandboxSession:
         if self._served is not None and self._served != frozenset(answers):
             self._renew_worker()
         worker = self._live_worker()
-        self._record(worker, function, frame, answers)
+        self._record(function, frame, answers)
         worker, sent = self._sent_ahead(worker, frame, answers)
         if answers:
             self._served = frozenset(answers)
@@ -585,7 +585,8 @@ class SandboxSession:
             return None
         return CallPlan(tuple(self._recorded), frozenset(self._recorded_functions))
 
-    def _record(self, worker: Worker, function: str, frame: bytes, answers: Substitutes) -> None:
+    def _record(self, function: str, frame: bytes, answers: Substitutes) -> None:
+        """Keep the call for ``recorded_plan`` while the calls are plain and on the first worker."""
         if not self._recording:
             return
         if answers or self.workers_started != 1 or self._restarts or len(frame) > AHEAD_BYTES // 4:

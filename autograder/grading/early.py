@@ -79,35 +79,35 @@ def check_request(argv: list[str]) -> CheckRequest | None:
     course: Path | None = None
     tokens = list(argv)
     while tokens and tokens[0] != "check":
-        name, _, value = tokens.pop(0).partition("=")
-        if name != "--course":
+        option = _option(tokens)
+        if option is None or option[0] != "--course":
             return None
-        if not value:
-            if not tokens:
-                return None
-            value = tokens.pop(0)
-        course = Path(value)
+        course = Path(option[1])
     if not tokens:
         return None
     tokens.pop(0)
     values: dict[str, str] = {"isolation": "auto"}
     files: list[str] = []
     while tokens:
-        token = tokens.pop(0)
-        if not token.startswith("-"):
-            files.append(token)
+        if not tokens[0].startswith("-"):
+            files.append(tokens.pop(0))
             continue
-        name, _, value = token.partition("=")
-        if name not in _CHECK_OPTIONS:
+        option = _option(tokens)
+        if option is None or option[0] not in _CHECK_OPTIONS:
             return None
-        if not value:
-            if not tokens:
-                return None
-            value = tokens.pop(0)
-        values[_CHECK_OPTIONS[name]] = value
+        values[_CHECK_OPTIONS[option[0]]] = option[1]
     if len(files) != 1 or values["isolation"] not in ("auto", "sandbox") or files[0].endswith(".toml"):
         return None
     return CheckRequest(Path(files[0]), values.get("assignment_id"), course, values["isolation"])
+
+
+def _option(tokens: list[str]) -> tuple[str, str] | None:
+    """The option at the head of ``tokens``, ``--name=value`` or ``--name value``, taken off them;
+    None when it has no value."""
+    name, _, value = tokens.pop(0).partition("=")
+    if not value and tokens:
+        value = tokens.pop(0)
+    return (name, value) if value else None
 
 
 def prestart_check(argv: list[str]) -> None:

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -86,6 +87,12 @@ def scratch_mode() -> ScratchMode:
 def scratch_config(limits: SandboxLimits) -> dict[str, int] | None:
     """What a bwrap worker's config carries under "scratch": its /tmp limits, or None (plain mode)."""
     return limits.scratch() if _scratch_mode == "confined" else None
+
+
+def module_binds(names: Sequence[str]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The read-only binds of the kit's sandbox modules ``names`` (files of this package) into
+    ``/sandbox``, and the optional binds of their bytecode beside them (``bwrap_argv``'s ``optional``)."""
+    return [(str(HERE / name), f"{SANDBOX_DIR}/{name}") for name in names], bytecode_binds(names, SANDBOX_DIR)
 
 
 def bwrap_argv(host: HostPaths, binds: list[tuple[str, str]], limits: SandboxLimits,
@@ -213,10 +220,10 @@ def prepare_bwrap(host: HostPaths, scratch: Path, program: bytes, config: dict[s
     """The bwrap command; the submission's program is a private copy bound read-only."""
     private = scratch / PROGRAM_FILE
     private.write_bytes(program)
-    binds = [(str(HERE / name), f"{SANDBOX_DIR}/{name}") for name in SANDBOX_MODULES]
+    binds, compiled = module_binds(SANDBOX_MODULES)
     binds.append((str(private), f"{SANDBOX_DIR}/{PROGRAM_FILE}"))
     config.update(submission=f"{SANDBOX_DIR}/{PROGRAM_FILE}", site=SITE_DIR, scratch=scratch_config(limits))
-    argv = bwrap_argv(host, binds, limits, optional=bytecode_binds(SANDBOX_MODULES, SANDBOX_DIR)) + interpreter_argv(
+    argv = bwrap_argv(host, binds, limits, optional=compiled) + interpreter_argv(
         host.interpreter, f"{SANDBOX_DIR}/worker.py", config)
     # bwrap itself needs only PATH; it clears the environment of the worker.
     return Command(argv, None, {"PATH": os.environ.get("PATH", "/usr/bin:/bin")})

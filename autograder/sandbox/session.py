@@ -102,6 +102,11 @@ class _Ahead:
     closed: bool = False
     """Nothing more is sent (a write failed): the calls sent are still read."""
 
+    def take(self) -> None:
+        """The next call sent is asked: its answer is the next to read."""
+        self.unasked_bytes -= len(self.plan.frames[self.asked])
+        self.asked += 1
+
 
 class StudentCallError(Exception):
     """Base of every failure caused by student code; ``str()`` is student-facing."""
@@ -589,7 +594,7 @@ class SandboxSession:
         """Keep the call for ``recorded_plan`` while the calls are plain and on the first worker."""
         if not self._recording:
             return
-        if answers or self.workers_started != 1 or self._restarts or len(frame) > AHEAD_BYTES // 4:
+        if answers or self.workers_started != 1 or len(frame) > AHEAD_BYTES // 4:
             self._recording = False
             return
         self._recorded.append(frame)
@@ -618,8 +623,7 @@ class SandboxSession:
                 and (ahead.sent > ahead.asked or not ahead.closed):
             self._send_ahead(ahead, worker)
             if ahead.sent > ahead.asked:
-                ahead.unasked_bytes -= len(frame)
-                ahead.asked += 1
+                ahead.take()
                 return worker, True
         return self._stop_following(worker), False
 
@@ -647,26 +651,24 @@ class SandboxSession:
         self._renew_worker()
         fresh = self._live_worker()
         try:
-            self._replay(fresh, ahead.plan.frames[:ahead.asked], ahead.room)
+            self._replay(fresh, _Ahead(CallPlan(ahead.plan.frames[:ahead.asked], ahead.plan.functions), fresh,
+                                       room=ahead.room))
         except (wire.ChannelTimeout, wire.ChannelClosed, wire.ProtocolError, BrokenPipeError):
             self._discard_worker()  # the next call starts another: the state is lost, not wrong
             return self._live_worker()
         return fresh
 
-    def _replay(self, worker: Worker, frames: tuple[bytes, ...], room: int) -> None:
-        """Run ``frames`` (plain calls) on ``worker`` in order, sent ahead as the plan's are, their
-        answers read under the call timeout and dropped."""
-        sent = read = pending = 0
-        while read < len(frames):
-            while sent < len(frames) and sent - read < AHEAD_CALLS \
-                    and (sent == read or pending + len(frames[sent]) <= room):
-                wire.write_all(worker.request_fd, frames[sent], time.monotonic() + self.limits.call_timeout_s)
-                pending += len(frames[sent])
-                sent += 1
+    def _replay(self, worker: Worker, replay: _Ahead) -> None:
+        """Run every call of ``replay``'s plan on ``worker`` in order, sent ahead as a followed plan's
+        are (each was sent ahead before, so each fits its room), answers read under the call timeout
+        and dropped."""
+        while replay.asked < len(replay.plan.frames):
+            self._send_ahead(replay, worker)
+            if replay.sent == replay.asked:
+                raise BrokenPipeError("the fresh worker took no call")
             deadline = FairDeadline(self.limits.call_timeout_s, worker.leftover_pids)
             self._note_seen(worker, self._answer_callbacks(worker, -1, {}, deadline))
-            pending -= len(frames[read])
-            read += 1
+            replay.take()
 
     # ---------------------------------------------------------------- teardown
 

@@ -35,11 +35,9 @@ import time
 from typing import IO, Any
 
 from autograder.sandbox import wire
-from autograder.sandbox.bwrap import bwrap_argv, confirm_bwrap, scratch_config
-from autograder.sandbox.bytecode import bytecode_binds
+from autograder.sandbox.bwrap import bwrap_argv, confirm_bwrap, module_binds, scratch_config
 from autograder.sandbox.capture import OutputCapture
 from autograder.sandbox.host import (
-    HERE,
     SANDBOX_DIR,
     SITE_DIR,
     WARM_SANDBOX_MODULES,
@@ -154,9 +152,8 @@ class WarmSandbox:
         host = host_paths()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         log = tempfile.TemporaryFile(prefix="autograder-forkserver-")  # what the server prints; no name left behind
-        binds = [(str(HERE / name), f"{SANDBOX_DIR}/{name}") for name in WARM_SANDBOX_MODULES]
+        binds, compiled = module_binds(WARM_SANDBOX_MODULES)
         config = {"site": SITE_DIR, "control_fd": theirs.fileno(), "scratch": scratch_config(limits)}
-        compiled = bytecode_binds(WARM_SANDBOX_MODULES, SANDBOX_DIR)
         argv = bwrap_argv(host, binds, limits, optional=compiled) + interpreter_argv(
             host.interpreter, f"{SANDBOX_DIR}/forkserver.py", config)
         try:

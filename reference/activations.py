@@ -34,6 +34,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from reference.numeric import Evaluator, FloatArray
+from reference.numeric_form import NumpyForm, evaluator
+from reference.remembered import remembered
 
 if TYPE_CHECKING:
     import sympy as sp
@@ -176,36 +178,64 @@ class Activation:
             return None
         return identity
 
+    @cached_property
+    def default_values(self) -> dict[str, float]:
+        """``defaults`` as float64 numbers (remembered: no SymPy once a store knows them)."""
+        return remembered(f"activation/{self.name}/defaults",
+                          lambda: {name: float(value) for name, value in self.defaults.items()})
+
+    def parameter_values(self, params: dict[str, float]) -> list[float]:
+        """Each parameter's value: given in ``params``, else its default, else NaN."""
+        defaults = self.default_values
+        return [float(params.get(k, defaults.get(k, float("nan")))) for k in self.param_names]
+
+    def prepare(self) -> None:
+        """Derive (or find remembered) what its numeric calls use: its evaluators, defaults and
+        output identity (``reference.remembered``)."""
+        _ = self._evaluators, self.default_values, self._output_form
+
+    @property
+    def has_output_identity(self) -> bool:
+        """Whether ``output_derivative`` exists (remembered: no SymPy once a store knows it)."""
+        return self._output_form is not None
+
     def grad_from_output(self, outputs: Any, **params: float) -> FloatArray:
         """``output_derivative`` at ``outputs`` (values of some forward function), in float64:
         the derivative a student's identity gives on their own forward's values."""
-        args = [float(params.get(k, self.defaults.get(k, float("nan")))) for k in self.param_names]
-        return self._output_evaluator(outputs, *args)
+        return self._output_evaluator(outputs, *self.parameter_values(params))
+
+    @cached_property
+    def _output_form(self) -> NumpyForm | None:
+        def derive() -> NumpyForm | None:
+            import sympy as sp
+
+            from reference.compile import numpy_form
+
+            identity = self.output_derivative
+            return None if identity is None else numpy_form(identity, (sp.Symbol("y"), *self.params.values()))
+        return remembered(f"activation/{self.name}/output", derive)
 
     @cached_property
     def _output_evaluator(self) -> Evaluator:
-        import sympy as sp
-
-        from reference.compile import compile_expression
-
-        identity = self.output_derivative
-        if identity is None:
+        form = self._output_form
+        if form is None:
             raise ValueError(f"{self.name}'s derivative is no function of its output")
-        return compile_expression(identity, (sp.Symbol("y"), *self.params.values()))
+        made: Evaluator = evaluator(form)
+        return made
 
     @cached_property
     def _evaluators(self) -> dict[str, Evaluator]:
-        from reference.compile import compile_expression
+        def derive() -> dict[str, NumpyForm]:
+            from reference.compile import numpy_form
 
-        return {which: compile_expression(form, self.symbols)
-                for which, form in self.numeric_forms.items()}
+            return {which: numpy_form(form, self.symbols) for which, form in self.numeric_forms.items()}
+        return {which: evaluator(form) for which, form in remembered(f"activation/{self.name}/forms", derive).items()}
 
     def _call(self, which: str, values: Any, params: dict[str, float]) -> FloatArray:
         unknown = set(params) - set(self.param_names)
         if unknown:
             raise TypeError(f"{self.name} takes no parameter {sorted(unknown)}")
-        args = [float(params.get(k, self.defaults.get(k, float("nan")))) for k in self.param_names]
-        return self._evaluators[which](values, *args)
+        return self._evaluators[which](values, *self.parameter_values(params))
 
     def __call__(self, values: Any, **params: float) -> FloatArray:
         """f(values) in float64, elementwise, for any input shape."""

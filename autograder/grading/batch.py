@@ -40,7 +40,7 @@ from autograder.grading.feedback import render_feedback
 from autograder.grading.grade import grade_submission
 from autograder.grading.gradebook import render_gradebook
 from autograder.grading.results import GRADER_ERROR, GradeResult, from_gradescope, results_json
-from autograder.grading.warm import enable_forking, keep_sandbox_warm
+from autograder.grading.warm import enable_forking, keep_sandbox_warm, prepare_derivations
 from autograder.limits import DEFAULT_JOBS
 from autograder.submission import student_id_of
 
@@ -269,6 +269,7 @@ def grade_batch(assignment: Assignment, paths: Sequence[Path] | Mapping[str, Pat
     ordered = tuple(sorted(results.values(), key=lambda r: r.student_id))
     everyone = {**_results_in(out_dir, assignment, skip=results.keys()), **results}
     write_atomically(out_dir / GRADEBOOK, render_gradebook(everyone.values()))
+    prepare_derivations(assignment)  # once per kit: later batches import no SymPy to diagnose
     return BatchReport(ordered, tuple(resumed), out_dir, tuple(changed))
 
 

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from autograder.assignment import Assignment
+from autograder.derivation_cache import DERIVATIONS  # noqa: F401 - remembers the reference's derivations
 from autograder.fingerprint import content_sha256
 from autograder.grading.budget import time_budget_s
 from autograder.grading.credit import CreditError, price

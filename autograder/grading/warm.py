@@ -228,6 +228,22 @@ def warm_diagnosis(functions: tuple[str, ...]) -> None:
         pass
 
 
+def prepare_derivations(assignment: Assignment) -> bool:
+    """Derive and remember on disk what later processes grading ``assignment`` would ask SymPy for
+    (``autograder.mutants.candidates.remember_all``), once per kit and reference
+    (``DerivationCache.prepared``); whether it ran. A failure leaves them to be derived where asked."""
+    from autograder.derivation_cache import DERIVATIONS
+
+    def derive_all() -> None:
+        from autograder.mutants.candidates import remember_all
+
+        remember_all(assignment.functions)
+    try:
+        return DERIVATIONS.prepared(f"{assignment.id}:{','.join(assignment.functions)}", derive_all)
+    except Exception:  # noqa: BLE001 - each is derived where a diagnosis asks for it
+        return False
+
+
 @functools.lru_cache(maxsize=8)
 def _warmed(assignment: Assignment, suite: Path, key: object) -> None:
     from autograder.grading.grade import diagnoser_for

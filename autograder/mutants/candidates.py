@@ -21,7 +21,10 @@ Four shapes of function are known:
   ``deep_chain_gradients``, ``train``): one node or one local derivative rewritten in every
   layer that shares it, the pre-activation in place of a layer's input, the loop a layer short.
 
-Every candidate is built and compiled once per process (``functools.cache``).
+SymPy derives each family's expressions once per kit and reference (``autograder.mutants.derivations``,
+remembered through ``reference.remembered``: a process that finds them remembered imports no SymPy);
+this module compiles them (``reference.numeric_form``) and builds each candidate once per process
+(``functools.cache``).
 """
 
 from __future__ import annotations
@@ -32,9 +35,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import sympy as sp
 
-from autograder.mutants.rewrites import Rewrite, rewrites, show
+from autograder.derivation_cache import DERIVATIONS  # noqa: F401 - remembers the derivations below
+from reference.numeric_form import NumpyForm, evaluator
+from reference.remembered import remembered
 
 Function = Callable[..., Any]
 
@@ -58,10 +62,8 @@ def _quiet(evaluate: Function) -> Function:
     return run
 
 
-def _compiled(expr: sp.Expr, symbols: Sequence[sp.Symbol]) -> Function:
-    from reference.compile import compile_expression
-
-    return _quiet(compile_expression(expr, symbols))
+def _compiled(form: NumpyForm) -> Function:
+    return _quiet(evaluator(form))
 
 
 def _as_int(result: Any) -> Any:
@@ -103,149 +105,27 @@ def _activation_of(function: str) -> tuple[str, str] | None:
     return None
 
 
-def _through_function(f: sp.Expr, df: sp.Expr, x: sp.Symbol) -> sp.Expr | None:
-    """P with df = P(f), P a polynomial of degree <= 2 solved for by SymPy (sigma' = s (1 - s),
-    tanh' = 1 - t^2), or None when the derivative is no such polynomial of the function."""
-    if f.has(sp.Piecewise):
-        return None
-    s = sp.Symbol("s")
-    c = sp.symbols("c0:3")
-    residual = df - (c[0] + c[1] * f + c[2] * f ** 2)
-    points = [sp.Rational(k, 3) for k in (-2, 1, 4)]
-    solution = sp.solve([residual.subs(x, p) for p in points], c, dict=True)
-    if not solution:
-        return None
-    poly = sum((solution[0].get(ci, ci) * s ** i for i, ci in enumerate(c)), sp.S.Zero)
-    if poly.free_symbols - {s} or sp.simplify((df - poly.subs(s, f)).rewrite(sp.exp)) != 0:
-        return None
-    return sp.expand(poly)
-
-
-def _argument_changed(poly: sp.Expr, s: sp.Symbol, f: sp.Expr, x: sp.Symbol,
-                      name: str) -> list[tuple[str, str, sp.Expr]]:
-    """The derivative written through the function, P(s) with s = f(x), with a change of the function's
-    value made to its argument instead: f(1 - x) in place of 1 - f(x) (each factor a + b s of P with
-    a != 0, either sign, in place of that factor)."""
-    value = sp.Symbol(f"{name}(x)")
-    _, factors = sp.factor_list(poly, s)
-    found = []
-    for factor, _ in factors:
-        slope, offset = sp.diff(factor, s), factor.subs(s, 0)
-        if not (slope.is_number and slope != 0 and offset.is_number and offset != 0):
-            continue
-        for term in (factor, sp.expand(-factor)):
-            rest = sp.cancel(poly / term)
-            argument = term.subs(s, x)
-            changed = (rest * f.subs(x, argument)).subs(s, f)
-            found.append(("argument", f"{name}({show(argument)}) is computed where {show(term.subs(s, value))} "
-                          f"belongs: the change is made to {name}'s argument, not to its value "
-                          f"(in {show(rest.subs(s, value))}·({show(term.subs(s, value))}))", changed))
-    return found
-
-
-def _through_branches(f: sp.Expr, df: sp.Expr, x: sp.Symbol, name: str,
-                      parameters: tuple[sp.Symbol, ...]) -> list[tuple[str, str, sp.Expr]]:
-    """For a function with branches: each branch's derivative written through the function's value on
-    that branch, a + b s with s = f(x) (a, b free of x: elu' = elu + alpha where x <= 0), rewritten once
-    (a parameter applied twice, inverted or left out, a term dropped)."""
-    if not (isinstance(f, sp.Piecewise) and isinstance(df, sp.Piecewise) and len(f.args) == len(df.args)):
-        return []
-    if [c for _, c in f.args] != [c for _, c in df.args]:
-        return []
-    s = sp.Symbol(f"{name}(x)")  # the function's value, as the sentence names it
-    found = []
-    for i, ((value, condition), (slope, _)) in enumerate(zip(f.args, df.args)):
-        if not value.has(x) or not slope.has(x):
-            continue
-        a, b = sp.symbols("a b")
-        points = [sp.Rational(-1, 2), sp.Rational(-3, 2)]
-        solution = sp.solve([(slope - (a + b * value)).subs(x, p) for p in points], (a, b), dict=True)
-        if not solution or solution[0].get(b, 0) == 0:
-            continue
-        poly = solution[0][a] + solution[0][b] * s
-        if poly.has(x) or sp.simplify((slope - poly.subs(s, value)).rewrite(sp.exp)) != 0:
-            continue
-        where = "elsewhere" if condition is sp.true else f"where {show(condition)}"
-        for r in rewrites(poly, tuple(p for p in parameters if poly.has(p))):
-            branches = [((r.expr.subs(s, value) if j == i else d), c) for j, (d, c) in enumerate(df.args)]
-            found.append((r.tag, f"{r.text}, in the derivative written through the function, {show(poly)} "
-                          f"{where}", sp.Piecewise(*branches)))
-    return found
-
-
-def _branch_forward(f: sp.Expr, df: sp.Expr) -> list[tuple[str, str, sp.Expr]]:
-    """The derivative with one branch's value replaced by the function's value on that branch (the
-    function's slope kept where it is linear, its value copied where it is not)."""
-    if not (isinstance(f, sp.Piecewise) and isinstance(df, sp.Piecewise) and len(f.args) == len(df.args)):
-        return []
-    if [c for _, c in f.args] != [c for _, c in df.args]:
-        return []
-    found = []
-    for i, ((value, condition), (slope, _)) in enumerate(zip(f.args, df.args)):
-        if value == slope:
-            continue
-        branches = [(value if j == i else d, c) for j, (d, c) in enumerate(df.args)]
-        where = "elsewhere" if condition is sp.true else f"where {show(condition)}"
-        found.append(("forward", f"{where}, the function's value {show(value)} is used in place of its "
-                      f"derivative {show(slope)}", sp.Piecewise(*branches)))
-    return found
-
-
 @functools.cache
-def _elementwise(activation: str, which: str, bound: bool) -> tuple[tuple[sp.Symbol, ...], tuple[Candidate, ...]]:
+def _elementwise(activation: str, which: str, bound: bool) -> tuple[Candidate, ...]:
     """The candidates of one activation form, as functions of (x, *params) (``bound``: the defaults
-    substituted, as in ``activate(z, name)``)."""
-    from reference.activations import get_activation
-    from reference.symbols import x
+    substituted, as in ``activate(z, name)``), from ``derivations.derive_elementwise``'s forms."""
+    def derive() -> dict[str, Any]:
+        from autograder.mutants.derivations import derive_elementwise
 
-    act = get_activation(activation)
-    forms = {"f": act.expr, "df": act.derivative}
-    forms.update({f"d{p}": act.param_derivative(p) for p in act.param_names})
-    prepare = act.bind if bound else (lambda e: e)
-    target = prepare(forms[which])
-    symbols = (x,) if bound else act.symbols
-    found: list[tuple[str, str, sp.Expr]] = [("", "", target)]
-    found += [(r.tag, r.text, r.expr) for r in rewrites(target)]
-    other = "df" if which == "f" else "f"
-    found.append(("forward" if which != "f" else "derivative",
-                  f"{'the function itself' if which != 'f' else 'the derivative'} is computed in place of "
-                  f"{'its derivative' if which != 'f' else 'the function'}: {show(prepare(forms[other]))}",
-                  prepare(forms[other])))
-    if which == "df":
-        found += _branch_forward(prepare(act.expr), target)
-        found += _through_branches(prepare(act.expr), target, x, activation, () if bound else act.symbols[1:])
-        on_output = target.xreplace({x: prepare(act.expr)})
-        found.append(("input", f"the derivative is evaluated at the function's output, not at x: "
-                      f"{activation}'({activation}(x)) in place of {activation}'(x)", on_output))
-        poly = _through_function(prepare(act.expr), target, x)
-        if poly is not None:
-            s = sp.Symbol("s")
-            on_input = poly.subs(s, x)
-            found.append(("input", f"the derivative written through the function, {show(poly)} with "
-                          f"s = {activation}(x), is applied to x itself: {show(on_input)}", on_input))
-            through = poly.subs(s, prepare(act.expr))
-            found += [(r.tag, f"{r.text} in {show(poly)} (s = {activation}(x))", r.expr.subs(s, prepare(act.expr)))
-                      for r in rewrites(poly) if r.expr.subs(s, prepare(act.expr)) != through]
-            found += _argument_changed(poly, s, prepare(act.expr), x, activation)
+        return derive_elementwise(activation, which, bound)
+    forms = remembered(f"mutants/elementwise/{activation}/{which}/{'bound' if bound else 'free'}", derive)
     candidates: list[Candidate] = []
-    stable = act.stable if which == "f" else None
-    if stable is not None:
-        naive = sp.lambdify(symbols, prepare(act.expr), modules="numpy")
-        candidates.append(Candidate("overflow", f"the defining formula {show(prepare(act.expr))} is computed "
-                                    "as written, so exp overflows for large |x| (rewrite it so every "
-                                    "exponent is <= 0)", naive))
-    seen: set[sp.Expr] = set()
-    for tag, text, expr in found:
-        if expr in seen:
-            continue
-        seen.add(expr)
-        candidates += _int_variants(tag, text, _compiled(expr, symbols))
-    reference = _compiled(target, symbols)
+    if forms["naive"] is not None:
+        text, naive = forms["naive"]
+        candidates.append(Candidate("overflow", text, evaluator(naive)))
+    for tag, text, form in forms["found"]:
+        candidates += _int_variants(tag, text, _compiled(form))
+    reference = _compiled(forms["reference"])
     candidates.append(Candidate("sum", "the values are summed into one number where one value per element "
                                 "belongs (np.sum over the whole array)", _reduced(reference, "sum")))
     candidates.append(Candidate("mean", "the values are averaged into one number where one value per element "
                                 "belongs (np.mean over the whole array)", _reduced(reference, "mean")))
-    return symbols, tuple(candidates)
+    return tuple(candidates)
 
 
 def _elementwise_candidates(function: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> list[Candidate]:
@@ -255,7 +135,7 @@ def _elementwise_candidates(function: str, args: tuple[Any, ...], kwargs: Mappin
         name = kwargs.get("activation", args[1] if len(args) > 1 else "sigmoid")
         if not isinstance(name, str) or name not in ACTIVATIONS:
             return []
-        _, found = _elementwise(name, "f" if function == "activate" else "df", True)
+        found = _elementwise(name, "f" if function == "activate" else "df", True)
 
         def bound(candidate: Candidate) -> Candidate:
             inner = candidate.function
@@ -267,7 +147,7 @@ def _elementwise_candidates(function: str, args: tuple[Any, ...], kwargs: Mappin
         return []
     activation, form = which
     act = ACTIVATIONS[activation]
-    symbols, found = _elementwise(activation, form, False)
+    found = _elementwise(activation, form, False)
 
     def with_params(candidate: Candidate) -> Candidate:
         inner = candidate.function
@@ -275,7 +155,7 @@ def _elementwise_candidates(function: str, args: tuple[Any, ...], kwargs: Mappin
         def call(x: Any, *rest: Any, **named: Any) -> Any:
             values = dict(zip(act.param_names, rest))
             values.update(named)
-            params = [float(values.get(p, act.defaults.get(p, np.nan))) for p in act.param_names]
+            params = act.parameter_values(values)
             return inner(np.asarray(x, dtype=np.float64), *params)
         return Candidate(candidate.tag, candidate.text, call, candidate.also)
     return [with_params(c) for c in found]
@@ -285,19 +165,6 @@ def _elementwise_candidates(function: str, args: tuple[Any, ...], kwargs: Mappin
 
 def _floats(value: Any) -> Any:
     return np.asarray(value, dtype=np.float64)
-
-
-@dataclass(frozen=True)
-class Formula:
-    """A reference expression over named symbols, the function binding them from a call, and how
-    its value is returned (``reduce``: the mean of the elementwise values, or ``None``)."""
-
-    expr: sp.Expr
-    symbols: tuple[sp.Symbol, ...]
-    bind: Callable[..., tuple[Any, ...]]
-    reduce: str | None = None
-    parameters: tuple[sp.Symbol, ...] = ()
-    counts: tuple[sp.Symbol, ...] = ()
 
 
 def _mse_values(y: Any, y_hat: Any) -> tuple[Any, ...]:
@@ -310,28 +177,14 @@ def _bound_values(x: Any, weights: Any) -> tuple[Any, ...]:
     return abs(float(x)), float(w.size), float(np.prod(np.abs(w[1:])))
 
 
-@functools.cache
-def _formula(function: str) -> Formula | None:
-    from reference.loss_expressions import SQUARED_ERROR, y, y_hat
+def _step_values(w: Any, grad: Any, lr: Any) -> tuple[Any, ...]:
+    return _floats(w), _floats(grad), float(lr)
 
-    n = sp.Symbol("n", positive=True)
-    if function == "mse_loss":
-        return Formula(SQUARED_ERROR, (y, y_hat, n), _mse_values, "mean")
-    if function == "mse_loss_derivative":
-        return Formula(sp.diff(SQUARED_ERROR, y_hat) / n, (y, y_hat, n), _mse_values)
-    if function == "gradient_descent_step":
-        w, grad, lr = sp.symbols("w grad lr", real=True)
-        # reference.losses.gradient_descent_step's rule w - lr dL/dw (its numeric form converts to float64)
-        update = w - lr * grad
-        return Formula(update, (w, grad, lr), lambda w_, g_, lr_: (_floats(w_), _floats(g_), float(lr_)),
-                       parameters=(lr,))
-    if function == "vanishing_bound":
-        from reference.chain_bound import chain_derivative_bound
 
-        x_abs, product = sp.symbols("abs_x prod_w", nonnegative=True)
-        factor = chain_derivative_bound("sigmoid", 1).factor_bound
-        return Formula(x_abs * factor ** n * product, (x_abs, n, product), _bound_values, counts=(n,))
-    return None
+FORMULA_ARGUMENTS: dict[str, Callable[..., tuple[Any, ...]]] = {
+    "mse_loss": _mse_values, "mse_loss_derivative": _mse_values,
+    "gradient_descent_step": _step_values, "vanishing_bound": _bound_values}
+"""The formulas' functions (``derivations.derive_formula``): how a call's arguments bind the symbols."""
 
 
 def _reduced(evaluate: Function, reduce: str | None) -> Function:
@@ -349,29 +202,32 @@ def _reduced(evaluate: Function, reduce: str | None) -> Function:
 
 @functools.cache
 def _formula_candidates(function: str) -> tuple[Candidate, ...]:
-    formula = _formula(function)
-    if formula is None:
+    if function not in FORMULA_ARGUMENTS:
         return ()
+    def derive() -> dict[str, Any] | None:
+        from autograder.mutants.derivations import derive_formula
+
+        return derive_formula(function)
+    derived = remembered(f"mutants/formula/{function}", derive)
+    if derived is None:
+        return ()
+    reduce = derived["reduce"]
     found: list[tuple[str, str, Function]] = []
-    options: list[Rewrite] = [Rewrite(formula.expr, "", "")]
-    options += rewrites(formula.expr, formula.parameters, formula.counts)
-    for rewrite in options:
-        evaluate = _compiled(rewrite.expr, formula.symbols)
-        found.append((rewrite.tag, rewrite.text, _reduced(evaluate, formula.reduce)))
-        if formula.reduce == "mean" and not rewrite.tag:
+    for tag, text, form in derived["entries"]:
+        evaluate = _compiled(form)
+        found.append((tag, text, _reduced(evaluate, reduce)))
+        if reduce == "mean" and not tag:
             found.append(("sum", "the values are summed, not averaged", _reduced(evaluate, "sum")))
             found.append(("mean-twice", "the mean is divided by the number of values again (averaged twice)",
                           _reduced(evaluate, "mean-twice")))
-        if formula.reduce is None and not rewrite.tag:
+        if reduce is None and not tag:
             found.append(("sum", "the values are summed into one number", _reduced(evaluate, "sum")))
             found.append(("mean", "the values are averaged into one number", _reduced(evaluate, "mean")))
-    if formula.reduce == "mean" and isinstance(formula.expr, sp.Pow):
-        base, power = formula.expr.args
-        inner = _compiled(base, formula.symbols)
-        found.append(("power", f"the power {show(power)} is applied after averaging: mean({show(base)})^{show(power)}"
-                      f" in place of mean({show(formula.expr)})",
-                      lambda *values: float(np.mean(inner(*values)) ** float(power))))
-    bind = formula.bind
+    if derived["power"] is not None:
+        text, base, power = derived["power"]
+        inner = _compiled(base)
+        found.append(("power", text, lambda *values: float(np.mean(inner(*values)) ** power)))
+    bind = FORMULA_ARGUMENTS[function]
     return tuple(Candidate(tag, text, functools.partial(_bound_call, bind, evaluate))
                  for tag, text, evaluate in found)
 
@@ -384,13 +240,12 @@ def _bound_call(bind: Function, evaluate: Function, *args: Any, **kwargs: Any) -
 
 @functools.cache
 def _softmax_forms() -> tuple[tuple[str, str, Function], ...]:
-    """softmax_i = e_i / T (e = exp(z - max z), T = the sum of e along the axis) and its rewrites,
-    as functions of (e, T)."""
-    e, total = sp.symbols("e T", positive=True)
-    ratio = e / total
-    where = "with e = exp(z - max z) and T = the sum of e along the axis, "
-    found = [("", "", ratio)] + [(r.tag, where + r.text, r.expr) for r in rewrites(ratio)]
-    return tuple((tag, text, _compiled(expr, (e, total))) for tag, text, expr in found)
+    """softmax's ratio e / T and its rewrites (``derivations.derive_softmax_forms``), compiled."""
+    def derive() -> list[tuple[str, str, NumpyForm]]:
+        from autograder.mutants.derivations import derive_softmax_forms
+
+        return derive_softmax_forms()
+    return tuple((tag, text, _compiled(form)) for tag, text, form in remembered("mutants/softmax", derive))
 
 
 def _axis_of(z: Any, axis: Any) -> Any:
@@ -446,15 +301,13 @@ def _softmax_candidates() -> list[Candidate]:
 
 @functools.cache
 def _jacobian_forms() -> tuple[tuple[str, str, Function], ...]:
-    """J_ij = delta_ij s_i - s_i s_j (the closed form of ``reference.softmax.jacobian``) and its
-    rewrites, as functions of (delta, s_i, s_j)."""
-    delta, si, sj = sp.symbols("delta_ij s_i s_j", real=True)
-    form = delta * si - si * sj
-    where = f"in J_ij = {show(form)} (s = softmax(z)), "
-    found = [("", "", form)] + [(r.tag, where + r.text, r.expr) for r in rewrites(form)]
-    found.append(("transpose", f"the Jacobian is built from s_i s_j and delta_ij as a function of the wrong "
-                  f"index: {show(form.xreplace({si: sj, sj: si}))}", form.xreplace({si: sj, sj: si})))
-    return tuple((tag, text, _compiled(expr, (delta, si, sj))) for tag, text, expr in found)
+    """softmax's Jacobian delta_ij s_i - s_i s_j and its rewrites (``derivations.derive_jacobian_forms``),
+    compiled."""
+    def derive() -> list[tuple[str, str, NumpyForm]]:
+        from autograder.mutants.derivations import derive_jacobian_forms
+
+        return derive_jacobian_forms()
+    return tuple((tag, text, _compiled(form)) for tag, text, form in remembered("mutants/softmax-jacobian", derive))
 
 
 def _jacobian(form: Function) -> Function:
@@ -539,8 +392,6 @@ def asked() -> tuple[str, ...]:
 
 def candidates(function: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> list[Candidate]:
     """Every candidate mistake of ``function`` for calls like this one (same activation name)."""
-    from autograder.mutants.graphs import graph_candidates
-
     _asked.setdefault(function)
 
     found = _elementwise_candidates(function, args, kwargs)
@@ -551,8 +402,36 @@ def candidates(function: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) 
     if not found:
         found = _fold_candidates(function)
     if not found:
+        from autograder.mutants.graphs import graph_candidates  # SymPy: the graphs' changes are not remembered
+
         found = graph_candidates(function, args, kwargs)
     return found
+
+
+def _elementwise_forms_of(function: str) -> list[tuple[str, str, bool]]:
+    """(activation, form, bound) of the ``_elementwise`` calls of ``function`` ask for: ``activate``'s for
+    the lecture's activations (what the suites ask it for; SymPy takes a minute over softplus' derivative
+    bound to its default, so the others are derived only where asked)."""
+    from reference.activations import LECTURE_ACTIVATIONS
+
+    if function in ("activate", "activate_derivative"):
+        return [(name, "f" if function == "activate" else "df", True) for name in LECTURE_ACTIVATIONS]
+    form = _activation_of(function)
+    return [] if form is None else [(*form, False)]
+
+
+def remember_all(functions: Sequence[str]) -> None:
+    """Derive now everything a diagnosis of ``functions`` and the reference's activations may ask
+    SymPy for (``reference.remembered``): with a disk store, later processes import no SymPy for them.
+    A graph's changes depend on its depth and are derived where asked."""
+    from reference.activations import get_activation
+
+    for function in functions:
+        for activation, form, bound in _elementwise_forms_of(function):
+            _elementwise(activation, form, bound)
+            get_activation(activation).prepare()
+        _formula_candidates(function)
+        _softmax_family(function)
 
 
 def warm(functions: Sequence[str]) -> None:

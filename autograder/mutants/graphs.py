@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from autograder.mutants.candidates import Candidate, _as_int, _compiled
+from autograder.mutants.candidates import Candidate, _as_int
+from autograder.mutants.derivations import compiled
 from autograder.mutants.rewrites import rewrites, show
 
 Edges = Mapping[tuple[str, str], sp.Expr]
@@ -53,7 +54,7 @@ def _concrete(expr: sp.Expr) -> sp.Expr:
 @functools.cache
 def _edge(expr: sp.Expr) -> tuple[tuple[str, ...], Callable[..., Any]]:
     symbols = tuple(sorted(expr.free_symbols, key=lambda s: s.name))
-    return tuple(s.name for s in symbols), _compiled(_concrete(expr), symbols)
+    return tuple(s.name for s in symbols), compiled(_concrete(expr), symbols)
 
 
 def _pre_activation(graph: Any, node: str) -> sp.Expr | None:

@@ -275,7 +275,7 @@ def own_consistency(student: Any, fn: Function, params: dict[str, float], got: A
         own, want, own_want = own_all[value_kept(fn)], expected(fn, x, params).value, expected(forward, x, params).value
         reason = derivative_reason(x, derivative, want, own, own_want, probe_forward(student, fn, params, x))
         activation = get_activation(fn.activation)
-        if reason and fn.kind == "dx" and activation.output_derivative is not None:
+        if reason and fn.kind == "dx" and activation.has_output_identity:
             return identity_reason(derivative, want, activation.grad_from_output(own, **params))
         return reason
     except AssertionError:  # a forward that returns no float array here is not one to be consistent with

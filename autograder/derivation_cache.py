@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 
 from autograder.files import cache_folder, write_atomically
 from reference import remembered
-from reference.numeric_form import NumpyForm, names_used
+from reference.numeric_form import Names, NumpyForm, names_used
 
 T = TypeVar("T")
 FORMAT = 1
@@ -67,8 +67,9 @@ def _strings(data: Any) -> tuple[str, ...]:
 def checked(form: NumpyForm) -> NumpyForm:
     """``form``, once every text of it passed ``reference.numeric_form``'s check (``FormError``, a
     ``ValueError``, else): a file holding anything else is ignored as corrupt, never compiled."""
-    texts = [(form.body, "numpy" if form.raw else "reference")] if not form.branches else [
-        text for value, condition in form.branches for text in ((value, "reference"), (condition, "numpy"))]
+    texts: list[tuple[str, Names]] = [(form.body, "numpy" if form.raw else "reference")]
+    if form.branches:
+        texts = [text for value, condition in form.branches for text in ((value, "reference"), (condition, "numpy"))]
     for text, names in texts:
         names_used(text, form.arguments, names)
     return form

@@ -57,8 +57,8 @@ def strip_controls(text: str) -> str:
     A carriage return is a control character too: it would let a message
     overwrite what was printed before it on the same line.
     """
-    if type(text) is str and text.isascii() and text.isprintable():  # most text: nothing to strip (no escape, no control)
-        return text
+    if type(text) is str and text.isascii() and text.isprintable():
+        return text  # most text: no escape sequence, no control character
     return _CONTROL.sub("", _ANSI.sub("", valid_text(text)))
 
 

@@ -1,10 +1,11 @@
 """Reading the HTML pages the kit writes (report.html, feedback.html), for checks that do not depend
-on their layout: the tags and attributes, and the embedded PNG figures."""
+on their layout: the tags and attributes, the embedded PNG figures and SVG charts."""
 
 from __future__ import annotations
 
 import base64
 import io
+import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
 import numpy as np
@@ -41,3 +42,28 @@ def assert_not_blank(pixels: np.ndarray) -> None:
     """A figure of a sensible size with ink on it, not one flat colour."""
     assert pixels.shape[0] > 120 and pixels.shape[1] > 400
     assert pixels.std() > 10 and (pixels < 128).mean() > 0.005
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def decoded_svg(src: str) -> ET.Element:
+    """The root of an ``<img src="data:image/svg+xml;base64,...">``, which must parse as an SVG document."""
+    prefix = "data:image/svg+xml;base64,"
+    assert src.startswith(prefix)
+    root = ET.fromstring(base64.b64decode(src[len(prefix):], validate=True).decode("utf-8"))
+    assert root.tag == f"{SVG}svg"
+    return root
+
+
+def assert_chart_drawn(root: ET.Element) -> None:
+    """A chart of a sensible size with bars and words on it (its first rectangle is the white ground)."""
+    assert float(root.attrib["width"]) > 400 and float(root.attrib["height"]) > 120
+    bars = [r for r in root.iter(f"{SVG}rect")][1:]
+    assert bars and all(float(r.attrib["width"]) >= 0 for r in bars)
+    assert any(float(r.attrib["width"]) > 0 and float(r.attrib["height"]) > 0 for r in bars)
+    assert len([t for t in root.iter(f"{SVG}text") if (t.text or "").strip()]) >= 3
+
+
+def chart_texts(root: ET.Element) -> list[str]:
+    return [t.text or "" for t in root.iter(f"{SVG}text")]

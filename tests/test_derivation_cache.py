@@ -26,10 +26,11 @@ from reference.activations import LECTURE_ACTIVATIONS, get_activation
 
 x = np.array([-30.0, -2.5, -1.0, -0.0, 0.0, 0.5, 1.0, 3.0, 40.0])
 def values(function):
-    if function.startswith("softmax"):
-        args = (np.array([[1.0, -2.0, 0.5], [3.0, 0.0, -1.0]]),) if function == "softmax" else (np.array([1.0, -2.0, 0.5]),)
-    else:
-        args = (x,)
+    args = (x,)
+    if function == "softmax":
+        args = (np.array([[1.0, -2.0, 0.5], [3.0, 0.0, -1.0]]),)
+    if function == "softmax_jacobian":
+        args = (np.array([1.0, -2.0, 0.5]),)
     found = []
     for c in candidates(function, args, {}):
         with np.errstate(all="ignore"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,9 +13,8 @@ from typing import Any
 from autograder import __version__
 from autograder.files import write_chunks_atomically
 from autograder.grading.batch import GRADEBOOK
-from autograder.grading.forked import ForkFailed, can_fork, run_in_fork
 from autograder.integrity.run import read_similarity
-from autograder.report import figures
+from autograder.report import charts
 from autograder.report.render import render_chunks
 from autograder.report.summary import assignment_info, summary_of, tallied_batch
 
@@ -33,48 +32,15 @@ class WrittenReport:
 
 
 def batch_figures(summary: dict[str, Any]) -> dict[str, str]:
-    """The report's figures as ``data:`` URIs (only those with something to draw)."""
-    wanted: dict[str, Callable[[dict[str, Any]], bytes]] = {}
-    if summary["misconceptions"]:
-        wanted["misconceptions"] = figures.misconception_counts
+    """The report's charts as ``data:`` URIs of SVG documents (only those with something to draw)."""
+    drawn: dict[str, str] = {}
     if summary["scores"].get("count"):
-        wanted["scores"] = figures.score_histogram
+        drawn["scores"] = charts.score_histogram(summary)
     if summary["tests_ran"]:
-        wanted["skills"] = figures.skill_pass_rates
-    drawn = _drawn_two_at_a_time(wanted, summary)
-    return {name: figures.data_uri(drawn[name]) for name in ("scores", "skills", "misconceptions") if name in drawn}
-
-
-FIGURE_TIMEOUT_S = 120.0
-"""The most a forked process may take to draw one figure (it takes a fraction of a second)."""
-
-
-def _drawn_two_at_a_time(wanted: dict[str, Callable[[dict[str, Any]], bytes]],
-                         summary: dict[str, Any]) -> dict[str, bytes]:
-    """Each of ``wanted`` drawn from ``summary``: the first in a fork of this process while this one
-    draws the others (the report is written once grading is done, when both cores are free: 0.3 s
-    sooner), or all here when this process may not fork (other threads run, no POSIX fork) or the
-    fork fails."""
-    names = list(wanted)
-    if len(names) < 2 or not can_fork():
-        return {name: wanted[name](summary) for name in names}
-    drawn: dict[str, bytes] = {}
-    errors: list[BaseException] = []
-
-    def the_others() -> None:
-        try:
-            drawn.update({name: wanted[name](summary) for name in names[1:]})
-        except Exception as err:  # noqa: BLE001 - raised below, in this process, as it would unforked
-            errors.append(err)
-
-    try:
-        drawn[names[0]] = run_in_fork(lambda: wanted[names[0]](summary), timeout_s=FIGURE_TIMEOUT_S,
-                                      meanwhile=the_others)
-    except ForkFailed:
-        drawn[names[0]] = wanted[names[0]](summary)
-    if errors:
-        raise errors[0]
-    return drawn
+        drawn["skills"] = charts.skill_pass_rates(summary)
+    if summary["misconceptions"]:
+        drawn["misconceptions"] = charts.misconception_counts(summary)
+    return {name: charts.data_uri(svg) for name, svg in drawn.items()}
 
 
 def render_report(summary: dict[str, Any], *, generated: str | None = None) -> str:

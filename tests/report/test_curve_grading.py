@@ -16,7 +16,7 @@ from autograder.grading.batch import grade_batch
 from autograder.grading.feedback import PLOT_NOTE
 from autograder.report.figures import BLUE, RED
 from tests.grading.builders import GOOD, submission_file, tiny_assignment
-from tests.report.test_pages import Page, assert_not_blank, decoded_png
+from tests.pages import Page, assert_not_blank, decoded_png
 from tests.report.test_report_in_chromium import CHROMIUM, chromium, images_drawn
 
 RANGE_SUITE = '''\

@@ -23,7 +23,7 @@ from autograder.report.figures import CURVE_SIZE_PX, _symlog_ticks, curve_png
 from autograder.suite import assert_close, derive
 from reference.activations import get_activation
 from tests.grading.builders import BUNDLED, outcome, result
-from tests.report.test_pages import Page, assert_not_blank, decoded_png
+from tests.pages import Page, assert_not_blank, decoded_png
 
 EDGE = np.array([0.0, 1e-9, -1e-9, 30.0, -30.0, 1000.0, -1000.0])
 VALUE_X = np.concatenate([EDGE, np.random.default_rng(3).uniform(-20.0, 20.0, 60)])

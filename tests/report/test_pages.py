@@ -1,4 +1,4 @@
-"""report.html and feedback.html: self-contained, every figure a decodable PNG, student text inert."""
+"""report.html and feedback.html: self-contained, every chart a parsable SVG, student text inert."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from autograder.grading.batch import write_student
 from autograder.report import write_report
 from autograder.report.render import CSP
 from tests.grading.builders import BUNDLED
-from tests.pages import Page, assert_not_blank, decoded_png
+from tests.pages import Page, assert_chart_drawn, decoded_svg
 from tests.report.helpers import HOSTILE_ID, made_up_batch, write_made_up_batch
 
 
@@ -36,13 +36,13 @@ def test_report_and_summary_are_written_and_agree(graded: Path) -> None:
         assert number in text, number
 
 
-def test_every_figure_is_an_embedded_png_that_decodes_and_is_not_blank(graded: Path) -> None:
+def test_every_chart_is_an_embedded_svg_that_parses_and_is_drawn(graded: Path) -> None:
     page = Page((graded / "report.html").read_text(encoding="utf-8"))
     images = page.all("img")
     assert {img["data-figure"] for img in images} == {"scores", "skills", "misconceptions"}
     for img in images:
         assert img["alt"]
-        assert_not_blank(decoded_png(img["src"]))
+        assert_chart_drawn(decoded_svg(img["src"]))
 
 
 def test_the_report_is_self_contained_and_runs_no_script(graded: Path) -> None:

@@ -17,7 +17,7 @@ from PIL import Image
 
 from autograder.assignment import get_assignment
 from autograder.cli import main
-from tests.pages import Page, assert_not_blank, decoded_png
+from tests.pages import Page, assert_chart_drawn, assert_not_blank, decoded_svg
 
 SAMPLES = sorted((get_assignment("activations").root / "samples").iterdir())
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -109,12 +109,12 @@ def test_summary_agrees_with_the_gradebook(graded: tuple[Path, str]) -> None:
     assert summary["sandbox"] in ({"bwrap": len(SAMPLES)}, {"fallback": len(SAMPLES)})
 
 
-def test_every_embedded_figure_decodes(graded: tuple[Path, str]) -> None:
+def test_every_embedded_chart_parses(graded: tuple[Path, str]) -> None:
     out, _ = graded
     images = Page((out / "report.html").read_text(encoding="utf-8")).all("img")
     assert {img["data-figure"] for img in images} == {"scores", "skills", "misconceptions"}
     for img in images:
-        assert_not_blank(decoded_png(img["src"]))
+        assert_chart_drawn(decoded_svg(img["src"]))
 
 
 def test_chromium_draws_every_figure(graded: tuple[Path, str], tmp_path: Path) -> None:

@@ -163,20 +163,31 @@ def test_spooled_rows_read_back_alike_every_time() -> None:
     spool.close()
 
 
-def test_the_figures_drawn_two_at_a_time_are_those_drawn_one_by_one(
-        summary: dict, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[type-arg]
-    """The report draws its first figure in a fork while this process draws the others; the page
-    gets the same images, in the same order, as when it may not fork."""
+def test_the_charts_show_every_skill_and_misconception_with_its_numbers(summary: dict) -> None:  # type: ignore[type-arg]
     from autograder.report import batch_report
+    from tests.pages import SVG, assert_chart_drawn, chart_texts, decoded_svg
 
-    forked = []
-    real_fork = batch_report.run_in_fork
-    monkeypatch.setattr(batch_report, "can_fork", lambda: True)  # whatever threads other tests left
-    monkeypatch.setattr(batch_report, "run_in_fork", lambda *a, **k: forked.append(1) or real_fork(*a, **k))
-    two_at_a_time = batch_report.batch_figures(summary)
-    assert forked == [1]
-    monkeypatch.setattr(batch_report, "can_fork", lambda: False)
-    one_by_one = batch_report.batch_figures(summary)
-    assert list(two_at_a_time) == list(one_by_one) == ["scores", "skills", "misconceptions"]
-    assert two_at_a_time == one_by_one
-    assert all(uri.startswith("data:image/png;base64,") for uri in one_by_one.values())
+    drawn = batch_report.batch_figures(summary)
+    assert list(drawn) == ["scores", "skills", "misconceptions"]
+    assert drawn == batch_report.batch_figures(summary), "the same summary draws the same charts"
+    charts = {name: decoded_svg(uri) for name, uri in drawn.items()}
+    for root in charts.values():
+        assert_chart_drawn(root)
+    skills = [s for s in summary["skills"] if s["submissions"]]
+    texts = chart_texts(charts["skills"])
+    assert all(s["name"] in texts and f"{s['full_marks']}/{s['submissions']}" in texts for s in skills)
+    assert len(list(charts["skills"].iter(f"{SVG}path"))) == len(skills) + 1  # a diamond each, and the legend's
+    texts = chart_texts(charts["misconceptions"])
+    assert [m["id"] for m in summary["misconceptions"]] == [t for t in texts if t in
+                                                            {m["id"] for m in summary["misconceptions"]}]
+    assert any(t.startswith(f"mean {round(summary['scores']['mean'], 2):g}") for t in chart_texts(charts["scores"]))
+
+
+def test_a_chart_label_is_escaped(summary: dict) -> None:  # type: ignore[type-arg]
+    from autograder.report import charts
+    from tests.pages import chart_texts, decoded_svg
+
+    hostile = {**summary, "misconceptions": [{"id": "<script>alert(1)</script>&", "submissions": 2}]}
+    svg = charts.misconception_counts(hostile)
+    assert "<script>" not in svg
+    assert "<script>alert(1)</script>&" in chart_texts(decoded_svg(charts.data_uri(svg)))

@@ -67,3 +67,11 @@ def assert_chart_drawn(root: ET.Element) -> None:
 
 def chart_texts(root: ET.Element) -> list[str]:
     return [t.text or "" for t in root.iter(f"{SVG}text")]
+
+
+def assert_curve_drawn(root: ET.Element) -> None:
+    """A failing check's plot: the reference's line and the student's points or edge marks."""
+    assert float(root.attrib["width"]) >= 400 and float(root.attrib["height"]) >= 300
+    lines = [p.attrib["points"].split() for p in root.iter(f"{SVG}polyline")]
+    assert lines and max(len(points) for points in lines) >= 2
+    assert list(root.iter(f"{SVG}circle")) or list(root.iter(f"{SVG}path"))

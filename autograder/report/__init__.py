@@ -9,9 +9,9 @@
   vanishing gradient by depth, each activation beside its derivative), for
   ``autograder reference plot`` and the student releases.
 
-The report's charts are SVG written directly (``autograder.report.charts``); matplotlib
-draws the feedback pages' plots and the lecture's figures with the Agg backend (no display needed);
-Jinja2 renders the pages with autoescape on.
+The report's charts and the feedback pages' plots are SVG written directly
+(``autograder.report.charts``, ``autograder.report.curve_plot``); matplotlib draws the lecture's
+figures with the Agg backend (no display needed); Jinja2 renders the pages with autoescape on.
 """
 
 import threading
@@ -22,10 +22,10 @@ __all__ = ["ReportError", "WrittenReport", "preload", "render_feedback_html", "w
 
 
 def preload() -> threading.Thread:
-    """Import what the pages and the report need (Jinja2, its templates, matplotlib for the plots of
-    failing checks) in a thread while a batch is graded, so neither a student's page nor the report
-    after the last result starts with them; join the thread before writing the report. Whatever
-    fails here fails again, with its message, there."""
+    """Import what the pages and the report need (Jinja2, its templates, the charts) in a thread
+    while a batch is graded, so neither a student's page nor the report after the last result
+    starts with them; join the thread before writing the report. Whatever fails here fails again,
+    with its message, there."""
     def load() -> None:
         try:
             from autograder.report import batch_report
@@ -33,9 +33,9 @@ def preload() -> threading.Thread:
 
             for template in ("report.html", "feedback.html"):
                 environment().get_template(template)
-            from autograder.report import figures
+            from autograder.report import curve_plot
 
-            del batch_report, figures
+            del batch_report, curve_plot
         except Exception:  # noqa: BLE001 - write_report meets it again and says why
             pass
 

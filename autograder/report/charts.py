@@ -53,7 +53,7 @@ def nice_ticks(top: float, *, integer: bool = False, most: int = 6) -> list[floa
 
 
 @dataclass
-class _Canvas:
+class Canvas:
     """An SVG document being written: elements in drawing order."""
 
     height: int
@@ -82,10 +82,10 @@ class _Canvas:
         self.add(f'<line x1="{x1:.2f}" y1="{y1:.2f}" x2="{x2:.2f}" y2="{y2:.2f}" stroke="{colour}" '
                  f'stroke-width="{width}"{dash}/>')
 
-    def document(self, title: str) -> str:
-        return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{self.height}" '
-                f'viewBox="0 0 {WIDTH} {self.height}" role="img"><title>{escape(title)}</title>'
-                f'<rect width="{WIDTH}" height="{self.height}" fill="white"/>{"".join(self.parts)}</svg>')
+    def document(self, title: str, width: int = WIDTH) -> str:
+        return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{self.height}" '
+                f'viewBox="0 0 {width} {self.height}" role="img"><title>{escape(title)}</title>'
+                f'<rect width="{width}" height="{self.height}" fill="white"/>{"".join(self.parts)}</svg>')
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ class _Frame:
         return self.left + (value - self.x_low) / span * (self.right - self.left)
 
 
-def _legend(canvas: _Canvas, entries: Sequence[tuple[str, str, str]], y: float) -> None:
+def _legend(canvas: Canvas, entries: Sequence[tuple[str, str, str]], y: float) -> None:
     """A row of (marker kind, colour, label) centred at height ``y``: "bar", "line", "dash" or "diamond"."""
     widths = [34 + 6.6 * len(label) for _, _, label in entries]
     x = (WIDTH - sum(widths) - 16 * (len(entries) - 1)) / 2
@@ -119,7 +119,7 @@ def _legend(canvas: _Canvas, entries: Sequence[tuple[str, str, str]], y: float) 
         x += width + 16
 
 
-def _x_axis(canvas: _Canvas, frame: _Frame, ticks: Iterable[float], label: str, *, grid: bool = True) -> None:
+def _x_axis(canvas: Canvas, frame: _Frame, ticks: Iterable[float], label: str, *, grid: bool = True) -> None:
     canvas.line(frame.left, frame.bottom, frame.right, frame.bottom, INK)
     for tick in ticks:
         x = frame.x(tick)
@@ -134,7 +134,7 @@ def score_histogram(summary: dict[str, Any]) -> str:
     """The score distribution: a histogram with the mean and the median marked."""
     scores = summary["scores"]
     edges, counts = scores["histogram"]["edges"], scores["histogram"]["counts"]
-    canvas = _Canvas(height=400)
+    canvas = Canvas(height=400)
     frame = _Frame(left=70, top=50, right=WIDTH - 24, bottom=300, x_low=edges[0], x_high=edges[-1])
     y_ticks = nice_ticks(max(counts, default=0) * 1.15 + 0.5, integer=True)
     y_top = y_ticks[-1]
@@ -165,11 +165,11 @@ def score_histogram(summary: dict[str, Any]) -> str:
     return canvas.document(title)
 
 
-def _rows_chart(title: str, labels: Sequence[str], x_high: float) -> tuple[_Canvas, _Frame]:
+def _rows_chart(title: str, labels: Sequence[str], x_high: float) -> tuple[Canvas, _Frame]:
     """A horizontal bar chart's canvas and frame: one row per label, the labels left of the bars."""
     left = 20 + MONO_CHAR_PX * max((len(label) for label in labels), default=4)
     height = 50 + ROW_PX * max(len(labels), 1) + 80
-    canvas = _Canvas(height=round(height))
+    canvas = Canvas(height=round(height))
     frame = _Frame(left=left, top=44, right=WIDTH - 24, bottom=44 + ROW_PX * max(len(labels), 1), x_low=0.0,
                    x_high=x_high)
     canvas.text(WIDTH / 2, 20, title, anchor="middle", size=TITLE_PX)

@@ -31,14 +31,15 @@ FULL = 1e-9
 
 
 def _plot(curve: Curve) -> dict[str, str]:
-    """The figure of one failing check: its PNG as a ``data:`` URI and what it shows, in words."""
-    from autograder.report.figures import curve_png, data_uri
+    """The figure of one failing check: its SVG as a ``data:`` URI and what it shows, in words."""
+    from autograder.report.charts import data_uri
+    from autograder.report.curve_plot import curve_svg
 
     function = curve.function or "your function"
     wrong = curve.wrong_count
     alt = (f"Plot of {function} over the {len(curve.x)} tested values of {curve.x_name}: the reference as a "
            f"blue line, your values as dots, the {wrong} wrong ones in red.")
-    return {"src": data_uri(curve_png(curve)), "alt": alt, "function": function, "x_name": curve.x_name}
+    return {"src": data_uri(curve_svg(curve)), "alt": alt, "function": function, "x_name": curve.x_name}
 
 
 def _plots(tests: tuple[CaseOutcome, ...], detail: str) -> dict[int, dict[str, str]]:

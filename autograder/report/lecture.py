@@ -25,7 +25,8 @@ import sympy as sp
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from autograder.report.figures import BLUE, GREEN, GREY, ORANGE, RED, figure, png_bytes
+from autograder.report.charts import BLUE, GREEN, GREY, ORANGE, RED
+from autograder.report.figures import figure, png_bytes
 
 VANISHING_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu")
 PLOTTED_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "prelu", "elu")

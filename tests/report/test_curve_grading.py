@@ -14,9 +14,9 @@ from autograder.assignment import Assignment, get_assignment
 from autograder.escaping import markdown_unescape
 from autograder.grading.batch import grade_batch
 from autograder.grading.feedback import PLOT_NOTE
-from autograder.report.figures import BLUE, RED
+from autograder.report.charts import BLUE, RED
 from tests.grading.builders import GOOD, submission_file, tiny_assignment
-from tests.pages import Page, assert_not_blank, decoded_png
+from tests.pages import Page, assert_curve_drawn, assert_not_blank, decoded_svg
 from tests.report.test_report_in_chromium import CHROMIUM, chromium, images_drawn
 
 RANGE_SUITE = '''\
@@ -79,7 +79,7 @@ def test_a_wrong_sigmoid_is_plotted_only_when_students_see_full_feedback(
     np.testing.assert_allclose(curve["expected"], 1.0 / (1.0 + np.exp(-x)), rtol=1e-12)
     assert curve["wrong"] == [i for i in range(25) if i != 12] and curve["function"] == "sigmoid(x)"
     assert [img["data-figure"] for img in images] == ["curve"]
-    assert_not_blank(decoded_png(images[0]["src"]))
+    assert_curve_drawn(decoded_svg(images[0]["src"]))
     section = html[html.index('id="skill-sigmoid"'):]
     assert section.index("<pre>") < section.index('data-figure="curve"')  # under the failing check's message
     assert PLOT_NOTE in markdown
@@ -120,7 +120,7 @@ def test_the_real_suite_plots_the_failing_sigmoid_case(bundled_out: dict[str, Pa
     section = section[:section.index("</section>")]
     figures = [img for img in Page(section).all("img") if img.get("data-figure") == "curve"]
     assert len(figures) == 1 and "sigmoid(x)" in figures[0]["alt"]
-    assert_not_blank(decoded_png(figures[0]["src"]))
+    assert_curve_drawn(decoded_svg(figures[0]["src"]))
     assert PLOT_NOTE in markdown
 
 

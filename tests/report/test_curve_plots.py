@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import json
 import math
+import re
+import xml.etree.ElementTree as ET
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from autograder.curves import Curve, curve_of
 from autograder.escaping import markdown_unescape
@@ -19,11 +19,12 @@ from autograder.grading.feedback import MAX_PLOTS, PLOT_NOTE, render_feedback
 from autograder.grading.outcomes import CaseOutcome
 from autograder.grading.results import GradeResult, from_gradescope, results_json
 from autograder.report import render_feedback_html
-from autograder.report.figures import CURVE_SIZE_PX, _symlog_ticks, curve_png
+from autograder.report.charts import data_uri
+from autograder.report.curve_plot import CURVE_SIZE_PX, _symlog_ticks, curve_svg
 from autograder.suite import assert_close, derive
 from reference.activations import get_activation
 from tests.grading.builders import BUNDLED, outcome, result
-from tests.pages import Page, assert_not_blank, decoded_png
+from tests.pages import Page, assert_curve_drawn, chart_texts, decoded_svg
 
 EDGE = np.array([0.0, 1e-9, -1e-9, 30.0, -30.0, 1000.0, -1000.0])
 VALUE_X = np.concatenate([EDGE, np.random.default_rng(3).uniform(-20.0, 20.0, 60)])
@@ -47,29 +48,43 @@ def wrong_sigmoid(curve: Curve, message: str, name: str = "sigmoid[values]") -> 
     return replace(outcome(name, "sigmoid", 2.0, passed=False, message=message), curve=curve)
 
 
-def png_size(png: bytes) -> tuple[int, int]:
-    image = Image.open(io.BytesIO(png))
-    assert image.format == "PNG"
-    return image.size
+def drawn(curve: Curve) -> ET.Element:
+    root = decoded_svg(data_uri(curve_svg(curve)))
+    assert (int(root.attrib["width"]), int(root.attrib["height"])) == CURVE_SIZE_PX
+    assert_curve_drawn(root)
+    return root
 
 
-@pytest.mark.parametrize("got_of", [
-    None,                                                            # mirrored: every point but 0 wrong
-    lambda x: np.exp(x) / (1.0 + np.exp(x)),                         # NaN at x = 1000
-    lambda x: np.where(x > 25.0, np.inf, 1.0 / (1.0 + np.exp(-x))),  # inf at the far right
-    lambda x: 1e6 * x,                                               # off the scale both ways
+def counted(texts: list[str]) -> int:
+    """The points the legend accounts for: right, wrong, and each kind marked at an edge."""
+    total = 0
+    for text in texts:
+        found = re.fullmatch(r"yours, (?:right|wrong): (\d+) of \d+|yours: .*, (\d+)", text)
+        if found:
+            total += int(found.group(1) or found.group(2))
+    return total
+
+
+@pytest.mark.parametrize(("got_of", "edge"), [
+    (None, None),                                                              # mirrored: all but 0 wrong
+    (lambda x: np.exp(x) / (1.0 + np.exp(x)), "yours: NaN, 1"),                # NaN at x = 1000
+    (lambda x: np.where(x > 25.0, np.inf, 1.0 / (1.0 + np.exp(-x))), "yours: above the plot (or inf), 2"),
+    (lambda x: 1e6 * x, "yours: below the plot (or -inf), 32"),                # off the scale both ways
 ], ids=["mirrored", "nan", "inf", "off-scale"])
-def test_the_figure_is_a_small_png_with_ink(got_of: object) -> None:
-    png = curve_png(sigmoid_curve(got_of)[0])
-    assert png_size(png) == CURVE_SIZE_PX
-    assert_not_blank(np.asarray(Image.open(io.BytesIO(png)).convert("L")))
+def test_the_plot_shows_the_reference_and_accounts_for_every_point(got_of: object, edge: str | None) -> None:
+    curve = sigmoid_curve(got_of)[0]
+    texts = chart_texts(drawn(curve))
+    assert "reference" in texts and counted(texts) == len(curve.x)
+    assert edge is None or edge in texts
+    assert "x   (linear within ±20, log scale in the shaded parts)" in texts  # x = +-1000 among +-20
 
 
 def test_a_narrow_range_and_a_constant_reference_draw_too() -> None:
     x = np.linspace(-3.0, 3.0, 13)
-    assert_not_blank(np.asarray(Image.open(io.BytesIO(curve_png(sigmoid_curve(x=x)[0]))).convert("L")))
+    texts = chart_texts(drawn(sigmoid_curve(x=x)[0]))
+    assert "x" in texts and counted(texts) == 13
     flat = Curve(x=tuple(x), got=tuple(x), expected=(0.0,) * 13, wrong=(True,) * 6 + (False,) + (True,) * 6)
-    assert png_size(curve_png(flat)) == CURVE_SIZE_PX
+    assert counted(chart_texts(drawn(flat))) == 13
 
 
 def test_symlog_ticks_are_round_numbers_on_both_sides() -> None:
@@ -84,7 +99,7 @@ def test_feedback_html_draws_the_failing_check_under_its_message() -> None:
     page = Page(render_feedback_html(graded, "Activations"))
     images = page.all("img")
     assert [img["data-figure"] for img in images] == ["curve"]
-    assert_not_blank(decoded_png(images[0]["src"]))
+    assert_curve_drawn(decoded_svg(images[0]["src"]))
     assert "sigmoid(x)" in images[0]["alt"] and f"the {curve.wrong_count} wrong ones in red" in images[0]["alt"]
     assert (images[0]["width"], images[0]["height"]) == tuple(str(v) for v in CURVE_SIZE_PX)
 

@@ -1,15 +1,13 @@
 """Reading the HTML pages the kit writes (report.html, feedback.html), for checks that do not depend
-on their layout: the tags and attributes, the embedded PNG figures and SVG charts."""
+on their layout: the tags and attributes, and the embedded SVG charts and plots."""
 
 from __future__ import annotations
 
 import base64
-import io
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
 import numpy as np
-from PIL import Image
 
 
 class Page(HTMLParser):
@@ -26,16 +24,6 @@ class Page(HTMLParser):
     def all(self, tag: str) -> list[dict[str, str]]:
         """The attributes of every ``tag`` element."""
         return [attrs for name, attrs in self.tags if name == tag]
-
-
-def decoded_png(src: str) -> np.ndarray:
-    """The grey-scale pixels of an ``<img src="data:image/png;base64,...">``, which must decode as a PNG."""
-    prefix = "data:image/png;base64,"
-    assert src.startswith(prefix)
-    image = Image.open(io.BytesIO(base64.b64decode(src[len(prefix):], validate=True)))
-    image.load()
-    assert image.format == "PNG"
-    return np.asarray(image.convert("L"))
 
 
 def assert_not_blank(pixels: np.ndarray) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,7 @@ from click.testing import CliRunner, Result
 from markdown_it import MarkdownIt
 
 from autograder.cli import main
-from tests.pages import Page
+from tests.pages import SVG, Page, decoded_svg
 
 from .corpus import write_submission
 
@@ -71,13 +72,23 @@ def _assert_inert_markdown(markdown: str) -> None:
     assert "[click me](javascript:alert(1))" in html
 
 
+def _assert_inert_svg(root: ET.Element) -> None:
+    """An embedded picture (an SVG document shown by ``<img>``) holds shapes and text only: no
+    script, no foreign object, no link, no event attribute, whatever text its labels carry."""
+    shapes = {"svg", "title", "rect", "line", "polyline", "path", "circle", "text", "g", "clipPath"}
+    for element in root.iter():
+        assert element.tag.removeprefix(SVG) in shapes, element.tag
+        assert not [name for name in element.attrib if name.startswith("on") or "href" in name], element.attrib
+
+
 def _assert_inert_html(page: str, *, quoted_whole: bool = True) -> None:
     """No element, attribute or link comes out of the hostile text; its characters show, escaped
     (``quoted_whole=False``: a load error quotes the statement clipped, before the script tag)."""
     assert "\x1b" not in page and "\x9b" not in page and "\r" not in page
     tags = Page(page).tags
     assert not [t for t, _ in tags if t in ("script", "iframe", "object", "embed", "link")]
-    assert all(a["src"].startswith("data:image/png;base64,") for t, a in tags if t == "img")
+    for source in (a["src"] for t, a in tags if t == "img"):
+        _assert_inert_svg(decoded_svg(source))
     assert not [a for _, a in tags if any(name.startswith("on") for name in a)]
     hrefs = [a["href"] for t, a in tags if t == "a"]
     assert all(h.startswith(("#", "./")) or h in ("summary.json", "grades.csv") for h in hrefs), hrefs

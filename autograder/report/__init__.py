@@ -45,7 +45,7 @@ def preload() -> threading.Thread:
 
 
 def __getattr__(name: str):  # type: ignore[no-untyped-def]
-    # matplotlib and Jinja2 load only when a page or a figure is made.
+    # Jinja2 (and matplotlib, for the lecture figures) load only when a page or a figure is made.
     if name in ("write_report", "WrittenReport"):
         from autograder.report import batch_report
         return getattr(batch_report, name)

@@ -27,13 +27,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from autograder.files import cache_folder, write_atomically
+from autograder.files import cache_folder, prune_cache, write_atomically
 from reference import remembered
 from reference.numeric_form import Names, NumpyForm, names_used
 
 T = TypeVar("T")
 FORMAT = 1
 FOLDER = "derived"
+KEPT_VERSIONS = 4
+"""Folders of derivations kept for other versions of the kit or the reference (the newest; a
+version's folder holds about 50 small files)."""
 _MUTANTS = Path(__file__).resolve().parent / "mutants"
 
 
@@ -179,6 +182,7 @@ class DerivationCache:
         if mark.is_file():
             return False
         derive_all()
+        prune_cache(folder.parent, keep=folder, count=KEPT_VERSIONS)
         try:
             write_atomically(mark, json.dumps({"format": FORMAT, "version": self.version, "label": label}),
                              private=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -63,3 +64,16 @@ def write_chunks_atomically(path: Path, chunks: Iterable[str | bytes], *, privat
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def prune_cache(folder: Path, *, keep: Path, count: int) -> None:
+    """Remove all but the newest ``count`` folders in ``folder`` (never ``keep``, the one just made):
+    the kit's cached builds, downloads and derivations of other versions."""
+    try:
+        builds = sorted((p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")),
+                        key=lambda p: p.stat().st_mtime, reverse=True)
+    except OSError:
+        return
+    for old in builds[count:]:
+        if old != keep:
+            shutil.rmtree(old, ignore_errors=True)

@@ -212,17 +212,5 @@ def kit_wheel() -> Path:
         os.replace(built, cached)  # atomic: a concurrent release reads a whole wheel or builds its own
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    prune_cache(folder.parent, keep=folder, count=KEPT_BUILDS)
+    files.prune_cache(folder.parent, keep=folder, count=KEPT_BUILDS)
     return cached
-
-
-def prune_cache(folder: Path, *, keep: Path, count: int) -> None:
-    """Remove all but the newest ``count`` cached builds in ``folder`` (never ``keep``, the one just made)."""
-    try:
-        builds = sorted((p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")),
-                        key=lambda p: p.stat().st_mtime, reverse=True)
-    except OSError:
-        return
-    for old in builds[count:]:
-        if old != keep:
-            shutil.rmtree(old, ignore_errors=True)

@@ -152,3 +152,22 @@ def test_prepared_runs_once_per_label(monkeypatch: pytest.MonkeyPatch, tmp_path:
     assert _cache(monkeypatch, tmp_path).prepared("a", lambda: runs.append("a")) is False
     assert _cache(monkeypatch, tmp_path).prepared("b", lambda: runs.append("b")) is True
     assert runs == ["a", "b"]
+
+
+def test_preparing_keeps_the_newest_folders_of_other_versions_only(monkeypatch: pytest.MonkeyPatch,
+                                                                   tmp_path: Path) -> None:
+    from autograder.derivation_cache import FOLDER, KEPT_VERSIONS
+
+    others = []
+    for i in range(KEPT_VERSIONS + 2):
+        folder = tmp_path / FOLDER / f"old{i}"
+        folder.mkdir(parents=True)
+        os.utime(folder, (1_000_000 + i, 1_000_000 + i))
+        others.append(folder)
+    cache = _cache(monkeypatch, tmp_path)
+    assert cache.prepared("label", lambda: cache.remembered("key/four", lambda: 4)) is True
+    current = cache.folder()
+    assert current is not None and current.is_dir()
+    kept = {p.name for p in (tmp_path / FOLDER).iterdir()}
+    assert current.name in kept and len(kept) == KEPT_VERSIONS
+    assert {f.name for f in others[-(KEPT_VERSIONS - 1):]} <= kept and others[0].name not in kept

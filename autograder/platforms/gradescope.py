@@ -201,7 +201,8 @@ def dependency_wheels(kit: Path, versions: tuple[str, ...] = PYTHON_VERSIONS) ->
     (``pip download --only-binary=:all:``), cached beside the kit's wheel (``autograder.kit_wheel``)."""
     import hashlib
 
-    from autograder.kit_wheel import cache_folder, prune_cache
+    from autograder.files import prune_cache
+    from autograder.kit_wheel import cache_folder
 
     key = hashlib.sha256(kit.read_bytes() + repr((versions, PLATFORMS)).encode()).hexdigest()[:20]
     folder = cache_folder("dependencies", key)

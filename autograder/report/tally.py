@@ -91,11 +91,38 @@ def stats(values: array[float] | list[float]) -> dict[str, float | int]:
 
 
 @dataclass
-class _Skill:
-    """One skill's tally over the submissions whose tests ran."""
+class ExactMean:
+    """The mean of the values added, as ``statistics.fmean`` gives it over all of them (their sum
+    correctly rounded, ``math.fsum``, over their count), kept in a few partial sums, not the values."""
 
-    earned: array[float] = field(default_factory=lambda: array("d"))
-    shares: array[float] = field(default_factory=lambda: array("d"))
+    count: int = 0
+    partials: list[float] = field(default_factory=list)
+
+    def add(self, value: float) -> None:
+        """Shewchuk's exact summation, as ``math.fsum`` runs it: the partials' sum is the values' sum exactly."""
+        self.count += 1
+        kept = []
+        for partial in self.partials:
+            if abs(value) < abs(partial):
+                value, partial = partial, value
+            high = value + partial
+            low = partial - (high - value)
+            if low:
+                kept.append(low)
+            value = high
+        self.partials = [*kept, value]
+
+    @property
+    def mean(self) -> float:
+        return math.fsum(self.partials) / self.count
+
+
+@dataclass
+class _Skill:
+    """One skill's tally over the submissions whose tests ran: a few numbers, whatever their count."""
+
+    earned: ExactMean = field(default_factory=ExactMean)
+    shares: ExactMean = field(default_factory=ExactMean)
     full: int = 0
     possible: float = 0.0
     diagnosed: Counter[str] = field(default_factory=Counter)
@@ -103,8 +130,8 @@ class _Skill:
     def add(self, earned: float, possible: float, diagnosed: set[str]) -> None:
         self.possible = possible
         self.full += earned >= possible - FULL
-        self.earned.append(min(earned, possible))
-        self.shares.append(min(earned, possible) / possible if possible else 1.0)
+        self.earned.add(min(earned, possible))
+        self.shares.add(min(earned, possible) / possible if possible else 1.0)
         self.diagnosed.update(diagnosed)
 
 
@@ -232,13 +259,13 @@ class BatchTally:
         rows = []
         for name in order:
             skill = self.skills.get(name, _Skill())
-            earned = skill.earned
+            count = skill.earned.count
             title, points = known.get(name, ("", skill.possible))
-            rows.append({"name": name, "title": title, "points": num(skill.possible if earned else points),
-                         "submissions": len(earned), "full_marks": skill.full,
-                         "pass_rate": num(skill.full / len(earned)) if earned else None,
-                         "mean_points": num(statistics.fmean(earned)) if earned else None,
-                         "mean_share": num(statistics.fmean(skill.shares)) if earned else None,
+            rows.append({"name": name, "title": title, "points": num(skill.possible if count else points),
+                         "submissions": count, "full_marks": skill.full,
+                         "pass_rate": num(skill.full / count) if count else None,
+                         "mean_points": num(skill.earned.mean) if count else None,
+                         "mean_share": num(skill.shares.mean) if count else None,
                          "misconceptions": dict(sorted(skill.diagnosed.items(), key=lambda kv: (-kv[1], kv[0])))})
         rows.sort(key=lambda r: (math.inf if r["pass_rate"] is None else r["pass_rate"],
                                  math.inf if r["mean_share"] is None else r["mean_share"], r["name"]))

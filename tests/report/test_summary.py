@@ -191,3 +191,21 @@ def test_a_chart_label_is_escaped(summary: dict) -> None:  # type: ignore[type-a
     svg = charts.misconception_counts(hostile)
     assert "<script>" not in svg
     assert "<script>alert(1)</script>&" in chart_texts(decoded_svg(charts.data_uri(svg)))
+
+
+def test_a_skill_s_mean_is_fmean_s_over_every_value_without_keeping_them() -> None:
+    import random
+    import statistics
+
+    from autograder.report.tally import ExactMean
+
+    rng = random.Random(7)
+    for _ in range(200):
+        values = [rng.choice([rng.random(), rng.uniform(-1e16, 1e16), 1e-300, 0.1, 2 / 3, float(rng.randint(0, 14))])
+                  for _ in range(rng.randint(1, 300))]
+        mean = ExactMean()
+        for value in values:
+            mean.add(value)
+        assert mean.count == len(values)
+        assert mean.mean == statistics.fmean(values)  # bit for bit: the same correctly rounded sum
+        assert len(mean.partials) < 45

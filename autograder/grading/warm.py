@@ -246,6 +246,7 @@ def prepare_derivations(assignment: Assignment) -> bool:
 
 @functools.lru_cache(maxsize=8)
 def _warmed(assignment: Assignment, suite: Path, key: object) -> None:
+    from autograder.derivation_cache import DERIVATIONS
     from autograder.grading.grade import diagnoser_for
     from autograder.grading.needs_look import stub_definitions
     from autograder.grading.run import collect_suite
@@ -253,6 +254,7 @@ def _warmed(assignment: Assignment, suite: Path, key: object) -> None:
     from autograder.suite.expectation_cache import CACHE, mark_solution_values_saved, solution_values_saved
 
     sandbox_kind()  # the bwrap probe, unless the warm sandbox has shown that bwrap works
+    _ = DERIVATIONS.version  # the sources' hash, once here, not in every fork that remembers a derivation
     diagnoser_for(assignment).warm()
     stub_definitions(assignment)  # the untouched-stub check every submission makes
     if not solution_values_saved(repr(key)) and _run_solution(assignment, suite):

@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 
 from autograder.files import cache_folder, prune_cache, write_atomically
 from reference import remembered
-from reference.numeric_form import Names, NumpyForm, names_used
+from reference.numeric_form import NumpyForm, checked
 
 T = TypeVar("T")
 FORMAT = 1
@@ -65,17 +65,6 @@ def _strings(data: Any) -> tuple[str, ...]:
     if type(data) is not list or not all(type(item) is str for item in data):
         raise ValueError("expected a list of strings")
     return tuple(data)
-
-
-def checked(form: NumpyForm) -> NumpyForm:
-    """``form``, once every text of it passed ``reference.numeric_form``'s check (``FormError``, a
-    ``ValueError``, else): a file holding anything else is ignored as corrupt, never compiled."""
-    texts: list[tuple[str, Names]] = [(form.body, "numpy" if form.raw else "reference")]
-    if form.branches:
-        texts = [text for value, condition in form.branches for text in ((value, "reference"), (condition, "numpy"))]
-    for text, names in texts:
-        names_used(text, form.arguments, names)
-    return form
 
 
 def decode(data: Any) -> Any:
@@ -189,10 +178,6 @@ class DerivationCache:
         except OSError:
             pass
         return True
-
-    def forget(self) -> None:
-        """Drop what this process holds in memory (the files stay)."""
-        self._values.clear()
 
 
 DERIVATIONS = DerivationCache()

@@ -67,6 +67,14 @@ class NumpyForm:
     def storable(self) -> bool:
         return self.fallback is None
 
+    def texts(self) -> list[tuple[str, Names]]:
+        """Each text of the form with the names it is compiled with (a condition, and a raw form, see
+        numpy's alone)."""
+        if self.branches:
+            return [text for value, condition in self.branches
+                    for text in ((value, "reference"), (condition, "numpy"))]
+        return [(self.body, "numpy" if self.raw else "reference")]
+
 
 def _numpy(name: str) -> Any:
     """numpy's ``name``, if a form may use it: a ufunc, or one of ``_NUMPY_ALSO``."""
@@ -161,13 +169,22 @@ def masked_evaluator(branches: Sequence[tuple[Evaluator, Callable[..., Any]]]) -
     return evaluate
 
 
+def checked(form: NumpyForm) -> NumpyForm:
+    """``form``, once every text of it passed the check (``FormError`` else), without compiling it:
+    a form read back from a file holding anything else is never compiled."""
+    for text, names in form.texts():
+        names_used(text, form.arguments, names)
+    return form
+
+
 def evaluator(form: NumpyForm) -> Callable[..., Any]:
     """The function ``form`` describes (see ``NumpyForm``); a ``FormError`` for a text outside the syntax."""
     if form.fallback is not None:
         return form.fallback
+    functions = [function_of(form.arguments, text, names) for text, names in form.texts()]
     if form.raw:
-        return function_of(form.arguments, form.body, "numpy")
+        return functions[0]
     if not form.branches:
-        return plain_evaluator(function_of(form.arguments, form.body, "reference"))
-    return masked_evaluator([(plain_evaluator(function_of(form.arguments, value, "reference")),
-                     function_of(form.arguments, condition, "numpy")) for value, condition in form.branches])
+        return plain_evaluator(functions[0])
+    return masked_evaluator([(plain_evaluator(value), condition)
+                             for value, condition in zip(functions[::2], functions[1::2], strict=True)])

@@ -20,13 +20,15 @@ and the first result comes 0.2 s sooner). It then collects the suite afresh and 
 runs its items without configuring or collecting pytest again. Without a solution (a student's release folder), only
 the imports and the collection are warmed. The derived mistakes a wrong answer is diagnosed with
 (``autograder.mutants``) are compiled here for the functions an earlier fork needed them for
-(``ForkLessons.diagnosed``), while the next fork grades (``while_forked``): compiling them for every
-function costs a process 0.9 s, more than grading a lab section of 20 takes it, and a batch
-diagnoses a handful. The same way, a fork reports the modules it imported and what the
-reference derived and compiled for it (``ForkLessons``), and the parent imports and derives them while the next
-fork grades: without it, every fork of a process whose warm-up skipped the solution run paid about
-a third more CPU for its first use of them (the report's modules the needs-a-look check imports,
-SymPy solving sigmoid's y (1 - y) for a wrong derivative's consistency check). And the first fork
+(``ForkLessons.diagnosed``), while the next fork grades (``while_forked``); what SymPy derives for
+them is remembered on disk once per kit and reference (``autograder.derivation_cache``, prepared
+after a batch by ``prepare_derivations``), so compiling them is numpy code only, and SymPy is
+imported only for what is not remembered (a graph's changes). The same way, a fork reports the
+modules it imported and what the reference derived and compiled for it (``ForkLessons``), and the
+parent imports and derives them while the next fork grades: without it, every fork of a process
+whose warm-up skipped the solution run paid about a third more CPU for its first use of them (the
+report's modules the needs-a-look check imports, SymPy solving sigmoid's y (1 - y) for a wrong
+derivative's consistency check, before that was remembered). And the first fork
 whose submission passes every case hands its calls to the parent (``ForkLessons.plan``): later
 forks send them to their worker ahead of being asked (``plan_for``,
 ``autograder.sandbox.session.SandboxSession.follow``).
@@ -55,7 +57,8 @@ _diagnosed: dict[str, None] = {}
 _compiled: set[str] = set()
 """Those whose derived mistakes this process has compiled for its later forks."""
 _CANDIDATES = "autograder.mutants.candidates"
-"""The derived mistakes' module (it imports SymPy)."""
+"""The derived mistakes' module (numpy only: its SymPy half, ``autograder.mutants.derivations``,
+runs where a derivation is not remembered)."""
 _forks = 0
 """The forks this process has started to grade in."""
 
@@ -126,8 +129,9 @@ class ForkLessons:
 
 
 _REFERENCE = "reference.activations"
-_DERIVED = ("_evaluators", "_output_evaluator")
-"""The cached properties an activation keeps what SymPy derived and compiled in."""
+_DERIVED = ("_evaluators", "_output_evaluator", "_output_form", "default_values")
+"""The cached properties an activation keeps what SymPy derived (or the disk remembered) and what
+was compiled from it in."""
 _modules_at_fork: frozenset[str] = frozenset()
 _plans: dict[str, CallPlan] = {}
 """Per suite folder, the calls of a passing run: what forks of this process send ahead."""
@@ -184,7 +188,7 @@ def while_forked() -> Callable[[], None] | None:
     """What this process prepares while a fork grades a submission: the modules earlier forks
     imported, what the reference derived for them and the derived mistakes of the functions they
     diagnosed, not prepared yet; else, once the first fork has given its result, the derived
-    mistakes' module (SymPy: 0.2 s each fork that diagnoses would otherwise pay). None: nothing."""
+    mistakes' module, which each fork that diagnoses would otherwise import. None: nothing."""
     global _forks
     _forks += 1
     imports = tuple(name for name in _learnt_imports if name not in sys.modules)

@@ -66,6 +66,21 @@ def _compiled(form: NumpyForm) -> Function:
     return _quiet(evaluator(form))
 
 
+def _derived(key: str, derivation: str, *args: Any) -> Any:
+    """``autograder.mutants.derivations.<derivation>(*args)``, remembered under ``key``
+    (``reference.remembered``): that module, and SymPy, are imported only when it is not."""
+    def derive() -> Any:
+        from autograder.mutants import derivations
+
+        return getattr(derivations, derivation)(*args)
+    return remembered(key, derive)
+
+
+def _compiled_entries(key: str, derivation: str) -> tuple[tuple[str, str, Function], ...]:
+    """A derivation's (tag, text, form) entries, with each form compiled."""
+    return tuple((tag, text, _compiled(form)) for tag, text, form in _derived(key, derivation))
+
+
 def _as_int(result: Any) -> Any:
     with np.errstate(all="ignore"):  # a NaN or inf cast is this candidate's value, never an overflow error
         return np.asarray(result).astype(np.int64)
@@ -109,11 +124,8 @@ def _activation_of(function: str) -> tuple[str, str] | None:
 def _elementwise(activation: str, which: str, bound: bool) -> tuple[Candidate, ...]:
     """The candidates of one activation form, as functions of (x, *params) (``bound``: the defaults
     substituted, as in ``activate(z, name)``), from ``derivations.derive_elementwise``'s forms."""
-    def derive() -> dict[str, Any]:
-        from autograder.mutants.derivations import derive_elementwise
-
-        return derive_elementwise(activation, which, bound)
-    forms = remembered(f"mutants/elementwise/{activation}/{which}/{'bound' if bound else 'free'}", derive)
+    forms = _derived(f"mutants/elementwise/{activation}/{which}/{'bound' if bound else 'free'}",
+                     "derive_elementwise", activation, which, bound)
     candidates: list[Candidate] = []
     if forms["naive"] is not None:
         text, naive = forms["naive"]
@@ -204,11 +216,7 @@ def _reduced(evaluate: Function, reduce: str | None) -> Function:
 def _formula_candidates(function: str) -> tuple[Candidate, ...]:
     if function not in FORMULA_ARGUMENTS:
         return ()
-    def derive() -> dict[str, Any] | None:
-        from autograder.mutants.derivations import derive_formula
-
-        return derive_formula(function)
-    derived = remembered(f"mutants/formula/{function}", derive)
+    derived = _derived(f"mutants/formula/{function}", "derive_formula", function)
     if derived is None:
         return ()
     reduce = derived["reduce"]
@@ -241,11 +249,7 @@ def _bound_call(bind: Function, evaluate: Function, *args: Any, **kwargs: Any) -
 @functools.cache
 def _softmax_forms() -> tuple[tuple[str, str, Function], ...]:
     """softmax's ratio e / T and its rewrites (``derivations.derive_softmax_forms``), compiled."""
-    def derive() -> list[tuple[str, str, NumpyForm]]:
-        from autograder.mutants.derivations import derive_softmax_forms
-
-        return derive_softmax_forms()
-    return tuple((tag, text, _compiled(form)) for tag, text, form in remembered("mutants/softmax", derive))
+    return _compiled_entries("mutants/softmax", "derive_softmax_forms")
 
 
 def _axis_of(z: Any, axis: Any) -> Any:
@@ -303,11 +307,7 @@ def _softmax_candidates() -> list[Candidate]:
 def _jacobian_forms() -> tuple[tuple[str, str, Function], ...]:
     """softmax's Jacobian delta_ij s_i - s_i s_j and its rewrites (``derivations.derive_jacobian_forms``),
     compiled."""
-    def derive() -> list[tuple[str, str, NumpyForm]]:
-        from autograder.mutants.derivations import derive_jacobian_forms
-
-        return derive_jacobian_forms()
-    return tuple((tag, text, _compiled(form)) for tag, text, form in remembered("mutants/softmax-jacobian", derive))
+    return _compiled_entries("mutants/softmax-jacobian", "derive_jacobian_forms")
 
 
 def _jacobian(form: Function) -> Function:

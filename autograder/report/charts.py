@@ -39,13 +39,17 @@ def _number(value: float) -> str:
     return f"{round(value, 2):g}"
 
 
+def nice_ceiling(value: float) -> float:
+    """The smallest of 1, 2, 5 times a power of ten that is at least ``value`` (> 0)."""
+    power = 10.0 ** math.floor(math.log10(value))
+    return next(step * power for step in (1.0, 2.0, 5.0, 10.0) if step * power >= value)
+
+
 def nice_ticks(top: float, *, integer: bool = False, most: int = 6) -> list[float]:
     """Round tick values from 0 up to at least ``top``: steps of 1, 2 or 5 times a power of ten,
     at most ``most`` intervals (whole numbers only when ``integer``)."""
     top = max(float(top), 1.0 if integer else 1e-9)
-    raw = top / most
-    power = 10.0 ** math.floor(math.log10(raw))
-    step = next(s * power for s in (1.0, 2.0, 5.0, 10.0) if s * power >= raw)
+    step = nice_ceiling(top / most)
     if integer:
         step = max(1.0, math.ceil(step))
     count = math.ceil(top / step - 1e-9)
@@ -75,6 +79,10 @@ class Canvas:
         outline = f' stroke="{stroke}" stroke-width="0.8"' if stroke else ""
         self.add(f'<rect x="{x:.2f}" y="{y:.2f}" width="{max(width, 0.0):.2f}" height="{max(height, 0.0):.2f}" '
                  f'fill="{colour}"{outline}/>')
+
+    def diamond(self, x: float, y: float, colour: str) -> None:
+        """A diamond 12 pixels across centred at (x, y): a mean's mark."""
+        self.add(f'<path d="M{x:.1f} {y - 6:.1f} l6 6 l-6 6 l-6 -6 z" fill="{colour}"/>')
 
     def line(self, x1: float, y1: float, x2: float, y2: float, colour: str, *, width: float = 1.0,
              dashed: bool = False) -> None:
@@ -112,7 +120,7 @@ def _legend(canvas: Canvas, entries: Sequence[tuple[str, str, str]], y: float) -
         if kind == "bar":
             canvas.rect(x, y - 6, 20, 12, colour)
         elif kind == "diamond":
-            canvas.add(f'<path d="M{x + 10:.1f} {y - 6:.1f} l6 6 l-6 6 l-6 -6 z" fill="{colour}"/>')
+            canvas.diamond(x + 10, y, colour)
         else:
             canvas.line(x, y, x + 20, y, colour, width=2.2, dashed=kind == "dash")
         canvas.text(x + 26, y, label, size=SMALL_PX + 1)
@@ -195,7 +203,7 @@ def skill_pass_rates(summary: dict[str, Any]) -> str:
         canvas.rect(frame.left, middle - 0.33 * ROW_PX, frame.x(100 * skill["pass_rate"]) - frame.left,
                     0.66 * ROW_PX, BLUE)
         share = frame.x(100 * skill["mean_share"])
-        canvas.add(f'<path d="M{share:.1f} {middle - 6:.1f} l6 6 l-6 6 l-6 -6 z" fill="{ORANGE}"/>')
+        canvas.diamond(share, middle, ORANGE)
         canvas.text(frame.x(103), middle, f"{skill['full_marks']}/{skill['submissions']}", size=SMALL_PX,
                     colour=GREY)
     _legend(canvas, [("bar", BLUE, "submissions with full marks (%)"),

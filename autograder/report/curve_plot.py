@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from autograder.curves import Curve
-from autograder.report.charts import BLUE, GRID, INK, ORANGE, RED, SMALL_PX, Canvas
+from autograder.report.charts import BLUE, GRID, INK, ORANGE, RED, SMALL_PX, Canvas, nice_ceiling
 
 CURVE_SIZE_PX = (480, 320)
 """A failing check's plot in ``feedback.html``: small beside its message, labels still readable."""
@@ -36,12 +36,6 @@ LINEAR_SCALE = 2.0
 SHADE = "#f2f2f2"
 """The logarithmic parts of a symmetric log x axis."""
 Floats = npt.NDArray[np.float64]
-
-
-def _nice_ceiling(value: float) -> float:
-    """The smallest of 1, 2, 5 times a power of ten that is at least ``value`` (> 0)."""
-    power = 10.0 ** math.floor(math.log10(value))
-    return next(step * power for step in (1.0, 2.0, 5.0, 10.0) if step * power >= value)
 
 
 def _nice_floor(value: float) -> float:
@@ -59,7 +53,7 @@ def _linear_threshold(x: Floats) -> float | None:
     typical = float(np.percentile(size, 75))
     if typical <= 0 or float(size.max()) <= SYMLOG_RATIO * typical:
         return None
-    return _nice_ceiling(typical)
+    return nice_ceiling(typical)
 
 
 def _far_values(x: Floats, expected: Floats, threshold: float) -> float | None:
@@ -69,7 +63,7 @@ def _far_values(x: Floats, expected: Floats, threshold: float) -> float | None:
     far = np.abs(expected[np.isfinite(expected)])
     if near.size == 0 or float(near.max()) <= 0 or float(far.max()) <= SYMLOG_RATIO * float(near.max()):
         return None
-    return _nice_ceiling(float(near.max()))
+    return nice_ceiling(float(near.max()))
 
 
 def _view(expected: Floats, got: Floats) -> tuple[float, float]:
@@ -104,7 +98,7 @@ def _linear_ticks(low: float, high: float) -> list[float]:
     span = high - low
     if not span > 0:
         return [low]
-    step = _nice_ceiling(span / 6)
+    step = nice_ceiling(span / 6)
     first = math.ceil(low / step - 1e-9)
     return [round(k * step, 12) for k in range(first, math.floor(high / step + 1e-9) + 1)]
 

@@ -15,7 +15,8 @@ import click
 
 from autograder import __version__
 from autograder.assignment import COURSE_ENV
-from autograder.cli_common import assignment_option, click_error_line, given_course, load_assignment, one_line_error
+from autograder.cli_common import assignment_option, click_error_line, given_course, load_assignment
+from autograder.command_errors import one_line_error
 from autograder.integrity.settings import Settings
 from autograder.limits import DEFAULT_JOBS
 
@@ -50,17 +51,10 @@ class _LazyGroup(click.Group):
         sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: click.Context) -> object:
-        from autograder.sandbox.limits import SandboxUnavailable
+        from autograder.command_errors import unforeseen_failures_end_the_command
 
-        try:
+        with unforeseen_failures_end_the_command():
             return super().invoke(ctx)
-        except OSError as err:
-            where = f": {err.filename}" if err.filename else ""
-            one_line_error(f"{err.strerror or err}{where}")
-        except SandboxUnavailable as err:  # a missing component, not a bug: say what to install
-            one_line_error(f"the sandbox cannot start: {err} (install bubblewrap with your package manager, "
-                           "and the kit with its dependencies: pip install dl-gradekit)")
-        ctx.exit(2)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy_commands})
@@ -239,15 +233,11 @@ def check(assignment_id: str | None, isolation: str, file: Path) -> None:
         from autograder.questions.cli import check_answers_file
 
         sys.exit(check_answers_file(file))
-    from autograder.shortlived import idle_blas_threads_sleep, rare_collections
-
-    idle_blas_threads_sleep()  # before views imports numpy
     from autograder.views import check_with_report
 
-    with rare_collections():
-        status = check_with_report(file, assignment_id, course=given_course(),
-                                   isolation="none" if isolation == "none" else "sandbox" if isolation == "sandbox"
-                                   else None)
+    status = check_with_report(file, assignment_id, course=given_course(),
+                               isolation="none" if isolation == "none" else "sandbox" if isolation == "sandbox"
+                               else None)
     sys.exit(status)
 
 

@@ -25,13 +25,6 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def one_line_error(text: str) -> None:
-    """``error: text`` as one line on stderr, escaped: student-controlled text cannot add lines or colours."""
-    from autograder.escaping import terminal_plain
-
-    click.echo(terminal_plain(f"error: {text}", one_line=True), err=True)
-
-
 def click_error_line(err: click.ClickException) -> str:
     """The one line a click error becomes, without its ``Usage:`` block: a usage error names its
     command's ``--help``."""

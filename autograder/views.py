@@ -17,8 +17,6 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-import click
-
 from autograder.assignment import Assignment, ManifestError, assignment_for_file
 from autograder.escaping import terminal_plain, terminal_text
 from autograder.submission import SubmissionError, load_submission
@@ -31,6 +29,7 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from autograder.grading.batch import BatchReport, Executor
+    from autograder.grading.early import PrestartedCheck
     from autograder.grading.results import GradeResult
     from autograder.sandbox.isolation import Isolation
     from autograder.sandbox.launcher import WorkerKind
@@ -204,20 +203,27 @@ def _graded_beyond_public(assignment: Assignment, checked: set[str]) -> list[str
 
 
 def check_with_report(file: Path, assignment_id: str | None, *, course: Path | None = None,
-                      isolation: Isolation | None = None) -> int:
+                      isolation: Isolation | None = None, prestarted: PrestartedCheck | None = None) -> int:
     """Run the public suite on ``file``; 0 when every public test passes. ``isolation`` None:
-    the sandbox where one can run, else none (``check_isolation``)."""
-    if not file.exists():
-        fail(f"no such file: {file}", prefix="cannot check")
-    from autograder.grading.early import CheckRequest, start_early, take_prestarted
+    the sandbox where one can run, else none (``check_isolation``). ``prestarted``: the worker
+    ``autograder.launch`` started for this very check, before anything else loaded."""
+    from autograder.shortlived import idle_blas_threads_sleep, rare_collections
 
-    # the worker was started by the command before its CLI loaded (``autograder.launch``), else it
-    # starts here, before numpy loads: either way its start-up overlaps this process's imports
-    prestarted = take_prestarted(CheckRequest(file, assignment_id, course, isolation or "auto"))
-    if prestarted is not None:  # started only where check_isolation finds the sandbox, and says nothing
-        assignment, started = prestarted
+    idle_blas_threads_sleep()  # before numpy is imported
+    with rare_collections():
+        return _check_with_report(file, assignment_id, course, isolation, prestarted)
+
+
+def _check_with_report(file: Path, assignment_id: str | None, course: Path | None, isolation: Isolation | None,
+                       prestarted: PrestartedCheck | None) -> int:
+    if prestarted is not None:
+        assignment, started = prestarted.assignment, prestarted.started
         submission = started.submission
     else:
+        if not file.exists():
+            fail(f"no such file: {file}", prefix="cannot check")
+        from autograder.grading.early import start_early
+
         try:
             assignment = assignment_for_file(file, assignment_id, course)
             submission = load_submission(file, preferred=assignment.module)
@@ -296,7 +302,7 @@ def validate_with_report(assignment: Assignment, *, trials: bool = True, as_json
 
     report = validate_assignment(assignment, trials=trials, record_timing=record_timing)
     if as_json:
-        click.echo(json.dumps(report.as_json(), indent=2))
+        print(json.dumps(report.as_json(), indent=2))
         return report.ok
     console = _out()
     for note in report.notes:

@@ -13,6 +13,7 @@ from autograder.gradcheck import (
     compare_gradients,
     partial_derivatives,
     sample_away_from_kinks,
+    spread,
 )
 from autograder.tolerances import GRADCHECK, GRADCHECK_EPS, KINK_MARGIN
 
@@ -138,3 +139,16 @@ def test_partial_derivatives_of_a_quadratic() -> None:
     analytic = np.array([6.0 * params["a"] + 2.0 * params["b"], 2.0 * params["a"] - 1.0])
     assert GRADCHECK.close(analytic, np.array([grads["a"], grads["b"]])).all()
     assert params == {"a": 0.7, "b": -1.3}  # the caller's dict is not modified
+
+
+@pytest.mark.parametrize("n", [1, 2, 9, 24, 64])
+def test_spread_points_fill_the_interval_away_from_its_middle_and_ends(n: int) -> None:
+    points = spread(n, -6.0, 6.0)
+    assert points.dtype == np.float64 and points.shape == (n,)
+    assert np.all(np.abs(points) > 0.0025 * 12.0)  # ReLU's kink at 0 is never sampled
+    assert np.all((points > -6.0 + 0.0025 * 12.0) & (points < 6.0 - 0.0025 * 12.0))
+    assert np.array_equal(points, spread(n, -6.0, 6.0))  # the same points on every run
+    if n >= 9:  # spread over the whole interval, on both sides of the middle, never evenly spaced
+        assert np.sum(points < 0) >= n // 3 and np.sum(points > 0) >= n // 3
+        gaps = np.diff(np.sort(points))
+        assert gaps.max() - gaps.min() > 0.1 and gaps.max() < 12.0 / n * 2.0

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import gc
 import os
+import subprocess
+import sys
 import weakref
+from pathlib import Path
 
 import pytest
 
@@ -65,3 +68,15 @@ def test_a_timeout_set_in_the_environment_stays(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv(BLAS_TIMEOUT_ENV, "20")
     idle_blas_threads_sleep()
     assert os.environ[BLAS_TIMEOUT_ENV] == "20"
+
+
+def test_exit_now_runs_the_exit_handlers_flushes_and_keeps_the_status(tmp_path: Path) -> None:
+    marker = tmp_path / "handler-ran"
+    program = ("import atexit, pathlib, sys\n"
+               "from autograder.shortlived import exit_now\n"
+               f"atexit.register(pathlib.Path({str(marker)!r}).write_text, 'yes')\n"
+               "sys.stdout.write('unflushed line')\n"
+               "exit_now(3)\n"
+               "print('never')\n")
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 3 and done.stdout == "unflushed line" and marker.read_text() == "yes"

@@ -215,6 +215,8 @@ def local_executor(jobs: int = DEFAULT_JOBS) -> Executor:
             # a worker forked by a warm sandbox costs milliseconds, a cold one an interpreter and numpy:
             # a stub's substituted re-runs start dozens of workers
             keep_sandbox_warm(assignment)
+            import autograder.grading.run  # noqa: F401  (pytest loads while the sandbox starts)
+
             for student, path in todo.items():
                 record(student, _grade_one(assignment, student, path))
         else:

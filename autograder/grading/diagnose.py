@@ -189,25 +189,28 @@ def _is_evidence(call: LoggedCall) -> bool:
 class Diagnoser:
     """Finds which known misconception, if any, a failing case's calls show."""
 
-    def __init__(self, solution: str | Callable[[], str], catalog: Catalog) -> None:
+    def __init__(self, solution: str | Callable[[], str], catalog: Catalog | Callable[[], Catalog]) -> None:
         self._solution_source = solution
-        self._catalog = catalog
+        self._catalog_source = catalog
         self._namespaces: dict[str, dict[str, Any]] = {}
 
     @classmethod
     def for_assignment(cls, assignment: Assignment) -> Diagnoser:
         """The assignment's chaffs; without any (a student's release folder holds neither
-        catalog nor solution) nothing is diagnosed. The solution is built from ``source.py`` on the
-        first failing case that has chaffs to try (it costs ~2 s of notebook imports), never before."""
-        catalog = load_catalog(assignment)
-        if not catalog.misconceptions:
-            return cls("", catalog)
-
+        catalog nor solution) nothing is diagnosed. The catalog is read on the first failing case
+        (a run where every case passes, as ``check`` of finished work, never reads it) and the
+        solution built from ``source.py`` on the first one that has chaffs to try (it costs ~2 s
+        of notebook imports). A warm grading process reads both before it forks (``warm``)."""
         def solution() -> str:
             from autograder.solution_cache import solution_source
 
             return solution_source(assignment)
-        return cls(solution, catalog)
+        return cls(solution, lambda: load_catalog(assignment))
+
+    @functools.cached_property
+    def _catalog(self) -> Catalog:
+        source = self._catalog_source
+        return source if isinstance(source, Catalog) else source()
 
     @functools.cached_property
     def _solution(self) -> str:

@@ -1,13 +1,12 @@
 """The submission's worker, started before the grader's own imports.
 
-``autograder check`` waits for two things: its own imports (the CLI, numpy, the suite, the
-reference) and the sandboxed worker's (an interpreter, numpy, the submission). They overlap only
-once the worker is started, so the ``autograder`` command starts it first (``prestart_check``,
-called by ``autograder.launch`` before the CLI loads), with nothing loaded but the manifest, the
-submission's reader and the launcher (no click, no numpy, no wire, no pytest), and ``check`` hands
-it to its ``SandboxSession`` once those have loaded (``take_prestarted``, then
-``autograder.grading.student.started_session``).
-"""
+``autograder check`` waits for two things: its own imports (numpy, the suite, the reference)
+and the sandboxed worker's (an interpreter, numpy, the submission). They overlap only once the
+worker is started, so the ``autograder`` command starts it first (``prestart_check``, called by
+``autograder.launch``), with nothing loaded but the manifest, the submission's reader and the
+launcher (no click, no numpy, no wire, no pytest). The check then runs with that worker
+(``autograder.views.check_with_report``, then ``autograder.grading.student.started_session``),
+without loading the CLI's parser at all."""
 
 from __future__ import annotations
 
@@ -51,23 +50,23 @@ def start_early(submission: Submission, limits: Limits, kind: WorkerKind | None 
 
 @dataclass(frozen=True)
 class CheckRequest:
-    """What an ``autograder check`` of one file is asked for, as ``check_with_report`` receives it."""
+    """What an ``autograder check`` of one file is asked for, as ``check_request`` reads it."""
 
     file: Path
     assignment_id: str | None
     course: Path | None
     isolation: str
 
-    def same_as(self, other: CheckRequest) -> bool:
-        return (self.file.resolve(), self.assignment_id, _resolved(self.course), self.isolation) == (
-            other.file.resolve(), other.assignment_id, _resolved(other.course), other.isolation)
 
+@dataclass(frozen=True)
+class PrestartedCheck:
+    """A plain check whose worker ``prestart_check`` has started: what it was asked, the
+    assignment found for the file, and the worker loading it."""
 
-def _resolved(path: Path | None) -> Path | None:
-    return None if path is None else path.resolve()
+    request: CheckRequest
+    assignment: Assignment
+    started: StartedWorker
 
-
-_prestarted: tuple[CheckRequest, Assignment, StartedWorker] | None = None
 
 _CHECK_OPTIONS = {"--assignment": "assignment_id", "--isolation": "isolation"}
 
@@ -110,40 +109,24 @@ def _option(tokens: list[str]) -> tuple[str, str] | None:
     return (name, value) if value else None
 
 
-def prestart_check(argv: list[str]) -> None:
+def prestart_check(argv: list[str]) -> PrestartedCheck | None:
     """For ``autograder check FILE`` (``check_request``), start FILE's sandboxed worker now, before
     the CLI and numpy load: its interpreter and numpy start on the other core meanwhile, and
-    ``check_with_report`` takes it over (``take_prestarted``). Anything unusual (a file that cannot
-    be read, no course, no sandbox here) starts nothing and says nothing: the CLI then checks and
-    reports it as it always does."""
-    global _prestarted
+    ``autograder.launch`` runs the check with it, without the CLI's parser. Anything unusual (a
+    file that cannot be read, no course, no sandbox here) starts nothing, says nothing and gives
+    None: the CLI then checks and reports it as it always does."""
     request = check_request(argv)
     if request is None:
-        return
+        return None
     try:
         from autograder.assignment import assignment_for_file
         from autograder.sandbox.isolation import sandbox_missing
         from autograder.submission import load_submission
 
         if sandbox_missing():
-            return
+            return None
         assignment = assignment_for_file(request.file, request.assignment_id, request.course)
         submission = load_submission(request.file, preferred=assignment.module)
-        _prestarted = request, assignment, start_early(submission, assignment.limits)
+        return PrestartedCheck(request, assignment, start_early(submission, assignment.limits))
     except Exception:  # noqa: BLE001 - the CLI meets the same problem and reports it
-        _prestarted = None
-
-
-def take_prestarted(request: CheckRequest) -> tuple[Assignment, StartedWorker] | None:
-    """The assignment and the worker ``prestart_check`` found and started for ``request``, handed
-    over once; a worker started for anything else (options the CLI read differently) is killed and
-    None returned."""
-    global _prestarted
-    found, _prestarted = _prestarted, None
-    if found is None:
         return None
-    asked, assignment, started = found
-    if asked.same_as(request):
-        return assignment, started
-    started.worker.kill()
-    return None

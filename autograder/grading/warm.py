@@ -91,13 +91,23 @@ def suite_key(suite: Path) -> tuple[tuple[str, int, int], ...]:
 def warm_up(assignment: Assignment, suite: Path) -> None:
     """Prepare this process to grade ``assignment`` against ``suite`` (once per suite content),
     and keep its warm sandbox running (started again if it has ended)."""
-    keep_sandbox_warm(assignment)  # first: a warm sandbox that starts is proof that bwrap works here
+    keep_sandbox_warm(assignment)  # first: it starts while this process prepares
     _warmed(assignment, suite, suite_key(suite))
+    sandbox_greeted()  # before any fork: only the process that started the sandbox reads its hello
+
+
+def sandbox_greeted() -> None:
+    """Wait for this process's warm sandbox, if it has one starting, to say hello: from then on
+    bwrap is known to work here, without a self-test. One that does not is stopped (workers start cold)."""
+    from autograder.sandbox.warm_sandbox import warm_sandbox_greeted
+
+    warm_sandbox_greeted()
 
 
 def keep_sandbox_warm(assignment: Assignment) -> None:
-    """A warm bubblewrap sandbox for this process (``autograder.sandbox.warm_sandbox``); without
-    bwrap, or if it cannot start, workers start the cold way."""
+    """A warm bubblewrap sandbox for this process (``autograder.sandbox.warm_sandbox``), started
+    and not awaited: the first worker it forks, or ``sandbox_greeted``, waits for its hello.
+    Without bwrap, or if it cannot start, workers start the cold way."""
     from autograder.grading.student import sandbox_limits
     from autograder.sandbox import SandboxUnavailable
     from autograder.sandbox.bwrap import presumed_kind
@@ -257,13 +267,14 @@ def _warmed(assignment: Assignment, suite: Path, key: object) -> None:
     from autograder.sandbox import sandbox_kind
     from autograder.suite.expectation_cache import CACHE, mark_solution_values_saved, solution_values_saved
 
-    sandbox_kind()  # the bwrap probe, unless the warm sandbox has shown that bwrap works
     _ = DERIVATIONS.version  # the sources' hash, once here, not in every fork that remembers a derivation
     diagnoser_for(assignment).warm()
     stub_definitions(assignment)  # the untouched-stub check every submission makes
     if not solution_values_saved(repr(key)) and _run_solution(assignment, suite):
         mark_solution_values_saved(repr(key), CACHE)
     collect_suite(suite)  # imported afresh: what every fork starts from
+    sandbox_greeted()  # the warm sandbox started meanwhile: its hello shows that bwrap works here
+    sandbox_kind()  # the bwrap probe, unless the warm sandbox has shown that bwrap works
     _wait_until_single_threaded()
 
 

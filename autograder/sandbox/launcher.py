@@ -347,9 +347,9 @@ def start_worker(program: Program, filename: str, limits: SandboxLimits, capture
     # A process that keeps a warm sandbox has imported its module; any other one (``check``,
     # starting its worker before numpy loads) need not import it, nor the wire it imports.
     if kind == "bwrap" and "autograder.sandbox.warm_sandbox" in sys.modules:
-        from autograder.sandbox.warm_sandbox import stop_warm_sandbox, warm_sandbox_for
+        from autograder.sandbox.warm_sandbox import stop_warm_sandbox, warm_sandbox_for, warm_sandbox_greeted
 
-        warm = warm_sandbox_for(limits)
+        warm = warm_sandbox_for(limits) if warm_sandbox_greeted() else None
         if warm is not None:
             try:
                 return warm.spawn(program, filename, limits, capture)

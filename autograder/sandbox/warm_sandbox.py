@@ -137,8 +137,10 @@ class WarmSandbox:
     """The grader's end of one fork server (``forkserver``) running in a bubblewrap sandbox."""
 
     def __init__(self, popen: subprocess.Popen[bytes], control: socket.socket, scratch: dict[str, int],
-                 log: IO[bytes]) -> None:
+                 log: IO[bytes], hello_by: float) -> None:
         self._popen = popen
+        self._hello_by: float | None = hello_by
+        """When the server must have said hello; None once it has."""
         self._pidfd = os.pidfd_open(popen.pid)
         self._control = control
         self._owner = os.getpid()
@@ -148,7 +150,8 @@ class WarmSandbox:
 
     @classmethod
     def start(cls, limits: SandboxLimits) -> WarmSandbox:
-        """A fork server in a new bubblewrap sandbox, once it has said hello."""
+        """A fork server in a new bubblewrap sandbox, starting: its hello is awaited by the first
+        request (``greeted``), so the caller's own preparation overlaps the server's start-up."""
         host = host_paths()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         log = tempfile.TemporaryFile(prefix="autograder-forkserver-")  # what the server prints; no name left behind
@@ -166,17 +169,24 @@ class WarmSandbox:
             raise SandboxUnavailable(f"cannot start the warm sandbox: {err}") from err
         finally:
             theirs.close()
-        sandbox = cls(popen, ours, limits.scratch(), log)
+        return cls(popen, ours, limits.scratch(), log, time.monotonic() + limits.startup_timeout_s)
+
+    def greeted(self) -> None:
+        """Wait, once, for the server's hello (until the start-up deadline). A server that sends
+        anything else, or nothing in time, is closed and ``SandboxUnavailable`` raised. Only the
+        process that started the server reads its hello: a grading process awaits it before it
+        forks (``autograder.grading.warm.warm_up``)."""
+        if self._hello_by is None:
+            return
         try:
-            hello, _ = sandbox._receive(None, time.monotonic() + limits.startup_timeout_s)
+            hello, _ = self._receive(None, self._hello_by)
+            if hello != {"hello": "forkserver"}:
+                raise SandboxUnavailable("the warm sandbox sent an unexpected first message")
         except SandboxUnavailable:
-            sandbox.close()
+            self.close()
             raise
-        if hello != {"hello": "forkserver"}:
-            sandbox.close()
-            raise SandboxUnavailable("the warm sandbox sent an unexpected first message")
+        self._hello_by = None
         confirm_bwrap()  # bwrap ran the interpreter with numpy here: what its self-test would show
-        return sandbox
 
     def alive(self) -> bool:
         return self._control.fileno() >= 0 and not _readable(self._pidfd, 0.0)
@@ -189,6 +199,7 @@ class WarmSandbox:
     def spawn(self, program: Program, filename: str, limits: SandboxLimits,
               capture: OutputCapture) -> ForkedWorker:
         """A new worker for ``program``, forked by the server; it reads the program, then says hello."""
+        self.greeted()
         deadline = time.monotonic() + limits.startup_timeout_s
         request_r, request_w = sized_pipe()
         response_r, response_w = sized_pipe()
@@ -295,6 +306,7 @@ MAX_FAILED_STARTS = 2
 
 def start_warm_sandbox(limits: SandboxLimits) -> None:
     """Give this process a warm sandbox (again, if its last one ended); ``start_worker`` uses it.
+    It returns once the server is started, not once it has said hello (``warm_sandbox_greeted``).
     Raises SandboxUnavailable if it cannot start (and, after ``MAX_FAILED_STARTS`` such failures,
     at once)."""
     global _current, _failed_starts
@@ -308,6 +320,21 @@ def start_warm_sandbox(limits: SandboxLimits) -> None:
     except SandboxUnavailable:
         _failed_starts += 1
         raise
+
+
+def warm_sandbox_greeted() -> bool:
+    """Wait for this process's warm sandbox to say hello, if it has not yet; whether it has one
+    that did. One that fails to counts as a failed start and is stopped: workers start cold."""
+    global _failed_starts
+    if _current is None:
+        return False
+    try:
+        _current.greeted()
+    except SandboxUnavailable:
+        _failed_starts += 1
+        stop_warm_sandbox()
+        return False
+    return True
 
 
 def warm_sandbox_for(limits: SandboxLimits) -> WarmSandbox | None:

@@ -1,5 +1,6 @@
 """What assignment suites are written with: oracle-backed expectations and helpers."""
 
+from autograder.gradcheck import spread
 from autograder.suite.expect import (
     Expected,
     UnderivedExpectation,
@@ -24,4 +25,5 @@ __all__ = [
     "assert_raises_value_error",
     "derive",
     "fail",
+    "spread",
 ]

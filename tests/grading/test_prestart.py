@@ -1,15 +1,17 @@
-"""``autograder check FILE`` starts FILE's worker before the CLI loads, and hands it over only to
-the check it was started for."""
+"""``autograder check FILE`` starts FILE's worker before anything else loads and runs the check
+with it, without the CLI's parser, reporting exactly as the CLI does."""
 
 from __future__ import annotations
 
-import time
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-from autograder.grading import early
-from autograder.grading.early import CheckRequest, check_request, prestart_check, take_prestarted
+from autograder.cli import main
+from autograder.grading.early import CheckRequest, check_request, prestart_check
 from tests.sandbox.conftest import requires_bwrap
 
 COURSE = Path(__file__).resolve().parents[2] / "assignments"
@@ -34,37 +36,45 @@ def test_anything_else_is_left_to_the_cli(argv: list[str]) -> None:
 
 
 def test_nothing_starts_for_a_file_the_cli_will_refuse(tmp_path: Path) -> None:
-    prestart_check(["--course", str(COURSE), "check", str(tmp_path / "missing.py")])
-    assert early._prestarted is None
+    assert prestart_check(["--course", str(COURSE), "check", str(tmp_path / "missing.py")]) is None
 
 
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
+def _solution_file(tmp_path: Path, change: tuple[str, str] | None = None) -> Path:
+    source = (COURSE / "activations" / "source.py").read_text(encoding="utf-8")
+    if change is not None:
+        assert change[0] in source
+        source = source.replace(*change)
+    file = tmp_path / "activations.py"
+    file.write_text(source, encoding="utf-8")
+    return file
 
 
 @requires_bwrap
-def test_the_worker_goes_only_to_the_check_it_was_started_for(tmp_path: Path) -> None:
-    solution = COURSE / "activations" / "source.py"
-    file = tmp_path / "activations.py"
-    file.write_text(solution.read_text(encoding="utf-8"), encoding="utf-8")
-    argv = ["--course", str(COURSE), "check", str(file)]
+def test_the_worker_started_is_the_files_own(tmp_path: Path) -> None:
+    file = _solution_file(tmp_path)
+    prestarted = prestart_check(["--course", str(COURSE), "check", str(file)])
+    assert prestarted is not None
+    try:
+        assert prestarted.request == CheckRequest(file, None, COURSE, "auto")
+        assert prestarted.assignment.id == "activations"
+        assert prestarted.started.submission.source == file.read_text(encoding="utf-8")
+    finally:
+        prestarted.started.worker.kill()
 
-    prestart_check(argv)
-    handed = take_prestarted(CheckRequest(file, None, COURSE, "auto"))
-    assert handed is not None and take_prestarted(CheckRequest(file, None, COURSE, "auto")) is None  # once
-    assignment, started = handed
-    assert assignment.id == "activations" and started.submission.source == file.read_text(encoding="utf-8")
-    started.worker.kill()
 
-    prestart_check(argv)
-    assert early._prestarted is not None
-    pid = early._prestarted[2].worker.pid
-    assert take_prestarted(CheckRequest(file, "backprop", COURSE, "auto")) is None  # the CLI read another assignment
-    deadline = time.monotonic() + 5
-    while _alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert not _alive(pid)
+WRONG_RELU_PRIME = ("return np.where(x > 0, 1.0, 0.0)", "return np.where(x >= 0, 1.0, 0.0)")
+"""relu'(0) = 1: a mistake the public suite catches."""
+
+
+@requires_bwrap
+@pytest.mark.parametrize("change", [None, WRONG_RELU_PRIME], ids=["solution", "relu-prime-at-zero"])
+def test_the_commands_own_start_reports_as_the_cli_does(tmp_path: Path, change: tuple[str, str] | None) -> None:
+    """``python -m autograder check FILE`` runs without the CLI's parser; what it prints and its
+    exit status are the CLI's own for the same file."""
+    file = _solution_file(tmp_path, change)
+    own = subprocess.run([sys.executable, "-m", "autograder", "--course", str(COURSE), "check", str(file)],
+                         capture_output=True, text=True, timeout=120, check=False)
+    cli = CliRunner().invoke(main, ["--course", str(COURSE), "check", str(file)])
+    assert own.returncode == cli.exit_code == (0 if change is None else 1), own.stderr
+    assert own.stdout == cli.output and own.stderr == ""
+    assert ("all public tests pass" in own.stdout) == (change is None)

@@ -13,7 +13,12 @@ from collections.abc import Iterator
 import pytest
 
 from autograder.sandbox import SandboxSession, StudentRaised, WorkerDied
-from autograder.sandbox.warm_sandbox import start_warm_sandbox, stop_warm_sandbox, warm_sandbox_for
+from autograder.sandbox.warm_sandbox import (
+    start_warm_sandbox,
+    stop_warm_sandbox,
+    warm_sandbox_for,
+    warm_sandbox_greeted,
+)
 
 from .conftest import FAST_LIMITS, requires_bwrap, source
 
@@ -84,7 +89,7 @@ REACHES_OUT = source("""
 @pytest.fixture
 def warm() -> Iterator[None]:
     start_warm_sandbox(FAST_LIMITS)
-    assert warm_sandbox_for(FAST_LIMITS) is not None
+    assert warm_sandbox_greeted() and warm_sandbox_for(FAST_LIMITS) is not None
     yield
     stop_warm_sandbox()
 
@@ -188,7 +193,11 @@ def test_a_warm_sandbox_that_cannot_start_leaves_workers_cold(monkeypatch) -> No
 
     monkeypatch.setattr(warm_sandbox, "bwrap_argv", failing_argv)
     monkeypatch.setattr(warm_sandbox, "_failed_starts", 0)
-    for _ in range(warm_sandbox.MAX_FAILED_STARTS + 2):
+    for _ in range(warm_sandbox.MAX_FAILED_STARTS):
+        start_warm_sandbox(FAST_LIMITS)  # started: its hello is awaited later
+        assert not warm_sandbox_greeted()  # it never says hello: a failed start, stopped
+        assert warm_sandbox_for(FAST_LIMITS) is None
+    for _ in range(2):
         with pytest.raises(SandboxUnavailable):
             start_warm_sandbox(FAST_LIMITS)
     assert len(starts) == warm_sandbox.MAX_FAILED_STARTS  # then it stops trying

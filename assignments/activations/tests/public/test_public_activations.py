@@ -13,13 +13,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from autograder.suite import assert_close, derive
+from autograder.suite import assert_close, derive, spread
 from reference.activations import get_activation
 from reference.softmax import jacobian, softmax
 
-_rng = np.random.default_rng(7)
-X = _rng.uniform(-6.0, 6.0, size=9)
-Z = _rng.normal(0.0, 2.0, size=(2, 3))
+X = spread(9, -6.0, 6.0)
+Z = spread(6, -4.0, 4.0).reshape(2, 3)
 
 ELEMENTWISE = [  # (student function, activation, "value" or "dx", parameters)
     ("sigmoid", "sigmoid", "value", {}),

@@ -10,12 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.suite import assert_close, derive
+from autograder.suite import assert_close, derive, spread
 from reference import losses, network
 from reference.activations import get_activation
 
-_rng = np.random.default_rng(31)
-PARAMS = {p: float(v) for p, v in zip(network.PARAMETERS, _rng.uniform(-1.0, 1.0, size=9))}
+PARAMS = {p: float(v) for p, v in zip(network.PARAMETERS, spread(len(network.PARAMETERS), -1.0, 1.0))}
 X, Y = 0.7, 0.3
 
 

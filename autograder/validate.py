@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -254,9 +253,9 @@ def _grade_sources(assignment: Assignment, named: list[tuple[str, str]], jobs: i
     """Grade each (name, source) against the hidden suite, ``jobs`` at a time, in order."""
     if jobs <= 1 or len(named) <= 1:
         return [_grade_source(assignment, source, name, None) for name, source in named]
-    # forkserver, as the batch does: no threads of this process are copied into the graders
-    context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+    from autograder.grading.pool import pool_context
+
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=pool_context()) as pool:
         futures = [pool.submit(_grade_source, assignment, source, name, None) for name, source in named]
         return [future.result() for future in futures]
 

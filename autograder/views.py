@@ -86,6 +86,10 @@ def results_table(results: tuple[GradeResult, ...], title: str) -> Table:
 
 def grade_with_progress(assignment: Assignment, paths: list[Path] | dict[str, Path], out_dir: Path, *,
                         jobs: int, resume: bool, executor: Executor | None = None) -> BatchReport:
+    if executor is None and min(jobs, len(paths)) > 1:
+        from autograder.grading.pool import start_pool_server
+
+        start_pool_server()  # the pool's imports overlap this process's own, from here on
     from autograder.grading.batch import BatchError, grade_batch
     from autograder.report import preload
 

@@ -85,6 +85,17 @@ def test_limits_default_when_the_table_is_missing(tmp_path: Path) -> None:
     assert load_manifest(root).limits == Limits()
 
 
+def test_the_default_limits_are_the_sandboxs_defaults() -> None:
+    """A worker started before its manifest is read (``check``) gets ``SandboxLimits()``: the
+    limits a manifest without a [limits] table, and each bundled one, asks for."""
+    from autograder.grading.early import sandbox_limits
+    from autograder.sandbox.limits import SandboxLimits
+
+    assert sandbox_limits(Limits()) == SandboxLimits()
+    for assignment_id in ("activations", "backprop", "vanishing"):
+        assert sandbox_limits(get_assignment(assignment_id).limits) == SandboxLimits()
+
+
 def test_unknown_key_is_named(tmp_path: Path) -> None:
     root = manifest_copy(tmp_path, 'total_point = 100')  # a typo must not fall back to a default
     with pytest.raises(ManifestError, match=r"unknown keys \['total_point'\]"):

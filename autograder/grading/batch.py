@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import multiprocessing
 import tempfile
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -39,16 +38,13 @@ from autograder.fingerprint import content_sha256
 from autograder.grading.feedback import render_feedback
 from autograder.grading.grade import grade_submission
 from autograder.grading.gradebook import render_gradebook
+from autograder.grading.pool import pool_context
 from autograder.grading.results import GRADER_ERROR, GradeResult, from_gradescope, results_json
 from autograder.grading.warm import enable_forking, keep_sandbox_warm, prepare_derivations
 from autograder.limits import DEFAULT_JOBS
 from autograder.submission import student_id_of
 
 MAX_POOL_RESTARTS = 3
-FORKSERVER_PRELOAD = ("autograder.grading.grade", "autograder.grading.run", "autograder.sandbox.warm_sandbox")
-"""What the pool's fork server imports before forking its workers (NumPy, the sandbox's client,
-pytest's runner, the warm sandbox): each worker would otherwise import it again. No thread of
-Python's runs in it."""
 GRADEBOOK = "grades.csv"
 """One of ``submission.RESERVED_IDS``: no student's folder takes its place."""
 Progress = Callable[[GradeResult], None]
@@ -158,13 +154,7 @@ def _is_current(result: GradeResult, path: Path) -> bool:
 
 
 def _pool(jobs: int) -> ProcessPoolExecutor:
-    # forkserver, not fork: the parent runs threads (progress bar, output drains)
-    # whose locks a forked child could inherit mid-use.
-    # Each worker grades many submissions: warm once, then one fork per submission (grading/warm.py).
-    # The fork server imports the grading code once, so every worker forked from it starts with it.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["__main__", *FORKSERVER_PRELOAD])
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=enable_forking)
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=pool_context(), initializer=enable_forking)
 
 
 def _outcome(assignment: Assignment, student: str, future: Future[GradeResult]) -> GradeResult:

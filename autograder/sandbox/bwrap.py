@@ -215,14 +215,18 @@ def sandbox_kind_reason() -> str:
     return bwrap_self_test() or "bubblewrap works"
 
 
-def prepare_bwrap(host: HostPaths, scratch: Path, program: bytes, config: dict[str, object],
+def prepare_bwrap(host: HostPaths, scratch: Path, program: bytes | None, config: dict[str, object],
                    limits: SandboxLimits) -> Command:
-    """The bwrap command; the submission's program is a private copy bound read-only."""
-    private = scratch / PROGRAM_FILE
-    private.write_bytes(program)
+    """The bwrap command; the submission's program is a private copy bound read-only (None: it
+    follows on the request pipe, ``launcher.send_program``)."""
     binds, compiled = module_binds(SANDBOX_MODULES)
-    binds.append((str(private), f"{SANDBOX_DIR}/{PROGRAM_FILE}"))
-    config.update(submission=f"{SANDBOX_DIR}/{PROGRAM_FILE}", site=SITE_DIR, scratch=scratch_config(limits))
+    submission = None
+    if program is not None:
+        private = scratch / PROGRAM_FILE
+        private.write_bytes(program)
+        submission = f"{SANDBOX_DIR}/{PROGRAM_FILE}"
+        binds.append((str(private), submission))
+    config.update(submission=submission, site=SITE_DIR, scratch=scratch_config(limits))
     argv = bwrap_argv(host, binds, limits, optional=compiled) + interpreter_argv(
         host.interpreter, f"{SANDBOX_DIR}/worker.py", config)
     # bwrap itself needs only PATH; it clears the environment of the worker.

@@ -68,16 +68,20 @@ def _fallback_dirs(scratch: Path, host: HostPaths) -> tuple[Path, Path]:
 
 
 
-def prepare_fallback(host: HostPaths, scratch: Path, program: bytes, config: dict[str, object],
+def prepare_fallback(host: HostPaths, scratch: Path, program: bytes | None, config: dict[str, object],
                       limits: SandboxLimits) -> Command:
-    """The plain command: read-only copies of the sandbox modules and the program; private cwd."""
+    """The plain command: read-only copies of the sandbox modules and the program (None: it
+    follows on the request pipe); private cwd."""
     code, work = _fallback_dirs(scratch, host)
     for name in SANDBOX_MODULES:
         shutil.copyfile(HERE / name, code / name)
-    (code / PROGRAM_FILE).write_bytes(program)
-    for name in (*SANDBOX_MODULES, PROGRAM_FILE):
+    names: tuple[str, ...] = SANDBOX_MODULES
+    if program is not None:
+        (code / PROGRAM_FILE).write_bytes(program)
+        names = (*SANDBOX_MODULES, PROGRAM_FILE)
+    for name in names:
         os.chmod(code / name, 0o444)
-    config.update(submission=str(code / PROGRAM_FILE), site=str(code / "site"))
+    config.update(submission=None if program is None else str(code / PROGRAM_FILE), site=str(code / "site"))
     argv = interpreter_argv(host.interpreter, str(code / "worker.py"), config)
     return Command(argv, str(work), worker_env(str(work)))
 

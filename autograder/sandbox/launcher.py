@@ -331,22 +331,26 @@ def describe_exit(status: int | None, kind: WorkerKind, limits: SandboxLimits) -
     return f"the worker was killed by {name}" + hints.get(signum, "")
 
 
-def start_worker(program: Program, filename: str, limits: SandboxLimits, capture: OutputCapture,
+def start_worker(program: Program | None, filename: str, limits: SandboxLimits, capture: OutputCapture,
                  kind: WorkerKind | None = None) -> Worker:
     """Start a worker for ``program`` (its frames shown in tracebacks as ``filename``).
 
     The caller reads the hello frame, then the load report, from ``response_fd``. ``kind`` None:
     the presumed sandbox, or no sandbox where this process was told so (``isolation.ISOLATION_ENV``).
-    Raises SandboxUnavailable if the sandbox cannot be set up.
+    ``program`` None: a sandboxed worker started before the caller has read the submission, which
+    waits for it (``send_program``) before its hello. Raises SandboxUnavailable if the sandbox
+    cannot be set up.
     """
     if kind == "none" or (kind is None and own_machine_requested()):
         from autograder.sandbox.own_machine import start_own_worker
 
+        if program is None:
+            raise ValueError("a worker without a sandbox is started with its program")
         return start_own_worker(program, filename, limits, capture)
     kind = kind or presumed_kind()
     # A process that keeps a warm sandbox has imported its module; any other one (``check``,
     # starting its worker before numpy loads) need not import it, nor the wire it imports.
-    if kind == "bwrap" and "autograder.sandbox.warm_sandbox" in sys.modules:
+    if kind == "bwrap" and program is not None and "autograder.sandbox.warm_sandbox" in sys.modules:
         from autograder.sandbox.warm_sandbox import stop_warm_sandbox, warm_sandbox_for, warm_sandbox_greeted
 
         warm = warm_sandbox_for(limits) if warm_sandbox_greeted() else None
@@ -363,13 +367,24 @@ def start_worker(program: Program, filename: str, limits: SandboxLimits, capture
                                      "max_frame_bytes": limits.max_frame_bytes,
                                      "processes": limits.processes}
         prepare = prepare_bwrap if kind == "bwrap" else prepare_fallback
-        command = prepare(host_paths(), scratch, program.to_json(), config, limits)
+        command = prepare(host_paths(), scratch, None if program is None else program.to_json(), config, limits)
         return _spawn(kind, command, limits, fds, scratch, capture)
     except BaseException:
         for fd in fds:
             close_quietly(fd)
         shutil.rmtree(scratch, ignore_errors=True)
         raise
+
+
+def send_program(worker: Worker, program: Program, wait_s: float) -> None:
+    """Hand ``program`` to a worker started without it (``start_worker(None, ...)``), within
+    ``wait_s``; the worker reads it before its hello. Raises SandboxUnavailable if it cannot."""
+    from autograder.sandbox import wire
+
+    try:
+        wire.write_all(worker.request_fd, wire.raw_frame(program.to_json()), time.monotonic() + wait_s)
+    except (wire.ChannelTimeout, OSError) as err:
+        raise SandboxUnavailable(f"the worker did not take its program: {err}") from None
 
 
 def _spawn(kind: SandboxKind, command: Command, limits: SandboxLimits, fds: list[int],

@@ -532,7 +532,18 @@ def main(argv: list[str]) -> None:
     config = json.loads(argv[1])
     confine_scratch(config)
     prepare_imports(config)
-    run_submission(config, lambda: _read_file(config["submission"]))
+    run_submission(config, lambda: _read_program(config))
+
+
+def _read_program(config: Config) -> bytes:
+    """The program file the grader bound (``submission``), or, for a worker started before the
+    grader had read the submission (``submission`` null), the first frame on the request pipe."""
+    if config["submission"] is None:
+        import wire
+
+        program: bytes = wire.read_frame(config["request_fd"], max_bytes=config["max_frame_bytes"])
+        return program
+    return _read_file(config["submission"])
 
 
 if __name__ == "__main__":

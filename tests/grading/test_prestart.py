@@ -3,15 +3,18 @@ with it, without the CLI's parser, reporting exactly as the CLI does."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from autograder.cli import main
-from autograder.grading.early import CheckRequest, check_request, prestart_check
+from autograder.grading import early
+from autograder.grading.early import CheckRequest, check_request, prestart_check, sandbox_limits
 from tests.sandbox.conftest import requires_bwrap
 
 COURSE = Path(__file__).resolve().parents[2] / "assignments"
@@ -78,3 +81,64 @@ def test_the_commands_own_start_reports_as_the_cli_does(tmp_path: Path, change: 
     assert own.returncode == cli.exit_code == (0 if change is None else 1), own.stderr
     assert own.stdout == cli.output and own.stderr == ""
     assert ("all public tests pass" in own.stdout) == (change is None)
+
+
+def _course_with_limits(tmp_path: Path, *changes: tuple[str, str]) -> Path:
+    course = tmp_path / "course"
+    shutil.copytree(COURSE / "activations", course / "activations")
+    manifest = course / "activations" / "manifest.toml"
+    text = manifest.read_text(encoding="utf-8")
+    for old, new in changes:
+        assert old in text
+        text = text.replace(old, new)
+    manifest.write_text(text, encoding="utf-8")
+    return course
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@requires_bwrap
+def test_a_manifest_with_its_own_limits_gets_a_worker_started_with_them(tmp_path: Path) -> None:
+    """The worker starts with the default limits before the manifest is read; one whose manifest
+    asks for others is started again with those."""
+    course = _course_with_limits(tmp_path, ("memory_mb = 1024", "memory_mb = 900"),
+                                 ("call_timeout_s = 5.0", "call_timeout_s = 4.0"))
+    file = _solution_file(tmp_path)
+    prestarted = prestart_check(["--course", str(course), "check", str(file)])
+    assert prestarted is not None
+    try:
+        assert prestarted.started.limits == sandbox_limits(prestarted.assignment.limits)
+        assert prestarted.started.limits.memory_bytes == 900 * 1024 * 1024
+        assert prestarted.started.limits.call_timeout_s == pytest.approx(4.0)
+    finally:
+        prestarted.started.worker.kill()
+    shown = subprocess.run([sys.executable, "-m", "autograder", "--course", str(course), "check", str(file)],
+                           capture_output=True, text=True, timeout=120, check=False)
+    assert shown.returncode == 0 and "all public tests pass" in shown.stdout, shown.stdout + shown.stderr
+
+
+@requires_bwrap
+def test_a_file_that_cannot_be_read_leaves_no_worker_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[int] = []
+    start = early._start_unloaded
+
+    def watched(file: Path) -> early._Unloaded:
+        unloaded = start(file)
+        started.append(unloaded.worker.pid)
+        return unloaded
+
+    monkeypatch.setattr(early, "_start_unloaded", watched)
+    notebook = tmp_path / "activations.ipynb"
+    notebook.write_text("{ not a notebook", encoding="utf-8")
+    assert prestart_check(["--course", str(COURSE), "check", str(notebook)]) is None
+    assert len(started) == 1
+    deadline = time.monotonic() + 5
+    while _alive(started[0]) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not _alive(started[0])

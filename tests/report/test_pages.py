@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -124,3 +127,26 @@ def test_the_report_command_writes_both_files_and_refuses_an_empty_folder(tmp_pa
     assert "7 submissions, mean 2, median 2 of 4" in done.output
     wrong = runner.invoke(main, ["report", "--assignment", "backprop", str(tmp_path)])
     assert wrong.exit_code == 2 and "no results of 'backprop'" in wrong.output
+
+
+def test_a_page_compiled_in_another_process_renders_the_same(tmp_path: Path) -> None:
+    """Compiled templates are kept in the kit's cache between runs; a later process renders the
+    same page from them, and an unreadable cache file is compiled again, never trusted."""
+    program = ("import sys\n"
+               "from autograder.report.render import render\n"
+               "rows = [{'student': 'a<b>', 'score': 1.5, 'reasons': ['stub & more']}]\n"
+               "sys.stdout.write(render('needs_look.html', s={'needs_look': rows}))\n")
+    env = {**os.environ, "AUTOGRADER_CACHE": str(tmp_path / "cache")}
+
+    def page() -> str:
+        done = subprocess.run([sys.executable, "-c", program], env=env, capture_output=True, text=True,
+                              timeout=120, check=True)
+        return done.stdout
+
+    first = page()
+    assert "a&lt;b&gt;" in first and "stub &amp; more" in first
+    kept = list((tmp_path / "cache" / "templates").iterdir())
+    assert kept and page() == first
+    for file in kept:
+        file.write_bytes(b"not a compiled template")
+    assert page() == first

@@ -77,9 +77,12 @@ def terminal_plain(text: str, *, one_line: bool = False) -> str:
 
 def terminal_text(text: str, *, one_line: bool = False) -> str:
     """Student text to embed in a rich markup string: controls stripped, ``[`` escaped."""
+    plain = terminal_plain(text, one_line=one_line)
+    if "[" not in plain and not plain.endswith("\\"):
+        return plain  # what rich's escape returns for it, without loading rich's markup
     from rich.markup import escape
 
-    return escape(terminal_plain(text, one_line=one_line))
+    return escape(plain)
 
 
 # --------------------------------------------------------------------------

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from rich.console import Console
 from rich.text import Text
@@ -56,6 +58,15 @@ def test_terminal_markup_is_shown_not_applied() -> None:
     assert console.file.getvalue() == "x [/] x [bold]y[/bold] :thumbs_up: trailing\\\n"  # type: ignore[attr-defined]
     console.print(Text(terminal_plain("[/] z")))
     assert console.file.getvalue().endswith("[/] z\n")  # type: ignore[attr-defined]
+
+
+@given(st.text(alphabet=st.sampled_from("ab [/]\\#@:x\n\x1b"), max_size=20))
+def test_terminal_text_is_richs_escape_of_the_plain_text(text: str) -> None:
+    """Text without a ``[`` or a trailing backslash skips rich's markup module: the same escape."""
+    from rich.markup import escape
+
+    for one_line in (False, True):
+        assert terminal_text(text, one_line=one_line) == escape(terminal_plain(text, one_line=one_line))
 
 
 @pytest.mark.parametrize(("cell", "shown"), [

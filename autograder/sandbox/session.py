@@ -69,6 +69,8 @@ Substitutes = Mapping[str, Callable[..., Any]]
 BREAKS_BEFORE_DISABLE = 3  # a function that kills or garbles the worker this often is not called again
 AHEAD_CALLS = 32
 """Calls of a plan sent ahead of the one asked."""
+AHEAD_REFILL = AHEAD_CALLS // 2
+"""The calls sent ahead are topped up (in one write) once this few are left unasked."""
 WRITE_AHEAD_S = 1.0
 """A write ahead fits the pipe's free room and never waits; past this, the pipe is taken to be broken."""
 AHEAD_BYTES = 48 * 1024
@@ -629,17 +631,26 @@ class SandboxSession:
 
     def _send_ahead(self, ahead: _Ahead, worker: Worker) -> None:
         """Send the plan's next calls, while fewer than ``AHEAD_CALLS`` unasked ones and their bytes fit
-        ``ahead.room``: the pipe then always has room, and a write never waits for the worker."""
+        ``ahead.room``: the pipe then always has room, and a write never waits for the worker. They go
+        in one write, and only once at most ``AHEAD_REFILL`` unasked calls are left (or none is): a
+        write wakes the worker, and each wake-up costs both sides more than the call itself."""
         frames = ahead.plan.frames
-        while not ahead.closed and ahead.sent < len(frames) and ahead.sent - ahead.asked < AHEAD_CALLS \
-                and ahead.unasked_bytes + len(frames[ahead.sent]) <= ahead.room:
-            try:
-                wire.write_all(worker.request_fd, frames[ahead.sent], time.monotonic() + WRITE_AHEAD_S)
-            except (wire.ChannelTimeout, BrokenPipeError, OSError):
-                ahead.closed = True  # a worker that died (or a full pipe): the calls already sent are read
-                break
-            ahead.unasked_bytes += len(frames[ahead.sent])
-            ahead.sent += 1
+        if ahead.closed or (ahead.sent - ahead.asked > AHEAD_REFILL and ahead.sent > ahead.asked):
+            return
+        end, size = ahead.sent, ahead.unasked_bytes
+        while end < len(frames) and end - ahead.asked < AHEAD_CALLS and size + len(frames[end]) <= ahead.room:
+            size += len(frames[end])
+            end += 1
+        if end == ahead.sent:
+            return
+        try:
+            wire.write_all(worker.request_fd, b"".join(frames[ahead.sent:end]), time.monotonic() + WRITE_AHEAD_S)
+        except (wire.ChannelTimeout, BrokenPipeError, OSError):
+            # a worker that died (or a full pipe): the calls sent before are read; of these, the worker
+            # may have some, so it is not followed further (``_stop_following`` replaces it)
+            ahead.closed = True
+            return
+        ahead.unasked_bytes, ahead.sent = size, end
 
     def _stop_following(self, worker: Worker) -> Worker:
         """Stop sending calls ahead; the worker to go on with. When ``worker`` was sent calls ahead that

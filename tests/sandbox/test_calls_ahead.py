@@ -60,6 +60,29 @@ def test_a_followed_plan_gives_the_same_answers_on_one_worker(make_session) -> N
     assert follower.workers_started == 1
 
 
+def test_calls_sent_ahead_go_many_to_a_write(make_session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each write wakes the worker, which costs both sides more than a call: a followed plan of 61
+    calls is sent in a few writes (``AHEAD_CALLS`` at first, then refills of ``AHEAD_REFILL``)."""
+    from autograder.sandbox import session, wire
+
+    calls = [("f", (x,)) for x in INPUTS] + [("history", ())]
+    plan, answers = _plan(make_session, calls)
+    follower = make_session(COUNTING)
+    follower.follow(plan)
+    writes: list[int] = []
+    write_all = wire.write_all
+
+    def counted(fd: int, data: bytes, deadline: float | None = None) -> None:
+        writes.append(len(data))
+        write_all(fd, data, deadline)
+
+    monkeypatch.setattr(session.wire, "write_all", counted)
+    assert _same([follower.call(function, args) for function, args in calls], answers)
+    refills = -(-(len(calls) - session.AHEAD_CALLS) // session.AHEAD_REFILL)
+    assert len(writes) == 1 + refills, writes  # not one per call
+    assert sum(writes) == sum(len(frame) for frame in plan.frames)
+
+
 @pytest.mark.parametrize("at", [0, 1, 30, 59])
 def test_a_submission_that_keeps_state_sees_only_the_calls_asked_when_they_stop_matching(make_session,
                                                                                           at: int) -> None:

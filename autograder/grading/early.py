@@ -161,6 +161,9 @@ def prestart_check(argv: list[str]) -> PrestartedCheck | None:
     request = check_request(argv)
     if request is None:
         return None
+    from autograder.shortlived import idle_blas_threads_sleep
+
+    idle_blas_threads_sleep()  # before numpy loads, which sending the program does
     try:
         from autograder.sandbox.isolation import own_machine_requested, sandbox_missing
 

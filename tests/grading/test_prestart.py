@@ -3,6 +3,7 @@ with it, without the CLI's parser, reporting exactly as the CLI does."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -142,3 +143,17 @@ def test_a_file_that_cannot_be_read_leaves_no_worker_behind(tmp_path: Path, monk
     while _alive(started[0]) and time.monotonic() < deadline:
         time.sleep(0.01)
     assert not _alive(started[0])
+
+
+def test_blas_threads_are_told_to_sleep_before_numpy_loads(tmp_path: Path) -> None:
+    """Sending the program loads numpy: OpenBLAS's idle threads must already be told to sleep, or
+    they spin on the core the sandboxed worker starts on."""
+    program = ("import os, sys\n"
+               "from autograder.grading.early import prestart_check\n"
+               f"prestart_check(['check', {str(tmp_path / 'missing.py')!r}])\n"
+               "from autograder.shortlived import BLAS_TIMEOUT_ENV\n"
+               "print(os.environ.get(BLAS_TIMEOUT_ENV), 'numpy' in sys.modules)\n")
+    env = {key: value for key, value in os.environ.items() if key != "OPENBLAS_THREAD_TIMEOUT"}
+    done = subprocess.run([sys.executable, "-c", program], env=env, capture_output=True, text=True, timeout=60,
+                          check=True)
+    assert done.stdout.split() == ["4", "False"]

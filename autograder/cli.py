@@ -73,9 +73,10 @@ class _LazyGroup(click.Group):
                                   "else assignments/ of the clone you are in)")
 def main(course: Path | None) -> None:
     """Release, check, grade and validate the deep-learning unit's assignments."""
-    from autograder.shortlived import no_collections_at_exit
+    from autograder.shortlived import idle_blas_threads_sleep, no_collections_at_exit
 
     no_collections_at_exit()  # a command's last collections over numpy, pytest and matplotlib: 0.1 s
+    idle_blas_threads_sleep()  # before numpy loads, here and in the grading processes this starts
 
 
 @main.command()

@@ -56,20 +56,30 @@ def report_chunks(summary: dict[str, Any], *, generated: str | None = None) -> I
 
 
 def summary_json_chunks(summary: dict[str, Any]) -> Iterator[str]:
-    """``json.dumps(summary, indent=2)`` and a newline, with its ``students`` (any iterable of rows,
-    such as rows spooled to disk) written one row at a time."""
-    head, tail = json.dumps({**summary, "students": _ROWS}, indent=2, allow_nan=False).split(json.dumps(_ROWS))
-    yield head
-    opening = "[\n"
-    for row in summary["students"]:
-        yield opening + textwrap.indent(json.dumps(row, indent=2, allow_nan=False), "    ")
-        opening = ",\n"
-    yield "[]" if opening == "[\n" else "\n  ]"
-    yield tail + "\n"
+    """``json.dumps(summary, indent=2)`` and a newline, with its ``SPOOLED`` lists (any iterables of
+    rows, such as rows spooled to disk) written one row at a time."""
+    marked = {**summary, **{key: _marker(key) for key in SPOOLED}}
+    text = json.dumps(marked, indent=2, allow_nan=False)
+    for key in sorted(SPOOLED, key=lambda spooled: text.index(json.dumps(_marker(spooled)))):
+        head, text = text.split(json.dumps(_marker(key)))
+        yield head
+        opening = "[\n"
+        for row in summary[key]:
+            yield opening + textwrap.indent(json.dumps(row, indent=2, allow_nan=False), "    ")
+            opening = ",\n"
+        yield "[]" if opening == "[\n" else "\n  ]"
+    yield text + "\n"
 
 
-_ROWS = "\0students\0"
-"""Where ``summary_json_chunks`` writes the rows (no summary holds this string: it is escaped in JSON)."""
+SPOOLED = ("needs_look", "students")
+"""The summary's lists with a row per student (all of them, or those to look at): written one row
+at a time, never whole in memory."""
+
+
+def _marker(key: str) -> str:
+    """Where ``summary_json_chunks`` writes ``key``'s rows (no summary holds this string: it is
+    escaped in JSON)."""
+    return f"\0{key}\0"
 
 
 def write_report(folder: Path, *, assignment_id: str | None = None, assignment: Any = None) -> WrittenReport:
@@ -80,7 +90,7 @@ def write_report(folder: Path, *, assignment_id: str | None = None, assignment: 
     Raises ``ReportError`` when the folder holds no results (or several
     assignments and no ``assignment_id``). The results are read one at a time and the students'
     rows kept on disk meanwhile (``summary.tallied_batch``): the returned ``summary`` holds every
-    figure but those rows, which are in ``summary.json``.
+    figure but those rows (``SPOOLED``), which are in ``summary.json``.
     """
     folder = Path(folder)
     wanted = assignment.id if assignment is not None else assignment_id
@@ -93,5 +103,5 @@ def write_report(folder: Path, *, assignment_id: str | None = None, assignment: 
             summary["similarity"] = similarity
         write_chunks_atomically(folder / SUMMARY, summary_json_chunks(summary))
         write_chunks_atomically(folder / REPORT, report_chunks(summary))
-    summary = {key: value for key, value in summary.items() if key != "students"}
+    summary = {key: value for key, value in summary.items() if key not in SPOOLED}
     return WrittenReport(folder / REPORT, folder / SUMMARY, summary)

@@ -113,31 +113,36 @@ def tallied_batch(folder: Path, assignment_id: str | None, gradebook: str | None
                   ) -> Iterator[tuple[str, BatchTally, tuple[str, ...]]]:
     """The chosen assignment (as ``Batch.pick`` chooses it), its ``BatchTally`` and the files that
     could not be read, for a graded ``folder`` read one ``results.json`` at a time, in the order of
-    the students' folders: the students' rows are spooled to disk (``tally.RowSpool``) until the
-    context ends, so memory does not grow with the batch."""
+    the students' folders: the students' rows and the submissions to look at are spooled to disk
+    (``tally.RowSpool``) until the context ends, so memory does not grow with the batch."""
     if not folder.is_dir():
         raise ReportError(f"{folder} is not a folder")
     tallies: dict[str, BatchTally] = {}
     unreadable: list[str] = []
     try:
         for name in sorted(entry.name for entry in os.scandir(folder) if entry.is_dir()):
-            path = folder / name / "results.json"
-            if not path.is_file():
+            # a plain string, not a Path: pathlib interns every part, and the table of interned
+            # strings would grow by a student's name each
+            path = os.path.join(folder, name, "results.json")
+            if not os.path.isfile(path):
                 continue
             try:
-                result = from_gradescope(json.loads(path.read_text(encoding="utf-8"))).for_report()
+                with open(path, encoding="utf-8") as handle:
+                    result = from_gradescope(json.load(handle)).for_report()
             except (OSError, ValueError, KeyError, TypeError) as err:
-                unreadable.append(f"{path.parent.name}: {type(err).__name__}: {err}")
+                unreadable.append(f"{name}: {type(err).__name__}: {err}")
                 continue
             if result.assignment_id not in tallies:
-                tallies[result.assignment_id] = BatchTally(Gradebook(gradebook), rows=tally.RowSpool())
+                tallies[result.assignment_id] = BatchTally(Gradebook(gradebook), rows=tally.RowSpool(),
+                                                           needs_look=tally.RowSpool())
             tallies[result.assignment_id].add(result)
         chosen = _chosen(folder, sorted(tallies), assignment_id)
         yield chosen, tallies[chosen], tuple(unreadable)
     finally:
         for counted in tallies.values():
-            if isinstance(counted.rows, tally.RowSpool):
-                counted.rows.close()
+            for spooled in (counted.rows, counted.needs_look):
+                if isinstance(spooled, tally.RowSpool):
+                    spooled.close()
 
 
 def _chosen(folder: Path, found: list[str], assignment_id: str | None) -> str:

@@ -186,7 +186,8 @@ class BatchTally:
     failed: Counter[tuple[str, str]] = field(default_factory=Counter)
     troubles: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {
         "timed_out": [], "worker_crashed": [], "not_loaded": [], "kit_failures": []})
-    needs_look: list[dict[str, Any]] = field(default_factory=list)
+    needs_look: Rows = field(default_factory=lambda: _rows_in_memory())
+    """One row per submission to look at: a list, or spooled as the students' rows are."""
 
     def add(self, result: GradeResult) -> None:
         status = status_of(result)

@@ -43,7 +43,7 @@ def unforeseen_failures_end_the_command() -> Iterator[None]:
     """Inside the block, an ``unforeseen_failure`` ends the command: its line, exit status 2."""
     try:
         yield
-    except (OSError, Exception) as err:
+    except Exception as err:
         line = unforeseen_failure(err)
         if line is None:
             raise

@@ -210,10 +210,11 @@ def check_with_report(file: Path, assignment_id: str | None, *, course: Path | N
                       isolation: Isolation | None = None, prestarted: PrestartedCheck | None = None) -> int:
     """Run the public suite on ``file``; 0 when every public test passes. ``isolation`` None:
     the sandbox where one can run, else none (``check_isolation``). ``prestarted``: the worker
-    ``autograder.launch`` started for this very check, before anything else loaded."""
-    from autograder.shortlived import idle_blas_threads_sleep, rare_collections
+    ``autograder.launch`` started for this very check, before anything else loaded. (Both routes
+    have told OpenBLAS's idle threads to sleep before numpy loaded: ``autograder.cli.main``,
+    ``autograder.grading.early.prestart_check``.)"""
+    from autograder.shortlived import rare_collections
 
-    idle_blas_threads_sleep()  # before numpy is imported
     with rare_collections():
         return _check_with_report(file, assignment_id, course, isolation, prestarted)
 

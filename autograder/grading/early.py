@@ -12,6 +12,7 @@ without loading the CLI's parser at all."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -81,12 +82,12 @@ def _loaded(unloaded: _Unloaded, submission: Submission, limits: Limits) -> Star
     """The started worker, given ``submission``'s program; when the manifest asks for other limits,
     the file loads under another name or the program is too large for one frame, that worker is
     let go and one started the usual way (``start_early``)."""
-    program = submission.program()
+    program = submission.program().to_json()
     if (sandbox_limits(limits) != unloaded.limits or _worker_filename(submission.filename) != unloaded.filename
-            or len(program.to_json()) > unloaded.limits.max_frame_bytes):
+            or len(program) > unloaded.limits.max_frame_bytes):
         unloaded.worker.kill()
         return start_early(submission, limits)
-    send_program(unloaded.worker, program, unloaded.limits.startup_timeout_s)
+    send_program(unloaded.worker.request_fd, program, time.monotonic() + unloaded.limits.startup_timeout_s)
     return StartedWorker(submission, unloaded.limits, None, unloaded.capture, unloaded.worker)
 
 

@@ -90,6 +90,17 @@ class Batch:
         return chosen, self.results[chosen]
 
 
+UNREADABLE = (OSError, ValueError, KeyError, TypeError)
+"""What reading a ``results.json`` the kit did not write (or that was damaged) raises: that file is
+listed as unreadable, the others are reported."""
+
+
+def _read_result(path: str | Path) -> GradeResult:
+    """The ``results.json`` at ``path``, as the report keeps it (``GradeResult.for_report``)."""
+    with open(path, encoding="utf-8") as handle:
+        return from_gradescope(json.load(handle)).for_report()
+
+
 def read_batch(folder: Path) -> Batch:
     """Read every ``<student>/results.json`` under ``folder`` (as ``GradeResult.for_report`` keeps it)."""
     if not folder.is_dir():
@@ -98,8 +109,8 @@ def read_batch(folder: Path) -> Batch:
     unreadable: list[str] = []
     for path in sorted(folder.glob("*/results.json")):
         try:
-            result = from_gradescope(json.loads(path.read_text(encoding="utf-8"))).for_report()
-        except (OSError, ValueError, KeyError, TypeError) as err:
+            result = _read_result(path)
+        except UNREADABLE as err:
             unreadable.append(f"{path.parent.name}: {type(err).__name__}: {err}")
             continue
         results.setdefault(result.assignment_id, []).append(result)
@@ -127,9 +138,8 @@ def tallied_batch(folder: Path, assignment_id: str | None, gradebook: str | None
             if not os.path.isfile(path):
                 continue
             try:
-                with open(path, encoding="utf-8") as handle:
-                    result = from_gradescope(json.load(handle)).for_report()
-            except (OSError, ValueError, KeyError, TypeError) as err:
+                result = _read_result(path)
+            except UNREADABLE as err:
                 unreadable.append(f"{name}: {type(err).__name__}: {err}")
                 continue
             if result.assignment_id not in tallies:

@@ -349,7 +349,7 @@ def start_worker(program: Program | None, filename: str, limits: SandboxLimits, 
         return start_own_worker(program, filename, limits, capture)
     kind = kind or presumed_kind()
     # A process that keeps a warm sandbox has imported its module; any other one (``check``,
-    # starting its worker before numpy loads) need not import it, nor the wire it imports.
+    # starting its worker before numpy loads) need not import it.
     if kind == "bwrap" and program is not None and "autograder.sandbox.warm_sandbox" in sys.modules:
         from autograder.sandbox.warm_sandbox import stop_warm_sandbox, warm_sandbox_for, warm_sandbox_greeted
 
@@ -376,13 +376,14 @@ def start_worker(program: Program | None, filename: str, limits: SandboxLimits, 
         raise
 
 
-def send_program(worker: Worker, program: Program, wait_s: float) -> None:
-    """Hand ``program`` to a worker started without it (``start_worker(None, ...)``), within
-    ``wait_s``; the worker reads it before its hello. Raises SandboxUnavailable if it cannot."""
+def send_program(request_fd: int, program: bytes, deadline: float) -> None:
+    """Hand a worker its program (``Program.to_json``) as the first frame on its request pipe, by
+    ``deadline``: a worker started without it (``start_worker(None, ...)``) or forked by a warm
+    sandbox reads it before its hello. Raises SandboxUnavailable if it cannot be written."""
     from autograder.sandbox import wire
 
     try:
-        wire.write_all(worker.request_fd, wire.raw_frame(program.to_json()), time.monotonic() + wait_s)
+        wire.write_all(request_fd, wire.raw_frame(program), deadline)
     except (wire.ChannelTimeout, OSError) as err:
         raise SandboxUnavailable(f"the worker did not take its program: {err}") from None
 

@@ -635,7 +635,7 @@ class SandboxSession:
         in one write, and only once at most ``AHEAD_REFILL`` unasked calls are left (or none is): a
         write wakes the worker, and each wake-up costs both sides more than the call itself."""
         frames = ahead.plan.frames
-        if ahead.closed or (ahead.sent - ahead.asked > AHEAD_REFILL and ahead.sent > ahead.asked):
+        if ahead.closed or ahead.sent - ahead.asked > AHEAD_REFILL:
             return
         end, size = ahead.sent, ahead.unasked_bytes
         while end < len(frames) and end - ahead.asked < AHEAD_CALLS and size + len(frames[end]) <= ahead.room:

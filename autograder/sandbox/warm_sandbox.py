@@ -34,7 +34,6 @@ import threading
 import time
 from typing import IO, Any
 
-from autograder.sandbox import wire
 from autograder.sandbox.bwrap import bwrap_argv, confirm_bwrap, module_binds, scratch_config
 from autograder.sandbox.capture import OutputCapture
 from autograder.sandbox.host import (
@@ -46,6 +45,7 @@ from autograder.sandbox.host import (
     interpreter_argv,
     sized_pipe,
 )
+from autograder.sandbox.launcher import send_program
 from autograder.sandbox.limits import SandboxKind, SandboxLimits, SandboxUnavailable
 from autograder.sandbox.program import Program
 
@@ -229,10 +229,10 @@ class WarmSandbox:
                     capture.drain("stderr", os.fdopen(err_r, "rb", buffering=0))]
         worker = self._latest = ForkedWorker(self, fds[0], inner_pid, request_w, response_r, drainers)
         try:
-            wire.write_all(request_w, wire.raw_frame(program.to_json()), deadline)
-        except (wire.ChannelTimeout, BrokenPipeError, OSError) as err:
+            send_program(request_w, program.to_json(), deadline)
+        except SandboxUnavailable:
             worker.kill()
-            raise SandboxUnavailable(f"the forked worker did not take its program: {err}") from None
+            raise
         return worker
 
     def status(self, inner_pid: int) -> int | None:

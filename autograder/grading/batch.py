@@ -111,15 +111,39 @@ def kit_failure(assignment: Assignment, student: str, err: BaseException | str) 
                        sandbox="none", error=GRADER_ERROR, error_kind="grader", detail=detail)
 
 
-def _grade_one(assignment: Assignment, student: str, path: Path) -> GradeResult:
+def file_result(result: GradeResult, student: str, out_dir: Path, assignment: Assignment) -> GradeResult:
+    """Write ``student``'s files for ``result`` into ``out_dir``; what a batch keeps of it
+    (``scores_only``). A result whose files cannot be written becomes the student's kit failure
+    (its own files written if they can be): one student's files never stop the batch."""
+    # The grade is filed under the batch's id: the path alone names an LMS download's student wrongly.
+    result = dataclasses.replace(result, student_id=student) if result.student_id != student else result
+    try:
+        write_student(result, out_dir, assignment)
+    except Exception as err:  # this student's files only; the batch goes on
+        result = kit_failure(assignment, student, f"could not write the results: {type(err).__name__}: {err}")
+        try:
+            write_student(result, out_dir, assignment)
+        except Exception:
+            pass  # still listed in grades.csv, as a grader error
+    return result.scores_only()
+
+
+def _filed(result: GradeResult, student: str, out_dir: Path | None, assignment: Assignment) -> GradeResult:
+    """``result`` with its files written into ``out_dir`` (``file_result``); as it is when None."""
+    return result if out_dir is None else file_result(result, student, out_dir, assignment)
+
+
+def _grade_one(assignment: Assignment, student: str, path: Path, out_dir: Path | None = None) -> GradeResult:
     """``grade_submission``, with anything it raises turned into that student's kit failure; the
-    question sheet, if the assignment has one, graded for ``student`` (``autograder.questions.graded``)."""
+    question sheet, if the assignment has one, graded for ``student`` (``autograder.questions.graded``).
+    With ``out_dir``, the student's files are written here, where it was graded (``file_result``)."""
     from autograder.questions.graded import with_sheet
 
     try:
-        return with_sheet(assignment, grade_submission(assignment, path), path, student)
+        result = with_sheet(assignment, grade_submission(assignment, path), path, student)
     except Exception as err:  # one submission must never stop the batch
-        return kit_failure(assignment, student, err)
+        result = kit_failure(assignment, student, err)
+    return _filed(result, student, out_dir, assignment)
 
 
 def _unique_ids(paths: Sequence[Path]) -> dict[str, Path]:
@@ -157,17 +181,19 @@ def _pool(jobs: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=jobs, mp_context=pool_context(), initializer=enable_forking)
 
 
-def _outcome(assignment: Assignment, student: str, future: Future[GradeResult]) -> GradeResult:
-    """The future's result; an exception other than a dead pool is the student's kit failure."""
+def _outcome(assignment: Assignment, student: str, future: Future[GradeResult], out_dir: Path | None) -> GradeResult:
+    """The future's result; an exception other than a dead pool is the student's kit failure
+    (filed here: the pool did not get to file it)."""
     try:
         return future.result()
     except BrokenProcessPool:
         raise
     except Exception as err:  # e.g. a result that could not be sent back from the pool
-        return kit_failure(assignment, student, err)
+        return _filed(kit_failure(assignment, student, err), student, out_dir, assignment)
 
 
-def _run_pool(assignment: Assignment, todo: dict[str, Path], jobs: int, on_result: Record) -> None:
+def _run_pool(assignment: Assignment, todo: dict[str, Path], jobs: int, on_result: Record,
+              out_dir: Path | None) -> None:
     """Grade ``todo`` in ``jobs`` processes; a dead pool is replaced and the rest regraded.
 
     After ``MAX_POOL_RESTARTS`` deaths the rest are graded one process each, so
@@ -178,39 +204,48 @@ def _run_pool(assignment: Assignment, todo: dict[str, Path], jobs: int, on_resul
         try:
             with _pool(jobs) as pool:
                 futures: dict[Future[GradeResult], str] = {
-                    pool.submit(_grade_one, assignment, student, path): student
+                    pool.submit(_grade_one, assignment, student, path, out_dir): student
                     for student, path in todo.items()}
                 for future in as_completed(futures):
                     student = futures.pop(future)  # a done future holds its whole result: let it go
-                    on_result(student, _outcome(assignment, student, future))
+                    on_result(student, _outcome(assignment, student, future, out_dir))
                     todo.pop(student)
         except BrokenProcessPool:
             restarts += 1
     for student, path in list(todo.items()):
         try:
             with _pool(1) as pool:
-                result = _outcome(assignment, student, pool.submit(_grade_one, assignment, student, path))
+                result = _outcome(assignment, student, pool.submit(_grade_one, assignment, student, path, out_dir),
+                                  out_dir)
         except BrokenProcessPool:
-            result = kit_failure(assignment, student, "the grading process died while grading "
-                                 "this submission (every time it was tried)")
+            result = _filed(kit_failure(assignment, student, "the grading process died while grading "
+                                        "this submission (every time it was tried)"), student, out_dir, assignment)
         on_result(student, result)
         todo.pop(student)
+
+
+def _grade_here(assignment: Assignment, todo: dict[str, Path], jobs: int, record: Record,
+                out_dir: Path | None = None) -> None:
+    """Grade ``todo`` on this machine: a pool of ``jobs`` processes (never more than submissions), or
+    this process when that is one. With ``out_dir``, each student's files are written where the
+    submission was graded, and ``record`` gets what a batch keeps (``file_result``)."""
+    if min(jobs, len(todo)) <= 1:
+        # a worker forked by a warm sandbox costs milliseconds, a cold one an interpreter and numpy:
+        # a stub's substituted re-runs start dozens of workers
+        keep_sandbox_warm(assignment)
+        import autograder.grading.run  # noqa: F401  (pytest loads while the sandbox starts)
+
+        for student, path in todo.items():
+            record(student, _grade_one(assignment, student, path, out_dir))
+    else:
+        _run_pool(assignment, dict(todo), min(jobs, len(todo)), record, out_dir)
 
 
 def local_executor(jobs: int = DEFAULT_JOBS) -> Executor:
     """Grading on this machine: a pool of ``jobs`` processes (never more than submissions), or
     this process when that is one."""
     def run(assignment: Assignment, todo: dict[str, Path], record: Record) -> None:
-        if min(jobs, len(todo)) <= 1:
-            # a worker forked by a warm sandbox costs milliseconds, a cold one an interpreter and numpy:
-            # a stub's substituted re-runs start dozens of workers
-            keep_sandbox_warm(assignment)
-            import autograder.grading.run  # noqa: F401  (pytest loads while the sandbox starts)
-
-            for student, path in todo.items():
-                record(student, _grade_one(assignment, student, path))
-        else:
-            _run_pool(assignment, dict(todo), min(jobs, len(todo)), record)
+        _grade_here(assignment, todo, jobs, record)
     return run
 
 
@@ -220,8 +255,9 @@ def grade_batch(assignment: Assignment, paths: Sequence[Path] | Mapping[str, Pat
                 executor: Executor | None = None) -> BatchReport:
     """Grade ``paths`` into ``out_dir``; see the module docstring for what is written.
 
-    ``executor`` grades them (default: ``local_executor(jobs)``); whatever it is,
-    results are written here, as they come back, by this process. ``paths`` given as
+    ``executor`` grades them (default: this machine, ``jobs`` at once, each student's files
+    written by the process that graded them, so this one only collects scores); another executor's
+    results are written here, as they come back (``file_result``). ``paths`` given as
     ``{student id: path}`` (an LMS download's ids, ``autograder.lms.download_layout``) names each
     student; given as paths, each is the student ``student_id_of`` names.
     """
@@ -239,22 +275,16 @@ def grade_batch(assignment: Assignment, paths: Sequence[Path] | Mapping[str, Pat
         elif previous is not None:
             changed.append(student)
 
-    def record(student: str, result: GradeResult) -> None:
-        # The grade is filed under the batch's id: the path alone names an LMS download's student wrongly.
-        result = dataclasses.replace(result, student_id=student) if result.student_id != student else result
-        try:
-            write_student(result, out_dir, assignment)
-        except Exception as err:  # this student's files only; the batch goes on
-            result = kit_failure(assignment, student, f"could not write the results: {type(err).__name__}: {err}")
-            try:
-                write_student(result, out_dir, assignment)
-            except Exception:
-                pass  # still listed in grades.csv below, as a grader error
-        results[student] = result.scores_only()
+    def keep(student: str, filed: GradeResult) -> None:
+        results[student] = filed
         if on_result is not None:
-            on_result(result)
+            on_result(filed)
 
-    (executor or local_executor(jobs))(assignment, dict(by_id), record)
+    if executor is None:  # this machine's pool writes each student's files where it grades them
+        _grade_here(assignment, dict(by_id), jobs, keep, out_dir)
+    else:
+        executor(assignment, dict(by_id), lambda student, result: keep(student, file_result(
+            result, student, out_dir, assignment)))
     from autograder.questions.copies import flag_copied_sheets
 
     results.update(flag_copied_sheets(assignment, every, out_dir, results))  # copied question sheets

@@ -96,7 +96,9 @@ class CallLog:
 
     calls: list[LoggedCall] = field(default_factory=list)
     logged_bytes: int = 0
-    history: dict[Any, LoggedCall] = field(default_factory=dict)
+    _history: dict[Any, LoggedCall] = field(default_factory=dict)
+    _unkeyed: list[LoggedCall] = field(default_factory=list)
+    """Calls for the history not digested yet: most runs never read it (no case fails)."""
 
     def begin_case(self) -> None:
         self.calls.clear()
@@ -108,14 +110,27 @@ class CallLog:
             self.calls.append(call)
             self.logged_bytes += size
         if not call.errstate and not call.raised and size <= MAX_HISTORY_CALL_BYTES:
+            self._unkeyed.append(call)
+            if len(self._unkeyed) > MAX_HISTORY_CALLS:
+                self._digest()
+
+    @property
+    def history(self) -> dict[Any, LoggedCall]:
+        """The latest call of each key (``call_key``), at most ``MAX_HISTORY_CALLS``, oldest first."""
+        self._digest()
+        return self._history
+
+    def _digest(self) -> None:
+        for call in self._unkeyed:
             try:
                 key = call_key(call)
             except Exception:  # an argument the digest cannot read is not kept
-                return
-            self.history.pop(key, None)
-            self.history[key] = call
-            while len(self.history) > MAX_HISTORY_CALLS:
-                self.history.pop(next(iter(self.history)))
+                continue
+            self._history.pop(key, None)
+            self._history[key] = call
+            while len(self._history) > MAX_HISTORY_CALLS:
+                self._history.pop(next(iter(self._history)))
+        self._unkeyed.clear()
 
 
 def same_value(got: Any, want: Any) -> bool:

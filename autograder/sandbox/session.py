@@ -28,17 +28,23 @@ asked: one wake-up per batch instead of two per call. Each answer is still read 
 call's deadline, in order, and every failure maps as above (a hang costs its call, a crash is
 charged to the call that caused it). The worker runs exactly the calls asked, in their order, with
 one exception it undoes: when the calls asked stop matching, the worker has run calls sent ahead
-that were not asked; it is replaced by a fresh one, the calls asked so far are run again on it
-(their answers unread), and the session goes on one call at a time. A submission that keeps state
-between calls thus sees the sequence it would have seen without calls sent ahead.
+that were not asked; it is replaced by a fresh one, the calls asked of it so far are run again on
+it (their answers unread), and the session goes on one call at a time. A submission that keeps state
+between calls thus sees the sequence it would have seen without calls sent ahead. A failing case
+often asks a call or two more or fewer than the plan and then goes on as it does: a later call that
+asks what a call of the plan asks (under another id: ``wire.request_key``) takes the plan up again
+from there, its calls renumbered as the session will number them. Each leaving that costs a fresh
+worker replays every call asked so far, so a plan is taken up again only while those replays stay
+within ``REPLAY_CALLS``.
 """
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple
@@ -68,9 +74,19 @@ Substitutes = Mapping[str, Callable[..., Any]]
 """Per substituted function name, the grader's callable that answers for it (see ``SandboxSession.call``)."""
 BREAKS_BEFORE_DISABLE = 3  # a function that kills or garbles the worker this often is not called again
 AHEAD_CALLS = 32
-"""Calls of a plan sent ahead of the one asked."""
-AHEAD_REFILL = AHEAD_CALLS // 2
-"""The calls sent ahead are topped up (in one write) once this few are left unasked."""
+"""Calls of a plan sent ahead of the one asked, at first. The calls sent ahead are topped up (in one
+write) once half as many are left unasked, and each top-up doubles how many (up to ``AHEAD_MOST``):
+a plan the calls asked keep following goes in a few writes, one that they leave early ran few calls
+that were not asked."""
+AHEAD_MOST = 512
+REPLAY_CALLS = 64
+"""Calls a session's replays may run in all. Each time the calls asked leave the plan after calls were
+sent ahead, a fresh worker replays the calls asked so far, at about a call's cost each: the plan is
+taken up again only while the calls asked so far fit what is left of this."""
+REJOIN_AFTER = 3
+"""Calls asked in a row, each asking what the plan's next call asks, before the plan is taken up
+again (with the last of them). A failing test often asks one call and stops (a stub's do), and leaving
+the plan after calls were sent ahead costs a fresh worker and a replay."""
 WRITE_AHEAD_S = 1.0
 """A write ahead fits the pipe's free room and never waits; past this, the pipe is taken to be broken."""
 AHEAD_BYTES = 48 * 1024
@@ -85,6 +101,25 @@ class CallPlan:
 
     frames: tuple[bytes, ...]
     functions: frozenset[str]
+    keys: tuple[bytes, ...] = field(init=False, repr=False, compare=False)
+    """Per frame, what it asks without its id (``wire.request_key``)."""
+    ids: tuple[int, ...] = field(init=False, repr=False, compare=False)
+    _positions: dict[bytes, list[int]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        keys = tuple(wire.request_key(frame) for frame in self.frames)
+        positions: dict[bytes, list[int]] = {}
+        for position, key in enumerate(keys):
+            positions.setdefault(key, []).append(position)
+        object.__setattr__(self, "keys", keys)
+        object.__setattr__(self, "ids", tuple(wire.request_id_of(frame) for frame in self.frames))
+        object.__setattr__(self, "_positions", positions)
+
+    def position_of(self, key: bytes, start: int) -> int | None:
+        """The first position from ``start`` on whose call asks ``key``; None when there is none."""
+        positions = self._positions.get(key, ())
+        at = bisect.bisect_left(positions, start)
+        return positions[at] if at < len(positions) else None
 
 
 @dataclass
@@ -94,20 +129,33 @@ class _Ahead:
     plan: CallPlan
     worker: Worker | None = None
     asked: int = 0
-    """Calls of the plan asked (and matched) so far."""
+    """The plan's position: its calls before it were asked (those from ``first`` on matched)."""
     sent: int = 0
-    """Calls of the plan sent to ``worker`` so far."""
+    """The plan's calls before this position were sent to ``worker``."""
+    first: int = 0
+    """The position at which the plan was taken up on ``worker``."""
+    first_id: int = 1
+    """The id of the call asked at ``first``: the calls sent after it are numbered on from it, as the
+    session numbers the calls it will be asked if they match."""
     room: int = 0
     """Request bytes that may be sent ahead of the call asked."""
     unasked_bytes: int = 0
     """Bytes of the calls sent and not asked yet."""
     closed: bool = False
     """Nothing more is sent (a write failed): the calls sent are still read."""
+    window: int = AHEAD_CALLS
+    """Calls sent ahead of the one asked at most, for now (``AHEAD_CALLS``)."""
 
     def take(self) -> None:
         """The next call sent is asked: its answer is the next to read."""
         self.unasked_bytes -= len(self.plan.frames[self.asked])
         self.asked += 1
+
+    def frame_to_send(self, position: int) -> bytes:
+        """The plan's call at ``position``, under the id the session gives it if it is asked."""
+        request_id = self.first_id + position - self.first
+        frame = self.plan.frames[position]
+        return frame if self.plan.ids[position] == request_id else wire.renumbered(frame, request_id)
 
 
 class StudentCallError(Exception):
@@ -236,7 +284,14 @@ class SandboxSession:
         self._served: frozenset[str] | None = None  # what the current worker's calls substituted
         self._closed = False
         self._seen: dict[int, tuple[dict[str, int], tuple[str, ...]]] = {}  # per worker: its latest
-        self._ahead: _Ahead | None = None  # the plan followed (``follow``)
+        self._plan: CallPlan | None = None  # the plan given (``follow``)
+        self._ahead: _Ahead | None = None  # the plan followed on the current worker
+        self._rejoin_from = 0  # where the calls asked last left the plan
+        self._streak = 0  # calls asked in a row since, each the plan's next (``REJOIN_AFTER``)
+        self._trail = 0  # the plan's position the next call asked continues that run at
+        self._replayed = 0  # calls the replays ran (``REPLAY_CALLS``)
+        self._history: list[bytes] = []  # with a plan: every call asked of ``_history_worker``
+        self._history_worker: Worker | None = None
         self._recording = True  # the plain calls of the first worker are kept (``recorded_plan``)
         self._recorded: list[bytes] = []
         self._recorded_functions: set[str] = set()
@@ -282,6 +337,7 @@ class SandboxSession:
             raise RuntimeError("the sandbox session is closed")
         if self._loaded is None:
             self._worker, self._loaded = self._launch()
+            self._began(self._worker)
         return self._loaded
 
     @property
@@ -456,7 +512,9 @@ class SandboxSession:
             self._renew_worker()
         worker = self._live_worker()
         self._record(function, frame, answers)
-        worker, sent = self._sent_ahead(worker, frame, answers)
+        worker, sent = self._sent_ahead(worker, frame, request_id, answers)
+        if self._plan is not None:
+            self._remember(worker, frame, answers)
         if answers:
             self._served = frozenset(answers)
         ok, result, after = self._exchange(worker, kind, request_id, None if sent else frame, seconds, answers)
@@ -507,6 +565,7 @@ class SandboxSession:
             self._restart_failure = f"the worker could not be restarted: {report.describe()}"
             raise WorkerDied(self._restart_failure)
         self._worker = worker
+        self._began(worker)
         return worker
 
     def _exchange(self, worker: Worker, kind: CallKind, request_id: int, frame: bytes | None,
@@ -582,7 +641,7 @@ class SandboxSession:
         the session's first call on, if the submission defines every function the plan calls."""
         no_call_yet = self._recording and not self._recorded
         if not self._closed and plan.frames and no_call_yet:
-            self._ahead = _Ahead(plan)
+            self._plan, self._ahead = plan, _Ahead(plan)
 
     def recorded_plan(self) -> CallPlan | None:
         """The plain calls this session made on its first worker, up to its first call with functions
@@ -602,49 +661,110 @@ class SandboxSession:
         self._recorded.append(frame)
         self._recorded_functions.add(function)
 
+    def _began(self, worker: Worker | None) -> None:
+        """A new worker: no call was asked of it yet."""
+        self._history, self._history_worker = [], worker
+
+    def _remember(self, worker: Worker, frame: bytes, answers: Substitutes) -> None:
+        """Keep the call asked of ``worker`` for a replay (``_stop_following``); a worker that served
+        substituted calls cannot be replayed (their answers came from the grader) and takes up no plan."""
+        if answers:
+            self._history_worker = None
+        elif worker is self._history_worker:
+            self._history.append(frame)
+
     def _answers_pending(self, worker: Worker) -> bool:
         """Whether ``worker`` was sent calls ahead whose answers are not read yet."""
         ahead = self._ahead
         return ahead is not None and ahead.worker is worker and ahead.sent > ahead.asked
 
-    def _sent_ahead(self, worker: Worker, frame: bytes, answers: Substitutes) -> tuple[Worker, bool]:
+    def _sent_ahead(self, worker: Worker, frame: bytes, request_id: int,
+                    answers: Substitutes) -> tuple[Worker, bool]:
         """The worker to make the call asked (``frame``) on, and whether its request is already on its
-        way there, sent ahead; tops the calls sent ahead up. A call that does not match the plan ends
-        it, undoing the calls sent ahead that were not asked (``_stop_following``)."""
+        way there, sent ahead; tops the calls sent ahead up. A call that does not match the plan leaves
+        it, undoing the calls sent ahead that were not asked (``_stop_following``); a later call that
+        asks what a later call of the plan asks takes the plan up again from there (``_rejoined``)."""
         ahead = self._ahead
         if ahead is None:
-            return worker, False
-        if ahead.worker is None:  # the first call: the plan runs on this worker, if it can
+            ahead = self._rejoined(worker, frame, request_id, answers)
+            if ahead is None:
+                return worker, False
+        elif ahead.worker is None:  # the first call: the plan runs on this worker, if it can
             room = wire.pipe_capacity(worker.request_fd)
             if self.workers_started != 1 or not ahead.plan.functions <= set(self.loaded.functions) or not room:
-                self._ahead = None
+                self._ahead = self._plan = None
                 return worker, False
             ahead.worker, ahead.room = worker, min(AHEAD_BYTES, room * 3 // 4)
-        frames = ahead.plan.frames
-        if ahead.worker is worker and not answers and ahead.asked < len(frames) and frames[ahead.asked] == frame \
-                and (ahead.sent > ahead.asked or not ahead.closed):
+        if self._asked_ahead(ahead, worker, frame, answers):
+            return worker, True
+        worker = self._stop_following(worker)
+        ahead = self._rejoined(worker, frame, request_id, answers)
+        return worker, ahead is not None and self._asked_ahead(ahead, worker, frame, answers)
+
+    def _asked_ahead(self, ahead: _Ahead, worker: Worker, frame: bytes, answers: Substitutes) -> bool:
+        """Whether the call asked (``frame``) is the plan's next on ``worker``; it is then sent ahead
+        (with the calls after it, ``_send_ahead``) and taken."""
+        keys = ahead.plan.keys
+        if ahead.worker is worker and not answers and ahead.asked < len(keys) \
+                and keys[ahead.asked] == wire.request_key(frame) and (ahead.sent > ahead.asked or not ahead.closed):
             self._send_ahead(ahead, worker)
             if ahead.sent > ahead.asked:
                 ahead.take()
-                return worker, True
-        return self._stop_following(worker), False
+                return True
+        return False
+
+    def _rejoined(self, worker: Worker, frame: bytes, request_id: int, answers: Substitutes) -> _Ahead | None:
+        """The plan, taken up again on ``worker`` at the call that asks what ``frame`` asks, once
+        ``REJOIN_AFTER`` calls asked in a row each asked what the plan's next call asks (the first of
+        them matched from where the calls asked left the plan); None until then, or when ``worker``
+        cannot be replayed (it served substituted calls), or when replaying the calls asked of it so far
+        would take the replays past ``REPLAY_CALLS``."""
+        plan = self._plan
+        if plan is None or answers or worker is not self._history_worker \
+                or self._replayed + len(self._history) >= REPLAY_CALLS:
+            self._streak = 0
+            return None
+        key = wire.request_key(frame)
+        position: int | None = self._trail
+        if self._streak and plan.keys[self._trail] == key:
+            self._streak += 1
+        else:
+            position = plan.position_of(key, self._rejoin_from)
+            self._streak = int(position is not None)
+        if position is None:
+            return None
+        self._trail = position + 1
+        if self._trail == len(plan.frames):
+            self._streak = 0  # nothing left to send ahead
+        room = wire.pipe_capacity(worker.request_fd)
+        if self._streak < REJOIN_AFTER or not room:
+            return None
+        self._streak = 0
+        self._ahead = _Ahead(plan, worker, asked=position, sent=position, first=position, first_id=request_id,
+                             room=min(AHEAD_BYTES, room * 3 // 4))
+        return self._ahead
 
     def _send_ahead(self, ahead: _Ahead, worker: Worker) -> None:
-        """Send the plan's next calls, while fewer than ``AHEAD_CALLS`` unasked ones and their bytes fit
+        """Send the plan's next calls, while fewer than ``ahead.window`` unasked ones and their bytes fit
         ``ahead.room``: the pipe then always has room, and a write never waits for the worker. They go
-        in one write, and only once at most ``AHEAD_REFILL`` unasked calls are left (or none is): a
-        write wakes the worker, and each wake-up costs both sides more than the call itself."""
+        in one write, and only once at most half the window is left unasked (or nothing is); each
+        top-up doubles the window (``AHEAD_CALLS``): a write wakes the worker, and each wake-up costs
+        both sides more than a call. (Sizes are the plan's frames': a renumbered frame differs by a
+        few bytes, well inside the room's quarter of the pipe left free.)"""
         frames = ahead.plan.frames
-        if ahead.closed or ahead.sent - ahead.asked > AHEAD_REFILL:
+        if ahead.closed or ahead.sent - ahead.asked > ahead.window // 2:
             return
+        if ahead.sent > ahead.first:  # a top-up: the calls asked have followed the plan so far
+            ahead.window = min(ahead.window * 2, AHEAD_MOST)
         end, size = ahead.sent, ahead.unasked_bytes
-        while end < len(frames) and end - ahead.asked < AHEAD_CALLS and size + len(frames[end]) <= ahead.room:
+        while end < len(frames) and end - ahead.asked < ahead.window and size + len(frames[end]) <= ahead.room:
             size += len(frames[end])
             end += 1
         if end == ahead.sent:
             return
+        batch = b"".join(ahead.frame_to_send(position) for position in range(ahead.sent, end))
         try:
-            wire.write_all(worker.request_fd, b"".join(frames[ahead.sent:end]), time.monotonic() + WRITE_AHEAD_S)
+            wire.write_all(worker.request_fd, batch, time.monotonic() + WRITE_AHEAD_S)
         except (wire.ChannelTimeout, BrokenPipeError, OSError):
             # a worker that died (or a full pipe): the calls sent before are read; of these, the worker
             # may have some, so it is not followed further (``_stop_following`` replaces it)
@@ -655,18 +775,26 @@ class SandboxSession:
     def _stop_following(self, worker: Worker) -> Worker:
         """Stop sending calls ahead; the worker to go on with. When ``worker`` was sent calls ahead that
         were not asked, it has run them (or will): it is replaced, at no restart's cost, by a fresh one
-        on which the calls asked so far run again, their answers unread."""
+        on which the calls asked of it so far run again, their answers unread."""
         ahead, self._ahead = self._ahead, None
-        if ahead is None or ahead.worker is not worker or (ahead.sent <= ahead.asked and not ahead.closed):
+        if ahead is None:
             return worker
+        self._rejoin_from, self._streak = ahead.asked, 0
+        if ahead.worker is not worker or (ahead.sent <= ahead.asked and not ahead.closed):
+            return worker
+        history = self._history if self._history_worker is worker else None
+        self._replayed += len(history or ())
         self._renew_worker()
         fresh = self._live_worker()
+        if history is None:
+            return fresh
         try:
-            self._replay(fresh, _Ahead(CallPlan(ahead.plan.frames[:ahead.asked], ahead.plan.functions), fresh,
-                                       room=ahead.room))
+            self._replay(fresh, _Ahead(CallPlan(tuple(history), frozenset()), fresh, room=ahead.room,
+                                       first_id=wire.request_id_of(history[0]) if history else 1))
         except (wire.ChannelTimeout, wire.ChannelClosed, wire.ProtocolError, BrokenPipeError):
             self._discard_worker()  # the next call starts another: the state is lost, not wrong
             return self._live_worker()
+        self._history = history
         return fresh
 
     def _replay(self, worker: Worker, replay: _Ahead) -> None:

@@ -556,6 +556,44 @@ def call_request(request_id: int, function: str, args: Any, kwargs: dict[str, An
     return message
 
 
+_REQUEST_HEAD = b'{"value":{"dict":{"id":'
+"""How the JSON header of every ``pack_message(call_request(...))`` frame begins: its id comes next."""
+_REQUEST_ID_AT = _PREFIX.size + _HEADER_LEN.size + len(_REQUEST_HEAD)
+
+
+def _request_id_end(frame: bytes) -> int:
+    """Where the id of a packed ``call_request`` frame ends (ValueError for any other frame)."""
+    if not frame.startswith(_REQUEST_HEAD, _PREFIX.size + _HEADER_LEN.size):
+        raise ValueError("not a packed call request")
+    end = frame.find(b",", _REQUEST_ID_AT, _REQUEST_ID_AT + 21)
+    if end <= _REQUEST_ID_AT or not frame[_REQUEST_ID_AT:end].isdigit():
+        raise ValueError("not a packed call request")
+    return end
+
+
+def request_key(frame: bytes) -> bytes:
+    """What a packed ``call_request`` frame asks, without its id: two frames have the same key
+    exactly when they ask the same call (function, arguments, options) under any ids."""
+    return frame[_request_id_end(frame):]
+
+
+def request_id_of(frame: bytes) -> int:
+    """The id of a packed ``call_request`` frame."""
+    return int(frame[_REQUEST_ID_AT:_request_id_end(frame)])
+
+
+def renumbered(frame: bytes, request_id: int) -> bytes:
+    """The packed ``call_request`` frame asking what ``frame`` asks, under ``request_id``: the same
+    bytes ``pack_message`` makes of the same request with that id."""
+    end = _request_id_end(frame)
+    (header_len,) = _HEADER_LEN.unpack_from(frame, _PREFIX.size)
+    id_digits = str(request_id).encode("ascii")
+    header_len += len(id_digits) - (end - _REQUEST_ID_AT)
+    payload_len = len(frame) - _PREFIX.size + len(id_digits) - (end - _REQUEST_ID_AT)
+    return b"".join([_PREFIX.pack(payload_len), _HEADER_LEN.pack(header_len), _REQUEST_HEAD, id_digits,
+                     frame[end:]])
+
+
 # --------------------------------------------------------------------------
 # Callbacks: a substituted function asks the grader for its value during a call
 

@@ -410,17 +410,23 @@ def _pack_response(request_id: int, response: Message, max_bytes: int) -> bytes:
 
 
 def _serve(module: object, config: Config, filenames: Container[str]) -> None:
-    """Answer call requests until the grader closes the request pipe."""
+    """Answer call requests until the grader closes the request pipe. A response carries what the
+    audit hook has seen (``seen``) when that changed since the last response that carried it: the
+    grader keeps the latest it was sent."""
     import seen
     import wire
 
     request_fd, response_fd = config["request_fd"], config["response_fd"]
+    sent_seen = None
     while True:
         try:
             request = wire.unpack_payload(wire.read_frame(request_fd))
         except wire.ChannelClosed:
             return
-        response = {**_run_call(module, request, filenames, config), "seen": seen.snapshot()}
+        response = _run_call(module, request, filenames, config)
+        now_seen = seen.snapshot()
+        if now_seen != sent_seen:
+            response["seen"] = sent_seen = now_seen
         wire.write_all(response_fd, _pack_response(request["id"], response, config["max_frame_bytes"]))
 
 

@@ -16,7 +16,7 @@ from autograder.grading.results import GradeResult
 _real = batch._grade_one
 
 
-def grade_one(assignment: Assignment, student: str, path: Path) -> GradeResult:
+def grade_one(assignment: Assignment, student: str, path: Path, out_dir: Path | None = None) -> GradeResult:
     if student == "doomed":
         os._exit(1)
-    return _real(assignment, student, path)
+    return _real(assignment, student, path, out_dir)

@@ -237,3 +237,21 @@ def test_jobs_2_gives_the_same_results_as_jobs_1(tmp_path: Path) -> None:
            (tmp_path / "two" / "grades.csv").read_text(encoding="utf-8")
     assert leftovers(tmp_path / "two") == []
 
+
+
+def test_the_pool_writes_each_students_files_where_it_grades_them(tmp_path: Path, assignment: Assignment,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """On this machine the grading processes write the students' files: the batch process, which
+    keeps the table and the gradebook, renders no student's pages (it would be the bottleneck)."""
+    from autograder.grading import batch
+
+    def not_here(*_: object) -> None:
+        raise AssertionError("the batch process rendered a student's files")
+
+    monkeypatch.setattr(batch, "write_student", not_here)
+    subs = tmp_path / "subs"
+    paths = [submission_file(subs, "bob.py", WRONG_RELU), submission_file(subs, "alice.py", GOOD)]
+    report = grade_batch(assignment, paths, tmp_path / "out", jobs=2)
+    assert [r.score for r in report.results] == pytest.approx([TINY_POINTS, 2.0])
+    assert report.all_graded
+    assert read_results(tmp_path / "out", "bob")["score"] == pytest.approx(2.0)

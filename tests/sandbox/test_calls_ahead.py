@@ -60,15 +60,10 @@ def test_a_followed_plan_gives_the_same_answers_on_one_worker(make_session) -> N
     assert follower.workers_started == 1
 
 
-def test_calls_sent_ahead_go_many_to_a_write(make_session, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each write wakes the worker, which costs both sides more than a call: a followed plan of 61
-    calls is sent in a few writes (``AHEAD_CALLS`` at first, then refills of ``AHEAD_REFILL``)."""
+def _counting_writes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The sizes of the writes the sessions make from now on."""
     from autograder.sandbox import session, wire
 
-    calls = [("f", (x,)) for x in INPUTS] + [("history", ())]
-    plan, answers = _plan(make_session, calls)
-    follower = make_session(COUNTING)
-    follower.follow(plan)
     writes: list[int] = []
     write_all = wire.write_all
 
@@ -77,10 +72,72 @@ def test_calls_sent_ahead_go_many_to_a_write(make_session, monkeypatch: pytest.M
         write_all(fd, data, deadline)
 
     monkeypatch.setattr(session.wire, "write_all", counted)
+    return writes
+
+
+def test_calls_sent_ahead_go_many_to_a_write(make_session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each write wakes the worker, which costs both sides more than a call: a followed plan of 61
+    calls goes in two writes (``AHEAD_CALLS``, then, half of them asked, the window doubled)."""
+    from autograder.sandbox import session
+
+    calls = [("f", (x,)) for x in INPUTS] + [("history", ())]
+    plan, answers = _plan(make_session, calls)
+    follower = make_session(COUNTING)
+    follower.follow(plan)
+    writes = _counting_writes(monkeypatch)
     assert _same([follower.call(function, args) for function, args in calls], answers)
-    refills = -(-(len(calls) - session.AHEAD_CALLS) // session.AHEAD_REFILL)
-    assert len(writes) == 1 + refills, writes  # not one per call
+    assert session.AHEAD_CALLS < len(calls) <= session.AHEAD_CALLS // 2 + 2 * session.AHEAD_CALLS
+    assert len(writes) == 2, writes
     assert sum(writes) == sum(len(frame) for frame in plan.frames)
+
+
+def _asked_with(at: int, extra: list[tuple[str, tuple[object, ...]]], *, skip: int = 0):
+    """The plan's sixty calls of ``f``, with ``extra`` asked before the ``at``-th and ``skip`` calls
+    left out after them."""
+    return [("f", (x,)) for x in INPUTS[:at]] + extra + [("f", (x,)) for x in INPUTS[at + skip:]]
+
+
+ODD = ("f", (np.full(3, -1.0),))
+
+
+@pytest.mark.parametrize("asked", [_asked_with(1, [ODD]), _asked_with(2, [], skip=3), _asked_with(1, [ODD, ODD]),
+                                   _asked_with(1, [ODD]) [:20] + [ODD] + _asked_with(1, [ODD])[20:]],
+                         ids=["one-more", "three-fewer", "two-more", "leaving-twice"])
+def test_calls_that_leave_the_plan_early_and_come_back_to_it_are_sent_ahead_again(
+        make_session, monkeypatch: pytest.MonkeyPatch, asked) -> None:
+    """A failing case asks a call more (or fewer) and the suite goes on as planned: after
+    ``REJOIN_AFTER`` calls asked as the plan asks them, the rest is sent ahead again (a few writes,
+    not one per call), and ``f`` still numbers its calls exactly as without the plan."""
+    plan, _ = _plan(make_session, [("f", (x,)) for x in INPUTS])
+    alone = make_session(COUNTING)
+    expected = [alone.call(function, args) for function, args in asked] + [alone.call("history")]
+    follower = make_session(COUNTING)
+    follower.follow(plan)
+    writes = _counting_writes(monkeypatch)
+    got = [follower.call(function, args) for function, args in asked] + [follower.call("history")]
+    assert _same(got, expected)
+    assert got[-1] == [float(np.sum(args[0])) for _, args in asked]
+    assert len(writes) < len(asked) // 3, writes
+
+
+def test_a_plan_left_late_is_not_taken_up_again(make_session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Leaving the plan after fifty calls costs a replay of those fifty: taking it up again would cost
+    another, past ``REPLAY_CALLS``, so the rest goes one call at a time."""
+    from autograder.sandbox import session
+
+    plan, _ = _plan(make_session, [("f", (x,)) for x in INPUTS])
+    at = 50
+    assert 2 * at >= session.REPLAY_CALLS > at
+    asked = _asked_with(at, [ODD])
+    follower = make_session(COUNTING)
+    follower.follow(plan)
+    got = [follower.call(function, args) for function, args in asked[:at]]
+    writes = _counting_writes(monkeypatch)
+    got += [follower.call(function, args) for function, args in asked[at:]]
+    assert follower.call("history") == [float(np.sum(args[0])) for _, args in asked]
+    calls_after = len(asked) - at
+    assert len(writes) >= calls_after  # one per call (and the replay's)
+    assert len(got) == len(asked)
 
 
 @pytest.mark.parametrize("at", [0, 1, 30, 59])

@@ -293,3 +293,34 @@ def test_error_text_is_clipped() -> None:
     ok, error = wire.parse_response(
         {"id": 1, "ok": False, "error": {"type": "E" * 1000, "message": "m" * 10**6}}, 1)
     assert not ok and len(error.type) < 300 and len(error.message) < wire.MAX_TEXT_CHARS + 100
+
+
+@pytest.mark.parametrize(("old_id", "new_id"), [(1, 2), (9, 10), (10, 9), (1, 123456789012), (77, 77)])
+def test_a_renumbered_call_request_is_the_frame_packed_under_the_new_id(old_id: int, new_id: int) -> None:
+    options = wire.CallOptions(errstate=True, readonly_inputs=True)
+    args = [np.linspace(-2.0, 2.0, 5), {"nested": [1, "two", None]}]
+
+    def packed(request_id: int) -> bytes:
+        return wire.pack_message(wire.call_request(request_id, "leaky_relu", args, {"alpha": 0.1}, options=options))
+
+    renumbered = wire.renumbered(packed(old_id), new_id)
+    assert renumbered == packed(new_id)
+    assert wire.request_id_of(renumbered) == new_id
+    assert wire.request_key(packed(old_id)) == wire.request_key(packed(new_id))
+    assert wire.unpack_frame(renumbered)["id"] == new_id
+
+
+def test_request_keys_tell_apart_calls_that_ask_different_things() -> None:
+    def key(function: str, x: float, **kwargs: float) -> bytes:
+        return wire.request_key(wire.pack_message(wire.call_request(5, function, [np.full(2, x)], kwargs)))
+
+    assert len({key("relu", 1.0), key("relu", 2.0), key("elu", 1.0), key("elu", 1.0, alpha=0.5)}) == 4
+
+
+@pytest.mark.parametrize("frame", [wire.pack_message({"op": "call", "id": 3}), wire.pack_message([1, 2]),
+                                   b"", wire.raw_frame(b"{}")])
+def test_only_a_packed_call_request_has_a_request_key(frame: bytes) -> None:
+    with pytest.raises(ValueError):
+        wire.request_key(frame)
+    with pytest.raises(ValueError):
+        wire.renumbered(frame, 4)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import threading
-from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -86,10 +85,6 @@ def results_table(results: tuple[GradeResult, ...], title: str) -> Table:
 
 def grade_with_progress(assignment: Assignment, paths: list[Path] | dict[str, Path], out_dir: Path, *,
                         jobs: int, resume: bool, executor: Executor | None = None) -> BatchReport:
-    if executor is None and min(jobs, len(paths)) > 1:
-        from autograder.grading.pool import start_pool_server
-
-        start_pool_server()  # the pool's imports overlap this process's own, from here on
     from autograder.grading.batch import BatchError, grade_batch
     from autograder.report import preload
 
@@ -97,14 +92,16 @@ def grade_with_progress(assignment: Assignment, paths: list[Path] | dict[str, Pa
     # the first result on: before it, they would take a core from the pool's start and warm-up.
     preloading = executor is not None or min(jobs, len(paths)) > 1
     report_loaded: list[threading.Thread] = []
+    # The bar (a thread) starts with the first result: the pool is forked from this process while no
+    # other thread runs (``autograder.grading.pool``).
     progress = progress_bar(_err())
-    with progress or nullcontext():
-        task = progress.add_task("grade", total=len(paths)) if progress else None
-
+    task = progress.add_task("grade", total=len(paths)) if progress else None
+    try:
         def on_result(_: GradeResult) -> None:
             if preloading and not report_loaded:
                 report_loaded.append(preload())
             if progress is not None and task is not None:
+                progress.start()
                 progress.advance(task)
 
         try:
@@ -112,6 +109,9 @@ def grade_with_progress(assignment: Assignment, paths: list[Path] | dict[str, Pa
                                  executor=executor)
         except BatchError as err:
             fail(str(err))
+    finally:
+        if progress is not None:
+            progress.stop()
     out = _out()
     out.print(results_table(report.results, f"{assignment.title}: {plural(len(report.results), 'submission')}"))
     if report.resumed:

@@ -38,7 +38,7 @@ from autograder.fingerprint import content_sha256
 from autograder.grading.feedback import render_feedback
 from autograder.grading.grade import grade_submission
 from autograder.grading.gradebook import render_gradebook
-from autograder.grading.pool import pool_context
+from autograder.grading.pool import batch_pool_context
 from autograder.grading.results import GRADER_ERROR, GradeResult, from_gradescope, results_json
 from autograder.grading.warm import enable_forking, keep_sandbox_warm, prepare_derivations
 from autograder.limits import DEFAULT_JOBS
@@ -178,7 +178,7 @@ def _is_current(result: GradeResult, path: Path) -> bool:
 
 
 def _pool(jobs: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=pool_context(), initializer=enable_forking)
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=batch_pool_context(), initializer=enable_forking)
 
 
 def _outcome(assignment: Assignment, student: str, future: Future[GradeResult], out_dir: Path | None) -> GradeResult:

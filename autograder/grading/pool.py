@@ -1,17 +1,23 @@
-"""Where the local pool's processes come from: multiprocessing's fork server, which imports the
-grading code once so that every pool process it forks starts with it.
+"""Where the local pool's processes come from.
 
-Forkserver, not fork: the batch process runs threads (the progress bar, output drains) whose locks
-a forked child could inherit mid-use. Each pool process then grades many submissions: warm once,
-then one fork per submission (``autograder.grading.warm``). The server is started on the first
-pool's first process, or earlier with ``start_pool_server``: its imports (numpy, pytest, the
-grading code: about a third of a second) then overlap the batch process's own.
+A batch's pool is forked from the batch process itself while that process runs no other thread and
+holds no warm sandbox (``batch_pool_context``): the pool processes then start with what it imported,
+at no cost, and
+no second interpreter imports the grading code again (about a third of a second of a core).
+Otherwise (a thread running, not Linux) they come from multiprocessing's fork server, which imports
+the grading code once so that every pool process it forks starts with it: a thread's locks would be
+copied into a forked child mid-use. Each pool process then grades many submissions: warm once,
+then one fork per submission (``autograder.grading.warm``). The fork server is started on the
+first pool's first process, or earlier with ``start_pool_server``.
 """
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
-from multiprocessing.context import ForkServerContext
+import sys
+import threading
+from multiprocessing.context import BaseContext, ForkServerContext
 
 FORKSERVER_PRELOAD = ("autograder.grading.grade", "autograder.grading.run", "autograder.sandbox.warm_sandbox")
 """What the pool's fork server imports before forking its processes (NumPy, the sandbox's client,
@@ -32,3 +38,18 @@ def start_pool_server() -> None:
 
     pool_context()
     forkserver.ensure_running()
+
+
+def batch_pool_context() -> BaseContext:
+    """The context a batch's pool starts its processes with: a fork of this process when it runs no
+    other thread and holds no warm sandbox (which two pool processes would then share), on Linux,
+    the grading code imported here first, once, for every pool process to start with; else the fork
+    server's (``pool_context``). The pool must start its processes before this process starts a
+    thread (``ProcessPoolExecutor`` forks them all at the first submit)."""
+    if sys.platform != "linux" or threading.active_count() > 1:
+        return pool_context()
+    for module in FORKSERVER_PRELOAD:
+        importlib.import_module(module)
+    from autograder.sandbox.warm_sandbox import holds_warm_sandbox
+
+    return pool_context() if holds_warm_sandbox() else multiprocessing.get_context("fork")

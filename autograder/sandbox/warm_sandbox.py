@@ -337,6 +337,11 @@ def warm_sandbox_greeted() -> bool:
     return True
 
 
+def holds_warm_sandbox() -> bool:
+    """Whether this process has a warm sandbox (started, whether or not it has said hello)."""
+    return _current is not None
+
+
 def warm_sandbox_for(limits: SandboxLimits) -> WarmSandbox | None:
     """This process's warm sandbox, when it has a live one that suits ``limits`` and is free."""
     if (_current is not None and _current.scratch == limits.scratch() and _current.alive()

@@ -245,13 +245,19 @@ def test_the_pool_writes_each_students_files_where_it_grades_them(tmp_path: Path
     keeps the table and the gradebook, renders no student's pages (it would be the bottleneck)."""
     from autograder.grading import batch
 
-    def not_here(*_: object) -> None:
-        raise AssertionError("the batch process rendered a student's files")
+    writers = tmp_path / "writers"
+    writers.mkdir()
+    real = batch.write_student
 
-    monkeypatch.setattr(batch, "write_student", not_here)
+    def noted(result: GradeResult, out_dir: Path, assignment: Assignment) -> None:
+        (writers / str(os.getpid())).touch()  # a pool forked from here keeps this stand-in
+        real(result, out_dir, assignment)
+
+    monkeypatch.setattr(batch, "write_student", noted)
     subs = tmp_path / "subs"
     paths = [submission_file(subs, "bob.py", WRONG_RELU), submission_file(subs, "alice.py", GOOD)]
     report = grade_batch(assignment, paths, tmp_path / "out", jobs=2)
     assert [r.score for r in report.results] == pytest.approx([TINY_POINTS, 2.0])
     assert report.all_graded
     assert read_results(tmp_path / "out", "bob")["score"] == pytest.approx(2.0)
+    assert str(os.getpid()) not in {p.name for p in writers.iterdir()}

@@ -40,7 +40,7 @@ from autograder.grading.grade import grade_submission
 from autograder.grading.gradebook import render_gradebook
 from autograder.grading.pool import batch_pool_context
 from autograder.grading.results import GRADER_ERROR, GradeResult, from_gradescope, results_json
-from autograder.grading.warm import enable_forking, keep_sandbox_warm, prepare_derivations
+from autograder.grading.warm import enable_forking, keep_sandbox_warm, prepare_derivations, prepare_shared
 from autograder.limits import DEFAULT_JOBS
 from autograder.submission import student_id_of
 
@@ -177,8 +177,11 @@ def _is_current(result: GradeResult, path: Path) -> bool:
     return bool(result.submission_sha256) and result.submission_sha256 == content_sha256(path)
 
 
-def _pool(jobs: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=batch_pool_context(), initializer=enable_forking)
+def _pool(assignment: Assignment, jobs: int) -> ProcessPoolExecutor:
+    context = batch_pool_context()
+    if context.get_start_method() == "fork":
+        prepare_shared(assignment)  # once here, for every pool process forked from here
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=enable_forking)
 
 
 def _outcome(assignment: Assignment, student: str, future: Future[GradeResult], out_dir: Path | None) -> GradeResult:
@@ -202,7 +205,7 @@ def _run_pool(assignment: Assignment, todo: dict[str, Path], jobs: int, on_resul
     restarts = 0
     while todo and restarts <= MAX_POOL_RESTARTS:
         try:
-            with _pool(jobs) as pool:
+            with _pool(assignment, jobs) as pool:
                 futures: dict[Future[GradeResult], str] = {
                     pool.submit(_grade_one, assignment, student, path, out_dir): student
                     for student, path in todo.items()}
@@ -214,7 +217,7 @@ def _run_pool(assignment: Assignment, todo: dict[str, Path], jobs: int, on_resul
             restarts += 1
     for student, path in list(todo.items()):
         try:
-            with _pool(1) as pool:
+            with _pool(assignment, 1) as pool:
                 result = _outcome(assignment, student, pool.submit(_grade_one, assignment, student, path, out_dir),
                                   out_dir)
         except BrokenProcessPool:

@@ -259,17 +259,28 @@ def prepare_derivations(assignment: Assignment) -> bool:
 
 
 @functools.lru_cache(maxsize=8)
-def _warmed(assignment: Assignment, suite: Path, key: object) -> None:
+def prepare_shared(assignment: Assignment) -> None:
+    """What every grading process of ``assignment`` prepares alike, with neither a sandbox nor its
+    suite: a batch process about to fork its pool does it once for all of them
+    (``autograder.grading.batch``), and ``warm_up`` finds it done."""
     from autograder.derivation_cache import DERIVATIONS
     from autograder.grading.grade import diagnoser_for
     from autograder.grading.needs_look import stub_definitions
-    from autograder.grading.run import collect_suite
-    from autograder.sandbox import sandbox_kind
-    from autograder.suite.expectation_cache import CACHE, mark_solution_values_saved, solution_values_saved
+    from autograder.report import load_feedback_pages
 
     _ = DERIVATIONS.version  # the sources' hash, once here, not in every fork that remembers a derivation
     diagnoser_for(assignment).warm()
     stub_definitions(assignment)  # the untouched-stub check every submission makes
+    load_feedback_pages()  # the pages this process writes after each fork
+
+
+@functools.lru_cache(maxsize=8)
+def _warmed(assignment: Assignment, suite: Path, key: object) -> None:
+    from autograder.grading.run import collect_suite
+    from autograder.sandbox import sandbox_kind
+    from autograder.suite.expectation_cache import CACHE, mark_solution_values_saved, solution_values_saved
+
+    prepare_shared(assignment)
     if not solution_values_saved(repr(key)) and _run_solution(assignment, suite):
         mark_solution_values_saved(repr(key), CACHE)
     collect_suite(suite)  # imported afresh: what every fork starts from

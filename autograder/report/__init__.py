@@ -18,7 +18,21 @@ import threading
 
 from autograder.report.summary import ReportError
 
-__all__ = ["ReportError", "WrittenReport", "preload", "render_feedback_html", "write_report"]
+__all__ = ["ReportError", "WrittenReport", "load_feedback_pages", "preload", "render_feedback_html", "write_report"]
+
+
+def load_feedback_pages() -> None:
+    """Import what a student's pages need (Jinja2, the feedback template, the plots) now: a process
+    about to fork the processes that write them does it once for all of them. Whatever fails here
+    fails again, with its message, for each student's page."""
+    try:
+        from autograder.report import curve_plot
+        from autograder.report.render import environment
+
+        environment().get_template("feedback.html")
+        del curve_plot
+    except Exception:  # noqa: BLE001 - each student's page meets it again and says why
+        pass
 
 
 def preload() -> threading.Thread:

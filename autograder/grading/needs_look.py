@@ -86,10 +86,10 @@ def describe_seen(counts: dict[str, int], examples: tuple[str, ...]) -> str | No
     return f"tried to {what}: {plural(total, 'attempt')} seen by the sandbox{where}"
 
 
-def _definitions(sources: Iterable[str], names: Iterable[str]) -> dict[str, str]:
-    """The last top-level definition of each of ``names`` in ``sources`` (cells), as a syntax tree dump."""
+def _definition_nodes(sources: Iterable[str], names: Iterable[str]) -> dict[str, ast.AST]:
+    """The last top-level definition of each of ``names`` in ``sources`` (cells)."""
     wanted = set(names)
-    found: dict[str, str] = {}
+    found: dict[str, ast.AST] = {}
     for source in sources:
         try:
             tree = ast.parse(source)
@@ -97,8 +97,18 @@ def _definitions(sources: Iterable[str], names: Iterable[str]) -> dict[str, str]
             continue
         for node in tree.body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name in wanted:
-                found[node.name] = ast.dump(node, annotate_fields=False)
+                found[node.name] = node
     return found
+
+
+def _dump(node: ast.AST) -> str:
+    """A definition as a syntax tree dump: equal for the same code however it is laid out."""
+    return ast.dump(node, annotate_fields=False)
+
+
+def _definitions(sources: Iterable[str], names: Iterable[str]) -> dict[str, str]:
+    """The last top-level definition of each of ``names`` in ``sources`` (cells), as a syntax tree dump."""
+    return {name: _dump(node) for name, node in _definition_nodes(sources, names).items()}
 
 
 @functools.lru_cache(maxsize=8)
@@ -116,8 +126,9 @@ def is_untouched_stub(assignment: Assignment, submission: Submission) -> bool:
     """Whether every graded function of ``submission`` is the released stub's, as written."""
     stub = stub_definitions(assignment)
     cells = [cell.source for cell in submission.cells] or [submission.source]
-    own = _definitions(cells, stub)
-    return bool(stub) and all(own.get(name) == tree for name, tree in stub.items())
+    own = _definition_nodes(cells, stub)
+    # dumped one by one, up to the first that differs (an attempted function, nearly always the first)
+    return bool(stub) and all(name in own and _dump(own[name]) == tree for name, tree in stub.items())
 
 
 def graded_reasons(assignment: Assignment, submission: Submission, result: GradeResult) -> tuple[str, ...]:

@@ -147,3 +147,25 @@ def test_refusals_count_failing_student_calls_not_passing_ones() -> None:
                            outcome("relu[c]", "relu", passed=True, message=refused)))
     assert counts == {"network": 2}
     assert describe_refusals(counts) == "sandbox refused: 2 network attempts"
+
+
+def _stubbed(source: str) -> bool:
+    from autograder.assignment import get_assignment
+    from autograder.grading.needs_look import is_untouched_stub
+    from autograder.submission import Submission
+
+    return is_untouched_stub(get_assignment("activations"), Submission(student_id="s", source=source, origin=Path("s.py")))
+
+
+def test_an_untouched_stub_is_told_however_it_is_laid_out_and_an_attempt_is_not() -> None:
+    from autograder.assignment import get_assignment
+    from autograder.solution_cache import solution_source, stub_source
+
+    activations = get_assignment("activations")
+    stub = stub_source(activations)
+    assert _stubbed(stub)
+    assert _stubbed("# my notes\n\n" + stub.replace("    raise NotImplementedError()", "    raise NotImplementedError()  # todo"))
+    last = activations.functions[-1]
+    assert not _stubbed(stub + f"\n\ndef {last}(z, axis=-1):\n    return z\n")  # the last one attempted
+    assert not _stubbed(stub.replace(f"def {last}(", f"def not_{last}("))  # one missing
+    assert not _stubbed(solution_source(activations))

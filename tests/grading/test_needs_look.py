@@ -154,7 +154,8 @@ def _stubbed(source: str) -> bool:
     from autograder.grading.needs_look import is_untouched_stub
     from autograder.submission import Submission
 
-    return is_untouched_stub(get_assignment("activations"), Submission(student_id="s", source=source, origin=Path("s.py")))
+    submission = Submission(student_id="s", source=source, origin=Path("s.py"))
+    return is_untouched_stub(get_assignment("activations"), submission)
 
 
 def test_an_untouched_stub_is_told_however_it_is_laid_out_and_an_attempt_is_not() -> None:
@@ -164,7 +165,8 @@ def test_an_untouched_stub_is_told_however_it_is_laid_out_and_an_attempt_is_not(
     activations = get_assignment("activations")
     stub = stub_source(activations)
     assert _stubbed(stub)
-    assert _stubbed("# my notes\n\n" + stub.replace("    raise NotImplementedError()", "    raise NotImplementedError()  # todo"))
+    commented = stub.replace("    raise NotImplementedError()", "    raise NotImplementedError()  # todo")
+    assert _stubbed("# my notes\n\n" + commented)
     last = activations.functions[-1]
     assert not _stubbed(stub + f"\n\ndef {last}(z, axis=-1):\n    return z\n")  # the last one attempted
     assert not _stubbed(stub.replace(f"def {last}(", f"def not_{last}("))  # one missing

@@ -12,6 +12,16 @@ from typing import IO
 
 
 @dataclass(frozen=True)
+class PrintedUpTo:
+    """A point in what was captured: the bytes kept and dropped of each stream so far."""
+
+    stdout_kept: int = 0
+    stderr_kept: int = 0
+    stdout_dropped: int = 0
+    stderr_dropped: int = 0
+
+
+@dataclass(frozen=True)
 class CapturedOutput:
     """What the submission printed: the first bytes of each stream, decoded."""
 
@@ -35,6 +45,8 @@ class OutputCapture:
         self._dropped = {"stdout": 0, "stderr": 0}
         self._pending: list[int] = []
         self._busy: set[int] = set()
+        self._held: dict[str, bytearray] | None = None  # while ``hold`` is on: what was printed since
+        self._held_dropped = {"stdout": 0, "stderr": 0}
 
     def drain(self, name: str, stream: IO[bytes]) -> threading.Thread:
         """Start a daemon thread copying ``stream`` into the ``name`` buffer until EOF."""
@@ -58,9 +70,10 @@ class OutputCapture:
 
     def _keep(self, name: str, chunk: bytes) -> None:
         """Keep what fits of ``chunk`` under the limit; count the rest as dropped. Hold the lock."""
-        room = max(0, self._limit - len(self._kept[name]))
-        self._kept[name] += chunk[:room]
-        self._dropped[name] += max(0, len(chunk) - room)
+        kept, dropped = (self._kept, self._dropped) if self._held is None else (self._held, self._held_dropped)
+        room = max(0, self._limit - len(kept[name]))
+        kept[name] += chunk[:room]
+        dropped[name] += max(0, len(chunk) - room)
 
     def _pump(self, name: str, stream: IO[bytes], fd: int) -> None:
         waiting = select.poll()
@@ -111,6 +124,32 @@ class OutputCapture:
     def _pending_fds(self) -> list[int]:
         with self._lock:
             return list(self._pending)
+
+    def printed_up_to(self) -> PrintedUpTo:
+        """Where what was captured ends now (``settle`` first, for the pipes' last bytes)."""
+        with self._lock:
+            return PrintedUpTo(len(self._kept["stdout"]), len(self._kept["stderr"]),
+                               self._dropped["stdout"], self._dropped["stderr"])
+
+    def hold(self) -> None:
+        """Set what is printed from now on aside, until ``release``: a worker replaying calls prints
+        again what the calls printed before."""
+        with self._lock:
+            self._held = {"stdout": bytearray(), "stderr": bytearray()}
+            self._held_dropped = {"stdout": 0, "stderr": 0}
+
+    def release(self, instead_of: PrintedUpTo | None) -> None:
+        """End ``hold`` (``settle`` first). With ``instead_of``, what was held replaces what was
+        captured since that point; without, it is forgotten."""
+        with self._lock:
+            held, self._held = self._held, None
+            if held is None or instead_of is None:
+                return
+            for name in ("stdout", "stderr"):
+                del self._kept[name][getattr(instead_of, f"{name}_kept"):]
+                self._dropped[name] = getattr(instead_of, f"{name}_dropped")
+                self._keep(name, bytes(held[name]))
+                self._dropped[name] += self._held_dropped[name]
 
     def snapshot(self) -> CapturedOutput:
         """The output kept so far, decoded as UTF-8 with replacement characters."""

@@ -50,6 +50,7 @@ from types import TracebackType
 from typing import Any, NamedTuple
 
 from autograder.sandbox import wire
+from autograder.sandbox.capture import PrintedUpTo
 from autograder.sandbox.fair_time import FairDeadline
 from autograder.sandbox.launcher import (
     CapturedOutput,
@@ -292,6 +293,7 @@ class SandboxSession:
         self._replayed = 0  # calls the replays ran (``REPLAY_CALLS``)
         self._history: list[bytes] = []  # with a plan: every call asked of ``_history_worker``
         self._history_worker: Worker | None = None
+        self._history_printed = PrintedUpTo()  # where the output of ``_history_worker`` begins
         self._recording = True  # the plain calls of the first worker are kept (``recorded_plan``)
         self._recorded: list[bytes] = []
         self._recorded_functions: set[str] = set()
@@ -337,7 +339,7 @@ class SandboxSession:
             raise RuntimeError("the sandbox session is closed")
         if self._loaded is None:
             self._worker, self._loaded = self._launch()
-            self._began(self._worker)
+            self._began(self._worker, PrintedUpTo())  # everything captured is the first worker's
         return self._loaded
 
     @property
@@ -560,12 +562,14 @@ class SandboxSession:
         if self._restart_failure is not None:
             raise WorkerDied(self._restart_failure)
         self._restarts += counted
+        self._capture.settle()  # what the workers before printed is all read: this one's follows
+        printed = self._capture.printed_up_to()
         worker, report = self._launch()
         if worker is None:
             self._restart_failure = f"the worker could not be restarted: {report.describe()}"
             raise WorkerDied(self._restart_failure)
         self._worker = worker
-        self._began(worker)
+        self._began(worker, printed)
         return worker
 
     def _exchange(self, worker: Worker, kind: CallKind, request_id: int, frame: bytes | None,
@@ -661,9 +665,9 @@ class SandboxSession:
         self._recorded.append(frame)
         self._recorded_functions.add(function)
 
-    def _began(self, worker: Worker | None) -> None:
-        """A new worker: no call was asked of it yet."""
-        self._history, self._history_worker = [], worker
+    def _began(self, worker: Worker | None, printed: PrintedUpTo) -> None:
+        """A new worker, whose output follows ``printed``: no call was asked of it yet."""
+        self._history, self._history_worker, self._history_printed = [], worker, printed
 
     def _remember(self, worker: Worker, frame: bytes, answers: Substitutes) -> None:
         """Keep the call asked of ``worker`` for a replay (``_stop_following``); a worker that served
@@ -785,16 +789,27 @@ class SandboxSession:
         history = self._history if self._history_worker is worker else None
         self._replayed += len(history or ())
         self._renew_worker()
-        fresh = self._live_worker()
         if history is None:
-            return fresh
+            return self._live_worker()
+        # what ``worker`` printed (its import, the calls asked, and those sent ahead unasked) is
+        # replaced by what the fresh worker prints running the import and the calls asked again
+        printed, replayed = self._history_printed, False
+        self._capture.settle()
+        self._capture.hold()
         try:
+            fresh = self._live_worker()
             self._replay(fresh, _Ahead(CallPlan(tuple(history), frozenset()), fresh, room=ahead.room,
                                        first_id=wire.request_id_of(history[0]) if history else 1))
+            replayed = True
         except (wire.ChannelTimeout, wire.ChannelClosed, wire.ProtocolError, BrokenPipeError):
+            pass
+        finally:
+            self._capture.settle()
+            self._capture.release(instead_of=printed if replayed else None)
+        if not replayed:
             self._discard_worker()  # the next call starts another: the state is lost, not wrong
             return self._live_worker()
-        self._history = history
+        self._history, self._history_printed = history, printed
         return fresh
 
     def _replay(self, worker: Worker, replay: _Ahead) -> None:

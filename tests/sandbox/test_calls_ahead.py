@@ -248,3 +248,38 @@ def test_the_recorded_plan_stops_at_the_first_call_with_functions_substituted(ma
     session.call("f", (INPUTS[1],))
     plan = session.recorded_plan()
     assert plan is not None and len(plan.frames) == 1 and plan.functions == {"f"}
+
+
+PRINTING = COUNTING + """
+    print("imported")
+
+    def loud(x):
+        print("called with", float(np.sum(x)), "call", len(seen) + 1)
+        return f(x)
+"""
+
+
+LEFT_TWICE = _asked_with(1, [ODD])[:20] + [ODD] + _asked_with(1, [ODD])[20:]
+
+
+@pytest.mark.parametrize("asked", [_asked_with(1, [ODD]), LEFT_TWICE], ids=["leaving-once", "leaving-twice"])
+def test_what_a_submission_prints_is_kept_once_however_often_its_calls_are_replayed(make_session, asked) -> None:
+    """Leaving a plan replays the calls asked on a fresh worker, which prints again what they printed:
+    the student's output shows each print once, in the order made, as without the plan."""
+    asked = [("loud", args) for _, args in asked]
+    recorder = make_session(PRINTING)
+    for _, args in asked[:1] + [("loud", (x,)) for x in INPUTS[1:]]:
+        recorder.call("loud", args)
+    plan = recorder.recorded_plan()
+    assert plan is not None
+    alone = make_session(PRINTING)
+    for function, args in asked:
+        alone.call(function, args)
+    follower = make_session(PRINTING)
+    follower.follow(plan)
+    for function, args in asked:
+        follower.call(function, args)
+    expected = alone.captured_output().stdout
+    assert expected.count("imported") == 1 and expected.count("called with") == len(asked)
+    assert follower.captured_output().stdout == expected
+    assert follower.workers_started > 1  # the plan was left, and its calls replayed

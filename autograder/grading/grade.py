@@ -19,6 +19,7 @@ from pathlib import Path
 from autograder.assignment import Assignment
 from autograder.derivation_cache import DERIVATIONS  # noqa: F401 - remembers the reference's derivations
 from autograder.fingerprint import content_sha256
+from autograder.grading import same_stub
 from autograder.grading.budget import time_budget_s
 from autograder.grading.credit import CreditError, price
 from autograder.grading.diagnose import CaseDiagnosis, Diagnoser
@@ -250,7 +251,7 @@ def grade_submission(assignment: Assignment, path: Path, *, suite: Path | None =
     file changes meanwhile, the recorded hash is the older one and ``--resume`` grades it again."""
     with GRADING:
         digest = content_sha256(Path(path))
-        graded = _graded_here_or_in_fork(assignment, Path(path), suite)
+        graded = _graded_here_or_in_fork(assignment, Path(path), suite, digest)
     return dataclasses.replace(graded, submission_sha256=digest)
 
 
@@ -258,18 +259,24 @@ FORK_MARGIN_S = 60.0
 """What a forked grading may take beyond the submission's budget and load time (the suite's own work)."""
 
 
-def _graded_here_or_in_fork(assignment: Assignment, path: Path, suite: Path | None) -> GradeResult:
-    """Graded in a fork of this warm process when it grades many (``autograder.grading.warm``), else here."""
+def _graded_here_or_in_fork(assignment: Assignment, path: Path, suite: Path | None, digest: str) -> GradeResult:
+    """Graded in a fork of this warm process when it grades many (``autograder.grading.warm``), else
+    here; a copy of the untouched stub this process graded takes its result (``same_stub``)."""
     if not forking_enabled():
         return _grade_path(assignment, path, suite)
     started = time.monotonic()
     try:
-        warm_up(assignment, suite or assignment.hidden_tests)
+        suite_dir = suite or assignment.hidden_tests
+        warm_up(assignment, suite_dir)
+        copied = same_stub.recall(assignment, suite_dir, digest, student_id_of(path), started)
+        if copied is not None:
+            return copied
         timeout = time_budget_s(assignment) + assignment.limits.import_timeout_s + FORK_MARGIN_S
         note_fork()
         result, lessons = run_in_fork(lambda: (_grade_path(assignment, path, suite), lessons_of_fork()),
                                       timeout_s=timeout, meanwhile=while_forked())
         learn(lessons)
+        same_stub.remember(assignment, suite_dir, digest, result)
         return result
     except Exception as err:  # fail closed: the kit's failure is this student's 0 with a reason
         return _failed_result(assignment, student_id_of(path), started, error=GRADER_ERROR, kind="grader",

@@ -305,3 +305,84 @@ def test_forks_send_ahead_the_calls_of_a_passing_run_and_grade_the_same(tmp_path
     scores = report["scores"]
     assert scores[0] == pytest.approx(100.0) and scores[3] == pytest.approx(0.0)
     assert 0 < scores[1] < 100 and 0 < scores[2] < 100
+
+
+STUB_SCRIPT = textwrap.dedent('''
+    import dataclasses, json, sys
+    from pathlib import Path
+    from autograder.assignment import get_assignment
+    from autograder.grading import grade
+    from autograder.grading.warm import enable_forking
+
+    forks = []
+    run_in_fork = grade.run_in_fork
+
+    def counted(*args, **kwargs):
+        forks.append(1)
+        return run_in_fork(*args, **kwargs)
+
+    grade.run_in_fork = counted
+    assignment = get_assignment("activations")
+    enable_forking()
+    results = [grade.grade_submission(assignment, Path(p)) for p in sys.argv[1:]]
+    print(json.dumps({"forks": len(forks), "results": [
+        [r.student_id, r.submission_sha256, repr(dataclasses.replace(r, student_id="", execution_time=0.0,
+                                                                     submission_sha256=""))]
+        for r in results]}))
+''')
+
+
+def test_a_copy_of_the_untouched_stub_takes_the_result_its_first_copy_was_graded_to(tmp_path: Path) -> None:
+    """Students who never start hand in the released stub, byte for byte: a warm process grades it
+    once, and every copy gets that very result under its own id. A stub with one comment added is
+    other bytes, and is graded again (to the same result)."""
+    from autograder.assignment import get_assignment
+    from autograder.release.build import stub_source
+
+    stub = stub_source(get_assignment("activations"))
+    paths = [submission_file(tmp_path, name, text) for name, text in (
+        ("ana.py", stub), ("ben.py", stub), ("cleo.py", stub + "\n# nothing to add\n"), ("dan.py", stub))]
+    done = subprocess.run([sys.executable, "-c", STUB_SCRIPT, *map(str, paths)], capture_output=True, text=True,
+                          timeout=600, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout.splitlines()[-1])
+    assert report["forks"] == 2  # ana's and cleo's
+    ids, digests, graded = zip(*report["results"], strict=True)
+    assert ids == ("ana", "ben", "cleo", "dan")
+    assert digests[0] == digests[1] == digests[3] != digests[2]
+    assert len(set(graded)) == 1, "every copy graded as the first"
+    assert "untouched stub" in graded[0]
+
+
+def test_only_a_result_the_stub_alone_explains_is_kept_for_its_copies(tmp_path: Path) -> None:
+    """A result with another reason to look (a timeout, a crash), an error, a warning, output, or an
+    outcome naming the student's file is graded again for every copy."""
+    import dataclasses
+
+    from autograder.assignment import get_assignment
+    from autograder.grading import same_stub
+    from autograder.grading.needs_look import UNTOUCHED_STUB
+    from autograder.grading.outcomes import CaseOutcome
+    from autograder.grading.results import GradeResult
+
+    assignment = get_assignment("activations")
+    suite = assignment.hidden_tests
+    case = CaseOutcome(name="sigmoid[edge]", group="sigmoid", passed=False, max_score=1.0,
+                       message="NotImplementedError")
+    kept = GradeResult(student_id="ana", assignment_id="activations", max_score=100.0, execution_time=0.2,
+                       sandbox="bwrap", tests=(case,), needs_look=(UNTOUCHED_STUB,))
+    others = {"timed out": dataclasses.replace(kept, needs_look=(UNTOUCHED_STUB, "timed out in relu (1 check)")),
+              "error": dataclasses.replace(kept, error="could not be loaded"),
+              "warning": dataclasses.replace(kept, warnings=("a note",)),
+              "output": dataclasses.replace(kept, student_output="hello"),
+              "named": dataclasses.replace(kept, tests=(dataclasses.replace(kept.tests[0],
+                                                                            message='File "ana.py", line 3'),)),
+              "not the stub": dataclasses.replace(kept, needs_look=())}
+    for reason, result in others.items():
+        same_stub.remember(assignment, suite, f"digest of {reason}", result)
+        assert same_stub.recall(assignment, suite, f"digest of {reason}", "ben", 0.0) is None, reason
+    same_stub.remember(assignment, suite, "the stub's digest", kept)
+    copied = same_stub.recall(assignment, suite, "the stub's digest", "ben", 0.0)
+    assert copied is not None and copied.student_id == "ben"
+    assert dataclasses.replace(copied, student_id="ana", execution_time=0.2) == kept
+    assert same_stub.recall(assignment, tmp_path, "the stub's digest", "ben", 0.0) is None  # another suite

@@ -288,11 +288,17 @@ def collect_suite(suite_dir: Path) -> tuple[str, ...]:
 
     This drives pytest's session by hand, as ``pytest.main`` would up to its run loop
     (``_prepareconfig`` is pytest's own entry point, private since pytest 3 and unchanged)."""
-    from _pytest.config import _prepareconfig
-
     key = str(suite_dir.resolve())
     if key in _COLLECTED:
         _COLLECTED.pop(key).config._ensure_unconfigure()
+    _COLLECTED[key] = _collected(suite_dir)
+    return _COLLECTED[key].errors
+
+
+def _collected(suite_dir: Path) -> CollectedSuite:
+    """``suite_dir`` configured and collected here, its items ready and nothing run."""
+    from _pytest.config import _prepareconfig
+
     purge_modules_under(suite_dir)
     collector = _Collector(lambda: contextlib.nullcontext(None))
     plain_reports = _PlainFailureReports()
@@ -305,10 +311,9 @@ def collect_suite(suite_dir: Path) -> tuple[str, ...]:
         config.hook.pytest_sessionstart(session=session)
         session.perform_collect()
     items = list(session.items)
-    _COLLECTED[key] = CollectedSuite(config, items, tuple(collector.errors), collector,
-                                     plan(config, items, own_plugins=[plain_reports, collector]),
-                                     {item.nodeid: marks_of(item) for item in items})
-    return tuple(collector.errors)
+    return CollectedSuite(config, items, tuple(collector.errors), collector,
+                          plan(config, items, own_plugins=[plain_reports, collector]),
+                          {item.nodeid: marks_of(item) for item in items})
 
 
 def _run_collected(suite: CollectedSuite, factory: StudentFactory, diagnosis: CaseDiagnosis | None,
@@ -319,8 +324,8 @@ def _run_collected(suite: CollectedSuite, factory: StudentFactory, diagnosis: Ca
     suite.config.stash[STUDENT_FACTORY] = factory
     items = [item for item in suite.items if skills is None or suite.skill_of(item) in skills]
     collector.items = items
-    if ready is not None and not ready():
-        return SuiteRun((), (*suite.errors, *collector.errors))
+    if ready is not None and not ready():  # every case listed, none run: as pytest.main leaves them
+        return SuiteRun(tuple(collector.outcomes()), (*suite.errors, *collector.errors))
     sink = io.StringIO()
     # No save_expectations() here: this is a fork of a warm process, whose own run of the
     # solution saved what the reference derived; a value new to one student would only be
@@ -355,6 +360,27 @@ def _run_protocol(items: Sequence[pytest.Item], collector: _Collector) -> None:
             collector.pytest_runtest_logreport(report)
 
 
+def _run_once(suite_dir: Path, factory: StudentFactory, diagnosis: CaseDiagnosis | None,
+              skills: frozenset[str] | None, ready: Callable[[], bool] | None) -> SuiteRun | None:
+    """The suite's run as a fork of a warm process runs it (collected, then its items run without
+    pytest's per-case protocol where ``autograder.grading.lean`` plans them, second runs grouped),
+    collected here for this one run; None, with nothing of the student's run, when pytest cannot be
+    configured or collect (``pytest.main`` then runs it, and says why)."""
+    try:
+        suite = _collected(suite_dir)
+    except Exception:  # noqa: BLE001 - a usage error, a broken plugin: pytest.main reports it
+        purge_modules_under(suite_dir)
+        return None
+    try:
+        if not suite.items and not suite.errors and skills is None:
+            return SuiteRun((), (f"the suite in {suite_dir} collected no tests",))
+        return _run_collected(suite, factory, diagnosis, skills, ready)
+    finally:
+        suite.config._ensure_unconfigure()
+        save_expectations()  # what the reference derived, for the next process (never raises)
+        purge_modules_under(suite_dir)
+
+
 def run_suite(suite_dir: Path, factory: StudentFactory, *, keyword: str | None = None,
               diagnosis: CaseDiagnosis | None = None, skills: Collection[str] | None = None,
               plugins: Sequence[object] = (), ready: Callable[[], bool] | None = None) -> SuiteRun:
@@ -366,9 +392,14 @@ def run_suite(suite_dir: Path, factory: StudentFactory, *, keyword: str | None =
     asked when pytest stops before (no suite folder, a usage error)."""
     if not suite_dir.is_dir():
         return SuiteRun((), (f"suite folder {suite_dir} does not exist",))
+    chosen = None if skills is None else frozenset(skills)
     collected = _COLLECTED.get(str(suite_dir.resolve())) if in_fork_child() else None
     if collected is not None and keyword is None and not plugins:
-        return _run_collected(collected, factory, diagnosis, None if skills is None else frozenset(skills), ready)
+        return _run_collected(collected, factory, diagnosis, chosen, ready)
+    if keyword is None and not plugins:
+        once = _run_once(suite_dir, factory, diagnosis, chosen, ready)
+        if once is not None:
+            return once
     collector = _Collector(factory, diagnosis, None if skills is None else frozenset(skills))
     args = [*PYTEST_ARGS, "--rootdir", str(suite_dir), str(suite_dir)]
     if keyword:

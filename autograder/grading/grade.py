@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from autograder.assignment import Assignment
 from autograder.derivation_cache import DERIVATIONS  # noqa: F401 - remembers the reference's derivations
@@ -26,6 +27,7 @@ from autograder.grading.diagnose import CaseDiagnosis, Diagnoser
 from autograder.grading.forked import in_fork_child, run_in_fork
 from autograder.grading.needs_look import describe_seen, graded_reasons
 from autograder.grading.outcomes import SuiteRun
+from autograder.grading.plan_cache import load_plan, save_plan
 from autograder.grading.results import GRADER_ERROR, ErrorKind, GradeResult
 from autograder.grading.student import GradingSession, open_session
 from autograder.grading.warm import (
@@ -44,6 +46,9 @@ from autograder.sandbox.fallback import exposed_to_fallback
 from autograder.sandbox.isolation import own_machine_requested
 from autograder.sandbox.loading import in_running_order
 from autograder.submission import Submission, SubmissionError, load_submission, student_id_of
+
+if TYPE_CHECKING:
+    from autograder.sandbox.session import CallPlan
 
 
 def _failed_result(assignment: Assignment, student_id: str, started: float, *, error: str,
@@ -83,15 +88,15 @@ def _grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path
     with open_session(submission, assignment.limits, time_budget_s(assignment), session=sandbox,
                       wait=sandbox is None) as session:
         suite_path = suite or assignment.hidden_tests
-        plan = plan_for(suite_path) if in_fork_child() else None
+        plan = plan_for(suite_path) if in_fork_child() else load_plan(suite_path)
         if plan is not None:
             session.session.follow(plan)
         run_on = _run_after_loading if sandbox is None else _run_while_loading
         graded = run_on(assignment, submission, session, suite, started)
         if isinstance(graded, GradeResult):
             return graded
-        if in_fork_child() and plan is None and _passed_alone(graded):
-            offer_plan(suite_path, session.session.recorded_plan())
+        if plan is None and _passed_alone(graded):
+            _keep_plan(suite_path, session.session.recorded_plan())
         run = _priced(graded, assignment)
         warnings = _warnings(submission, session)
         output = session.captured_output()
@@ -103,6 +108,15 @@ def _grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path
                        error_kind="grader" if run.errors else "",
                        warnings=warnings, student_output=output,
                        detail="; ".join(run.errors), needs_look=(seen,) if seen else ())
+
+
+def _keep_plan(suite: Path, plan: CallPlan | None) -> None:
+    """The calls of a run that passed every case: a fork hands them to its warm parent (``offer_plan``),
+    which keeps them for its later forks and on disk; graded here, they go on disk (``plan_cache``)."""
+    if in_fork_child():
+        offer_plan(suite, plan)
+    elif plan is not None:
+        save_plan(suite, plan)
 
 
 def _passed_alone(run: SuiteRun) -> bool:

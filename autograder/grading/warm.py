@@ -178,8 +178,12 @@ def learn(lessons: ForkLessons) -> None:
     _diagnosed.update(dict.fromkeys(lessons.diagnosed))
     _learnt_imports.update(dict.fromkeys(name for name in lessons.imported if name not in sys.modules))
     _learnt_derived.update(dict.fromkeys(lessons.derived))
-    if lessons.plan is not None:
-        _plans.setdefault(*lessons.plan)
+    if lessons.plan is not None and lessons.plan[0] not in _plans:
+        from autograder.grading.plan_cache import save_plan
+
+        suite, plan = lessons.plan
+        _plans[suite] = plan
+        save_plan(Path(suite), plan)  # a later process's first forks follow it too
 
 
 def plan_for(suite: Path) -> CallPlan | None:
@@ -276,6 +280,7 @@ def prepare_shared(assignment: Assignment) -> None:
 
 @functools.lru_cache(maxsize=8)
 def _warmed(assignment: Assignment, suite: Path, key: object) -> None:
+    from autograder.grading.plan_cache import load_plan
     from autograder.grading.run import collect_suite
     from autograder.sandbox import sandbox_kind
     from autograder.suite.expectation_cache import CACHE, mark_solution_values_saved, solution_values_saved
@@ -284,6 +289,9 @@ def _warmed(assignment: Assignment, suite: Path, key: object) -> None:
     if not solution_values_saved(repr(key)) and _run_solution(assignment, suite):
         mark_solution_values_saved(repr(key), CACHE)
     collect_suite(suite)  # imported afresh: what every fork starts from
+    kept = load_plan(suite)  # a passing run's calls, from an earlier process: the first forks follow them
+    if kept is not None:
+        _plans.setdefault(str(suite), kept)
     sandbox_greeted()  # the warm sandbox started meanwhile: its hello shows that bwrap works here
     sandbox_kind()  # the bwrap probe, unless the warm sandbox has shown that bwrap works
     _wait_until_single_threaded()

@@ -244,15 +244,19 @@ def test_a_warm_process_prepares_the_modules_and_identities_its_forks_needed() -
 
 
 PLAN_SCENARIO = textwrap.dedent('''
-    import json, sys
+    import json, shutil, sys
     from pathlib import Path
     from autograder.assignment import get_assignment
-    from autograder.grading import grade, warm
+    from autograder.files import cache_folder
+    from autograder.grading import grade, plan_cache, warm
     from autograder.sandbox import session
 
     assignment = get_assignment("activations")
-    warm.enable_forking()
-    log = Path(sys.argv[1])
+    if sys.argv[1] == "forget":  # no plan kept by an earlier process: this one learns it
+        shutil.rmtree(cache_folder() / plan_cache.FOLDER, ignore_errors=True)
+    if sys.argv[2] == "fork":
+        warm.enable_forking()
+    log = Path(sys.argv[3])
     original_follow = session.SandboxSession.follow
     def follow(self, plan):  # in the fork: the parent reads the log
         with log.open("a") as out:
@@ -264,11 +268,11 @@ PLAN_SCENARIO = textwrap.dedent('''
         result = grade.grade_submission(assignment, Path(path))
         return [result.score, sorted((t.name, t.earned, t.message, t.misconception) for t in result.tests)]
 
-    paths = sys.argv[2:]
+    paths = sys.argv[4:]
     first = graded(paths[0])  # passes every case: its calls become the plan
     with_plan = [graded(p) for p in paths]
     plans = len(warm._plans)
-    grade.plan_for = lambda suite: None
+    grade.plan_for = grade.load_plan = lambda suite: None
     without = [graded(p) for p in paths]
     print(json.dumps({"plans": plans, "followed": len(log.read_text().split()), "same": with_plan == without,
                       "scores": [g[0] for g in with_plan]}))
@@ -295,12 +299,12 @@ def test_forks_send_ahead_the_calls_of_a_passing_run_and_grade_the_same(tmp_path
         path.parent.mkdir()
         path.write_text(text, encoding="utf-8")
         paths.append(str(path))
-    done = subprocess.run([sys.executable, "-c", PLAN_SCENARIO, str(tmp_path / "followed.log"), *paths],
-                          capture_output=True, text=True,
-                          timeout=600, check=False)
+    done = subprocess.run([sys.executable, "-c", PLAN_SCENARIO, "forget", "fork", str(tmp_path / "followed.log"),
+                           *paths], capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(done.stdout.splitlines()[-1])
-    assert report["plans"] == 1 and report["followed"] == len(paths)
+    # the first submission follows too when the warm-up ran the solution, whose calls it kept
+    assert report["plans"] == 1 and report["followed"] in (len(paths), len(paths) + 1)
     assert report["same"], report
     scores = report["scores"]
     assert scores[0] == pytest.approx(100.0) and scores[3] == pytest.approx(0.0)
@@ -386,3 +390,34 @@ def test_only_a_result_the_stub_alone_explains_is_kept_for_its_copies(tmp_path: 
     assert copied is not None and copied.student_id == "ben"
     assert dataclasses.replace(copied, student_id="ana", execution_time=0.2) == kept
     assert same_stub.recall(assignment, tmp_path, "the stub's digest", "ben", 0.0) is None  # another suite
+
+
+WRONG_SOFTMAX = "\n\ndef softmax(z, axis=-1):\n    e = np.exp(z)\n    return e / e.sum()\n"
+
+
+@requires_bwrap
+@pytest.mark.slow
+@pytest.mark.parametrize("where", ["fork", "here"])
+def test_a_later_process_sends_ahead_the_calls_an_earlier_one_kept_from_its_first_submission(
+        tmp_path: Path, where: str) -> None:
+    """The calls of a passing run are kept on disk: a later process, warm (``fork``) or grading one
+    student alone (``here``), sends them ahead from its very first submission, and grades the same."""
+    from autograder.assignment import get_assignment
+
+    solution = get_assignment("activations").source_path.read_text(encoding="utf-8")
+    paths = []
+    for name, text in (("solution", solution), ("softmax", solution + WRONG_SOFTMAX)):
+        path = tmp_path / name / "activations.py"
+        path.parent.mkdir()
+        path.write_text(text, encoding="utf-8")
+        paths.append(str(path))
+    learnt = subprocess.run([sys.executable, "-c", PLAN_SCENARIO, "forget", "fork", str(tmp_path / "learnt.log"),
+                             paths[0]], capture_output=True, text=True, timeout=600, check=False)
+    assert learnt.returncode == 0, learnt.stderr[-3000:]
+    done = subprocess.run([sys.executable, "-c", PLAN_SCENARIO, "keep", where, str(tmp_path / "followed.log"),
+                           *paths], capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout.splitlines()[-1])
+    assert report["followed"] == 1 + len(paths)  # the first submission graded included
+    assert report["same"], report
+    assert report["scores"][0] == pytest.approx(100.0) and 0 < report["scores"][1] < 100

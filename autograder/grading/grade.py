@@ -282,7 +282,7 @@ def _graded_here_or_in_fork(assignment: Assignment, path: Path, suite: Path | No
     try:
         suite_dir = suite or assignment.hidden_tests
         warm_up(assignment, suite_dir)
-        copied = same_stub.recall(assignment, suite_dir, digest, student_id_of(path), started)
+        copied = same_stub.recall(assignment, suite_dir, digest, student_id_of(path), time.monotonic())
         if copied is not None:
             return copied
         timeout = time_budget_s(assignment) + assignment.limits.import_timeout_s + FORK_MARGIN_S

@@ -312,11 +312,15 @@ def test_forks_send_ahead_the_calls_of_a_passing_run_and_grade_the_same(tmp_path
 
 
 STUB_SCRIPT = textwrap.dedent('''
-    import dataclasses, json, sys
+    import dataclasses, json, shutil, sys
     from pathlib import Path
     from autograder.assignment import get_assignment
-    from autograder.grading import grade
+    from autograder.files import cache_folder
+    from autograder.grading import grade, same_stub
     from autograder.grading.warm import enable_forking
+
+    if sys.argv.pop(1) == "forget":  # no result kept by an earlier process
+        shutil.rmtree(cache_folder() / same_stub.FOLDER, ignore_errors=True)
 
     forks = []
     run_in_fork = grade.run_in_fork
@@ -338,29 +342,36 @@ STUB_SCRIPT = textwrap.dedent('''
 
 def test_a_copy_of_the_untouched_stub_takes_the_result_its_first_copy_was_graded_to(tmp_path: Path) -> None:
     """Students who never start hand in the released stub, byte for byte: a warm process grades it
-    once, and every copy gets that very result under its own id. A stub with one comment added is
-    other bytes, and is graded again (to the same result)."""
+    once, and every copy gets that very result under its own id; a later process finds it in the
+    kit's cache. A stub with one comment added is other bytes, and is graded again (to the same result)."""
     from autograder.assignment import get_assignment
     from autograder.release.build import stub_source
 
     stub = stub_source(get_assignment("activations"))
     paths = [submission_file(tmp_path, name, text) for name, text in (
         ("ana.py", stub), ("ben.py", stub), ("cleo.py", stub + "\n# nothing to add\n"), ("dan.py", stub))]
-    done = subprocess.run([sys.executable, "-c", STUB_SCRIPT, *map(str, paths)], capture_output=True, text=True,
-                          timeout=600, check=False)
-    assert done.returncode == 0, done.stderr[-3000:]
-    report = json.loads(done.stdout.splitlines()[-1])
-    assert report["forks"] == 2  # ana's and cleo's
-    ids, digests, graded = zip(*report["results"], strict=True)
+    reports = []
+    for kept in ("forget", "keep"):
+        done = subprocess.run([sys.executable, "-c", STUB_SCRIPT, kept, *map(str, paths)], capture_output=True,
+                              text=True, timeout=600, check=False)
+        assert done.returncode == 0, done.stderr[-3000:]
+        reports.append(json.loads(done.stdout.splitlines()[-1]))
+    first, later = reports
+    assert first["forks"] == 2  # ana's and cleo's
+    assert later["forks"] == 0, "a later process finds both results in the kit's cache"
+    ids, digests, graded = zip(*first["results"], strict=True)
     assert ids == ("ana", "ben", "cleo", "dan")
     assert digests[0] == digests[1] == digests[3] != digests[2]
     assert len(set(graded)) == 1, "every copy graded as the first"
     assert "untouched stub" in graded[0]
+    assert later["results"] == first["results"]
 
 
-def test_only_a_result_the_stub_alone_explains_is_kept_for_its_copies(tmp_path: Path) -> None:
+def test_only_a_result_the_stub_alone_explains_is_kept_for_its_copies(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """A result with another reason to look (a timeout, a crash), an error, a warning, output, or an
-    outcome naming the student's file is graded again for every copy."""
+    outcome naming the student's file is graded again for every copy. One that is kept reads back
+    from the kit's cache in another process, and a cache file that is not that result is no result."""
     import dataclasses
 
     from autograder.assignment import get_assignment
@@ -369,6 +380,8 @@ def test_only_a_result_the_stub_alone_explains_is_kept_for_its_copies(tmp_path: 
     from autograder.grading.outcomes import CaseOutcome
     from autograder.grading.results import GradeResult
 
+    monkeypatch.setenv("AUTOGRADER_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(same_stub, "_graded", {})
     assignment = get_assignment("activations")
     suite = assignment.hidden_tests
     case = CaseOutcome(name="sigmoid[edge]", group="sigmoid", passed=False, max_score=1.0,
@@ -388,8 +401,18 @@ def test_only_a_result_the_stub_alone_explains_is_kept_for_its_copies(tmp_path: 
     same_stub.remember(assignment, suite, "the stub's digest", kept)
     copied = same_stub.recall(assignment, suite, "the stub's digest", "ben", 0.0)
     assert copied is not None and copied.student_id == "ben"
-    assert dataclasses.replace(copied, student_id="ana", execution_time=0.2) == kept
+    assert dataclasses.replace(copied, student_id="ana", execution_time=0.2, submission_sha256="") == kept
     assert same_stub.recall(assignment, tmp_path, "the stub's digest", "ben", 0.0) is None  # another suite
+
+    same_stub._graded.clear()  # another process: the kit's cache only
+    from_disk = same_stub.recall(assignment, suite, "the stub's digest", "cleo", 0.0)
+    assert from_disk is not None and dataclasses.replace(from_disk, execution_time=0.0) == dataclasses.replace(
+        copied, student_id="cleo", execution_time=0.0)
+    (kept_file,) = (tmp_path / "cache" / same_stub.FOLDER / "the stub's digest").iterdir()
+    for damaged in (kept_file.read_text().replace("the stub's digest", "another digest"), "{", "[]"):
+        same_stub._graded.clear()
+        kept_file.write_text(damaged)
+        assert same_stub.recall(assignment, suite, "the stub's digest", "cleo", 0.0) is None
 
 
 WRONG_SOFTMAX = "\n\ndef softmax(z, axis=-1):\n    e = np.exp(z)\n    return e / e.sum()\n"

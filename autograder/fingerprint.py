@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -49,3 +50,19 @@ def content_sha256(path: Path) -> str:
     except OSError:
         return ""
     return digest.hexdigest()
+
+
+def source_files(folder: Path, skipped: Collection[str] = ()) -> list[Path]:
+    """The files below ``folder`` in path order, bytecode and ``__pycache__`` aside, and those under a
+    top-level entry named in ``skipped``: what a key made of a folder's code covers."""
+    return sorted(path for path in folder.rglob("*")
+                  if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+                  and path.relative_to(folder).parts[0] not in skipped)
+
+
+def feed_files(digest: Any, root: Path, files: Iterable[Path]) -> None:
+    """Feed ``digest`` each of ``files`` (below ``root``) as its path relative to ``root`` and the
+    sha256 of its bytes, in the order given. Raises ``OSError`` for a file that cannot be read."""
+    for path in files:
+        digest.update(f"{path.relative_to(root).as_posix()}\n".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())

@@ -39,6 +39,7 @@ from pathlib import Path, PurePosixPath
 
 import autograder
 from autograder import __version__, files
+from autograder.fingerprint import feed_files, source_files
 
 DISTRIBUTION = "dl-gradekit"
 """The kit's distribution name (``pip install dl-gradekit``)."""
@@ -72,18 +73,12 @@ def kit_clone() -> Path | None:
 
 def _package_files(root: Path) -> list[Path]:
     """The files of the kit's packages under ``root``, bytecode and caches aside, in a stable order."""
-    files: list[Path] = []
-    for package in PACKAGES:
-        files.extend(p for p in (root / package).rglob("*")
-                     if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc")
-    return sorted(files)
+    return sorted(path for package in PACKAGES for path in source_files(root / package))
 
 
 def _digest(root: Path, files: Iterable[Path]) -> str:
     digest = hashlib.sha256(f"{DISTRIBUTION} {__version__}\n".encode())
-    for path in files:
-        digest.update(f"{path.relative_to(root).as_posix()}\n".encode())
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    feed_files(digest, root, files)
     return digest.hexdigest()[:20]
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from autograder.files import cache_folder, write_atomically
+from autograder.fingerprint import feed_files, source_files
 
 if TYPE_CHECKING:
     from autograder.sandbox.session import CallPlan
@@ -35,17 +36,14 @@ _LENGTH = struct.Struct(">I")
 
 @functools.lru_cache(maxsize=8)
 def _digest(suite: str, stamp: object) -> str | None:
-    """What names the plan of ``suite`` (its files as ``stamp`` describes them): their text and the
+    """What names the plan of ``suite`` (its files as ``stamp`` describes them): its files and the
     wire's and the session's code; None when the suite cannot be read."""
     from autograder.sandbox import session, wire
 
     digest = hashlib.sha256()
-    root = Path(suite)
     try:
-        for path in sorted(root.rglob("*.py")):
-            digest.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0" + path.read_bytes())
-        for code in (wire.__file__, session.__file__):
-            digest.update(Path(code).read_bytes())
+        feed_files(digest, Path(suite), source_files(Path(suite)))
+        feed_files(digest, Path(wire.__file__).parent, [Path(wire.__file__), Path(session.__file__)])
     except OSError:
         return None
     return digest.hexdigest()[:32]

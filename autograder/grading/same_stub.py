@@ -33,6 +33,7 @@ from typing import Any
 
 from autograder.assignment import Assignment
 from autograder.files import cache_folder, write_atomically
+from autograder.fingerprint import feed_files, source_files
 from autograder.grading.needs_look import UNTOUCHED_STUB
 from autograder.grading.outcomes import CaseOutcome
 from autograder.grading.results import GradeResult
@@ -108,10 +109,7 @@ def _stamp(assignment: Assignment, suite: str, suite_stamp: object) -> str | Non
              (assignment.root, ("samples",)), (Path(suite), ())]
     try:
         for root, skipped in trees:
-            for path in sorted(root.rglob("*")):
-                parts = path.relative_to(root).parts
-                if path.is_file() and "__pycache__" not in parts and parts[0] not in skipped:
-                    digest.update("/".join(parts).encode("utf-8") + b"\0" + path.read_bytes())
+            feed_files(digest, root, source_files(root, skipped))
     except OSError:
         return None
     return digest.hexdigest()[:32]

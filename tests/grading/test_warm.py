@@ -243,6 +243,21 @@ def test_a_warm_process_prepares_the_modules_and_identities_its_forks_needed() -
     assert done.stdout.strip() == "True True (False, False) (True, True) False"
 
 
+WRONG_SOFTMAX = "\n\ndef softmax(z, axis=-1):\n    e = np.exp(z)\n    return e / e.sum()\n"
+"""Appended to the solution: a softmax that sums over the whole array."""
+
+
+def _handed_in(folder: Path, texts: dict[str, str]) -> list[str]:
+    """Each text as ``<name>/activations.py`` under ``folder``, as a student hands it in; their paths."""
+    paths = []
+    for name, text in texts.items():
+        path = folder / name / "activations.py"
+        path.parent.mkdir()
+        path.write_text(text, encoding="utf-8")
+        paths.append(str(path))
+    return paths
+
+
 PLAN_SCENARIO = textwrap.dedent('''
     import json, shutil, sys
     from pathlib import Path
@@ -291,14 +306,8 @@ def test_forks_send_ahead_the_calls_of_a_passing_run_and_grade_the_same(tmp_path
     assignment = get_assignment("activations")
     solution = assignment.source_path.read_text(encoding="utf-8")
     wrong_derivative = solution + "\n\ndef sigmoid_derivative(x):\n    return sigmoid(x)\n"
-    wrong_softmax = solution + "\n\ndef softmax(z, axis=-1):\n    e = np.exp(z)\n    return e / e.sum()\n"
-    paths = []
-    for name, text in (("solution", solution), ("derivative", wrong_derivative), ("softmax", wrong_softmax),
-                       ("stub", stub_source(assignment))):
-        path = tmp_path / name / "activations.py"
-        path.parent.mkdir()
-        path.write_text(text, encoding="utf-8")
-        paths.append(str(path))
+    paths = _handed_in(tmp_path, {"solution": solution, "derivative": wrong_derivative,
+                                  "softmax": solution + WRONG_SOFTMAX, "stub": stub_source(assignment)})
     done = subprocess.run([sys.executable, "-c", PLAN_SCENARIO, "forget", "fork", str(tmp_path / "followed.log"),
                            *paths], capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -415,9 +424,6 @@ def test_only_a_result_the_stub_alone_explains_is_kept_for_its_copies(tmp_path: 
         assert same_stub.recall(assignment, suite, "the stub's digest", "cleo", 0.0) is None
 
 
-WRONG_SOFTMAX = "\n\ndef softmax(z, axis=-1):\n    e = np.exp(z)\n    return e / e.sum()\n"
-
-
 @requires_bwrap
 @pytest.mark.slow
 @pytest.mark.parametrize("where", ["fork", "here"])
@@ -428,12 +434,7 @@ def test_a_later_process_sends_ahead_the_calls_an_earlier_one_kept_from_its_firs
     from autograder.assignment import get_assignment
 
     solution = get_assignment("activations").source_path.read_text(encoding="utf-8")
-    paths = []
-    for name, text in (("solution", solution), ("softmax", solution + WRONG_SOFTMAX)):
-        path = tmp_path / name / "activations.py"
-        path.parent.mkdir()
-        path.write_text(text, encoding="utf-8")
-        paths.append(str(path))
+    paths = _handed_in(tmp_path, {"solution": solution, "softmax": solution + WRONG_SOFTMAX})
     learnt = subprocess.run([sys.executable, "-c", PLAN_SCENARIO, "forget", "fork", str(tmp_path / "learnt.log"),
                              paths[0]], capture_output=True, text=True, timeout=600, check=False)
     assert learnt.returncode == 0, learnt.stderr[-3000:]

@@ -98,8 +98,12 @@ _LINE_START = re.compile(r"^([ \t]*)(?:([#+=\-])|(\d+)([.)]))")
 _UNESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])|&(amp|lt|gt);")
 
 
+_MARKDOWN_INERT = str.maketrans({**_HTML, **{c: f"\\{c}" for c in _INLINE}})
+"""Each character of ``_HTML`` as its entity, each of ``_INLINE`` behind a backslash."""
+
+
 def _markdown_line(line: str) -> str:
-    escaped = "".join(_HTML.get(c) or (f"\\{c}" if c in _INLINE else c) for c in line)
+    escaped = line.translate(_MARKDOWN_INERT)
     match = _LINE_START.match(escaped)
     if match is None:
         return escaped

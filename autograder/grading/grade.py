@@ -31,11 +31,14 @@ from autograder.grading.plan_cache import load_plan, save_plan
 from autograder.grading.results import GRADER_ERROR, ErrorKind, GradeResult
 from autograder.grading.student import GradingSession, open_session
 from autograder.grading.warm import (
+    PassingRun,
     forking_enabled,
     learn,
     lessons_of_fork,
     note_fork,
+    offer_passing_run,
     offer_plan,
+    passing_run_for,
     plan_for,
     warm_up,
     while_forked,
@@ -88,15 +91,19 @@ def _grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path
     with open_session(submission, assignment.limits, time_budget_s(assignment), session=sandbox,
                       wait=sandbox is None) as session:
         suite_path = suite or assignment.hidden_tests
-        plan = plan_for(suite_path) if in_fork_child() else load_plan(suite_path)
-        if plan is not None:
-            session.session.follow(plan)
-        run_on = _run_after_loading if sandbox is None else _run_while_loading
-        graded = run_on(assignment, submission, session, suite, started)
+        known = passing_run_for(suite_path) if in_fork_child() and sandbox is None else None
+        graded = _as_known(assignment, submission, session, suite, started, known) if known is not None else None
+        plan = None
+        if graded is None:
+            plan = plan_for(suite_path) if in_fork_child() else load_plan(suite_path)
+            if plan is not None and known is None:
+                session.session.follow(plan)
+            run_on = _run_after_loading if sandbox is None else _run_while_loading
+            graded = run_on(assignment, submission, session, suite, started)
         if isinstance(graded, GradeResult):
             return graded
-        if plan is None and _passed_alone(graded):
-            _keep_plan(suite_path, session.session.recorded_plan())
+        if known is None and _passed_alone(graded):
+            _keep_passing(suite_path, session, graded, without_plan=plan is None)
         run = _priced(graded, assignment)
         warnings = _warnings(submission, session)
         output = session.captured_output()
@@ -108,6 +115,36 @@ def _grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path
                        error_kind="grader" if run.errors else "",
                        warnings=warnings, student_output=output,
                        detail="; ".join(run.errors), needs_look=(seen,) if seen else ())
+
+
+KNOWN_COMPARISON_S = 2.0
+"""At most how long a submission's answers are compared with a known passing run's
+(``_as_known``); the time it took is given back to the submission's budget when they differ."""
+
+
+def _as_known(assignment: Assignment, submission: Submission, session: GradingSession, suite: Path | None,
+              started: float, known: PassingRun) -> GradeResult | SuiteRun | None:
+    """The result of a submission the suite does not run on; else the known run's outcomes when
+    the submission answers every call of it as it did (``SandboxSession.answers_as_recorded``); else
+    None, the session then following the known run's calls, with the answers read kept for them."""
+    refused = _refusal(assignment, submission, session, suite, started)
+    if refused is not None:
+        return refused
+    began = time.monotonic()
+    if session.session.answers_as_recorded(known.transcript, KNOWN_COMPARISON_S):
+        return known.run
+    session.proxy.extend_deadline(time.monotonic() - began)
+    return None
+
+
+def _keep_passing(suite: Path, session: GradingSession, run: SuiteRun, *, without_plan: bool) -> None:
+    """After a run that passed every case: its calls, for later runs to send ahead (``_keep_plan``),
+    when it had no plan; in a fork, the run with its transcript, for later forks (``PassingRun``)."""
+    if without_plan:
+        _keep_plan(suite, session.session.recorded_plan())
+    transcript = session.session.recorded_transcript() if in_fork_child() else None
+    if transcript is not None and passing_run_for(suite) is None:
+        offer_passing_run(suite, PassingRun(transcript, run))
 
 
 def _keep_plan(suite: Path, plan: CallPlan | None) -> None:

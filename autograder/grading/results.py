@@ -272,8 +272,32 @@ def to_gradescope(result: GradeResult, detail: str = "full") -> dict[str, Any]:
     }
 
 
+CASE_DEPTH = 5
+"""How deep a case's object sits in ``results.json`` (document, tests, test, extra_data, cases, case):
+from there down, each value is written on one line."""
+
+
 def results_json(result: GradeResult, detail: str = "full") -> str:
-    return json.dumps(to_gradescope(result, detail), indent=2, allow_nan=False) + "\n"
+    """``results.json``'s text: indented by two spaces down to the cases, then one case per line."""
+    return "".join(_json_text(to_gradescope(result, detail), 0)) + "\n"
+
+
+_ONE_LINE = json.JSONEncoder(allow_nan=False)
+
+
+def _json_text(value: Any, depth: int) -> list[str]:
+    """``value`` as JSON (no NaN or infinity): containers shallower than ``CASE_DEPTH`` as
+    ``json.dumps(indent=2)`` writes them, deeper ones as it writes them without an indent (C-fast)."""
+    if depth >= CASE_DEPTH or not isinstance(value, (dict, list)) or not value:
+        return [_ONE_LINE.encode(value)]
+    inner = "\n" + "  " * (depth + 1)
+    if isinstance(value, dict):
+        items = [[inner, json.dumps(str(key)), ": ", *_json_text(item, depth + 1)] for key, item in value.items()]
+        opening, closing = "{", "}"
+    else:
+        items = [[inner, *_json_text(item, depth + 1)] for item in value]
+        opening, closing = "[", "]"
+    return [opening, ",".join("".join(item) for item in items), "\n", "  " * depth, closing]
 
 
 def _case_from_json(skill: str, case: dict[str, Any]) -> CaseOutcome:

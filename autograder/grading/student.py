@@ -71,6 +71,10 @@ class DeadlineProxy(FunctionsByName):
         self._log = log
         self._with_call_timeout: Student | None = None
 
+    def extend_deadline(self, seconds: float) -> None:
+        """Move the deadline by ``seconds``: time the grader took that is not the submission's."""
+        self._deadline += max(0.0, seconds)
+
     def _bounded(self, remaining: float) -> Student:
         """The proxy whose calls may take the call timeout, or ``remaining`` when that is less."""
         if remaining < self._call_timeout_s:

@@ -31,7 +31,9 @@ report's modules the needs-a-look check imports, SymPy solving sigmoid's y (1 - 
 derivative's consistency check, before that was remembered). And the first fork
 whose submission passes every case hands its calls to the parent (``ForkLessons.plan``): later
 forks send them to their worker ahead of being asked (``plan_for``,
-``autograder.sandbox.session.SandboxSession.follow``).
+``autograder.sandbox.session.SandboxSession.follow``), with that run's transcript and outcomes
+(``PassingRun``, ``passing_run_for``): a later fork whose submission answers every one of those calls
+with the same bytes takes the outcomes, without the suite running again.
 """
 
 from __future__ import annotations
@@ -49,7 +51,8 @@ from typing import TYPE_CHECKING
 from autograder.assignment import Assignment
 
 if TYPE_CHECKING:
-    from autograder.sandbox.session import CallPlan
+    from autograder.grading.outcomes import SuiteRun
+    from autograder.sandbox.session import CallPlan, Transcript
 
 _forking = False
 _diagnosed: dict[str, None] = {}
@@ -136,6 +139,24 @@ class ForkLessons:
     plan: tuple[str, CallPlan] | None = None
     """A suite (its folder) and the calls a submission passing every case of it made
     (``SandboxSession.recorded_plan``): later forks send them ahead (``plan_for``)."""
+    passing: tuple[str, PassingRun] | None = None
+    """A suite (its folder) and a run of it that passed every case, with its transcript: later forks
+    whose submissions answer as it did take its outcomes (``passing_run_for``)."""
+
+
+@dataclass(frozen=True)
+class PassingRun:
+    """A run of a suite that passed every case on the student's own values, all its calls plain and on
+    one worker: every call with its answer (``transcript``) and the run's outcomes (``run``).
+
+    The suite's side of a fork is a function of the answers its calls get: a fork starts with the
+    suite's modules exactly as the process collected them, the reference's values are fixed, and
+    the calls it asks next depend only on the answers so far. A submission that defines the same
+    functions and answers the same calls in the same order with the very same bytes therefore gets
+    the same outcomes, without the suite running again (``SandboxSession.answers_as_recorded``)."""
+
+    transcript: Transcript
+    run: SuiteRun
 
 
 _REFERENCE = "reference.activations"
@@ -147,6 +168,10 @@ _plans: dict[str, CallPlan] = {}
 """Per suite folder, the calls of a passing run: what forks of this process send ahead."""
 _offered: tuple[str, CallPlan] | None = None
 """In a fork: the plan its passing run recorded (``offer_plan``)."""
+_passing: dict[str, PassingRun] = {}
+"""Per suite folder, a passing run a fork of this process made (``passing_run_for``)."""
+_offered_passing: tuple[str, PassingRun] | None = None
+"""In a fork: its passing run, for its parent (``offer_passing_run``)."""
 _learnt_imports: dict[str, None] = {}
 _learnt_derived: dict[tuple[str, str], None] = {}
 
@@ -170,7 +195,7 @@ def lessons_of_fork() -> ForkLessons:
     module = sys.modules.get(_CANDIDATES)
     return ForkLessons(diagnosed=module.asked() if module is not None else (),
                        imported=tuple(sorted(set(sys.modules) - _modules_at_fork)),
-                       derived=_reference_derived(), plan=_offered)
+                       derived=_reference_derived(), plan=_offered, passing=_offered_passing)
 
 
 def learn(lessons: ForkLessons) -> None:
@@ -184,11 +209,25 @@ def learn(lessons: ForkLessons) -> None:
         suite, plan = lessons.plan
         _plans[suite] = plan
         save_plan(Path(suite), plan)  # a later process's first forks follow it too
+    if lessons.passing is not None:
+        _passing.setdefault(*lessons.passing)
 
 
 def plan_for(suite: Path) -> CallPlan | None:
     """In a fork: the calls a passing run of ``suite`` made in an earlier fork of this process."""
     return _plans.get(str(suite))
+
+
+def passing_run_for(suite: Path) -> PassingRun | None:
+    """In a fork: a passing run of ``suite`` an earlier fork of this process made."""
+    return _passing.get(str(suite))
+
+
+def offer_passing_run(suite: Path, run: PassingRun) -> None:
+    """In a fork whose run of ``suite`` passed every case with a whole transcript: for its parent."""
+    global _offered_passing
+    if str(suite) not in _passing:
+        _offered_passing = (str(suite), run)
 
 
 def offer_plan(suite: Path, plan: CallPlan | None) -> None:

@@ -36,11 +36,21 @@ asks what a call of the plan asks (under another id: ``wire.request_key``) takes
 from there, its calls renumbered as the session will number them. Each leaving that costs a fresh
 worker replays every call asked so far, so a plan is taken up again only while those replays stay
 within ``REPLAY_CALLS``.
+
+Answers held to a transcript (``answers_as_recorded``). A session can also be given every call a run
+made with the payload of each answer, byte for byte (``Transcript``, as ``recorded_transcript`` keeps
+it). Before any call, it sends them as a followed plan's and compares each answer as it comes: all
+the same, the worker has run exactly those calls and the caller may take that run's outcomes (the
+suite's side being a function of the answers it gets). At the first that differs, or does not come
+in time, the session simply follows the transcript as a plan, the answers read kept for the calls
+asked in order: what they get, and what the submission sees and prints, is what they would have
+been without the comparison.
 """
 
 from __future__ import annotations
 
 import bisect
+import collections
 import itertools
 import time
 from collections.abc import Callable, Mapping
@@ -121,6 +131,17 @@ class CallPlan:
         positions = self._positions.get(key, ())
         at = bisect.bisect_left(positions, start)
         return positions[at] if at < len(positions) else None
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """Every call a run made, all plain and on its first worker (``plan``), with the payload of each
+    answer as it came, byte for byte, and the functions the submission defined: what
+    ``answers_as_recorded`` holds another submission to."""
+
+    plan: CallPlan
+    answers: tuple[bytes, ...]
+    defined: frozenset[str]
 
 
 @dataclass
@@ -297,6 +318,10 @@ class SandboxSession:
         self._recording = True  # the plain calls of the first worker are kept (``recorded_plan``)
         self._recorded: list[bytes] = []
         self._recorded_functions: set[str] = set()
+        self._recorded_answers: list[bytes] = []  # the payload of each recorded call's answer
+        self._payload = b""  # the payload of the last frame read
+        self._kept_answers: collections.deque[bytes] = collections.deque()  # read ahead (``answers_as_recorded``)
+        self._kept_for: Worker | None = None  # the worker that sent them
 
     @classmethod
     def with_started(cls, source: str | Program, worker: Worker, capture: OutputCapture, *,
@@ -461,17 +486,31 @@ class SandboxSession:
     def _read_fairly(self, worker: Worker, deadline: FairDeadline) -> Any:
         """The next message, by a deadline that moves by the time the worker waited for a CPU
         (``fair_time``): a busy machine does not turn a slow call into a timeout."""
+        self._await_fairly(worker, deadline)
+        return self._read(worker, deadline.end)
+
+    def _await_fairly(self, worker: Worker, deadline: FairDeadline) -> None:
+        """Wait until the worker's next frame begins, by ``deadline`` (``_read_fairly``)."""
+        if self._kept_answers and self._kept_for is worker:
+            return
         if not wire.readable_by(worker.response_fd, deadline.counting_from):
             deadline.start_counting()
             while not wire.readable_by(worker.response_fd, deadline.end):
                 if not deadline.stretched():
                     raise wire.ChannelTimeout("deadline passed")
-        return self._read(worker, deadline.end)
 
     def _read(self, worker: Worker, deadline: float) -> Any:
-        payload = wire.read_frame(worker.response_fd, max_bytes=self.limits.max_frame_bytes,
-                                  deadline=deadline)
-        return wire.unpack_payload(payload)
+        return wire.unpack_payload(self._read_payload(worker, deadline))
+
+    def _read_payload(self, worker: Worker, deadline: float) -> bytes:
+        """The next frame's payload, undecoded (the next kept answer of ``worker`` first); kept as the
+        last read (``_payload``)."""
+        if self._kept_answers and self._kept_for is worker:
+            self._payload = self._kept_answers.popleft()
+            return self._payload
+        self._payload = wire.read_frame(worker.response_fd, max_bytes=self.limits.max_frame_bytes,
+                                        deadline=deadline)
+        return self._payload
 
     # ---------------------------------------------------------------- calling
 
@@ -584,6 +623,8 @@ class SandboxSession:
             if frame is not None:
                 wire.write_all(worker.request_fd, frame, deadline.end)
             message = self._answer_callbacks(worker, request_id, answers, deadline)
+            if self._recording and not answers:
+                self._recorded_answers.append(self._payload)
             self._note_seen(worker, message)
             ok, result = wire.parse_response(message, request_id)
             watched = ok and type(message) is dict and "inputs_after" in message
@@ -654,6 +695,73 @@ class SandboxSession:
         if not self._recorded:
             return None
         return CallPlan(tuple(self._recorded), frozenset(self._recorded_functions))
+
+    def recorded_transcript(self) -> Transcript | None:
+        """Every call this session made with its answer's payload (``Transcript``), when all of them
+        were plain, on its first worker, and answered; None otherwise."""
+        if not (self._recording and self._recorded and self.workers_started == 1
+                and len(self._recorded_answers) == len(self._recorded) and self.loaded.ok):
+            return None
+        return Transcript(CallPlan(tuple(self._recorded), frozenset(self._recorded_functions)),
+                          tuple(self._recorded_answers), frozenset(self.loaded.functions))
+
+    def answers_as_recorded(self, transcript: Transcript, seconds: float) -> bool:
+        """Whether this session's submission, defining the functions the transcript's did, answers
+        every call of ``transcript`` with the very bytes recorded, the calls sent in order on its first
+        worker as a followed plan's are (``_send_ahead``), within ``seconds`` in all (each answer
+        within the call timeout). The answers are read and compared as they come; the first that
+        differs, or does not come in time, ends the comparison.
+
+        Before any call only. True: the worker ran exactly the transcript's calls, and the session
+        takes no more. False: the session follows the transcript's calls as a plan (``follow``), its
+        worker keeps the calls sent, and the answers read are kept for the calls asked that take them
+        (in order, on that worker): the calls asked run as they would have without the comparison."""
+        if self._closed or self._recorded or not self._recording:
+            return False
+        self.follow(transcript.plan)
+        if not self.loaded.ok or frozenset(self.loaded.functions) != transcript.defined:
+            return False
+        worker = self._live_worker()
+        room = wire.pipe_capacity(worker.request_fd)
+        if self.workers_started != 1 or not room:
+            return False
+        compared = _Ahead(transcript.plan, worker, room=min(AHEAD_BYTES, room * 3 // 4))
+        end = time.monotonic() + seconds
+        answers: list[bytes] = []
+        torn = False  # a frame failed after it began: the worker's stream is not where a call expects it
+        for expected in transcript.answers:
+            self._send_ahead(compared, worker)
+            left = end - time.monotonic()
+            if compared.sent == compared.asked or left <= 0:
+                break
+            deadline = FairDeadline(min(self.limits.call_timeout_s, left), worker.leftover_pids)
+            try:
+                self._await_fairly(worker, deadline)
+            except wire.ChannelTimeout:
+                break  # the call asked waits for it again, under its own deadline
+            try:
+                answers.append(self._read_payload(worker, deadline.end))
+            except (wire.ChannelTimeout, wire.ChannelClosed, wire.ProtocolError, OSError):
+                torn = True
+                break
+            compared.take()
+            if answers[-1] != expected:
+                break
+        else:
+            self._ahead = self._plan = None
+            for payload in answers:  # what the worker's audit hook counted, as a run notes it
+                if b'"seen"' in payload:
+                    self._note_seen(worker, wire.unpack_payload(payload))
+            return True
+        self._ahead = _Ahead(transcript.plan, worker, sent=compared.sent, room=compared.room,
+                             unasked_bytes=sum(map(len, transcript.plan.frames[:compared.sent])),
+                             closed=compared.closed or torn, window=compared.window)
+        if torn:  # replaced by a fresh worker, as when calls sent ahead go unasked (what it saw dropped)
+            self._seen.pop(id(worker), None)
+            self._stop_following(worker)
+            return False
+        self._kept_answers, self._kept_for = collections.deque(answers), worker
+        return False
 
     def _record(self, function: str, frame: bytes, answers: Substitutes) -> None:
         """Keep the call for ``recorded_plan`` while the calls are plain and on the first worker."""
@@ -841,6 +949,7 @@ class SandboxSession:
             self._renew = True
 
     def _discard_worker(self) -> None:
+        self._kept_answers.clear()
         if self._worker is not None:
             self._retire(self._worker)
             self._worker = None

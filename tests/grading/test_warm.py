@@ -76,11 +76,13 @@ SCRIPT = textwrap.dedent('''
     import json, sys
     from pathlib import Path
     from autograder.assignment import load_manifest
+    from autograder.grading import grade
     from autograder.grading.grade import grade_submission
     from autograder.grading.warm import enable_forking
 
     assignment = load_manifest(Path(sys.argv[1]))
     enable_forking()
+    grade.passing_run_for = lambda suite: None  # each fork runs the suite: its state is what is looked at
     results = [grade_submission(assignment, Path(p)) for p in sys.argv[2:]]
     print(json.dumps([[r.score, r.error, r.detail, [t.message for t in r.tests]] for r in results]))
 ''')
@@ -287,7 +289,7 @@ PLAN_SCENARIO = textwrap.dedent('''
     first = graded(paths[0])  # passes every case: its calls become the plan
     with_plan = [graded(p) for p in paths]
     plans = len(warm._plans)
-    grade.plan_for = grade.load_plan = lambda suite: None
+    grade.plan_for = grade.load_plan = grade.passing_run_for = lambda suite: None
     without = [graded(p) for p in paths]
     print(json.dumps({"plans": plans, "followed": len(log.read_text().split()), "same": with_plan == without,
                       "scores": [g[0] for g in with_plan]}))
@@ -318,6 +320,77 @@ def test_forks_send_ahead_the_calls_of_a_passing_run_and_grade_the_same(tmp_path
     scores = report["scores"]
     assert scores[0] == pytest.approx(100.0) and scores[3] == pytest.approx(0.0)
     assert 0 < scores[1] < 100 and 0 < scores[2] < 100
+
+
+KNOWN_SCENARIO = textwrap.dedent('''
+    import json, sys
+    from pathlib import Path
+    from autograder.assignment import get_assignment
+    from autograder.grading import grade, warm
+    from autograder.sandbox import session
+
+    assignment = get_assignment("activations")
+    warm.enable_forking()
+    log = Path(sys.argv[1])
+    compare = session.SandboxSession.answers_as_recorded
+    def logged(self, transcript, seconds):  # in the fork: the parent reads the log
+        matched = compare(self, transcript, seconds)
+        with log.open("a") as out:
+            out.write(f"{int(matched)} ")
+        return matched
+    session.SandboxSession.answers_as_recorded = logged
+
+    def graded(path):
+        result = grade.grade_submission(assignment, Path(path))
+        return [result.score, sorted((t.name, t.passed, t.earned, t.message, t.misconception) for t in result.tests),
+                result.student_output, list(result.warnings), list(result.needs_look), result.error]
+
+    paths = sys.argv[2:]
+    known = [graded(p) for p in paths]  # the first passes every case: later forks hold theirs to it
+    grade.passing_run_for = lambda suite: None
+    without = [graded(p) for p in paths]
+    print(json.dumps({"compared": log.read_text().split(), "same": known == without,
+                      "known": known, "without": without}))
+''')
+
+LATE_WRONG_SOFTMAX = """
+
+_softmax_calls = [0]
+_right_softmax = softmax
+
+
+def softmax(z, axis=-1):
+    _softmax_calls[0] += 1
+    value = _right_softmax(z, axis=axis)
+    return value if _softmax_calls[0] < 4 else value * 0.5
+"""
+
+
+@requires_bwrap
+def test_a_submission_answering_as_a_passing_run_did_takes_its_outcomes_and_any_other_is_graded_alike(
+        tmp_path: Path) -> None:
+    """After a fork whose submission passed every case, later forks hold theirs to that run's answers:
+    the solution again and a copy that prints take the run's outcomes (each with its own output); a
+    wrong softmax, a softmax that goes wrong after three calls (it keeps state) and the escape hatch
+    of reading /etc/passwd at import are graded as they are without the known run, result for result."""
+    from autograder.assignment import get_assignment
+
+    assignment = get_assignment("activations")
+    solution = assignment.source_path.read_text(encoding="utf-8")
+    paths = _handed_in(tmp_path, {
+        "solution": solution, "again": solution, "printing": solution + "\nprint('my own words')\n",
+        "softmax": solution + WRONG_SOFTMAX, "late": solution + LATE_WRONG_SOFTMAX,
+        "reader": "try:\n    SECRET = open('/etc/passwd').read()\nexcept OSError:\n    SECRET = ''\n" + solution})
+    done = subprocess.run([sys.executable, "-c", KNOWN_SCENARIO, str(tmp_path / "compared.log"), *paths],
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout.splitlines()[-1])
+    assert report["same"], report
+    # the first fork runs the suite (nothing known yet); the others are compared, two of them match
+    assert report["compared"][:2] == ["1", "1"] and report["compared"][2:4] == ["0", "0"], report["compared"]
+    known = report["known"]
+    assert [k[0] for k in known[:3]] == [100.0, 100.0, 100.0] and known[3][0] < 100 and known[4][0] < 100
+    assert "my own words" in known[2][2] and "my own words" not in known[1][2]
 
 
 STUB_SCRIPT = textwrap.dedent('''

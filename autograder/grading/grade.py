@@ -33,10 +33,10 @@ from autograder.grading.student import GradingSession, open_session
 from autograder.grading.warm import (
     PassingRun,
     forking_enabled,
+    keep_passing_run,
     learn,
     lessons_of_fork,
     note_fork,
-    offer_passing_run,
     offer_plan,
     passing_run_for,
     plan_for,
@@ -91,7 +91,7 @@ def _grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path
     with open_session(submission, assignment.limits, time_budget_s(assignment), session=sandbox,
                       wait=sandbox is None) as session:
         suite_path = suite or assignment.hidden_tests
-        known = passing_run_for(suite_path) if in_fork_child() and sandbox is None else None
+        known = passing_run_for(assignment, suite_path) if sandbox is None else None
         graded = _as_known(assignment, submission, session, suite, started, known) if known is not None else None
         plan = None
         if graded is None:
@@ -103,7 +103,7 @@ def _grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path
         if isinstance(graded, GradeResult):
             return graded
         if known is None and _passed_alone(graded):
-            _keep_passing(suite_path, session, graded, without_plan=plan is None)
+            _keep_passing(assignment, suite_path, session, graded, without_plan=plan is None)
         run = _priced(graded, assignment)
         warnings = _warnings(submission, session)
         output = session.captured_output()
@@ -137,14 +137,17 @@ def _as_known(assignment: Assignment, submission: Submission, session: GradingSe
     return None
 
 
-def _keep_passing(suite: Path, session: GradingSession, run: SuiteRun, *, without_plan: bool) -> None:
+def _keep_passing(assignment: Assignment, suite: Path, session: GradingSession, run: SuiteRun, *,
+                  without_plan: bool) -> None:
     """After a run that passed every case: its calls, for later runs to send ahead (``_keep_plan``),
-    when it had no plan; in a fork, the run with its transcript, for later forks (``PassingRun``)."""
+    when it had no plan; the run with its transcript, for later gradings of this process or of its
+    parent to take when their submissions answer as it did (``warm.keep_passing_run``)."""
     if without_plan:
         _keep_plan(suite, session.session.recorded_plan())
-    transcript = session.session.recorded_transcript() if in_fork_child() else None
-    if transcript is not None and passing_run_for(suite) is None:
-        offer_passing_run(suite, PassingRun(transcript, run))
+    if passing_run_for(assignment, suite) is None:
+        transcript = session.session.recorded_transcript()
+        if transcript is not None:
+            keep_passing_run(assignment, suite, PassingRun(transcript, run))
 
 
 def _keep_plan(suite: Path, plan: CallPlan | None) -> None:

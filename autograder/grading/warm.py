@@ -33,7 +33,8 @@ whose submission passes every case hands its calls to the parent (``ForkLessons.
 forks send them to their worker ahead of being asked (``plan_for``,
 ``autograder.sandbox.session.SandboxSession.follow``), with that run's transcript and outcomes
 (``PassingRun``, ``passing_run_for``): a later fork whose submission answers every one of those calls
-with the same bytes takes the outcomes, without the suite running again.
+with the same bytes takes the outcomes, without the suite running again (so does a later submission
+graded in a process that grades without forks, a Dask worker's).
 """
 
 from __future__ import annotations
@@ -139,9 +140,9 @@ class ForkLessons:
     plan: tuple[str, CallPlan] | None = None
     """A suite (its folder) and the calls a submission passing every case of it made
     (``SandboxSession.recorded_plan``): later forks send them ahead (``plan_for``)."""
-    passing: tuple[str, PassingRun] | None = None
-    """A suite (its folder) and a run of it that passed every case, with its transcript: later forks
-    whose submissions answer as it did take its outcomes (``passing_run_for``)."""
+    passing: tuple[PassingKey, PassingRun] | None = None
+    """A run that passed every case, with its transcript, and what it ran (``PassingKey``): later
+    forks whose submissions answer as it did take its outcomes (``passing_run_for``)."""
 
 
 @dataclass(frozen=True)
@@ -168,10 +169,14 @@ _plans: dict[str, CallPlan] = {}
 """Per suite folder, the calls of a passing run: what forks of this process send ahead."""
 _offered: tuple[str, CallPlan] | None = None
 """In a fork: the plan its passing run recorded (``offer_plan``)."""
-_passing: dict[str, PassingRun] = {}
-"""Per suite folder, a passing run a fork of this process made (``passing_run_for``)."""
-_offered_passing: tuple[str, PassingRun] | None = None
-"""In a fork: its passing run, for its parent (``offer_passing_run``)."""
+PassingKey = tuple[Assignment, str, tuple[tuple[str, int, int], ...]]
+"""The assignment, the suite's folder, and its files' names, sizes and modification times
+(``suite_key``): a passing run is taken only for the very suite it ran (a long-lived Dask worker may
+grade a suite edited since)."""
+_passing: dict[PassingKey, PassingRun] = {}
+"""A passing run per assignment and suite, this process's or an earlier fork's (``passing_run_for``)."""
+_offered_passing: tuple[PassingKey, PassingRun] | None = None
+"""In a fork: its passing run, for its parent (``keep_passing_run``)."""
 _learnt_imports: dict[str, None] = {}
 _learnt_derived: dict[tuple[str, str], None] = {}
 
@@ -218,16 +223,30 @@ def plan_for(suite: Path) -> CallPlan | None:
     return _plans.get(str(suite))
 
 
-def passing_run_for(suite: Path) -> PassingRun | None:
-    """In a fork: a passing run of ``suite`` an earlier fork of this process made."""
-    return _passing.get(str(suite))
+def passing_run_for(assignment: Assignment, suite: Path) -> PassingRun | None:
+    """A passing run of ``suite`` (as its files are now) for ``assignment``, made by this process or
+    an earlier fork of it (``keep_passing_run``); None when there is none."""
+    return _passing.get(_passing_key(assignment, suite))
 
 
-def offer_passing_run(suite: Path, run: PassingRun) -> None:
-    """In a fork whose run of ``suite`` passed every case with a whole transcript: for its parent."""
+def keep_passing_run(assignment: Assignment, suite: Path, run: PassingRun) -> None:
+    """Keep a run of ``suite`` that passed every case with a whole transcript, unless one is kept: in
+    a fork, for its parent (``ForkLessons.passing``), which keeps it for its later forks; graded
+    here, for this process's later gradings (a Dask worker's)."""
     global _offered_passing
-    if str(suite) not in _passing:
-        _offered_passing = (str(suite), run)
+    key = _passing_key(assignment, suite)
+    if key in _passing:
+        return
+    from autograder.grading.forked import in_fork_child
+
+    if in_fork_child():
+        _offered_passing = (key, run)
+    else:
+        _passing[key] = run
+
+
+def _passing_key(assignment: Assignment, suite: Path) -> PassingKey:
+    return assignment, str(suite), suite_key(suite)
 
 
 def offer_plan(suite: Path, plan: CallPlan | None) -> None:

@@ -82,7 +82,7 @@ SCRIPT = textwrap.dedent('''
 
     assignment = load_manifest(Path(sys.argv[1]))
     enable_forking()
-    grade.passing_run_for = lambda suite: None  # each fork runs the suite: its state is what is looked at
+    grade.passing_run_for = lambda *args: None  # each fork runs the suite: its state is what is looked at
     results = [grade_submission(assignment, Path(p)) for p in sys.argv[2:]]
     print(json.dumps([[r.score, r.error, r.detail, [t.message for t in r.tests]] for r in results]))
 ''')
@@ -289,7 +289,7 @@ PLAN_SCENARIO = textwrap.dedent('''
     first = graded(paths[0])  # passes every case: its calls become the plan
     with_plan = [graded(p) for p in paths]
     plans = len(warm._plans)
-    grade.plan_for = grade.load_plan = grade.passing_run_for = lambda suite: None
+    grade.plan_for = grade.load_plan = grade.passing_run_for = lambda *args: None
     without = [graded(p) for p in paths]
     print(json.dumps({"plans": plans, "followed": len(log.read_text().split()), "same": with_plan == without,
                       "scores": [g[0] for g in with_plan]}))
@@ -347,7 +347,7 @@ KNOWN_SCENARIO = textwrap.dedent('''
 
     paths = sys.argv[2:]
     known = [graded(p) for p in paths]  # the first passes every case: later forks hold theirs to it
-    grade.passing_run_for = lambda suite: None
+    grade.passing_run_for = lambda *args: None
     without = [graded(p) for p in paths]
     print(json.dumps({"compared": log.read_text().split(), "same": known == without,
                       "known": known, "without": without}))

@@ -34,7 +34,7 @@ forks send them to their worker ahead of being asked (``plan_for``,
 ``autograder.sandbox.session.SandboxSession.follow``), with that run's transcript and outcomes
 (``PassingRun``, ``passing_run_for``): a later fork whose submission answers every one of those calls
 with the same bytes takes the outcomes, without the suite running again (so does a later submission
-graded in a process that grades without forks, a Dask worker's).
+graded in a process that grades without forks: a batch of ``--jobs 1``).
 """
 
 from __future__ import annotations
@@ -171,8 +171,8 @@ _offered: tuple[str, CallPlan] | None = None
 """In a fork: the plan its passing run recorded (``offer_plan``)."""
 PassingKey = tuple[Assignment, str, tuple[tuple[str, int, int], ...]]
 """The assignment, the suite's folder, and its files' names, sizes and modification times
-(``suite_key``): a passing run is taken only for the very suite it ran (a long-lived Dask worker may
-grade a suite edited since)."""
+(``suite_key``): a passing run is taken only for the very suite it ran (a Dask worker's warm grading
+process, ``autograder.grading.serve``, lives on and may grade a suite edited since)."""
 _passing: dict[PassingKey, PassingRun] = {}
 """A passing run per assignment and suite, this process's or an earlier fork's (``passing_run_for``)."""
 _offered_passing: tuple[PassingKey, PassingRun] | None = None
@@ -232,7 +232,7 @@ def passing_run_for(assignment: Assignment, suite: Path) -> PassingRun | None:
 def keep_passing_run(assignment: Assignment, suite: Path, run: PassingRun) -> None:
     """Keep a run of ``suite`` that passed every case with a whole transcript, unless one is kept: in
     a fork, for its parent (``ForkLessons.passing``), which keeps it for its later forks; graded
-    here, for this process's later gradings (a Dask worker's)."""
+    here, for this process's later gradings (a batch of ``--jobs 1``)."""
     global _offered_passing
     key = _passing_key(assignment, suite)
     if key in _passing:

@@ -330,10 +330,11 @@ KNOWN_SCENARIO = textwrap.dedent('''
     from autograder.sandbox import session
 
     assignment = get_assignment("activations")
-    warm.enable_forking()
+    if sys.argv.pop(1) == "fork":
+        warm.enable_forking()
     log = Path(sys.argv[1])
     compare = session.SandboxSession.answers_as_recorded
-    def logged(self, transcript, seconds):  # in the fork: the parent reads the log
+    def logged(self, transcript, seconds):  # in a fork, the parent reads the log
         matched = compare(self, transcript, seconds)
         with log.open("a") as out:
             out.write(f"{int(matched)} ")
@@ -367,12 +368,14 @@ def softmax(z, axis=-1):
 
 
 @requires_bwrap
+@pytest.mark.parametrize("where", ["fork", "here"])
 def test_a_submission_answering_as_a_passing_run_did_takes_its_outcomes_and_any_other_is_graded_alike(
-        tmp_path: Path) -> None:
-    """After a fork whose submission passed every case, later forks hold theirs to that run's answers:
-    the solution again and a copy that prints take the run's outcomes (each with its own output); a
-    wrong softmax, a softmax that goes wrong after three calls (it keeps state) and the escape hatch
-    of reading /etc/passwd at import are graded as they are without the known run, result for result."""
+        tmp_path: Path, where: str) -> None:
+    """After a submission that passed every case (graded in a fork of a warm process, or in the
+    process itself, as ``--jobs 1`` grades), later ones are held to that run's answers: the solution
+    again and a copy that prints take the run's outcomes (each with its own output); a wrong softmax,
+    a softmax that goes wrong after three calls (it keeps state) and the escape hatch of reading
+    /etc/passwd at import are graded as they are without the known run, result for result."""
     from autograder.assignment import get_assignment
 
     assignment = get_assignment("activations")
@@ -381,7 +384,7 @@ def test_a_submission_answering_as_a_passing_run_did_takes_its_outcomes_and_any_
         "solution": solution, "again": solution, "printing": solution + "\nprint('my own words')\n",
         "softmax": solution + WRONG_SOFTMAX, "late": solution + LATE_WRONG_SOFTMAX,
         "reader": "try:\n    SECRET = open('/etc/passwd').read()\nexcept OSError:\n    SECRET = ''\n" + solution})
-    done = subprocess.run([sys.executable, "-c", KNOWN_SCENARIO, str(tmp_path / "compared.log"), *paths],
+    done = subprocess.run([sys.executable, "-c", KNOWN_SCENARIO, where, str(tmp_path / "compared.log"), *paths],
                           capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(done.stdout.splitlines()[-1])

@@ -103,6 +103,10 @@ WRITE_AHEAD_S = 1.0
 AHEAD_BYTES = 48 * 1024
 """Request bytes sent ahead at most: less than a pipe's smallest buffer (64 KiB), so a write ahead
 never waits for the worker, which may be busy writing answers nobody reads yet."""
+TRANSCRIPT_BYTES = 8 * 1024 * 1024
+"""Answer bytes a session keeps for its transcript (``recorded_transcript``) at most: past them it keeps
+none. An answer may be as large as a frame (``max_frame_bytes``), and a submission could otherwise make
+the grader hold one per call."""
 
 
 @dataclass(frozen=True)
@@ -318,7 +322,8 @@ class SandboxSession:
         self._recording = True  # the plain calls of the first worker are kept (``recorded_plan``)
         self._recorded: list[bytes] = []
         self._recorded_functions: set[str] = set()
-        self._recorded_answers: list[bytes] = []  # the payload of each recorded call's answer
+        self._recorded_answers: list[bytes] | None = []  # each recorded call's answer; None: past TRANSCRIPT_BYTES
+        self._recorded_answer_bytes = 0
         self._payload = b""  # the payload of the last frame read
         self._kept_answers: collections.deque[bytes] = collections.deque()  # read ahead (``answers_as_recorded``)
         self._kept_for: Worker | None = None  # the worker that sent them
@@ -624,7 +629,7 @@ class SandboxSession:
                 wire.write_all(worker.request_fd, frame, deadline.end)
             message = self._answer_callbacks(worker, request_id, answers, deadline)
             if self._recording and not answers:
-                self._recorded_answers.append(self._payload)
+                self._keep_answer(self._payload)
             self._note_seen(worker, message)
             ok, result = wire.parse_response(message, request_id)
             watched = ok and type(message) is dict and "inputs_after" in message
@@ -699,11 +704,22 @@ class SandboxSession:
     def recorded_transcript(self) -> Transcript | None:
         """Every call this session made with its answer's payload (``Transcript``), when all of them
         were plain, on its first worker, and answered; None otherwise."""
-        if not (self._recording and self._recorded and self.workers_started == 1
-                and len(self._recorded_answers) == len(self._recorded) and self.loaded.ok):
+        answers = self._recorded_answers
+        plan = self.recorded_plan() if self._recording and answers is not None else None
+        if plan is None or answers is None or len(answers) != len(plan.frames) \
+                or self.workers_started != 1 or not self.loaded.ok:
             return None
-        return Transcript(CallPlan(tuple(self._recorded), frozenset(self._recorded_functions)),
-                          tuple(self._recorded_answers), frozenset(self.loaded.functions))
+        return Transcript(plan, tuple(answers), frozenset(self.loaded.functions))
+
+    def _keep_answer(self, payload: bytes) -> None:
+        """Keep a recorded call's answer for ``recorded_transcript``, while they fit ``TRANSCRIPT_BYTES``."""
+        if self._recorded_answers is None:
+            return
+        self._recorded_answer_bytes += len(payload)
+        if self._recorded_answer_bytes > TRANSCRIPT_BYTES:
+            self._recorded_answers = None
+        else:
+            self._recorded_answers.append(payload)
 
     def answers_as_recorded(self, transcript: Transcript, seconds: float) -> bool:
         """Whether this session's submission, defining the functions the transcript's did, answers

@@ -122,3 +122,31 @@ def test_what_a_differing_submission_prints_is_what_it_prints_alone(make_session
     expected = alone.captured_output().stdout
     assert expected.count("imported") == 1 and expected.count("call ") == len(INPUTS)
     assert compared.captured_output().stdout == expected
+
+
+LARGE = """
+    import numpy as np
+
+    def big(n):
+        return np.zeros(int(n))
+"""
+
+
+def test_a_session_keeps_no_transcript_past_its_bound_but_keeps_its_plan(make_session,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A submission may answer each call with a frame's worth of bytes: the grader keeps the answers
+    for a transcript only up to ``TRANSCRIPT_BYTES`` in all, then none (the calls' plan is unaffected)."""
+    from autograder.sandbox import session as session_module
+
+    monkeypatch.setattr(session_module, "TRANSCRIPT_BYTES", 100_000)
+    small: SandboxSession = make_session(LARGE)
+    for _ in range(3):
+        small.call("big", (1000,))  # 3 answers of about 8 kB
+    assert small.recorded_transcript() is not None
+    large: SandboxSession = make_session(LARGE)
+    for _ in range(3):
+        large.call("big", (10_000,))  # 3 answers of about 80 kB: past the bound at the second
+    assert large.recorded_transcript() is None
+    assert large._recorded_answers is None  # nothing of them is held
+    plan = large.recorded_plan()
+    assert plan is not None and len(plan.frames) == 3

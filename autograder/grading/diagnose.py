@@ -99,10 +99,30 @@ class CallLog:
     _history: dict[Any, LoggedCall] = field(default_factory=dict)
     _unkeyed: list[LoggedCall] = field(default_factory=list)
     """Calls for the history not digested yet: most runs never read it (no case fails)."""
+    cases: dict[str, list[LoggedCall]] | None = None
+    """Per case begun (``case_begins``), the calls of it the history took, once ``keep_cases`` asked."""
+    _case: list[LoggedCall] | None = None
 
     def begin_case(self) -> None:
         self.calls.clear()
         self.logged_bytes = 0
+
+    def keep_cases(self) -> None:
+        """Keep, per case, the calls of it the history takes (``cases``): a run that passes every case
+        hands them to the runs that take its outcomes for some cases (``took_history_of``)."""
+        self.cases = {}
+
+    def case_begins(self, case: str) -> None:
+        """The calls recorded from now on are ``case``'s (kept per case once ``keep_cases`` asked)."""
+        if self.cases is not None:
+            self._case = self.cases.setdefault(case, [])
+
+    def took_history_of(self, calls: Sequence[LoggedCall]) -> None:
+        """A case that was not run, its outcome known from a run whose calls of it were answered the
+        same (``PassingRun``): its calls there join the history, as running it would have added them."""
+        self._unkeyed.extend(calls)
+        if len(self._unkeyed) > MAX_HISTORY_CALLS:
+            self._digest()
 
     def record(self, call: LoggedCall) -> None:
         size = _size(call.result) + _size(call.args) + _size(call.kwargs)
@@ -111,6 +131,8 @@ class CallLog:
             self.logged_bytes += size
         if not call.errstate and not call.raised and size <= MAX_HISTORY_CALL_BYTES:
             self._unkeyed.append(call)
+            if self._case is not None:
+                self._case.append(call)
             if len(self._unkeyed) > MAX_HISTORY_CALLS:
                 self._digest()
 

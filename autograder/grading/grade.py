@@ -13,7 +13,7 @@ import dataclasses
 import functools
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,10 +23,10 @@ from autograder.fingerprint import content_sha256
 from autograder.grading import same_stub
 from autograder.grading.budget import time_budget_s
 from autograder.grading.credit import CreditError, price
-from autograder.grading.diagnose import CaseDiagnosis, Diagnoser
+from autograder.grading.diagnose import CaseDiagnosis, Diagnoser, LoggedCall
 from autograder.grading.forked import in_fork_child, run_in_fork
 from autograder.grading.needs_look import describe_seen, graded_reasons
-from autograder.grading.outcomes import SuiteRun
+from autograder.grading.outcomes import CaseOutcome, SuiteRun
 from autograder.grading.plan_cache import load_plan, save_plan
 from autograder.grading.results import GRADER_ERROR, ErrorKind, GradeResult
 from autograder.grading.student import GradingSession, open_session
@@ -93,13 +93,19 @@ def _grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path
         suite_path = suite or assignment.hidden_tests
         known = passing_run_for(assignment, suite_path) if sandbox is None else None
         graded = _as_known(assignment, submission, session, suite, started, known) if known is not None else None
+        if known is None:
+            session.log.keep_cases()  # for a run that passes every case (``_keep_passing``)
         plan = None
         if graded is None:
             plan = plan_for(suite_path) if in_fork_child() else load_plan(suite_path)
             if plan is not None and known is None:
                 session.session.follow(plan)
-            run_on = _run_after_loading if sandbox is None else _run_while_loading
-            graded = run_on(assignment, submission, session, suite, started)
+            if known is not None:
+                graded = _run_after_loading(assignment, submission, session, suite, started, known)
+            elif sandbox is None:
+                graded = _run_after_loading(assignment, submission, session, suite, started)
+            else:
+                graded = _run_while_loading(assignment, submission, session, suite, started)
         if isinstance(graded, GradeResult):
             return graded
         if known is None and _passed_alone(graded):
@@ -126,7 +132,8 @@ def _as_known(assignment: Assignment, submission: Submission, session: GradingSe
               started: float, known: PassingRun) -> GradeResult | SuiteRun | None:
     """The result of a submission the suite does not run on; else the known run's outcomes when
     the submission answers every call of it as it did (``SandboxSession.answers_as_recorded``); else
-    None, the session then following the known run's calls, with the answers read kept for them."""
+    None, the session then taking the answers read for the calls asked that they answer, and the
+    cases all of whose calls were answered as recorded then known (``PassingRun.outcomes_of``)."""
     refused = _refusal(assignment, submission, session, suite, started)
     if refused is not None:
         return refused
@@ -147,7 +154,8 @@ def _keep_passing(assignment: Assignment, suite: Path, session: GradingSession, 
     if passing_run_for(assignment, suite) is None:
         transcript = session.session.recorded_transcript()
         if transcript is not None:
-            keep_passing_run(assignment, suite, PassingRun(transcript, run))
+            history = {case: tuple(calls) for case, calls in (session.log.cases or {}).items()}
+            keep_passing_run(assignment, suite, PassingRun(transcript, run, history))
 
 
 def _keep_plan(suite: Path, plan: CallPlan | None) -> None:
@@ -207,13 +215,32 @@ def _refusal(assignment: Assignment, submission: Submission, session: GradingSes
 
 
 def _run_after_loading(assignment: Assignment, submission: Submission, session: GradingSession,
-                       suite: Path | None, started: float) -> GradeResult | SuiteRun:
-    """The suite's run on a loaded submission, or the result of one it does not run on."""
+                       suite: Path | None, started: float, known: PassingRun | None = None) -> GradeResult | SuiteRun:
+    """The suite's run on a loaded submission, or the result of one it does not run on; the cases
+    ``known``'s run is known to give this submission's outcomes of (``PassingRun.outcomes_of``) take
+    them instead of running."""
     refused = _refusal(assignment, submission, session, suite, started)
     if refused is not None:
         return refused
     diagnosis = CaseDiagnosis(session.log, diagnoser_for(assignment))
-    return _run_suite(assignment, suite, session, diagnosis)
+    outcomes = known.outcomes_of(session.session.cases_as_recorded) if known is not None else {}
+    history = known.history if known is not None else {}
+    return _run_suite(assignment, suite, session, diagnosis, known=outcomes,
+                      on_case=_case_begins(session, outcomes, history))
+
+
+def _case_begins(session: GradingSession, known: Mapping[str, CaseOutcome],
+                 history: Mapping[str, tuple[LoggedCall, ...]]) -> Callable[[str], None]:
+    """What each case's beginning tells the sandbox session (``SandboxSession.case_begins``) and the
+    call log: a case whose outcome is ``known`` (it does not run) adds the calls of it the known run's
+    history took (``history``) to this run's, as running it would have, its answers being the same."""
+    def begins(case: str) -> None:
+        session.session.case_begins(case)
+        if case in known:
+            session.log.took_history_of(history.get(case, ()))
+        else:
+            session.log.case_begins(case)
+    return begins
 
 
 def _run_while_loading(assignment: Assignment, submission: Submission, session: GradingSession,
@@ -250,9 +277,13 @@ def _run_while_loading(assignment: Assignment, submission: Submission, session: 
 
 
 def _run_suite(assignment: Assignment, suite: Path | None, session: GradingSession,
-               diagnosis: CaseDiagnosis | None, ready: Callable[[], bool] | None = None) -> SuiteRun:
+               diagnosis: CaseDiagnosis | None, ready: Callable[[], bool] | None = None, *,
+               known: Mapping[str, CaseOutcome] | None = None,
+               on_case: Callable[[str], None] | None = None) -> SuiteRun:
     """The suite's run: the public suite, where it is plain, without importing pytest
-    (``autograder.grading.plain``: what ``check`` runs again and again), any other with pytest."""
+    (``autograder.grading.plain``: what ``check`` runs again and again), any other with pytest,
+    telling ``on_case`` (default: ``_case_begins``, nothing known) where each case begins and taking
+    the ``known`` outcomes (by node id) instead of running their cases."""
     if suite is not None and suite == assignment.public_tests:
         from autograder.grading.plain import run_plain_suite
 
@@ -261,7 +292,8 @@ def _run_suite(assignment: Assignment, suite: Path | None, session: GradingSessi
             return run
     from autograder.grading.run import run_suite
 
-    return run_suite(suite or assignment.hidden_tests, session.factory, diagnosis=diagnosis, ready=ready)
+    return run_suite(suite or assignment.hidden_tests, session.factory, diagnosis=diagnosis, ready=ready,
+                     known=known, on_case=on_case or _case_begins(session, {}, {}))
 
 
 def _own_suite(assignment: Assignment, suite: Path | None) -> bool:

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import inspect
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -227,9 +227,10 @@ class SharedFixtureFailed(Exception):
 
 def run_planned(plan: Plan, begin_case: Callable[[pytest.Item], None],
                 record: Callable[[pytest.TestReport], None],
-                credited: Callable[[pytest.TestReport], None]) -> None:
-    """Run the cases of ``plan`` in order: ``begin_case`` before each, then ``record`` of its
-    report (the failing phase's, else the call's). Then the second runs the failing ones left
+                credited: Callable[[pytest.TestReport], None], *, skip: Collection[str] = ()) -> None:
+    """Run the cases of ``plan`` in order, but those whose node ids ``skip`` holds (their outcomes
+    are known: each is only begun): ``begin_case`` before each, then ``record`` of its report (the
+    failing phase's, else the call's). Then the second runs the failing ones left
     (``autograder.suite.substitution.run_later``): ``credited`` gets the passing report of each
     case one of them credits, in place of its failing one.
 
@@ -240,6 +241,8 @@ def run_planned(plan: Plan, begin_case: Callable[[pytest.Item], None],
         failed_first: list[tuple[PlannedCase, pytest.TestReport, SecondRun]] = []
         for case in plan.cases:
             begin_case(case.item)
+            if case.item.nodeid in skip:
+                continue
             left = len(later)
             report = _run_case(case, shared)
             record(report)

@@ -95,17 +95,23 @@ class _Collector:
     """A pytest plugin recording each graded item and its outcome."""
 
     def __init__(self, factory: StudentFactory, diagnosis: CaseDiagnosis | None = None,
-                 skills: frozenset[str] | None = None, marks: Mapping[str, CaseMarks | None] | None = None) -> None:
-        self.start(factory, diagnosis, skills, marks)
+                 skills: frozenset[str] | None = None, marks: Mapping[str, CaseMarks | None] | None = None,
+                 on_case: Callable[[str], None] | None = None) -> None:
+        self.start(factory, diagnosis, skills, marks, on_case)
 
     def start(self, factory: StudentFactory, diagnosis: CaseDiagnosis | None = None,
-              skills: frozenset[str] | None = None, marks: Mapping[str, CaseMarks | None] | None = None) -> None:
-        """Record a new run, forgetting any earlier one (a fork reuses the collector that collected)."""
+              skills: frozenset[str] | None = None, marks: Mapping[str, CaseMarks | None] | None = None,
+              on_case: Callable[[str], None] | None = None) -> None:
+        """Record a new run, forgetting any earlier one (a fork reuses the collector that collected).
+        ``on_case`` is told the node id of each case as it begins."""
         self.factory = factory
         self.diagnosis = diagnosis
         self.skills = skills
         self.marks = marks or {}
         """The items' marks by node id, where they were read before (``marks_of``)."""
+        self.on_case = on_case
+        self.known: Mapping[str, CaseOutcome] = {}
+        """Outcomes known without running their cases, by node id (``_ran_planned``)."""
         self.items: list[pytest.Item] = []
         self.reports: dict[str, pytest.TestReport] = {}
         self.misconceptions: dict[str, Misconception] = {}
@@ -131,6 +137,8 @@ class _Collector:
         self.items = list(session.items)
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        if self.on_case is not None:
+            self.on_case(item.nodeid)
         if self.diagnosis is not None:
             self.diagnosis.begin_case()
 
@@ -172,6 +180,9 @@ class _Collector:
         return [self._outcome(item) for item in self.items]
 
     def _outcome(self, item: pytest.Item) -> CaseOutcome:
+        known = self.known.get(item.nodeid)
+        if known is not None:
+            return known
         name = readable_name(item)
         marks = _marks(item, self.marks)
         if marks is None:
@@ -317,10 +328,14 @@ def _collected(suite_dir: Path) -> CollectedSuite:
 
 
 def _run_collected(suite: CollectedSuite, factory: StudentFactory, diagnosis: CaseDiagnosis | None,
-                   skills: frozenset[str] | None, ready: Callable[[], bool] | None = None) -> SuiteRun:
-    """Run the live ``suite``'s items for one student: what ``pytest.main`` would do after collection."""
+                   skills: frozenset[str] | None, ready: Callable[[], bool] | None = None,
+                   known: Mapping[str, CaseOutcome] | None = None,
+                   on_case: Callable[[str], None] | None = None) -> SuiteRun:
+    """Run the live ``suite``'s items for one student: what ``pytest.main`` would do after collection.
+    ``known`` (by node id) are outcomes to take instead of running their cases, where the cases run
+    without pytest's protocol (``_ran_planned``)."""
     collector = suite.collector
-    collector.start(factory, diagnosis, skills, suite.marks)
+    collector.start(factory, diagnosis, skills, suite.marks, on_case)
     suite.config.stash[STUDENT_FACTORY] = factory
     items = [item for item in suite.items if skills is None or suite.skill_of(item) in skills]
     collector.items = items
@@ -331,22 +346,26 @@ def _run_collected(suite: CollectedSuite, factory: StudentFactory, diagnosis: Ca
     # solution saved what the reference derived; a value new to one student would only be
     # written again by every fork that meets it.
     with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-        if not _ran_planned(suite, skills, collector):
+        if not _ran_planned(suite, skills, collector, known or {}):
             _run_protocol(items, collector)
     return SuiteRun(tuple(collector.outcomes()), (*suite.errors, *collector.errors))
 
 
-def _ran_planned(suite: CollectedSuite, skills: frozenset[str] | None, collector: _Collector) -> bool:
-    """Whether the planned cases (those of ``skills``) ran without pytest's per-case protocol;
-    False, with nothing run, when the suite has no plan or its ``student`` could not be set up.
-    The collector's hooks are kept: it begins each case, and wraps the report of a failing one."""
+def _ran_planned(suite: CollectedSuite, skills: frozenset[str] | None, collector: _Collector,
+                 known: Mapping[str, CaseOutcome]) -> bool:
+    """Whether the planned cases (those of ``skills``) ran without pytest's per-case protocol, those
+    whose outcomes are ``known`` taking them instead; False, with nothing run, when the suite has no
+    plan or its ``student`` could not be set up. The collector's hooks are kept: it begins each case,
+    and wraps the report of a failing one."""
     if suite.plan is None:
         return False
     cases = tuple(case for case in suite.plan.cases if skills is None or suite.skill_of(case.item) in skills)
+    collector.known = known
     try:
         run_planned(replace(suite.plan, cases=cases), collector.pytest_runtest_setup,
-                    collector.pytest_runtest_logreport, collector.credited)
+                    collector.pytest_runtest_logreport, collector.credited, skip=frozenset(known))
     except SharedFixtureFailed:
+        collector.known = {}
         return False
     return True
 
@@ -361,7 +380,9 @@ def _run_protocol(items: Sequence[pytest.Item], collector: _Collector) -> None:
 
 
 def _run_once(suite_dir: Path, factory: StudentFactory, diagnosis: CaseDiagnosis | None,
-              skills: frozenset[str] | None, ready: Callable[[], bool] | None) -> SuiteRun | None:
+              skills: frozenset[str] | None, ready: Callable[[], bool] | None,
+              known: Mapping[str, CaseOutcome] | None = None,
+              on_case: Callable[[str], None] | None = None) -> SuiteRun | None:
     """The suite's run as a fork of a warm process runs it (collected, then its items run without
     pytest's per-case protocol where ``autograder.grading.lean`` plans them, second runs grouped),
     collected here for this one run; None, with nothing of the student's run, when pytest cannot be
@@ -374,7 +395,7 @@ def _run_once(suite_dir: Path, factory: StudentFactory, diagnosis: CaseDiagnosis
     try:
         if not suite.items and not suite.errors and skills is None:
             return SuiteRun((), (f"the suite in {suite_dir} collected no tests",))
-        return _run_collected(suite, factory, diagnosis, skills, ready)
+        return _run_collected(suite, factory, diagnosis, skills, ready, known, on_case)
     finally:
         suite.config._ensure_unconfigure()
         save_expectations()  # what the reference derived, for the next process (never raises)
@@ -383,24 +404,27 @@ def _run_once(suite_dir: Path, factory: StudentFactory, diagnosis: CaseDiagnosis
 
 def run_suite(suite_dir: Path, factory: StudentFactory, *, keyword: str | None = None,
               diagnosis: CaseDiagnosis | None = None, skills: Collection[str] | None = None,
-              plugins: Sequence[object] = (), ready: Callable[[], bool] | None = None) -> SuiteRun:
+              plugins: Sequence[object] = (), ready: Callable[[], bool] | None = None,
+              known: Mapping[str, CaseOutcome] | None = None, on_case: Callable[[str], None] | None = None) -> SuiteRun:
     """Run the suite in ``suite_dir`` with ``student`` built by ``factory``; ``diagnosis``
     names the known misconception a failing case shows; ``skills``, when given, runs only the
     cases of those skills (the others are deselected before anything is called); ``plugins``
     are more pytest plugins for this run. ``ready``, when given, is asked once the suite is
     collected: its cases run only if it answers True (otherwise none of them runs). It is not
-    asked when pytest stops before (no suite folder, a usage error)."""
+    asked when pytest stops before (no suite folder, a usage error). ``known`` (by node id) are
+    outcomes taken instead of running their cases, where the cases run without pytest's protocol
+    (``autograder.grading.lean``); ``on_case`` is told each case's node id as it begins."""
     if not suite_dir.is_dir():
         return SuiteRun((), (f"suite folder {suite_dir} does not exist",))
     chosen = None if skills is None else frozenset(skills)
     collected = _COLLECTED.get(str(suite_dir.resolve())) if in_fork_child() else None
     if collected is not None and keyword is None and not plugins:
-        return _run_collected(collected, factory, diagnosis, chosen, ready)
+        return _run_collected(collected, factory, diagnosis, chosen, ready, known, on_case)
     if keyword is None and not plugins:
-        once = _run_once(suite_dir, factory, diagnosis, chosen, ready)
+        once = _run_once(suite_dir, factory, diagnosis, chosen, ready, known, on_case)
         if once is not None:
             return once
-    collector = _Collector(factory, diagnosis, None if skills is None else frozenset(skills))
+    collector = _Collector(factory, diagnosis, None if skills is None else frozenset(skills), on_case=on_case)
     args = [*PYTEST_ARGS, "--rootdir", str(suite_dir), str(suite_dir)]
     if keyword:
         args += ["-k", keyword]

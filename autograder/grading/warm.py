@@ -34,7 +34,9 @@ forks send them to their worker ahead of being asked (``plan_for``,
 ``autograder.sandbox.session.SandboxSession.follow``), with that run's transcript and outcomes
 (``PassingRun``, ``passing_run_for``): a later fork whose submission answers every one of those calls
 with the same bytes takes the outcomes, without the suite running again (so does a later submission
-graded in a process that grades without forks: a batch of ``--jobs 1``).
+graded in a process that grades without forks: a batch of ``--jobs 1``); one that answers only some
+cases' calls so takes those cases' outcomes, and only its other cases run
+(``PassingRun.outcomes_of``, ``SandboxSession.cases_as_recorded``).
 """
 
 from __future__ import annotations
@@ -44,15 +46,16 @@ import importlib
 import sys
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from autograder.assignment import Assignment
 
 if TYPE_CHECKING:
-    from autograder.grading.outcomes import SuiteRun
+    from autograder.grading.diagnose import LoggedCall
+    from autograder.grading.outcomes import CaseOutcome, SuiteRun
     from autograder.sandbox.session import CallPlan, Transcript
 
 _forking = False
@@ -158,6 +161,21 @@ class PassingRun:
 
     transcript: Transcript
     run: SuiteRun
+    history: Mapping[str, tuple[LoggedCall, ...]] = field(default_factory=dict)
+    """Per case, its calls the diagnosis's history took (``CallLog.cases``): a run that takes a case's
+    outcome adds them to its own history in that case's place (``CallLog.took_history_of``)."""
+
+    def outcomes_of(self, cases: frozenset[str]) -> dict[str, CaseOutcome]:
+        """The run's outcomes of ``cases`` (node ids), by node id: a submission that answered each call
+        of a case as this run's did gets that case's outcome (``Transcript.cases``). None when the cases
+        the transcript says began are not the run's outcomes one for one, in order."""
+        begun = self.transcript.cases
+        if not cases or len(begun) != len(self.run.outcomes):
+            return {}
+        pairs = list(zip((case for case, _ in begun), self.run.outcomes))
+        if any(case.rsplit("::", 1)[-1].removeprefix("test_") != outcome.name for case, outcome in pairs):
+            return {}
+        return {case: outcome for case, outcome in pairs if case in cases}
 
 
 _REFERENCE = "reference.activations"

@@ -45,6 +45,17 @@ suite's side being a function of the answers it gets). At the first that differs
 in time, the session simply follows the transcript as a plan, the answers read kept for the calls
 asked in order: what they get, and what the submission sees and prints, is what they would have
 been without the comparison.
+
+Cases answered as recorded. A transcript may also say where each case of its run began (the suite
+tells the session, ``case_begins``). Then a submission some of whose answers differ is still sent
+every call and read to the end, while at most half of them differ; the cases each of whose calls was
+answered with the bytes recorded are named (``cases_as_recorded``): their outcomes are the run's
+(a case's side too is a function of the answers to its calls), and only the other cases run. The
+calls those ask take the answers read for the same calls of their own case, on that worker; any
+other call runs there, after all of them. A submission of functions (what an assignment asks for)
+gets what it would have got without the comparison; one that keeps state between calls saw every
+call of the transcript first, and each of its cases is judged on the answers it gave to that case's
+calls.
 """
 
 from __future__ import annotations
@@ -103,6 +114,9 @@ WRITE_AHEAD_S = 1.0
 AHEAD_BYTES = 48 * 1024
 """Request bytes sent ahead at most: less than a pipe's smallest buffer (64 KiB), so a write ahead
 never waits for the worker, which may be busy writing answers nobody reads yet."""
+COMPARE_AT_LEAST = 16
+"""Answers ``answers_as_recorded`` reads before it gives up on a submission most of whose answers
+differ: past them, it goes on comparing only while at most half of the answers read differ."""
 TRANSCRIPT_BYTES = 8 * 1024 * 1024
 """Answer bytes a session keeps for its transcript (``recorded_transcript``) at most: past them it keeps
 none. An answer may be as large as a frame (``max_frame_bytes``), and a submission could otherwise make
@@ -146,6 +160,30 @@ class Transcript:
     plan: CallPlan
     answers: tuple[bytes, ...]
     defined: frozenset[str]
+    cases: tuple[tuple[str, int], ...] = ()
+    """Each case the run began (``case_begins``), in order, with the position of its first call: its
+    calls are those up to the next case's first. Empty when the run did not say where its cases began."""
+
+    def segments(self) -> dict[str, tuple[int, int]]:
+        """Per case, the positions of its calls (from, to)."""
+        ends = [start for _, start in self.cases[1:]] + [len(self.answers)]
+        return {case: (start, end) for (case, start), end in zip(self.cases, ends)}
+
+
+@dataclass
+class _Answered:
+    """Every call of a transcript, sent to ``worker`` and answered there, with the answers read: a call
+    asked that is one of them, within the calls of the case running (``window``), takes its answer."""
+
+    plan: CallPlan
+    answers: tuple[bytes, ...]
+    worker: Worker
+    segments: dict[str, tuple[int, int]]
+    first_id: int
+    """The id the call at position 0 was sent with (the others are numbered on from it)."""
+    window: tuple[int, int] = (0, 0)
+    """The positions the next call asked may take an answer from (the running case's, from the last
+    one taken on)."""
 
 
 @dataclass
@@ -261,6 +299,20 @@ class BadResult(StudentCallError):
         self.reason = reason
 
 
+def _worth_comparing_on(read: int, differing: int) -> bool:
+    """Whether ``answers_as_recorded`` goes on reading answers after ``differing`` of ``read`` differed."""
+    return read < COMPARE_AT_LEAST or 2 * differing <= read
+
+
+def _cases_answered(transcript: Transcript, differing: list[int]) -> frozenset[str]:
+    """The transcript's cases none of whose calls is at a position of ``differing`` (sorted); none when
+    a call made before the first case (a shared fixture's) is."""
+    if not transcript.cases or differing[0] < transcript.cases[0][1]:
+        return frozenset()
+    return frozenset(case for case, (start, end) in transcript.segments().items()
+                     if bisect.bisect_left(differing, start) == bisect.bisect_left(differing, end))
+
+
 def _checked_substitutes(function: str, substitutes: Substitutes) -> dict[str, Callable[..., Any]]:
     """``substitutes`` as a dict, after checking it names public functions other than ``function``
     (a suite's mistake otherwise: ValueError)."""
@@ -327,6 +379,11 @@ class SandboxSession:
         self._payload = b""  # the payload of the last frame read
         self._kept_answers: collections.deque[bytes] = collections.deque()  # read ahead (``answers_as_recorded``)
         self._kept_for: Worker | None = None  # the worker that sent them
+        self._cases: list[tuple[str, int]] = []  # each case begun while recording, at its first call
+        self._answered: _Answered | None = None  # a transcript's calls, all answered (``answers_as_recorded``)
+        self.cases_as_recorded: frozenset[str] = frozenset()
+        """After ``answers_as_recorded`` answered False: the cases of the transcript each of whose calls
+        this submission answered with the bytes recorded (see there); empty when none, or not all read."""
 
     @classmethod
     def with_started(cls, source: str | Program, worker: Worker, capture: OutputCapture, *,
@@ -445,10 +502,12 @@ class SandboxSession:
         return worker, report
 
     def _note_seen(self, worker: Worker, message: Any) -> None:
-        """Keep what ``worker``'s audit hook has counted so far (``seen.py``), if it sent any."""
+        """Keep what ``worker``'s audit hook has counted so far (``seen.py``), if it sent any: its
+        counts only grow, so an answer read ahead and taken later (``_answered_id``) never lowers them."""
         if type(message) is dict and "seen" in message:
             counts, examples = wire.parse_seen(message["seen"])
-            if counts:
+            kept = self._seen.get(id(worker))
+            if counts and (kept is None or sum(counts.values()) >= sum(kept[0].values())):
                 self._seen[id(worker)] = (counts, examples)
 
     @property
@@ -558,7 +617,11 @@ class SandboxSession:
             self._renew_worker()
         worker = self._live_worker()
         self._record(function, frame, answers)
-        worker, sent = self._sent_ahead(worker, frame, request_id, answers)
+        answered_id = self._answered_id(worker, frame, answers)
+        if answered_id is not None:  # answered already: its answer is the next read
+            request_id, sent = answered_id, True
+        else:
+            worker, sent = self._sent_ahead(worker, frame, request_id, answers)
         if self._plan is not None:
             self._remember(worker, frame, answers)
         if answers:
@@ -709,7 +772,25 @@ class SandboxSession:
         if plan is None or answers is None or len(answers) != len(plan.frames) \
                 or self.workers_started != 1 or not self.loaded.ok:
             return None
-        return Transcript(plan, tuple(answers), frozenset(self.loaded.functions))
+        return Transcript(plan, tuple(answers), frozenset(self.loaded.functions), self._recorded_cases())
+
+    def case_begins(self, case: str) -> None:
+        """The suite begins ``case`` (a test's node id): where its calls begin in the transcript this
+        session records; in a session whose calls were all answered ahead (``answers_as_recorded``),
+        the calls asked next take answers from that case's calls only."""
+        if self._recording:
+            self._cases.append((case, len(self._recorded)))
+        answered = self._answered
+        if answered is not None:
+            answered.window = answered.segments.get(case, (0, 0))
+
+    def _recorded_cases(self) -> tuple[tuple[str, int], ...]:
+        """The cases begun, when each was begun once and after the one before."""
+        names = [case for case, _ in self._cases]
+        starts = [start for _, start in self._cases]
+        if len(set(names)) != len(names) or starts != sorted(starts):
+            return ()
+        return tuple(self._cases)
 
     def _keep_answer(self, payload: bytes) -> None:
         """Keep a recorded call's answer for ``recorded_transcript``, while they fit ``TRANSCRIPT_BYTES``."""
@@ -725,13 +806,22 @@ class SandboxSession:
         """Whether this session's submission, defining the functions the transcript's did, answers
         every call of ``transcript`` with the very bytes recorded, the calls sent in order on its first
         worker as a followed plan's are (``_send_ahead``), within ``seconds`` in all (each answer
-        within the call timeout). The answers are read and compared as they come; the first that
-        differs, or does not come in time, ends the comparison.
+        within the call timeout). The answers are read and compared as they come.
 
         Before any call only. True: the worker ran exactly the transcript's calls, and the session
-        takes no more. False: the session follows the transcript's calls as a plan (``follow``), its
-        worker keeps the calls sent, and the answers read are kept for the calls asked that take them
-        (in order, on that worker): the calls asked run as they would have without the comparison."""
+        takes no more.
+
+        False, when an answer differs. A transcript that says where its cases began is read to its
+        end while at most half of the answers differ (after ``COMPARE_AT_LEAST``): every call was then
+        sent and answered, and ``cases_as_recorded`` names the cases each of whose calls was answered
+        with the bytes recorded (none when a call made before the first case differs). A call asked
+        later that is one of the calls of the case running takes the answer read for it, on that
+        worker; any other call runs there after them (``_answered_id``).
+
+        False, at the first answer that differs otherwise, or that does not come in time, or when
+        nothing is left to compare: the session follows the transcript's calls as a plan (``follow``),
+        its worker keeps the calls sent, and the answers read are kept for the calls asked that take
+        them (in order, on that worker): the calls asked run as they would have without the comparison."""
         if self._closed or self._recorded or not self._recording:
             return False
         self.follow(transcript.plan)
@@ -744,8 +834,9 @@ class SandboxSession:
         compared = _Ahead(transcript.plan, worker, room=min(AHEAD_BYTES, room * 3 // 4))
         end = time.monotonic() + seconds
         answers: list[bytes] = []
+        differing: list[int] = []
         torn = False  # a frame failed after it began: the worker's stream is not where a call expects it
-        for expected in transcript.answers:
+        for position, expected in enumerate(transcript.answers):
             self._send_ahead(compared, worker)
             left = end - time.monotonic()
             if compared.sent == compared.asked or left <= 0:
@@ -762,13 +853,20 @@ class SandboxSession:
                 break
             compared.take()
             if answers[-1] != expected:
-                break
+                differing.append(position)
+                if not (transcript.cases and _worth_comparing_on(len(answers), len(differing))):
+                    break
         else:
-            self._ahead = self._plan = None
             for payload in answers:  # what the worker's audit hook counted, as a run notes it
                 if b'"seen"' in payload:
                     self._note_seen(worker, wire.unpack_payload(payload))
-            return True
+            self._ahead = self._plan = None
+            if not differing:
+                return True
+            self._answered = _Answered(transcript.plan, tuple(answers), worker, transcript.segments(),
+                                       compared.first_id, window=(0, transcript.cases[0][1]))
+            self.cases_as_recorded = _cases_answered(transcript, differing)
+            return False
         self._ahead = _Ahead(transcript.plan, worker, sent=compared.sent, room=compared.room,
                              unasked_bytes=sum(map(len, transcript.plan.frames[:compared.sent])),
                              closed=compared.closed or torn, window=compared.window)
@@ -778,6 +876,21 @@ class SandboxSession:
             return False
         self._kept_answers, self._kept_for = collections.deque(answers), worker
         return False
+
+    def _answered_id(self, worker: Worker, frame: bytes, answers: Substitutes) -> int | None:
+        """For a plain call asked (``frame``) on the worker that answered a transcript's calls ahead
+        (``answers_as_recorded``): when it is one of the calls of the case running, from the last one
+        taken on, that call's answer becomes the next read and its id is returned; else None."""
+        answered = self._answered
+        if answered is None or answers or worker is not answered.worker:
+            return None
+        start, stop = answered.window
+        position = answered.plan.position_of(wire.request_key(frame), start)
+        if position is None or position >= stop:
+            return None
+        answered.window = (position + 1, stop)
+        self._kept_answers, self._kept_for = collections.deque((answered.answers[position],)), worker
+        return answered.first_id + position
 
     def _record(self, function: str, frame: bytes, answers: Substitutes) -> None:
         """Keep the call for ``recorded_plan`` while the calls are plain and on the first worker."""

@@ -337,7 +337,7 @@ KNOWN_SCENARIO = textwrap.dedent('''
     def logged(self, transcript, seconds):  # in a fork, the parent reads the log
         matched = compare(self, transcript, seconds)
         with log.open("a") as out:
-            out.write(f"{int(matched)} ")
+            out.write(f"{int(matched)}:{len(self.cases_as_recorded)} ")
         return matched
     session.SandboxSession.answers_as_recorded = logged
 
@@ -350,9 +350,17 @@ KNOWN_SCENARIO = textwrap.dedent('''
     known = [graded(p) for p in paths]  # the first passes every case: later forks hold theirs to it
     grade.passing_run_for = lambda *args: None
     without = [graded(p) for p in paths]
-    print(json.dumps({"compared": log.read_text().split(), "same": known == without,
-                      "known": known, "without": without}))
+    print(json.dumps({"compared": log.read_text().split(), "known": known, "without": without}))
 ''')
+
+BOTH_BRANCHES_SIGMOID = """
+
+def sigmoid(x):
+    x = np.asarray(x, dtype=np.float64)
+    return np.where(x >= 0, 1.0 / (1.0 + np.exp(-x)), np.exp(x) / (1.0 + np.exp(x)))
+"""
+"""Right values, but both branches are evaluated: exp overflows on large inputs. Its diagnosis reads
+the calls of earlier cases (the ones that passed): those cases' calls must be in its history."""
 
 LATE_WRONG_SOFTMAX = """
 
@@ -373,24 +381,40 @@ def test_a_submission_answering_as_a_passing_run_did_takes_its_outcomes_and_any_
         tmp_path: Path, where: str) -> None:
     """After a submission that passed every case (graded in a fork of a warm process, or in the
     process itself, as ``--jobs 1`` grades), later ones are held to that run's answers: the solution
-    again and a copy that prints take the run's outcomes (each with its own output); a wrong softmax,
-    a softmax that goes wrong after three calls (it keeps state) and the escape hatch of reading
-    /etc/passwd at import are graded as they are without the known run, result for result."""
+    again and a copy that prints take the run's outcomes (each with its own output); a wrong softmax
+    and the escape hatch of reading /etc/passwd at import are graded as they are without the known
+    run, result for result, the cases of the wrong softmax that call no softmax taking their
+    outcomes from the known run; so is a sigmoid that overflows, whose diagnosis reads the calls of
+    the cases before (taken from the known run for those it did not run). A softmax that goes wrong after three calls (it keeps state) was
+    asked every call of the known run before its cases ran: its cases pass and fail as they do
+    without the known run (a diagnosis, which reads the answers in the order they came, may differ)."""
     from autograder.assignment import get_assignment
 
     assignment = get_assignment("activations")
     solution = assignment.source_path.read_text(encoding="utf-8")
-    paths = _handed_in(tmp_path, {
+    texts = {
         "solution": solution, "again": solution, "printing": solution + "\nprint('my own words')\n",
         "softmax": solution + WRONG_SOFTMAX, "late": solution + LATE_WRONG_SOFTMAX,
-        "reader": "try:\n    SECRET = open('/etc/passwd').read()\nexcept OSError:\n    SECRET = ''\n" + solution})
+        "reader": "try:\n    SECRET = open('/etc/passwd').read()\nexcept OSError:\n    SECRET = ''\n" + solution,
+        "overflowing": solution + BOTH_BRANCHES_SIGMOID}
+    paths = _handed_in(tmp_path, texts)
     done = subprocess.run([sys.executable, "-c", KNOWN_SCENARIO, where, str(tmp_path / "compared.log"), *paths],
                           capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(done.stdout.splitlines()[-1])
-    assert report["same"], report
-    # the first fork runs the suite (nothing known yet); the others are compared, two of them match
-    assert report["compared"][:2] == ["1", "1"] and report["compared"][2:4] == ["0", "0"], report["compared"]
+    stateful = list(texts).index("late")
+    for name, known, without in zip(texts, report["known"], report["without"]):
+        if name != "late":
+            assert known == without, name
+    late, alone = report["known"][stateful], report["without"][stateful]
+    assert late[0] == alone[0] and [case[:3] for case in late[1]] == [case[:3] for case in alone[1]]
+    # the solution is compared only when warming ran the suite on it first (a cold expectation cache);
+    # of the others, two match; most cases of the wrong softmax and of the reader are answered as
+    # recorded (only the softmax's cases, and the reader's first, whose answer carries what it read, run)
+    compared = [entry.split(":") for entry in report["compared"]][-6:]
+    assert [matched for matched, _ in compared] == ["1", "1", "0", "0", "0", "0"], report["compared"]
+    assert int(compared[2][1]) > 100 and int(compared[4][1]) > 150 and int(compared[5][1]) > 150, compared
+    assert "Likely mistake" in str(report["known"][-1][1])
     known = report["known"]
     assert [k[0] for k in known[:3]] == [100.0, 100.0, 100.0] and known[3][0] < 100 and known[4][0] < 100
     assert "my own words" in known[2][2] and "my own words" not in known[1][2]

@@ -812,7 +812,8 @@ class SandboxSession:
         takes no more.
 
         False, when an answer differs. A transcript that says where its cases began is read to its
-        end while at most half of the answers differ (after ``COMPARE_AT_LEAST``): every call was then
+        end while at most half of the answers differ (after ``COMPARE_AT_LEAST``) and the answers read
+        fit ``TRANSCRIPT_BYTES`` (the grader holds them, as it holds the transcript): every call was then
         sent and answered, and ``cases_as_recorded`` names the cases each of whose calls was answered
         with the bytes recorded (none when a call made before the first case differs). A call asked
         later that is one of the calls of the case running takes the answer read for it, on that
@@ -835,6 +836,7 @@ class SandboxSession:
         end = time.monotonic() + seconds
         answers: list[bytes] = []
         differing: list[int] = []
+        read_bytes = 0  # of the answers read: within TRANSCRIPT_BYTES but for the last
         torn = False  # a frame failed after it began: the worker's stream is not where a call expects it
         for position, expected in enumerate(transcript.answers):
             self._send_ahead(compared, worker)
@@ -852,9 +854,11 @@ class SandboxSession:
                 torn = True
                 break
             compared.take()
+            read_bytes += len(answers[-1])
             if answers[-1] != expected:
                 differing.append(position)
-                if not (transcript.cases and _worth_comparing_on(len(answers), len(differing))):
+                if not (transcript.cases and _worth_comparing_on(len(answers), len(differing))) \
+                        or read_bytes > TRANSCRIPT_BYTES:
                     break
         else:
             for payload in answers:  # what the worker's audit hook counted, as a run notes it

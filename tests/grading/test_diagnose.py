@@ -157,6 +157,28 @@ def test_the_history_is_bounded_and_keeps_only_small_calls_without_errstate() ->
     assert len(log.history) == MAX_HISTORY_CALLS and not log.calls
 
 
+def test_a_case_not_run_adds_the_calls_a_known_run_made_of_it_to_the_history_in_its_place() -> None:
+    """A run keeps, per case, the calls of it the history took; a later run that takes a case's outcome
+    without running it adds those calls where the case would have run: the history is the same."""
+    def call(k: float, errstate: bool = False) -> LoggedCall:
+        return LoggedCall("f", (np.array([k]),), {}, False, errstate, np.array([2 * k]))
+
+    cases = {"a": [call(1.0), call(2.0, errstate=True)], "b": [call(3.0)], "c": [call(1.0), call(4.0)]}
+    known = CallLog()
+    known.keep_cases()
+    for case, calls in cases.items():
+        known.case_begins(case)
+        for logged in calls:
+            known.record(logged)
+    assert known.cases == {"a": [cases["a"][0]], "b": cases["b"], "c": cases["c"]}  # errstate: not history
+    later = CallLog()
+    later.record(cases["a"][0])  # case a ran
+    later.took_history_of(tuple(known.cases["b"]))  # case b did not
+    for logged in cases["c"]:
+        later.record(logged)
+    assert list(later.history) == list(known.history) and later.cases is None
+
+
 def test_a_name_must_fit_the_functions_other_calls_of_the_setting() -> None:
     """A one-element softmax cannot tell an extra 1 in the denominator from a factor 2 there; its other
     calls in the submission can."""

@@ -385,9 +385,10 @@ def test_a_submission_answering_as_a_passing_run_did_takes_its_outcomes_and_any_
     and the escape hatch of reading /etc/passwd at import are graded as they are without the known
     run, result for result, the cases of the wrong softmax that call no softmax taking their
     outcomes from the known run; so is a sigmoid that overflows, whose diagnosis reads the calls of
-    the cases before (taken from the known run for those it did not run). A softmax that goes wrong after three calls (it keeps state) was
-    asked every call of the known run before its cases ran: its cases pass and fail as they do
-    without the known run (a diagnosis, which reads the answers in the order they came, may differ)."""
+    the cases before (taken from the known run for those it did not run). A softmax that goes wrong
+    after three calls (it keeps state) was asked every call of the known run before its cases ran:
+    its cases pass and fail as they do without the known run (a diagnosis, which reads the answers
+    in the order they came, may differ)."""
     from autograder.assignment import get_assignment
 
     assignment = get_assignment("activations")

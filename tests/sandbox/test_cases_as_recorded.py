@@ -124,3 +124,21 @@ def test_a_transcript_without_cases_stops_at_the_first_difference(make_session, 
     assert not compared.answers_as_recorded(transcript, 10.0)
     assert compared._answered is None and len(compared._kept_answers) == at + 1
     assert [compared.call("g", (x,)) for x in INPUTS] == [-1.0 if i == at else _sum(x) for i, x in enumerate(INPUTS)]
+
+
+def test_the_answers_read_are_held_within_the_transcripts_bound(make_session,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A submission may answer each call with a frame's worth of bytes: the comparison holds the
+    answers it read only while they fit ``TRANSCRIPT_BYTES``, then stops, and the calls go on as asked."""
+    from autograder.sandbox import session as session_module
+
+    monkeypatch.setattr(session_module, "TRANSCRIPT_BYTES", 100_000)
+    transcript = _recorded(make_session)
+    odd_large = PLAIN_G.replace("return float(np.sum(x))",
+                                "return np.zeros(10_000) if int(np.sum(x)) % 2 else float(np.sum(x))")
+    compared: SandboxSession = make_session(odd_large)
+    assert not compared.answers_as_recorded(transcript, 10.0)
+    assert compared._answered is None and sum(map(len, compared._kept_answers)) < 2 * 100_000
+    answers = _asked(compared, CASES)
+    assert [a if isinstance(a, float) else "large" for a in answers] == [
+        "large" if i % 2 else _sum(x) for i, x in enumerate(INPUTS)]

@@ -51,6 +51,7 @@ from autograder.sandbox.loading import in_running_order
 from autograder.submission import Submission, SubmissionError, load_submission, student_id_of
 
 if TYPE_CHECKING:
+    from autograder.grading.run import CaseBegins
     from autograder.sandbox.session import CallPlan
 
 
@@ -225,21 +226,19 @@ def _run_after_loading(assignment: Assignment, submission: Submission, session: 
     diagnosis = CaseDiagnosis(session.log, diagnoser_for(assignment))
     outcomes = known.outcomes_of(session.session.cases_as_recorded) if known is not None else {}
     history = known.history if known is not None else {}
-    return _run_suite(assignment, suite, session, diagnosis, known=outcomes,
-                      on_case=_case_begins(session, outcomes, history))
+    return _run_suite(assignment, suite, session, diagnosis, known=outcomes, on_case=_case_begins(session, history))
 
 
-def _case_begins(session: GradingSession, known: Mapping[str, CaseOutcome],
-                 history: Mapping[str, tuple[LoggedCall, ...]]) -> Callable[[str], None]:
+def _case_begins(session: GradingSession, history: Mapping[str, tuple[LoggedCall, ...]]) -> CaseBegins:
     """What each case's beginning tells the sandbox session (``SandboxSession.case_begins``) and the
-    call log: a case whose outcome is ``known`` (it does not run) adds the calls of it the known run's
+    call log: a case that does not run (its outcome is known) adds the calls of it the known run's
     history took (``history``) to this run's, as running it would have, its answers being the same."""
-    def begins(case: str) -> None:
+    def begins(case: str, runs: bool) -> None:
         session.session.case_begins(case)
-        if case in known:
-            session.log.took_history_of(history.get(case, ()))
-        else:
+        if runs:
             session.log.case_begins(case)
+        else:
+            session.log.took_history_of(history.get(case, ()))
     return begins
 
 
@@ -279,7 +278,7 @@ def _run_while_loading(assignment: Assignment, submission: Submission, session: 
 def _run_suite(assignment: Assignment, suite: Path | None, session: GradingSession,
                diagnosis: CaseDiagnosis | None, ready: Callable[[], bool] | None = None, *,
                known: Mapping[str, CaseOutcome] | None = None,
-               on_case: Callable[[str], None] | None = None) -> SuiteRun:
+               on_case: CaseBegins | None = None) -> SuiteRun:
     """The suite's run: the public suite, where it is plain, without importing pytest
     (``autograder.grading.plain``: what ``check`` runs again and again), any other with pytest,
     telling ``on_case`` (default: ``_case_begins``, nothing known) where each case begins and taking
@@ -293,7 +292,7 @@ def _run_suite(assignment: Assignment, suite: Path | None, session: GradingSessi
     from autograder.grading.run import run_suite
 
     return run_suite(suite or assignment.hidden_tests, session.factory, diagnosis=diagnosis, ready=ready,
-                     known=known, on_case=on_case or _case_begins(session, {}, {}))
+                     known=known, on_case=on_case or _case_begins(session, {}))
 
 
 def _own_suite(assignment: Assignment, suite: Path | None) -> bool:

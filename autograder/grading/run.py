@@ -91,19 +91,23 @@ def _failure(report: pytest.TestReport, excinfo: BaseException | None) -> tuple[
     return failure(excinfo, lambda: str(report.longreprtext))
 
 
+CaseBegins = Callable[[str, bool], None]
+"""Told, as each case begins, its node id and whether it runs (False: its outcome is known)."""
+
+
 class _Collector:
     """A pytest plugin recording each graded item and its outcome."""
 
     def __init__(self, factory: StudentFactory, diagnosis: CaseDiagnosis | None = None,
                  skills: frozenset[str] | None = None, marks: Mapping[str, CaseMarks | None] | None = None,
-                 on_case: Callable[[str], None] | None = None) -> None:
+                 on_case: CaseBegins | None = None) -> None:
         self.start(factory, diagnosis, skills, marks, on_case)
 
     def start(self, factory: StudentFactory, diagnosis: CaseDiagnosis | None = None,
               skills: frozenset[str] | None = None, marks: Mapping[str, CaseMarks | None] | None = None,
-              on_case: Callable[[str], None] | None = None) -> None:
+              on_case: CaseBegins | None = None) -> None:
         """Record a new run, forgetting any earlier one (a fork reuses the collector that collected).
-        ``on_case`` is told the node id of each case as it begins."""
+        ``on_case`` is told the node id of each case as it begins, and whether it runs."""
         self.factory = factory
         self.diagnosis = diagnosis
         self.skills = skills
@@ -138,7 +142,7 @@ class _Collector:
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         if self.on_case is not None:
-            self.on_case(item.nodeid)
+            self.on_case(item.nodeid, item.nodeid not in self.known)
         if self.diagnosis is not None:
             self.diagnosis.begin_case()
 
@@ -330,7 +334,7 @@ def _collected(suite_dir: Path) -> CollectedSuite:
 def _run_collected(suite: CollectedSuite, factory: StudentFactory, diagnosis: CaseDiagnosis | None,
                    skills: frozenset[str] | None, ready: Callable[[], bool] | None = None,
                    known: Mapping[str, CaseOutcome] | None = None,
-                   on_case: Callable[[str], None] | None = None) -> SuiteRun:
+                   on_case: CaseBegins | None = None) -> SuiteRun:
     """Run the live ``suite``'s items for one student: what ``pytest.main`` would do after collection.
     ``known`` (by node id) are outcomes to take instead of running their cases, where the cases run
     without pytest's protocol (``_ran_planned``)."""
@@ -382,7 +386,7 @@ def _run_protocol(items: Sequence[pytest.Item], collector: _Collector) -> None:
 def _run_once(suite_dir: Path, factory: StudentFactory, diagnosis: CaseDiagnosis | None,
               skills: frozenset[str] | None, ready: Callable[[], bool] | None,
               known: Mapping[str, CaseOutcome] | None = None,
-              on_case: Callable[[str], None] | None = None) -> SuiteRun | None:
+              on_case: CaseBegins | None = None) -> SuiteRun | None:
     """The suite's run as a fork of a warm process runs it (collected, then its items run without
     pytest's per-case protocol where ``autograder.grading.lean`` plans them, second runs grouped),
     collected here for this one run; None, with nothing of the student's run, when pytest cannot be
@@ -405,7 +409,7 @@ def _run_once(suite_dir: Path, factory: StudentFactory, diagnosis: CaseDiagnosis
 def run_suite(suite_dir: Path, factory: StudentFactory, *, keyword: str | None = None,
               diagnosis: CaseDiagnosis | None = None, skills: Collection[str] | None = None,
               plugins: Sequence[object] = (), ready: Callable[[], bool] | None = None,
-              known: Mapping[str, CaseOutcome] | None = None, on_case: Callable[[str], None] | None = None) -> SuiteRun:
+              known: Mapping[str, CaseOutcome] | None = None, on_case: CaseBegins | None = None) -> SuiteRun:
     """Run the suite in ``suite_dir`` with ``student`` built by ``factory``; ``diagnosis``
     names the known misconception a failing case shows; ``skills``, when given, runs only the
     cases of those skills (the others are deselected before anything is called); ``plugins``
@@ -413,7 +417,8 @@ def run_suite(suite_dir: Path, factory: StudentFactory, *, keyword: str | None =
     collected: its cases run only if it answers True (otherwise none of them runs). It is not
     asked when pytest stops before (no suite folder, a usage error). ``known`` (by node id) are
     outcomes taken instead of running their cases, where the cases run without pytest's protocol
-    (``autograder.grading.lean``); ``on_case`` is told each case's node id as it begins."""
+    (``autograder.grading.lean``); ``on_case`` is told each case's node id as it begins, and whether
+    it runs (a case whose outcome is taken is begun, not run)."""
     if not suite_dir.is_dir():
         return SuiteRun((), (f"suite folder {suite_dir} does not exist",))
     chosen = None if skills is None else frozenset(skills)

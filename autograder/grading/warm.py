@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import pickle
 import sys
 import threading
 import time
@@ -258,9 +259,21 @@ def keep_passing_run(assignment: Assignment, suite: Path, run: PassingRun) -> No
     from autograder.grading.forked import in_fork_child
 
     if in_fork_child():
-        _offered_passing = (key, run)
+        if _travels(run):
+            _offered_passing = (key, run)
     else:
         _passing[key] = run
+
+
+def _travels(run: PassingRun) -> bool:
+    """Whether ``run`` can be sent to the parent with the fork's result: the history holds what the
+    suite passed to the submission's functions, and a value pickle refuses must not cost the student
+    the result it travels with (``forked._child`` pickles both at once)."""
+    try:
+        pickle.dumps(run)
+    except Exception:  # noqa: BLE001 - any refusal: the run is not offered
+        return False
+    return True
 
 
 def _passing_key(assignment: Assignment, suite: Path) -> PassingKey:

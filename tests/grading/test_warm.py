@@ -546,3 +546,25 @@ def test_a_later_process_sends_ahead_the_calls_an_earlier_one_kept_from_its_firs
     assert report["followed"] == 1 + len(paths)  # the first submission graded included
     assert report["same"], report
     assert report["scores"][0] == pytest.approx(100.0) and 0 < report["scores"][1] < 100
+
+
+def test_a_fork_offers_its_passing_run_only_when_it_can_travel_with_the_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The passing run goes to the parent pickled with the fork's result: one whose diagnosis history
+    holds a value pickle refuses is not offered (the result must still arrive); one that can is."""
+    from autograder.assignment import get_assignment
+    from autograder.grading import forked, warm
+    from autograder.grading.diagnose import LoggedCall
+    from autograder.grading.outcomes import SuiteRun
+    from autograder.sandbox import wire
+    from autograder.sandbox.session import CallPlan, Transcript
+
+    assignment = get_assignment("activations")
+    frame = wire.pack_message(wire.call_request(1, "relu", [1.0], {}))
+    transcript = Transcript(CallPlan((frame,), frozenset({"relu"})), (b"{}",), frozenset({"relu"}), (("c", 0),))
+    monkeypatch.setattr(forked, "in_fork_child", lambda: True)
+    monkeypatch.setattr(warm, "_passing", {})
+    for value, offered in ((lambda: 1.0, False), (1.0, True)):
+        monkeypatch.setattr(warm, "_offered_passing", None)
+        history = {"c": (LoggedCall("relu", (value,), {}, False, False, 1.0),)}
+        warm.keep_passing_run(assignment, assignment.hidden_tests, warm.PassingRun(transcript, SuiteRun(()), history))
+        assert (warm._offered_passing is not None) == offered

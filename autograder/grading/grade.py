@@ -101,10 +101,8 @@ def _grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path
             plan = plan_for(suite_path) if in_fork_child() else load_plan(suite_path)
             if plan is not None and known is None:
                 session.session.follow(plan)
-            if known is not None:
+            if sandbox is None:
                 graded = _run_after_loading(assignment, submission, session, suite, started, known)
-            elif sandbox is None:
-                graded = _run_after_loading(assignment, submission, session, suite, started)
             else:
                 graded = _run_while_loading(assignment, submission, session, suite, started)
         if isinstance(graded, GradeResult):

@@ -304,12 +304,12 @@ def _worth_comparing_on(read: int, differing: int) -> bool:
     return read < COMPARE_AT_LEAST or 2 * differing <= read
 
 
-def _cases_answered(transcript: Transcript, differing: list[int]) -> frozenset[str]:
-    """The transcript's cases none of whose calls is at a position of ``differing`` (sorted); none when
-    a call made before the first case (a shared fixture's) is."""
-    if not transcript.cases or differing[0] < transcript.cases[0][1]:
+def _cases_answered(segments: dict[str, tuple[int, int]], first_case: int, differing: list[int]) -> frozenset[str]:
+    """The cases (``Transcript.segments``) none of whose calls is at a position of ``differing``
+    (sorted); none when a call made before the first case's (at ``first_case``: a shared fixture's) is."""
+    if differing[0] < first_case:
         return frozenset()
-    return frozenset(case for case, (start, end) in transcript.segments().items()
+    return frozenset(case for case, (start, end) in segments.items()
                      if bisect.bisect_left(differing, start) == bisect.bisect_left(differing, end))
 
 
@@ -867,9 +867,10 @@ class SandboxSession:
             self._ahead = self._plan = None
             if not differing:
                 return True
-            self._answered = _Answered(transcript.plan, tuple(answers), worker, transcript.segments(),
-                                       compared.first_id, window=(0, transcript.cases[0][1]))
-            self.cases_as_recorded = _cases_answered(transcript, differing)
+            segments, first_case = transcript.segments(), transcript.cases[0][1]
+            self._answered = _Answered(transcript.plan, tuple(answers), worker, segments, compared.first_id,
+                                       window=(0, first_case))
+            self.cases_as_recorded = _cases_answered(segments, first_case, differing)
             return False
         self._ahead = _Ahead(transcript.plan, worker, sent=compared.sent, room=compared.room,
                              unasked_bytes=sum(map(len, transcript.plan.frames[:compared.sent])),

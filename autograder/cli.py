@@ -113,13 +113,17 @@ def grade(assignment_id: str, out_dir: Path, jobs: int, resume: bool, executor: 
              "drop --executor dask and --scheduler, or --isolation none")
     grading_isolation("none" if isolation == "none" else "sandbox")
     assignment = load_assignment(assignment_id)
-    from autograder.questions.cli import preflight_grading
-
-    preflight_grading(assignment)
     try:
         todo, notes = submissions_to_grade(list(submissions), assignment.module)
     except LayoutError as err:
         fail(str(err))
+    if todo and not resume and scheduler is None and executor != "dask":
+        from autograder.grading.warm import start_sandboxes_ahead
+
+        start_sandboxes_ahead(assignment, min(jobs, len(todo)))  # they start while the grading code loads
+    from autograder.questions.cli import preflight_grading
+
+    preflight_grading(assignment)
     from autograder.escaping import terminal_plain
 
     for note in notes:  # a folder read as a batch says how it was read: never a silent guess

@@ -40,7 +40,14 @@ from autograder.grading.grade import grade_submission
 from autograder.grading.gradebook import render_gradebook
 from autograder.grading.pool import batch_pool_context
 from autograder.grading.results import GRADER_ERROR, GradeResult, from_gradescope, results_json
-from autograder.grading.warm import enable_forking, keep_sandbox_warm, prepare_derivations, prepare_shared
+from autograder.grading.warm import (
+    end_sandboxes_ahead,
+    keep_sandbox_warm,
+    prepare_derivations,
+    prepare_shared,
+    start_pool_process,
+    start_sandboxes_ahead,
+)
 from autograder.limits import DEFAULT_JOBS
 from autograder.submission import student_id_of
 
@@ -181,7 +188,7 @@ def _pool(assignment: Assignment, jobs: int) -> ProcessPoolExecutor:
     context = batch_pool_context()
     if context.get_start_method() == "fork":
         prepare_shared(assignment)  # once here, for every pool process forked from here
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=enable_forking)
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=start_pool_process)
 
 
 def _outcome(assignment: Assignment, student: str, future: Future[GradeResult], out_dir: Path | None) -> GradeResult:
@@ -241,7 +248,10 @@ def _grade_here(assignment: Assignment, todo: dict[str, Path], jobs: int, record
         for student, path in todo.items():
             record(student, _grade_one(assignment, student, path, out_dir))
     else:
-        _run_pool(assignment, dict(todo), min(jobs, len(todo)), record, out_dir)
+        try:
+            _run_pool(assignment, dict(todo), min(jobs, len(todo)), record, out_dir)
+        finally:
+            end_sandboxes_ahead()
 
 
 def local_executor(jobs: int = DEFAULT_JOBS) -> Executor:
@@ -284,6 +294,8 @@ def grade_batch(assignment: Assignment, paths: Sequence[Path] | Mapping[str, Pat
             on_result(filed)
 
     if executor is None:  # this machine's pool writes each student's files where it grades them
+        if by_id:
+            start_sandboxes_ahead(assignment, min(jobs, len(by_id)))  # unless started already
         _grade_here(assignment, dict(by_id), jobs, keep, out_dir)
     else:
         executor(assignment, dict(by_id), lambda student, result: keep(student, file_result(

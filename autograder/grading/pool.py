@@ -46,10 +46,17 @@ def batch_pool_context() -> BaseContext:
     the grading code imported here first, once, for every pool process to start with; else the fork
     server's (``pool_context``). The pool must start its processes before this process starts a
     thread (``ProcessPoolExecutor`` forks them all at the first submit)."""
-    if sys.platform != "linux" or threading.active_count() > 1:
+    if not forks_pool_here():
         return pool_context()
     for module in FORKSERVER_PRELOAD:
         importlib.import_module(module)
-    from autograder.sandbox.warm_sandbox import holds_warm_sandbox
+    return multiprocessing.get_context("fork")
 
-    return pool_context() if holds_warm_sandbox() else multiprocessing.get_context("fork")
+
+def forks_pool_here() -> bool:
+    """Whether a batch's pool would be forked from this process as things stand (``batch_pool_context``):
+    on Linux, with no other thread running and no warm sandbox of its own. Imports nothing."""
+    if sys.platform != "linux" or threading.active_count() > 1:
+        return False
+    warm_sandbox = sys.modules.get("autograder.sandbox.warm_sandbox")
+    return warm_sandbox is None or not warm_sandbox.holds_warm_sandbox()

@@ -57,6 +57,7 @@ from autograder.assignment import Assignment
 if TYPE_CHECKING:
     from autograder.grading.diagnose import LoggedCall
     from autograder.grading.outcomes import CaseOutcome, SuiteRun
+    from autograder.sandbox import SandboxLimits
     from autograder.sandbox.session import CallPlan, Transcript
 
 _forking = False
@@ -116,17 +117,60 @@ def keep_sandbox_warm(assignment: Assignment) -> None:
     """A warm bubblewrap sandbox for this process (``autograder.sandbox.warm_sandbox``), started
     and not awaited: the first worker it forks, or ``sandbox_greeted``, waits for its hello.
     Without bwrap, or if it cannot start, workers start the cold way."""
-    from autograder.grading.student import sandbox_limits
     from autograder.sandbox import SandboxUnavailable
-    from autograder.sandbox.bwrap import presumed_kind
-    from autograder.sandbox.isolation import own_machine_requested
     from autograder.sandbox.warm_sandbox import start_warm_sandbox
 
-    if presumed_kind() == "bwrap" and not own_machine_requested():
+    if _warm_sandboxes_wanted():
         try:
-            start_warm_sandbox(sandbox_limits(assignment.limits))
+            start_warm_sandbox(_sandbox_limits(assignment))
         except SandboxUnavailable:
             pass
+
+
+def start_sandboxes_ahead(assignment: Assignment, processes: int) -> None:
+    """Start now the warm sandboxes a batch of ``assignment`` graded in ``processes`` processes will
+    use: this process's own when that is one (``keep_sandbox_warm``), else one for each process of a
+    pool forked from this one (``autograder.grading.pool``), which takes it as it starts
+    (``start_pool_process``). A sandbox takes about half a second to start (bubblewrap, the
+    interpreter, numpy); started before this process imports the grading code, it is ready when the
+    first submission is. It imports no numpy: a batch calls it first."""
+    if processes <= 1:
+        keep_sandbox_warm(assignment)
+        return
+    from autograder.grading.pool import forks_pool_here
+    from autograder.sandbox.warm_sandbox import start_ahead
+
+    if forks_pool_here() and _warm_sandboxes_wanted():
+        start_ahead(_sandbox_limits(assignment), processes)
+
+
+def start_pool_process() -> None:
+    """A local pool process's initializer: grade in forks (``enable_forking``), with a sandbox the
+    batch process started ahead when one is left (``start_sandboxes_ahead``)."""
+    from autograder.sandbox.warm_sandbox import take_ahead
+
+    enable_forking()
+    take_ahead()
+
+
+def end_sandboxes_ahead() -> None:
+    """In the batch process, once its pool is done: end the sandboxes it started ahead."""
+    from autograder.sandbox.warm_sandbox import end_ahead
+
+    end_ahead()
+
+
+def _warm_sandboxes_wanted() -> bool:
+    from autograder.sandbox.bwrap import presumed_kind
+    from autograder.sandbox.isolation import own_machine_requested
+
+    return presumed_kind() == "bwrap" and not own_machine_requested()
+
+
+def _sandbox_limits(assignment: Assignment) -> SandboxLimits:
+    from autograder.grading.early import sandbox_limits  # numpy-free, unlike the grading modules
+
+    return sandbox_limits(assignment.limits)
 
 
 @dataclass(frozen=True)

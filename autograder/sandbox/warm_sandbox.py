@@ -4,7 +4,9 @@ Starting a sandbox costs about 0.15 CPU-s (bubblewrap's namespaces and mounts, t
 numpy), more than grading a submission once it runs. A process that grades many submissions
 (a pool worker) starts one sandbox with ``start_warm_sandbox``; inside it ``forkserver`` has
 numpy and the worker's modules imported, and ``start_worker`` then asks it for each worker:
-a fork, in milliseconds.
+a fork, in milliseconds. A batch process about to fork its pool starts the pool's sandboxes
+first (``start_ahead``), so that they boot while it imports the grading code; each pool process
+takes one as it starts (``take_ahead``), and the batch process ends them all (``end_ahead``).
 
 Each worker is still its own process with its own seccomp filter, rlimits, output pipes and
 request/response pipes, all set before the submission's first line runs; the server kills the
@@ -280,8 +282,20 @@ class WarmSandbox:
             return "no output"
         return tail.decode("utf-8", "replace").strip() or "no output"
 
+    def take_over(self) -> None:
+        """Make this process the sandbox's owner: a process forked after it was started takes it for its
+        own (``take_ahead``), and ending it is then this process's to do (``close``)."""
+        self._owner = os.getpid()
+
+    def let_go(self) -> None:
+        """Close this process's ends of a sandbox another process owns, leaving the sandbox running."""
+        self._control.close()
+        close_quietly(self._pidfd)
+        self._pidfd = -1
+        self._log.close()
+
     def close(self) -> None:
-        """End the server and its sandbox (only the process that started it does; forks just let go)."""
+        """End the server and its sandbox (only the process that owns it does; forks just let go)."""
         self._control.close()
         if os.getpid() != self._owner:
             self._log.close()
@@ -300,6 +314,10 @@ class WarmSandbox:
 
 _current: WarmSandbox | None = None
 _failed_starts = 0
+_ahead: list[WarmSandbox] = []
+"""Sandboxes this process started for the processes it forks next (``start_ahead``)."""
+_claims = -1
+"""The read end of a pipe holding one byte per sandbox of ``_ahead`` not taken yet (-1: none)."""
 MAX_FAILED_STARTS = 2
 """A process whose warm sandbox failed to start this often stops trying: its workers start cold."""
 
@@ -320,6 +338,65 @@ def start_warm_sandbox(limits: SandboxLimits) -> None:
     except SandboxUnavailable:
         _failed_starts += 1
         raise
+
+
+def start_ahead(limits: SandboxLimits, count: int) -> None:
+    """Start ``count`` warm sandboxes now for the processes this one forks next, one each
+    (``take_ahead``): they start while this process imports and prepares what those processes fork
+    with, instead of after. Nothing if some are started already; a sandbox that cannot start is
+    left out (the process that finds none left starts its own)."""
+    global _claims
+    if _ahead or count < 1:
+        return
+    for _ in range(count):
+        try:
+            _ahead.append(WarmSandbox.start(limits))
+        except SandboxUnavailable:
+            break
+    if _ahead:
+        claims, tokens = os.pipe()
+        os.write(tokens, bytes(range(len(_ahead))))  # one byte per sandbox: a read takes one, atomically
+        os.close(tokens)
+        _claims = claims
+
+
+def take_ahead() -> bool:
+    """In a process forked after ``start_ahead``: make one of the sandboxes started ahead, not taken
+    yet by another such process, this process's own, and let go of the others here; whether one was
+    left. The claim is a byte read from a pipe all those processes share, so no two take the same."""
+    global _current, _claims
+    if _claims < 0:
+        return False
+    try:
+        token = os.read(_claims, 1)
+    except OSError:
+        token = b""
+    close_quietly(_claims)
+    _claims = -1
+    mine = _ahead[token[0]] if token and token[0] < len(_ahead) else None
+    for sandbox in _ahead:
+        if sandbox is not mine:
+            sandbox.let_go()
+    _ahead.clear()
+    if mine is None or (_current is not None and _current is not mine):
+        if mine is not None:
+            mine.let_go()
+        return False
+    mine.take_over()
+    _current = mine
+    return True
+
+
+def end_ahead() -> None:
+    """In the process that called ``start_ahead``, once the processes it forked are done: end every
+    sandbox started ahead, whichever process took it."""
+    global _claims
+    close_quietly(_claims)
+    _claims = -1
+    sandboxes = list(_ahead)
+    _ahead.clear()
+    for sandbox in sandboxes:
+        sandbox.close()
 
 
 def warm_sandbox_greeted() -> bool:

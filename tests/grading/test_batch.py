@@ -261,3 +261,41 @@ def test_the_pool_writes_each_students_files_where_it_grades_them(tmp_path: Path
     assert report.all_graded
     assert read_results(tmp_path / "out", "bob")["score"] == pytest.approx(2.0)
     assert str(os.getpid()) not in {p.name for p in writers.iterdir()}
+
+
+def test_the_pool_grades_in_sandboxes_started_ahead_and_none_outlives_the_batch(
+        tmp_path: Path, assignment: Assignment, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The batch process starts its pool's warm sandboxes before it imports the grading code (they
+    take half a second to boot); each pool process takes one, and the batch ends them all."""
+    from autograder.grading.pool import forks_pool_here
+    from autograder.sandbox import warm_sandbox
+    from autograder.sandbox.bwrap import presumed_kind
+
+    warm_sandbox.stop_warm_sandbox()  # an earlier test's: a pool would come from the fork server
+    if presumed_kind() != "bwrap" or not forks_pool_here():
+        pytest.skip("sandboxes are started ahead for a pool forked from here, with bubblewrap")
+    takers = tmp_path / "takers"
+    takers.mkdir()
+    started: list[int] = []
+    real_start, real_take = warm_sandbox.start_ahead, warm_sandbox.take_ahead
+
+    def start(*args: object) -> None:
+        real_start(*args)  # type: ignore[arg-type]
+        started.extend(sandbox._popen.pid for sandbox in warm_sandbox._ahead)
+
+    def take() -> bool:
+        took = real_take()
+        (takers / f"{os.getpid()}-{took}").touch()  # a pool forked from here keeps this stand-in
+        return took
+
+    monkeypatch.setattr(warm_sandbox, "start_ahead", start)
+    monkeypatch.setattr(warm_sandbox, "take_ahead", take)
+    subs = tmp_path / "subs"
+    paths = [submission_file(subs, "bob.py", WRONG_RELU), submission_file(subs, "alice.py", GOOD),
+             submission_file(subs, "carol.py", GOOD)]
+    report = grade_batch(assignment, paths, tmp_path / "out", jobs=2)
+    assert [r.score for r in report.results] == pytest.approx([TINY_POINTS, 2.0, TINY_POINTS])
+    assert len(started) == 2
+    assert sorted(p.name.split("-")[1] for p in takers.iterdir()) == ["True", "True"]
+    assert not any(os.path.exists(f"/proc/{pid}") for pid in started)
+    assert warm_sandbox._ahead == [] and warm_sandbox._claims == -1

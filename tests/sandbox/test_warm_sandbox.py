@@ -6,16 +6,20 @@ sandbox (the ``sandbox_start`` fixture); these are the guarantees only a shared 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 from collections.abc import Iterator
 
 import pytest
 
-from autograder.sandbox import SandboxSession, StudentRaised, WorkerDied
+from autograder.sandbox import SandboxSession, StudentRaised, WorkerDied, warm_sandbox
 from autograder.sandbox.warm_sandbox import (
+    end_ahead,
+    start_ahead,
     start_warm_sandbox,
     stop_warm_sandbox,
+    take_ahead,
     warm_sandbox_for,
     warm_sandbox_greeted,
 )
@@ -241,3 +245,63 @@ def test_a_worker_finds_nothing_of_the_earlier_workers_exits(warm: None) -> None
     with SandboxSession(READS_THE_SERVERS_MEMORY, limits=FAST_LIMITS) as session:
         found = session.call("earlier_exits")
     assert not any(set(message) <= set(values) for values in found), found
+
+
+def _take_one_ahead(others: list[int]) -> dict[str, object]:
+    """In a forked child: take a sandbox started ahead, and say which (its PID namespace, through a
+    worker it forks), and whether this child still holds the control sockets ``others`` had."""
+    took = take_ahead()
+    held = []
+    for fd in others:
+        try:
+            os.fstat(fd)
+            held.append(fd)
+        except OSError:
+            pass
+    mine = warm_sandbox._current
+    namespace = _look()["namespace"] if took else None
+    return {"took": took, "namespace": namespace, "held": held,
+            "control": mine._control.fileno() if took and mine is not None else None}
+
+
+def _in_child(work: object) -> dict[str, object]:
+    """``work()`` run in a forked child, its answer sent back as JSON."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.close(read)
+        try:
+            answer = json.dumps(work())  # type: ignore[operator]
+        except BaseException as err:  # noqa: BLE001 - reported to the test
+            answer = json.dumps({"error": repr(err)})
+        os.write(write, answer.encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        answer = json.loads(pipe.read())
+    os.waitpid(pid, 0)
+    assert "error" not in answer, answer
+    return answer  # type: ignore[no-any-return]
+
+
+def test_processes_forked_after_sandboxes_start_ahead_each_take_a_different_one() -> None:
+    """A batch starts its pool's sandboxes before its pool exists: each pool process takes one, no
+    two the same, each lets go of the others' control sockets, and the batch ends them all."""
+    stop_warm_sandbox()
+    start_ahead(FAST_LIMITS, 2)
+    started = list(warm_sandbox._ahead)
+    try:
+        assert len(started) == 2 and warm_sandbox._current is None  # not this process's own
+        controls = [sandbox._control.fileno() for sandbox in started]
+        first, second, third = (_in_child(lambda: _take_one_ahead(controls)) for _ in range(3))
+    finally:
+        end_ahead()
+    assert first["took"] and second["took"] and not third["took"]
+    assert first["namespace"] != second["namespace"]  # two sandboxes, one each
+    for child in (first, second):  # only its own control socket stays open in it
+        assert child["held"] == [child["control"]]
+    assert third["held"] == []
+    assert warm_sandbox._ahead == [] and warm_sandbox._claims == -1
+    for sandbox in started:  # ended and reaped by the process that started them
+        assert sandbox._popen.returncode is not None
+        assert not os.path.exists(f"/proc/{sandbox._popen.pid}")

@@ -57,8 +57,8 @@ def strip_controls(text: str) -> str:
     A carriage return is a control character too: it would let a message
     overwrite what was printed before it on the same line.
     """
-    if type(text) is str and text.isascii() and text.isprintable():
-        return text  # most text: no escape sequence, no control character
+    if type(text) is str and text.isascii() and (text.isprintable() or _CONTROL.search(text) is None):
+        return text  # most text: no control character, so no escape sequence (each begins with one)
     return _CONTROL.sub("", _ANSI.sub("", valid_text(text)))
 
 
@@ -98,12 +98,21 @@ _LINE_START = re.compile(r"^([ \t]*)(?:([#+=\-])|(\d+)([.)]))")
 _UNESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])|&(amp|lt|gt);")
 
 
-_MARKDOWN_INERT = str.maketrans({**_HTML, **{c: f"\\{c}" for c in _INLINE}})
-"""Each character of ``_HTML`` as its entity, each of ``_INLINE`` behind a backslash."""
+_MARKDOWN_INERT = (*_HTML.items(), ("\\", "\\\\"), *((c, f"\\{c}") for c in sorted(_INLINE - {"\\"})))
+"""Each character of ``_HTML`` as its entity, each of ``_INLINE`` behind a backslash, in an order
+that never replaces what an earlier replacement wrote: ``&`` first, the backslash before the others."""
+
+
+def _inert_markdown(line: str) -> str:
+    """``line`` with each character of ``_MARKDOWN_INERT`` replaced (most lines hold few of them)."""
+    for char, replacement in _MARKDOWN_INERT:
+        if char in line:
+            line = line.replace(char, replacement)
+    return line
 
 
 def _markdown_line(line: str) -> str:
-    escaped = line.translate(_MARKDOWN_INERT)
+    escaped = _inert_markdown(line)
     match = _LINE_START.match(escaped)
     if match is None:
         return escaped

@@ -85,3 +85,19 @@ def test_csv_cells_never_start_a_formula(cell: str, shown: str) -> None:
 def test_csv_cells_are_one_plain_line(cell: str, shown: str) -> None:
     """``cat grades.csv`` shows the cell: no escape, bidi override, line break or lone surrogate."""
     assert csv_cell(cell) == shown
+
+
+def test_markdown_escaping_replaces_each_character_once_whatever_its_neighbours() -> None:
+    """Each special character becomes its escape exactly once, as a character-by-character mapping
+    would make it, however the characters follow each other (an entity's ``&``, a backslash before
+    a backtick, ...)."""
+    import random
+
+    from autograder.escaping import _HTML, _INLINE, _inert_markdown
+
+    one_by_one = {**_HTML, **{char: f"\\{char}" for char in _INLINE}}
+    rng = random.Random(7)
+    alphabet = "".join(one_by_one) + "ab #-1.)&;lt"
+    for _ in range(20_000):
+        line = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
+        assert _inert_markdown(line) == "".join(one_by_one.get(char, char) for char in line), line

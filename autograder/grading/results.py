@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -220,9 +221,13 @@ def _skill_scores(skill: str, cases: list[CaseOutcome]) -> list[CaseOutcome]:
 
 def _pooled(cases: list[CaseOutcome]) -> CaseOutcome:
     """Passing cases of one skill as one passing outcome with their points."""
-    skill = cases[0].group
-    return CaseOutcome(f"{skill}: {len(cases)} passing checks", skill, round(sum(c.max_score for c in cases), 6),
-                       True, earned=round(sum(c.earned for c in cases), 6))
+    return _pooled_outcome(cases[0].group, [c.max_score for c in cases], [c.earned for c in cases])
+
+
+def _pooled_outcome(skill: str, points: list[float], earned: list[float]) -> CaseOutcome:
+    """One passing outcome of ``skill`` holding the points of its passing cases (``points``, ``earned``)."""
+    return CaseOutcome(f"{skill}: {len(points)} passing checks", skill, round(sum(points), 6), True,
+                       earned=round(sum(earned), 6))
 
 
 def _skill_json(skill: str, cases: list[CaseOutcome], failed_closed: bool, detail: str) -> dict[str, Any]:
@@ -312,16 +317,51 @@ def _case_from_json(skill: str, case: dict[str, Any]) -> CaseOutcome:
 
 def from_gradescope(document: dict[str, Any]) -> GradeResult:
     """Rebuild a ``GradeResult`` from its ``results.json`` (used by ``--resume``)."""
+    tests = tuple(_case_from_json(skill, case) for skill, case in _json_cases(document))
+    return _result_from_json(document, tests, document["extra_data"]["student_output"])
+
+
+def report_result(document: dict[str, Any]) -> GradeResult:
+    """``from_gradescope(document).for_report()``, without building the outcomes that drops: the
+    plain passing cases of each skill are summed as they are read, and no plot is parsed."""
+    kept: list[CaseOutcome | str] = []
+    pooled: dict[str, tuple[list[float], list[float]]] = {}
+    for skill, case in _json_cases(document):
+        if bool(case["passed"]) and not case.get("misconception", "") \
+                and (case.get("failure_kind") or "assertion") != "grader":
+            if skill not in pooled:
+                kept.append(skill)
+            points, earned = pooled.setdefault(skill, ([], []))
+            points.append(float(case["max_score"]))
+            earned.append(float(case["earned"]))
+        else:
+            kept.append(_case_from_json(skill, _without_curve(case)))
+    tests = tuple(_pooled_outcome(entry, *pooled[entry]) if isinstance(entry, str) else entry for entry in kept)
+    return _result_from_json(document, tests, "")
+
+
+def _without_curve(case: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in case.items() if key != "curve"} if "curve" in case else case
+
+
+def _json_cases(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each case of a ``results.json`` with its skill, in order (a document of another format: ValueError)."""
     extra = document["extra_data"]
     if extra.get("format_version") != RESULTS_FORMAT_VERSION:
         raise ValueError(f"results format {extra.get('format_version')!r}, not {RESULTS_FORMAT_VERSION}")
-    tests = tuple(_case_from_json(entry["extra_data"]["skill"], case)
-                  for entry in document["tests"] for case in entry["extra_data"]["cases"])
+    for entry in document["tests"]:
+        skill = entry["extra_data"]["skill"]
+        for case in entry["extra_data"]["cases"]:
+            yield skill, case
+
+
+def _result_from_json(document: dict[str, Any], tests: tuple[CaseOutcome, ...], output: str) -> GradeResult:
+    extra = document["extra_data"]
     return GradeResult(student_id=extra["student_id"], assignment_id=extra["assignment"],
                        tests=tests, max_score=float(document["max_score"]),
                        execution_time=float(document["execution_time"]), sandbox=extra["sandbox"],
                        error=extra["error"], error_kind=extra["error_kind"],
-                       warnings=tuple(extra["warnings"]), student_output=extra["student_output"],
+                       warnings=tuple(extra["warnings"]), student_output=output,
                        detail=extra.get("grader_detail", ""),
                        submission_sha256=str(extra.get("submission_sha256", "")),
                        needs_look=tuple(str(reason) for reason in extra.get("needs_look", [])))

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autograder.grading.results import GradeResult, from_gradescope
+from autograder.grading.results import GradeResult, report_result
 from autograder.report import tally
 from autograder.report.tally import BatchTally, Gradebook
 
@@ -98,7 +98,7 @@ listed as unreadable, the others are reported."""
 def _read_result(path: str | Path) -> GradeResult:
     """The ``results.json`` at ``path``, as the report keeps it (``GradeResult.for_report``)."""
     with open(path, encoding="utf-8") as handle:
-        return from_gradescope(json.load(handle)).for_report()
+        return report_result(json.load(handle))
 
 
 def read_batch(folder: Path) -> Batch:

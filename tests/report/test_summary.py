@@ -210,3 +210,25 @@ def test_a_skill_s_mean_is_fmean_s_over_every_value_without_keeping_them() -> No
         assert mean.count == len(values)
         assert mean.mean == statistics.fmean(values)  # bit for bit: the same correctly rounded sum
         assert len(mean.partials) < 45
+
+
+def test_the_report_reads_each_results_json_as_the_slim_result_of_the_whole(tmp_path: Path) -> None:
+    """``report_result`` reads a ``results.json`` straight into what ``for_report`` keeps of the
+    whole result: passing cases pooled per skill, failing ones kept without their plot."""
+    from dataclasses import replace
+
+    from autograder.grading.batch import write_student
+    from autograder.grading.results import from_gradescope, report_result
+    from tests.grading.builders import BUNDLED, result
+    from tests.report.test_curve_plots import sigmoid_curve, wrong_sigmoid
+
+    curve, message = sigmoid_curve()
+    plotted = replace(result(wrong_sigmoid(curve, message)), student_id="plotted")
+    write_made_up_batch(tmp_path)
+    write_student(plotted, tmp_path, BUNDLED)
+    documents = [json.loads(path.read_text(encoding="utf-8")) for path in sorted(tmp_path.glob("*/results.json"))]
+    assert len(documents) == 8
+    for document in documents:
+        assert report_result(document) == from_gradescope(document).for_report()
+    plotted_document = next(d for d in documents if d["extra_data"]["student_id"] == "plotted")
+    assert any(case.curve is not None for case in from_gradescope(plotted_document).tests)

@@ -107,9 +107,9 @@ def _grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path
                 graded = _run_while_loading(assignment, submission, session, suite, started)
         if isinstance(graded, GradeResult):
             return graded
+        run = _priced_as_known(graded, assignment, known)
         if known is None and _passed_alone(graded):
-            _keep_passing(assignment, suite_path, session, graded, without_plan=plan is None)
-        run = _priced(graded, assignment)
+            _keep_passing(assignment, suite_path, session, graded, run, without_plan=plan is None)
         warnings = _warnings(submission, session)
         output = session.captured_output()
         seen = describe_seen(*session.session.seen)
@@ -143,8 +143,8 @@ def _as_known(assignment: Assignment, submission: Submission, session: GradingSe
     return None
 
 
-def _keep_passing(assignment: Assignment, suite: Path, session: GradingSession, run: SuiteRun, *,
-                  without_plan: bool) -> None:
+def _keep_passing(assignment: Assignment, suite: Path, session: GradingSession, run: SuiteRun, priced: SuiteRun,
+                  *, without_plan: bool) -> None:
     """After a run that passed every case: its calls, for later runs to send ahead (``_keep_plan``),
     when it had no plan; the run with its transcript, for later gradings of this process or of its
     parent to take when their submissions answer as it did (``warm.keep_passing_run``)."""
@@ -154,7 +154,7 @@ def _keep_passing(assignment: Assignment, suite: Path, session: GradingSession, 
         transcript = session.session.recorded_transcript()
         if transcript is not None:
             history = {case: tuple(calls) for case, calls in (session.log.cases or {}).items()}
-            keep_passing_run(assignment, suite, PassingRun(transcript, run, history))
+            keep_passing_run(assignment, suite, PassingRun(transcript, run, history, priced))
 
 
 def _keep_plan(suite: Path, plan: CallPlan | None) -> None:
@@ -319,6 +319,13 @@ def _priced(run: SuiteRun, assignment: Assignment) -> SuiteRun:
         return SuiteRun(price(run.outcomes, assignment.credit))
     except CreditError as err:
         return SuiteRun(run.outcomes, (str(err),))
+
+
+def _priced_as_known(run: SuiteRun, assignment: Assignment, known: PassingRun | None) -> SuiteRun:
+    """``run`` priced (``_priced``): the known run's own prices when ``run`` is that run, taken whole."""
+    if known is not None and run is known.run and known.priced is not None:
+        return known.priced
+    return _priced(run, assignment)
 
 
 def _max_score(assignment: Assignment, run: SuiteRun, suite: Path | None) -> float:

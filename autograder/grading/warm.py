@@ -200,15 +200,20 @@ class PassingRun:
 
     The suite's side of a fork is a function of the answers its calls get: a fork starts with the
     suite's modules exactly as the process collected them, the reference's values are fixed, and
-    the calls it asks next depend only on the answers so far. A submission that defines the same
-    functions and answers the same calls in the same order with the very same bytes therefore gets
-    the same outcomes, without the suite running again (``SandboxSession.answers_as_recorded``)."""
+    the calls it asks next depend only on the answers so far, its calls' and its questions' about
+    which functions the submission defines. A submission that answers those questions alike
+    (``Transcript.defines_alike``: what else it defines, the run never asked about) and the same
+    calls in the same order with the very same bytes therefore gets the same outcomes, without the
+    suite running again (``SandboxSession.answers_as_recorded``)."""
 
     transcript: Transcript
     run: SuiteRun
     history: Mapping[str, tuple[LoggedCall, ...]] = field(default_factory=dict)
     """Per case, its calls the diagnosis's history took (``CallLog.cases``): a run that takes a case's
     outcome adds them to its own history in that case's place (``CallLog.took_history_of``)."""
+    priced: SuiteRun | None = None
+    """``run`` with the assignment's points set (``credit.price``), for a submission that takes the
+    whole run: pricing is a function of the outcomes alone."""
 
     def outcomes_of(self, cases: frozenset[str]) -> dict[str, CaseOutcome]:
         """The run's outcomes of ``cases`` (node ids), by node id: a submission that answered each call

@@ -125,8 +125,7 @@ class StudentProxy(FunctionsByName):
                             substitute=self._substitutes if substitute is None else substitute)
 
     def __dir__(self) -> list[str]:
-        report = self._session.loaded
-        return sorted(set(report.functions) | {"has", "function", "with_options"})
+        return sorted(set(self._session.functions()) | {"has", "function", "with_options"})
 
     def __repr__(self) -> str:
         return f"<student proxy over {self._session.loaded.describe()}>"

@@ -64,7 +64,7 @@ import bisect
 import collections
 import itertools
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -163,6 +163,18 @@ class Transcript:
     cases: tuple[tuple[str, int], ...] = ()
     """Each case the run began (``case_begins``), in order, with the position of its first call: its
     calls are those up to the next case's first. Empty when the run did not say where its cases began."""
+    consulted: frozenset[str] | None = None
+    """The names the run asked whether the submission defines (``SandboxSession.has``, a call's
+    check): what else it defined could not change the run. None: every name (a listing of them)."""
+
+    def defines_alike(self, functions: Collection[str]) -> bool:
+        """Whether a submission defining ``functions`` answers every question of the run about its
+        definitions as this one's did: the same functions, or the same among the names consulted.
+        The run's questions come in an order its answers decide, so a run answered alike asks
+        no other."""
+        if self.consulted is None:
+            return frozenset(functions) == self.defined
+        return self.consulted & frozenset(functions) == self.consulted & self.defined
 
     def segments(self) -> dict[str, tuple[int, int]]:
         """Per case, the positions of its calls (from, to)."""
@@ -353,6 +365,8 @@ class SandboxSession:
         self._spawned: Worker | None = None
         self._retired: list[Worker] = []
         self._loaded: LoadReport | None = None
+        self._consulted: set[str] | None = set()
+        """The names asked about (``has``, a call's check); None once every name was (``functions``)."""
         self._disabled: dict[CallKind, str] = {}
         self._breaks: dict[CallKind, int] = {}
         self._ids = itertools.count(1)
@@ -442,8 +456,19 @@ class SandboxSession:
 
     def has(self, name: str) -> bool:
         """Whether the submission loaded and defines a public function ``name``."""
+        self._consult(name)
         report = self.loaded
         return report.ok and name in report.functions
+
+    def functions(self) -> tuple[str, ...]:
+        """Every public function the submission defines (none when it did not load)."""
+        self._consulted = None
+        report = self.loaded
+        return tuple(report.functions) if report.ok else ()
+
+    def _consult(self, name: object) -> None:
+        if self._consulted is not None and isinstance(name, str):
+            self._consulted.add(name)
 
     def spawn(self) -> None:
         """Start the first worker now and return at once; ``start`` reads its hello and load report.
@@ -551,7 +576,7 @@ class SandboxSession:
         """The next message, by a deadline that moves by the time the worker waited for a CPU
         (``fair_time``): a busy machine does not turn a slow call into a timeout."""
         self._await_fairly(worker, deadline)
-        return self._read(worker, deadline.end)
+        return self._read(worker, deadline.end, ready=True)
 
     def _await_fairly(self, worker: Worker, deadline: FairDeadline) -> None:
         """Wait until the worker's next frame begins, by ``deadline`` (``_read_fairly``)."""
@@ -563,17 +588,17 @@ class SandboxSession:
                 if not deadline.stretched():
                     raise wire.ChannelTimeout("deadline passed")
 
-    def _read(self, worker: Worker, deadline: float) -> Any:
-        return wire.unpack_payload(self._read_payload(worker, deadline))
+    def _read(self, worker: Worker, deadline: float, *, ready: bool = False) -> Any:
+        return wire.unpack_payload(self._read_payload(worker, deadline, ready=ready))
 
-    def _read_payload(self, worker: Worker, deadline: float) -> bytes:
+    def _read_payload(self, worker: Worker, deadline: float, *, ready: bool = False) -> bytes:
         """The next frame's payload, undecoded (the next kept answer of ``worker`` first); kept as the
-        last read (``_payload``)."""
+        last read (``_payload``). ``ready``: the worker's response was just seen readable."""
         if self._kept_answers and self._kept_for is worker:
             self._payload = self._kept_answers.popleft()
             return self._payload
         self._payload = wire.read_frame(worker.response_fd, max_bytes=self.limits.max_frame_bytes,
-                                        deadline=deadline)
+                                        deadline=deadline, ready=ready)
         return self._payload
 
     # ---------------------------------------------------------------- calling
@@ -644,6 +669,7 @@ class SandboxSession:
         function = kind.function
         if self._closed:
             raise RuntimeError("the sandbox session is closed")
+        self._consult(function)
         report = self.loaded
         if not report.ok:
             raise MissingFunction(function, f"{function}() is unavailable because {report.describe()}")
@@ -772,7 +798,9 @@ class SandboxSession:
         if plan is None or answers is None or len(answers) != len(plan.frames) \
                 or self.workers_started != 1 or not self.loaded.ok:
             return None
-        return Transcript(plan, tuple(answers), frozenset(self.loaded.functions), self._recorded_cases())
+        consulted = frozenset(self._consulted) if self._consulted is not None else None
+        return Transcript(plan, tuple(answers), frozenset(self.loaded.functions), self._recorded_cases(),
+                          consulted)
 
     def case_begins(self, case: str) -> None:
         """The suite begins ``case`` (a test's node id): where its calls begin in the transcript this
@@ -803,7 +831,8 @@ class SandboxSession:
             self._recorded_answers.append(payload)
 
     def answers_as_recorded(self, transcript: Transcript, seconds: float) -> bool:
-        """Whether this session's submission, defining the functions the transcript's did, answers
+        """Whether this session's submission, defining the functions the transcript's did (among the
+        names its run asked about: ``Transcript.defines_alike``), answers
         every call of ``transcript`` with the very bytes recorded, the calls sent in order on its first
         worker as a followed plan's are (``_send_ahead``), within ``seconds`` in all (each answer
         within the call timeout). The answers are read and compared as they come.
@@ -826,7 +855,7 @@ class SandboxSession:
         if self._closed or self._recorded or not self._recording:
             return False
         self.follow(transcript.plan)
-        if not self.loaded.ok or frozenset(self.loaded.functions) != transcript.defined:
+        if not self.loaded.ok or not transcript.defines_alike(self.loaded.functions):
             return False
         worker = self._live_worker()
         room = wire.pipe_capacity(worker.request_fd)
@@ -849,7 +878,7 @@ class SandboxSession:
             except wire.ChannelTimeout:
                 break  # the call asked waits for it again, under its own deadline
             try:
-                answers.append(self._read_payload(worker, deadline.end))
+                answers.append(self._read_payload(worker, deadline.end, ready=True))
             except (wire.ChannelTimeout, wire.ChannelClosed, wire.ProtocolError, OSError):
                 torn = True
                 break

@@ -452,15 +452,22 @@ def pipe_capacity(fd: int) -> int | None:
         return None
 
 
-def read_exact(fd: int, count: int, deadline: float | None = None) -> bytes:
-    """Exactly ``count`` bytes from ``fd``; ChannelClosed on EOF, ChannelTimeout at deadline."""
+def read_exact(fd: int, count: int, deadline: float | None = None, *, ready: bool = False) -> bytes:
+    """Exactly ``count`` bytes from ``fd``; ChannelClosed on EOF, ChannelTimeout at deadline.
+
+    Without a deadline a read simply waits for the bytes (a non-blocking ``fd`` is polled); with one,
+    ``fd`` is polled before each read, but for the first when the caller has just seen it ``ready``
+    (a read then returns what is there at once)."""
     chunks: list[bytes] = []
     remaining = count
     while remaining:
-        _wait(fd, False, deadline)
+        if deadline is not None and not ready:
+            _wait(fd, False, deadline)
+        ready = False
         try:
             chunk = _read_some(fd, min(remaining, _READ_CHUNK))
         except BlockingIOError:
+            _wait(fd, False, deadline)
             continue
         except ConnectionResetError:
             chunk = b""  # a socket whose other end died: the end of the channel
@@ -471,9 +478,11 @@ def read_exact(fd: int, count: int, deadline: float | None = None) -> bytes:
     return b"".join(chunks)
 
 
-def read_frame(fd: int, *, max_bytes: int = MAX_FRAME_BYTES, deadline: float | None = None) -> bytes:
-    """The payload of the next frame on ``fd``; the size limit is checked before reading it."""
-    length = frame_length(read_exact(fd, _PREFIX.size, deadline), max_bytes)
+def read_frame(fd: int, *, max_bytes: int = MAX_FRAME_BYTES, deadline: float | None = None,
+               ready: bool = False) -> bytes:
+    """The payload of the next frame on ``fd``; the size limit is checked before reading it.
+    ``ready``: the caller has just seen ``fd`` readable (``read_exact``)."""
+    length = frame_length(read_exact(fd, _PREFIX.size, deadline, ready=ready), max_bytes)
     return read_exact(fd, length, deadline)
 
 

@@ -362,6 +362,16 @@ def sigmoid(x):
 """Right values, but both branches are evaluated: exp overflows on large inputs. Its diagnosis reads
 the calls of earlier cases (the ones that passed): those cases' calls must be in its history."""
 
+HELPERS = """
+
+from math import exp
+
+
+def clipped(x, low=-500.0, high=500.0):
+    return np.clip(x, low, high)
+"""
+"""Public names the suite never asks about: a function imported and a helper of the student's own."""
+
 LATE_WRONG_SOFTMAX = """
 
 _softmax_calls = [0]
@@ -381,9 +391,10 @@ def test_a_submission_answering_as_a_passing_run_did_takes_its_outcomes_and_any_
         tmp_path: Path, where: str) -> None:
     """After a submission that passed every case (graded in a fork of a warm process, or in the
     process itself, as ``--jobs 1`` grades), later ones are held to that run's answers: the solution
-    again and a copy that prints take the run's outcomes (each with its own output); a wrong softmax
-    and the escape hatch of reading /etc/passwd at import are graded as they are without the known
-    run, result for result, the cases of the wrong softmax that call no softmax taking their
+    again, a copy that prints and a copy defining a helper of its own and an imported function
+    (which the suite never asks about) take the run's outcomes (each with its own output); a wrong
+    softmax and the escape hatch of reading /etc/passwd at import are graded as they are without the
+    known run, result for result, the cases of the wrong softmax that call no softmax taking their
     outcomes from the known run; so is a sigmoid that overflows, whose diagnosis reads the calls of
     the cases before (taken from the known run for those it did not run). A softmax that goes wrong
     after three calls (it keeps state) was asked every call of the known run before its cases ran:
@@ -395,7 +406,7 @@ def test_a_submission_answering_as_a_passing_run_did_takes_its_outcomes_and_any_
     solution = assignment.source_path.read_text(encoding="utf-8")
     texts = {
         "solution": solution, "again": solution, "printing": solution + "\nprint('my own words')\n",
-        "softmax": solution + WRONG_SOFTMAX, "late": solution + LATE_WRONG_SOFTMAX,
+        "helpers": solution + HELPERS, "softmax": solution + WRONG_SOFTMAX, "late": solution + LATE_WRONG_SOFTMAX,
         "reader": "try:\n    SECRET = open('/etc/passwd').read()\nexcept OSError:\n    SECRET = ''\n" + solution,
         "overflowing": solution + BOTH_BRANCHES_SIGMOID}
     paths = _handed_in(tmp_path, texts)
@@ -412,12 +423,12 @@ def test_a_submission_answering_as_a_passing_run_did_takes_its_outcomes_and_any_
     # the solution is compared only when warming ran the suite on it first (a cold expectation cache);
     # of the others, two match; most cases of the wrong softmax and of the reader are answered as
     # recorded (only the softmax's cases, and the reader's first, whose answer carries what it read, run)
-    compared = [entry.split(":") for entry in report["compared"]][-6:]
-    assert [matched for matched, _ in compared] == ["1", "1", "0", "0", "0", "0"], report["compared"]
-    assert int(compared[2][1]) > 100 and int(compared[4][1]) > 150 and int(compared[5][1]) > 150, compared
+    compared = [entry.split(":") for entry in report["compared"]][-7:]
+    assert [matched for matched, _ in compared] == ["1", "1", "1", "0", "0", "0", "0"], report["compared"]
+    assert int(compared[3][1]) > 100 and int(compared[5][1]) > 150 and int(compared[6][1]) > 150, compared
     assert "Likely mistake" in str(report["known"][-1][1])
     known = report["known"]
-    assert [k[0] for k in known[:3]] == [100.0, 100.0, 100.0] and known[3][0] < 100 and known[4][0] < 100
+    assert [k[0] for k in known[:4]] == [100.0] * 4 and known[4][0] < 100 and known[5][0] < 100
     assert "my own words" in known[2][2] and "my own words" not in known[1][2]
 
 

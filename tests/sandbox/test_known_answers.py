@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pytest
 
-from autograder.sandbox import SandboxSession
+from autograder.sandbox import MissingFunction, SandboxSession, StudentProxy
 from autograder.sandbox.session import Transcript
 from tests.sandbox.test_calls_ahead import COUNTING, CRASHING_G, HANGING_G, INPUTS, PLAIN_G, _outcomes, _same
 
@@ -72,13 +72,60 @@ def test_after_a_differing_answer_the_calls_asked_get_what_they_get_without_the_
         assert got[-1] == [float(np.sum(args[0])) for function, args in asked if function == "f"]
 
 
-def test_a_submission_defining_other_functions_is_not_compared(make_session) -> None:
+WITH_HELPERS = COUNTING + """
+    from math import exp
+
+    def extra():
+        return 1
+"""
+"""COUNTING, defining two more public functions: one imported, one of its own."""
+
+
+def test_a_submission_defining_other_functions_is_compared_when_the_run_never_asked_about_them(
+        make_session) -> None:
+    """What else a submission defines cannot change a run that never asked about it: a helper of its
+    own, a function imported, take the run's answers like the functions written alike."""
     transcript = _transcript(make_session)
-    other: SandboxSession = make_session(COUNTING + "\n    def extra():\n        return 1\n")
-    assert not other.answers_as_recorded(transcript, 10.0)
-    assert other.call("history") == []  # no call was sent: the comparison ran nothing
-    got = [other.call(function, args) for function, args in CALLS]
+    assert transcript.consulted == {"f", "history"}
+    helped: SandboxSession = make_session(WITH_HELPERS)
+    assert helped.answers_as_recorded(transcript, 10.0)
+
+
+def _asks_whether(session: SandboxSession, how: str) -> None:
+    """The run asks whether the submission defines ``extra``: ``has``, or a call of it."""
+    if how == "has":
+        assert not session.has("extra")
+    else:
+        with pytest.raises(MissingFunction):
+            session.call("extra")
+
+
+@pytest.mark.parametrize("how", ["has", "call"])
+def test_a_run_that_asked_whether_a_function_is_defined_holds_a_submission_to_the_same_answer(
+        make_session, how: str) -> None:
+    recorder: SandboxSession = make_session(COUNTING)
+    _asks_whether(recorder, how)
+    for function, args in CALLS:
+        recorder.call(function, args)
+    transcript = recorder.recorded_transcript()
+    assert transcript is not None and "extra" in (transcript.consulted or ())
+    helped: SandboxSession = make_session(WITH_HELPERS)
+    assert not helped.answers_as_recorded(transcript, 10.0)
+    assert helped.call("history") == []  # no call was sent: the comparison ran nothing
+    got = [helped.call(function, args) for function, args in CALLS]
     assert got[-1] == [float(np.sum(x)) for x in INPUTS]
+    assert make_session(COUNTING_ODDLY).answers_as_recorded(transcript, 10.0)  # no extra: answered alike
+
+
+def test_a_run_that_listed_the_functions_holds_a_submission_to_the_same_ones(make_session) -> None:
+    recorder: SandboxSession = make_session(COUNTING)
+    assert set(dir(StudentProxy(recorder))) >= {"f", "history"}
+    for function, args in CALLS:
+        recorder.call(function, args)
+    transcript = recorder.recorded_transcript()
+    assert transcript is not None and transcript.consulted is None
+    assert not make_session(WITH_HELPERS).answers_as_recorded(transcript, 10.0)
+    assert make_session(COUNTING_ODDLY).answers_as_recorded(transcript, 10.0)
 
 
 def test_a_comparison_runs_out_of_its_time_and_the_calls_go_on_as_asked(make_session) -> None:

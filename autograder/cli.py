@@ -115,8 +115,9 @@ def grade(assignment_id: str, out_dir: Path, jobs: int, resume: bool, executor: 
     assignment = load_assignment(assignment_id)
     try:
         todo, notes = submissions_to_grade(list(submissions), assignment.module)
+        unreadable = ""
     except LayoutError as err:
-        fail(str(err))
+        todo, notes, unreadable = {}, [], str(err)  # said after the course's own set-up is checked
     if todo and not resume and scheduler is None and executor != "dask":
         from autograder.grading.warm import start_sandboxes_ahead
 
@@ -124,6 +125,8 @@ def grade(assignment_id: str, out_dir: Path, jobs: int, resume: bool, executor: 
     from autograder.questions.cli import preflight_grading
 
     preflight_grading(assignment)
+    if unreadable:
+        fail(unreadable)
     from autograder.escaping import terminal_plain
 
     for note in notes:  # a folder read as a batch says how it was read: never a silent guess

@@ -128,7 +128,7 @@ class GradeResult:
         kept: list[CaseOutcome | list[CaseOutcome]] = []
         pooled: dict[str, list[CaseOutcome]] = {}
         for case in self.tests:
-            if case.passed and not case.misconception and case.kind != "grader":
+            if _pooled_in_report(case.passed, case.misconception, case.kind):
                 if case.group not in pooled:
                     kept.append(pooled.setdefault(case.group, []))
                 pooled[case.group].append(case)
@@ -217,6 +217,12 @@ def _skill_scores(skill: str, cases: list[CaseOutcome]) -> list[CaseOutcome]:
                         kind="grader" if broken else "assertion", detail="; ".join(c.detail for c in broken),
                         earned=round(sum(c.earned for c in cases), 6), misconception=ids[0] if ids else "")
     return [total, *(CaseOutcome(skill, skill, 0.0, True, misconception=other) for other in ids[1:])]
+
+
+def _pooled_in_report(passed: bool, misconception: str, kind: str) -> bool:
+    """Whether the report keeps a case only in its skill's sum (``GradeResult.for_report``): a plain
+    pass, with no misconception, not the kit's own failure."""
+    return passed and not misconception and kind != "grader"
 
 
 def _pooled(cases: list[CaseOutcome]) -> CaseOutcome:
@@ -327,8 +333,8 @@ def report_result(document: dict[str, Any]) -> GradeResult:
     kept: list[CaseOutcome | str] = []
     pooled: dict[str, tuple[list[float], list[float]]] = {}
     for skill, case in _json_cases(document):
-        if bool(case["passed"]) and not case.get("misconception", "") \
-                and (case.get("failure_kind") or "assertion") != "grader":
+        if _pooled_in_report(bool(case["passed"]), case.get("misconception", ""),
+                            case.get("failure_kind") or "assertion"):
             if skill not in pooled:
                 kept.append(skill)
             points, earned = pooled.setdefault(skill, ([], []))

@@ -296,10 +296,10 @@ class WarmSandbox:
 
     def close(self) -> None:
         """End the server and its sandbox (only the process that owns it does; forks just let go)."""
-        self._control.close()
         if os.getpid() != self._owner:
-            self._log.close()
+            self.let_go()
             return
+        self._control.close()
         try:
             os.killpg(self._popen.pid, signal.SIGKILL)
         except OSError:
@@ -318,6 +318,8 @@ _ahead: list[WarmSandbox] = []
 """Sandboxes this process started for the processes it forks next (``start_ahead``)."""
 _claims = -1
 """The read end of a pipe holding one byte per sandbox of ``_ahead`` not taken yet (-1: none)."""
+MAX_AHEAD = 256
+"""The most sandboxes started ahead: a byte names each (a larger pool's other processes start their own)."""
 MAX_FAILED_STARTS = 2
 """A process whose warm sandbox failed to start this often stops trying: its workers start cold."""
 
@@ -348,7 +350,7 @@ def start_ahead(limits: SandboxLimits, count: int) -> None:
     global _claims
     if _ahead or count < 1:
         return
-    for _ in range(count):
+    for _ in range(min(count, MAX_AHEAD)):
         try:
             _ahead.append(WarmSandbox.start(limits))
         except SandboxUnavailable:
@@ -367,10 +369,12 @@ def take_ahead() -> bool:
     global _current, _claims
     if _claims < 0:
         return False
-    try:
-        token = os.read(_claims, 1)
-    except OSError:
-        token = b""
+    token = b""
+    if _current is None:  # a process with a sandbox of its own leaves its claim to another
+        try:
+            token = os.read(_claims, 1)
+        except OSError:
+            pass
     close_quietly(_claims)
     _claims = -1
     mine = _ahead[token[0]] if token and token[0] < len(_ahead) else None
@@ -378,9 +382,7 @@ def take_ahead() -> bool:
         if sandbox is not mine:
             sandbox.let_go()
     _ahead.clear()
-    if mine is None or (_current is not None and _current is not mine):
-        if mine is not None:
-            mine.let_go()
+    if mine is None:
         return False
     mine.take_over()
     _current = mine

@@ -305,3 +305,21 @@ def test_processes_forked_after_sandboxes_start_ahead_each_take_a_different_one(
     for sandbox in started:  # ended and reaped by the process that started them
         assert sandbox._popen.returncode is not None
         assert not os.path.exists(f"/proc/{sandbox._popen.pid}")
+
+
+def test_a_pool_larger_than_a_byte_can_name_starts_the_rest_of_its_sandboxes_itself(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``grade --jobs 300``: the claims are one byte each, so at most ``MAX_AHEAD`` sandboxes start
+    ahead, and the batch goes on (the other pool processes find none left and start their own)."""
+
+    class Stand:
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr(warm_sandbox.WarmSandbox, "start", classmethod(lambda cls, limits: Stand()))
+    try:
+        start_ahead(FAST_LIMITS, warm_sandbox.MAX_AHEAD + 44)
+        assert len(warm_sandbox._ahead) == warm_sandbox.MAX_AHEAD
+    finally:
+        end_ahead()
+    assert warm_sandbox._ahead == [] and warm_sandbox._claims == -1

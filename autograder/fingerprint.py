@@ -10,7 +10,9 @@ never followed), so renaming, adding or editing any file changes the hash.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
+import re
 from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
@@ -66,3 +68,25 @@ def feed_files(digest: Any, root: Path, files: Iterable[Path]) -> None:
     for path in files:
         digest.update(f"{path.relative_to(root).as_posix()}\n".encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())
+
+
+def installed_version(package: str, version_file: str) -> str:
+    """The installed ``package``'s version without importing it (SymPy's import takes 0.3 s,
+    ``importlib.metadata`` 0.08 s): the ``__version__`` its ``version_file`` (a path inside the
+    package: ``release.py``) sets, else its distribution's metadata; "absent" when not installed."""
+    spec = importlib.util.find_spec(package)
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    for folder in locations:
+        try:
+            text = (Path(folder) / version_file).read_text(encoding="utf-8")
+        except OSError:
+            continue
+        found = re.search(r"""__version__\s*=\s*(?:version\s*=\s*)?['"]([^'"]+)['"]""", text)
+        if found:
+            return found.group(1)
+    from importlib import metadata
+
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "absent"

@@ -74,16 +74,20 @@ re-entrant so that ``grade_submission`` may call ``grade_loaded``."""
 
 
 def grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path | None = None,
-                 started: float | None = None, sandbox: SandboxSession | None = None) -> GradeResult:
+                 started: float | None = None, sandbox: SandboxSession | None = None,
+                 compared: bool = True) -> GradeResult:
     """Grade an already-read submission against ``suite`` (default: the hidden suite), in
     ``sandbox`` when the caller has already spawned it (``autograder.grading.student.sandbox_session``):
-    pytest then configures itself and collects the suite while the worker loads the submission."""
+    pytest then configures itself and collects the suite while the worker loads the submission.
+    Not ``compared``: the suite runs even when a passing run is known (a run that must derive the
+    reference's values, ``warm``)."""
     with GRADING:
-        return _grade_loaded(assignment, submission, suite=suite, started=started, sandbox=sandbox)
+        return _grade_loaded(assignment, submission, suite=suite, started=started, sandbox=sandbox,
+                             compared=compared)
 
 
 def _grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path | None,
-                  started: float | None, sandbox: SandboxSession | None) -> GradeResult:
+                  started: float | None, sandbox: SandboxSession | None, compared: bool = True) -> GradeResult:
     started = time.monotonic() if started is None else started
     exposed = _secrets_exposed(assignment, suite, "none" if own_machine_requested() else presumed_kind())
     if exposed:
@@ -92,7 +96,7 @@ def _grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path
     with open_session(submission, assignment.limits, time_budget_s(assignment), session=sandbox,
                       wait=sandbox is None) as session:
         suite_path = suite or assignment.hidden_tests
-        known = passing_run_for(assignment, suite_path) if sandbox is None else None
+        known = passing_run_for(assignment, suite_path) if sandbox is None and compared else None
         graded = _as_known(assignment, submission, session, suite, started, known) if known is not None else None
         if known is None:
             session.log.keep_cases()  # for a run that passes every case (``_keep_passing``)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
-from autograder.curves import Curve
+from autograder.curves import Curve, from_json, to_json
 
 FailureKind = Literal["assertion", "student", "grader"]
 """Why a case failed: ``assertion`` (a wrong answer), ``student`` (the student's code raised, hung
@@ -83,3 +84,19 @@ class SuiteRun:
     @property
     def ok(self) -> bool:
         return not self.errors and bool(self.outcomes)
+
+
+def case_json(outcome: CaseOutcome) -> dict[str, Any]:
+    """``outcome`` as plain JSON, its curve as ``curves.to_json`` writes it: what a grade kept on
+    disk holds (``same_stub``, ``passing_cache``)."""
+    fields = {field.name: getattr(outcome, field.name) for field in dataclasses.fields(outcome)}
+    return {**fields, "rules": list(outcome.rules), "curve": None if outcome.curve is None else to_json(outcome.curve)}
+
+
+def case_from_json(data: dict[str, Any]) -> CaseOutcome:
+    """The outcome ``case_json`` wrote; ``ValueError``, ``TypeError`` or ``KeyError`` when ``data``
+    is not one."""
+    if not isinstance(data, dict):
+        raise ValueError("an outcome is a JSON object")
+    return CaseOutcome(**{**data, "rules": tuple(str(rule) for rule in data["rules"]),
+                          "curve": None if data["curve"] is None else from_json(data["curve"])})

@@ -19,7 +19,8 @@ import sys
 import threading
 from multiprocessing.context import BaseContext, ForkServerContext
 
-FORKSERVER_PRELOAD = ("autograder.grading.grade", "autograder.grading.run", "autograder.sandbox.warm_sandbox")
+RUNNER = "autograder.grading.run"
+FORKSERVER_PRELOAD = ("autograder.grading.grade", RUNNER, "autograder.sandbox.warm_sandbox")
 """What the pool's fork server imports before forking its processes (NumPy, the sandbox's client,
 pytest's runner, the warm sandbox): each would otherwise import it again. No thread of Python's
 runs in it."""
@@ -40,16 +41,18 @@ def start_pool_server() -> None:
     forkserver.ensure_running()
 
 
-def batch_pool_context() -> BaseContext:
+def batch_pool_context(*, runner: bool = True) -> BaseContext:
     """The context a batch's pool starts its processes with: a fork of this process when it runs no
     other thread and holds no warm sandbox (which two pool processes would then share), on Linux,
-    the grading code imported here first, once, for every pool process to start with; else the fork
-    server's (``pool_context``). The pool must start its processes before this process starts a
-    thread (``ProcessPoolExecutor`` forks them all at the first submit)."""
+    the grading code imported here first, once, for every pool process to start with (pytest's runner
+    only with ``runner``: without it the processes start sooner, each importing it when it needs it);
+    else the fork server's (``pool_context``). The pool must start its processes before this process
+    starts a thread (``ProcessPoolExecutor`` forks them all at the first submit)."""
     if not forks_pool_here():
         return pool_context()
     for module in FORKSERVER_PRELOAD:
-        importlib.import_module(module)
+        if runner or module != RUNNER:
+            importlib.import_module(module)
     return multiprocessing.get_context("fork")
 
 

@@ -15,7 +15,8 @@ under (a traceback's frames carry the student's file name). Anything else is gra
 The result is also kept in the kit's cache folder (``files.cache_folder``), so the other processes
 of the pool and later batches find it, under a key made of everything that could change it: every
 file of the kit's ``autograder`` and ``reference`` packages, every file of the assignment but its
-samples, the suite's, the assignment as loaded, Python's and numpy's versions. A kept file is JSON
+samples, the suite's, the assignment as loaded, the versions of Python, NumPy, SymPy and pytest
+(``kept_key.grading_digest``). A kept file is JSON
 (never pickle, SECURITY.md), written only when it reads back as the very result, and one that does
 not parse or holds another student's digest is no result.
 """
@@ -23,19 +24,16 @@ not parse or holds another student's digest is no result.
 from __future__ import annotations
 
 import dataclasses
-import functools
-import hashlib
 import json
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from autograder.assignment import Assignment
 from autograder.files import cache_folder, write_atomically
-from autograder.fingerprint import feed_files, source_files
+from autograder.grading.kept_key import grading_digest
 from autograder.grading.needs_look import UNTOUCHED_STUB
-from autograder.grading.outcomes import CaseOutcome
+from autograder.grading.outcomes import case_from_json, case_json
 from autograder.grading.results import GradeResult
 
 FOLDER = "graded-stubs"
@@ -90,29 +88,8 @@ def _file(assignment: Assignment, suite: Path, digest: str, *, kept_only: bool) 
     place = folder / FOLDER / digest
     if kept_only and not place.is_dir():
         return None
-    from autograder.grading.warm import suite_key
-
-    stamp = _stamp(assignment, str(suite), suite_key(suite))
+    stamp = grading_digest(assignment, suite)
     return None if stamp is None else place / f"{stamp}.json"
-
-
-@functools.lru_cache(maxsize=8)
-def _stamp(assignment: Assignment, suite: str, suite_stamp: object) -> str | None:
-    """What the result of a given submission depends on besides its bytes, as a digest."""
-    import numpy
-
-    import autograder
-    import reference
-
-    digest = hashlib.sha256(f"{sys.version}\0{numpy.__version__}\0{assignment!r}\0".encode())
-    trees = [(Path(autograder.__file__).parent, ()), (Path(reference.__file__).parent, ()),
-             (assignment.root, ("samples",)), (Path(suite), ())]
-    try:
-        for root, skipped in trees:
-            feed_files(digest, root, source_files(root, skipped))
-    except OSError:
-        return None
-    return digest.hexdigest()[:32]
 
 
 def _save(assignment: Assignment, suite: Path, digest: str, result: GradeResult) -> None:
@@ -139,23 +116,16 @@ def _load(assignment: Assignment, suite: Path, digest: str) -> GradeResult | Non
 
 
 def _encoded(result: GradeResult) -> dict[str, Any]:
-    from autograder.curves import to_json
-
     fields = {field.name: getattr(result, field.name) for field in dataclasses.fields(result)}
-    fields["tests"] = [{**{field.name: getattr(case, field.name) for field in dataclasses.fields(case)},
-                        "curve": None if case.curve is None else to_json(case.curve)} for case in result.tests]
+    fields["tests"] = [case_json(case) for case in result.tests]
     return fields
 
 
 def _decoded(text: str, digest: str) -> GradeResult | None:
     """The result ``text`` holds, if it is one, of the submission with content ``digest``."""
-    from autograder.curves import from_json
-
     try:
         fields = json.loads(text)
-        tests = tuple(CaseOutcome(**{**case, "rules": tuple(case["rules"]),
-                                     "curve": None if case["curve"] is None else from_json(case["curve"])})
-                      for case in fields.pop("tests"))
+        tests = tuple(case_from_json(case) for case in fields.pop("tests"))
         result = GradeResult(**{**fields, "tests": tests, "warnings": tuple(fields["warnings"]),
                                 "needs_look": tuple(fields["needs_look"])})
     except (ValueError, TypeError, KeyError, AttributeError):

@@ -99,10 +99,31 @@ def suite_key(suite: Path) -> tuple[tuple[str, int, int], ...]:
 
 def warm_up(assignment: Assignment, suite: Path) -> None:
     """Prepare this process to grade ``assignment`` against ``suite`` (once per suite content),
-    and keep its warm sandbox running (started again if it has ended)."""
+    and keep its warm sandbox running (started again if it has ended).
+
+    The first time, when a passing run kept on disk can grade a submission that answers as it did
+    (``_compares_cold``), the preparation waits for the next submission: the first is compared in a
+    fork of the unprepared process, its result not held up by the suite's collection (a fork whose
+    submission answers otherwise imports and collects the suite itself)."""
     keep_sandbox_warm(assignment)  # first: it starts while this process prepares
-    _warmed(assignment, suite, suite_key(suite))
+    key = suite_key(suite)
+    if (assignment, suite, key) in _left_for_later or not _compares_cold(assignment, suite):
+        _warmed(assignment, suite, key)
+    else:
+        _left_for_later.add((assignment, suite, key))
     sandbox_greeted()  # before any fork: only the process that started the sandbox reads its hello
+
+
+def _compares_cold(assignment: Assignment, suite: Path) -> bool:
+    """Whether a fork of this process, not yet prepared for ``suite``, can compare a submission with a
+    passing run kept on disk (``passing_cache``). Loads the run, and the suite's plan."""
+    if not forking_enabled():
+        return False
+    prepare_shared(assignment)
+    if passing_run_for(assignment, suite) is None:
+        return False
+    _load_plan(suite)
+    return True
 
 
 def sandbox_greeted() -> None:
@@ -245,6 +266,10 @@ _passing: dict[PassingKey, PassingRun] = {}
 """A passing run per assignment and suite, this process's or an earlier fork's (``passing_run_for``)."""
 _offered_passing: tuple[PassingKey, PassingRun] | None = None
 """In a fork: its passing run, for its parent (``keep_passing_run``)."""
+_looked_on_disk: set[PassingKey] = set()
+"""The keys whose passing run was looked for on disk (``passing_run_for``)."""
+_left_for_later: set[tuple[Assignment, Path, object]] = set()
+"""The suites whose preparation waited for a second submission (``warm_up``)."""
 _learnt_imports: dict[str, None] = {}
 _learnt_derived: dict[tuple[str, str], None] = {}
 
@@ -283,7 +308,7 @@ def learn(lessons: ForkLessons) -> None:
         _plans[suite] = plan
         save_plan(Path(suite), plan)  # a later process's first forks follow it too
     if lessons.passing is not None:
-        _passing.setdefault(*lessons.passing)
+        _kept(*lessons.passing)
 
 
 def plan_for(suite: Path) -> CallPlan | None:
@@ -293,8 +318,27 @@ def plan_for(suite: Path) -> CallPlan | None:
 
 def passing_run_for(assignment: Assignment, suite: Path) -> PassingRun | None:
     """A passing run of ``suite`` (as its files are now) for ``assignment``, made by this process or
-    an earlier fork of it (``keep_passing_run``); None when there is none."""
-    return _passing.get(_passing_key(assignment, suite))
+    an earlier fork of it (``keep_passing_run``), else kept on disk by an earlier process
+    (``passing_cache``, looked for once per suite); None when there is none."""
+    key = _passing_key(assignment, suite)
+    run = _passing.get(key)
+    if run is None and key not in _looked_on_disk:
+        from autograder.grading.passing_cache import load_passing
+
+        _looked_on_disk.add(key)
+        run = load_passing(assignment, suite)
+        if run is not None:
+            _passing[key] = run
+    return run
+
+
+def _kept(key: PassingKey, run: PassingRun) -> None:
+    """Keep ``run`` for this process's later gradings and forks, and on disk for later processes."""
+    from autograder.grading.passing_cache import save_passing
+
+    if key not in _passing:
+        _passing[key] = run
+        save_passing(key[0], Path(key[1]), run)
 
 
 def keep_passing_run(assignment: Assignment, suite: Path, run: PassingRun) -> None:
@@ -311,7 +355,7 @@ def keep_passing_run(assignment: Assignment, suite: Path, run: PassingRun) -> No
         if _travels(run):
             _offered_passing = (key, run)
     else:
-        _passing[key] = run
+        _kept(key, run)
 
 
 def _travels(run: PassingRun) -> bool:
@@ -418,7 +462,6 @@ def prepare_shared(assignment: Assignment) -> None:
 
 @functools.lru_cache(maxsize=8)
 def _warmed(assignment: Assignment, suite: Path, key: object) -> None:
-    from autograder.grading.plan_cache import load_plan
     from autograder.grading.run import collect_suite
     from autograder.sandbox import sandbox_kind
     from autograder.suite.expectation_cache import CACHE, mark_solution_values_saved, solution_values_saved
@@ -427,12 +470,21 @@ def _warmed(assignment: Assignment, suite: Path, key: object) -> None:
     if not solution_values_saved(repr(key)) and _run_solution(assignment, suite):
         mark_solution_values_saved(repr(key), CACHE)
     collect_suite(suite)  # imported afresh: what every fork starts from
-    kept = load_plan(suite)  # a passing run's calls, from an earlier process: the first forks follow them
-    if kept is not None:
-        _plans.setdefault(str(suite), kept)
+    _load_plan(suite)
+    passing_run_for(assignment, suite)  # looked for on disk once here, not in every fork
     sandbox_greeted()  # the warm sandbox started meanwhile: its hello shows that bwrap works here
     sandbox_kind()  # the bwrap probe, unless the warm sandbox has shown that bwrap works
     _wait_until_single_threaded()
+
+
+def _load_plan(suite: Path) -> None:
+    """The calls of a passing run kept on disk by an earlier process: this process's first forks
+    follow them."""
+    from autograder.grading.plan_cache import load_plan
+
+    kept = load_plan(suite)
+    if kept is not None:
+        _plans.setdefault(str(suite), kept)
 
 
 def _run_solution(assignment: Assignment, suite: Path) -> bool:
@@ -447,7 +499,7 @@ def _run_solution(assignment: Assignment, suite: Path) -> bool:
     except Exception:  # no source.py here (a student's release folder): nothing to warm with
         return False
     solution = Submission(student_id=assignment.module, source=source, origin=assignment.source_path)
-    return grade_loaded(assignment, solution, suite=suite).graded
+    return grade_loaded(assignment, solution, suite=suite, compared=False).graded  # a comparison derives nothing
 
 
 def _wait_until_single_threaded() -> None:

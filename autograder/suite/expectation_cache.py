@@ -50,7 +50,6 @@ import base64
 import hashlib
 import importlib.util
 import json
-import re
 import sys
 import threading
 import types
@@ -62,6 +61,7 @@ from typing import Any
 import numpy as np
 
 from autograder.files import cache_folder, write_atomically
+from autograder.fingerprint import installed_version
 
 FORMAT = 1
 """Version of the file layout; a file of another version is ignored."""
@@ -230,27 +230,6 @@ def decode(data: Any) -> Any:
 # ---------------------------------------------------------------- where, and for which reference
 
 
-def _sympy_version() -> str:
-    """SymPy's version without importing SymPy (0.3 s) or importlib.metadata (0.08 s):
-    ``sympy/release.py`` holds it. Falls back to the distribution's metadata."""
-    spec = importlib.util.find_spec("sympy")
-    locations = list(spec.submodule_search_locations or []) if spec is not None else []
-    for folder in locations:
-        try:
-            text = (Path(folder) / "release.py").read_text(encoding="utf-8")
-        except OSError:
-            continue
-        found = re.search(r"""__version__\s*=\s*['"]([^'"]+)['"]""", text)
-        if found:
-            return found.group(1)
-    from importlib import metadata
-
-    try:
-        return metadata.version("sympy")
-    except metadata.PackageNotFoundError:
-        return "absent"
-
-
 def _reference_sources() -> list[Path]:
     spec = importlib.util.find_spec("reference")
     folders = list(spec.submodule_search_locations or []) if spec is not None else []
@@ -264,7 +243,7 @@ def compute_reference_hash() -> str:
     for path in _reference_sources():
         _feed(digest, b"path", path.name.encode())
         _feed(digest, b"source", path.read_bytes())
-    versions = f"numpy {np.__version__} sympy {_sympy_version()} python {sys.version_info[:2]}"
+    versions = f"numpy {np.__version__} sympy {installed_version('sympy', 'release.py')} python {sys.version_info[:2]}"
     _feed(digest, b"versions", versions.encode())
     return digest.hexdigest()
 

@@ -265,12 +265,13 @@ PLAN_SCENARIO = textwrap.dedent('''
     from pathlib import Path
     from autograder.assignment import get_assignment
     from autograder.files import cache_folder
-    from autograder.grading import grade, plan_cache, warm
+    from autograder.grading import grade, passing_cache, plan_cache, warm
     from autograder.sandbox import session
 
     assignment = get_assignment("activations")
-    if sys.argv[1] == "forget":  # no plan kept by an earlier process: this one learns it
+    if sys.argv[1] == "forget":  # no plan (nor passing run) kept by an earlier process: this one learns it
         shutil.rmtree(cache_folder() / plan_cache.FOLDER, ignore_errors=True)
+        shutil.rmtree(cache_folder() / passing_cache.FOLDER, ignore_errors=True)
     if sys.argv[2] == "fork":
         warm.enable_forking()
     log = Path(sys.argv[3])

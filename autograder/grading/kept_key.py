@@ -1,0 +1,66 @@
+"""What a grade kept on disk depends on besides the submission, as one digest.
+
+The kit keeps two kinds of grading in its cache folder (``files.cache_folder``) for later processes:
+the untouched stub's result (``same_stub``) and the first passing run's transcript and outcomes
+(``passing_cache``). A later process may take one only when nothing that could change it changed:
+every file of the kit's ``autograder`` and ``reference`` packages, every file of the assignment but
+its samples, the suite's, the assignment as loaded (its folder resolved), and the versions of Python,
+NumPy, SymPy and pytest. ``grading_digest`` names all of them; any change gives another digest, so
+the old file is never read again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import sys
+from pathlib import Path
+
+from autograder.assignment import Assignment
+from autograder.fingerprint import feed_files, installed_version, source_files
+
+SKIPPED_IN_ASSIGNMENT = ("samples",)
+"""The assignment's folders no grade depends on: its sample submissions."""
+
+
+def grading_digest(assignment: Assignment, suite: Path) -> str | None:
+    """The digest of everything a grade of ``assignment`` against ``suite`` depends on besides the
+    submission (see the module's docstring); None when one of its files cannot be read. Hashed once
+    per process while the assignment's and the suite's files keep their sizes and times."""
+    try:
+        stamp = _stamp(assignment.root, SKIPPED_IN_ASSIGNMENT) + _stamp(suite, ())
+    except OSError:
+        return None
+    return _digest(assignment, str(suite), stamp)
+
+
+def _stamp(folder: Path, skipped: tuple[str, ...]) -> tuple[tuple[str, int, int], ...]:
+    """The files below ``folder`` with their sizes and modification times."""
+    stamps = []
+    for path in source_files(folder, skipped):
+        stat = path.stat()
+        stamps.append((str(path), stat.st_size, stat.st_mtime_ns))
+    return tuple(stamps)
+
+
+@functools.lru_cache(maxsize=16)
+def _digest(assignment: Assignment, suite: str, stamp: object) -> str | None:
+    import numpy
+
+    import autograder
+    import reference
+
+    settings = dataclasses.replace(assignment, root=assignment.root.resolve())
+    versions = (f"python {sys.version}\0numpy {numpy.__version__}\0sympy {installed_version('sympy', 'release.py')}"
+                f"\0pytest {installed_version('_pytest', '_version.py')}\0")
+    digest = hashlib.sha256(f"{versions}{settings!r}\0".encode("utf-8", "surrogatepass"))
+    trees = [(Path(autograder.__file__).parent, ()), (Path(reference.__file__).parent, ()),
+             (settings.root, SKIPPED_IN_ASSIGNMENT), (Path(suite).resolve(), ())]
+    try:
+        for root, skipped in trees:
+            digest.update(f"{root}\0".encode("utf-8", "surrogatepass"))
+            feed_files(digest, root, source_files(root, skipped))
+    except OSError:
+        return None
+    return digest.hexdigest()[:32]

@@ -4,9 +4,10 @@ The kit keeps two kinds of grading in its cache folder (``files.cache_folder``) 
 the untouched stub's result (``same_stub``) and the first passing run's transcript and outcomes
 (``passing_cache``). A later process may take one only when nothing that could change it changed:
 every file of the kit's ``autograder`` and ``reference`` packages, every file of the assignment but
-its samples, the suite's, the assignment as loaded (its folder resolved), and the versions of Python,
-NumPy, SymPy and pytest. ``grading_digest`` names all of them; any change gives another digest, so
-the old file is never read again.
+its samples, the suite's, the assignment's settings, and the versions of Python, NumPy, SymPy and
+pytest. ``grading_digest`` names all of them; any change gives another digest, so the old file is
+never read again. Where the files lie is not part of it: a course copied elsewhere (a Dask worker
+unpacks it into a folder of its own) finds what the same files kept.
 """
 
 from __future__ import annotations
@@ -51,15 +52,15 @@ def _digest(assignment: Assignment, suite: str, stamp: object) -> str | None:
     import autograder
     import reference
 
-    settings = dataclasses.replace(assignment, root=assignment.root.resolve())
+    settings = dataclasses.replace(assignment, root=Path("."))  # where the course lies changes no grade
     versions = (f"python {sys.version}\0numpy {numpy.__version__}\0sympy {installed_version('sympy', 'release.py')}"
                 f"\0pytest {installed_version('_pytest', '_version.py')}\0")
     digest = hashlib.sha256(f"{versions}{settings!r}\0".encode("utf-8", "surrogatepass"))
     trees = [(Path(autograder.__file__).parent, ()), (Path(reference.__file__).parent, ()),
-             (settings.root, SKIPPED_IN_ASSIGNMENT), (Path(suite).resolve(), ())]
+             (assignment.root, SKIPPED_IN_ASSIGNMENT), (Path(suite), ())]
     try:
-        for root, skipped in trees:
-            digest.update(f"{root}\0".encode("utf-8", "surrogatepass"))
+        for index, (root, skipped) in enumerate(trees):
+            digest.update(f"tree {index}\0".encode())
             feed_files(digest, root, source_files(root, skipped))
     except OSError:
         return None

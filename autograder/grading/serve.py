@@ -105,11 +105,11 @@ def _pipes(process: subprocess.Popen[bytes]) -> tuple[IO[bytes], IO[bytes]]:
 
 
 def main() -> None:
-    """The server: grade each requested submission in a fork of this warm process."""
+    """The server: grade each requested submission in a fork of this warm process. An assignment's
+    sandbox starts as its first request arrives, before the grading code (numpy, pytest) is
+    imported: it boots meanwhile, as a batch's do (``warm.start_sandboxes_ahead``)."""
     from autograder.assignment import load_manifest
-    from autograder.grading.batch import kit_failure
-    from autograder.grading.grade import grade_submission
-    from autograder.grading.warm import enable_forking
+    from autograder.grading.warm import enable_forking, keep_sandbox_warm
 
     answers = os.dup(1)
     os.dup2(2, 1)  # anything the grading code prints goes to stderr, never into the answers
@@ -121,6 +121,10 @@ def main() -> None:
         root, submission = Path(request["assignment"]), Path(request["submission"])
         if root not in assignments:
             assignments[root] = load_manifest(root)
+            keep_sandbox_warm(assignments[root])
+        from autograder.grading.batch import kit_failure
+        from autograder.grading.grade import grade_submission
+
         try:
             result = grade_submission(assignments[root], submission)
         except Exception as err:  # one submission must never stop the server

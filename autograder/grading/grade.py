@@ -82,12 +82,22 @@ def grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path 
     Not ``compared``: the suite runs even when a passing run is known (a run that must derive the
     reference's values, ``warm``)."""
     with GRADING:
-        return _grade_loaded(assignment, submission, suite=suite, started=started, sandbox=sandbox,
-                             compared=compared)
+        return _whole(_grade_loaded(assignment, submission, suite=suite, started=started, sandbox=sandbox,
+                                    compared=compared))
+
+
+def _whole(result: GradeResult | None) -> GradeResult:
+    """The result of a grading not asked to stop short of the suite (``compared_only``)."""
+    if result is None:
+        raise TypeError("a grading stopped short of its suite unasked")
+    return result
 
 
 def _grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path | None,
-                  started: float | None, sandbox: SandboxSession | None, compared: bool = True) -> GradeResult:
+                  started: float | None, sandbox: SandboxSession | None, compared: bool = True,
+                  compared_only: bool = False) -> GradeResult | None:
+    """The submission's result; with ``compared_only``, None where the suite would have to run (the
+    submission loaded and does not answer every call as the known passing run did)."""
     started = time.monotonic() if started is None else started
     exposed = _secrets_exposed(assignment, suite, "none" if own_machine_requested() else presumed_kind())
     if exposed:
@@ -98,6 +108,8 @@ def _grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path
         suite_path = suite or assignment.hidden_tests
         known = passing_run_for(assignment, suite_path) if sandbox is None and compared else None
         graded = _as_known(assignment, submission, session, suite, started, known) if known is not None else None
+        if graded is None and compared_only:
+            return None
         if known is None:
             session.log.keep_cases()  # for a run that passes every case (``_keep_passing``)
         plan = None
@@ -357,19 +369,28 @@ def _graded_here_or_in_fork(assignment: Assignment, path: Path, suite: Path | No
     """Graded in a fork of this warm process when it grades many (``autograder.grading.warm``), else
     here; a copy of the untouched stub this process graded takes its result (``same_stub``)."""
     if not forking_enabled():
-        return _grade_path(assignment, path, suite)
+        return _whole(_grade_path(assignment, path, suite))
     started = time.monotonic()
     try:
         suite_dir = suite or assignment.hidden_tests
-        warm_up(assignment, suite_dir)
+        prepared = warm_up(assignment, suite_dir)
         copied = same_stub.recall(assignment, suite_dir, digest, student_id_of(path), time.monotonic())
         if copied is not None:
             return copied
         timeout = time_budget_s(assignment) + assignment.limits.import_timeout_s + FORK_MARGIN_S
-        note_fork()
-        result, lessons = run_in_fork(lambda: (_grade_path(assignment, path, suite), lessons_of_fork()),
-                                      timeout_s=timeout, meanwhile=while_forked())
-        learn(lessons)
+        result: GradeResult | None = None
+        if not prepared:  # a fork of the process as it is compares, and grades only what needs no suite
+            note_fork()
+            result, lessons = run_in_fork(lambda: (_grade_path(assignment, path, suite, compared_only=True),
+                                                   lessons_of_fork()), timeout_s=timeout)
+            learn(lessons)
+        if result is None:
+            if not prepared:
+                warm_up(assignment, suite_dir)  # prepared now, for this submission's suite
+            note_fork()
+            result, lessons = run_in_fork(lambda: (_whole(_grade_path(assignment, path, suite)), lessons_of_fork()),
+                                          timeout_s=timeout, meanwhile=while_forked())
+            learn(lessons)
         same_stub.remember(assignment, suite_dir, digest, result)
         return result
     except Exception as err:  # fail closed: the kit's failure is this student's 0 with a reason
@@ -377,7 +398,10 @@ def _graded_here_or_in_fork(assignment: Assignment, path: Path, suite: Path | No
                               detail=f"{type(err).__name__}: {err}")
 
 
-def _grade_path(assignment: Assignment, path: Path, suite: Path | None) -> GradeResult:
+def _grade_path(assignment: Assignment, path: Path, suite: Path | None, *,
+                compared_only: bool = False) -> GradeResult | None:
+    """The result of the submission at ``path``; with ``compared_only``, None where the suite
+    would have to run (``_grade_loaded``)."""
     started = time.monotonic()
     try:
         submission = load_submission(path, preferred=assignment.module)
@@ -388,7 +412,10 @@ def _grade_path(assignment: Assignment, path: Path, suite: Path | None) -> Grade
         return _failed_result(assignment, student_id_of(Path(path)), started, error=GRADER_ERROR,
                               kind="grader", detail=f"reading {Path(path).name}: {type(err).__name__}: {err}")
     try:
-        result = _grade_loaded(assignment, submission, suite=suite, started=started, sandbox=None)
+        result = _grade_loaded(assignment, submission, suite=suite, started=started, sandbox=None,
+                               compared_only=compared_only)
+        if result is None:
+            return None
         return dataclasses.replace(result, needs_look=graded_reasons(assignment, submission, result))
     except Exception as err:  # fail closed: a kit failure is a 0 with a reason, never a crash
         return _failed_result(assignment, submission.student_id, started, error=GRADER_ERROR,

@@ -97,21 +97,24 @@ def suite_key(suite: Path) -> tuple[tuple[str, int, int], ...]:
     return tuple(entries)
 
 
-def warm_up(assignment: Assignment, suite: Path) -> None:
+def warm_up(assignment: Assignment, suite: Path) -> bool:
     """Prepare this process to grade ``assignment`` against ``suite`` (once per suite content),
-    and keep its warm sandbox running (started again if it has ended).
+    and keep its warm sandbox running (started again if it has ended); whether it is prepared.
 
-    The first time, when a passing run kept on disk can grade a submission that answers as it did
-    (``_compares_cold``), the preparation waits for the next submission: the first is compared in a
-    fork of the unprepared process, its result not held up by the suite's collection (a fork whose
-    submission answers otherwise imports and collects the suite itself)."""
+    Not the first time it is asked when a passing run kept on disk can grade a submission that
+    answers as it did (``_compares_cold``): that first submission is compared in a fork of the
+    process as it is, its result not held up by pytest's import and the suite's collection, and the
+    process is prepared when asked again (for that submission's suite run when its answers differ,
+    or for the next)."""
     keep_sandbox_warm(assignment)  # first: it starts while this process prepares
     key = suite_key(suite)
-    if (assignment, suite, key) in _left_for_later or not _compares_cold(assignment, suite):
+    prepared = (assignment, suite, key) in _left_for_later or not _compares_cold(assignment, suite)
+    if prepared:
         _warmed(assignment, suite, key)
     else:
         _left_for_later.add((assignment, suite, key))
     sandbox_greeted()  # before any fork: only the process that started the sandbox reads its hello
+    return prepared
 
 
 def _compares_cold(assignment: Assignment, suite: Path) -> bool:

@@ -208,7 +208,7 @@ def test_a_later_process_grades_a_submission_answering_as_a_kept_run_did_without
     """A process whose submission passes every case keeps its run on disk. A later process grading
     one student alone (as a late student is graded) takes its outcomes without importing pytest;
     one whose submission answers otherwise runs the suite; a warm process's first fork compares
-    before the process collects the suite (and runs the suite itself when the answers differ).
+    before the process collects the suite (a fork of the prepared process grades it when the answers differ).
     Every result is the one graded with no passing run at all."""
     solution = get_assignment("activations").source_path.read_text(encoding="utf-8")
     paths = _handed_in(tmp_path, {"solution": solution, "softmax": solution + WRONG_SOFTMAX,
@@ -229,5 +229,5 @@ def test_a_later_process_grades_a_submission_answering_as_a_kept_run_did_without
     assert forked["results"] == without
     assert forked["pytest"][0] is False  # the first fork came before the suite's collection
 
-    wrong_fork = _later("fork", [paths[1], paths[0]])  # the first fork, unprepared, runs the suite itself
+    wrong_fork = _later("fork", [paths[1], paths[0]])  # the first fork only compares; a prepared one grades
     assert wrong_fork["results"] == [without[1], without[0]]

@@ -438,11 +438,12 @@ STUB_SCRIPT = textwrap.dedent('''
     from pathlib import Path
     from autograder.assignment import get_assignment
     from autograder.files import cache_folder
-    from autograder.grading import grade, same_stub
+    from autograder.grading import grade, passing_cache, same_stub
     from autograder.grading.warm import enable_forking
 
     if sys.argv.pop(1) == "forget":  # no result kept by an earlier process
         shutil.rmtree(cache_folder() / same_stub.FOLDER, ignore_errors=True)
+    shutil.rmtree(cache_folder() / passing_cache.FOLDER, ignore_errors=True)  # each grading here forks once
 
     forks = []
     run_in_fork = grade.run_in_fork

@@ -188,10 +188,10 @@ class NbgraderCost:
 
 
 MEASURE = """
-import json, os, sys, threading
+import json, os, select, sys
 
-def tree_rss():
-    # Resident MiB of every process below this one (the pool, its forks, the sandboxes).
+def tree_rss(root, skipped):
+    # Resident MiB of every process below ``root`` (the pool, its forks, the sandboxes), ``skipped`` aside.
     parents, rss = {}, {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -200,20 +200,28 @@ def tree_rss():
                 parents[int(entry)], rss[int(entry)] = int(fields[1]), int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
             except (OSError, IndexError, ValueError):
                 pass
-    mine, frontier = set(), {os.getpid()}
+    mine, frontier = set(), {root}
     while frontier:
         frontier = {pid for pid, parent in parents.items() if parent in frontier} - mine
         mine |= frontier
-    return [rss[pid] / 2**20 for pid in mine]
+    return [rss[pid] / 2**20 for pid in mine - {skipped}]
 
-peak = {"largest": 0.0, "total": 0.0}
-def sample():
-    while True:
-        sizes = tree_rss() or [0.0]
-        peak["largest"], peak["total"] = max(peak["largest"], max(sizes)), max(peak["total"], sum(sizes))
-        threading.Event().wait(0.1)
+# The sampler is a process of its own, not a thread: a command that sees another thread in its
+# process grades otherwise (its pool comes from a fork server, not from forks of itself).
+stop_read, stop_write = os.pipe()
+report_read, report_write = os.pipe()
+sampler = None
 if os.environ.get("BENCH_SAMPLE_TREE") == "1":
-    threading.Thread(target=sample, daemon=True).start()
+    measured = os.getpid()
+    sampler = os.fork()
+    if sampler == 0:
+        peak = {"largest": 0.0, "total": 0.0}
+        while not select.select([stop_read], [], [], 0.1)[0]:
+            sizes = tree_rss(measured, os.getpid()) or [0.0]
+            peak["largest"], peak["total"] = max(peak["largest"], max(sizes)), max(peak["total"], sum(sizes))
+        os.write(report_write, json.dumps(peak).encode())
+        os._exit(0)
+os.close(report_write)
 
 from autograder.cli import main
 listing, *command = sys.argv[1:]
@@ -223,6 +231,11 @@ except SystemExit as done:
     status = done.code
 # VmHWM, not ru_maxrss: ru_maxrss keeps the benchmark's own size from before exec.
 hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+peak = {"largest": 0.0, "total": 0.0}
+if sampler is not None:
+    os.write(stop_write, b"stop")
+    peak = json.loads(os.read(report_read, 4096) or b"{}") or peak
+    os.waitpid(sampler, 0)
 print(json.dumps({"status": status, "self_mib": int(hwm.split()[1]) / 1024,
                   "largest_mib": peak["largest"], "total_mib": peak["total"]}))
 """

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -231,3 +232,37 @@ def test_a_later_process_grades_a_submission_answering_as_a_kept_run_did_without
 
     wrong_fork = _later("fork", [paths[1], paths[0]])  # the first fork only compares; a prepared one grades
     assert wrong_fork["results"] == [without[1], without[0]]
+
+
+def _graded_files(out: Path) -> dict[str, object]:
+    """Every student's results (its timing aside) and feedback, as the batch wrote them."""
+    files: dict[str, object] = {}
+    for path in sorted(out.glob("*/results.json")):
+        result = json.loads(path.read_text(encoding="utf-8"))
+        result.pop("execution_time", None)
+        files[path.parent.name] = [result, (path.parent / "feedback.md").read_text(encoding="utf-8")]
+    return files
+
+
+@requires_bwrap
+@pytest.mark.slow
+def test_a_batch_after_a_kept_run_writes_what_a_batch_without_one_writes(tmp_path: Path) -> None:
+    """The instructor's view: ``autograder grade --jobs 2`` on the bundled samples with an empty
+    cache keeps a passing run; the same command again (its pool processes comparing their first
+    submissions with it, pytest not imported before they fork) writes the very same results and
+    feedback; so does a batch with the cache off."""
+    samples = sorted(str(path) for path in get_assignment("activations").root.glob("samples/*")
+                     if path.stem != "hostile_hang_and_fork")  # its hang costs seconds and proves nothing here
+    cache = tmp_path / "cache"
+    outputs = {}
+    for run, setting in (("learns", str(cache)), ("takes", str(cache)), ("off", "off")):
+        out = tmp_path / run
+        done = subprocess.run([sys.executable, "-m", "autograder", "grade", "--assignment", "activations",
+                               "--jobs", "2", "--out", str(out), *samples], capture_output=True, text=True,
+                              timeout=600, check=False, env={**os.environ, "AUTOGRADER_CACHE": setting})
+        assert done.returncode in (0, 1), done.stderr[-3000:]
+        outputs[run] = _graded_files(out)
+        if run == "learns":
+            assert len(list((cache / passing_cache.FOLDER).glob("*.json"))) == 1
+    assert len(outputs["learns"]) == len(samples)
+    assert outputs["takes"] == outputs["learns"] == outputs["off"]

@@ -125,7 +125,8 @@ def _grade_loaded(assignment: Assignment, submission: Submission, *, suite: Path
             return graded
         run = _priced_as_known(graded, assignment, known)
         if known is None and _passed_alone(graded):
-            _keep_passing(assignment, suite_path, session, graded, run, without_plan=plan is None)
+            _keep_passing(assignment, suite_path, session, graded, run, without_plan=plan is None,
+                          with_run=sandbox is None)
         warnings = _warnings(submission, session)
         output = session.captured_output()
         seen = describe_seen(*session.session.seen)
@@ -160,13 +161,15 @@ def _as_known(assignment: Assignment, submission: Submission, session: GradingSe
 
 
 def _keep_passing(assignment: Assignment, suite: Path, session: GradingSession, run: SuiteRun, priced: SuiteRun,
-                  *, without_plan: bool) -> None:
+                  *, without_plan: bool, with_run: bool) -> None:
     """After a run that passed every case: its calls, for later runs to send ahead (``_keep_plan``),
-    when it had no plan; the run with its transcript, for later gradings of this process or of its
-    parent to take when their submissions answer as it did (``warm.keep_passing_run``)."""
+    when it had no plan; ``with_run``, the run with its transcript, for later gradings (of this
+    process, of its parent, of later processes) to take when their submissions answer as it did
+    (``warm.keep_passing_run``). A check's session, started before the grading code, never takes
+    one: ``check`` keeps none (looking one up on disk and writing it would cost it 0.05 s)."""
     if without_plan:
         _keep_plan(suite, session.session.recorded_plan())
-    if passing_run_for(assignment, suite) is None:
+    if with_run and passing_run_for(assignment, suite) is None:
         transcript = session.session.recorded_transcript()
         if transcript is not None:
             history = {case: tuple(calls) for case, calls in (session.log.cases or {}).items()}

@@ -70,6 +70,17 @@ def feed_files(digest: Any, root: Path, files: Iterable[Path]) -> None:
         digest.update(hashlib.sha256(path.read_bytes()).digest())
 
 
+def file_stamps(root: Path, files: Iterable[Path]) -> tuple[tuple[str, int, int], ...]:
+    """Each of ``files`` (below ``root``) as its path relative to ``root``, its size and its
+    modification time: cheap to take, and different once a file is edited (what a process keys
+    what it computed from those files by)."""
+    stamps = []
+    for path in files:
+        stat = path.stat()
+        stamps.append((str(path.relative_to(root)), stat.st_size, stat.st_mtime_ns))
+    return tuple(stamps)
+
+
 def installed_version(package: str, version_file: str) -> str:
     """The installed ``package``'s version without importing it (SymPy's import takes 0.3 s,
     ``importlib.metadata`` 0.08 s): the ``__version__`` its ``version_file`` (a path inside the

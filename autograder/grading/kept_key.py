@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from autograder.assignment import Assignment
-from autograder.fingerprint import feed_files, installed_version, source_files
+from autograder.fingerprint import feed_files, file_stamps, installed_version, source_files
 
 SKIPPED_IN_ASSIGNMENT = ("samples",)
 """The assignment's folders no grade depends on: its sample submissions."""
@@ -30,19 +30,11 @@ def grading_digest(assignment: Assignment, suite: Path) -> str | None:
     submission (see the module's docstring); None when one of its files cannot be read. Hashed once
     per process while the assignment's and the suite's files keep their sizes and times."""
     try:
-        stamp = _stamp(assignment.root, SKIPPED_IN_ASSIGNMENT) + _stamp(suite, ())
+        stamp = (file_stamps(assignment.root, source_files(assignment.root, SKIPPED_IN_ASSIGNMENT)),
+                 file_stamps(suite, source_files(suite)))
     except OSError:
         return None
     return _digest(assignment, str(suite), stamp)
-
-
-def _stamp(folder: Path, skipped: tuple[str, ...]) -> tuple[tuple[str, int, int], ...]:
-    """The files below ``folder`` with their sizes and modification times."""
-    stamps = []
-    for path in source_files(folder, skipped):
-        stat = path.stat()
-        stamps.append((str(path), stat.st_size, stat.st_mtime_ns))
-    return tuple(stamps)
 
 
 @functools.lru_cache(maxsize=16)

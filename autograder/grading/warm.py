@@ -53,6 +53,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from autograder.assignment import Assignment
+from autograder.fingerprint import file_stamps
 
 if TYPE_CHECKING:
     from autograder.grading.diagnose import LoggedCall
@@ -90,11 +91,7 @@ def forking_enabled() -> bool:
 
 def suite_key(suite: Path) -> tuple[tuple[str, int, int], ...]:
     """The suite's Python files with their sizes and modification times: an edited suite is warmed again."""
-    entries = []
-    for path in sorted(suite.rglob("*.py")):
-        stat = path.stat()
-        entries.append((str(path.relative_to(suite)), stat.st_size, stat.st_mtime_ns))
-    return tuple(entries)
+    return file_stamps(suite, sorted(suite.rglob("*.py")))
 
 
 def warm_up(assignment: Assignment, suite: Path) -> bool:

@@ -307,7 +307,11 @@ def dask_versus_pool(scratch: Path, notebooks: list[Path], jobs: int, env: dict[
         print("Dask: not installed (pip install -e '.[dask]'), skipped")
         return
     pool = kit_run(scratch, notebooks, jobs, env, label="-pool")
-    with LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    # The workers get the measured commands' environment: the same HOME, so the same kit cache the
+    # pool's processes read (kept passing run, derived values). Without it they would read this
+    # process's HOME's cache, empty on a fresh machine, and each derive the reference's values first.
+    with LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None,
+                      env=env) as cluster:
         dask = kit_run(scratch, notebooks, jobs, env, label="-dask", scheduler=cluster.scheduler_address)
     n = len(notebooks)
     print(f"Dask LocalCluster of {jobs} processes, {n} notebooks: {dask['seconds']:.1f} s "

@@ -364,7 +364,7 @@ def unpack_frame(frame: bytes, max_bytes: int = MAX_FRAME_BYTES) -> Any:
 # Pipe I/O with deadlines
 
 
-_SOCKETS_ONLY = sys.platform == "win32" or not hasattr(select, "poll")
+SOCKETS_ONLY = sys.platform == "win32" or not hasattr(select, "poll")
 """Windows has no ``select.poll`` and cannot ``select`` or ``os.read`` a pipe: there the channel is a
 socket (the own-machine worker's, ``own_machine``), waited on with ``select.select`` and read with
 ``recv``. Everywhere else pipes and sockets alike are polled and read as file descriptors."""
@@ -382,7 +382,7 @@ def _remaining(deadline: float | None) -> float | None:
 
 def _wait(fd: int, writing: bool, deadline: float | None) -> None:
     """Block until ``fd`` is ready to be read (or written); ChannelTimeout at ``deadline``."""
-    if _SOCKETS_ONLY:
+    if SOCKETS_ONLY:
         return _wait_select(fd, writing, deadline)
     poller = select.poll()
     poller.register(fd, select.POLLOUT if writing else select.POLLIN)
@@ -424,13 +424,13 @@ def _with_socket(fd: int, use: Callable[[socket.socket], _T]) -> _T:
 
 
 def _read_some(fd: int, count: int) -> bytes:
-    if _SOCKETS_ONLY:
+    if SOCKETS_ONLY:
         return _with_socket(fd, lambda sock: sock.recv(count))
     return os.read(fd, count)
 
 
 def _write_some(fd: int, data: memoryview) -> int:
-    if _SOCKETS_ONLY:
+    if SOCKETS_ONLY:
         return _with_socket(fd, lambda sock: sock.send(data))
     return os.write(fd, data)
 

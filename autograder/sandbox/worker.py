@@ -83,36 +83,52 @@ def prepare_imports(config: Config) -> None:
         os.environ[name] = "1"  # must happen before numpy loads OpenBLAS
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path[:0] = [here, config["site"]]
-    import ctypes.util
+    import numpy  # noqa: F401  (loaded now so student code cannot pre-empt it)
 
-    # pyseccomp calls find_library, which would run ldconfig in a subprocess;
-    # the sonames are stable on glibc systems, so answer directly.
-    original = ctypes.util.find_library
-    known = {"seccomp": "libseccomp.so.2", "c": "libc.so.6"}
-    ctypes.util.find_library = lambda name: known.get(name) or original(name)
-    try:
-        import numpy  # noqa: F401  (loaded now so student code cannot pre-empt it)
-        import pyseccomp  # noqa: F401
-
-        import_worker_modules()
-    finally:
-        ctypes.util.find_library = original
+    _import_pyseccomp()
+    import_worker_modules()
     import standins
 
     standins.install()
 
 
+_KNOWN_LIBRARIES = {"seccomp": "libseccomp.so.2", "c": "libc.so.6"}
+"""The sonames pyseccomp asks ``ctypes.util.find_library`` for, stable on glibc systems."""
+
+
+def _import_pyseccomp() -> None:
+    """Import pyseccomp with ``ctypes.util`` standing in as a module that only names the libraries
+    it asks for: the real one imports subprocess, shutil and tempfile (about 12 ms of every
+    worker's start, before its hello) and would run ldconfig in a subprocess to answer. The
+    stand-in is gone again once pyseccomp is loaded: a submission that imports ``ctypes.util``
+    gets the real module."""
+    import ctypes
+    import types
+
+    util = types.ModuleType("ctypes.util")
+    util.find_library = _KNOWN_LIBRARIES.get  # type: ignore[attr-defined]
+    saved = sys.modules.get("ctypes.util")
+    sys.modules["ctypes.util"] = ctypes.util = util  # type: ignore[attr-defined]
+    try:
+        import pyseccomp  # noqa: F401
+    finally:
+        if saved is None:
+            del sys.modules["ctypes.util"], ctypes.util  # type: ignore[attr-defined]
+        else:
+            sys.modules["ctypes.util"] = ctypes.util = saved  # type: ignore[attr-defined]
+
+
 def import_worker_modules() -> None:
     """Import what serving a submission needs (numpy, ``standins``, ``statements``, ``wire``, as
     top-level modules) and hold numpy's error state in watched calls, before any student code runs."""
-    import socket  # noqa: F401  (wire's channel on Windows imports it where it is used)
-
     import numpy  # noqa: F401
     import seen  # noqa: F401
     import standins  # noqa: F401
     import statements  # noqa: F401
-    import wire  # noqa: F401
+    import wire
 
+    if wire.SOCKETS_ONLY:  # its channel is a socket (Windows), imported where it is used
+        import socket  # noqa: F401
     _hold_errors_raised()
 
 

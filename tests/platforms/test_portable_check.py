@@ -118,7 +118,7 @@ def test_memory_is_capped_where_the_system_allows(no_fork: None) -> None:
 def windows_like(monkeypatch: pytest.MonkeyPatch) -> None:
     """What differs on Windows: sockets waited on with select and read with recv, output drained
     without polling, Python's streams redirected instead of fds 1 and 2, no rlimits."""
-    monkeypatch.setattr(wire, "_SOCKETS_ONLY", True)
+    monkeypatch.setattr(wire, "SOCKETS_ONLY", True)
     monkeypatch.setattr(own_machine, "_on_windows", lambda: True)
 
 

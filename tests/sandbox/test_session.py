@@ -285,6 +285,18 @@ def test_threads_work_inside_the_worker(make_session) -> None:
     assert session.call("threaded") == 42
 
 
+def test_a_submission_importing_ctypes_util_gets_the_real_module(make_session) -> None:
+    """The worker loads pyseccomp with a stand-in ``ctypes.util`` that only names two libraries;
+    the submission's own import finds the standard library's module, not that stand-in."""
+    session = make_session("""
+        import ctypes.util
+        import socket
+        def tools():
+            return [ctypes.util.__name__, hasattr(ctypes.util, "test"), socket.socket.__name__]
+    """)
+    assert session.call("tools") == ["ctypes.util", True, "socket"]
+
+
 def test_unsendable_arguments_are_the_graders_error(make_session) -> None:
     session = make_session(ECHO)
     with pytest.raises(UnsupportedValue):

@@ -300,7 +300,7 @@ def grade_batch(assignment: Assignment, paths: Sequence[Path] | Mapping[str, Pat
 
     if executor is None:  # this machine's pool writes each student's files where it grades them
         if by_id:
-            start_sandboxes_ahead(assignment, min(jobs, len(by_id)))  # unless started already
+            start_sandboxes_ahead(assignment, min(jobs, len(by_id)))  # those not started already
         _grade_here(assignment, dict(by_id), jobs, keep, out_dir)
     else:
         executor(assignment, dict(by_id), lambda student, result: keep(student, file_result(

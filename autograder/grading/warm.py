@@ -148,13 +148,17 @@ def keep_sandbox_warm(assignment: Assignment) -> None:
             pass
 
 
-def start_sandboxes_ahead(assignment: Assignment, processes: int) -> None:
+def start_sandboxes_ahead(assignment: Assignment, processes: int, *, first_only: bool = False) -> None:
     """Start now the warm sandboxes a batch of ``assignment`` graded in ``processes`` processes will
     use: this process's own when that is one (``keep_sandbox_warm``), else one for each process of a
     pool forked from this one (``autograder.grading.pool``), which takes it as it starts
     (``start_pool_process``). A sandbox takes about half a second to start (bubblewrap, the
     interpreter, numpy); started before this process imports the grading code, it is ready when the
-    first submission is. It imports no numpy: a batch calls it first."""
+    first submission is. It imports no numpy: a batch calls it first.
+
+    ``first_only``: start the first pool process's sandbox only; a later call (the batch's, just
+    before its pool forks) starts the others. With as many pool processes as cores, every sandbox
+    booting at once would take a core's share from the imports the first result waits for."""
     if processes <= 1:
         keep_sandbox_warm(assignment)
         return
@@ -162,7 +166,7 @@ def start_sandboxes_ahead(assignment: Assignment, processes: int) -> None:
     from autograder.sandbox.warm_sandbox import start_ahead
 
     if forks_pool_here() and _warm_sandboxes_wanted():
-        start_ahead(_sandbox_limits(assignment), processes)
+        start_ahead(_sandbox_limits(assignment), 1 if first_only else processes)
 
 
 def start_pool_process() -> None:

@@ -343,19 +343,23 @@ def start_warm_sandbox(limits: SandboxLimits) -> None:
 
 
 def start_ahead(limits: SandboxLimits, count: int) -> None:
-    """Start ``count`` warm sandboxes now for the processes this one forks next, one each
-    (``take_ahead``): they start while this process imports and prepares what those processes fork
-    with, instead of after. Nothing if some are started already; a sandbox that cannot start is
-    left out (the process that finds none left starts its own)."""
+    """Start warm sandboxes now for the processes this one forks next, one each (``take_ahead``),
+    until ``count`` are started: they start while this process imports and prepares what those
+    processes fork with, instead of after. A second call tops the first up (a batch starts one
+    while its grading code loads, the others just before its pool forks); it must come before any
+    of those processes is forked. A sandbox that cannot start is left out (the process that finds
+    none left starts its own)."""
     global _claims
-    if _ahead or count < 1:
+    wanted = min(count, MAX_AHEAD)
+    if len(_ahead) >= wanted:
         return
-    for _ in range(min(count, MAX_AHEAD)):
+    for _ in range(wanted - len(_ahead)):
         try:
             _ahead.append(WarmSandbox.start(limits))
         except SandboxUnavailable:
             break
     if _ahead:
+        close_quietly(_claims)  # the tokens of the sandboxes started before: none taken, nothing forked yet
         claims, tokens = os.pipe()
         os.write(tokens, bytes(range(len(_ahead))))  # one byte per sandbox: a read takes one, atomically
         os.close(tokens)

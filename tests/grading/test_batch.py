@@ -263,10 +263,12 @@ def test_the_pool_writes_each_students_files_where_it_grades_them(tmp_path: Path
     assert str(os.getpid()) not in {p.name for p in writers.iterdir()}
 
 
+@pytest.mark.parametrize("first_by_the_command", [False, True], ids=["batch", "command-then-batch"])
 def test_the_pool_grades_in_sandboxes_started_ahead_and_none_outlives_the_batch(
-        tmp_path: Path, assignment: Assignment, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, assignment: Assignment, monkeypatch: pytest.MonkeyPatch, first_by_the_command: bool) -> None:
     """The batch process starts its pool's warm sandboxes before it imports the grading code (they
-    take half a second to boot); each pool process takes one, and the batch ends them all."""
+    take half a second to boot); each pool process takes one, and the batch ends them all. The
+    ``grade`` command starts the first one before the batch (``first_only``), the batch the other."""
     from autograder.grading.pool import forks_pool_here
     from autograder.sandbox import warm_sandbox
     from autograder.sandbox.bwrap import presumed_kind
@@ -293,9 +295,14 @@ def test_the_pool_grades_in_sandboxes_started_ahead_and_none_outlives_the_batch(
     subs = tmp_path / "subs"
     paths = [submission_file(subs, "bob.py", WRONG_RELU), submission_file(subs, "alice.py", GOOD),
              submission_file(subs, "carol.py", GOOD)]
+    if first_by_the_command:
+        from autograder.grading.warm import start_sandboxes_ahead
+
+        start_sandboxes_ahead(assignment, 2, first_only=True)
+        assert len(started) == 1
     report = grade_batch(assignment, paths, tmp_path / "out", jobs=2)
     assert [r.score for r in report.results] == pytest.approx([TINY_POINTS, 2.0, TINY_POINTS])
-    assert len(started) == 2
+    assert len(set(started)) == 2
     assert sorted(p.name.split("-")[1] for p in takers.iterdir()) == ["True", "True"]
     assert not any(os.path.exists(f"/proc/{pid}") for pid in started)
     assert warm_sandbox._ahead == [] and warm_sandbox._claims == -1

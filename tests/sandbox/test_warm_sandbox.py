@@ -284,11 +284,15 @@ def _in_child(work: object) -> dict[str, object]:
     return answer  # type: ignore[no-any-return]
 
 
-def test_processes_forked_after_sandboxes_start_ahead_each_take_a_different_one() -> None:
-    """A batch starts its pool's sandboxes before its pool exists: each pool process takes one, no
-    two the same, each lets go of the others' control sockets, and the batch ends them all."""
+@pytest.mark.parametrize("counts", [(2,), (1, 2), (1, 1, 2, 2)], ids=["at-once", "topped-up", "repeated"])
+def test_processes_forked_after_sandboxes_start_ahead_each_take_a_different_one(counts: tuple[int, ...]) -> None:
+    """A batch starts its pool's sandboxes before its pool exists (all at once, or the first while
+    its grading code loads and the others just before its pool forks; a call asking for no more
+    than are started starts none): each pool process takes one, no two the same, each lets go of
+    the others' control sockets, and the batch ends them all."""
     stop_warm_sandbox()
-    start_ahead(FAST_LIMITS, 2)
+    for count in counts:
+        start_ahead(FAST_LIMITS, count)
     started = list(warm_sandbox._ahead)
     try:
         assert len(started) == 2 and warm_sandbox._current is None  # not this process's own

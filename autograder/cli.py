@@ -121,7 +121,7 @@ def grade(assignment_id: str, out_dir: Path, jobs: int, resume: bool, executor: 
     if todo and not resume and scheduler is None and executor != "dask":
         from autograder.grading.warm import start_sandboxes_ahead
 
-        start_sandboxes_ahead(assignment, min(jobs, len(todo)), first_only=True)  # it starts while the grading code loads
+        start_sandboxes_ahead(assignment, min(jobs, len(todo)), first_only=True)  # boots as the grading code loads
     from autograder.questions.cli import preflight_grading
 
     preflight_grading(assignment)

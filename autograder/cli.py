@@ -104,6 +104,14 @@ def grade(assignment_id: str, out_dir: Path, jobs: int, resume: bool, executor: 
           scheduler: str | None, isolation: str, similarity: bool, submissions: tuple[Path, ...]) -> None:
     """Grade SUBMISSIONS (.py, .ipynb, folders or .zip) in the sandbox; a folder of students (one
     sub-folder or file each, or a Canvas, Moodle, Blackboard or Gradescope download) grades each of them."""
+    from autograder.shortlived import rare_collections
+
+    with rare_collections():  # the imports before the pool forks make objects that nearly all stay alive
+        _grade(assignment_id, out_dir, jobs, resume, executor, scheduler, isolation, similarity, submissions)
+
+
+def _grade(assignment_id: str, out_dir: Path, jobs: int, resume: bool, executor: str | None,
+           scheduler: str | None, isolation: str, similarity: bool, submissions: tuple[Path, ...]) -> None:
     from autograder.cli_common import make_executor
     from autograder.lms.download_layout import LayoutError, submissions_to_grade
     from autograder.views import fail, grade_with_progress, grading_isolation

@@ -56,10 +56,23 @@ def content_sha256(path: Path) -> str:
 
 def source_files(folder: Path, skipped: Collection[str] = ()) -> list[Path]:
     """The files below ``folder`` in path order, bytecode and ``__pycache__`` aside, and those under a
-    top-level entry named in ``skipped``: what a key made of a folder's code covers."""
-    return sorted(path for path in folder.rglob("*")
-                  if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
-                  and path.relative_to(folder).parts[0] not in skipped)
+    top-level entry named in ``skipped``: what a key made of a folder's code covers. Symbolic links
+    to files count, links to folders are not followed (as ``Path.rglob`` walks); read with
+    ``os.scandir``, whose entries know their kind (``rglob`` and ``is_file`` took a stat call and a
+    ``Path`` per file, bytecode included: about 10 ms of each kept run's key)."""
+    found: list[Path] = []
+    pending = [(os.fspath(folder), True)]
+    while pending:
+        where, top = pending.pop()
+        with os.scandir(where) as entries:
+            for entry in entries:
+                if entry.name == "__pycache__" or (top and entry.name in skipped):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append((entry.path, False))
+                elif entry.is_file() and not entry.name.endswith(".pyc"):
+                    found.append(Path(entry.path))
+    return sorted(found)
 
 
 def feed_files(digest: Any, root: Path, files: Iterable[Path]) -> None:

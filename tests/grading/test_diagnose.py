@@ -240,3 +240,28 @@ def test_zeros_everywhere_name_no_derived_mistake() -> None:
     doubled = LoggedCall("tanh_derivative", (x.copy(),), {}, False, False, 2.0 * (1.0 - np.tanh(x) ** 2))
     named = diagnoser.diagnose([doubled])
     assert named is not None and named.id.startswith("tanh_derivative~")
+
+
+def test_a_chaff_redefines_what_the_solutions_own_functions_call() -> None:
+    """A chaff runs after the solution in one namespace, as the solution's text with the chaff
+    appended would: a solution function that calls the redefined one gets the chaff's."""
+    solution = SOLUTION + "\ndef relu_grad_sum(x):\n    return float(np.sum(relu_derivative(x)))\n"
+    via_helper = Misconception("helper-sees-chaff", "relu_grad_sum", "relu'(0) = 0.", "tests",
+                               ONE_AT_ZERO.chaff)
+    diagnoser = Diagnoser(solution, Catalog((via_helper,)))
+    at_zero = LoggedCall("relu_grad_sum", (X.copy(),), {}, False, False, 2.0)  # the chaff's sum: 0, 1, 1
+    assert diagnoser.diagnose([at_zero]) is via_helper
+    right = LoggedCall("relu_grad_sum", (X.copy(),), {}, False, False, 1.0)
+    assert diagnoser.diagnose([right]) is None
+
+
+def test_a_chaff_compiles_with_the_solutions_future_features() -> None:
+    """With ``from __future__ import annotations`` in the solution, a chaff's annotations are never
+    evaluated, as in the solution's text with the chaff appended: a name only a type checker knows
+    does not keep the chaff from being defined."""
+    solution = "from __future__ import annotations\n" + SOLUTION
+    chaff = ("def relu_derivative(x: ArrayLike) -> NDArray:\n"
+             "    return np.where(np.asarray(x) >= 0, 1.0, 0.0)\n")
+    annotated = Misconception("annotated-chaff", "relu_derivative", "relu'(0) = 0.", "tests", chaff)
+    diagnoser = Diagnoser(solution, Catalog((annotated,)))
+    assert diagnoser.diagnose([call("relu_derivative", np.array([0.0, 1.0, 1.0]))]) is annotated

@@ -43,6 +43,7 @@ from autograder.grading.results import GRADER_ERROR, GradeResult, from_gradescop
 from autograder.grading.warm import (
     end_sandboxes_ahead,
     keep_sandbox_warm,
+    kept_run_loaded,
     passing_run_for,
     prepare_derivations,
     prepare_shared,
@@ -188,7 +189,7 @@ def _is_current(result: GradeResult, path: Path) -> bool:
 def _pool(assignment: Assignment, jobs: int) -> ProcessPoolExecutor:
     # a passing run kept on disk (looked for once here, for every process forked from here) grades a
     # process's first submission that answers as it did without pytest: the processes start without it
-    known = forks_pool_here() and passing_run_for(assignment, assignment.hidden_tests) is not None
+    known = forks_pool_here() and kept_run_loaded(assignment, assignment.hidden_tests)
     context = batch_pool_context(runner=not known)
     if context.get_start_method() == "fork":
         prepare_shared(assignment)  # once here, for every pool process forked from here

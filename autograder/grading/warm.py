@@ -120,6 +120,13 @@ def _compares_cold(assignment: Assignment, suite: Path) -> bool:
     if not forking_enabled():
         return False
     prepare_shared(assignment)
+    return kept_run_loaded(assignment, suite)
+
+
+def kept_run_loaded(assignment: Assignment, suite: Path) -> bool:
+    """Whether a passing run of ``suite`` is at hand (``passing_run_for``), loaded with the suite's
+    plan: a batch process asks before forking its pool, so that its processes inherit both instead
+    of each reading them from disk before its first submission."""
     if passing_run_for(assignment, suite) is None:
         return False
     _load_plan(suite)
@@ -486,6 +493,8 @@ def _load_plan(suite: Path) -> None:
     follow them."""
     from autograder.grading.plan_cache import load_plan
 
+    if str(suite) in _plans:  # learned here, or loaded before this process forked
+        return
     kept = load_plan(suite)
     if kept is not None:
         _plans.setdefault(str(suite), kept)

@@ -178,11 +178,15 @@ def start_sandboxes_ahead(assignment: Assignment, processes: int, *, first_only:
 
 def start_pool_process() -> None:
     """A local pool process's initializer: grade in forks (``enable_forking``), with a sandbox the
-    batch process started ahead when one is left (``start_sandboxes_ahead``)."""
+    batch process started ahead when one is left (``start_sandboxes_ahead``), once it has said
+    hello. The pool's processes take submissions as they are free, so the one whose sandbox is
+    up first takes the first (the batch starts the others' after its own imports: waiting for them
+    there would hold the first result up)."""
     from autograder.sandbox.warm_sandbox import take_ahead
 
     enable_forking()
-    take_ahead()
+    if take_ahead():
+        sandbox_greeted()
 
 
 def end_sandboxes_ahead() -> None:

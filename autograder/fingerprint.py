@@ -64,14 +64,17 @@ def source_files(folder: Path, skipped: Collection[str] = ()) -> list[Path]:
     pending = [(os.fspath(folder), True)]
     while pending:
         where, top = pending.pop()
-        with os.scandir(where) as entries:
-            for entry in entries:
-                if entry.name == "__pycache__" or (top and entry.name in skipped):
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    pending.append((entry.path, False))
-                elif entry.is_file() and not entry.name.endswith(".pyc"):
-                    found.append(Path(entry.path))
+        try:
+            with os.scandir(where) as entries:
+                for entry in entries:
+                    if entry.name == "__pycache__" or (top and entry.name in skipped):
+                        continue
+                    if entry.is_dir(follow_symlinks=False):
+                        pending.append((entry.path, False))
+                    elif entry.is_file() and not entry.name.endswith(".pyc"):
+                        found.append(Path(entry.path))
+        except PermissionError:  # a folder that cannot be listed is passed over, as rglob does
+            continue
     return sorted(found)
 
 

@@ -27,7 +27,7 @@ import dataclasses
 import json
 import tempfile
 from collections.abc import Callable, Collection, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +54,10 @@ from autograder.limits import DEFAULT_JOBS
 from autograder.submission import student_id_of
 
 MAX_POOL_RESTARTS = 3
+QUEUED_PER_PROCESS = 4
+"""Submissions handed to the pool at a time, per process: enough that none waits for work, few enough
+that a batch of thousands is not pickled and queued before its first result (the batch process
+would take a core from the pool for it, and hold every queued submission in memory)."""
 GRADEBOOK = "grades.csv"
 """One of ``submission.RESERVED_IDS``: no student's folder takes its place."""
 Progress = Callable[[GradeResult], None]
@@ -218,13 +222,7 @@ def _run_pool(assignment: Assignment, todo: dict[str, Path], jobs: int, on_resul
     while todo and restarts <= MAX_POOL_RESTARTS:
         try:
             with _pool(assignment, jobs) as pool:
-                futures: dict[Future[GradeResult], str] = {
-                    pool.submit(_grade_one, assignment, student, path, out_dir): student
-                    for student, path in todo.items()}
-                for future in as_completed(futures):
-                    student = futures.pop(future)  # a done future holds its whole result: let it go
-                    on_result(student, _outcome(assignment, student, future, out_dir))
-                    todo.pop(student)
+                _grade_in(pool, assignment, todo, jobs, on_result, out_dir)
         except BrokenProcessPool:
             restarts += 1
     for student, path in list(todo.items()):
@@ -237,6 +235,31 @@ def _run_pool(assignment: Assignment, todo: dict[str, Path], jobs: int, on_resul
                                         "this submission (every time it was tried)"), student, out_dir, assignment)
         on_result(student, result)
         todo.pop(student)
+
+
+def _grade_in(pool: ProcessPoolExecutor, assignment: Assignment, todo: dict[str, Path], jobs: int,
+              on_result: Record, out_dir: Path | None) -> None:
+    """Grade ``todo`` in ``pool``, ``QUEUED_PER_PROCESS`` submissions per process handed over at a
+    time, another as each result comes; each graded student leaves ``todo``. A dead pool raises
+    ``BrokenProcessPool`` with the rest still in ``todo``."""
+    waiting = iter(list(todo.items()))
+    futures: dict[Future[GradeResult], str] = {}
+    for _ in range(QUEUED_PER_PROCESS * jobs):
+        _hand_over(pool, next(waiting, None), assignment, out_dir, futures)
+    while futures:
+        done, _ = wait(futures, return_when=FIRST_COMPLETED)
+        for future in done:
+            student = futures.pop(future)  # a done future holds its whole result: let it go
+            on_result(student, _outcome(assignment, student, future, out_dir))
+            todo.pop(student)
+            _hand_over(pool, next(waiting, None), assignment, out_dir, futures)
+
+
+def _hand_over(pool: ProcessPoolExecutor, item: tuple[str, Path] | None, assignment: Assignment,
+               out_dir: Path | None, futures: dict[Future[GradeResult], str]) -> None:
+    if item is not None:
+        student, path = item
+        futures[pool.submit(_grade_one, assignment, student, path, out_dir)] = student
 
 
 def _grade_here(assignment: Assignment, todo: dict[str, Path], jobs: int, record: Record,

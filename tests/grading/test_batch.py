@@ -306,3 +306,31 @@ def test_the_pool_grades_in_sandboxes_started_ahead_and_none_outlives_the_batch(
     assert sorted(p.name.split("-")[1] for p in takers.iterdir()) == ["True", "True"]
     assert not any(os.path.exists(f"/proc/{pid}") for pid in started)
     assert warm_sandbox._ahead == [] and warm_sandbox._claims == -1
+
+
+def test_the_pool_is_handed_a_few_submissions_at_a_time(tmp_path: Path, assignment: Assignment,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch of thousands is not pickled and queued before its first result: the pool holds at
+    most ``QUEUED_PER_PROCESS`` submissions per process, another handed over as each result comes,
+    and every student is graded."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from autograder.grading import batch
+
+    monkeypatch.setattr(batch, "QUEUED_PER_PROCESS", 1)
+    outstanding: list[int] = []
+    real_submit = ProcessPoolExecutor.submit
+    handed: list[object] = []
+
+    def submit(self: ProcessPoolExecutor, *args: object, **kwargs: object) -> object:
+        future = real_submit(self, *args, **kwargs)  # type: ignore[arg-type]
+        handed.append(future)
+        outstanding.append(sum(not f.done() for f in handed))  # type: ignore[attr-defined]
+        return future
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", submit)
+    subs = tmp_path / "subs"
+    paths = [submission_file(subs, f"s{i}.py", GOOD if i % 2 else WRONG_RELU) for i in range(7)]
+    report = grade_batch(assignment, paths, tmp_path / "out", jobs=2)
+    assert len(handed) == 7 and max(outstanding) <= 2
+    assert [r.score for r in report.results] == pytest.approx([2.0, TINY_POINTS] * 3 + [2.0])

@@ -24,6 +24,7 @@ and is graded like any other.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import tempfile
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -244,22 +245,19 @@ def _grade_in(pool: ProcessPoolExecutor, assignment: Assignment, todo: dict[str,
     ``BrokenProcessPool`` with the rest still in ``todo``."""
     waiting = iter(list(todo.items()))
     futures: dict[Future[GradeResult], str] = {}
-    for _ in range(QUEUED_PER_PROCESS * jobs):
-        _hand_over(pool, next(waiting, None), assignment, out_dir, futures)
+
+    def hand_over(count: int) -> None:
+        for student, path in itertools.islice(waiting, count):
+            futures[pool.submit(_grade_one, assignment, student, path, out_dir)] = student
+
+    hand_over(QUEUED_PER_PROCESS * jobs)
     while futures:
         done, _ = wait(futures, return_when=FIRST_COMPLETED)
         for future in done:
             student = futures.pop(future)  # a done future holds its whole result: let it go
             on_result(student, _outcome(assignment, student, future, out_dir))
             todo.pop(student)
-            _hand_over(pool, next(waiting, None), assignment, out_dir, futures)
-
-
-def _hand_over(pool: ProcessPoolExecutor, item: tuple[str, Path] | None, assignment: Assignment,
-               out_dir: Path | None, futures: dict[Future[GradeResult], str]) -> None:
-    if item is not None:
-        student, path = item
-        futures[pool.submit(_grade_one, assignment, student, path, out_dir)] = student
+        hand_over(len(done))
 
 
 def _grade_here(assignment: Assignment, todo: dict[str, Path], jobs: int, record: Record,
